@@ -1,0 +1,100 @@
+// Script droppers as they arrive in chats: download cradles that fetch and
+// run a second stage, and scripts that hide their command line.
+
+rule PowerShell_Download_Cradle
+{
+    meta:
+        description = "PowerShell that downloads content and executes it"
+        severity = "high"
+        reference = "https://attack.mitre.org/techniques/T1059/001/"
+    strings:
+        $dl1 = "DownloadString(" nocase ascii wide
+        $dl2 = "DownloadData(" nocase ascii wide
+        $dl3 = "Invoke-WebRequest" nocase ascii wide
+        $dl4 = "Net.WebClient" nocase ascii wide
+        $dl5 = "Start-BitsTransfer" nocase ascii wide
+        $dl6 = "Invoke-RestMethod" nocase ascii wide
+        $ex1 = "Invoke-Expression" nocase ascii wide
+        $ex2 = /\bIEX\s*[\(\$]/ nocase ascii wide
+        $ex3 = /\|\s*IEX\b/ nocase ascii wide
+        $ex4 = "Start-Process" nocase ascii wide
+    condition:
+        filesize < 5MB and any of ($dl*) and any of ($ex*)
+}
+
+rule PowerShell_Encoded_Command
+{
+    meta:
+        description = "PowerShell started with a long base64-encoded command line"
+        severity = "high"
+        reference = "https://attack.mitre.org/techniques/T1027/010/"
+    strings:
+        $enc = /powershell(\.exe)?["']?\s+[^\r\n]{0,80}-e(nc|ncodedcommand|c)?\s+[A-Za-z0-9+\/=]{60,}/ nocase ascii wide
+    condition:
+        $enc
+}
+
+rule VBS_Downloader
+{
+    meta:
+        description = "VBScript that fetches content over HTTP and runs or saves it"
+        severity = "high"
+        reference = "https://attack.mitre.org/techniques/T1059/005/"
+    strings:
+        $http1 = "MSXML2.XMLHTTP" nocase ascii wide
+        $http2 = "WinHttp.WinHttpRequest" nocase ascii wide
+        $http3 = "MSXML2.ServerXMLHTTP" nocase ascii wide
+        $save = "ADODB.Stream" nocase ascii wide
+        $shell = "WScript.Shell" nocase ascii wide
+        $create = "CreateObject(" nocase ascii wide
+    condition:
+        filesize < 5MB and $create and any of ($http*) and ($save or $shell)
+}
+
+rule JScript_Downloader
+{
+    meta:
+        description = "JScript (Windows Script Host) that fetches content and runs or saves it"
+        severity = "high"
+        reference = "https://attack.mitre.org/techniques/T1059/007/"
+    strings:
+        $ax = "ActiveXObject" ascii wide
+        $http1 = "MSXML2.XMLHTTP" nocase ascii wide
+        $http2 = "WinHttp.WinHttpRequest" nocase ascii wide
+        $save = "ADODB.Stream" nocase ascii wide
+        $shell = "WScript.Shell" nocase ascii wide
+    condition:
+        filesize < 5MB and $ax and any of ($http*) and ($save or $shell)
+}
+
+rule HTA_Shell_Launcher
+{
+    meta:
+        description = "HTML application that starts a shell or script host"
+        severity = "high"
+        reference = "https://attack.mitre.org/techniques/T1218/005/"
+    strings:
+        $hta = "<hta:application" nocase ascii wide
+        $s1 = "WScript.Shell" nocase ascii wide
+        $s2 = "powershell" nocase ascii wide
+        $s3 = "cmd.exe" nocase ascii wide
+        $s4 = "Shell.Application" nocase ascii wide
+    condition:
+        $hta and any of ($s*)
+}
+
+rule Batch_Dropper
+{
+    meta:
+        description = "Batch file that downloads with a living-off-the-land tool or starts hidden PowerShell"
+        severity = "high"
+        reference = "https://attack.mitre.org/techniques/T1105/"
+    strings:
+        $echo = "@echo off" nocase
+        $d1 = /bitsadmin(\.exe)?\s+\/transfer/ nocase
+        $d2 = /certutil(\.exe)?\s+[^\r\n]{0,20}-urlcache/ nocase
+        $d3 = /powershell(\.exe)?\s+[^\r\n]{0,60}-w(indowstyle)?\s+hid/ nocase
+        $d4 = /curl(\.exe)?\s+[^\r\n]{0,120}-o\s+[^\r\n]{0,120}&&\s*start/ nocase
+    condition:
+        filesize < 1MB and $echo and any of ($d*)
+}

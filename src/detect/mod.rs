@@ -1,0 +1,291 @@
+//! True type detection: what the bytes are, whatever the name says.
+//!
+//! `infer` reads magic numbers at offset 0 and takes the first matcher that
+//! fits. We register our own matchers with it where it is blind (LNK, disk
+//! images, OLE2, PE) and then refine what it says by reading the structure:
+//! the zip directory (OOXML, ODF, JAR, APK versus plain zip), the OLE2
+//! directory (Word, Excel, PowerPoint, MSI, Outlook and VBA macros), the PE
+//! headers (exe, dll, .NET) and, for text, the content (scripts, HTML, XML,
+//! JSON). A file can hold several types at once: embedded archives and
+//! executables are reported with the offset where they start.
+//!
+//! Detection is pure: no I/O, no unpacking, no allocation sized by a header.
+
+pub mod names;
+mod ole;
+mod pe;
+mod script;
+mod types;
+
+pub use types::{FileType, TypeGroup, known};
+
+use memchr::memmem;
+
+use crate::report::{FindingKind, TypeAt};
+
+/// What detection found in one object.
+#[derive(Debug, Clone, Default)]
+pub struct Detection {
+    /// Every type found, the true type (offset 0) first, then embedded types
+    /// by offset.
+    pub types: Vec<TypeAt>,
+    /// Findings that detection itself makes: an encrypted document, a
+    /// polyglot.
+    pub findings: Vec<FindingKind>,
+}
+
+impl Detection {
+    /// The true type.
+    pub fn primary(&self) -> FileType {
+        self.types.first().map(|t| t.ty).unwrap_or(known::DATA)
+    }
+
+    /// The offset of the first type with this name, if found.
+    pub fn offset_of(&self, name: &str) -> Option<u64> {
+        self.types.iter().find(|t| t.ty.name() == name).map(|t| t.offset)
+    }
+}
+
+/// The detector: an `infer` instance with our matchers registered. Build one
+/// per engine; it is immutable and shared by all threads.
+pub struct Detector {
+    infer: infer::Infer,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Detector")
+    }
+}
+
+impl Default for Detector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How far into a file an embedded executable is looked for.
+const EMBEDDED_SEARCH_HITS: usize = 256;
+
+impl Detector {
+    /// A detector with our matchers registered ahead of infer's own.
+    pub fn new() -> Self {
+        let mut infer = infer::Infer::new();
+        // Custom matchers run before infer's table, in this order.
+        infer.add("application/x-ms-shortcut", "lnk", is_lnk);
+        infer.add("application/x-ole-storage", "ole", ole::is_ole);
+        infer.add("application/vnd.microsoft.portable-executable", "pe-exe", pe::is_pe);
+        infer.add("application/x-dosexec", "dos-exe", pe::is_dos_exe);
+        infer.add("application/x-iso9660-image", "iso", is_iso);
+        infer.add("application/x-udf-image", "udf", is_udf);
+        infer.add("application/x-vhdx", "vhdx", is_vhdx);
+        infer.add("application/x-vhd", "vhd", is_vhd);
+        infer.add("application/x-apple-diskimage", "dmg", is_dmg);
+        infer.add("application/x-raw-disk-image", "img", is_fat_image);
+        infer.add("application/pdf", "pdf", is_pdf_late_header);
+        infer.add("application/x-tar", "tar", is_tar);
+        infer.add("application/x-mach-binary", "mach", is_macho_fat);
+        Detector { infer }
+    }
+
+    /// Detects the types in `data`.
+    pub fn detect(&self, data: &[u8]) -> Detection {
+        let mut d = Detection::default();
+        let primary = match self.infer.get(data) {
+            Some(t) => self.refine(t, data, &mut d.findings),
+            None => script::classify_text(data),
+        };
+        d.types.push(TypeAt { ty: primary, offset: 0 });
+        self.embedded(data, primary, &mut d);
+        if d.types.len() > 1 {
+            d.findings.push(FindingKind::Polyglot {
+                types: d
+                    .types
+                    .iter()
+                    .map(|t| format!("{}@{}", t.ty.name(), t.offset))
+                    .collect(),
+            });
+        }
+        d
+    }
+
+    /// Turns infer's answer into our type, reading structure where the
+    /// magic number alone cannot tell.
+    fn refine(&self, t: infer::Type, data: &[u8], findings: &mut Vec<FindingKind>) -> FileType {
+        match t.extension() {
+            "ole" | "doc" | "xls" | "ppt" | "msi" => ole::classify(data, findings),
+            "pe-exe" | "exe" | "dll" => pe::classify(data),
+            "zip" | "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp" | "epub" | "jar" | "apk" => {
+                crate::unpack::zip::classify(data)
+            }
+            "html" | "xml" | "sh" => script::classify_text(data),
+            other => FileType::by_name(other).unwrap_or_else(|| {
+                // A type of infer's that our table does not know: keep its
+                // name; the group follows from what infer calls it.
+                FileType::new(other, group_of(t.matcher_type()))
+            }),
+        }
+    }
+
+    /// Archives and executables that start after offset 0.
+    fn embedded(&self, data: &[u8], primary: FileType, d: &mut Detection) {
+        let zip_based = primary == known::ZIP
+            || matches!(
+                primary.name(),
+                "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp" | "odg" | "epub" | "jar" | "apk"
+            );
+        if !zip_based {
+            if let Some(off) = crate::unpack::zip::first_archive_offset(data) {
+                if off > 0 {
+                    d.types.push(TypeAt { ty: known::ZIP, offset: off as u64 });
+                }
+            }
+        }
+        // An executable glued behind something else (an image, a document).
+        let start = if primary.group() == TypeGroup::Executable { 2 } else { 1 };
+        if data.len() > start {
+            for pos in memmem::find_iter(&data[start..], b"MZ").take(EMBEDDED_SEARCH_HITS) {
+                let off = start + pos;
+                if let Some(tail) = data.get(off..) {
+                    if pe::is_pe(tail) {
+                        d.types.push(TypeAt { ty: pe::classify(tail), offset: off as u64 });
+                        break;
+                    }
+                }
+            }
+        }
+        d.types[1..].sort_by_key(|t| t.offset);
+    }
+}
+
+/// The group of a type that infer knows and our table does not.
+fn group_of(m: infer::MatcherType) -> TypeGroup {
+    use infer::MatcherType as M;
+    match m {
+        M::App => TypeGroup::Executable,
+        M::Archive => TypeGroup::Archive,
+        M::Audio => TypeGroup::Audio,
+        M::Book | M::Doc => TypeGroup::Document,
+        M::Font => TypeGroup::Font,
+        M::Image => TypeGroup::Image,
+        M::Text => TypeGroup::Text,
+        M::Video => TypeGroup::Video,
+        M::Custom => TypeGroup::Unknown,
+    }
+}
+
+/// The true type in view of the name: text named as a script *is* that
+/// script, because the extension decides which interpreter runs it.
+pub fn refine_by_name(ty: FileType, name: &str) -> FileType {
+    if ty.group() != TypeGroup::Text {
+        return ty;
+    }
+    let Some(ext) = names::extension(&names::displayed(name)) else {
+        return ty;
+    };
+    match FileType::claimed_by_extension(&ext) {
+        Some(claimed) if claimed.group() == TypeGroup::Script => claimed,
+        _ => ty,
+    }
+}
+
+fn is_lnk(b: &[u8]) -> bool {
+    const CLSID: [u8; 16] = [
+        0x01, 0x14, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x46,
+    ];
+    b.len() >= 0x4c && b[0..4] == [0x4c, 0, 0, 0] && b[4..20] == CLSID
+}
+
+fn is_iso(b: &[u8]) -> bool {
+    [0x8001usize, 0x8801, 0x9001]
+        .iter()
+        .any(|&o| b.get(o..o + 5) == Some(b"CD001"))
+}
+
+fn is_udf(b: &[u8]) -> bool {
+    (0x8001usize..0x10000)
+        .step_by(0x800)
+        .any(|o| matches!(b.get(o..o + 5), Some(b"BEA01") | Some(b"NSR02") | Some(b"NSR03")))
+}
+
+fn is_vhdx(b: &[u8]) -> bool {
+    b.starts_with(b"vhdxfile")
+}
+
+fn is_vhd(b: &[u8]) -> bool {
+    b.starts_with(b"conectix")
+        || (b.len() >= 512 && b.len() % 512 == 0 && b[b.len() - 512..].starts_with(b"conectix"))
+}
+
+fn is_dmg(b: &[u8]) -> bool {
+    b.len() >= 512 && b[b.len() - 512..].starts_with(b"koly")
+}
+
+fn is_fat_image(b: &[u8]) -> bool {
+    b.len() >= 1024
+        && b[510] == 0x55
+        && b[511] == 0xaa
+        && (b[0] == 0xeb || b[0] == 0xe9)
+        && (b.get(0x36..0x3b) == Some(b"FAT12")
+            || b.get(0x36..0x3b) == Some(b"FAT16")
+            || b.get(0x52..0x57) == Some(b"FAT32")
+            || b.get(3..11) == Some(b"NTFS    ")
+            || b.get(3..11) == Some(b"EXFAT   "))
+}
+
+/// PDF readers accept the header anywhere in the first KiB; infer looks at
+/// offset 0 only.
+fn is_pdf_late_header(b: &[u8]) -> bool {
+    memmem::find(&b[..b.len().min(1024)], b"%PDF-").is_some()
+}
+
+/// A tar header: the checksum of the first block is right (the magic at 257
+/// is optional in old tars, and the first bytes can be anything, CVE-2012-1425).
+fn is_tar(b: &[u8]) -> bool {
+    crate::unpack::tar::header_is_valid(b)
+}
+
+/// A Mach-O universal binary; Java class files share its magic.
+fn is_macho_fat(b: &[u8]) -> bool {
+    b.len() >= 8
+        && b[0..4] == [0xca, 0xfe, 0xba, 0xbe]
+        && u32::from_be_bytes([b[4], b[5], b[6], b[7]]) > 0
+        && u32::from_be_bytes([b[4], b[5], b[6], b[7]]) < 20
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_tiny_inputs_are_data() {
+        let d = Detector::new();
+        assert_eq!(d.detect(b"").primary(), known::TEXT);
+        assert_eq!(d.detect(&[0xff, 0x00, 0x01]).primary(), known::DATA);
+    }
+
+    #[test]
+    fn lnk_by_header_and_clsid() {
+        let mut b = vec![0u8; 0x4c];
+        b[0] = 0x4c;
+        b[4..20].copy_from_slice(&[
+            0x01, 0x14, 0x02, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0x46,
+        ]);
+        assert_eq!(Detector::new().detect(&b).primary(), known::LNK);
+    }
+
+    #[test]
+    fn iso_by_volume_descriptor() {
+        let mut b = vec![0u8; 0x9000];
+        b[0x8001..0x8006].copy_from_slice(b"CD001");
+        assert_eq!(Detector::new().detect(&b).primary(), known::ISO);
+    }
+
+    #[test]
+    fn text_named_as_script_is_that_script() {
+        assert_eq!(refine_by_name(known::TEXT, "a.vbs"), known::VBSCRIPT);
+        assert_eq!(refine_by_name(known::TEXT, "a.txt"), known::TEXT);
+        assert_eq!(refine_by_name(known::PE_EXE, "a.vbs"), known::PE_EXE);
+    }
+}

@@ -1,0 +1,260 @@
+//! Names that lie: an extension that disagrees with the true type, double
+//! extensions, bidirectional and control characters, trailing dots and
+//! spaces, names that collide after Unicode normalisation, very long names
+//! and paths that leave their folder.
+//!
+//! Each check looks at the raw name and at the name as a user would see it
+//! once bidi controls have done their work.
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::types::TEXT_EXTENSIONS;
+use super::{FileType, TypeGroup};
+use crate::report::FindingKind;
+
+/// Longest file name component most file systems store.
+const MAX_COMPONENT: usize = 255;
+/// Longest whole path we consider ordinary.
+const MAX_PATH: usize = 1024;
+
+/// Extensions that run something when opened on a user's machine.
+const RUNNABLE: &[&str] = &[
+    "exe", "scr", "com", "pif", "bat", "cmd", "js", "jse", "vbs", "vbe", "wsf", "wsh", "ps1",
+    "hta", "lnk", "msi", "cpl", "jar", "reg", "scf", "iso", "img", "vhd", "vhdx", "apk", "sh",
+    "msc", "appx", "msix", "dll", "docm", "xlsm", "pptm",
+];
+
+/// Extensions users trust, used as decoys in front of a runnable one.
+const DECOYS: &[&str] = &[
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "rtf", "jpg", "jpeg", "png", "gif",
+    "bmp", "mp3", "mp4", "avi", "mov", "wav", "zip", "rar", "csv", "html", "htm", "odt", "webp",
+    "heic", "mkv",
+];
+
+/// True for the characters that reorder how text is displayed.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// The name as a user would see it: text after a right-to-left override is
+/// shown reversed up to the matching pop, and the controls themselves are
+/// invisible.
+pub fn displayed(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut reversed: Option<Vec<char>> = None;
+    for c in name.chars() {
+        match c {
+            '\u{202e}' => {
+                if let Some(r) = reversed.take() {
+                    out.extend(r.into_iter().rev());
+                }
+                reversed = Some(Vec::new());
+            }
+            '\u{202c}' | '\u{2069}' => {
+                if let Some(r) = reversed.take() {
+                    out.extend(r.into_iter().rev());
+                }
+            }
+            c if is_bidi_control(c) => {}
+            c => match reversed.as_mut() {
+                Some(r) => r.push(c),
+                None => out.push(c),
+            },
+        }
+    }
+    if let Some(r) = reversed {
+        out.extend(r.into_iter().rev());
+    }
+    out
+}
+
+/// The last component of an archive path (either slash).
+pub fn file_name(name: &str) -> &str {
+    let trimmed = name.trim_end_matches(['/', '\\']);
+    trimmed.rsplit(['/', '\\']).next().unwrap_or(trimmed)
+}
+
+/// The extension of a name's last component, compatibility-normalised
+/// (full-width letters are letters) and lowercased; trailing dots and
+/// spaces, which Windows drops, are dropped first.
+pub fn extension(name: &str) -> Option<String> {
+    let file: String = file_name(name).nfkc().collect();
+    let file = file.trim_end_matches(['.', ' ']);
+    let (stem, ext) = file.rsplit_once('.')?;
+    if stem.is_empty() || ext.is_empty() || ext.len() > 16 {
+        return None;
+    }
+    Some(ext.trim().to_lowercase())
+}
+
+/// The extensions before the last one, nearest first.
+fn inner_extensions(name: &str) -> Vec<String> {
+    let file: String = file_name(name).nfkc().collect();
+    let file = file.trim_end_matches(['.', ' ']);
+    let mut parts: Vec<&str> = file.split('.').collect();
+    if parts.len() < 3 {
+        return Vec::new();
+    }
+    parts.remove(0);
+    parts.pop();
+    parts.iter().rev().map(|p| p.trim().to_lowercase()).collect()
+}
+
+/// Checks one name against the object's true type.
+pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
+    let shown = displayed(name);
+    if let Some(c) = name.chars().find(|&c| is_bidi_control(c)) {
+        out.push(FindingKind::BidiControl { code_point: c as u32, displayed: shown.clone() });
+    }
+    if let Some(c) = name.chars().find(|&c| c.is_control()) {
+        out.push(FindingKind::ControlCharacter { code_point: c as u32 });
+    }
+    let file = file_name(name);
+    if file.ends_with('.') || file.ends_with(' ') {
+        out.push(FindingKind::TrailingDotOrSpace);
+    }
+    let longest = name.split(['/', '\\']).map(str::len).max().unwrap_or(0);
+    if longest > MAX_COMPONENT || name.len() > MAX_PATH {
+        out.push(FindingKind::LongName { length: name.len() });
+    }
+    if let Some(reason) = unsafe_path(name) {
+        out.push(FindingKind::UnsafePath { reason: reason.into() });
+    }
+    // The raw name decides what runs; the displayed one what the user
+    // believes. Report a lie in either, once.
+    let raw_ext = extension(name);
+    let shown_ext = extension(&shown);
+    if let Some(ext) = &raw_ext {
+        if mismatch(ext, ty) {
+            out.push(FindingKind::ExtensionMismatch { extension: ext.clone(), ty, displayed: false });
+        }
+    }
+    if let Some(ext) = &shown_ext {
+        if Some(ext) != raw_ext.as_ref() && mismatch(ext, ty) {
+            out.push(FindingKind::ExtensionMismatch { extension: ext.clone(), ty, displayed: true });
+        }
+    }
+    for n in [name, shown.as_str()] {
+        if let Some(real) = extension(n) {
+            if RUNNABLE.contains(&real.as_str()) {
+                if let Some(decoy) = inner_extensions(n).into_iter().find(|e| DECOYS.contains(&e.as_str())) {
+                    out.push(FindingKind::DoubleExtension { decoy, real });
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// True when `ext` names a type we know and the true type is not one of the
+/// types it may name.
+fn mismatch(ext: &str, ty: FileType) -> bool {
+    if ty.extensions().contains(&ext) {
+        return false;
+    }
+    let is_text_ext = TEXT_EXTENSIONS.contains(&ext);
+    if ty.group() == TypeGroup::Text && is_text_ext {
+        return false;
+    }
+    is_text_ext || FileType::claimed_by_extension(ext).is_some()
+}
+
+/// Why a name would leave the folder it is extracted in, if it would.
+fn unsafe_path(name: &str) -> Option<&'static str> {
+    let b = name.as_bytes();
+    if b.starts_with(b"/") || b.starts_with(b"\\") {
+        return Some(if b.starts_with(b"\\\\") || b.starts_with(b"//") { "UNC path" } else { "absolute path" });
+    }
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        return Some("drive letter");
+    }
+    if name.split(['/', '\\']).any(|c| c.trim_end_matches(['.', ' ']) == ".." || c == "..") {
+        return Some("parent directory (..)");
+    }
+    if file_name(name).contains(':') {
+        return Some("alternate data stream");
+    }
+    None
+}
+
+/// Names of one container that collide once normalised (NFC, then case):
+/// returns, for each later name, the index of the earlier one. Identical raw
+/// names are left to the container's own duplicate check.
+pub fn collisions<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(usize, usize)> {
+    let mut seen: std::collections::HashMap<String, (usize, &'a str)> = Default::default();
+    let mut out = Vec::new();
+    for (i, n) in names.enumerate() {
+        let key: String = n.nfc().collect::<String>().to_lowercase();
+        match seen.get(&key) {
+            Some(&(j, other)) if other != n => out.push((i, j)),
+            Some(_) => {}
+            None => {
+                seen.insert(key, (i, n));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::known;
+
+    fn kinds(name: &str, ty: FileType) -> Vec<String> {
+        let mut v = Vec::new();
+        check(name, ty, &mut v);
+        v.iter().map(FindingKind::key).collect()
+    }
+
+    #[test]
+    fn rlo_shows_a_harmless_extension() {
+        let name = "invoice_\u{202e}gpj.exe";
+        assert_eq!(displayed(name), "invoice_exe.jpg");
+        let k = kinds(name, known::PE_EXE);
+        assert!(k.contains(&"name.bidi_control".to_string()));
+        assert!(k.contains(&"name.extension_mismatch".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn tar_gz_is_not_a_double_extension() {
+        assert!(kinds("backup.tar.gz", known::GZIP).is_empty());
+    }
+
+    #[test]
+    fn pdf_exe_is_a_double_extension() {
+        let k = kinds("invoice.pdf.exe", known::PE_EXE);
+        assert_eq!(k, vec!["name.double_extension".to_string()]);
+    }
+
+    #[test]
+    fn padded_double_extension() {
+        let k = kinds("invoice.pdf                    .exe", known::PE_EXE);
+        assert!(k.contains(&"name.double_extension".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn fullwidth_extension_is_read_as_ascii() {
+        assert_eq!(extension("a.\u{ff45}\u{ff58}\u{ff45}").as_deref(), Some("exe"));
+    }
+
+    #[test]
+    fn traversal_and_absolute() {
+        assert_eq!(unsafe_path("../../etc/x"), Some("parent directory (..)"));
+        assert_eq!(unsafe_path("/etc/passwd"), Some("absolute path"));
+        assert_eq!(unsafe_path("C:\\x"), Some("drive letter"));
+        assert_eq!(unsafe_path("docs/a.txt"), None);
+    }
+
+    #[test]
+    fn docx_named_zip_is_honest_but_zip_named_docx_is_not() {
+        assert!(!mismatch("zip", known::DOCX));
+        assert!(mismatch("docx", known::ZIP));
+    }
+
+    #[test]
+    fn nfc_and_case_collisions() {
+        let names = ["caf\u{e9}.txt", "cafe\u{301}.txt", "A.txt", "a.txt", "b.txt"];
+        assert_eq!(collisions(names.into_iter()), vec![(1, 0), (3, 2)]);
+    }
+}

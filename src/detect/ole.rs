@@ -1,0 +1,92 @@
+//! OLE2 compound files: Word, Excel, PowerPoint, MSI, Outlook, and whether
+//! they carry VBA macros or are encrypted OOXML.
+
+use std::io::Cursor;
+
+use super::{FileType, TypeGroup, known};
+use crate::report::FindingKind;
+
+const MAGIC: [u8; 8] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+
+pub(crate) fn is_ole(b: &[u8]) -> bool {
+    b.starts_with(&MAGIC)
+}
+
+/// The kind of compound file, read from its directory. A directory that
+/// cannot be read leaves the generic `ole` type and a malformed finding.
+pub(crate) fn classify(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType {
+    // cfb is a third-party parser fed hostile bytes: a panic in it must not
+    // take the scan down.
+    let result = std::panic::catch_unwind(|| read_directory(data));
+    let dir = match result {
+        Ok(Ok(dir)) => dir,
+        Ok(Err(e)) => {
+            findings.push(FindingKind::Malformed { detail: format!("OLE2 directory: {e}") });
+            return known::OLE;
+        }
+        Err(_) => {
+            findings.push(FindingKind::Malformed {
+                detail: "OLE2 directory could not be parsed".into(),
+            });
+            return known::OLE;
+        }
+    };
+    if dir.encrypted_package {
+        findings.push(FindingKind::Encrypted {
+            entry: "EncryptedPackage".into(),
+            method: "office".into(),
+            decrypted: false,
+        });
+    }
+    let ty = if dir.names.iter().any(|n| n == "WordDocument") {
+        known::DOC
+    } else if dir.names.iter().any(|n| n == "Workbook" || n == "Book") {
+        known::XLS
+    } else if dir.names.iter().any(|n| n == "PowerPoint Document") {
+        known::PPT
+    } else if dir.msi {
+        known::MSI
+    } else if dir.names.iter().any(|n| n.starts_with("__substg1.0_")) {
+        known::MSG
+    } else {
+        known::OLE
+    };
+    if dir.macros && ty.group() == TypeGroup::Document {
+        ty.in_group(TypeGroup::MacroDocument)
+    } else {
+        ty
+    }
+}
+
+struct Directory {
+    names: Vec<String>,
+    macros: bool,
+    msi: bool,
+    encrypted_package: bool,
+}
+
+/// Entries read from the directory at most; a real document has a few dozen.
+const MAX_ENTRIES: usize = 100_000;
+
+fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
+    let cf = cfb::CompoundFile::open(Cursor::new(data))?;
+    let root_clsid = cf.root_entry().clsid().to_string().to_ascii_lowercase();
+    let msi = root_clsid.starts_with("000c1084-") || root_clsid.starts_with("000c1086-");
+    let mut names = Vec::new();
+    let mut macros = false;
+    let mut encrypted_package = false;
+    for e in cf.walk().take(MAX_ENTRIES) {
+        let name = e.name().to_owned();
+        let path = e.path().to_string_lossy().to_ascii_lowercase();
+        if matches!(name.as_str(), "_VBA_PROJECT_CUR" | "_VBA_PROJECT" | "VBA" | "Macros")
+            || path.contains("/vba/dir")
+        {
+            macros = true;
+        }
+        if name == "EncryptedPackage" {
+            encrypted_package = true;
+        }
+        names.push(name);
+    }
+    Ok(Directory { names, macros, msi, encrypted_package })
+}

@@ -1,0 +1,364 @@
+//! The types the scanner tells apart, their groups and the extensions a name
+//! may carry for each.
+
+use serde::Serialize;
+
+/// A family of types that a policy can act on as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TypeGroup {
+    /// Native code: PE (exe, dll, .NET), ELF, Mach-O, DEX.
+    Executable,
+    /// Code run by an interpreter: PowerShell, VBScript, JScript, HTA, batch,
+    /// shell and others with a shebang.
+    Script,
+    /// An office document that carries VBA macros.
+    MacroDocument,
+    /// A document without macros.
+    Document,
+    /// A disk image: ISO, UDF, VHD, VHDX, DMG, raw FAT image.
+    DiskImage,
+    /// An archive or a compressed stream.
+    Archive,
+    /// A Windows shortcut (LNK).
+    Shortcut,
+    /// A picture.
+    Image,
+    /// Sound.
+    Audio,
+    /// Moving pictures.
+    Video,
+    /// A font.
+    Font,
+    /// Plain or marked-up text.
+    Text,
+    /// Bytes of no recognised type.
+    Unknown,
+}
+
+impl TypeGroup {
+    /// The group's name in reports and policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TypeGroup::Executable => "executable",
+            TypeGroup::Script => "script",
+            TypeGroup::MacroDocument => "macro_document",
+            TypeGroup::Document => "document",
+            TypeGroup::DiskImage => "disk_image",
+            TypeGroup::Archive => "archive",
+            TypeGroup::Shortcut => "shortcut",
+            TypeGroup::Image => "image",
+            TypeGroup::Audio => "audio",
+            TypeGroup::Video => "video",
+            TypeGroup::Font => "font",
+            TypeGroup::Text => "text",
+            TypeGroup::Unknown => "unknown",
+        }
+    }
+
+    /// Every group, for policy validation.
+    pub const ALL: [TypeGroup; 13] = [
+        TypeGroup::Executable,
+        TypeGroup::Script,
+        TypeGroup::MacroDocument,
+        TypeGroup::Document,
+        TypeGroup::DiskImage,
+        TypeGroup::Archive,
+        TypeGroup::Shortcut,
+        TypeGroup::Image,
+        TypeGroup::Audio,
+        TypeGroup::Video,
+        TypeGroup::Font,
+        TypeGroup::Text,
+        TypeGroup::Unknown,
+    ];
+
+    /// The group named `s`, if there is one.
+    pub fn parse(s: &str) -> Option<TypeGroup> {
+        TypeGroup::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+}
+
+/// A true type: a short name such as `docx` or `pe-dll`, and its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileType {
+    name: &'static str,
+    group: TypeGroup,
+}
+
+impl Serialize for FileType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name)
+    }
+}
+
+impl FileType {
+    /// A type with this name and group.
+    pub const fn new(name: &'static str, group: TypeGroup) -> Self {
+        FileType { name, group }
+    }
+
+    /// The short name, such as `docx`, `pe-exe` or `powershell`.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
+    /// The group the policy knows it by.
+    pub fn group(self) -> TypeGroup {
+        self.group
+    }
+
+    /// The same type, moved to another group (a document with macros).
+    pub(crate) fn in_group(self, group: TypeGroup) -> Self {
+        FileType { group, ..self }
+    }
+
+    /// The extensions a name of this type may honestly carry, lowercase and
+    /// without the dot. Empty when any name will do.
+    pub fn extensions(self) -> &'static [&'static str] {
+        TABLE
+            .iter()
+            .find(|(n, _, _)| *n == self.name)
+            .map(|(_, _, e)| *e)
+            .unwrap_or(&[])
+    }
+
+    /// The type a name's extension claims, when one of ours lists it.
+    pub fn claimed_by_extension(ext: &str) -> Option<FileType> {
+        TABLE
+            .iter()
+            .find(|(_, _, e)| e.contains(&ext))
+            .map(|(n, g, _)| FileType::new(n, *g))
+    }
+
+    /// The type named `name` in our table, or in infer's tables when it is
+    /// not in ours.
+    pub fn by_name(name: &str) -> Option<FileType> {
+        TABLE
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(n, g, _)| FileType::new(n, *g))
+    }
+}
+
+use TypeGroup as G;
+
+/// Extensions of text that is just text: a name with one of these is honest
+/// for any type of the text group.
+pub(crate) const TEXT_EXTENSIONS: &[&str] = &[
+    "txt", "text", "log", "md", "markdown", "rst", "csv", "tsv", "json", "xml", "html", "htm",
+    "xhtml", "yml", "yaml", "toml", "ini", "cfg", "conf", "srt", "vtt", "sub", "nfo", "tex",
+    "css", "svg", "eml", "ics", "vcf", "diff", "patch", "c", "h", "cpp", "hpp", "rs", "go",
+    "java", "kt", "swift", "rb", "php", "sql", "lua", "pl", "asm", "properties", "gitignore",
+];
+
+/// Our types: name, group, honest extensions. The names of infer's types
+/// are kept where they exist, so that a type found either way reads the same.
+pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
+    // Executables.
+    ("pe-exe", G::Executable, &["exe", "scr", "com", "cpl", "pif", "efi", "sys", "ocx", "mui"]),
+    ("pe-dll", G::Executable, &["dll", "ocx", "cpl", "sys", "drv", "ax", "mui", "node", "pyd", "xll"]),
+    ("pe-dotnet", G::Executable, &["exe", "dll", "scr"]),
+    ("dos-exe", G::Executable, &["exe", "com"]),
+    ("elf", G::Executable, &["so", "elf", "run", "out", "ko", "o", "axf", "prx"]),
+    ("mach", G::Executable, &["dylib", "bundle", "o"]),
+    ("dex", G::Executable, &["dex", "odex"]),
+    ("class", G::Executable, &["class"]),
+    ("wasm", G::Executable, &["wasm"]),
+    // Scripts.
+    ("powershell", G::Script, &["ps1", "psm1", "psd1", "ps1xml"]),
+    ("vbscript", G::Script, &["vbs", "vbe", "wsf", "vba", "bas"]),
+    ("jscript", G::Script, &["js", "jse", "wsf", "mjs", "cjs"]),
+    ("hta", G::Script, &["hta"]),
+    ("batch", G::Script, &["bat", "cmd", "btm"]),
+    ("shell", G::Script, &["sh", "bash", "zsh", "ksh", "csh", "command", "run"]),
+    ("python", G::Script, &["py", "pyw"]),
+    ("script", G::Script, &["pl", "rb", "php", "lua", "tcl", "awk"]),
+    // Shortcuts.
+    ("lnk", G::Shortcut, &["lnk"]),
+    // Documents.
+    ("pdf", G::Document, &["pdf", "ai"]),
+    ("rtf", G::Document, &["rtf"]),
+    ("doc", G::Document, &["doc", "dot", "wbk"]),
+    ("xls", G::Document, &["xls", "xlt", "xla"]),
+    ("ppt", G::Document, &["ppt", "pps", "pot"]),
+    ("msi", G::Executable, &["msi", "msp", "mst"]),
+    ("msg", G::Document, &["msg"]),
+    ("ole", G::Document, &["doc", "dot", "xls", "xlt", "ppt", "pps", "pot", "msg", "pub", "vsd", "mpp", "wps", "hwp"]),
+    ("docx", G::Document, &["docx", "dotx", "docm", "dotm", "zip"]),
+    ("xlsx", G::Document, &["xlsx", "xltx", "xlsm", "xltm", "xlam", "xlsb", "zip"]),
+    ("pptx", G::Document, &["pptx", "ppsx", "potx", "pptm", "ppsm", "potm", "zip"]),
+    ("odt", G::Document, &["odt", "ott", "zip"]),
+    ("ods", G::Document, &["ods", "ots", "zip"]),
+    ("odp", G::Document, &["odp", "otp", "zip"]),
+    ("odg", G::Document, &["odg", "otg", "zip"]),
+    ("epub", G::Document, &["epub", "zip"]),
+    ("mobi", G::Document, &["mobi", "azw", "azw3"]),
+    ("ps", G::Document, &["ps", "eps"]),
+    ("djvu", G::Document, &["djvu", "djv"]),
+    ("sqlite", G::Document, &["sqlite", "sqlite3", "db"]),
+    // Zip-based packages.
+    ("jar", G::Archive, &["jar", "war", "ear", "zip"]),
+    ("apk", G::Executable, &["apk", "aab", "zip", "jar"]),
+    // Archives and compressed streams.
+    ("zip", G::Archive, &[
+        "zip", "zipx", "jar", "war", "ear", "apk", "xpi", "crx", "epub", "nupkg", "whl", "kmz",
+        "cbz", "ipa", "appx", "msix", "vsix", "aar",
+    ]),
+    ("gz", G::Archive, &["gz", "tgz", "gzip", "svgz", "taz"]),
+    ("tar", G::Archive, &["tar", "ova", "gem"]),
+    ("bz2", G::Archive, &["bz2", "tbz", "tbz2", "bz"]),
+    ("xz", G::Archive, &["xz", "txz"]),
+    ("zst", G::Archive, &["zst", "tzst", "zstd"]),
+    ("7z", G::Archive, &["7z"]),
+    ("rar", G::Archive, &["rar", "r00", "cbr"]),
+    ("cab", G::Archive, &["cab"]),
+    ("ar", G::Archive, &["ar", "a", "deb", "lib"]),
+    ("deb", G::Archive, &["deb"]),
+    ("rpm", G::Archive, &["rpm"]),
+    ("cpio", G::Archive, &["cpio"]),
+    ("lz", G::Archive, &["lz"]),
+    ("lz4", G::Archive, &["lz4"]),
+    ("Z", G::Archive, &["z"]),
+    ("crx", G::Archive, &["crx"]),
+    // Disk images.
+    ("iso", G::DiskImage, &["iso", "img", "udf"]),
+    ("udf", G::DiskImage, &["iso", "img", "udf"]),
+    ("vhd", G::DiskImage, &["vhd", "img"]),
+    ("vhdx", G::DiskImage, &["vhdx", "avhdx"]),
+    ("dmg", G::DiskImage, &["dmg", "img"]),
+    ("img", G::DiskImage, &["img", "ima", "vfd", "flp"]),
+    ("qcow2", G::DiskImage, &["qcow2", "qcow", "img"]),
+    // Images.
+    ("png", G::Image, &["png", "apng"]),
+    ("jpg", G::Image, &["jpg", "jpeg", "jpe", "jfif", "jif"]),
+    ("gif", G::Image, &["gif"]),
+    ("webp", G::Image, &["webp"]),
+    ("bmp", G::Image, &["bmp", "dib"]),
+    ("tif", G::Image, &["tif", "tiff"]),
+    ("ico", G::Image, &["ico", "cur"]),
+    ("heif", G::Image, &["heif", "heic", "hif"]),
+    ("avif", G::Image, &["avif"]),
+    ("psd", G::Image, &["psd"]),
+    ("jxl", G::Image, &["jxl"]),
+    ("jp2", G::Image, &["jp2", "j2k", "jpf", "jpx"]),
+    ("cr2", G::Image, &["cr2"]),
+    ("jxr", G::Image, &["jxr", "wdp", "hdp"]),
+    // Audio.
+    ("mp3", G::Audio, &["mp3"]),
+    ("m4a", G::Audio, &["m4a", "m4b", "mp4", "aac"]),
+    ("ogg", G::Audio, &["ogg", "oga", "ogv", "opus", "spx"]),
+    ("opus", G::Audio, &["opus", "ogg"]),
+    ("flac", G::Audio, &["flac"]),
+    ("wav", G::Audio, &["wav", "wave"]),
+    ("aac", G::Audio, &["aac", "m4a"]),
+    ("amr", G::Audio, &["amr"]),
+    ("aiff", G::Audio, &["aiff", "aif", "aifc"]),
+    ("midi", G::Audio, &["mid", "midi"]),
+    ("ape", G::Audio, &["ape"]),
+    // Video.
+    ("mp4", G::Video, &["mp4", "m4v", "m4a", "mov", "3gp", "3g2", "m4b", "f4v"]),
+    ("m4v", G::Video, &["m4v", "mp4", "mov"]),
+    ("mov", G::Video, &["mov", "qt", "mp4", "m4v"]),
+    ("mkv", G::Video, &["mkv", "mka", "mks", "webm"]),
+    ("webm", G::Video, &["webm", "mkv"]),
+    ("avi", G::Video, &["avi"]),
+    ("wmv", G::Video, &["wmv", "wma", "asf"]),
+    ("mpg", G::Video, &["mpg", "mpeg", "vob", "ts", "m2ts"]),
+    ("flv", G::Video, &["flv"]),
+    ("swf", G::Executable, &["swf"]),
+    // Fonts.
+    ("ttf", G::Font, &["ttf", "ttc"]),
+    ("otf", G::Font, &["otf"]),
+    ("woff", G::Font, &["woff"]),
+    ("woff2", G::Font, &["woff2"]),
+    ("eot", G::Font, &["eot"]),
+    // Text.
+    ("html", G::Text, &["html", "htm", "xhtml", "shtml", "mht", "mhtml"]),
+    ("xml", G::Text, &["xml", "svg", "xsl", "xslt", "rss", "atom", "plist", "config", "xaml"]),
+    ("json", G::Text, &["json", "geojson", "jsonl", "ipynb"]),
+    ("text", G::Text, &[]),
+    ("utf16-text", G::Text, &[]),
+    // Unknown bytes.
+    ("data", G::Unknown, &[]),
+];
+
+/// The types the detector names by constant.
+#[allow(missing_docs)]
+pub mod known {
+    use super::{FileType, TypeGroup as G};
+    pub const PE_EXE: FileType = FileType::new("pe-exe", G::Executable);
+    pub const PE_DLL: FileType = FileType::new("pe-dll", G::Executable);
+    pub const PE_DOTNET: FileType = FileType::new("pe-dotnet", G::Executable);
+    pub const DOS_EXE: FileType = FileType::new("dos-exe", G::Executable);
+    pub const ELF: FileType = FileType::new("elf", G::Executable);
+    pub const MACHO: FileType = FileType::new("mach", G::Executable);
+    pub const POWERSHELL: FileType = FileType::new("powershell", G::Script);
+    pub const VBSCRIPT: FileType = FileType::new("vbscript", G::Script);
+    pub const JSCRIPT: FileType = FileType::new("jscript", G::Script);
+    pub const HTA: FileType = FileType::new("hta", G::Script);
+    pub const BATCH: FileType = FileType::new("batch", G::Script);
+    pub const SHELL: FileType = FileType::new("shell", G::Script);
+    pub const PYTHON: FileType = FileType::new("python", G::Script);
+    pub const SCRIPT: FileType = FileType::new("script", G::Script);
+    pub const LNK: FileType = FileType::new("lnk", G::Shortcut);
+    pub const OLE: FileType = FileType::new("ole", G::Document);
+    pub const DOC: FileType = FileType::new("doc", G::Document);
+    pub const XLS: FileType = FileType::new("xls", G::Document);
+    pub const PPT: FileType = FileType::new("ppt", G::Document);
+    pub const MSI: FileType = FileType::new("msi", G::Executable);
+    pub const MSG: FileType = FileType::new("msg", G::Document);
+    pub const DOCX: FileType = FileType::new("docx", G::Document);
+    pub const XLSX: FileType = FileType::new("xlsx", G::Document);
+    pub const PPTX: FileType = FileType::new("pptx", G::Document);
+    pub const ODT: FileType = FileType::new("odt", G::Document);
+    pub const ODS: FileType = FileType::new("ods", G::Document);
+    pub const ODP: FileType = FileType::new("odp", G::Document);
+    pub const ODG: FileType = FileType::new("odg", G::Document);
+    pub const EPUB: FileType = FileType::new("epub", G::Document);
+    pub const JAR: FileType = FileType::new("jar", G::Archive);
+    pub const APK: FileType = FileType::new("apk", G::Executable);
+    pub const ZIP: FileType = FileType::new("zip", G::Archive);
+    pub const GZIP: FileType = FileType::new("gz", G::Archive);
+    pub const TAR: FileType = FileType::new("tar", G::Archive);
+    pub const BZIP2: FileType = FileType::new("bz2", G::Archive);
+    pub const XZ: FileType = FileType::new("xz", G::Archive);
+    pub const ZSTD: FileType = FileType::new("zst", G::Archive);
+    pub const ISO: FileType = FileType::new("iso", G::DiskImage);
+    pub const UDF: FileType = FileType::new("udf", G::DiskImage);
+    pub const VHD: FileType = FileType::new("vhd", G::DiskImage);
+    pub const VHDX: FileType = FileType::new("vhdx", G::DiskImage);
+    pub const DMG: FileType = FileType::new("dmg", G::DiskImage);
+    pub const IMG: FileType = FileType::new("img", G::DiskImage);
+    pub const PDF: FileType = FileType::new("pdf", G::Document);
+    pub const RTF: FileType = FileType::new("rtf", G::Document);
+    pub const HTML: FileType = FileType::new("html", G::Text);
+    pub const XML: FileType = FileType::new("xml", G::Text);
+    pub const JSON: FileType = FileType::new("json", G::Text);
+    pub const TEXT: FileType = FileType::new("text", G::Text);
+    pub const UTF16_TEXT: FileType = FileType::new("utf16-text", G::Text);
+    pub const DATA: FileType = FileType::new("data", G::Unknown);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_constant_is_in_the_table() {
+        use known::*;
+        for t in [PE_EXE, DOCX, ZIP, POWERSHELL, LNK, ISO, DATA, TEXT, UTF16_TEXT, MSI, APK] {
+            let found = FileType::by_name(t.name()).map(FileType::group);
+            assert_eq!(found, Some(t.group()), "{}", t.name());
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = TABLE.iter().map(|t| t.0).collect();
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len());
+    }
+}

@@ -1,0 +1,320 @@
+//! Limits (what the operator configures) and the per-scan budget (what one
+//! scan has spent).
+//!
+//! Every byte that an unpacker produces goes through [`Budget::drain`], and
+//! every object that enters the work queue goes through [`Budget::admit`]:
+//! the budget is counted here and nowhere else. Declared sizes never size an
+//! allocation or a limit; only bytes really produced are counted.
+
+use std::io::{self, Read};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde::Serialize;
+
+/// The limits of one scan. Reaching any of them is a finding of kind
+/// [`FindingKind::Limit`](crate::FindingKind::Limit), never a silent clean.
+///
+/// The defaults are at least as generous as ClamAV's:
+///
+/// | limit | default |
+/// |---|---|
+/// | `max_depth` | 17 nested containers |
+/// | `max_objects` | 10,000 objects (the file and everything unpacked from it) |
+/// | `max_object_bytes` | 100 MiB for any one object |
+/// | `max_total_bytes` | 400 MiB produced by unpacking in one scan |
+/// | `max_ratio` | 1,000 : 1 for one entry, checked once it passes 1 MiB |
+/// | `max_time` | 120 s of wall time for one scan |
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Limits {
+    /// How deep containers may nest; the outer file is depth 0.
+    pub max_depth: u32,
+    /// How many objects one scan may look at, the outer file included.
+    pub max_objects: u64,
+    /// The largest object scanned; a larger one is scanned up to this size.
+    pub max_object_bytes: u64,
+    /// The bytes that unpacking may produce in one scan, all objects together.
+    pub max_total_bytes: u64,
+    /// The largest ratio of produced to compressed bytes for one entry.
+    pub max_ratio: u64,
+    /// The wall time of one scan.
+    pub max_time: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 17,
+            max_objects: 10_000,
+            max_object_bytes: 100 << 20,
+            max_total_bytes: 400 << 20,
+            max_ratio: 1_000,
+            max_time: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Output below this size is never judged by its compression ratio: small
+/// files of zeros are common and harmless.
+const RATIO_GRACE_BYTES: u64 = 1 << 20;
+
+/// Decoders are read in pieces of this size, so that limits and the clock are
+/// checked often enough on any input.
+const CHUNK: usize = 64 << 10;
+
+/// Which limit a scan reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// Containers nested deeper than `max_depth`.
+    Depth,
+    /// More objects than `max_objects`.
+    Objects,
+    /// One object larger than `max_object_bytes`.
+    ObjectSize,
+    /// Unpacking produced more than `max_total_bytes`.
+    TotalSize,
+    /// An entry inflated more than `max_ratio` times its compressed size.
+    Ratio,
+    /// The scan ran longer than `max_time`.
+    Time,
+    /// A container held more overlapping entries than are worth inflating.
+    OverlappingEntries,
+    /// The report reached its cap on findings.
+    Findings,
+}
+
+impl LimitKind {
+    /// The name of the limit as it appears in reports and policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitKind::Depth => "depth",
+            LimitKind::Objects => "objects",
+            LimitKind::ObjectSize => "object_size",
+            LimitKind::TotalSize => "total_size",
+            LimitKind::Ratio => "ratio",
+            LimitKind::Time => "time",
+            LimitKind::OverlappingEntries => "overlapping_entries",
+            LimitKind::Findings => "findings",
+        }
+    }
+}
+
+/// What came out of a bounded decode: the bytes produced, and why it stopped
+/// early if it did.
+#[derive(Debug)]
+pub(crate) struct Drained {
+    /// Every byte produced before the decoder ended or a limit was reached.
+    pub data: Bytes,
+    /// The limit that stopped the decoder, if one did.
+    pub limit: Option<LimitKind>,
+    /// The decoder's own error (corrupt or truncated data), if it failed.
+    pub error: Option<io::Error>,
+}
+
+/// What one scan has spent of its [`Limits`].
+#[derive(Debug)]
+pub(crate) struct Budget {
+    limits: Limits,
+    deadline: Instant,
+    objects: u64,
+    produced: u64,
+}
+
+impl Budget {
+    /// Starts the clock of a scan.
+    pub fn new(limits: &Limits) -> Self {
+        Budget {
+            limits: limits.clone(),
+            deadline: Instant::now()
+                .checked_add(limits.max_time)
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(1 << 40)),
+            objects: 0,
+            produced: 0,
+        }
+    }
+
+    /// The limits this budget counts against.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Admits one more object at `depth` into the scan.
+    pub fn admit(&mut self, depth: u32) -> Result<(), LimitKind> {
+        self.check_time()?;
+        if depth > self.limits.max_depth {
+            return Err(LimitKind::Depth);
+        }
+        if self.objects >= self.limits.max_objects {
+            return Err(LimitKind::Objects);
+        }
+        self.objects += 1;
+        Ok(())
+    }
+
+    /// How many more objects may still be admitted. Unpackers stop listing
+    /// entries one past this, so that a million-entry archive costs no more
+    /// than the entries that can be scanned.
+    pub fn objects_left(&self) -> u64 {
+        self.limits.max_objects.saturating_sub(self.objects)
+    }
+
+    /// Fails once the scan's wall time is spent.
+    pub fn check_time(&self) -> Result<(), LimitKind> {
+        if Instant::now() >= self.deadline {
+            Err(LimitKind::Time)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The wall time that is left, for engines with their own timeout.
+    pub fn time_left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Records a child that is a slice of its parent (stored, not inflated):
+    /// it costs no memory, but it is scanned, so it counts against the total.
+    pub fn charge_slice(&mut self, data: &Bytes) -> Result<(), LimitKind> {
+        let len = data.len() as u64;
+        if len > self.limits.max_object_bytes {
+            return Err(LimitKind::ObjectSize);
+        }
+        if self.produced.saturating_add(len) > self.limits.max_total_bytes {
+            return Err(LimitKind::TotalSize);
+        }
+        self.produced += len;
+        Ok(())
+    }
+
+    /// Reads `reader` to its end or to the first limit, counting every byte
+    /// it produces. `compressed_len` is the number of input bytes behind the
+    /// reader, used for the ratio limit (0 when it is not a decompressor).
+    ///
+    /// Nothing is preallocated from what a header declares: the buffer grows
+    /// with the bytes really produced.
+    pub fn drain<R: Read>(&mut self, mut reader: R, compressed_len: u64) -> Drained {
+        let object_cap = self.limits.max_object_bytes;
+        let total_left = self.limits.max_total_bytes.saturating_sub(self.produced);
+        let ratio_cap = if compressed_len > 0 {
+            compressed_len
+                .saturating_mul(self.limits.max_ratio)
+                .max(RATIO_GRACE_BYTES)
+        } else {
+            u64::MAX
+        };
+        let cap = object_cap.min(total_left).min(ratio_cap);
+        let mut out: Vec<u8> = Vec::new();
+        let mut limit = None;
+        let mut error = None;
+        loop {
+            if let Err(l) = self.check_time() {
+                limit = Some(l);
+                break;
+            }
+            let have = out.len() as u64;
+            if have >= cap {
+                // One byte more tells an exact fit from an overflow.
+                let mut probe = [0u8; 1];
+                match read_some(&mut reader, &mut probe) {
+                    Ok(0) => {}
+                    Ok(_) => {
+                        limit = Some(if cap == ratio_cap {
+                            LimitKind::Ratio
+                        } else if cap == object_cap {
+                            LimitKind::ObjectSize
+                        } else {
+                            LimitKind::TotalSize
+                        })
+                    }
+                    Err(e) => error = Some(e),
+                }
+                break;
+            }
+            let want = (cap - have).min(CHUNK as u64) as usize;
+            let start = out.len();
+            out.resize(start + want, 0);
+            match read_some(&mut reader, &mut out[start..]) {
+                Ok(0) => {
+                    out.truncate(start);
+                    break;
+                }
+                Ok(n) => out.truncate(start + n),
+                Err(e) => {
+                    out.truncate(start);
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        self.produced += out.len() as u64;
+        Drained { data: Bytes::from(out), limit, error }
+    }
+}
+
+/// `read` that retries on `Interrupted`.
+fn read_some<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> Limits {
+        Limits { max_object_bytes: 100, max_total_bytes: 250, ..Limits::default() }
+    }
+
+    #[test]
+    fn drain_stops_at_the_object_cap() {
+        let mut b = Budget::new(&small());
+        let d = b.drain(io::repeat(7).take(1000), 0);
+        assert_eq!(d.data.len(), 100);
+        assert_eq!(d.limit, Some(LimitKind::ObjectSize));
+    }
+
+    #[test]
+    fn drain_counts_the_total_across_objects() {
+        let mut b = Budget::new(&small());
+        for _ in 0..2 {
+            let d = b.drain(io::repeat(1).take(100), 0);
+            assert_eq!(d.limit, None);
+        }
+        let d = b.drain(io::repeat(1).take(100), 0);
+        assert_eq!(d.data.len(), 50);
+        assert_eq!(d.limit, Some(LimitKind::TotalSize));
+    }
+
+    #[test]
+    fn an_exact_fit_is_not_a_limit() {
+        let mut b = Budget::new(&small());
+        let d = b.drain(io::repeat(1).take(100), 0);
+        assert_eq!((d.data.len(), d.limit), (100, None));
+    }
+
+    #[test]
+    fn ratio_is_judged_past_the_grace() {
+        let limits = Limits { max_ratio: 10, ..Limits::default() };
+        let mut b = Budget::new(&limits);
+        let d = b.drain(io::repeat(0).take(3 << 20), 1);
+        assert_eq!(d.data.len() as u64, RATIO_GRACE_BYTES);
+        assert_eq!(d.limit, Some(LimitKind::Ratio));
+    }
+
+    #[test]
+    fn admit_counts_depth_and_objects() {
+        let limits = Limits { max_depth: 1, max_objects: 2, ..Limits::default() };
+        let mut b = Budget::new(&limits);
+        assert_eq!(b.admit(2), Err(LimitKind::Depth));
+        assert!(b.admit(0).is_ok());
+        assert!(b.admit(1).is_ok());
+        assert_eq!(b.admit(1), Err(LimitKind::Objects));
+    }
+}

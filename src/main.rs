@@ -1,0 +1,310 @@
+//! The `xferscan` command: scans files, folders and standard input with the
+//! built-in rules (and any others), and exits like clamscan: 0 when all is
+//! clean, 1 when something was found, 2 on an error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use xferscan::{Engine, Limits, Policy, Report, ScanOptions, Verdict};
+
+#[derive(Parser)]
+#[command(name = "xferscan", version, about = "Decides whether a transferred file is safe to deliver")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan files, folders (recursively) and `-` (standard input).
+    Scan(ScanArgs),
+    /// Work with rule files.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Compile rule files or folders into one precompiled file that
+    /// `--rules` accepts (with the built-in pack unless told otherwise).
+    Compile {
+        /// Rule files or folders.
+        paths: Vec<PathBuf>,
+        /// Where to write the compiled rules.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Leave the built-in rule pack out.
+        #[arg(long)]
+        no_default_rules: bool,
+    },
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Files, folders, or `-` for standard input.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// More rules: a file, a folder of .yar files, or precompiled rules.
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Leave the built-in rule pack out.
+    #[arg(long)]
+    no_default_rules: bool,
+    /// Print one JSON report per input, one per line.
+    #[arg(long)]
+    json: bool,
+    /// A delivery policy in TOML (see README.md).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// A candidate password for encrypted archives (repeatable).
+    #[arg(long = "password", value_name = "PASSWORD")]
+    passwords: Vec<String>,
+    /// Deepest nesting of containers.
+    #[arg(long)]
+    max_depth: Option<u32>,
+    /// Most objects in one scan.
+    #[arg(long)]
+    max_objects: Option<u64>,
+    /// Largest object, such as 100M.
+    #[arg(long, value_parser = parse_size)]
+    max_object_size: Option<u64>,
+    /// Most bytes unpacked in one scan, such as 400M.
+    #[arg(long, value_parser = parse_size)]
+    max_total_size: Option<u64>,
+    /// Largest compression ratio of one entry.
+    #[arg(long)]
+    max_ratio: Option<u64>,
+    /// Longest scan of one input, in seconds.
+    #[arg(long)]
+    max_time: Option<u64>,
+    /// Threads scanning in parallel (default: all cores).
+    #[arg(short = 'j', long)]
+    threads: Option<usize>,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t.trim_end_matches('B').trim_end_matches('I');
+    let (num, mul) = match t.chars().last() {
+        Some('K') => (&t[..t.len() - 1], 1u64 << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mul))
+        .ok_or_else(|| format!("not a size: {s:?} (use bytes or K, M, G)"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules(RulesCommand::Compile { paths, output, no_default_rules }) => {
+            match xferscan::compile_rules(&paths, !no_default_rules) {
+                Ok(bytes) => match std::fs::write(&output, bytes) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("xferscan: can not write `{}`: {e}", output.display());
+                        ExitCode::from(2)
+                    }
+                },
+                Err(e) => {
+                    eprintln!("xferscan: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
+}
+
+fn build_engine(args: &ScanArgs) -> Result<Engine, String> {
+    let mut limits = Limits::default();
+    if let Some(v) = args.max_depth {
+        limits.max_depth = v;
+    }
+    if let Some(v) = args.max_objects {
+        limits.max_objects = v;
+    }
+    if let Some(v) = args.max_object_size {
+        limits.max_object_bytes = v;
+    }
+    if let Some(v) = args.max_total_size {
+        limits.max_total_bytes = v;
+    }
+    if let Some(v) = args.max_ratio {
+        limits.max_ratio = v;
+    }
+    if let Some(v) = args.max_time {
+        limits.max_time = Duration::from_secs(v);
+    }
+    let mut b = Engine::builder();
+    b.default_rules(!args.no_default_rules).limits(limits);
+    for r in &args.rules {
+        b.rules_path(r);
+    }
+    if let Some(p) = &args.policy {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("can not read `{}`: {e}", p.display()))?;
+        b.policy(Policy::from_toml(&text, &p.display().to_string()).map_err(|e| e.to_string())?);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+/// One input to scan, or the error found while listing inputs.
+enum Job {
+    Stdin,
+    File(PathBuf),
+    Error(String),
+}
+
+fn collect(paths: &[PathBuf]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for p in paths {
+        if p == Path::new("-") {
+            jobs.push(Job::Stdin);
+            continue;
+        }
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, &mut jobs),
+            Ok(_) => jobs.push(Job::File(p.clone())),
+            Err(e) => jobs.push(Job::Error(format!("{}: can not read: {e}", p.display()))),
+        }
+    }
+    jobs
+}
+
+/// Regular files below a folder, in a stable order; links inside folders
+/// are not followed.
+fn walk(dir: &Path, jobs: &mut Vec<Job>) {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => return jobs.push(Job::Error(format!("{}: can not read: {e}", dir.display()))),
+    };
+    let mut entries: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.is_dir() => walk(&p, jobs),
+            Ok(m) if m.is_file() => jobs.push(Job::File(p)),
+            Ok(_) => {}
+            Err(e) => jobs.push(Job::Error(format!("{}: can not read: {e}", p.display()))),
+        }
+    }
+}
+
+fn scan(args: ScanArgs) -> ExitCode {
+    let engine = match build_engine(&args) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("xferscan: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut opts = ScanOptions::new().local_path(true);
+    for p in &args.passwords {
+        opts = opts.password(p.clone());
+    }
+    let jobs = collect(&args.paths);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .clamp(1, 256)
+        .min(jobs.len().max(1));
+    let next = Mutex::new(jobs.into_iter().enumerate());
+    let (tx, rx) = mpsc::channel::<(usize, Result<(String, Report), String>)>();
+    let mut worst = 0u8;
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (engine, opts, next) = (&engine, &opts, &next);
+            s.spawn(move || {
+                loop {
+                    let job = match next.lock() {
+                        Ok(mut it) => it.next(),
+                        Err(_) => None,
+                    };
+                    let Some((i, job)) = job else { break };
+                    let result = match job {
+                        Job::Stdin => engine
+                            .scan_reader_with("-", std::io::stdin().lock(), opts)
+                            .map(|r| ("-".to_owned(), r))
+                            .map_err(|e| format!("-: {e}")),
+                        Job::File(p) => match std::fs::File::open(&p) {
+                            Ok(f) => engine
+                                .scan_reader_with(&p.display().to_string(), f, opts)
+                                .map(|r| (p.display().to_string(), r))
+                                .map_err(|e| format!("{}: {e}", p.display())),
+                            Err(e) => Err(format!("{}: can not read: {e}", p.display())),
+                        },
+                        Job::Error(e) => Err(e),
+                    };
+                    if tx.send((i, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Print in input order as results arrive.
+        let mut pending = std::collections::BTreeMap::new();
+        let mut want = 0usize;
+        let stdout = std::io::stdout();
+        for (i, r) in rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&want) {
+                want += 1;
+                match r {
+                    Ok((name, report)) => {
+                        if report.verdict != Verdict::Clean {
+                            worst = worst.max(1);
+                        }
+                        let line = if args.json {
+                            serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+                        } else {
+                            human(&name, &report)
+                        };
+                        let mut out = stdout.lock();
+                        let _ = writeln!(out, "{line}");
+                    }
+                    Err(e) => {
+                        worst = 2;
+                        eprintln!("xferscan: {e}");
+                    }
+                }
+            }
+        }
+    });
+    ExitCode::from(worst)
+}
+
+/// One line: the input, its verdict, and each finding that the policy does
+/// not allow, with where it sits and the policy entry that decided.
+fn human(name: &str, r: &Report) -> String {
+    let verdict = match r.verdict {
+        Verdict::Clean => "CLEAN",
+        Verdict::Suspicious => "SUSPICIOUS",
+        Verdict::Malicious => "MALICIOUS",
+    };
+    let mut line = format!("{name}: {verdict}");
+    let shown: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.action != xferscan::Action::Allow)
+        .map(|f| {
+            let action = format!("{:?}", f.action).to_ascii_lowercase();
+            format!("[{action} by {}] {}: {}", f.decided_by, f.path, f.kind.describe())
+        })
+        .collect();
+    if !shown.is_empty() {
+        line.push_str(" -- ");
+        line.push_str(&shown.join("; "));
+    }
+    line
+}

@@ -1,0 +1,305 @@
+//! The delivery policy: what a gateway does with each kind of finding.
+//!
+//! A policy maps true types (by name, such as `pe-dll`, or by group, such as
+//! `executable`) and finding keys (such as `encrypted` or `name.bidi_control`,
+//! or a prefix such as `container`) to an [`Action`], and signature severities
+//! to actions by two thresholds. Every finding records which entry decided.
+//!
+//! The built-in policy for chat and P2P transfers ([`Policy::default`]):
+//!
+//! | entry | action |
+//! |---|---|
+//! | `types.executable`, `types.script`, `types.macro_document`, `types.disk_image`, `types.shortcut` | block |
+//! | every other type | allow |
+//! | `signatures`: severity `high` or above | block |
+//! | `signatures`: severity `low` or `medium` | flag |
+//! | `findings.encrypted` | flag |
+//! | `findings.container.overlapping_entries`, `findings.container.multiple_archives` | block |
+//! | `findings.name.bidi_control`, `findings.name.double_extension`, `findings.name.unsafe_path` | block |
+//! | `findings.limit`, `findings.unscannable`, `findings.container`, `findings.name`, `findings.type.polyglot` | flag |
+//!
+//! In TOML (`xferscan scan --policy FILE`), a file changes the built-in
+//! policy entry by entry, or starts from nothing with `base = "empty"`:
+//!
+//! ```toml
+//! [types]
+//! executable = "flag"
+//! "pe-dll" = "block"
+//!
+//! [findings]
+//! encrypted = "block"
+//! "name.extension_mismatch" = "allow"
+//!
+//! [signatures]
+//! block_at = "medium"
+//! flag_at = "low"
+//!
+//! [signatures.rules]
+//! PE_UPX_Stub = "allow"
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use crate::detect::{FileType, TypeGroup};
+use crate::error::Error;
+use crate::report::{Action, FindingKind, Severity};
+
+/// Every finding key a policy may name (and, through them, every prefix).
+pub const FINDING_KEYS: &[&str] = &[
+    "signature",
+    "name.extension_mismatch",
+    "name.double_extension",
+    "name.bidi_control",
+    "name.control_character",
+    "name.trailing_dot_or_space",
+    "name.normalization_collision",
+    "name.long",
+    "name.unsafe_path",
+    "container.link",
+    "container.checksum_mismatch",
+    "container.multiple_archives",
+    "container.prepended_data",
+    "container.appended_data",
+    "container.header_mismatch",
+    "container.single_view",
+    "container.duplicate_name",
+    "container.unaccounted_bytes",
+    "container.overlapping_entries",
+    "container.size_disagreement",
+    "limit.depth",
+    "limit.objects",
+    "limit.object_size",
+    "limit.total_size",
+    "limit.ratio",
+    "limit.time",
+    "limit.overlapping_entries",
+    "limit.findings",
+    "encrypted",
+    "unscannable.malformed",
+    "unscannable.unsupported_method",
+    "unscannable.scan_error",
+    "type.polyglot",
+];
+
+/// A delivery policy. `Policy::default()` is the built-in policy for chat
+/// and P2P transfers documented in the module above.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    types: HashMap<String, Action>,
+    findings: HashMap<String, Action>,
+    rules: HashMap<String, Action>,
+    block_at: Severity,
+    flag_at: Severity,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        let mut p = Policy::empty();
+        for g in ["executable", "script", "macro_document", "disk_image", "shortcut"] {
+            p.types.insert(g.into(), Action::Block);
+        }
+        for (k, a) in [
+            ("encrypted", Action::Flag),
+            ("limit", Action::Flag),
+            ("unscannable", Action::Flag),
+            ("container", Action::Flag),
+            ("container.overlapping_entries", Action::Block),
+            ("container.multiple_archives", Action::Block),
+            ("name", Action::Flag),
+            ("name.bidi_control", Action::Block),
+            ("name.double_extension", Action::Block),
+            ("name.unsafe_path", Action::Block),
+            ("type.polyglot", Action::Flag),
+        ] {
+            p.findings.insert(k.into(), a);
+        }
+        p
+    }
+}
+
+impl Policy {
+    /// A policy that allows every type and finding except signatures, which
+    /// still block at `high` and flag at `low`. Findings it does not name
+    /// are allowed: never a silent clean, as they stay in the report.
+    pub fn empty() -> Self {
+        Policy {
+            types: HashMap::new(),
+            findings: HashMap::new(),
+            rules: HashMap::new(),
+            block_at: Severity::High,
+            flag_at: Severity::Low,
+        }
+    }
+
+    /// Sets the action for a type name (`pe-dll`) or group (`executable`).
+    pub fn set_type(&mut self, key: &str, action: Action) -> &mut Self {
+        self.types.insert(key.to_owned(), action);
+        self
+    }
+
+    /// Sets the action for a finding key or key prefix (`container`).
+    pub fn set_finding(&mut self, key: &str, action: Action) -> &mut Self {
+        self.findings.insert(key.to_owned(), action);
+        self
+    }
+
+    /// Sets the severities at which signatures block and flag.
+    pub fn set_severity_thresholds(&mut self, block_at: Severity, flag_at: Severity) -> &mut Self {
+        self.block_at = block_at;
+        self.flag_at = flag_at;
+        self
+    }
+
+    /// The action for a type, if the policy names it or its group.
+    pub(crate) fn type_action(&self, ty: FileType) -> Option<(Action, String)> {
+        if let Some(&a) = self.types.get(ty.name()) {
+            return Some((a, format!("types.{}", ty.name())));
+        }
+        let g = ty.group().as_str();
+        self.types.get(g).map(|&a| (a, format!("types.{g}")))
+    }
+
+    /// The action for a finding and the entry that chose it.
+    pub(crate) fn decide(&self, kind: &FindingKind) -> (Action, String) {
+        match kind {
+            FindingKind::Signature(m) => {
+                if let Some(&a) = self.rules.get(&m.rule) {
+                    return (a, format!("signatures.rules.{}", m.rule));
+                }
+                if m.severity >= self.block_at {
+                    (Action::Block, "signatures.block_at".into())
+                } else if m.severity >= self.flag_at {
+                    (Action::Flag, "signatures.flag_at".into())
+                } else {
+                    (Action::Allow, "signatures.flag_at".into())
+                }
+            }
+            FindingKind::TrueType { ty } => {
+                self.type_action(*ty).unwrap_or((Action::Allow, "types".into()))
+            }
+            other => {
+                let key = other.key();
+                let mut k = key.as_str();
+                loop {
+                    if let Some(&a) = self.findings.get(k) {
+                        return (a, format!("findings.{k}"));
+                    }
+                    match k.rfind('.') {
+                        Some(i) => k = &k[..i],
+                        None => return (Action::Allow, "findings".into()),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads a policy from TOML. `origin` names the file in errors, which
+    /// give the line of the offending entry.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Policy, Error> {
+        let err = |span: Option<std::ops::Range<usize>>, message: String| Error::Policy {
+            origin: origin.to_owned(),
+            line: span.map(|s| line_of(text, s.start)).unwrap_or(1),
+            message,
+        };
+        let file: PolicyFile =
+            toml::from_str(text).map_err(|e| err(e.span(), e.message().to_owned()))?;
+        let mut p = match file.base.as_ref().map(|b| (b.get_ref().as_str(), b.span())) {
+            None | Some(("default", _)) => Policy::default(),
+            Some(("empty", _)) => Policy::empty(),
+            Some((other, span)) => {
+                return Err(err(Some(span), format!("base must be \"default\" or \"empty\", not {other:?}")));
+            }
+        };
+        for (k, v) in &file.types {
+            if TypeGroup::parse(k).is_none() && FileType::by_name(k).is_none() {
+                return Err(err(Some(v.span()), format!("unknown type or type group {k:?}")));
+            }
+            p.types.insert(k.clone(), *v.get_ref());
+        }
+        for (k, v) in &file.findings {
+            let known = FINDING_KEYS
+                .iter()
+                .any(|f| *f == k || (f.starts_with(k.as_str()) && f.as_bytes().get(k.len()) == Some(&b'.')));
+            if !known {
+                return Err(err(Some(v.span()), format!("unknown finding key {k:?}")));
+            }
+            p.findings.insert(k.clone(), *v.get_ref());
+        }
+        if let Some(s) = file.signatures {
+            if let Some(b) = s.block_at {
+                p.block_at = *b.get_ref();
+            }
+            if let Some(f) = s.flag_at {
+                p.flag_at = *f.get_ref();
+            }
+            for (k, v) in s.rules {
+                p.rules.insert(k, *v.get_ref());
+            }
+        }
+        Ok(p)
+    }
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text.as_bytes()[..byte.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    base: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    types: BTreeMap<String, toml::Spanned<Action>>,
+    #[serde(default)]
+    findings: BTreeMap<String, toml::Spanned<Action>>,
+    signatures: Option<SignatureSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignatureSection {
+    block_at: Option<toml::Spanned<Severity>>,
+    flag_at: Option<toml::Spanned<Severity>>,
+    #[serde(default)]
+    rules: BTreeMap<String, toml::Spanned<Action>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::known;
+
+    #[test]
+    fn default_blocks_executables_and_flags_encryption() {
+        let p = Policy::default();
+        assert_eq!(p.type_action(known::PE_EXE).map(|a| a.0), Some(Action::Block));
+        assert_eq!(p.type_action(FileType::by_name("png").unwrap()), None);
+        let enc = FindingKind::Encrypted { entry: "a".into(), method: "aes".into(), decrypted: false };
+        assert_eq!(p.decide(&enc), (Action::Flag, "findings.encrypted".into()));
+    }
+
+    #[test]
+    fn prefixes_decide_when_no_exact_key() {
+        let p = Policy::default();
+        let k = FindingKind::DuplicateName { name: "x".into() };
+        assert_eq!(p.decide(&k), (Action::Flag, "findings.container".into()));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let text = "[types]\nexecutable = \"block\"\nbogus = \"allow\"\n";
+        match Policy::from_toml(text, "p.toml") {
+            Err(Error::Policy { line, message, .. }) => {
+                assert_eq!(line, 3, "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let text = "[findings]\nencrypted = \"maybe\"\n";
+        match Policy::from_toml(text, "p.toml") {
+            Err(Error::Policy { line, .. }) => assert_eq!(line, 2),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! YARA signatures: rules compiled once and shared by all threads (yara-x
+//! `Rules` are `Send + Sync`), and a scanner kept per thread (a yara-x
+//! `Scanner` is neither, and costs far more to create than to reuse).
+//!
+//! The built-in pack in `signatures/` is compiled into the binary, so a scan
+//! needs no file on disk.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::report::{Severity, SignatureMatch};
+
+/// The built-in rule pack: (origin, source).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("signatures/eicar.yar", include_str!("../signatures/eicar.yar")),
+    ("signatures/scripts.yar", include_str!("../signatures/scripts.yar")),
+    ("signatures/office.yar", include_str!("../signatures/office.yar")),
+    ("signatures/lnk.yar", include_str!("../signatures/lnk.yar")),
+    ("signatures/packers.yar", include_str!("../signatures/packers.yar")),
+];
+
+/// The namespace of the built-in rules.
+pub const BUILTIN_NAMESPACE: &str = "xferscan";
+
+/// Compiles the built-in pack (if asked) and rule sources into one set.
+pub(crate) fn compile(
+    builtin: bool,
+    sources: &[(String, String)],
+) -> Result<Option<yara_x::Rules>, Error> {
+    if !builtin && sources.is_empty() {
+        return Ok(None);
+    }
+    let mut compiler = yara_x::Compiler::new();
+    if builtin {
+        compiler.new_namespace(BUILTIN_NAMESPACE);
+        for (origin, src) in BUILTIN {
+            compiler
+                .add_source(yara_x::SourceCode::from(*src).with_origin(*origin))
+                .map_err(|e| Error::RuleCompile { origin: (*origin).to_owned(), message: e.to_string() })?;
+        }
+    }
+    for (origin, src) in sources {
+        let ns = Path::new(origin)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "user".into());
+        compiler.new_namespace(&ns);
+        compiler
+            .add_source(yara_x::SourceCode::from(src.as_str()).with_origin(origin.as_str()))
+            .map_err(|e| Error::RuleCompile { origin: origin.clone(), message: e.to_string() })?;
+    }
+    Ok(Some(compiler.build()))
+}
+
+/// True for a file that starts like yara-x's serialized rules.
+pub(crate) fn is_compiled(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"YARA-X\0\0")
+}
+
+/// Loads precompiled rules (from `xferscan rules compile`).
+pub(crate) fn load_compiled(path: &Path, bytes: &[u8]) -> Result<yara_x::Rules, Error> {
+    yara_x::Rules::deserialize(bytes)
+        .map_err(|e| Error::CompiledRules { path: path.to_owned(), message: e.to_string() })
+}
+
+/// Rule files under a path: the file itself, or every `.yar`/`.yara` file
+/// below a folder, in a stable order.
+pub(crate) fn rule_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    let io = |source| Error::Io { path: path.to_owned(), source };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let rd = std::fs::read_dir(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        for entry in rd {
+            let entry = entry.map_err(|source| Error::Io { path: dir.clone(), source })?;
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yar" | "yara" | "yarc")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Compiled rule sets shared by all threads, with a token whose death tells
+/// the threads' scanner caches to let go of them.
+#[derive(Debug)]
+pub(crate) struct RuleSets {
+    sets: Vec<Arc<yara_x::Rules>>,
+    alive: Arc<()>,
+}
+
+type ScannerOf<'a> = yara_x::Scanner<'a>;
+
+self_cell::self_cell!(
+    struct CachedScanner {
+        owner: Arc<yara_x::Rules>,
+        #[not_covariant]
+        dependent: ScannerOf,
+    }
+);
+
+struct CacheEntry {
+    alive: Weak<()>,
+    scanner: CachedScanner,
+}
+
+thread_local! {
+    /// This thread's scanners, one per rule set of each live engine.
+    static SCANNERS: RefCell<Vec<CacheEntry>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Why a signature scan could not finish.
+#[derive(Debug)]
+pub(crate) enum ScanFailure {
+    Timeout,
+    Other(String),
+}
+
+impl RuleSets {
+    pub(crate) fn new(sets: Vec<yara_x::Rules>) -> Self {
+        RuleSets { sets: sets.into_iter().map(Arc::new).collect(), alive: Arc::new(()) }
+    }
+
+    /// How many rules there are in all.
+    pub(crate) fn len(&self) -> usize {
+        self.sets.iter().map(|s| s.iter().len()).sum()
+    }
+
+    /// Scans `data` with every rule set, on this thread's scanners.
+    pub(crate) fn scan(&self, data: &[u8], timeout: Duration) -> Result<Vec<SignatureMatch>, ScanFailure> {
+        let mut out = Vec::new();
+        let timeout = timeout.max(Duration::from_secs(1));
+        SCANNERS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut cache) => {
+                cache.retain(|e| e.alive.strong_count() > 0);
+                for set in &self.sets {
+                    let idx = match cache.iter().position(|e| Arc::ptr_eq(e.scanner.borrow_owner(), set)) {
+                        Some(i) => i,
+                        None => {
+                            cache.push(CacheEntry {
+                                alive: Arc::downgrade(&self.alive),
+                                scanner: CachedScanner::new(set.clone(), |r| yara_x::Scanner::new(r)),
+                            });
+                            cache.len() - 1
+                        }
+                    };
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        cache[idx].scanner.with_dependent_mut(|_, s| run(s, data, timeout, &mut out))
+                    }));
+                    match result {
+                        Ok(r) => r?,
+                        Err(_) => {
+                            // A scanner that panicked is not reused.
+                            cache.swap_remove(idx);
+                            return Err(ScanFailure::Other("the signature engine panicked".into()));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            // Re-entered on this thread (a scan from inside a scan): use
+            // scanners of its own.
+            Err(_) => {
+                for set in &self.sets {
+                    let mut s = yara_x::Scanner::new(set);
+                    run(&mut s, data, timeout, &mut out)?;
+                }
+                Ok(())
+            }
+        })?;
+        Ok(out)
+    }
+}
+
+fn run(
+    s: &mut yara_x::Scanner<'_>,
+    data: &[u8],
+    timeout: Duration,
+    out: &mut Vec<SignatureMatch>,
+) -> Result<(), ScanFailure> {
+    s.set_timeout(timeout);
+    let results = s.scan(data).map_err(|e| match e {
+        yara_x::ScanError::Timeout => ScanFailure::Timeout,
+        other => ScanFailure::Other(other.to_string()),
+    })?;
+    for r in results.matching_rules() {
+        let mut meta = serde_json::Map::new();
+        let mut severity = Severity::High;
+        for (k, v) in r.metadata() {
+            let value = match v {
+                yara_x::MetaValue::Integer(i) => serde_json::Value::from(i),
+                yara_x::MetaValue::Float(f) => serde_json::Value::from(f),
+                yara_x::MetaValue::Bool(b) => serde_json::Value::from(b),
+                yara_x::MetaValue::String(s) => {
+                    if k == "severity" {
+                        severity = Severity::parse(s).unwrap_or(Severity::High);
+                    }
+                    serde_json::Value::from(s)
+                }
+                yara_x::MetaValue::Bytes(b) => serde_json::Value::from(String::from_utf8_lossy(b.as_ref()).into_owned()),
+            };
+            meta.insert(k.to_owned(), value);
+        }
+        out.push(SignatureMatch {
+            namespace: r.namespace().to_owned(),
+            rule: r.identifier().to_owned(),
+            tags: r.tags().map(|t| t.identifier().to_owned()).collect(),
+            metadata: serde_json::Value::Object(meta),
+            severity,
+        });
+    }
+    Ok(())
+}

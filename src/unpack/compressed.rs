@@ -1,0 +1,119 @@
+//! Single-stream compressors: gzip (every member, not only the first),
+//! bzip2, xz and zstd. The decoded stream is one child; bytes after the last
+//! gzip member are reported and scanned on their own (CVE-2012-1460).
+
+use std::io::{self, Read};
+
+use bytes::Bytes;
+
+use super::{Ctx, Unpacked, decode};
+use crate::report::FindingKind;
+
+/// The name of what a compressed file decodes to: its own stored name if
+/// it has one, else the outer name without the compressor's extension.
+fn inner_name(outer: &str, stored: Option<&[u8]>) -> String {
+    if let Some(n) = stored.filter(|n| !n.is_empty()) {
+        return String::from_utf8_lossy(n).into_owned();
+    }
+    let file = crate::detect::names::file_name(outer);
+    let lower = file.to_ascii_lowercase();
+    for (ext, repl) in [
+        (".tgz", ".tar"), (".taz", ".tar"), (".tbz2", ".tar"), (".tbz", ".tar"), (".txz", ".tar"),
+        (".tzst", ".tar"), (".gz", ""), (".bz2", ""), (".xz", ""), (".zst", ""),
+    ] {
+        if lower.ends_with(ext) && file.len() > ext.len() {
+            return format!("{}{}", &file[..file.len() - ext.len()], repl);
+        }
+    }
+    "<decompressed>".into()
+}
+
+/// Every gzip member in turn, as one stream; remembers where the members
+/// end so that trailing bytes can be scanned.
+struct Members<'a> {
+    rest: &'a [u8],
+    current: Option<flate2::bufread::GzDecoder<&'a [u8]>>,
+    first_name: Option<Vec<u8>>,
+    members: usize,
+}
+
+impl Read for Members<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(d) = self.current.as_mut() {
+                let n = d.read(buf)?;
+                if n > 0 || buf.is_empty() {
+                    return Ok(n);
+                }
+                if let Some(d) = self.current.take() {
+                    self.rest = d.into_inner();
+                }
+                continue;
+            }
+            if self.rest.len() >= 3 && self.rest[..3] == [0x1f, 0x8b, 0x08] {
+                let d = flate2::bufread::GzDecoder::new(self.rest);
+                if self.members == 0 {
+                    self.first_name = d.header().and_then(|h| h.filename()).map(<[u8]>::to_vec);
+                }
+                self.members += 1;
+                self.current = Some(d);
+                continue;
+            }
+            return Ok(0);
+        }
+    }
+}
+
+pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = Unpacked::default();
+    let mut m = Members { rest: &data[..], current: None, first_name: None, members: 0 };
+    let drained = ctx.budget.drain(&mut m, data.len() as u64);
+    let stopped_early = drained.limit.is_some() || drained.error.is_some();
+    let trailing = m.rest.len();
+    let name = inner_name(outer, m.first_name.as_deref());
+    out.push_drained(name, drained);
+    if !stopped_early && trailing > 0 {
+        let off = data.len() - trailing;
+        out.findings.push(FindingKind::AppendedData { length: trailing as u64 });
+        out.push_slice("<trailing data>".into(), data.slice(off..), ctx.budget);
+    }
+    out
+}
+
+fn single(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>, r: impl Read) -> Unpacked {
+    let mut out = Unpacked::default();
+    let drained = ctx.budget.drain(r, data.len() as u64);
+    out.push_drained(inner_name(outer, None), drained);
+    out
+}
+
+pub(crate) fn bunzip2(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    single(outer, data, ctx, bzip2::bufread::MultiBzDecoder::new(&data[..]))
+}
+
+pub(crate) fn unxz(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    single(outer, data, ctx, decode::xz_reader(&data[..]))
+}
+
+pub(crate) fn unzstd(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    match decode::zstd_reader(&data[..]) {
+        Ok(r) => single(outer, data, ctx, r),
+        Err(e) => Unpacked {
+            findings: vec![FindingKind::Malformed { detail: format!("zstd: {e}") }],
+            ..Default::default()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inner_names() {
+        assert_eq!(inner_name("a/b.tar.gz", None), "b.tar");
+        assert_eq!(inner_name("b.tgz", None), "b.tar");
+        assert_eq!(inner_name("x.gz", Some(b"real.exe")), "real.exe");
+        assert_eq!(inner_name("noext", None), "<decompressed>");
+    }
+}

@@ -1,0 +1,249 @@
+//! Zip archives: our structural pass ([`structure`]) lists every reading of
+//! the file; the `zip` crate's reading is taken beside it, and any entry it
+//! shows that our pass missed is extracted through it and reported. The
+//! crate also opens WinZip AES entries; ZipCrypto is decrypted here.
+
+mod crypto;
+pub(crate) mod structure;
+
+use std::collections::HashSet;
+use std::io::Cursor;
+
+use bytes::Bytes;
+
+use super::{Ctx, Unpacked, decode};
+use crate::detect::{FileType, TypeGroup, known};
+use crate::limits::LimitKind;
+use crate::report::FindingKind;
+use structure::{Entry, View};
+
+pub(crate) use structure::first_archive_offset;
+
+/// Overlapping entries inflated at most; past this the archive is a bomb
+/// and the rest are reported, not inflated.
+const MAX_OVERLAPPING_EXTRACTED: usize = 8;
+
+/// Unpacks every entry that any reading of `data` shows.
+pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let cap = ctx.budget.objects_left().saturating_add(1);
+    let layout = structure::analyze(data, cap);
+    let mut out = Unpacked { findings: layout.findings, ..Default::default() };
+    if layout.entry_limit_hit {
+        out.entries_cut(layout.entries.len());
+    }
+    let mut overlapping_done = 0usize;
+    let mut overlapping_skipped = 0usize;
+    let mut data_starts: HashSet<u64> = HashSet::new();
+    for e in &layout.entries {
+        data_starts.insert(e.data_start);
+        if e.is_dir() {
+            continue;
+        }
+        if e.overlaps {
+            if overlapping_done >= MAX_OVERLAPPING_EXTRACTED {
+                overlapping_skipped += 1;
+                continue;
+            }
+            overlapping_done += 1;
+        }
+        if ctx.budget.check_time().is_err() {
+            out.findings.push(FindingKind::Limit {
+                limit: LimitKind::Time,
+                detail: format!("entry {:?} and later ones were not unpacked", e.name()),
+            });
+            return out;
+        }
+        extract(data, e, ctx, &mut out);
+    }
+    if overlapping_skipped > 0 {
+        out.findings.push(FindingKind::Limit {
+            limit: LimitKind::OverlappingEntries,
+            detail: format!("{overlapping_skipped} overlapping entries were not inflated"),
+        });
+    }
+    if !layout.entry_limit_hit {
+        crate_view(data, ctx, &data_starts, &mut out);
+    }
+    for (off, len, label) in layout.regions {
+        let (Ok(o), Ok(l)) = (usize::try_from(off), usize::try_from(len)) else { continue };
+        if let Some(end) = o.checked_add(l).filter(|&e| e <= data.len()) {
+            out.push_slice(format!("{label} @{off}"), data.slice(o..end), ctx.budget);
+        }
+    }
+    out
+}
+
+/// Extracts one reading of one entry.
+fn extract(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    let name = match e.view {
+        View::LocalOfCentral => format!("{} <local header>", e.name()),
+        _ => e.name(),
+    };
+    let raw = data.slice(e.data_start as usize..e.data_end as usize);
+    if e.symlink {
+        let target = String::from_utf8_lossy(&raw[..raw.len().min(4096)]).into_owned();
+        out.findings.push(FindingKind::Link { link: "symlink".into(), target: format!("{name} -> {target}") });
+        return;
+    }
+    let mut child_findings = Vec::new();
+    if e.truncated {
+        child_findings.push(FindingKind::Malformed {
+            detail: format!("entry {name:?} is truncated: its data runs past the end of the file"),
+        });
+    }
+    if e.end_unknown {
+        child_findings.push(FindingKind::Malformed {
+            detail: format!("entry {name:?}: the end of its data could not be found"),
+        });
+    }
+    let mut plain = raw.clone();
+    if e.encrypted() {
+        if e.header.aes.is_some() {
+            // The crate decrypts and inflates in one reader.
+            let opened = aes_drain(data, e, ctx);
+            out.findings.push(FindingKind::Encrypted {
+                entry: name.clone(),
+                method: "aes".into(),
+                decrypted: opened.is_some(),
+            });
+            if let Some(d) = opened {
+                out.push_drained(name, d);
+                if let Some(c) = out.children.last_mut() {
+                    c.findings.extend(child_findings);
+                }
+            }
+            return;
+        }
+        let opened = crypto::zipcrypto_open(&raw, &e.header, ctx.passwords).map(Bytes::from);
+        out.findings.push(FindingKind::Encrypted {
+            entry: name.clone(),
+            method: "zipcrypto".into(),
+            decrypted: opened.is_some(),
+        });
+        match opened {
+            Some(p) => plain = p,
+            None => return,
+        }
+    }
+    let method = e.header.method;
+    if method == 0 && !e.encrypted() {
+        out.push_slice(name.clone(), plain.clone(), ctx.budget);
+        if let Some(c) = out.children.last_mut().filter(|c| c.name == name) {
+            check_crc(e, &c.data, &name, &mut child_findings);
+            c.findings.extend(child_findings);
+        }
+        return;
+    }
+    let output_cap = ctx.budget.limits().max_object_bytes;
+    let reader = match decode::zip_method(method, &plain, e.header.usize, output_cap) {
+        Ok(r) => r,
+        Err(decode::Unsupported(m)) => {
+            out.findings.push(FindingKind::UnsupportedMethod { entry: name, method: m });
+            return;
+        }
+    };
+    let drained = ctx.budget.drain(reader, plain.len() as u64);
+    if drained.limit.is_none() && drained.error.is_none() {
+        check_crc(e, &drained.data, &name, &mut child_findings);
+    }
+    out.push_drained(name, drained);
+    if let Some(c) = out.children.last_mut() {
+        c.findings.extend(child_findings);
+    }
+}
+
+fn check_crc(e: &Entry, content: &[u8], name: &str, findings: &mut Vec<FindingKind>) {
+    // AE-2 entries carry no CRC; an unknown end leaves nothing to check.
+    let ae2 = e.header.aes.is_some() && e.header.crc == 0;
+    if !ae2 && !e.truncated && !e.end_unknown && crc32fast::hash(content) != e.header.crc {
+        findings.push(FindingKind::ChecksumMismatch { entry: name.to_owned() });
+    }
+}
+
+/// Opens a WinZip AES entry with the `zip` crate, trying each password,
+/// and drains what it decrypts and inflates through the budget.
+fn aes_drain(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>) -> Option<crate::limits::Drained> {
+    if ctx.passwords.is_empty() {
+        return None;
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(&data[..])).ok()?;
+    let index = (0..archive.len()).find(|&i| {
+        archive.by_index_raw(i).ok().and_then(|f| f.data_start()) == Some(e.data_start)
+    })?;
+    for pw in ctx.passwords {
+        // A wrong password fails the verifier here (or, one time in 65,536,
+        // the authentication code at the end, which the drain reports).
+        if let Ok(f) = archive.by_index_decrypt(index, pw.as_bytes()) {
+            return Some(ctx.budget.drain(f, e.data_end - e.data_start));
+        }
+    }
+    None
+}
+
+/// The `zip` crate's reading of the file: entries it shows that our pass
+/// did not are extracted through it and reported.
+fn crate_view(data: &Bytes, ctx: &mut Ctx<'_>, ours: &HashSet<u64>, out: &mut Unpacked) {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(&data[..])) else { return };
+    let n = archive.len().min(usize::try_from(ctx.budget.objects_left()).unwrap_or(usize::MAX));
+    for i in 0..n {
+        let (start, name, encrypted) = match archive.by_index_raw(i) {
+            Ok(f) => (f.data_start(), String::from_utf8_lossy(f.name_raw()).into_owned(), f.encrypted()),
+            Err(_) => continue,
+        };
+        if start.is_some_and(|s| ours.contains(&s)) || encrypted {
+            continue;
+        }
+        out.findings.push(FindingKind::SingleView { entry: name.clone(), view: "zip crate".into() });
+        if let Ok(f) = archive.by_index(i) {
+            let drained = ctx.budget.drain(f, 0);
+            out.push_drained(name, drained);
+        }
+    }
+}
+
+/// The type of a zip-based file, from the names in its directory.
+pub(crate) fn classify(data: &[u8]) -> FileType {
+    let entries = structure::quick_listing(data, 5000);
+    if entries.is_empty() {
+        return known::ZIP;
+    }
+    let has = |n: &str| entries.iter().any(|e| e.header.name == n.as_bytes());
+    let any_prefix = |p: &str| entries.iter().any(|e| e.header.name.starts_with(p.as_bytes()));
+    let macros = entries.iter().any(|e| {
+        let n = e.header.name.to_ascii_lowercase();
+        n.ends_with(b"vbaproject.bin") || n.ends_with(b"vbaprojectsignature.bin")
+    }) || any_prefix("Basic/") && entries.iter().any(|e| e.header.name.ends_with(b"script-lb.xml"));
+    let with_macros = |t: FileType| if macros { t.in_group(TypeGroup::MacroDocument) } else { t };
+    if has("[Content_Types].xml") {
+        if any_prefix("word/") {
+            return with_macros(known::DOCX);
+        }
+        if any_prefix("xl/") {
+            return with_macros(known::XLSX);
+        }
+        if any_prefix("ppt/") {
+            return with_macros(known::PPTX);
+        }
+    }
+    if let Some(m) = entries.iter().find(|e| e.header.name == b"mimetype" && e.header.method == 0) {
+        let content = data.get(m.data_start as usize..m.data_end as usize).unwrap_or(&[]);
+        let t = match content {
+            b"application/vnd.oasis.opendocument.text" => Some(known::ODT),
+            b"application/vnd.oasis.opendocument.spreadsheet" => Some(known::ODS),
+            b"application/vnd.oasis.opendocument.presentation" => Some(known::ODP),
+            b"application/vnd.oasis.opendocument.graphics" => Some(known::ODG),
+            b"application/epub+zip" => Some(known::EPUB),
+            _ => None,
+        };
+        if let Some(t) = t {
+            return with_macros(t);
+        }
+    }
+    if has("AndroidManifest.xml") && any_prefix("classes") {
+        return known::APK;
+    }
+    if has("META-INF/MANIFEST.MF") || entries.iter().any(|e| e.header.name.ends_with(b".class")) {
+        return known::JAR;
+    }
+    known::ZIP
+}

@@ -1,0 +1,815 @@
+//! Our own structural pass over a zip file, beside the `zip` crate's reading.
+//!
+//! Readers of zip files disagree: some trust the central directory, some the
+//! local headers; some take the first end record, some the last; some use
+//! the declared offset of the directory, some compute it from its size. The
+//! pass below collects every reading a client could take:
+//!
+//! - every end-of-central-directory record (not only the last), with zip64;
+//! - every central directory they point at, by declared and by computed
+//!   offset, read while signatures last (not only as far as counts say);
+//! - the local header of each central entry, compared field by field;
+//! - a sequential walk of local headers from the first one, across gaps and
+//!   concatenated archives, skipping the data of entries (so that a stored
+//!   inner zip is not mistaken for entries of the outer one).
+//!
+//! The union of all readings is extracted; where the readings disagree, a
+//! finding says so. Every byte of the file is accounted for: data before,
+//! between and after the archives is reported and carved out for scanning.
+//! Nothing here trusts a declared count or size for an allocation.
+
+use std::collections::{HashMap, HashSet};
+
+use memchr::memmem;
+
+use crate::report::FindingKind;
+
+pub(crate) const LFH: &[u8; 4] = b"PK\x03\x04";
+pub(crate) const CDH: &[u8; 4] = b"PK\x01\x02";
+pub(crate) const EOCD: &[u8; 4] = b"PK\x05\x06";
+const Z64_EOCD: &[u8; 4] = b"PK\x06\x06";
+const Z64_LOCATOR: &[u8; 4] = b"PK\x06\x07";
+const DESCRIPTOR: &[u8; 4] = b"PK\x07\x08";
+
+/// End records looked at; a file with more is malformed on purpose.
+const MAX_EOCD_CANDIDATES: usize = 1024;
+/// Archives read from one file.
+const MAX_ARCHIVES: usize = 64;
+/// Candidate positions tried when looking for a data descriptor.
+const MAX_DESCRIPTOR_CANDIDATES: usize = 4096;
+/// Gap findings listed one by one; more are summed up.
+const MAX_GAP_FINDINGS: usize = 16;
+
+/// Reads a little-endian integer; `None` past the end.
+fn le(data: &[u8], off: u64, n: usize) -> Option<u64> {
+    let off = usize::try_from(off).ok()?;
+    let b = data.get(off..off.checked_add(n)?)?;
+    Some(b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | x as u64))
+}
+
+fn sig_at(data: &[u8], off: u64, sig: &[u8; 4]) -> bool {
+    usize::try_from(off)
+        .ok()
+        .and_then(|o| data.get(o..o.checked_add(4)?))
+        .is_some_and(|b| b == sig)
+}
+
+fn bytes_at(data: &[u8], off: u64, len: u64) -> Option<&[u8]> {
+    let o = usize::try_from(off).ok()?;
+    let l = usize::try_from(len).ok()?;
+    data.get(o..o.checked_add(l)?)
+}
+
+/// WinZip AES parameters from extra field 0x9901.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Aes {
+    /// The real compression method behind the encryption.
+    pub method: u16,
+}
+
+/// The fields of a local or central header that matter for extraction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub flags: u16,
+    pub method: u16,
+    pub mod_time: u16,
+    pub crc: u32,
+    pub csize: u64,
+    pub usize: u64,
+    pub name: Vec<u8>,
+    pub aes: Option<Aes>,
+}
+
+#[derive(Debug, Clone)]
+struct Local {
+    header: Header,
+    data_start: u64,
+    /// Sizes came from a zip64 extra field.
+    zip64: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Central {
+    header: Header,
+    lfh_offset: u64,
+    symlink: bool,
+}
+
+/// Reads the extra fields we use: zip64 sizes (and, in a central header,
+/// the local header offset) and AES parameters.
+fn read_extra(extra: &[u8], h: &mut Header, lfh_offset: Option<&mut u64>) -> bool {
+    let mut zip64 = false;
+    let mut lfh = lfh_offset;
+    let mut i = 0usize;
+    while i + 4 <= extra.len() {
+        let id = u16::from_le_bytes([extra[i], extra[i + 1]]);
+        let len = u16::from_le_bytes([extra[i + 2], extra[i + 3]]) as usize;
+        let Some(body) = extra.get(i + 4..i + 4 + len) else { break };
+        match id {
+            0x0001 => {
+                zip64 = true;
+                let mut j = 0u64;
+                let mut next = |b: &[u8]| {
+                    let v = le(b, j, 8);
+                    j += 8;
+                    v
+                };
+                if h.usize == 0xffff_ffff {
+                    if let Some(v) = next(body) {
+                        h.usize = v;
+                    }
+                }
+                if h.csize == 0xffff_ffff {
+                    if let Some(v) = next(body) {
+                        h.csize = v;
+                    }
+                }
+                if let Some(off) = lfh.as_deref_mut() {
+                    if *off == 0xffff_ffff {
+                        if let Some(v) = next(body) {
+                            *off = v;
+                        }
+                    }
+                }
+            }
+            0x9901 if len >= 7 => {
+                h.aes = Some(Aes { method: u16::from_le_bytes([body[5], body[6]]) });
+            }
+            _ => {}
+        }
+        i += 4 + len;
+    }
+    zip64
+}
+
+fn parse_local(data: &[u8], off: u64) -> Option<Local> {
+    if !sig_at(data, off, LFH) {
+        return None;
+    }
+    let nlen = le(data, off + 26, 2)?;
+    let elen = le(data, off + 28, 2)?;
+    let name = bytes_at(data, off + 30, nlen)?.to_vec();
+    let mut header = Header {
+        flags: le(data, off + 6, 2)? as u16,
+        method: le(data, off + 8, 2)? as u16,
+        mod_time: le(data, off + 10, 2)? as u16,
+        crc: le(data, off + 14, 4)? as u32,
+        csize: le(data, off + 18, 4)?,
+        usize: le(data, off + 22, 4)?,
+        name,
+        aes: None,
+    };
+    // A header whose extra field runs past the end is still a header: its
+    // data starts past the end, and extraction reports the truncation.
+    let extra = bytes_at(data, off + 30 + nlen, elen).unwrap_or(&[]);
+    let zip64 = read_extra(extra, &mut header, None);
+    Some(Local { header, data_start: off + 30 + nlen + elen, zip64 })
+}
+
+fn parse_central(data: &[u8], off: u64, base: u64) -> Option<(Central, u64)> {
+    if !sig_at(data, off, CDH) {
+        return None;
+    }
+    let made_by = le(data, off + 4, 2)?;
+    let nlen = le(data, off + 28, 2)?;
+    let elen = le(data, off + 30, 2)?;
+    let clen = le(data, off + 32, 2)?;
+    let ext_attr = le(data, off + 38, 4)?;
+    let mut lfh_offset = le(data, off + 42, 4)?;
+    let name = bytes_at(data, off + 46, nlen)?.to_vec();
+    let mut header = Header {
+        flags: le(data, off + 8, 2)? as u16,
+        method: le(data, off + 10, 2)? as u16,
+        mod_time: le(data, off + 12, 2)? as u16,
+        crc: le(data, off + 16, 4)? as u32,
+        csize: le(data, off + 20, 4)?,
+        usize: le(data, off + 24, 4)?,
+        name,
+        aes: None,
+    };
+    let extra = bytes_at(data, off + 46 + nlen, elen).unwrap_or(&[]);
+    read_extra(extra, &mut header, Some(&mut lfh_offset));
+    // Unix mode in the high half of the external attributes: S_IFLNK.
+    let symlink = (made_by >> 8) == 3 && ((ext_attr >> 16) & 0o170000) == 0o120000;
+    let next = off + 46 + nlen + elen + clen;
+    Some((Central { header, lfh_offset: lfh_offset.saturating_add(base), symlink }, next))
+}
+
+/// Which reading shows an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum View {
+    /// A central directory (and its local header).
+    Central,
+    /// The local header of a central entry, read where it disagrees.
+    LocalOfCentral,
+    /// Only a local header: no central directory lists it.
+    LocalOnly,
+}
+
+/// One reading of one entry, ready to extract.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub header: Header,
+    pub lfh_offset: u64,
+    pub data_start: u64,
+    /// End of the data, clamped to the file.
+    pub data_end: u64,
+    /// The data ends before its declared size: the file is truncated.
+    pub truncated: bool,
+    /// The data's end was not known and had to be guessed (data descriptor
+    /// without a central directory).
+    pub end_unknown: bool,
+    pub symlink: bool,
+    pub view: View,
+    /// Its data overlaps another entry's.
+    pub overlaps: bool,
+}
+
+impl Entry {
+    pub fn encrypted(&self) -> bool {
+        self.header.flags & 1 != 0
+    }
+    pub fn is_dir(&self) -> bool {
+        self.header.name.ends_with(b"/") && self.data_end == self.data_start
+    }
+    pub fn name(&self) -> String {
+        String::from_utf8_lossy(&self.header.name).into_owned()
+    }
+}
+
+/// One archive: an end record and the directory it points at.
+#[derive(Debug, Clone)]
+struct Archive {
+    /// Byte ranges of its directory and end records.
+    records: Vec<(u64, u64)>,
+    eocd_end: u64,
+}
+
+/// Everything the pass found in one file.
+#[derive(Debug, Default)]
+pub(crate) struct Layout {
+    pub entries: Vec<Entry>,
+    pub findings: Vec<FindingKind>,
+    /// Regions no entry accounts for, to be scanned on their own:
+    /// (offset, length, label).
+    pub regions: Vec<(u64, u64, &'static str)>,
+    /// More entries than the caller could take were present.
+    pub entry_limit_hit: bool,
+    /// How many archives (end records with a directory) were found.
+    pub archives: usize,
+}
+
+/// Sorted data ranges, to ask whether an offset lies inside an entry's data.
+struct RangeIndex {
+    starts: Vec<u64>,
+    max_end: Vec<u64>,
+}
+
+impl RangeIndex {
+    fn new(entries: &[Entry]) -> Self {
+        let mut r: Vec<(u64, u64)> = entries
+            .iter()
+            .filter(|e| e.data_end > e.data_start)
+            .map(|e| (e.data_start, e.data_end))
+            .collect();
+        r.sort_unstable();
+        let mut max_end = Vec::with_capacity(r.len());
+        let mut m = 0;
+        for &(_, e) in &r {
+            m = m.max(e);
+            max_end.push(m);
+        }
+        RangeIndex { starts: r.into_iter().map(|(s, _)| s).collect(), max_end }
+    }
+
+    /// If `pos` lies inside some entry's data, where that data ends.
+    fn covering_end(&self, pos: u64) -> Option<u64> {
+        let idx = self.starts.partition_point(|&s| s <= pos);
+        let m = *self.max_end.get(idx.checked_sub(1)?)?;
+        (m > pos).then_some(m)
+    }
+}
+
+/// Reads an end record at `pos` and the directories it could mean.
+/// Returns (records, directory starts with their bases, declared count).
+fn parse_eocd(data: &[u8], pos: u64) -> Option<(Vec<(u64, u64)>, Vec<(u64, u64)>, u64, u64)> {
+    let mut entries = le(data, pos + 10, 2)?;
+    let mut cd_size = le(data, pos + 12, 4)?;
+    let mut cd_off = le(data, pos + 16, 4)?;
+    let clen = le(data, pos + 20, 2)?;
+    let eocd_end = (pos + 22 + clen).min(data.len() as u64);
+    let mut records = vec![(pos, eocd_end)];
+    let mut record_start = pos;
+    if pos >= 20 && sig_at(data, pos - 20, Z64_LOCATOR) {
+        records.push((pos - 20, pos));
+        let declared = le(data, pos - 20 + 8, 8)?;
+        // The zip64 end record sits right before the locator in a plain
+        // file; its declared offset is off by any prepended data.
+        let candidates = [declared, (pos - 20).saturating_sub(56)];
+        if let Some(&z) = candidates.iter().find(|&&z| sig_at(data, z, Z64_EOCD)) {
+            let size = le(data, z + 4, 8)?;
+            records.push((z, z.saturating_add(12).saturating_add(size).min(pos - 20)));
+            entries = le(data, z + 32, 8)?;
+            cd_size = le(data, z + 40, 8)?;
+            cd_off = le(data, z + 48, 8)?;
+            record_start = z;
+        }
+    }
+    let mut dirs = Vec::new();
+    let declared_ok = sig_at(data, cd_off, CDH);
+    if let Some(computed) = record_start.checked_sub(cd_size) {
+        if computed != cd_off && sig_at(data, computed, CDH) {
+            if let Some(base) = computed.checked_sub(cd_off) {
+                dirs.push((computed, base));
+            }
+        }
+    }
+    if declared_ok {
+        dirs.push((cd_off, 0));
+    }
+    if dirs.is_empty() && entries == 0 && cd_size == 0 {
+        dirs.push((record_start, 0));
+    }
+    if dirs.is_empty() {
+        return None;
+    }
+    Some((records, dirs, entries, eocd_end))
+}
+
+/// Finds where data with a trailing descriptor ends, when no header says.
+/// Returns (data end, record end).
+fn find_descriptor(data: &[u8], start: u64) -> Option<(u64, u64)> {
+    let s = usize::try_from(start).ok()?;
+    let hay = data.get(s..)?;
+    for pos in memmem::find_iter(hay, DESCRIPTOR).take(MAX_DESCRIPTOR_CANDIDATES) {
+        let p = start + pos as u64;
+        if le(data, p + 8, 4) == Some(pos as u64) {
+            return Some((p, p + 16));
+        }
+        if le(data, p + 8, 8) == Some(pos as u64) {
+            return Some((p, p + 24));
+        }
+    }
+    // Descriptors without their optional signature: look just before the
+    // next header.
+    for pos in memmem::find_iter(hay, b"PK").take(MAX_DESCRIPTOR_CANDIDATES) {
+        let p = start + pos as u64;
+        if (sig_at(data, p, LFH) || sig_at(data, p, CDH)) && pos >= 12 {
+            if le(data, p - 8, 4) == Some(pos as u64 - 12) {
+                return Some((p - 12, p));
+            }
+        }
+    }
+    None
+}
+
+/// Builds the layout of `data`, listing at most `max_entries` entries.
+pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
+    let mut out = Layout::default();
+    let len = data.len() as u64;
+    let mut archives: Vec<Archive> = Vec::new();
+    let mut by_lfh: HashMap<u64, u64> = HashMap::new();
+    let mut index = RangeIndex::new(&[]);
+    let mut dir_starts: HashMap<u64, u64> = HashMap::new();
+    let cap = usize::try_from(max_entries).unwrap_or(usize::MAX);
+
+    // 1. End records, last first: the outermost archive ends last, and the
+    //    end records of stored inner archives lie inside its entries' data.
+    let eocds: Vec<usize> = memmem::rfind_iter(data, EOCD).take(MAX_EOCD_CANDIDATES + 1).collect();
+    if eocds.len() > MAX_EOCD_CANDIDATES {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("more than {MAX_EOCD_CANDIDATES} end-of-directory signatures"),
+        });
+    }
+    for pos in eocds.into_iter().take(MAX_EOCD_CANDIDATES) {
+        let pos = pos as u64;
+        if index.covering_end(pos).is_some() {
+            continue;
+        }
+        let Some((mut records, dirs, declared, eocd_end)) = parse_eocd(data, pos) else { continue };
+        if archives.len() >= MAX_ARCHIVES {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!("more than {MAX_ARCHIVES} archives in one file"),
+            });
+            break;
+        }
+        for (cd_start, base) in dirs {
+            if dir_starts.contains_key(&cd_start) {
+                continue;
+            }
+            let mut off = cd_start;
+            let mut count = 0u64;
+            let mut names: HashSet<Vec<u8>> = HashSet::new();
+            while let Some((c, next)) = parse_central(data, off, base) {
+                if out.entries.len() >= cap {
+                    out.entry_limit_hit = true;
+                    break;
+                }
+                count += 1;
+                if !names.insert(c.header.name.clone()) {
+                    out.findings.push(FindingKind::DuplicateName {
+                        name: String::from_utf8_lossy(&c.header.name).into_owned(),
+                    });
+                }
+                add_central(data, c, &mut out, &mut by_lfh);
+                off = next;
+            }
+            dir_starts.insert(cd_start, off);
+            records.push((cd_start, off));
+            if count != declared && !out.entry_limit_hit {
+                out.findings.push(FindingKind::Malformed {
+                    detail: format!("central directory declares {declared} entries and holds {count}"),
+                });
+            }
+        }
+        archives.push(Archive { records, eocd_end });
+        index = RangeIndex::new(&out.entries);
+    }
+    out.archives = archives.len();
+
+    // 2. The local headers, walked in order from the first one.
+    walk_locals(data, &mut out, &by_lfh, &index, &dir_starts, &archives, cap);
+
+    // 3. Overlaps, duplicates and every byte accounted for.
+    out.entries.dedup_by(|a, b| {
+        a.header == b.header && a.data_start == b.data_start && a.data_end == b.data_end
+    });
+    mark_overlaps(&mut out);
+    account(len, &archives, &mut out);
+    if archives.len() > 1 {
+        out.findings.push(FindingKind::MultipleArchives { count: archives.len() });
+    }
+    out
+}
+
+/// Adds the readings of one central entry: the directory's, and the local
+/// header's where it disagrees.
+fn add_central(data: &[u8], c: Central, out: &mut Layout, by_lfh: &mut HashMap<u64, u64>) {
+    let len = data.len() as u64;
+    let name = String::from_utf8_lossy(&c.header.name).into_owned();
+    let Some(local) = parse_local(data, c.lfh_offset) else {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("entry {name:?}: no local header at offset {}", c.lfh_offset),
+        });
+        return;
+    };
+    let l = &local.header;
+    let ch = &c.header;
+    let descriptor = l.flags & 8 != 0;
+    let mut fields = Vec::new();
+    if l.name != ch.name {
+        fields.push("name");
+    }
+    if l.method != ch.method {
+        fields.push("method");
+    }
+    if (l.flags ^ ch.flags) & 0x0009 != 0 {
+        fields.push("flags");
+    }
+    let local_sizes_known = !descriptor || l.csize != 0 || local.zip64;
+    if !descriptor && l.crc != ch.crc {
+        fields.push("crc");
+    }
+    if local_sizes_known && (l.csize != ch.csize || (!descriptor && l.usize != ch.usize)) {
+        fields.push("sizes");
+    }
+    let make = |h: &Header, view: View| {
+        let want_end = local.data_start.saturating_add(h.csize);
+        Entry {
+            header: h.clone(),
+            lfh_offset: c.lfh_offset,
+            data_start: local.data_start.min(len),
+            data_end: want_end.min(len),
+            truncated: want_end > len,
+            end_unknown: false,
+            symlink: c.symlink,
+            view,
+            overlaps: false,
+        }
+    };
+    let central = make(ch, View::Central);
+    by_lfh.insert(c.lfh_offset, central.data_end);
+    out.entries.push(central);
+    if !fields.is_empty() {
+        out.findings.push(FindingKind::HeaderMismatch {
+            entry: name,
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+        });
+        // A reader that trusts the local header sees other bytes, or the
+        // same bytes under another name: scan that reading too.
+        let mut lh = l.clone();
+        if !local_sizes_known {
+            lh.csize = ch.csize;
+            lh.usize = ch.usize;
+            lh.crc = ch.crc;
+        }
+        out.entries.push(make(&lh, View::LocalOfCentral));
+    }
+}
+
+/// Walks local headers from the first one, jumping over entry data, over
+/// directories and across gaps, and adds the entries no directory lists.
+fn walk_locals(
+    data: &[u8],
+    out: &mut Layout,
+    by_lfh: &HashMap<u64, u64>,
+    index: &RangeIndex,
+    dir_starts: &HashMap<u64, u64>,
+    archives: &[Archive],
+    cap: usize,
+) {
+    let len = data.len() as u64;
+    let finder = memmem::Finder::new(LFH);
+    let mut visited: HashSet<u64> = HashSet::new();
+    let mut p = 0u64;
+    let has_directory = !archives.is_empty();
+    while p < len {
+        if out.entries.len() >= cap {
+            out.entry_limit_hit = true;
+            return;
+        }
+        // Skip what an entry's data or a directory covers: a stored inner
+        // archive's headers are not entries of this one.
+        if let Some(end) = index.covering_end(p) {
+            p = end;
+            continue;
+        }
+        if let Some(&end) = dir_starts.get(&p) {
+            p = end.max(p + 4);
+            continue;
+        }
+        if let Some(a) = archives.iter().find(|a| a.records.iter().any(|&(s, e)| s <= p && p < e)) {
+            p = a.records.iter().map(|r| r.1).max().unwrap_or(p + 4).max(a.eocd_end).max(p + 4);
+            continue;
+        }
+        let Some(local) = parse_local(data, p).filter(|_| sig_at(data, p, LFH)) else {
+            // Not a header here: find the next one.
+            let Some(next) = usize::try_from(p + 1).ok().and_then(|s| data.get(s..)).and_then(|h| finder.find(h)) else {
+                return;
+            };
+            p = p + 1 + next as u64;
+            continue;
+        };
+        if !visited.insert(p) {
+            return;
+        }
+        let h = &local.header;
+        let (data_end, record_end, end_unknown) = if let Some(&end) = by_lfh.get(&p) {
+            // A directory lists it; its extent comes from there.
+            (end, end + descriptor_len(data, end, h.flags), false)
+        } else if h.flags & 8 != 0 && h.csize == 0 && !local.zip64 {
+            match find_descriptor(data, local.data_start) {
+                Some((d, r)) => (d, r, false),
+                None => (len, len, true),
+            }
+        } else {
+            let end = local.data_start.saturating_add(h.csize);
+            (end.min(len), end.min(len) + descriptor_len(data, end, h.flags), false)
+        };
+        if !by_lfh.contains_key(&p) {
+            let want_end = local.data_start.saturating_add(h.csize);
+            let entry = Entry {
+                header: h.clone(),
+                lfh_offset: p,
+                data_start: local.data_start.min(len),
+                data_end,
+                truncated: !end_unknown && want_end > len,
+                end_unknown,
+                symlink: false,
+                view: View::LocalOnly,
+                overlaps: false,
+            };
+            if has_directory && !entry.is_dir() {
+                out.findings.push(FindingKind::SingleView {
+                    entry: entry.name(),
+                    view: "local headers (no central directory lists it)".into(),
+                });
+            }
+            out.entries.push(entry);
+        }
+        p = record_end.max(p + 30);
+    }
+}
+
+/// The length of a data descriptor at `at`, if one is there.
+fn descriptor_len(data: &[u8], at: u64, flags: u16) -> u64 {
+    if flags & 8 == 0 {
+        return 0;
+    }
+    let with_sig = sig_at(data, at, DESCRIPTOR);
+    let base = if with_sig { 16 } else { 12 };
+    // A zip64 descriptor has 8-byte sizes; tell by what follows.
+    let after = at + base;
+    if sig_at(data, after, LFH) || sig_at(data, after, CDH) || after >= data.len() as u64 {
+        base
+    } else if sig_at(data, after + 8, LFH) || sig_at(data, after + 8, CDH) {
+        base + 8
+    } else {
+        base
+    }
+}
+
+/// Marks entries whose data overlap another's: sort by start, sweep once.
+fn mark_overlaps(out: &mut Layout) {
+    // One extent per local header: two readings of one header are not an
+    // overlap.
+    let mut order: Vec<usize> = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, e) in out.entries.iter().enumerate() {
+        if seen.insert(e.lfh_offset) {
+            order.push(i);
+        }
+    }
+    order.sort_by_key(|&i| (out.entries[i].lfh_offset, out.entries[i].data_end));
+    let mut max_end = 0u64;
+    let mut max_idx: Option<usize> = None;
+    let mut count = 0usize;
+    let mut overlapping: HashSet<u64> = HashSet::new();
+    for &i in &order {
+        let e = &out.entries[i];
+        let end = e.data_end.max(e.data_start);
+        if e.lfh_offset < max_end {
+            count += 1;
+            overlapping.insert(e.lfh_offset);
+            if let Some(j) = max_idx {
+                overlapping.insert(out.entries[j].lfh_offset);
+            }
+        }
+        if end > max_end {
+            max_end = end;
+            max_idx = Some(i);
+        }
+    }
+    // Central entries that share one local header are the fully overlapping
+    // bomb: many names for the same bytes.
+    let mut refs: HashMap<u64, usize> = HashMap::new();
+    for e in out.entries.iter().filter(|e| e.view == View::Central) {
+        *refs.entry(e.lfh_offset).or_default() += 1;
+    }
+    for (&lfh, &n) in &refs {
+        if n > 1 {
+            count += n - 1;
+            overlapping.insert(lfh);
+        }
+    }
+    if count > 0 {
+        out.findings.push(FindingKind::OverlappingEntries { count });
+        for e in &mut out.entries {
+            e.overlaps = overlapping.contains(&e.lfh_offset);
+        }
+    }
+}
+
+/// Accounts for every byte: before the first structure, between
+/// structures, and after the last.
+fn account(len: u64, archives: &[Archive], out: &mut Layout) {
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    for e in &out.entries {
+        let end = e.data_end.max(e.data_start);
+        spans.push((e.lfh_offset, end + descriptor_gap(e)));
+    }
+    for a in archives {
+        spans.extend(a.records.iter().copied());
+    }
+    if spans.is_empty() {
+        return;
+    }
+    spans.sort_unstable();
+    let start = spans[0].0;
+    let mut gaps = Vec::new();
+    let mut cur_end = spans[0].1;
+    for &(s, e) in &spans[1..] {
+        if s > cur_end {
+            gaps.push((cur_end, s - cur_end));
+        }
+        cur_end = cur_end.max(e);
+    }
+    if start > 0 {
+        out.findings.push(FindingKind::PrependedData { length: start });
+    }
+    if cur_end < len {
+        out.findings.push(FindingKind::AppendedData { length: len - cur_end });
+        out.regions.push((cur_end, len - cur_end, "<appended data>"));
+    }
+    for (i, &(off, l)) in gaps.iter().enumerate() {
+        if i < MAX_GAP_FINDINGS {
+            out.findings.push(FindingKind::UnaccountedBytes { offset: off, length: l });
+        }
+        out.regions.push((off, l, "<unaccounted bytes>"));
+    }
+    if gaps.len() > MAX_GAP_FINDINGS {
+        let rest: u64 = gaps[MAX_GAP_FINDINGS..].iter().map(|g| g.1).sum();
+        out.findings.push(FindingKind::UnaccountedBytes { offset: gaps[MAX_GAP_FINDINGS].0, length: rest });
+    }
+}
+
+/// Bytes a descriptor takes after an entry's data (approximate: the exact
+/// length was already used to step over it).
+fn descriptor_gap(e: &Entry) -> u64 {
+    if e.header.flags & 8 != 0 { 12 } else { 0 }
+}
+
+/// The names, data offsets and methods listed by the last central
+/// directory, or by local headers when there is none: enough to tell
+/// OOXML, ODF, JAR and APK apart. Reads at most `max` entries.
+pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
+    let mut out = Layout::default();
+    let mut by_lfh = HashMap::new();
+    let tail = data.len().saturating_sub(22 + 65535);
+    let eocd = memmem::rfind(&data[tail..], EOCD).map(|p| (tail + p) as u64);
+    if let Some((_, dirs, _, _)) = eocd.and_then(|p| parse_eocd(data, p)) {
+        if let Some(&(start, base)) = dirs.first() {
+            let mut off = start;
+            while let Some((c, next)) = parse_central(data, off, base) {
+                if out.entries.len() >= max {
+                    break;
+                }
+                add_central(data, c, &mut out, &mut by_lfh);
+                off = next;
+            }
+        }
+    }
+    if out.entries.is_empty() {
+        let mut p = 0u64;
+        while let Some(l) = parse_local(data, p) {
+            if out.entries.len() >= max || l.header.flags & 8 != 0 {
+                break;
+            }
+            let end = l.data_start.saturating_add(l.header.csize);
+            out.entries.push(Entry {
+                header: l.header,
+                lfh_offset: p,
+                data_start: l.data_start,
+                data_end: end.min(data.len() as u64),
+                truncated: false,
+                end_unknown: false,
+                symlink: false,
+                view: View::LocalOnly,
+                overlaps: false,
+            });
+            p = end;
+        }
+    }
+    out.entries
+}
+
+/// Where the first archive starts: a local header at 0, else the base of
+/// the last end record's directory, else the first plausible local header.
+pub(crate) fn first_archive_offset(data: &[u8]) -> Option<u64> {
+    if parse_local(data, 0).is_some() {
+        return Some(0);
+    }
+    let tail = data.len().saturating_sub(22 + 65535);
+    if let Some(p) = memmem::rfind(&data[tail..], EOCD) {
+        if let Some((_, dirs, _, _)) = parse_eocd(data, (tail + p) as u64) {
+            if let Some(&(start, base)) = dirs.first() {
+                if let Some((c, _)) = parse_central(data, start, base) {
+                    return Some(c.lfh_offset.min(start));
+                }
+                return Some(start);
+            }
+        }
+    }
+    memmem::find_iter(data, LFH)
+        .take(64)
+        .map(|p| p as u64)
+        .find(|&p| parse_local(data, p).is_some_and(|l| l.header.name.len() > 0 && l.header.method <= 99))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_index_finds_the_covering_range() {
+        let mk = |s, e| Entry {
+            header: Header { flags: 0, method: 0, mod_time: 0, crc: 0, csize: 0, usize: 0, name: vec![], aes: None },
+            lfh_offset: 0,
+            data_start: s,
+            data_end: e,
+            truncated: false,
+            end_unknown: false,
+            symlink: false,
+            view: View::Central,
+            overlaps: false,
+        };
+        let idx = RangeIndex::new(&[mk(10, 100), mk(20, 30), mk(200, 210)]);
+        assert_eq!(idx.covering_end(25), Some(100));
+        assert_eq!(idx.covering_end(150), None);
+        assert_eq!(idx.covering_end(205), Some(210));
+        assert_eq!(idx.covering_end(5), None);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for n in 0..64u8 {
+            let mut v = vec![n; 200];
+            v[0..4].copy_from_slice(LFH);
+            v[100..104].copy_from_slice(EOCD);
+            v[150..154].copy_from_slice(CDH);
+            let _ = analyze(&v, 100);
+            let _ = quick_listing(&v, 10);
+            let _ = first_archive_offset(&v);
+        }
+    }
+}
