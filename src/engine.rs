@@ -25,7 +25,8 @@ const MAX_FINDINGS: usize = 10_000;
 
 /// Passwords tried on every encrypted entry unless the builder replaces them:
 /// the ones malware senders write in the message.
-pub const DEFAULT_PASSWORDS: &[&str] = &["infected", "malware", "virus", "password", "1234", "123456"];
+pub const DEFAULT_PASSWORDS: &[&str] =
+    &["infected", "malware", "virus", "password", "1234", "123456"];
 
 /// The scanning engine. Build it once with [`Engine::builder`], share it (it
 /// is `Send + Sync` and cheap to clone), and scan from any number of threads.
@@ -132,7 +133,10 @@ impl EngineBuilder {
         let mut compiled = Vec::new();
         for p in &self.paths {
             for file in signatures::rule_files(p)? {
-                let bytes = std::fs::read(&file).map_err(|source| Error::Io { path: file.clone(), source })?;
+                let bytes = std::fs::read(&file).map_err(|source| Error::Io {
+                    path: file.clone(),
+                    source,
+                })?;
                 if signatures::is_compiled(&bytes) {
                     compiled.push(signatures::load_compiled(&file, &bytes)?);
                 } else {
@@ -238,7 +242,12 @@ impl Engine {
     }
 
     /// [`scan_bytes`](Self::scan_bytes) with per-scan options.
-    pub fn scan_bytes_with(&self, name: &str, data: impl Into<Bytes>, opts: &ScanOptions) -> Report {
+    pub fn scan_bytes_with(
+        &self,
+        name: &str,
+        data: impl Into<Bytes>,
+        opts: &ScanOptions,
+    ) -> Report {
         let data: Bytes = data.into();
         let max = self.inner.limits.max_object_bytes;
         let mut first = Vec::new();
@@ -269,13 +278,21 @@ impl Engine {
     /// # Errors
     ///
     /// The reader's own error.
-    pub fn scan_reader_with<R: Read>(&self, name: &str, reader: R, opts: &ScanOptions) -> Result<Report, Error> {
+    pub fn scan_reader_with<R: Read>(
+        &self,
+        name: &str,
+        reader: R,
+        opts: &ScanOptions,
+    ) -> Result<Report, Error> {
         let max = self.inner.limits.max_object_bytes;
         let mut buf = Vec::new();
         reader
             .take(max.saturating_add(1))
             .read_to_end(&mut buf)
-            .map_err(|source| Error::Read { name: name.to_owned(), source })?;
+            .map_err(|source| Error::Read {
+                name: name.to_owned(),
+                source,
+            })?;
         let mut first = Vec::new();
         if buf.len() as u64 > max {
             buf.truncate(max as usize);
@@ -294,19 +311,32 @@ impl Engine {
     /// The file cannot be opened or read.
     pub fn scan_path(&self, path: impl AsRef<Path>) -> Result<Report, Error> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         let opts = ScanOptions::new().local_path(true);
-        self.scan_reader_with(&path.display().to_string(), file, &opts).map_err(|e| match e {
-            Error::Read { source, .. } => Error::Io { path: path.to_owned(), source },
-            other => other,
-        })
+        self.scan_reader_with(&path.display().to_string(), file, &opts)
+            .map_err(|e| match e {
+                Error::Read { source, .. } => Error::Io {
+                    path: path.to_owned(),
+                    source,
+                },
+                other => other,
+            })
     }
 
     fn run(&self, name: &str, data: Bytes, opts: &ScanOptions, first: Vec<FindingKind>) -> Report {
         let inner = &*self.inner;
         let mut budget = Budget::new(&inner.limits);
         let mut passwords = opts.passwords.clone();
-        passwords.extend(inner.passwords.iter().filter(|p| !opts.passwords.contains(p)).cloned());
+        passwords.extend(
+            inner
+                .passwords
+                .iter()
+                .filter(|p| !opts.passwords.contains(p))
+                .cloned(),
+        );
         let mut st = State::new(&inner.policy);
         let mut queue = VecDeque::new();
         let root_name = if name.is_empty() { "<input>" } else { name };
@@ -323,16 +353,31 @@ impl Engine {
         while let Some(obj) = queue.pop_front() {
             if budget.check_time().is_err() {
                 let left = queue.len() + 1;
-                st.finding(obj.parent.unwrap_or(0), &obj.path, FindingKind::Limit {
-                    limit: LimitKind::Time,
-                    detail: format!("{left} objects were not scanned"),
-                });
+                st.finding(
+                    obj.parent.unwrap_or(0),
+                    &obj.path,
+                    FindingKind::Limit {
+                        limit: LimitKind::Time,
+                        detail: format!("{left} objects were not scanned"),
+                    },
+                );
                 break;
             }
-            self.process(obj, &mut st, &mut budget, &passwords, opts.local_path, &mut queue);
+            self.process(
+                obj,
+                &mut st,
+                &mut budget,
+                &passwords,
+                opts.local_path,
+                &mut queue,
+            );
         }
         st.mirror_duplicates();
-        Report { verdict: st.verdict, objects: st.objects, findings: st.findings }
+        Report {
+            verdict: st.verdict,
+            objects: st.objects,
+            findings: st.findings,
+        }
     }
 
     /// Detection, names, signatures and unpacking of one object.
@@ -373,21 +418,33 @@ impl Engine {
                 st.finding(id, &obj.path, f);
             }
             if obj.named {
-                self.check_name(&name, types.first().map(|t| t.ty).unwrap_or(known::DATA), id, &obj.path, st);
+                self.check_name(
+                    &name,
+                    types.first().map(|t| t.ty).unwrap_or(known::DATA),
+                    id,
+                    &obj.path,
+                    st,
+                );
             }
             st.duplicates.push((id, orig));
             return;
         }
         st.seen.insert(digest, id);
-        let det = catch_unwind(AssertUnwindSafe(|| inner.detector.detect(&obj.data))).unwrap_or_else(|_| Detection {
-            types: vec![TypeAt { ty: known::DATA, offset: 0 }],
-            findings: vec![FindingKind::Malformed { detail: "type detection failed on this object".into() }],
-        });
+        let det = catch_unwind(AssertUnwindSafe(|| inner.detector.detect(&obj.data)))
+            .unwrap_or_else(|_| Detection {
+                types: vec![TypeAt {
+                    ty: known::DATA,
+                    offset: 0,
+                }],
+                findings: vec![FindingKind::Malformed {
+                    detail: "type detection failed on this object".into(),
+                }],
+            });
         let mut det = det;
-        if obj.named {
-            if let Some(t) = det.types.first_mut() {
-                t.ty = detect::refine_by_name(t.ty, &name);
-            }
+        if obj.named
+            && let Some(t) = det.types.first_mut()
+        {
+            t.ty = detect::refine_by_name(t.ty, &name);
         }
         let ty = det.primary();
         st.objects.push(ObjectInfo {
@@ -409,10 +466,10 @@ impl Engine {
         if obj.named {
             self.check_name(&name, ty, id, &obj.path, st);
         }
-        if let Some((action, _)) = inner.policy.type_action(ty) {
-            if action != Action::Allow {
-                st.finding(id, &obj.path, FindingKind::TrueType { ty });
-            }
+        if let Some((action, _)) = inner.policy.type_action(ty)
+            && action != Action::Allow
+        {
+            st.finding(id, &obj.path, FindingKind::TrueType { ty });
         }
         match inner.rules.scan(&obj.data, budget.time_left()) {
             Ok(matches) => {
@@ -420,33 +477,49 @@ impl Engine {
                     st.finding(id, &obj.path, FindingKind::Signature(m));
                 }
             }
-            Err(ScanFailure::Timeout) => st.finding(id, &obj.path, FindingKind::Limit {
-                limit: LimitKind::Time,
-                detail: "the signature scan of this object timed out".into(),
-            }),
-            Err(ScanFailure::Other(detail)) => st.finding(id, &obj.path, FindingKind::ScanError { detail }),
+            Err(ScanFailure::Timeout) => st.finding(
+                id,
+                &obj.path,
+                FindingKind::Limit {
+                    limit: LimitKind::Time,
+                    detail: "the signature scan of this object timed out".into(),
+                },
+            ),
+            Err(ScanFailure::Other(detail)) => {
+                st.finding(id, &obj.path, FindingKind::ScanError { detail })
+            }
         }
         let is_container = is_container(&det);
         if !is_container {
             return;
         }
         if obj.depth >= inner.limits.max_depth {
-            st.finding(id, &obj.path, FindingKind::Limit {
-                limit: LimitKind::Depth,
-                detail: format!("a container at depth {} was not unpacked", obj.depth),
-            });
+            st.finding(
+                id,
+                &obj.path,
+                FindingKind::Limit {
+                    limit: LimitKind::Depth,
+                    detail: format!("a container at depth {} was not unpacked", obj.depth),
+                },
+            );
             return;
         }
         let mut ctx = Ctx { budget, passwords };
-        let unpacked = catch_unwind(AssertUnwindSafe(|| unpack::unpack(&det, &name, &obj.data, &mut ctx)))
-            .unwrap_or_else(|_| unpack::Unpacked {
-                children: Vec::new(),
-                findings: vec![FindingKind::Malformed { detail: "the container could not be unpacked".into() }],
-            });
+        let unpacked = catch_unwind(AssertUnwindSafe(|| {
+            unpack::unpack(&det, &name, &obj.data, &mut ctx)
+        }))
+        .unwrap_or_else(|_| unpack::Unpacked {
+            children: Vec::new(),
+            findings: vec![FindingKind::Malformed {
+                detail: "the container could not be unpacked".into(),
+            }],
+        });
         for f in unpacked.findings {
             st.finding(id, &obj.path, f);
         }
-        for (later, earlier) in detect::names::collisions(unpacked.children.iter().map(|c| c.name.as_str())) {
+        for (later, earlier) in
+            detect::names::collisions(unpacked.children.iter().map(|c| c.name.as_str()))
+        {
             let path = obj.path.child(&unpacked.children[later].name);
             let other = unpacked.children[earlier].name.clone();
             st.finding(id, &path, FindingKind::NormalizationCollision { other });
@@ -468,11 +541,25 @@ impl Engine {
         let mut refused: Vec<_> = refused.into_iter().collect();
         refused.sort_by_key(|r| r.0.as_str());
         for (limit, n) in refused {
-            st.finding(id, &obj.path, FindingKind::Limit { limit, detail: format!("{n} unpacked objects were not scanned") });
+            st.finding(
+                id,
+                &obj.path,
+                FindingKind::Limit {
+                    limit,
+                    detail: format!("{n} unpacked objects were not scanned"),
+                },
+            );
         }
     }
 
-    fn check_name(&self, name: &str, ty: crate::detect::FileType, id: usize, path: &ObjectPath, st: &mut State<'_>) {
+    fn check_name(
+        &self,
+        name: &str,
+        ty: crate::detect::FileType,
+        id: usize,
+        path: &ObjectPath,
+        st: &mut State<'_>,
+    ) {
         let mut found = Vec::new();
         detect::names::check(name, ty, &mut found);
         for f in found {
@@ -483,10 +570,7 @@ impl Engine {
 
 /// True when unpacking has something to do with this object.
 fn is_container(det: &Detection) -> bool {
-    let p = det.primary();
-    det.types.len() > 1
-        || matches!(p.name(), "zip" | "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp" | "odg" | "epub" | "jar" | "apk")
-        || [known::GZIP, known::BZIP2, known::XZ, known::ZSTD, known::TAR].contains(&p)
+    det.types.len() > 1 || unpack::unpacks(det.primary())
 }
 
 fn hex(b: &[u8]) -> String {
@@ -525,7 +609,13 @@ impl<'p> State<'p> {
 
     fn finding(&mut self, object: usize, path: &ObjectPath, kind: FindingKind) {
         let (action, decided_by) = self.policy.decide(&kind);
-        self.push(Finding { object, path: path.clone(), kind, action, decided_by });
+        self.push(Finding {
+            object,
+            path: path.clone(),
+            kind,
+            action,
+            decided_by,
+        });
     }
 
     fn push(&mut self, f: Finding) {
@@ -541,7 +631,13 @@ impl<'p> State<'p> {
             let (action, decided_by) = self.policy.decide(&kind);
             self.verdict = self.verdict.max(action.verdict());
             let path = f.path.clone();
-            self.findings.push(Finding { object: f.object, path, kind, action, decided_by });
+            self.findings.push(Finding {
+                object: f.object,
+                path,
+                kind,
+                action,
+                decided_by,
+            });
         }
     }
 
@@ -560,12 +656,25 @@ impl<'p> State<'p> {
         let mut dups = self.duplicates.clone();
         dups.sort_by_key(|&(d, _)| std::cmp::Reverse(self.objects[d].depth));
         for (dup, orig) in dups {
-            let Some(list) = subtree.get(&orig).cloned() else { continue };
-            let (from, to) = (self.objects[orig].path.clone(), self.objects[dup].path.clone());
+            let Some(list) = subtree.get(&orig).cloned() else {
+                continue;
+            };
+            let (from, to) = (
+                self.objects[orig].path.clone(),
+                self.objects[dup].path.clone(),
+            );
             for fi in list {
                 let f = &self.findings[fi];
-                let Some(path) = f.path.rebase(&from, &to) else { continue };
-                let copy = Finding { object: dup, path, kind: f.kind.clone(), action: f.action, decided_by: f.decided_by.clone() };
+                let Some(path) = f.path.rebase(&from, &to) else {
+                    continue;
+                };
+                let copy = Finding {
+                    object: dup,
+                    path,
+                    kind: f.kind.clone(),
+                    action: f.action,
+                    decided_by: f.decided_by.clone(),
+                };
                 if self.findings.len() >= MAX_FINDINGS {
                     self.push(copy);
                     return;
@@ -578,7 +687,12 @@ impl<'p> State<'p> {
     }
 
     /// Files finding `i` under every original among its object's ancestors.
-    fn register(&self, i: usize, originals: &HashSet<usize>, subtree: &mut HashMap<usize, Vec<usize>>) {
+    fn register(
+        &self,
+        i: usize,
+        originals: &HashSet<usize>,
+        subtree: &mut HashMap<usize, Vec<usize>>,
+    ) {
         let mut o = Some(self.findings[i].object);
         while let Some(id) = o {
             if originals.contains(&id) {

@@ -36,6 +36,7 @@
 //! unpacks to the file system.
 
 #![deny(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod detect;
 mod engine;
@@ -52,8 +53,8 @@ pub use error::Error;
 pub use limits::{LimitKind, Limits};
 pub use policy::Policy;
 pub use report::{
-    Action, Finding, FindingKind, ObjectInfo, ObjectPath, Report, Severity, SignatureMatch,
-    TypeAt, Verdict,
+    Action, Finding, FindingKind, ObjectInfo, ObjectPath, Report, Severity, SignatureMatch, TypeAt,
+    Verdict,
 };
 pub use signatures::{BUILTIN, BUILTIN_NAMESPACE};
 
@@ -67,8 +68,10 @@ pub fn compile_rules(paths: &[std::path::PathBuf], builtin: bool) -> Result<Vec<
     let mut sources = Vec::new();
     for p in paths {
         for file in signatures::rule_files(p)? {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|source| Error::Io { path: file.clone(), source })?;
+            let text = std::fs::read_to_string(&file).map_err(|source| Error::Io {
+                path: file.clone(),
+                source,
+            })?;
             sources.push((file.display().to_string(), text));
         }
     }
@@ -77,6 +80,9 @@ pub fn compile_rules(paths: &[std::path::PathBuf], builtin: bool) -> Result<Vec<
             origin: "compiled rules".into(),
             message: e.to_string(),
         }),
-        None => Err(Error::RuleCompile { origin: "compiled rules".into(), message: "no rules to compile".into() }),
+        None => Err(Error::RuleCompile {
+            origin: "compiled rules".into(),
+            message: "no rules to compile".into(),
+        }),
     }
 }

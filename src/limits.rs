@@ -26,7 +26,7 @@ use serde::Serialize;
 /// | `max_ratio` | 1,000 : 1 for one entry, checked once it passes 1 MiB |
 /// | `max_time` | 120 s of wall time for one scan |
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
+
 pub struct Limits {
     /// How deep containers may nest; the outer file is depth 0.
     pub max_depth: u32,
@@ -250,7 +250,11 @@ impl Budget {
             }
         }
         self.produced += out.len() as u64;
-        Drained { data: Bytes::from(out), limit, error }
+        Drained {
+            data: Bytes::from(out),
+            limit,
+            error,
+        }
     }
 }
 
@@ -269,7 +273,11 @@ mod tests {
     use super::*;
 
     fn small() -> Limits {
-        Limits { max_object_bytes: 100, max_total_bytes: 250, ..Limits::default() }
+        Limits {
+            max_object_bytes: 100,
+            max_total_bytes: 250,
+            ..Limits::default()
+        }
     }
 
     #[test]
@@ -301,7 +309,10 @@ mod tests {
 
     #[test]
     fn ratio_is_judged_past_the_grace() {
-        let limits = Limits { max_ratio: 10, ..Limits::default() };
+        let limits = Limits {
+            max_ratio: 10,
+            ..Limits::default()
+        };
         let mut b = Budget::new(&limits);
         let d = b.drain(io::repeat(0).take(3 << 20), 1);
         assert_eq!(d.data.len() as u64, RATIO_GRACE_BYTES);
@@ -310,7 +321,11 @@ mod tests {
 
     #[test]
     fn admit_counts_depth_and_objects() {
-        let limits = Limits { max_depth: 1, max_objects: 2, ..Limits::default() };
+        let limits = Limits {
+            max_depth: 1,
+            max_objects: 2,
+            ..Limits::default()
+        };
         let mut b = Budget::new(&limits);
         assert_eq!(b.admit(2), Err(LimitKind::Depth));
         assert!(b.admit(0).is_ok());

@@ -13,7 +13,11 @@ use clap::{Args, Parser, Subcommand};
 use xferscan::{Engine, Limits, Policy, Report, ScanOptions, Verdict};
 
 #[derive(Parser)]
-#[command(name = "xferscan", version, about = "Decides whether a transferred file is safe to deliver")]
+#[command(
+    name = "xferscan",
+    version,
+    about = "Decides whether a transferred file is safe to deliver"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -107,21 +111,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan(args),
-        Command::Rules(RulesCommand::Compile { paths, output, no_default_rules }) => {
-            match xferscan::compile_rules(&paths, !no_default_rules) {
-                Ok(bytes) => match std::fs::write(&output, bytes) {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(e) => {
-                        eprintln!("xferscan: can not write `{}`: {e}", output.display());
-                        ExitCode::from(2)
-                    }
-                },
+        Command::Rules(RulesCommand::Compile {
+            paths,
+            output,
+            no_default_rules,
+        }) => match xferscan::compile_rules(&paths, !no_default_rules) {
+            Ok(bytes) => match std::fs::write(&output, bytes) {
+                Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("xferscan: {e}");
+                    eprintln!("xferscan: can not write `{}`: {e}", output.display());
                     ExitCode::from(2)
                 }
+            },
+            Err(e) => {
+                eprintln!("xferscan: {e}");
+                ExitCode::from(2)
             }
-        }
+        },
     }
 }
 
@@ -151,7 +157,8 @@ fn build_engine(args: &ScanArgs) -> Result<Engine, String> {
         b.rules_path(r);
     }
     if let Some(p) = &args.policy {
-        let text = std::fs::read_to_string(p).map_err(|e| format!("can not read `{}`: {e}", p.display()))?;
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| format!("can not read `{}`: {e}", p.display()))?;
         b.policy(Policy::from_toml(&text, &p.display().to_string()).map_err(|e| e.to_string())?);
     }
     b.build().map_err(|e| e.to_string())
@@ -214,7 +221,11 @@ fn scan(args: ScanArgs) -> ExitCode {
     let jobs = collect(&args.paths);
     let threads = args
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
         .clamp(1, 256)
         .min(jobs.len().max(1));
     let next = Mutex::new(jobs.into_iter().enumerate());
@@ -266,7 +277,8 @@ fn scan(args: ScanArgs) -> ExitCode {
                             worst = worst.max(1);
                         }
                         let line = if args.json {
-                            serde_json::to_string(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+                            serde_json::to_string(&report)
+                                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
                         } else {
                             human(&name, &report)
                         };
@@ -299,7 +311,12 @@ fn human(name: &str, r: &Report) -> String {
         .filter(|f| f.action != xferscan::Action::Allow)
         .map(|f| {
             let action = format!("{:?}", f.action).to_ascii_lowercase();
-            format!("[{action} by {}] {}: {}", f.decided_by, f.path, f.kind.describe())
+            format!(
+                "[{action} by {}] {}: {}",
+                f.decided_by,
+                f.path,
+                f.kind.describe()
+            )
         })
         .collect();
     if !shown.is_empty() {

@@ -97,7 +97,13 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         let mut p = Policy::empty();
-        for g in ["executable", "script", "macro_document", "disk_image", "shortcut"] {
+        for g in [
+            "executable",
+            "script",
+            "macro_document",
+            "disk_image",
+            "shortcut",
+        ] {
             p.types.insert(g.into(), Action::Block);
         }
         for (k, a) in [
@@ -176,9 +182,9 @@ impl Policy {
                     (Action::Allow, "signatures.flag_at".into())
                 }
             }
-            FindingKind::TrueType { ty } => {
-                self.type_action(*ty).unwrap_or((Action::Allow, "types".into()))
-            }
+            FindingKind::TrueType { ty } => self
+                .type_action(*ty)
+                .unwrap_or((Action::Allow, "types".into())),
             other => {
                 let key = other.key();
                 let mut k = key.as_str();
@@ -209,19 +215,25 @@ impl Policy {
             None | Some(("default", _)) => Policy::default(),
             Some(("empty", _)) => Policy::empty(),
             Some((other, span)) => {
-                return Err(err(Some(span), format!("base must be \"default\" or \"empty\", not {other:?}")));
+                return Err(err(
+                    Some(span),
+                    format!("base must be \"default\" or \"empty\", not {other:?}"),
+                ));
             }
         };
         for (k, v) in &file.types {
             if TypeGroup::parse(k).is_none() && FileType::by_name(k).is_none() {
-                return Err(err(Some(v.span()), format!("unknown type or type group {k:?}")));
+                return Err(err(
+                    Some(v.span()),
+                    format!("unknown type or type group {k:?}"),
+                ));
             }
             p.types.insert(k.clone(), *v.get_ref());
         }
         for (k, v) in &file.findings {
-            let known = FINDING_KEYS
-                .iter()
-                .any(|f| *f == k || (f.starts_with(k.as_str()) && f.as_bytes().get(k.len()) == Some(&b'.')));
+            let known = FINDING_KEYS.iter().any(|f| {
+                *f == k || (f.starts_with(k.as_str()) && f.as_bytes().get(k.len()) == Some(&b'.'))
+            });
             if !known {
                 return Err(err(Some(v.span()), format!("unknown finding key {k:?}")));
             }
@@ -243,7 +255,11 @@ impl Policy {
 }
 
 fn line_of(text: &str, byte: usize) -> usize {
-    text.as_bytes()[..byte.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..byte.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[derive(Deserialize)]
@@ -274,9 +290,16 @@ mod tests {
     #[test]
     fn default_blocks_executables_and_flags_encryption() {
         let p = Policy::default();
-        assert_eq!(p.type_action(known::PE_EXE).map(|a| a.0), Some(Action::Block));
+        assert_eq!(
+            p.type_action(known::PE_EXE).map(|a| a.0),
+            Some(Action::Block)
+        );
         assert_eq!(p.type_action(FileType::by_name("png").unwrap()), None);
-        let enc = FindingKind::Encrypted { entry: "a".into(), method: "aes".into(), decrypted: false };
+        let enc = FindingKind::Encrypted {
+            entry: "a".into(),
+            method: "aes".into(),
+            decrypted: false,
+        };
         assert_eq!(p.decide(&enc), (Action::Flag, "findings.encrypted".into()));
     }
 

@@ -22,7 +22,9 @@ pub enum Verdict {
 }
 
 /// What the policy does with a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Recorded in the report; the verdict stays clean.
@@ -45,7 +47,9 @@ impl Action {
 }
 
 /// Severity of a signature, from the rule's `severity` metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Worth recording, not worth acting on.
@@ -413,13 +417,20 @@ impl FindingKind {
         match self {
             Signature(m) => format!("signature {}:{} ({:?})", m.namespace, m.rule, m.severity),
             TrueType { ty } => format!("true type {} ({})", ty.name(), ty.group().as_str()),
-            ExtensionMismatch { extension, ty, displayed } => format!(
+            ExtensionMismatch {
+                extension,
+                ty,
+                displayed,
+            } => format!(
                 "{}name says .{extension} but the content is {}",
                 if *displayed { "displayed " } else { "" },
                 ty.name()
             ),
             DoubleExtension { decoy, real } => format!("double extension .{decoy}.{real}"),
-            BidiControl { code_point, displayed } => {
+            BidiControl {
+                code_point,
+                displayed,
+            } => {
                 format!("bidi control U+{code_point:04X} in name (shows as {displayed:?})")
             }
             ControlCharacter { code_point } => {
@@ -433,9 +444,17 @@ impl FindingKind {
             UnsafePath { reason } => format!("unsafe path: {reason}"),
             Link { link, target } => format!("{link} to {target:?} (not followed)"),
             Limit { limit, detail } => format!("limit {} reached: {detail}", limit.as_str()),
-            Encrypted { entry, method, decrypted } => format!(
+            Encrypted {
+                entry,
+                method,
+                decrypted,
+            } => format!(
                 "encrypted ({method}) {entry:?}{}",
-                if *decrypted { ", opened with a candidate password" } else { "" }
+                if *decrypted {
+                    ", opened with a candidate password"
+                } else {
+                    ""
+                }
             ),
             Malformed { detail } => format!("malformed: {detail}"),
             UnsupportedMethod { entry, method } => {
@@ -446,7 +465,10 @@ impl FindingKind {
             PrependedData { length } => format!("{length} bytes before the archive"),
             AppendedData { length } => format!("{length} bytes after the archive"),
             HeaderMismatch { entry, fields } => {
-                format!("local header of {entry:?} disagrees on {}", fields.join(", "))
+                format!(
+                    "local header of {entry:?} disagrees on {}",
+                    fields.join(", ")
+                )
             }
             SingleView { entry, view } => format!("{entry:?} is visible only to the {view}"),
             DuplicateName { name } => format!("duplicate entry name {name:?}"),
@@ -454,7 +476,11 @@ impl FindingKind {
                 format!("{length} bytes at offset {offset} belong to no entry")
             }
             OverlappingEntries { count } => format!("{count} overlapping entries"),
-            SizeDisagreement { entry, header, extended } => format!(
+            SizeDisagreement {
+                entry,
+                header,
+                extended,
+            } => format!(
                 "{entry:?}: header size {header}, extended header size {extended} (honoured)"
             ),
             Polyglot { types } => format!("polyglot: {}", types.join(" + ")),
@@ -499,7 +525,10 @@ impl Report {
 
     /// The true type of the outer file.
     pub fn true_type(&self) -> Option<FileType> {
-        self.objects.first().and_then(|o| o.types.first()).map(|t| t.ty)
+        self.objects
+            .first()
+            .and_then(|o| o.types.first())
+            .map(|t| t.ty)
     }
 
     /// True when the verdict is not clean.

@@ -15,11 +15,23 @@ use crate::report::{Severity, SignatureMatch};
 
 /// The built-in rule pack: (origin, source).
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("signatures/eicar.yar", include_str!("../signatures/eicar.yar")),
-    ("signatures/scripts.yar", include_str!("../signatures/scripts.yar")),
-    ("signatures/office.yar", include_str!("../signatures/office.yar")),
+    (
+        "signatures/eicar.yar",
+        include_str!("../signatures/eicar.yar"),
+    ),
+    (
+        "signatures/scripts.yar",
+        include_str!("../signatures/scripts.yar"),
+    ),
+    (
+        "signatures/office.yar",
+        include_str!("../signatures/office.yar"),
+    ),
     ("signatures/lnk.yar", include_str!("../signatures/lnk.yar")),
-    ("signatures/packers.yar", include_str!("../signatures/packers.yar")),
+    (
+        "signatures/packers.yar",
+        include_str!("../signatures/packers.yar"),
+    ),
 ];
 
 /// The namespace of the built-in rules.
@@ -39,7 +51,10 @@ pub(crate) fn compile(
         for (origin, src) in BUILTIN {
             compiler
                 .add_source(yara_x::SourceCode::from(*src).with_origin(*origin))
-                .map_err(|e| Error::RuleCompile { origin: (*origin).to_owned(), message: e.to_string() })?;
+                .map_err(|e| Error::RuleCompile {
+                    origin: (*origin).to_owned(),
+                    message: e.to_string(),
+                })?;
         }
     }
     for (origin, src) in sources {
@@ -50,7 +65,10 @@ pub(crate) fn compile(
         compiler.new_namespace(&ns);
         compiler
             .add_source(yara_x::SourceCode::from(src.as_str()).with_origin(origin.as_str()))
-            .map_err(|e| Error::RuleCompile { origin: origin.clone(), message: e.to_string() })?;
+            .map_err(|e| Error::RuleCompile {
+                origin: origin.clone(),
+                message: e.to_string(),
+            })?;
     }
     Ok(Some(compiler.build()))
 }
@@ -62,14 +80,19 @@ pub(crate) fn is_compiled(bytes: &[u8]) -> bool {
 
 /// Loads precompiled rules (from `xferscan rules compile`).
 pub(crate) fn load_compiled(path: &Path, bytes: &[u8]) -> Result<yara_x::Rules, Error> {
-    yara_x::Rules::deserialize(bytes)
-        .map_err(|e| Error::CompiledRules { path: path.to_owned(), message: e.to_string() })
+    yara_x::Rules::deserialize(bytes).map_err(|e| Error::CompiledRules {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Rule files under a path: the file itself, or every `.yar`/`.yara` file
 /// below a folder, in a stable order.
 pub(crate) fn rule_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
-    let io = |source| Error::Io { path: path.to_owned(), source };
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_dir() {
         return Ok(vec![path.to_owned()]);
@@ -77,13 +100,22 @@ pub(crate) fn rule_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     let mut stack = vec![path.to_owned()];
     while let Some(dir) = stack.pop() {
-        let rd = std::fs::read_dir(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        let rd = std::fs::read_dir(&dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
         for entry in rd {
-            let entry = entry.map_err(|source| Error::Io { path: dir.clone(), source })?;
+            let entry = entry.map_err(|source| Error::Io {
+                path: dir.clone(),
+                source,
+            })?;
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yar" | "yara" | "yarc")) {
+            } else if matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yar" | "yara" | "yarc")
+            ) {
                 out.push(p);
             }
         }
@@ -129,7 +161,10 @@ pub(crate) enum ScanFailure {
 
 impl RuleSets {
     pub(crate) fn new(sets: Vec<yara_x::Rules>) -> Self {
-        RuleSets { sets: sets.into_iter().map(Arc::new).collect(), alive: Arc::new(()) }
+        RuleSets {
+            sets: sets.into_iter().map(Arc::new).collect(),
+            alive: Arc::new(()),
+        }
     }
 
     /// How many rules there are in all.
@@ -138,25 +173,36 @@ impl RuleSets {
     }
 
     /// Scans `data` with every rule set, on this thread's scanners.
-    pub(crate) fn scan(&self, data: &[u8], timeout: Duration) -> Result<Vec<SignatureMatch>, ScanFailure> {
+    pub(crate) fn scan(
+        &self,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<Vec<SignatureMatch>, ScanFailure> {
         let mut out = Vec::new();
         let timeout = timeout.max(Duration::from_secs(1));
         SCANNERS.with(|cell| match cell.try_borrow_mut() {
             Ok(mut cache) => {
                 cache.retain(|e| e.alive.strong_count() > 0);
                 for set in &self.sets {
-                    let idx = match cache.iter().position(|e| Arc::ptr_eq(e.scanner.borrow_owner(), set)) {
+                    let idx = match cache
+                        .iter()
+                        .position(|e| Arc::ptr_eq(e.scanner.borrow_owner(), set))
+                    {
                         Some(i) => i,
                         None => {
                             cache.push(CacheEntry {
                                 alive: Arc::downgrade(&self.alive),
-                                scanner: CachedScanner::new(set.clone(), |r| yara_x::Scanner::new(r)),
+                                scanner: CachedScanner::new(set.clone(), |r| {
+                                    yara_x::Scanner::new(r)
+                                }),
                             });
                             cache.len() - 1
                         }
                     };
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        cache[idx].scanner.with_dependent_mut(|_, s| run(s, data, timeout, &mut out))
+                        cache[idx]
+                            .scanner
+                            .with_dependent_mut(|_, s| run(s, data, timeout, &mut out))
                     }));
                     match result {
                         Ok(r) => r?,
@@ -208,7 +254,9 @@ fn run(
                     }
                     serde_json::Value::from(s)
                 }
-                yara_x::MetaValue::Bytes(b) => serde_json::Value::from(String::from_utf8_lossy(b.as_ref()).into_owned()),
+                yara_x::MetaValue::Bytes(b) => {
+                    serde_json::Value::from(String::from_utf8_lossy(b.as_ref()).into_owned())
+                }
             };
             meta.insert(k.to_owned(), value);
         }

@@ -42,7 +42,10 @@ impl Detection {
 
     /// The offset of the first type with this name, if found.
     pub fn offset_of(&self, name: &str) -> Option<u64> {
-        self.types.iter().find(|t| t.ty.name() == name).map(|t| t.offset)
+        self.types
+            .iter()
+            .find(|t| t.ty.name() == name)
+            .map(|t| t.offset)
     }
 }
 
@@ -74,7 +77,11 @@ impl Detector {
         // Custom matchers run before infer's table, in this order.
         infer.add("application/x-ms-shortcut", "lnk", is_lnk);
         infer.add("application/x-ole-storage", "ole", ole::is_ole);
-        infer.add("application/vnd.microsoft.portable-executable", "pe-exe", pe::is_pe);
+        infer.add(
+            "application/vnd.microsoft.portable-executable",
+            "pe-exe",
+            pe::is_pe,
+        );
         infer.add("application/x-dosexec", "dos-exe", pe::is_dos_exe);
         infer.add("application/x-iso9660-image", "iso", is_iso);
         infer.add("application/x-udf-image", "udf", is_udf);
@@ -95,8 +102,15 @@ impl Detector {
             Some(t) => self.refine(t, data, &mut d.findings),
             None => script::classify_text(data),
         };
-        d.types.push(TypeAt { ty: primary, offset: 0 });
-        self.embedded(data, primary, &mut d);
+        d.types.push(TypeAt {
+            ty: primary,
+            offset: 0,
+        });
+        // What an unpacker reads by structure is not looked for as embedded
+        // objects: a zip stored in a tar is an entry of the tar.
+        if !crate::unpack::unpacks(primary) {
+            self.embedded(data, primary, &mut d);
+        }
         if d.types.len() > 1 {
             d.findings.push(FindingKind::Polyglot {
                 types: d
@@ -114,7 +128,11 @@ impl Detector {
     fn refine(&self, t: infer::Type, data: &[u8], findings: &mut Vec<FindingKind>) -> FileType {
         match t.extension() {
             "ole" | "doc" | "xls" | "ppt" | "msi" => ole::classify(data, findings),
-            "pe-exe" | "exe" | "dll" => pe::classify(data),
+            "pe-exe" | "exe" | "dll" => match pe::classify(data) {
+                // infer calls anything starting with MZ an executable.
+                t if t == known::DATA => script::classify_text(data),
+                t => t,
+            },
             "zip" | "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp" | "epub" | "jar" | "apk" => {
                 crate::unpack::zip::classify(data)
             }
@@ -129,28 +147,31 @@ impl Detector {
 
     /// Archives and executables that start after offset 0.
     fn embedded(&self, data: &[u8], primary: FileType, d: &mut Detection) {
-        let zip_based = primary == known::ZIP
-            || matches!(
-                primary.name(),
-                "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp" | "odg" | "epub" | "jar" | "apk"
-            );
-        if !zip_based {
-            if let Some(off) = crate::unpack::zip::first_archive_offset(data) {
-                if off > 0 {
-                    d.types.push(TypeAt { ty: known::ZIP, offset: off as u64 });
-                }
-            }
+        if let Some(off) = crate::unpack::zip::first_archive_offset(data)
+            && off > 0
+        {
+            d.types.push(TypeAt {
+                ty: known::ZIP,
+                offset: off,
+            });
         }
         // An executable glued behind something else (an image, a document).
-        let start = if primary.group() == TypeGroup::Executable { 2 } else { 1 };
+        let start = if primary.group() == TypeGroup::Executable {
+            2
+        } else {
+            1
+        };
         if data.len() > start {
             for pos in memmem::find_iter(&data[start..], b"MZ").take(EMBEDDED_SEARCH_HITS) {
                 let off = start + pos;
-                if let Some(tail) = data.get(off..) {
-                    if pe::is_pe(tail) {
-                        d.types.push(TypeAt { ty: pe::classify(tail), offset: off as u64 });
-                        break;
-                    }
+                if let Some(tail) = data.get(off..)
+                    && pe::is_pe(tail)
+                {
+                    d.types.push(TypeAt {
+                        ty: pe::classify(tail),
+                        offset: off as u64,
+                    });
+                    break;
                 }
             }
         }
@@ -204,9 +225,12 @@ fn is_iso(b: &[u8]) -> bool {
 }
 
 fn is_udf(b: &[u8]) -> bool {
-    (0x8001usize..0x10000)
-        .step_by(0x800)
-        .any(|o| matches!(b.get(o..o + 5), Some(b"BEA01") | Some(b"NSR02") | Some(b"NSR03")))
+    (0x8001usize..0x10000).step_by(0x800).any(|o| {
+        matches!(
+            b.get(o..o + 5),
+            Some(b"BEA01") | Some(b"NSR02") | Some(b"NSR03")
+        )
+    })
 }
 
 fn is_vhdx(b: &[u8]) -> bool {
@@ -215,7 +239,9 @@ fn is_vhdx(b: &[u8]) -> bool {
 
 fn is_vhd(b: &[u8]) -> bool {
     b.starts_with(b"conectix")
-        || (b.len() >= 512 && b.len() % 512 == 0 && b[b.len() - 512..].starts_with(b"conectix"))
+        || (b.len() >= 512
+            && b.len().is_multiple_of(512)
+            && b[b.len() - 512..].starts_with(b"conectix"))
 }
 
 fn is_dmg(b: &[u8]) -> bool {

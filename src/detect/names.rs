@@ -97,17 +97,26 @@ fn inner_extensions(name: &str) -> Vec<String> {
     }
     parts.remove(0);
     parts.pop();
-    parts.iter().rev().map(|p| p.trim().to_lowercase()).collect()
+    parts
+        .iter()
+        .rev()
+        .map(|p| p.trim().to_lowercase())
+        .collect()
 }
 
 /// Checks one name against the object's true type.
 pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     let shown = displayed(name);
     if let Some(c) = name.chars().find(|&c| is_bidi_control(c)) {
-        out.push(FindingKind::BidiControl { code_point: c as u32, displayed: shown.clone() });
+        out.push(FindingKind::BidiControl {
+            code_point: c as u32,
+            displayed: shown.clone(),
+        });
     }
     if let Some(c) = name.chars().find(|&c| c.is_control()) {
-        out.push(FindingKind::ControlCharacter { code_point: c as u32 });
+        out.push(FindingKind::ControlCharacter {
+            code_point: c as u32,
+        });
     }
     let file = file_name(name);
     if file.ends_with('.') || file.ends_with(' ') {
@@ -118,30 +127,42 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
         out.push(FindingKind::LongName { length: name.len() });
     }
     if let Some(reason) = unsafe_path(name) {
-        out.push(FindingKind::UnsafePath { reason: reason.into() });
+        out.push(FindingKind::UnsafePath {
+            reason: reason.into(),
+        });
     }
     // The raw name decides what runs; the displayed one what the user
     // believes. Report a lie in either, once.
     let raw_ext = extension(name);
     let shown_ext = extension(&shown);
-    if let Some(ext) = &raw_ext {
-        if mismatch(ext, ty) {
-            out.push(FindingKind::ExtensionMismatch { extension: ext.clone(), ty, displayed: false });
-        }
+    if let Some(ext) = &raw_ext
+        && mismatch(ext, ty)
+    {
+        out.push(FindingKind::ExtensionMismatch {
+            extension: ext.clone(),
+            ty,
+            displayed: false,
+        });
     }
-    if let Some(ext) = &shown_ext {
-        if Some(ext) != raw_ext.as_ref() && mismatch(ext, ty) {
-            out.push(FindingKind::ExtensionMismatch { extension: ext.clone(), ty, displayed: true });
-        }
+    if let Some(ext) = &shown_ext
+        && Some(ext) != raw_ext.as_ref()
+        && mismatch(ext, ty)
+    {
+        out.push(FindingKind::ExtensionMismatch {
+            extension: ext.clone(),
+            ty,
+            displayed: true,
+        });
     }
     for n in [name, shown.as_str()] {
-        if let Some(real) = extension(n) {
-            if RUNNABLE.contains(&real.as_str()) {
-                if let Some(decoy) = inner_extensions(n).into_iter().find(|e| DECOYS.contains(&e.as_str())) {
-                    out.push(FindingKind::DoubleExtension { decoy, real });
-                    break;
-                }
-            }
+        if let Some(real) = extension(n)
+            && RUNNABLE.contains(&real.as_str())
+            && let Some(decoy) = inner_extensions(n)
+                .into_iter()
+                .find(|e| DECOYS.contains(&e.as_str()))
+        {
+            out.push(FindingKind::DoubleExtension { decoy, real });
+            break;
         }
     }
 }
@@ -163,12 +184,19 @@ fn mismatch(ext: &str, ty: FileType) -> bool {
 fn unsafe_path(name: &str) -> Option<&'static str> {
     let b = name.as_bytes();
     if b.starts_with(b"/") || b.starts_with(b"\\") {
-        return Some(if b.starts_with(b"\\\\") || b.starts_with(b"//") { "UNC path" } else { "absolute path" });
+        return Some(if b.starts_with(b"\\\\") || b.starts_with(b"//") {
+            "UNC path"
+        } else {
+            "absolute path"
+        });
     }
     if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
         return Some("drive letter");
     }
-    if name.split(['/', '\\']).any(|c| c.trim_end_matches(['.', ' ']) == ".." || c == "..") {
+    if name
+        .split(['/', '\\'])
+        .any(|c| c.trim_end_matches(['.', ' ']) == ".." || c == "..")
+    {
         return Some("parent directory (..)");
     }
     if file_name(name).contains(':') {
@@ -235,7 +263,10 @@ mod tests {
 
     #[test]
     fn fullwidth_extension_is_read_as_ascii() {
-        assert_eq!(extension("a.\u{ff45}\u{ff58}\u{ff45}").as_deref(), Some("exe"));
+        assert_eq!(
+            extension("a.\u{ff45}\u{ff58}\u{ff45}").as_deref(),
+            Some("exe")
+        );
     }
 
     #[test]
@@ -254,7 +285,13 @@ mod tests {
 
     #[test]
     fn nfc_and_case_collisions() {
-        let names = ["caf\u{e9}.txt", "cafe\u{301}.txt", "A.txt", "a.txt", "b.txt"];
+        let names = [
+            "caf\u{e9}.txt",
+            "cafe\u{301}.txt",
+            "A.txt",
+            "a.txt",
+            "b.txt",
+        ];
         assert_eq!(collisions(names.into_iter()), vec![(1, 0), (3, 2)]);
     }
 }

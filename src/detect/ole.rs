@@ -21,7 +21,9 @@ pub(crate) fn classify(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType
     let dir = match result {
         Ok(Ok(dir)) => dir,
         Ok(Err(e)) => {
-            findings.push(FindingKind::Malformed { detail: format!("OLE2 directory: {e}") });
+            findings.push(FindingKind::Malformed {
+                detail: format!("OLE2 directory: {e}"),
+            });
             return known::OLE;
         }
         Err(_) => {
@@ -78,8 +80,10 @@ fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
     for e in cf.walk().take(MAX_ENTRIES) {
         let name = e.name().to_owned();
         let path = e.path().to_string_lossy().to_ascii_lowercase();
-        if matches!(name.as_str(), "_VBA_PROJECT_CUR" | "_VBA_PROJECT" | "VBA" | "Macros")
-            || path.contains("/vba/dir")
+        if matches!(
+            name.as_str(),
+            "_VBA_PROJECT_CUR" | "_VBA_PROJECT" | "VBA" | "Macros"
+        ) || path.contains("/vba/dir")
         {
             macros = true;
         }
@@ -88,5 +92,10 @@ fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
         }
         names.push(name);
     }
-    Ok(Directory { names, macros, msi, encrypted_package })
+    Ok(Directory {
+        names,
+        macros,
+        msi,
+        encrypted_package,
+    })
 }

@@ -3,11 +3,15 @@
 use super::{FileType, known};
 
 fn u16_at(b: &[u8], o: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(o..o.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        b.get(o..o.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
 fn u32_at(b: &[u8], o: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(o..o.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(o..o.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 /// Offset of the `PE\0\0` header, when the DOS header points at one.
@@ -45,7 +49,11 @@ pub(crate) fn is_dos_exe(b: &[u8]) -> bool {
 /// exe, dll or .NET, from the COFF characteristics and the CLR directory.
 pub(crate) fn classify(b: &[u8]) -> FileType {
     let Some(pe) = pe_header(b) else {
-        return if is_dos_exe(b) { known::DOS_EXE } else { known::DATA };
+        return if is_dos_exe(b) {
+            known::DOS_EXE
+        } else {
+            known::DATA
+        };
     };
     let coff = pe + 4;
     let characteristics = u16_at(b, coff + 18).unwrap_or(0);
@@ -60,8 +68,16 @@ pub(crate) fn classify(b: &[u8]) -> FileType {
         Some(0x20b) => u32_at(b, opt + 108).unwrap_or(0) > 14,
         _ => false,
     };
-    if clr != 0 && rva_count_ok && u32_at(b, clr).unwrap_or(0) != 0 && u32_at(b, clr + 4).unwrap_or(0) != 0 {
+    if clr != 0
+        && rva_count_ok
+        && u32_at(b, clr).unwrap_or(0) != 0
+        && u32_at(b, clr + 4).unwrap_or(0) != 0
+    {
         return known::PE_DOTNET;
     }
-    if characteristics & 0x2000 != 0 { known::PE_DLL } else { known::PE_EXE }
+    if characteristics & 0x2000 != 0 {
+        known::PE_DLL
+    } else {
+        known::PE_EXE
+    }
 }

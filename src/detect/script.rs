@@ -34,7 +34,11 @@ pub(crate) fn classify_text(data: &[u8]) -> FileType {
     {
         return known::JSON;
     }
-    if utf16 { known::UTF16_TEXT } else { known::TEXT }
+    if utf16 {
+        known::UTF16_TEXT
+    } else {
+        known::TEXT
+    }
 }
 
 /// Text as a string when the bytes are text: UTF-8 (a sequence cut at the
@@ -60,9 +64,15 @@ fn decode(head: &[u8]) -> Option<(String, bool)> {
 
 fn utf16(b: &[u8], big_endian: bool) -> Option<String> {
     let units = b.chunks_exact(2).map(|c| {
-        if big_endian { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) }
+        if big_endian {
+            u16::from_be_bytes([c[0], c[1]])
+        } else {
+            u16::from_le_bytes([c[0], c[1]])
+        }
     });
-    let s: String = char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')).collect();
+    let s: String = char::decode_utf16(units)
+        .map(|r| r.unwrap_or('\u{fffd}'))
+        .collect();
     let bad = s.chars().filter(|&c| c == '\u{fffd}').count();
     (bad * 100 <= s.chars().count() && mostly_printable(&s)).then_some(s)
 }
@@ -84,7 +94,8 @@ fn mostly_printable(s: &str) -> bool {
 
 fn looks_like_json(s: &str, cut: bool) -> bool {
     let t = s.trim_end();
-    (cut || t.ends_with('}') || t.ends_with(']')) && (s.contains("\":") || s.contains("\" :") || s.starts_with("[") )
+    (cut || t.ends_with('}') || t.ends_with(']'))
+        && (s.contains("\":") || s.contains("\" :") || s.starts_with("["))
 }
 
 fn count(lower: &str, needles: &[&str]) -> usize {
@@ -114,28 +125,78 @@ fn script_type(lower: &str) -> Option<FileType> {
     let ps = count(
         lower,
         &[
-            "invoke-expression", "iex(", "iex (", "new-object ", "net.webclient", "downloadstring(",
-            "downloadfile(", "invoke-webrequest", "start-process", "-encodedcommand", "$env:",
-            "[system.", "[convert]::", "frombase64string", "set-executionpolicy", "add-type",
-            "write-host", "get-childitem", "foreach-object", "where-object", "$psscriptroot",
-            "-windowstyle hidden", "param(", "[cmdletbinding", "$null", "-bypass",
+            "invoke-expression",
+            "iex(",
+            "iex (",
+            "new-object ",
+            "net.webclient",
+            "downloadstring(",
+            "downloadfile(",
+            "invoke-webrequest",
+            "start-process",
+            "-encodedcommand",
+            "$env:",
+            "[system.",
+            "[convert]::",
+            "frombase64string",
+            "set-executionpolicy",
+            "add-type",
+            "write-host",
+            "get-childitem",
+            "foreach-object",
+            "where-object",
+            "$psscriptroot",
+            "-windowstyle hidden",
+            "param(",
+            "[cmdletbinding",
+            "$null",
+            "-bypass",
         ],
     );
     let ps_syntax = lower.contains("$") && (lower.contains(" = ") || lower.contains("| "));
     if ps >= 3 || (ps >= 2 && ps_syntax) {
         return Some(known::POWERSHELL);
     }
-    let wsh = count(lower, &["wscript.", "createobject(", "activexobject", "wscript.shell", "shell.application", "scripting.filesystemobject"]);
+    let wsh = count(
+        lower,
+        &[
+            "wscript.",
+            "createobject(",
+            "activexobject",
+            "wscript.shell",
+            "shell.application",
+            "scripting.filesystemobject",
+        ],
+    );
     let vbs = count(
         lower,
         &[
-            "on error resume next", "\ndim ", "\nset ", "end sub", "end function", "end if",
-            "msgbox", "& vbcrlf", "executeglobal", "execute(", "chr(", "\nsub ",
+            "on error resume next",
+            "\ndim ",
+            "\nset ",
+            "end sub",
+            "end function",
+            "end if",
+            "msgbox",
+            "& vbcrlf",
+            "executeglobal",
+            "execute(",
+            "chr(",
+            "\nsub ",
         ],
     );
     let js = count(
         lower,
-        &["var ", "function(", "function ", "new activexobject", "eval(", "};", "\");", "';"],
+        &[
+            "var ",
+            "function(",
+            "function ",
+            "new activexobject",
+            "eval(",
+            "};",
+            "\");",
+            "';",
+        ],
     );
     if wsh >= 1 && lower.contains("activexobject") && js >= 2 {
         return Some(known::JSCRIPT);
@@ -151,11 +212,29 @@ fn script_type(lower: &str) -> Option<FileType> {
         .take(200)
         .map(|l| l.trim_start().trim_start_matches('@'))
         .filter(|l| {
-            ["set ", "setlocal", "goto ", "call ", "if exist", "if not exist", "start ", "cmd /c",
-             "cmd.exe /c", "rem ", "del /", "reg add", "schtasks ", "bitsadmin ", "certutil ",
-             "powershell -", "powershell.exe -", "exit /b", "pause"]
-                .iter()
-                .any(|k| l.starts_with(k))
+            [
+                "set ",
+                "setlocal",
+                "goto ",
+                "call ",
+                "if exist",
+                "if not exist",
+                "start ",
+                "cmd /c",
+                "cmd.exe /c",
+                "rem ",
+                "del /",
+                "reg add",
+                "schtasks ",
+                "bitsadmin ",
+                "certutil ",
+                "powershell -",
+                "powershell.exe -",
+                "exit /b",
+                "pause",
+            ]
+            .iter()
+            .any(|k| l.starts_with(k))
                 || l.contains("%~dp0")
                 || l.starts_with(':')
         })
@@ -184,7 +263,10 @@ mod tests {
 
     #[test]
     fn batch_by_first_line() {
-        assert_eq!(classify_text(b"@echo off\r\nstart calc.exe\r\n"), known::BATCH);
+        assert_eq!(
+            classify_text(b"@echo off\r\nstart calc.exe\r\n"),
+            known::BATCH
+        );
     }
 
     #[test]

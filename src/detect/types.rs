@@ -146,21 +146,81 @@ use TypeGroup as G;
 /// Extensions of text that is just text: a name with one of these is honest
 /// for any type of the text group.
 pub(crate) const TEXT_EXTENSIONS: &[&str] = &[
-    "txt", "text", "log", "md", "markdown", "rst", "csv", "tsv", "json", "xml", "html", "htm",
-    "xhtml", "yml", "yaml", "toml", "ini", "cfg", "conf", "srt", "vtt", "sub", "nfo", "tex",
-    "css", "svg", "eml", "ics", "vcf", "diff", "patch", "c", "h", "cpp", "hpp", "rs", "go",
-    "java", "kt", "swift", "rb", "php", "sql", "lua", "pl", "asm", "properties", "gitignore",
+    "txt",
+    "text",
+    "log",
+    "md",
+    "markdown",
+    "rst",
+    "csv",
+    "tsv",
+    "json",
+    "xml",
+    "html",
+    "htm",
+    "xhtml",
+    "yml",
+    "yaml",
+    "toml",
+    "ini",
+    "cfg",
+    "conf",
+    "srt",
+    "vtt",
+    "sub",
+    "nfo",
+    "tex",
+    "css",
+    "svg",
+    "eml",
+    "ics",
+    "vcf",
+    "diff",
+    "patch",
+    "c",
+    "h",
+    "cpp",
+    "hpp",
+    "rs",
+    "go",
+    "java",
+    "kt",
+    "swift",
+    "rb",
+    "php",
+    "sql",
+    "lua",
+    "pl",
+    "asm",
+    "properties",
+    "gitignore",
 ];
 
 /// Our types: name, group, honest extensions. The names of infer's types
 /// are kept where they exist, so that a type found either way reads the same.
 pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     // Executables.
-    ("pe-exe", G::Executable, &["exe", "scr", "com", "cpl", "pif", "efi", "sys", "ocx", "mui"]),
-    ("pe-dll", G::Executable, &["dll", "ocx", "cpl", "sys", "drv", "ax", "mui", "node", "pyd", "xll"]),
+    (
+        "pe-exe",
+        G::Executable,
+        &[
+            "exe", "scr", "com", "cpl", "pif", "efi", "sys", "ocx", "mui",
+        ],
+    ),
+    (
+        "pe-dll",
+        G::Executable,
+        &[
+            "dll", "ocx", "cpl", "sys", "drv", "ax", "mui", "node", "pyd", "xll",
+        ],
+    ),
     ("pe-dotnet", G::Executable, &["exe", "dll", "scr"]),
     ("dos-exe", G::Executable, &["exe", "com"]),
-    ("elf", G::Executable, &["so", "elf", "run", "out", "ko", "o", "axf", "prx"]),
+    (
+        "elf",
+        G::Executable,
+        &["so", "elf", "run", "out", "ko", "o", "axf", "prx"],
+    ),
     ("mach", G::Executable, &["dylib", "bundle", "o"]),
     ("dex", G::Executable, &["dex", "odex"]),
     ("class", G::Executable, &["class"]),
@@ -171,9 +231,17 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("jscript", G::Script, &["js", "jse", "wsf", "mjs", "cjs"]),
     ("hta", G::Script, &["hta"]),
     ("batch", G::Script, &["bat", "cmd", "btm"]),
-    ("shell", G::Script, &["sh", "bash", "zsh", "ksh", "csh", "command", "run"]),
+    (
+        "shell",
+        G::Script,
+        &["sh", "bash", "zsh", "ksh", "csh", "command", "run"],
+    ),
     ("python", G::Script, &["py", "pyw"]),
-    ("script", G::Script, &["pl", "rb", "php", "lua", "tcl", "awk"]),
+    (
+        "script",
+        G::Script,
+        &["pl", "rb", "php", "lua", "tcl", "awk"],
+    ),
     // Shortcuts.
     ("lnk", G::Shortcut, &["lnk"]),
     // Documents.
@@ -184,10 +252,29 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("ppt", G::Document, &["ppt", "pps", "pot"]),
     ("msi", G::Executable, &["msi", "msp", "mst"]),
     ("msg", G::Document, &["msg"]),
-    ("ole", G::Document, &["doc", "dot", "xls", "xlt", "ppt", "pps", "pot", "msg", "pub", "vsd", "mpp", "wps", "hwp"]),
-    ("docx", G::Document, &["docx", "dotx", "docm", "dotm", "zip"]),
-    ("xlsx", G::Document, &["xlsx", "xltx", "xlsm", "xltm", "xlam", "xlsb", "zip"]),
-    ("pptx", G::Document, &["pptx", "ppsx", "potx", "pptm", "ppsm", "potm", "zip"]),
+    (
+        "ole",
+        G::Document,
+        &[
+            "doc", "dot", "xls", "xlt", "ppt", "pps", "pot", "msg", "pub", "vsd", "mpp", "wps",
+            "hwp",
+        ],
+    ),
+    (
+        "docx",
+        G::Document,
+        &["docx", "dotx", "docm", "dotm", "zip"],
+    ),
+    (
+        "xlsx",
+        G::Document,
+        &["xlsx", "xltx", "xlsm", "xltm", "xlam", "xlsb", "zip"],
+    ),
+    (
+        "pptx",
+        G::Document,
+        &["pptx", "ppsx", "potx", "pptm", "ppsm", "potm", "zip"],
+    ),
     ("odt", G::Document, &["odt", "ott", "zip"]),
     ("ods", G::Document, &["ods", "ots", "zip"]),
     ("odp", G::Document, &["odp", "otp", "zip"]),
@@ -201,10 +288,14 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("jar", G::Archive, &["jar", "war", "ear", "zip"]),
     ("apk", G::Executable, &["apk", "aab", "zip", "jar"]),
     // Archives and compressed streams.
-    ("zip", G::Archive, &[
-        "zip", "zipx", "jar", "war", "ear", "apk", "xpi", "crx", "epub", "nupkg", "whl", "kmz",
-        "cbz", "ipa", "appx", "msix", "vsix", "aar",
-    ]),
+    (
+        "zip",
+        G::Archive,
+        &[
+            "zip", "zipx", "jar", "war", "ear", "apk", "xpi", "crx", "epub", "nupkg", "whl", "kmz",
+            "cbz", "ipa", "appx", "msix", "vsix", "aar",
+        ],
+    ),
     ("gz", G::Archive, &["gz", "tgz", "gzip", "svgz", "taz"]),
     ("tar", G::Archive, &["tar", "ova", "gem"]),
     ("bz2", G::Archive, &["bz2", "tbz", "tbz2", "bz"]),
@@ -257,7 +348,11 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("midi", G::Audio, &["mid", "midi"]),
     ("ape", G::Audio, &["ape"]),
     // Video.
-    ("mp4", G::Video, &["mp4", "m4v", "m4a", "mov", "3gp", "3g2", "m4b", "f4v"]),
+    (
+        "mp4",
+        G::Video,
+        &["mp4", "m4v", "m4a", "mov", "3gp", "3g2", "m4b", "f4v"],
+    ),
     ("m4v", G::Video, &["m4v", "mp4", "mov"]),
     ("mov", G::Video, &["mov", "qt", "mp4", "m4v"]),
     ("mkv", G::Video, &["mkv", "mka", "mks", "webm"]),
@@ -274,8 +369,18 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("woff2", G::Font, &["woff2"]),
     ("eot", G::Font, &["eot"]),
     // Text.
-    ("html", G::Text, &["html", "htm", "xhtml", "shtml", "mht", "mhtml"]),
-    ("xml", G::Text, &["xml", "svg", "xsl", "xslt", "rss", "atom", "plist", "config", "xaml"]),
+    (
+        "html",
+        G::Text,
+        &["html", "htm", "xhtml", "shtml", "mht", "mhtml"],
+    ),
+    (
+        "xml",
+        G::Text,
+        &[
+            "xml", "svg", "xsl", "xslt", "rss", "atom", "plist", "config", "xaml",
+        ],
+    ),
     ("json", G::Text, &["json", "geojson", "jsonl", "ipynb"]),
     ("text", G::Text, &[]),
     ("utf16-text", G::Text, &[]),
@@ -347,7 +452,9 @@ mod tests {
     #[test]
     fn every_named_constant_is_in_the_table() {
         use known::*;
-        for t in [PE_EXE, DOCX, ZIP, POWERSHELL, LNK, ISO, DATA, TEXT, UTF16_TEXT, MSI, APK] {
+        for t in [
+            PE_EXE, DOCX, ZIP, POWERSHELL, LNK, ISO, DATA, TEXT, UTF16_TEXT, MSI, APK,
+        ] {
             let found = FileType::by_name(t.name()).map(FileType::group);
             assert_eq!(found, Some(t.group()), "{}", t.name());
         }

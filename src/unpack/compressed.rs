@@ -18,8 +18,16 @@ fn inner_name(outer: &str, stored: Option<&[u8]>) -> String {
     let file = crate::detect::names::file_name(outer);
     let lower = file.to_ascii_lowercase();
     for (ext, repl) in [
-        (".tgz", ".tar"), (".taz", ".tar"), (".tbz2", ".tar"), (".tbz", ".tar"), (".txz", ".tar"),
-        (".tzst", ".tar"), (".gz", ""), (".bz2", ""), (".xz", ""), (".zst", ""),
+        (".tgz", ".tar"),
+        (".taz", ".tar"),
+        (".tbz2", ".tar"),
+        (".tbz", ".tar"),
+        (".txz", ".tar"),
+        (".tzst", ".tar"),
+        (".gz", ""),
+        (".bz2", ""),
+        (".xz", ""),
+        (".zst", ""),
     ] {
         if lower.ends_with(ext) && file.len() > ext.len() {
             return format!("{}{}", &file[..file.len() - ext.len()], repl);
@@ -66,7 +74,12 @@ impl Read for Members<'_> {
 
 pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
-    let mut m = Members { rest: &data[..], current: None, first_name: None, members: 0 };
+    let mut m = Members {
+        rest: &data[..],
+        current: None,
+        first_name: None,
+        members: 0,
+    };
     let drained = ctx.budget.drain(&mut m, data.len() as u64);
     let stopped_early = drained.limit.is_some() || drained.error.is_some();
     let trailing = m.rest.len();
@@ -74,7 +87,9 @@ pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     out.push_drained(name, drained);
     if !stopped_early && trailing > 0 {
         let off = data.len() - trailing;
-        out.findings.push(FindingKind::AppendedData { length: trailing as u64 });
+        out.findings.push(FindingKind::AppendedData {
+            length: trailing as u64,
+        });
         out.push_slice("<trailing data>".into(), data.slice(off..), ctx.budget);
     }
     out
@@ -88,7 +103,12 @@ fn single(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>, r: impl Read) -> Unpacke
 }
 
 pub(crate) fn bunzip2(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
-    single(outer, data, ctx, bzip2::bufread::MultiBzDecoder::new(&data[..]))
+    single(
+        outer,
+        data,
+        ctx,
+        bzip2::bufread::MultiBzDecoder::new(&data[..]),
+    )
 }
 
 pub(crate) fn unxz(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
@@ -99,7 +119,9 @@ pub(crate) fn unzstd(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     match decode::zstd_reader(&data[..]) {
         Ok(r) => single(outer, data, ctx, r),
         Err(e) => Unpacked {
-            findings: vec![FindingKind::Malformed { detail: format!("zstd: {e}") }],
+            findings: vec![FindingKind::Malformed {
+                detail: format!("zstd: {e}"),
+            }],
             ..Default::default()
         },
     }

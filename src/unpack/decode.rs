@@ -64,7 +64,10 @@ fn lzma<'a>(input: &'a [u8], usize: u64, output_cap: u64) -> io::Result<Box<dyn 
     let bad = || io::Error::new(io::ErrorKind::InvalidData, "short LZMA header");
     let header = input.get(..9).ok_or_else(bad)?;
     if u16::from_le_bytes([header[2], header[3]]) != 5 {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "LZMA properties size is not 5"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "LZMA properties size is not 5",
+        ));
     }
     let props = header[4];
     let declared_dict = u32::from_le_bytes([header[5], header[6], header[7], header[8]]);
@@ -72,7 +75,11 @@ fn lzma<'a>(input: &'a [u8], usize: u64, output_cap: u64) -> io::Result<Box<dyn 
     let dict = declared_dict.clamp(4096, cap);
     // With an end marker the declared size may be unknown; the stream then
     // ends at its marker, and the budget bounds it either way.
-    let size = if usize == 0 || usize == u32::MAX as u64 { u64::MAX } else { usize };
+    let size = if usize == 0 || usize == u32::MAX as u64 {
+        u64::MAX
+    } else {
+        usize
+    };
     let r = lzma_rust2::LzmaReader::new_with_props(&input[9..], size, props, dict, None)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
     Ok(Box::new(r))

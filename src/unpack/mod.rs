@@ -10,7 +10,7 @@ pub(crate) mod zip;
 
 use bytes::Bytes;
 
-use crate::detect::{Detection, known};
+use crate::detect::{Detection, FileType, known};
 use crate::limits::{Budget, LimitKind};
 use crate::report::FindingKind;
 
@@ -53,15 +53,25 @@ impl Unpacked {
             });
         }
         if let Some(e) = d.error {
-            findings.push(FindingKind::Malformed { detail: format!("{name:?}: {e}") });
+            findings.push(FindingKind::Malformed {
+                detail: format!("{name:?}: {e}"),
+            });
         }
-        self.children.push(Child { name, data: d.data, findings });
+        self.children.push(Child {
+            name,
+            data: d.data,
+            findings,
+        });
     }
 
     /// A child that is a slice of its container.
     pub(crate) fn push_slice(&mut self, name: String, data: Bytes, budget: &mut Budget) {
         match budget.charge_slice(&data) {
-            Ok(()) => self.children.push(Child { name, data, findings: Vec::new() }),
+            Ok(()) => self.children.push(Child {
+                name,
+                data,
+                findings: Vec::new(),
+            }),
             Err(limit) => {
                 let detail = format!("{name:?} ({} bytes) was not scanned", data.len());
                 self.findings.push(FindingKind::Limit { limit, detail });
@@ -78,15 +88,31 @@ impl Unpacked {
     }
 }
 
+/// Zip-based types, read through the zip directory.
+pub(crate) const ZIP_BASED: &[&str] = &[
+    "zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "jar", "apk",
+];
+
+/// True when an unpacker reads this type by its structure.
+pub(crate) fn unpacks(t: FileType) -> bool {
+    ZIP_BASED.contains(&t.name())
+        || [
+            known::GZIP,
+            known::BZIP2,
+            known::XZ,
+            known::ZSTD,
+            known::TAR,
+        ]
+        .contains(&t)
+}
+
 /// Unpacks `data` by the types detection found in it. Types that start
 /// after offset 0 (an executable glued to an image) are carved out and
 /// scanned as objects of their own.
 pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let primary = det.primary();
     let mut out = match primary.name() {
-        "zip" | "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp" | "odg" | "epub" | "jar" | "apk" => {
-            zip::unpack(data, ctx)
-        }
+        n if ZIP_BASED.contains(&n) => zip::unpack(data, ctx),
         _ if primary == known::GZIP => compressed::gunzip(name, data, ctx),
         _ if primary == known::BZIP2 => compressed::bunzip2(name, data, ctx),
         _ if primary == known::XZ => compressed::unxz(name, data, ctx),
@@ -95,7 +121,9 @@ pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_
         _ => Unpacked::default(),
     };
     for t in det.types.iter().skip(1) {
-        let Ok(off) = usize::try_from(t.offset) else { continue };
+        let Ok(off) = usize::try_from(t.offset) else {
+            continue;
+        };
         if off >= data.len() {
             continue;
         }

@@ -20,10 +20,31 @@ pub(crate) fn header_is_valid(b: &[u8]) -> bool {
     if h.iter().all(|&x| x == 0) {
         return false;
     }
-    let Some(stored) = octal(&h[148..156]) else { return false };
-    let unsigned: u64 = h.iter().enumerate().map(|(i, &x)| if (148..156).contains(&i) { 32 } else { x as u64 }).sum();
-    let signed: i64 =
-        h.iter().enumerate().map(|(i, &x)| if (148..156).contains(&i) { 32 } else { x as i8 as i64 }).sum();
+    let Some(stored) = octal(&h[148..156]) else {
+        return false;
+    };
+    let unsigned: u64 = h
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                x as u64
+            }
+        })
+        .sum();
+    let signed: i64 = h
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                x as i8 as i64
+            }
+        })
+        .sum();
     stored == unsigned || stored as i64 == signed
 }
 
@@ -36,7 +57,12 @@ fn octal(f: &[u8]) -> Option<u64> {
         }
         return Some(v);
     }
-    let s: Vec<u8> = f.iter().copied().skip_while(|&b| b == b' ' || b == 0).take_while(|&b| (b'0'..=b'7').contains(&b)).collect();
+    let s: Vec<u8> = f
+        .iter()
+        .copied()
+        .skip_while(|&b| b == b' ' || b == 0)
+        .take_while(|&b| (b'0'..=b'7').contains(&b))
+        .collect();
     if s.is_empty() {
         return Some(0);
     }
@@ -74,7 +100,14 @@ struct Pass {
 
 fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
     let len = data.len() as u64;
-    let mut p = Pass { items: Vec::new(), findings: Vec::new(), disagreement: false, end: len, truncated: false, entries_cut: false };
+    let mut p = Pass {
+        items: Vec::new(),
+        findings: Vec::new(),
+        disagreement: false,
+        end: len,
+        truncated: false,
+        entries_cut: false,
+    };
     let mut off = 0u64;
     let mut long_name: Option<String> = None;
     let mut long_link: Option<String> = None;
@@ -90,7 +123,9 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
             return p;
         }
         if !header_is_valid(h) {
-            p.findings.push(FindingKind::Malformed { detail: format!("bad tar header checksum at offset {off}") });
+            p.findings.push(FindingKind::Malformed {
+                detail: format!("bad tar header checksum at offset {off}"),
+            });
             p.end = off;
             return p;
         }
@@ -115,7 +150,9 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                         "size" => match v.trim().parse::<u64>() {
                             Ok(s) if typeflag == b'x' => pax_size = Some(s),
                             Ok(s) => global_size = Some(s),
-                            Err(_) => p.findings.push(FindingKind::Malformed { detail: format!("bad pax size {v:?}") }),
+                            Err(_) => p.findings.push(FindingKind::Malformed {
+                                detail: format!("bad pax size {v:?}"),
+                            }),
                         },
                         _ => {}
                     }
@@ -126,23 +163,39 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
             _ => {
                 let plain_name = {
                     let name = cstr(&h[0..100]);
-                    let prefix = if &h[257..262] == b"ustar" { cstr(&h[345..500]) } else { &[][..] };
+                    let prefix = if &h[257..262] == b"ustar" {
+                        cstr(&h[345..500])
+                    } else {
+                        &[][..]
+                    };
                     if prefix.is_empty() {
                         String::from_utf8_lossy(name).into_owned()
                     } else {
-                        format!("{}/{}", String::from_utf8_lossy(prefix), String::from_utf8_lossy(name))
+                        format!(
+                            "{}/{}",
+                            String::from_utf8_lossy(prefix),
+                            String::from_utf8_lossy(name)
+                        )
                     }
                 };
                 let name = pax_path.take().or(long_name.take()).unwrap_or(plain_name);
-                if let Some(ps) = pax_size.or(global_size) {
-                    if ps != header_size && !(header_size == 0 && matches!(typeflag, b'1' | b'2' | b'5')) {
-                        p.disagreement = true;
-                        if reading == Reading::Pax {
-                            p.findings.push(FindingKind::SizeDisagreement { entry: name.clone(), header: header_size, extended: ps });
-                        }
+                if let Some(ps) = pax_size.or(global_size)
+                    && ps != header_size
+                    && !(header_size == 0 && matches!(typeflag, b'1' | b'2' | b'5'))
+                {
+                    p.disagreement = true;
+                    if reading == Reading::Pax {
+                        p.findings.push(FindingKind::SizeDisagreement {
+                            entry: name.clone(),
+                            header: header_size,
+                            extended: ps,
+                        });
                     }
                 }
-                let link = pax_link.take().or(long_link.take()).unwrap_or_else(|| String::from_utf8_lossy(cstr(&h[157..257])).into_owned());
+                let link = pax_link
+                    .take()
+                    .or(long_link.take())
+                    .unwrap_or_else(|| String::from_utf8_lossy(cstr(&h[157..257])).into_owned());
                 match typeflag {
                     b'0' | 0 | b'7' => {
                         if p.items.len() >= cap {
@@ -152,16 +205,30 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                         if data_start.saturating_add(size) > len {
                             p.truncated = true;
                         }
-                        p.items.push(Item { name, offset: data_start.min(len), len: body_end.saturating_sub(data_start.min(len)) });
+                        p.items.push(Item {
+                            name,
+                            offset: data_start.min(len),
+                            len: body_end.saturating_sub(data_start.min(len)),
+                        });
                     }
                     b'1' | b'2' => {
                         if reading == Reading::Pax {
-                            let kind = if typeflag == b'1' { "hardlink" } else { "symlink" };
-                            p.findings.push(FindingKind::Link { link: kind.into(), target: format!("{name} -> {link}") });
+                            let kind = if typeflag == b'1' {
+                                "hardlink"
+                            } else {
+                                "symlink"
+                            };
+                            p.findings.push(FindingKind::Link {
+                                link: kind.into(),
+                                target: format!("{name} -> {link}"),
+                            });
                         }
                     }
                     b'5' | b'3' | b'4' | b'6' => {}
-                    b'S' => p.findings.push(FindingKind::UnsupportedMethod { entry: name, method: "gnu sparse".into() }),
+                    b'S' => p.findings.push(FindingKind::UnsupportedMethod {
+                        entry: name,
+                        method: "gnu sparse".into(),
+                    }),
                     other => {
                         // Unknown types are regular files to most readers.
                         if p.items.len() >= cap {
@@ -169,9 +236,18 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                             return p;
                         }
                         if reading == Reading::Pax {
-                            p.findings.push(FindingKind::Malformed { detail: format!("entry {name:?} has unknown type {:?}", other as char) });
+                            p.findings.push(FindingKind::Malformed {
+                                detail: format!(
+                                    "entry {name:?} has unknown type {:?}",
+                                    other as char
+                                ),
+                            });
                         }
-                        p.items.push(Item { name, offset: data_start.min(len), len: body_end.saturating_sub(data_start.min(len)) });
+                        p.items.push(Item {
+                            name,
+                            offset: data_start.min(len),
+                            len: body_end.saturating_sub(data_start.min(len)),
+                        });
                     }
                 }
                 pax_size = None;
@@ -195,15 +271,25 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
 fn pax_records(mut b: &[u8]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     while !b.is_empty() {
-        let Some(sp) = b.iter().position(|&c| c == b' ') else { break };
-        let Some(n) = std::str::from_utf8(&b[..sp]).ok().and_then(|s| s.parse::<usize>().ok()) else { break };
+        let Some(sp) = b.iter().position(|&c| c == b' ') else {
+            break;
+        };
+        let Some(n) = std::str::from_utf8(&b[..sp])
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+        else {
+            break;
+        };
         if n <= sp + 1 || n > b.len() {
             break;
         }
         let rec = &b[sp + 1..n];
         let rec = rec.strip_suffix(b"\n").unwrap_or(rec);
         if let Some(eq) = rec.iter().position(|&c| c == b'=') {
-            out.push((String::from_utf8_lossy(&rec[..eq]).into_owned(), String::from_utf8_lossy(&rec[eq + 1..]).into_owned()));
+            out.push((
+                String::from_utf8_lossy(&rec[..eq]).into_owned(),
+                String::from_utf8_lossy(&rec[eq + 1..]).into_owned(),
+            ));
         }
         b = &b[n..];
     }
@@ -220,8 +306,14 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         // Read it the other way too, and scan what only that reading shows.
         let other = read_pass(data, Reading::Header, cap);
         for it in other.items {
-            if !items.iter().any(|i| i.offset == it.offset && i.len == it.len) {
-                out.findings.push(FindingKind::SingleView { entry: it.name.clone(), view: "tar reading that ignores pax sizes".into() });
+            if !items
+                .iter()
+                .any(|i| i.offset == it.offset && i.len == it.len)
+            {
+                out.findings.push(FindingKind::SingleView {
+                    entry: it.name.clone(),
+                    view: "tar reading that ignores pax sizes".into(),
+                });
                 items.push(it);
             }
         }
@@ -230,7 +322,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         out.entries_cut(items.len());
     }
     if main.truncated {
-        out.findings.push(FindingKind::Malformed { detail: "tar archive is truncated".into() });
+        out.findings.push(FindingKind::Malformed {
+            detail: "tar archive is truncated".into(),
+        });
     }
     for it in items {
         let (s, e) = (it.offset as usize, (it.offset + it.len) as usize);
@@ -238,8 +332,14 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     }
     let end = main.end as usize;
     if end < data.len() && data[end..].iter().any(|&b| b != 0) {
-        out.findings.push(FindingKind::AppendedData { length: (data.len() - end) as u64 });
-        out.push_slice("<data after the tar end>".into(), data.slice(end..), ctx.budget);
+        out.findings.push(FindingKind::AppendedData {
+            length: (data.len() - end) as u64,
+        });
+        out.push_slice(
+            "<data after the tar end>".into(),
+            data.slice(end..),
+            ctx.budget,
+        );
     }
     out
 }
@@ -258,6 +358,12 @@ mod tests {
     #[test]
     fn pax_records_parse() {
         let r = pax_records(b"16 path=a/b.txt\n11 size=42\n");
-        assert_eq!(r, vec![("path".into(), "a/b.txt".into()), ("size".into(), "42".into())]);
+        assert_eq!(
+            r,
+            vec![
+                ("path".into(), "a/b.txt".into()),
+                ("size".into(), "42".into())
+            ]
+        );
     }
 }

@@ -10,7 +10,11 @@ const fn crc_table() -> [u32; 256] {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         t[i] = c;
@@ -37,7 +41,11 @@ impl Keys {
     }
     fn update(&mut self, b: u8) {
         self.0 = crc_byte(self.0, b);
-        self.1 = self.1.wrapping_add(self.0 & 0xff).wrapping_mul(134_775_813).wrapping_add(1);
+        self.1 = self
+            .1
+            .wrapping_add(self.0 & 0xff)
+            .wrapping_mul(134_775_813)
+            .wrapping_add(1);
         self.2 = crc_byte(self.2, (self.1 >> 24) as u8);
     }
     fn stream_byte(&self) -> u8 {
@@ -58,7 +66,11 @@ pub(crate) fn zipcrypto_open(data: &[u8], h: &Header, passwords: &[String]) -> O
     if data.len() < 12 {
         return None;
     }
-    let check = if h.flags & 8 != 0 { (h.mod_time >> 8) as u8 } else { (h.crc >> 24) as u8 };
+    let check = if h.flags & 8 != 0 {
+        (h.mod_time >> 8) as u8
+    } else {
+        (h.crc >> 24) as u8
+    };
     for pw in passwords {
         let mut k = Keys::new(pw.as_bytes());
         let mut last = 0;
@@ -95,10 +107,22 @@ mod tests {
 
     #[test]
     fn round_trip_with_the_right_password_only() {
-        let h = Header { flags: 1, method: 0, mod_time: 0, crc: 0xab00_0000, csize: 0, usize: 0, name: vec![], aes: None };
+        let h = Header {
+            flags: 1,
+            method: 0,
+            mod_time: 0,
+            crc: 0xab00_0000,
+            csize: 0,
+            usize: 0,
+            name: vec![],
+            aes: None,
+        };
         let enc = encrypt(b"secret body", "infected", 0xab);
         let pws = vec!["wrong".to_string(), "infected".to_string()];
-        assert_eq!(zipcrypto_open(&enc, &h, &pws).as_deref(), Some(&b"secret body"[..]));
+        assert_eq!(
+            zipcrypto_open(&enc, &h, &pws).as_deref(),
+            Some(&b"secret body"[..])
+        );
         assert_eq!(zipcrypto_open(&enc, &h, &pws[..1]), None);
     }
 }

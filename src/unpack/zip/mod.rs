@@ -27,7 +27,10 @@ const MAX_OVERLAPPING_EXTRACTED: usize = 8;
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let cap = ctx.budget.objects_left().saturating_add(1);
     let layout = structure::analyze(data, cap);
-    let mut out = Unpacked { findings: layout.findings, ..Default::default() };
+    let mut out = Unpacked {
+        findings: layout.findings,
+        ..Default::default()
+    };
     if layout.entry_limit_hit {
         out.entries_cut(layout.entries.len());
     }
@@ -65,7 +68,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         crate_view(data, ctx, &data_starts, &mut out);
     }
     for (off, len, label) in layout.regions {
-        let (Ok(o), Ok(l)) = (usize::try_from(off), usize::try_from(len)) else { continue };
+        let (Ok(o), Ok(l)) = (usize::try_from(off), usize::try_from(len)) else {
+            continue;
+        };
         if let Some(end) = o.checked_add(l).filter(|&e| e <= data.len()) {
             out.push_slice(format!("{label} @{off}"), data.slice(o..end), ctx.budget);
         }
@@ -82,7 +87,10 @@ fn extract(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     let raw = data.slice(e.data_start as usize..e.data_end as usize);
     if e.symlink {
         let target = String::from_utf8_lossy(&raw[..raw.len().min(4096)]).into_owned();
-        out.findings.push(FindingKind::Link { link: "symlink".into(), target: format!("{name} -> {target}") });
+        out.findings.push(FindingKind::Link {
+            link: "symlink".into(),
+            target: format!("{name} -> {target}"),
+        });
         return;
     }
     let mut child_findings = Vec::new();
@@ -138,7 +146,10 @@ fn extract(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     let reader = match decode::zip_method(method, &plain, e.header.usize, output_cap) {
         Ok(r) => r,
         Err(decode::Unsupported(m)) => {
-            out.findings.push(FindingKind::UnsupportedMethod { entry: name, method: m });
+            out.findings.push(FindingKind::UnsupportedMethod {
+                entry: name,
+                method: m,
+            });
             return;
         }
     };
@@ -156,7 +167,9 @@ fn check_crc(e: &Entry, content: &[u8], name: &str, findings: &mut Vec<FindingKi
     // AE-2 entries carry no CRC; an unknown end leaves nothing to check.
     let ae2 = e.header.aes.is_some() && e.header.crc == 0;
     if !ae2 && !e.truncated && !e.end_unknown && crc32fast::hash(content) != e.header.crc {
-        findings.push(FindingKind::ChecksumMismatch { entry: name.to_owned() });
+        findings.push(FindingKind::ChecksumMismatch {
+            entry: name.to_owned(),
+        });
     }
 }
 
@@ -183,17 +196,28 @@ fn aes_drain(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>) -> Option<crate::limits
 /// The `zip` crate's reading of the file: entries it shows that our pass
 /// did not are extracted through it and reported.
 fn crate_view(data: &Bytes, ctx: &mut Ctx<'_>, ours: &HashSet<u64>, out: &mut Unpacked) {
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(&data[..])) else { return };
-    let n = archive.len().min(usize::try_from(ctx.budget.objects_left()).unwrap_or(usize::MAX));
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(&data[..])) else {
+        return;
+    };
+    let n = archive
+        .len()
+        .min(usize::try_from(ctx.budget.objects_left()).unwrap_or(usize::MAX));
     for i in 0..n {
         let (start, name, encrypted) = match archive.by_index_raw(i) {
-            Ok(f) => (f.data_start(), String::from_utf8_lossy(f.name_raw()).into_owned(), f.encrypted()),
+            Ok(f) => (
+                f.data_start(),
+                String::from_utf8_lossy(f.name_raw()).into_owned(),
+                f.encrypted(),
+            ),
             Err(_) => continue,
         };
         if start.is_some_and(|s| ours.contains(&s)) || encrypted {
             continue;
         }
-        out.findings.push(FindingKind::SingleView { entry: name.clone(), view: "zip crate".into() });
+        out.findings.push(FindingKind::SingleView {
+            entry: name.clone(),
+            view: "zip crate".into(),
+        });
         if let Ok(f) = archive.by_index(i) {
             let drained = ctx.budget.drain(f, 0);
             out.push_drained(name, drained);
@@ -208,12 +232,25 @@ pub(crate) fn classify(data: &[u8]) -> FileType {
         return known::ZIP;
     }
     let has = |n: &str| entries.iter().any(|e| e.header.name == n.as_bytes());
-    let any_prefix = |p: &str| entries.iter().any(|e| e.header.name.starts_with(p.as_bytes()));
+    let any_prefix = |p: &str| {
+        entries
+            .iter()
+            .any(|e| e.header.name.starts_with(p.as_bytes()))
+    };
     let macros = entries.iter().any(|e| {
         let n = e.header.name.to_ascii_lowercase();
         n.ends_with(b"vbaproject.bin") || n.ends_with(b"vbaprojectsignature.bin")
-    }) || any_prefix("Basic/") && entries.iter().any(|e| e.header.name.ends_with(b"script-lb.xml"));
-    let with_macros = |t: FileType| if macros { t.in_group(TypeGroup::MacroDocument) } else { t };
+    }) || any_prefix("Basic/")
+        && entries
+            .iter()
+            .any(|e| e.header.name.ends_with(b"script-lb.xml"));
+    let with_macros = |t: FileType| {
+        if macros {
+            t.in_group(TypeGroup::MacroDocument)
+        } else {
+            t
+        }
+    };
     if has("[Content_Types].xml") {
         if any_prefix("word/") {
             return with_macros(known::DOCX);
@@ -225,8 +262,13 @@ pub(crate) fn classify(data: &[u8]) -> FileType {
             return with_macros(known::PPTX);
         }
     }
-    if let Some(m) = entries.iter().find(|e| e.header.name == b"mimetype" && e.header.method == 0) {
-        let content = data.get(m.data_start as usize..m.data_end as usize).unwrap_or(&[]);
+    if let Some(m) = entries
+        .iter()
+        .find(|e| e.header.name == b"mimetype" && e.header.method == 0)
+    {
+        let content = data
+            .get(m.data_start as usize..m.data_end as usize)
+            .unwrap_or(&[]);
         let t = match content {
             b"application/vnd.oasis.opendocument.text" => Some(known::ODT),
             b"application/vnd.oasis.opendocument.spreadsheet" => Some(known::ODS),

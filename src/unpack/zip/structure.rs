@@ -104,7 +104,9 @@ fn read_extra(extra: &[u8], h: &mut Header, lfh_offset: Option<&mut u64>) -> boo
     while i + 4 <= extra.len() {
         let id = u16::from_le_bytes([extra[i], extra[i + 1]]);
         let len = u16::from_le_bytes([extra[i + 2], extra[i + 3]]) as usize;
-        let Some(body) = extra.get(i + 4..i + 4 + len) else { break };
+        let Some(body) = extra.get(i + 4..i + 4 + len) else {
+            break;
+        };
         match id {
             0x0001 => {
                 zip64 = true;
@@ -114,26 +116,27 @@ fn read_extra(extra: &[u8], h: &mut Header, lfh_offset: Option<&mut u64>) -> boo
                     j += 8;
                     v
                 };
-                if h.usize == 0xffff_ffff {
-                    if let Some(v) = next(body) {
-                        h.usize = v;
-                    }
+                if h.usize == 0xffff_ffff
+                    && let Some(v) = next(body)
+                {
+                    h.usize = v;
                 }
-                if h.csize == 0xffff_ffff {
-                    if let Some(v) = next(body) {
-                        h.csize = v;
-                    }
+                if h.csize == 0xffff_ffff
+                    && let Some(v) = next(body)
+                {
+                    h.csize = v;
                 }
-                if let Some(off) = lfh.as_deref_mut() {
-                    if *off == 0xffff_ffff {
-                        if let Some(v) = next(body) {
-                            *off = v;
-                        }
-                    }
+                if let Some(off) = lfh.as_deref_mut()
+                    && *off == 0xffff_ffff
+                    && let Some(v) = next(body)
+                {
+                    *off = v;
                 }
             }
             0x9901 if len >= 7 => {
-                h.aes = Some(Aes { method: u16::from_le_bytes([body[5], body[6]]) });
+                h.aes = Some(Aes {
+                    method: u16::from_le_bytes([body[5], body[6]]),
+                });
             }
             _ => {}
         }
@@ -163,7 +166,11 @@ fn parse_local(data: &[u8], off: u64) -> Option<Local> {
     // data starts past the end, and extraction reports the truncation.
     let extra = bytes_at(data, off + 30 + nlen, elen).unwrap_or(&[]);
     let zip64 = read_extra(extra, &mut header, None);
-    Some(Local { header, data_start: off + 30 + nlen + elen, zip64 })
+    Some(Local {
+        header,
+        data_start: off + 30 + nlen + elen,
+        zip64,
+    })
 }
 
 fn parse_central(data: &[u8], off: u64, base: u64) -> Option<(Central, u64)> {
@@ -192,7 +199,14 @@ fn parse_central(data: &[u8], off: u64, base: u64) -> Option<(Central, u64)> {
     // Unix mode in the high half of the external attributes: S_IFLNK.
     let symlink = (made_by >> 8) == 3 && ((ext_attr >> 16) & 0o170000) == 0o120000;
     let next = off + 46 + nlen + elen + clen;
-    Some((Central { header, lfh_offset: lfh_offset.saturating_add(base), symlink }, next))
+    Some((
+        Central {
+            header,
+            lfh_offset: lfh_offset.saturating_add(base),
+            symlink,
+        },
+        next,
+    ))
 }
 
 /// Which reading shows an entry.
@@ -214,6 +228,8 @@ pub(crate) struct Entry {
     pub data_start: u64,
     /// End of the data, clamped to the file.
     pub data_end: u64,
+    /// End of the record: the data and its descriptor, if it has one.
+    pub record_end: u64,
     /// The data ends before its declared size: the file is truncated.
     pub truncated: bool,
     /// The data's end was not known and had to be guessed (data descriptor
@@ -279,7 +295,10 @@ impl RangeIndex {
             m = m.max(e);
             max_end.push(m);
         }
-        RangeIndex { starts: r.into_iter().map(|(s, _)| s).collect(), max_end }
+        RangeIndex {
+            starts: r.into_iter().map(|(s, _)| s).collect(),
+            max_end,
+        }
     }
 
     /// If `pos` lies inside some entry's data, where that data ends.
@@ -290,9 +309,21 @@ impl RangeIndex {
     }
 }
 
+/// What an end record says.
+struct EndRecord {
+    /// Byte ranges of the end record and its zip64 records.
+    records: Vec<(u64, u64)>,
+    /// Where its directory could start, each with the base that its offsets
+    /// are relative to: by the declared offset and by the computed one.
+    dirs: Vec<(u64, u64)>,
+    /// The entry count it declares.
+    declared: u64,
+    /// Where the record (with its comment) ends.
+    end: u64,
+}
+
 /// Reads an end record at `pos` and the directories it could mean.
-/// Returns (records, directory starts with their bases, declared count).
-fn parse_eocd(data: &[u8], pos: u64) -> Option<(Vec<(u64, u64)>, Vec<(u64, u64)>, u64, u64)> {
+fn parse_eocd(data: &[u8], pos: u64) -> Option<EndRecord> {
     let mut entries = le(data, pos + 10, 2)?;
     let mut cd_size = le(data, pos + 12, 4)?;
     let mut cd_off = le(data, pos + 16, 4)?;
@@ -317,12 +348,12 @@ fn parse_eocd(data: &[u8], pos: u64) -> Option<(Vec<(u64, u64)>, Vec<(u64, u64)>
     }
     let mut dirs = Vec::new();
     let declared_ok = sig_at(data, cd_off, CDH);
-    if let Some(computed) = record_start.checked_sub(cd_size) {
-        if computed != cd_off && sig_at(data, computed, CDH) {
-            if let Some(base) = computed.checked_sub(cd_off) {
-                dirs.push((computed, base));
-            }
-        }
+    if let Some(computed) = record_start.checked_sub(cd_size)
+        && computed != cd_off
+        && sig_at(data, computed, CDH)
+        && let Some(base) = computed.checked_sub(cd_off)
+    {
+        dirs.push((computed, base));
     }
     if declared_ok {
         dirs.push((cd_off, 0));
@@ -333,7 +364,12 @@ fn parse_eocd(data: &[u8], pos: u64) -> Option<(Vec<(u64, u64)>, Vec<(u64, u64)>
     if dirs.is_empty() {
         return None;
     }
-    Some((records, dirs, entries, eocd_end))
+    Some(EndRecord {
+        records,
+        dirs,
+        declared: entries,
+        end: eocd_end,
+    })
 }
 
 /// Finds where data with a trailing descriptor ends, when no header says.
@@ -354,10 +390,11 @@ fn find_descriptor(data: &[u8], start: u64) -> Option<(u64, u64)> {
     // next header.
     for pos in memmem::find_iter(hay, b"PK").take(MAX_DESCRIPTOR_CANDIDATES) {
         let p = start + pos as u64;
-        if (sig_at(data, p, LFH) || sig_at(data, p, CDH)) && pos >= 12 {
-            if le(data, p - 8, 4) == Some(pos as u64 - 12) {
-                return Some((p - 12, p));
-            }
+        if (sig_at(data, p, LFH) || sig_at(data, p, CDH))
+            && pos >= 12
+            && le(data, p - 8, 4) == Some(pos as u64 - 12)
+        {
+            return Some((p - 12, p));
         }
     }
     None
@@ -375,7 +412,9 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
 
     // 1. End records, last first: the outermost archive ends last, and the
     //    end records of stored inner archives lie inside its entries' data.
-    let eocds: Vec<usize> = memmem::rfind_iter(data, EOCD).take(MAX_EOCD_CANDIDATES + 1).collect();
+    let eocds: Vec<usize> = memmem::rfind_iter(data, EOCD)
+        .take(MAX_EOCD_CANDIDATES + 1)
+        .collect();
     if eocds.len() > MAX_EOCD_CANDIDATES {
         out.findings.push(FindingKind::Malformed {
             detail: format!("more than {MAX_EOCD_CANDIDATES} end-of-directory signatures"),
@@ -386,7 +425,15 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
         if index.covering_end(pos).is_some() {
             continue;
         }
-        let Some((mut records, dirs, declared, eocd_end)) = parse_eocd(data, pos) else { continue };
+        let Some(EndRecord {
+            mut records,
+            dirs,
+            declared,
+            end: eocd_end,
+        }) = parse_eocd(data, pos)
+        else {
+            continue;
+        };
         if archives.len() >= MAX_ARCHIVES {
             out.findings.push(FindingKind::Malformed {
                 detail: format!("more than {MAX_ARCHIVES} archives in one file"),
@@ -418,7 +465,9 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
             records.push((cd_start, off));
             if count != declared && !out.entry_limit_hit {
                 out.findings.push(FindingKind::Malformed {
-                    detail: format!("central directory declares {declared} entries and holds {count}"),
+                    detail: format!(
+                        "central directory declares {declared} entries and holds {count}"
+                    ),
                 });
             }
         }
@@ -437,7 +486,9 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
     mark_overlaps(&mut out);
     account(len, &archives, &mut out);
     if archives.len() > 1 {
-        out.findings.push(FindingKind::MultipleArchives { count: archives.len() });
+        out.findings.push(FindingKind::MultipleArchives {
+            count: archives.len(),
+        });
     }
     out
 }
@@ -480,6 +531,7 @@ fn add_central(data: &[u8], c: Central, out: &mut Layout, by_lfh: &mut HashMap<u
             lfh_offset: c.lfh_offset,
             data_start: local.data_start.min(len),
             data_end: want_end.min(len),
+            record_end: want_end.min(len) + descriptor_len(data, want_end.min(len), h.flags),
             truncated: want_end > len,
             end_unknown: false,
             symlink: c.symlink,
@@ -538,13 +590,27 @@ fn walk_locals(
             p = end.max(p + 4);
             continue;
         }
-        if let Some(a) = archives.iter().find(|a| a.records.iter().any(|&(s, e)| s <= p && p < e)) {
-            p = a.records.iter().map(|r| r.1).max().unwrap_or(p + 4).max(a.eocd_end).max(p + 4);
+        if let Some(a) = archives
+            .iter()
+            .find(|a| a.records.iter().any(|&(s, e)| s <= p && p < e))
+        {
+            p = a
+                .records
+                .iter()
+                .map(|r| r.1)
+                .max()
+                .unwrap_or(p + 4)
+                .max(a.eocd_end)
+                .max(p + 4);
             continue;
         }
         let Some(local) = parse_local(data, p).filter(|_| sig_at(data, p, LFH)) else {
             // Not a header here: find the next one.
-            let Some(next) = usize::try_from(p + 1).ok().and_then(|s| data.get(s..)).and_then(|h| finder.find(h)) else {
+            let Some(next) = usize::try_from(p + 1)
+                .ok()
+                .and_then(|s| data.get(s..))
+                .and_then(|h| finder.find(h))
+            else {
                 return;
             };
             p = p + 1 + next as u64;
@@ -564,7 +630,11 @@ fn walk_locals(
             }
         } else {
             let end = local.data_start.saturating_add(h.csize);
-            (end.min(len), end.min(len) + descriptor_len(data, end, h.flags), false)
+            (
+                end.min(len),
+                end.min(len) + descriptor_len(data, end, h.flags),
+                false,
+            )
         };
         if !by_lfh.contains_key(&p) {
             let want_end = local.data_start.saturating_add(h.csize);
@@ -573,6 +643,7 @@ fn walk_locals(
                 lfh_offset: p,
                 data_start: local.data_start.min(len),
                 data_end,
+                record_end: record_end.min(len),
                 truncated: !end_unknown && want_end > len,
                 end_unknown,
                 symlink: false,
@@ -665,8 +736,7 @@ fn mark_overlaps(out: &mut Layout) {
 fn account(len: u64, archives: &[Archive], out: &mut Layout) {
     let mut spans: Vec<(u64, u64)> = Vec::new();
     for e in &out.entries {
-        let end = e.data_end.max(e.data_start);
-        spans.push((e.lfh_offset, end + descriptor_gap(e)));
+        spans.push((e.lfh_offset, e.record_end.max(e.data_start)));
     }
     for a in archives {
         spans.extend(a.records.iter().copied());
@@ -685,28 +755,32 @@ fn account(len: u64, archives: &[Archive], out: &mut Layout) {
         cur_end = cur_end.max(e);
     }
     if start > 0 {
-        out.findings.push(FindingKind::PrependedData { length: start });
+        out.findings
+            .push(FindingKind::PrependedData { length: start });
     }
     if cur_end < len {
-        out.findings.push(FindingKind::AppendedData { length: len - cur_end });
-        out.regions.push((cur_end, len - cur_end, "<appended data>"));
+        out.findings.push(FindingKind::AppendedData {
+            length: len - cur_end,
+        });
+        out.regions
+            .push((cur_end, len - cur_end, "<appended data>"));
     }
     for (i, &(off, l)) in gaps.iter().enumerate() {
         if i < MAX_GAP_FINDINGS {
-            out.findings.push(FindingKind::UnaccountedBytes { offset: off, length: l });
+            out.findings.push(FindingKind::UnaccountedBytes {
+                offset: off,
+                length: l,
+            });
         }
         out.regions.push((off, l, "<unaccounted bytes>"));
     }
     if gaps.len() > MAX_GAP_FINDINGS {
         let rest: u64 = gaps[MAX_GAP_FINDINGS..].iter().map(|g| g.1).sum();
-        out.findings.push(FindingKind::UnaccountedBytes { offset: gaps[MAX_GAP_FINDINGS].0, length: rest });
+        out.findings.push(FindingKind::UnaccountedBytes {
+            offset: gaps[MAX_GAP_FINDINGS].0,
+            length: rest,
+        });
     }
-}
-
-/// Bytes a descriptor takes after an entry's data (approximate: the exact
-/// length was already used to step over it).
-fn descriptor_gap(e: &Entry) -> u64 {
-    if e.header.flags & 8 != 0 { 12 } else { 0 }
 }
 
 /// The names, data offsets and methods listed by the last central
@@ -717,16 +791,16 @@ pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
     let mut by_lfh = HashMap::new();
     let tail = data.len().saturating_sub(22 + 65535);
     let eocd = memmem::rfind(&data[tail..], EOCD).map(|p| (tail + p) as u64);
-    if let Some((_, dirs, _, _)) = eocd.and_then(|p| parse_eocd(data, p)) {
-        if let Some(&(start, base)) = dirs.first() {
-            let mut off = start;
-            while let Some((c, next)) = parse_central(data, off, base) {
-                if out.entries.len() >= max {
-                    break;
-                }
-                add_central(data, c, &mut out, &mut by_lfh);
-                off = next;
+    if let Some(EndRecord { dirs, .. }) = eocd.and_then(|p| parse_eocd(data, p))
+        && let Some(&(start, base)) = dirs.first()
+    {
+        let mut off = start;
+        while let Some((c, next)) = parse_central(data, off, base) {
+            if out.entries.len() >= max {
+                break;
             }
+            add_central(data, c, &mut out, &mut by_lfh);
+            off = next;
         }
     }
     if out.entries.is_empty() {
@@ -741,6 +815,7 @@ pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
                 lfh_offset: p,
                 data_start: l.data_start,
                 data_end: end.min(data.len() as u64),
+                record_end: end.min(data.len() as u64),
                 truncated: false,
                 end_unknown: false,
                 symlink: false,
@@ -760,20 +835,21 @@ pub(crate) fn first_archive_offset(data: &[u8]) -> Option<u64> {
         return Some(0);
     }
     let tail = data.len().saturating_sub(22 + 65535);
-    if let Some(p) = memmem::rfind(&data[tail..], EOCD) {
-        if let Some((_, dirs, _, _)) = parse_eocd(data, (tail + p) as u64) {
-            if let Some(&(start, base)) = dirs.first() {
-                if let Some((c, _)) = parse_central(data, start, base) {
-                    return Some(c.lfh_offset.min(start));
-                }
-                return Some(start);
-            }
+    if let Some(p) = memmem::rfind(&data[tail..], EOCD)
+        && let Some(EndRecord { dirs, .. }) = parse_eocd(data, (tail + p) as u64)
+        && let Some(&(start, base)) = dirs.first()
+    {
+        if let Some((c, _)) = parse_central(data, start, base) {
+            return Some(c.lfh_offset.min(start));
         }
+        return Some(start);
     }
     memmem::find_iter(data, LFH)
         .take(64)
         .map(|p| p as u64)
-        .find(|&p| parse_local(data, p).is_some_and(|l| l.header.name.len() > 0 && l.header.method <= 99))
+        .find(|&p| {
+            parse_local(data, p).is_some_and(|l| !l.header.name.is_empty() && l.header.method <= 99)
+        })
 }
 
 #[cfg(test)]
@@ -783,10 +859,20 @@ mod tests {
     #[test]
     fn range_index_finds_the_covering_range() {
         let mk = |s, e| Entry {
-            header: Header { flags: 0, method: 0, mod_time: 0, crc: 0, csize: 0, usize: 0, name: vec![], aes: None },
+            header: Header {
+                flags: 0,
+                method: 0,
+                mod_time: 0,
+                crc: 0,
+                csize: 0,
+                usize: 0,
+                name: vec![],
+                aes: None,
+            },
             lfh_offset: 0,
             data_start: s,
             data_end: e,
+            record_end: e,
             truncated: false,
             end_unknown: false,
             symlink: false,

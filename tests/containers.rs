@@ -1,0 +1,194 @@
+//! gzip (every member), tar (ustar, pax, GNU), bzip2, xz, zstd and chains of
+//! them; links and unsafe names inside archives.
+
+use std::io::Write;
+
+use crate::util::*;
+use xferscan::Verdict;
+
+fn xz(data: &[u8]) -> Vec<u8> {
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(3)).unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+#[test]
+fn gzip_single_member() {
+    assert!(found_eicar(&scan("e.txt.gz", gzip(&eicar()))));
+    assert_clean(&scan("a.txt.gz", gzip(b"just text")));
+}
+
+#[test]
+fn gzip_every_member_is_decoded() {
+    // CVE-2012-1461: the payload is in the second member.
+    let mut data = gzip(b"first member, harmless\n");
+    data.extend(gzip(&eicar()));
+    let r = scan("multi.gz", data);
+    assert!(found_eicar(&r));
+}
+
+#[test]
+fn gzip_trailing_garbage_is_reported_and_scanned() {
+    let mut data = gzip(b"harmless");
+    data.extend(eicar());
+    let r = scan("trail.gz", data);
+    assert!(found_eicar(&r));
+    assert!(has_key(&r, "container.appended_data"));
+}
+
+#[test]
+fn truncated_gzip_is_malformed_but_scanned() {
+    let mut big = eicar();
+    big.extend(vec![b'z'; 100_000]);
+    let g = gzip(&big);
+    let r = scan("cut.gz", g[..g.len() - 20].to_vec());
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert!(found_eicar(&r));
+}
+
+#[test]
+fn tar_plain_gnu_long_name_and_pax_path() {
+    let mut t = TarWriter::new();
+    t.file("a.txt", &b"alpha"[..]);
+    t.long_name(&format!("{}/e.txt", "d".repeat(150)));
+    t.file("short", &eicar());
+    let r = scan("a.tar", t.finish());
+    assert!(found_eicar(&r));
+    let (p, _) = deepest(&r);
+    assert!(p.name().ends_with("/e.txt") && p.name().len() > 150, "{p}");
+
+    let mut t = TarWriter::new();
+    t.pax(&[("path", "pax/named.txt")]);
+    t.file("plain", &eicar());
+    let r = scan("b.tar", t.finish());
+    assert_eq!(deepest(&r).0.name(), "pax/named.txt");
+    // Control.
+    let mut t = TarWriter::new();
+    t.file("a.txt", &b"alpha"[..]).file("b.txt", &b"beta"[..]);
+    assert_clean(&scan("c.tar", t.finish()));
+}
+
+#[test]
+fn tar_with_other_magic_at_offset_zero_is_still_a_tar() {
+    // CVE-2012-1425 and friends: a name that starts with PK\3\4 or MZ.
+    let mut t = TarWriter::new();
+    t.file("PK\u{3}\u{4}lure", &eicar());
+    let r = scan("x.tar", t.finish());
+    assert!(found_eicar(&r));
+    assert_eq!(r.true_type().map(|t| t.name()), Some("tar"));
+}
+
+#[test]
+fn pax_size_disagreeing_with_the_header_is_honoured_and_reported() {
+    // The plain header says 0 bytes; pax says the real size. A reader that
+    // ignores pax sees the payload as headers; one that honours it sees a
+    // file. Both readings are scanned.
+    let e = eicar();
+    let mut t = TarWriter::new();
+    t.pax(&[("size", &e.len().to_string())]);
+    t.file_declaring("payload.txt", 0, &e);
+    let r = scan("smuggle.tar", t.finish());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "container.size_disagreement"));
+}
+
+#[test]
+fn tar_smuggled_entry_for_readers_that_ignore_pax() {
+    // pax says 1536 bytes (which hide a whole tar entry); the plain header
+    // says 0: readers that ignore pax (tar-rs < 0.4.45) see the hidden entry.
+    let mut hidden = tar_header("hidden.txt", eicar().len() as u64, b'0', "");
+    hidden.extend(eicar());
+    while !hidden.len().is_multiple_of(512) {
+        hidden.push(0);
+    }
+    let mut t = TarWriter::new();
+    t.pax(&[("size", &hidden.len().to_string())]);
+    t.file_declaring("cover.txt", 0, &hidden);
+    t.file("after.txt", &b"after"[..]);
+    let r = scan("tarmageddon.tar", t.finish());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "container.single_view") || has_key(&r, "container.size_disagreement"));
+}
+
+#[test]
+fn links_and_traversal_in_archives_are_findings() {
+    let mut t = TarWriter::new();
+    t.link("etc", "/etc", true);
+    t.link("hard", "../outside", false);
+    t.file("../../etc/cron.d/x", &b"* * * * * root id"[..]);
+    let r = scan("links.tar", t.finish());
+    assert!(has_key(&r, "container.link"), "{:?}", keys(&r));
+    assert!(has_key(&r, "name.unsafe_path"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+
+    let z = zip_of(
+        &[("/abs/path.txt", &b"x"[..]), ("..\\..\\win.ini", &b"y"[..])],
+        Method::Stored,
+    );
+    let r = scan("slip.zip", z);
+    assert_eq!(
+        r.findings_with_key("name.unsafe_path").count(),
+        2,
+        "{:?}",
+        keys(&r)
+    );
+}
+
+#[test]
+fn data_after_the_tar_end_is_scanned() {
+    let mut t = TarWriter::new();
+    t.file("a.txt", &b"alpha"[..]);
+    let mut data = t.finish();
+    data.extend(eicar());
+    let r = scan("x.tar", data);
+    assert!(found_eicar(&r));
+    assert!(has_key(&r, "container.appended_data"));
+}
+
+#[test]
+fn bzip2_xz_and_zstd_streams() {
+    assert!(found_eicar(&scan("e.bz2", bzip2(&eicar()))));
+    assert!(found_eicar(&scan("e.xz", xz(&eicar()))));
+    assert!(found_eicar(&scan(
+        "e.zst",
+        zstd::encode_all(&eicar()[..], 3).unwrap()
+    )));
+    assert_clean(&scan("a.xz", xz(b"plain")));
+}
+
+#[test]
+fn chains_zip_targz_zip_gz() {
+    let gz = gzip(&eicar());
+    let inner_zip = zip_of(&[("e.txt.gz", &gz)], Method::Stored);
+    let mut t = TarWriter::new();
+    t.file("inner.zip", &inner_zip);
+    let tgz = gzip(&t.finish());
+    let outer = zip_of(&[("bundle.tar.gz", &tgz)], Method::Deflated);
+    let r = scan("outer.zip", outer);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let (p, _) = deepest(&r);
+    assert_eq!(
+        p.to_string(),
+        "outer.zip > bundle.tar.gz > bundle.tar > inner.zip > e.txt.gz > e.txt"
+    );
+}
+
+#[test]
+fn zip_methods_bzip2_lzma_xz_zstd_deflate64_are_decoded() {
+    // bzip2 through the writer; xz and zstd by hand.
+    let e = eicar();
+    for (method, packed) in [
+        (95u16, xz(&e)),
+        (93u16, zstd::encode_all(&e[..], 3).unwrap()),
+    ] {
+        let h = Header::new("e.txt", method, &e, &packed);
+        let mut z = ZipWriter::new();
+        let off = z.local(&h);
+        z.raw(&packed);
+        z.central(&h, off);
+        let r = scan("m.zip", z.finish());
+        assert!(found_eicar(&r), "method {method}: {:?}", keys(&r));
+        assert!(!has_key(&r, "container.checksum_mismatch"));
+    }
+}

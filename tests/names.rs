@@ -1,0 +1,84 @@
+//! Names that lie, on the transferred file and on every archive entry.
+
+use crate::util::*;
+use xferscan::Verdict;
+
+#[test]
+fn right_to_left_override_hiding_exe() {
+    let r = scan("invoice_\u{202e}fdp.exe", tiny_pe(false));
+    assert!(has_key(&r, "name.bidi_control"));
+    let f = r.findings_with_key("name.bidi_control").next().unwrap();
+    assert!(
+        matches!(&f.kind, xferscan::FindingKind::BidiControl { displayed, .. } if displayed == "invoice_exe.pdf")
+    );
+    assert!(has_key(&r, "name.extension_mismatch"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn double_extension() {
+    let r = scan("invoice.pdf.exe", tiny_pe(false));
+    assert!(has_key(&r, "name.double_extension"));
+    assert!(!has_key(
+        &scan("backup.tar.gz", gzip(b"x")),
+        "name.double_extension"
+    ));
+}
+
+#[test]
+fn trailing_dots_and_spaces() {
+    assert!(has_key(
+        &scan("photo.jpg ", b"text".to_vec()),
+        "name.trailing_dot_or_space"
+    ));
+    assert!(has_key(
+        &scan("run.exe.", tiny_pe(false)),
+        "name.trailing_dot_or_space"
+    ));
+    assert!(!has_key(
+        &scan("photo.txt", b"text".to_vec()),
+        "name.trailing_dot_or_space"
+    ));
+}
+
+#[test]
+fn names_that_differ_only_by_normalisation() {
+    let z = zip_of(
+        &[
+            ("caf\u{e9}.txt", &b"one"[..]),
+            ("cafe\u{301}.txt", &b"two"[..]),
+        ],
+        Method::Stored,
+    );
+    assert!(has_key(&scan("n.zip", z), "name.normalization_collision"));
+    let z = zip_of(
+        &[("a.txt", &b"one"[..]), ("b.txt", &b"two"[..])],
+        Method::Stored,
+    );
+    assert!(!has_key(&scan("n.zip", z), "name.normalization_collision"));
+}
+
+#[test]
+fn very_long_names() {
+    let name = format!("{}.txt", "a".repeat(300));
+    assert!(has_key(&scan(&name, b"x".to_vec()), "name.long"));
+}
+
+#[test]
+fn entry_names_are_checked_too() {
+    let z = zip_of(
+        &[("docs/scan_\u{202e}gpj.scr", &tiny_pe(false))],
+        Method::Deflated,
+    );
+    let r = scan("docs.zip", z);
+    let f = r.findings_with_key("name.bidi_control").next().unwrap();
+    assert_eq!(f.path.names().len(), 2);
+}
+
+#[test]
+fn control_characters() {
+    assert!(has_key(
+        &scan("a\u{7}.txt", b"x".to_vec()),
+        "name.control_character"
+    ));
+}

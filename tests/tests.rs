@@ -1,0 +1,14 @@
+//! Integration tests, one binary with a module per feature.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod util;
+
+mod containers;
+mod detection;
+mod engine;
+mod limits;
+mod names;
+mod policy;
+mod props;
+mod zip_views;
