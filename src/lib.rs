@@ -41,6 +41,9 @@
 pub mod detect;
 mod engine;
 mod error;
+#[cfg(feature = "_fuzz")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod limits;
 pub mod policy;
 mod report;

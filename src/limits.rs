@@ -59,10 +59,6 @@ impl Default for Limits {
 /// files of zeros are common and harmless.
 const RATIO_GRACE_BYTES: u64 = 1 << 20;
 
-/// Decoders are read in pieces of this size, so that limits and the clock are
-/// checked often enough on any input.
-const CHUNK: usize = 64 << 10;
-
 /// Which limit a scan reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -207,15 +203,19 @@ impl Budget {
         };
         let cap = object_cap.min(total_left).min(ratio_cap);
         let mut out: Vec<u8> = Vec::new();
+        // Room for what the input plausibly makes; the buffer still grows
+        // only with bytes really produced.
+        out.reserve(compressed_len.saturating_mul(4).min(cap).min(64 << 20) as usize);
         let mut limit = None;
         let mut error = None;
-        loop {
-            if let Err(l) = self.check_time() {
-                limit = Some(l);
-                break;
+        if let Err(l) = self.check_time() {
+            limit = Some(l);
+        } else {
+            let mut capped = reader.by_ref().take(cap);
+            if let Err(e) = capped.read_to_end(&mut out) {
+                error = Some(e);
             }
-            let have = out.len() as u64;
-            if have >= cap {
+            if error.is_none() && out.len() as u64 >= cap {
                 // One byte more tells an exact fit from an overflow.
                 let mut probe = [0u8; 1];
                 match read_some(&mut reader, &mut probe) {
@@ -230,22 +230,6 @@ impl Budget {
                         })
                     }
                     Err(e) => error = Some(e),
-                }
-                break;
-            }
-            let want = (cap - have).min(CHUNK as u64) as usize;
-            let start = out.len();
-            out.resize(start + want, 0);
-            match read_some(&mut reader, &mut out[start..]) {
-                Ok(0) => {
-                    out.truncate(start);
-                    break;
-                }
-                Ok(n) => out.truncate(start + n),
-                Err(e) => {
-                    out.truncate(start);
-                    error = Some(e);
-                    break;
                 }
             }
         }

@@ -53,6 +53,7 @@ impl Detection {
 /// per engine; it is immutable and shared by all threads.
 pub struct Detector {
     infer: infer::Infer,
+    scripts: script::ScriptMatcher,
 }
 
 impl std::fmt::Debug for Detector {
@@ -92,7 +93,10 @@ impl Detector {
         infer.add("application/pdf", "pdf", is_pdf_late_header);
         infer.add("application/x-tar", "tar", is_tar);
         infer.add("application/x-mach-binary", "mach", is_macho_fat);
-        Detector { infer }
+        Detector {
+            infer,
+            scripts: script::ScriptMatcher::new(),
+        }
     }
 
     /// Detects the types in `data`.
@@ -100,7 +104,7 @@ impl Detector {
         let mut d = Detection::default();
         let primary = match self.infer.get(data) {
             Some(t) => self.refine(t, data, &mut d.findings),
-            None => script::classify_text(data),
+            None => self.scripts.classify_text(data),
         };
         d.types.push(TypeAt {
             ty: primary,
@@ -130,13 +134,13 @@ impl Detector {
             "ole" | "doc" | "xls" | "ppt" | "msi" => ole::classify(data, findings),
             "pe-exe" | "exe" | "dll" => match pe::classify(data) {
                 // infer calls anything starting with MZ an executable.
-                t if t == known::DATA => script::classify_text(data),
+                t if t == known::DATA => self.scripts.classify_text(data),
                 t => t,
             },
             "zip" | "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp" | "epub" | "jar" | "apk" => {
                 crate::unpack::zip::classify(data)
             }
-            "html" | "xml" | "sh" => script::classify_text(data),
+            "html" | "xml" | "sh" => self.scripts.classify_text(data),
             other => FileType::by_name(other).unwrap_or_else(|| {
                 // A type of infer's that our table does not know: keep its
                 // name; the group follows from what infer calls it.

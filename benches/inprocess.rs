@@ -1,0 +1,130 @@
+//! In-process costs: a 10 KB attachment through the whole pipeline with one
+//! shared engine, against a bare yara-x scan of the same bytes with a reused
+//! scanner; scans per second on 1 and 2 threads; engine start-up with the
+//! built-in rules compiled and with precompiled rules.
+//!
+//! Run with `cargo bench --bench inprocess`. It prints figures and ratios
+//! measured in this one run; it asserts nothing.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use xferscan::Engine;
+
+fn attachment() -> Vec<u8> {
+    // 10 KB of ordinary text: what most chat attachments look like.
+    let words = [
+        "meeting", "report", "figures", "attached", "please", "review", "budget", "team",
+    ];
+    let mut s = String::new();
+    let mut i = 0usize;
+    while s.len() < 10_240 {
+        s.push_str(words[(i * 7 + i / 3) % words.len()]);
+        s.push(if i % 12 == 11 { '\n' } else { ' ' });
+        i += 1;
+    }
+    s.truncate(10_240);
+    s.into_bytes()
+}
+
+fn per_op(n: u32, mut f: impl FnMut()) -> Duration {
+    for _ in 0..n / 10 {
+        f();
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    t.elapsed() / n
+}
+
+fn main() {
+    let data = attachment();
+    let n = 20_000;
+
+    let engine = Engine::builder().build().expect("rules");
+    let bytes = bytes::Bytes::from(data.clone());
+    let pipeline = per_op(n, || {
+        black_box(engine.scan_bytes("notes.txt", bytes.clone()));
+    });
+
+    let mut compiler = yara_x::Compiler::new();
+    for (origin, src) in xferscan::BUILTIN {
+        compiler
+            .add_source(yara_x::SourceCode::from(*src).with_origin(*origin))
+            .expect("rules");
+    }
+    let rules = compiler.build();
+    let mut scanner = yara_x::Scanner::new(&rules);
+    let bare = per_op(n, || {
+        black_box(scanner.scan(&data).expect("scan").matching_rules().len());
+    });
+    let create = per_op(200, || {
+        black_box(yara_x::Scanner::new(&rules));
+    });
+
+    println!(
+        "10 KB attachment, built-in rules ({} rules)",
+        engine.rule_count()
+    );
+    println!(
+        "  xferscan scan_bytes (shared engine): {:>8.2} us",
+        pipeline.as_secs_f64() * 1e6
+    );
+    println!(
+        "  bare yara-x scan, reused scanner:    {:>8.2} us",
+        bare.as_secs_f64() * 1e6
+    );
+    println!(
+        "  yara-x Scanner::new:                 {:>8.2} us",
+        create.as_secs_f64() * 1e6
+    );
+    println!(
+        "  ratio xferscan / bare yara-x:        {:>8.2} (target <= 1.5)",
+        pipeline.as_secs_f64() / bare.as_secs_f64()
+    );
+
+    for threads in [1usize, 2] {
+        let per_thread = 20_000;
+        let t = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                let (engine, bytes) = (&engine, &bytes);
+                s.spawn(move || {
+                    for _ in 0..per_thread {
+                        black_box(engine.scan_bytes("notes.txt", bytes.clone()));
+                    }
+                });
+            }
+        });
+        let rate = (threads * per_thread) as f64 / t.elapsed().as_secs_f64();
+        println!("  scans per second on {threads} thread(s):      {rate:>10.0}");
+    }
+
+    let t = Instant::now();
+    let e = Engine::builder().build().expect("rules");
+    let builtin = t.elapsed();
+    drop(e);
+    let dir = std::env::temp_dir().join(format!("xferscan-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("builtin.yarc");
+    std::fs::write(&path, xferscan::compile_rules(&[], true).expect("compile")).expect("write");
+    let t = Instant::now();
+    let e = Engine::builder()
+        .default_rules(false)
+        .rules_path(&path)
+        .build()
+        .expect("load");
+    let precompiled = t.elapsed();
+    drop(e);
+    std::fs::remove_dir_all(&dir).ok();
+    println!("engine start-up");
+    println!(
+        "  compiling the built-in rules:        {:>8.2} ms",
+        builtin.as_secs_f64() * 1e3
+    );
+    println!(
+        "  loading precompiled rules:           {:>8.2} ms",
+        precompiled.as_secs_f64() * 1e3
+    );
+}

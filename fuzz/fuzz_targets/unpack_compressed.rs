@@ -1,0 +1,8 @@
+#![no_main]
+//! gzip, bzip2, xz and zstd under a small budget (the first byte picks).
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = xferscan::fuzzing::unpack_compressed(data);
+});

@@ -1,0 +1,91 @@
+//! Entry points for the fuzz targets in `fuzz/`: the parts of the pipeline
+//! that are not public API, each with a small fresh budget. Only built with
+//! the private `_fuzz` feature; not part of the supported API.
+
+#![allow(missing_docs)]
+
+use bytes::Bytes;
+
+use crate::detect::{Detector, known};
+use crate::limits::{Budget, Limits};
+use crate::unpack::{self, Ctx};
+
+/// Small limits, so that a fuzz iteration stays fast.
+pub fn small_limits() -> Limits {
+    Limits {
+        max_depth: 4,
+        max_objects: 200,
+        max_object_bytes: 1 << 20,
+        max_total_bytes: 4 << 20,
+        max_ratio: 200,
+        max_time: std::time::Duration::from_secs(5),
+    }
+}
+
+/// What one unpacker gave: each child's name and bytes, and the number of
+/// container findings.
+pub struct Unpacked {
+    pub children: Vec<(String, Bytes)>,
+    pub findings: usize,
+}
+
+fn run(f: impl FnOnce(&mut Ctx<'_>) -> unpack::Unpacked) -> Unpacked {
+    let limits = small_limits();
+    let mut budget = Budget::new(&limits);
+    let passwords = vec!["infected".to_string()];
+    let mut ctx = Ctx {
+        budget: &mut budget,
+        passwords: &passwords,
+    };
+    let u = f(&mut ctx);
+    let produced: u64 = u.children.iter().map(|c| c.data.len() as u64).sum();
+    assert!(produced <= limits.max_total_bytes, "the budget was overrun");
+    Unpacked {
+        children: u.children.into_iter().map(|c| (c.name, c.data)).collect(),
+        findings: u.findings.len(),
+    }
+}
+
+/// The zip unpacker (structural pass, extraction, the zip crate's view).
+pub fn unpack_zip(data: &[u8]) -> Unpacked {
+    let data = Bytes::copy_from_slice(data);
+    run(|ctx| unpack::zip::unpack(&data, ctx))
+}
+
+/// The tar unpacker.
+pub fn unpack_tar(data: &[u8]) -> Unpacked {
+    let data = Bytes::copy_from_slice(data);
+    run(|ctx| unpack::tar::unpack(&data, ctx))
+}
+
+/// The gzip, bzip2, xz and zstd unpackers, picked by the first byte.
+pub fn unpack_compressed(data: &[u8]) -> Unpacked {
+    let (sel, rest) = data.split_first().unwrap_or((&0, &[]));
+    let data = Bytes::copy_from_slice(rest);
+    run(|ctx| match sel % 4 {
+        0 => unpack::compressed::gunzip("f.gz", &data, ctx),
+        1 => unpack::compressed::bunzip2("f.bz2", &data, ctx),
+        2 => unpack::compressed::unxz("f.xz", &data, ctx),
+        _ => unpack::compressed::unzstd("f.zst", &data, ctx),
+    })
+}
+
+/// Our zip structural pass alone: for each entry reading, where its data
+/// starts and ends.
+pub fn zip_entries(data: &[u8]) -> Vec<(String, u64, u64)> {
+    unpack::zip::structure::analyze(data, 10_000)
+        .entries
+        .into_iter()
+        .map(|e| (e.name(), e.data_start, e.data_end))
+        .collect()
+}
+
+/// Type detection and the checks on a name, as the engine runs them.
+pub fn detect_and_name(data: &[u8], name: &str) -> usize {
+    let d = Detector::new().detect(data);
+    let ty = crate::detect::refine_by_name(d.primary(), name);
+    let mut f = Vec::new();
+    crate::detect::names::check(name, ty, &mut f);
+    let _ = crate::detect::names::displayed(name);
+    d.types.len() + f.len() + usize::from(ty == known::DATA)
+}
