@@ -202,10 +202,10 @@ impl Budget {
             u64::MAX
         };
         let cap = object_cap.min(total_left).min(ratio_cap);
-        let mut out: Vec<u8> = Vec::new();
         // Room for what the input plausibly makes; the buffer still grows
         // only with bytes really produced.
-        out.reserve(compressed_len.saturating_mul(4).min(cap).min(64 << 20) as usize);
+        let hint = compressed_len.saturating_mul(4).min(cap).min(64 << 20) as usize;
+        let mut out: Vec<u8> = Vec::with_capacity(hint);
         let mut limit = None;
         let mut error = None;
         if let Err(l) = self.check_time() {
