@@ -1,12 +1,12 @@
 //! In-process costs: a 10 KB attachment through the whole pipeline with one
-
-#![allow(clippy::expect_used)]
 //! shared engine, against a bare yara-x scan of the same bytes with a reused
 //! scanner; scans per second on 1 and 2 threads; engine start-up with the
 //! built-in rules compiled and with precompiled rules.
 //!
 //! Run with `cargo bench --bench inprocess`. It prints figures and ratios
 //! measured in this one run; it asserts nothing.
+
+#![allow(clippy::expect_used)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
