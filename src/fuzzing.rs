@@ -82,7 +82,8 @@ pub fn zip_entries(data: &[u8]) -> Vec<(String, u64, u64)> {
 
 /// Type detection and the checks on a name, as the engine runs them.
 pub fn detect_and_name(data: &[u8], name: &str) -> usize {
-    let d = Detector::new().detect(data);
+    static DETECTOR: std::sync::OnceLock<Detector> = std::sync::OnceLock::new();
+    let d = DETECTOR.get_or_init(Detector::new).detect(data);
     let ty = crate::detect::refine_by_name(d.primary(), name);
     let mut f = Vec::new();
     crate::detect::names::check(name, ty, &mut f);

@@ -192,3 +192,86 @@ fn zip_methods_bzip2_lzma_xz_zstd_deflate64_are_decoded() {
         assert!(!has_key(&r, "container.checksum_mismatch"));
     }
 }
+
+fn zip_entry_with(method: u16, content: &[u8], packed: &[u8]) -> Vec<u8> {
+    let h = Header::new("e.txt", method, content, packed);
+    let mut z = ZipWriter::new();
+    let off = z.local(&h);
+    z.raw(packed);
+    z.central(&h, off);
+    z.finish()
+}
+
+#[test]
+fn zip_method_lzma() {
+    let e = eicar();
+    let opts = lzma_rust2::LzmaOptions::with_preset(3);
+    let mut w = lzma_rust2::LzmaWriter::new_no_header(Vec::new(), &opts, true).unwrap();
+    w.write_all(&e).unwrap();
+    let raw = w.finish().unwrap();
+    // Zip's LZMA header: version 2 bytes, properties size, properties.
+    let mut packed = vec![16, 2, 5, 0, opts.get_props()];
+    packed.extend_from_slice(&opts.dict_size.to_le_bytes());
+    packed.extend(raw);
+    let r = scan("lzma.zip", zip_entry_with(14, &e, &packed));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+#[test]
+fn zip_method_deflate64() {
+    // Stored deflate blocks are valid deflate64 too.
+    let e = eicar();
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::none());
+    enc.write_all(&e).unwrap();
+    let packed = enc.finish().unwrap();
+    let r = scan("d64.zip", zip_entry_with(9, &e, &packed));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(!has_key(&r, "container.checksum_mismatch"));
+}
+
+#[test]
+fn zip64_entries_written_by_the_zip_crate() {
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    w.start_file("big/e.txt", opts).unwrap();
+    w.write_all(&eicar()).unwrap();
+    w.start_file("big/a.txt", opts).unwrap();
+    w.write_all(b"alpha").unwrap();
+    let data = w.finish().unwrap().into_inner();
+    let r = scan("z64.zip", data);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(!has_key(&r, "container.header_mismatch"), "{:?}", keys(&r));
+    assert!(
+        !has_key(&r, "container.unaccounted_bytes"),
+        "{:?}",
+        keys(&r)
+    );
+}
+
+#[test]
+fn aes_entries_open_with_a_candidate_password_only() {
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .with_aes_encryption(zip::AesMode::Aes256, "infected");
+    w.start_file("secret/e.txt", opts).unwrap();
+    w.write_all(&eicar()).unwrap();
+    let data = w.finish().unwrap().into_inner();
+    let r = scan("aes.zip", data.clone());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let f = r.findings_with_key("encrypted").next().unwrap();
+    assert!(
+        matches!(&f.kind, xferscan::FindingKind::Encrypted { method, decrypted: true, .. } if method == "aes")
+    );
+    let none = xferscan::Engine::builder()
+        .passwords(["wrong"])
+        .build()
+        .unwrap();
+    let r = none.scan_bytes("aes.zip", data);
+    assert!(!found_eicar(&r));
+    assert_eq!(r.verdict, Verdict::Suspicious);
+}

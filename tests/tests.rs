@@ -11,4 +11,5 @@ mod limits;
 mod names;
 mod policy;
 mod props;
+mod regression;
 mod zip_views;

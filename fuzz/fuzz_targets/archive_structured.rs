@@ -45,9 +45,17 @@ fuzz_target!(|a: Archive| {
     let mut z = ZipWriter::new();
     let mut tail = Vec::new();
     for (i, e) in a.entries.iter().enumerate() {
-        let content = if i == pick { util::eicar() } else { e.content.iter().take(512).copied().collect() };
+        let content = if i == pick {
+            util::eicar()
+        } else {
+            e.content.iter().take(512).copied().collect()
+        };
         let method = [Method::Stored, Method::Deflated, Method::Bzip2][e.method as usize % 3];
-        let name = if e.name.is_empty() { format!("e{i}") } else { e.name.chars().take(40).collect() };
+        let name = if e.name.is_empty() {
+            format!("e{i}")
+        } else {
+            e.name.chars().take(40).collect()
+        };
         match e.lie {
             Lie::None => {
                 z.entry(&name, &content, method);

@@ -10,7 +10,10 @@ use xferscan::Engine;
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
-        Engine::builder().limits(xferscan::fuzzing::small_limits()).build().expect("built-in rules")
+        Engine::builder()
+            .limits(xferscan::fuzzing::small_limits())
+            .build()
+            .expect("built-in rules")
     })
 }
 
@@ -19,5 +22,9 @@ fuzz_target!(|data: &[u8]| {
     let r = engine().scan_bytes("fuzz.bin", data.to_vec());
     assert!(!r.objects.is_empty());
     assert!(r.objects.len() as u64 <= limits.max_objects);
-    assert!(r.objects.iter().all(|o| o.depth <= limits.max_depth && o.size <= limits.max_object_bytes));
+    assert!(
+        r.objects
+            .iter()
+            .all(|o| o.depth <= limits.max_depth && o.size <= limits.max_object_bytes)
+    );
 });

@@ -11,7 +11,10 @@ use xferscan::Engine;
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
-        Engine::builder().limits(xferscan::fuzzing::small_limits()).build().expect("built-in rules")
+        Engine::builder()
+            .limits(xferscan::fuzzing::small_limits())
+            .build()
+            .expect("built-in rules")
     })
 }
 
@@ -23,7 +26,12 @@ struct Pieces<'a> {
 
 impl Read for Pieces<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let want = self.sizes.get(self.i % self.sizes.len().max(1)).copied().unwrap_or(255) as usize + 1;
+        let want = self
+            .sizes
+            .get(self.i % self.sizes.len().max(1))
+            .copied()
+            .unwrap_or(255) as usize
+            + 1;
         self.i += 1;
         let n = want.min(buf.len()).min(self.data.len());
         buf[..n].copy_from_slice(&self.data[..n]);
@@ -35,6 +43,8 @@ impl Read for Pieces<'_> {
 fuzz_target!(|input: (&[u8], &[u8])| {
     let (sizes, data) = input;
     let a = engine().scan_bytes("f", data.to_vec());
-    let b = engine().scan_reader("f", Pieces { data, sizes, i: 0 }).expect("reading memory");
+    let b = engine()
+        .scan_reader("f", Pieces { data, sizes, i: 0 })
+        .expect("reading memory");
     assert_eq!(a, b);
 });

@@ -8,11 +8,15 @@ use std::io::{Cursor, Read};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(data)) else { return };
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(data)) else {
+        return;
+    };
     let ours = xferscan::fuzzing::zip_entries(data);
     let mut unpacked = None;
     for i in 0..archive.len().min(64) {
-        let Ok(mut f) = archive.by_index(i) else { continue };
+        let Ok(mut f) = archive.by_index(i) else {
+            continue;
+        };
         let start = f.data_start();
         let mut content = Vec::new();
         if (&mut f).take(1 << 20).read_to_end(&mut content).is_err() || content.len() >= 1 << 20 {

@@ -151,9 +151,9 @@ impl Detector {
 
     /// Archives and executables that start after offset 0.
     fn embedded(&self, data: &[u8], primary: FileType, d: &mut Detection) {
-        if let Some(off) = crate::unpack::zip::first_archive_offset(data)
-            && off > 0
-        {
+        // A zip at offset 0 too: the primary type here is not a zip (a zip
+        // that also reads as a PDF is both, and both are scanned).
+        if let Some(off) = crate::unpack::zip::first_archive_offset(data) {
             d.types.push(TypeAt {
                 ty: known::ZIP,
                 offset: off,

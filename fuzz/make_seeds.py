@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Writes the small seed corpora in fuzz/seeds/<target>/ (a few KiB each;
+no malware, no EICAR). Rerun after changing it; the seeds are committed."""
+import bz2
+import gzip
+import io
+import lzma
+import os
+import struct
+import tarfile
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def zip_bytes(entries, method=zipfile.ZIP_DEFLATED):
+    bio = io.BytesIO()
+    with zipfile.ZipFile(bio, "w", method) as z:
+        for n, d in entries:
+            z.writestr(n, d)
+    return bio.getvalue()
+
+
+def tar_bytes(entries, fmt=tarfile.USTAR_FORMAT):
+    bio = io.BytesIO()
+    with tarfile.open(fileobj=bio, mode="w", format=fmt) as t:
+        for n, d in entries:
+            info = tarfile.TarInfo(n)
+            info.size = len(d)
+            t.addfile(info, io.BytesIO(d))
+    return bio.getvalue()
+
+
+def descriptor_zip():
+    # Written to a non-seekable stream, so entries carry data descriptors.
+    class Unseekable(io.RawIOBase):
+        def __init__(self):
+            self.buf = bytearray()
+        def writable(self):
+            return True
+        def write(self, b):
+            self.buf += b
+            return len(b)
+    u = Unseekable()
+    with zipfile.ZipFile(u, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("streamed.txt", "w") as f:
+            f.write(b"streamed content " * 4)
+    return bytes(u.buf)
+
+
+zips = {
+    "stored.zip": zip_bytes([("a.txt", b"alpha"), ("b/c.txt", b"gamma")], zipfile.ZIP_STORED),
+    "deflated.zip": zip_bytes([("a.txt", b"alpha " * 20), ("doc.docx", b"PK")]),
+    "bzip2.zip": zip_bytes([("a.txt", b"alpha " * 20)], zipfile.ZIP_BZIP2),
+    "lzma.zip": zip_bytes([("a.txt", b"alpha " * 20)], zipfile.ZIP_LZMA),
+    "descriptor.zip": descriptor_zip(),
+    "concatenated.zip": zip_bytes([("1.txt", b"one")]) + zip_bytes([("2.txt", b"two")]),
+    "prepended.zip": b"\x89PNG\r\n\x1a\n" + b"\0" * 24 + zip_bytes([("x.txt", b"x")]),
+    "nested.zip": zip_bytes([("inner.zip", zip_bytes([("deep.txt", b"deep")]))]),
+    "ooxml.zip": zip_bytes([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w/>")]),
+}
+tars = {
+    "ustar.tar": tar_bytes([("a.txt", b"alpha"), ("dir/b.txt", b"beta")]),
+    "pax.tar": tar_bytes([("p" * 120 + ".txt", b"long")], tarfile.PAX_FORMAT),
+    "gnu.tar": tar_bytes([("g" * 120 + ".txt", b"long")], tarfile.GNU_FORMAT),
+}
+compressed = {
+    "member.gz": b"\x00" + gzip.compress(b"hello " * 10, mtime=0),
+    "multi.gz": b"\x00" + gzip.compress(b"one", mtime=0) + gzip.compress(b"two", mtime=0),
+    "a.bz2": b"\x01" + bz2.compress(b"hello " * 10),
+    "a.xz": b"\x02" + lzma.compress(b"hello " * 10),
+}
+types = {
+    "png": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x02\0\0\0\x90wS\xde",
+    "pdf": b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
+    "ole": bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 504,
+    "lnk": b"\x4c\0\0\0\x01\x14\x02\0\0\0\0\0\xc0\0\0\0\0\0\0\x46" + b"\0" * 60,
+    "pe": b"MZ" + b"\0" * 58 + struct.pack("<I", 64) + b"PE\0\0\x4c\x01\x01\0" + b"\0" * 200,
+    "ps1": b"$c = New-Object Net.WebClient; $x = $env:TEMP | Write-Host\n",
+    "bat": b"@echo off\r\nset a=1\r\ngoto end\r\n",
+    "html": b"<!DOCTYPE html><html><body>hi</body></html>",
+    "utf16": "plain text".encode("utf-16"),
+    "iso": b"\0" * 0x8001 + b"CD001",
+}
+targets = {
+    "zip_structure": zips,
+    "unpack_zip": zips,
+    "zip_differential": zips,
+    "unpack_tar": tars,
+    "unpack_compressed": compressed,
+    "detect": {**types, **{k: v for k, v in list(zips.items())[:3]}},
+    "scan_bytes": {**types, **zips, **tars, "tgz": gzip.compress(tars["ustar.tar"], mtime=0)},
+    "scan_reader": {k: b"\x10\x20\x40" + v for k, v in list(zips.items())[:4]},
+    "names_policy": {"names": b"invoice_\xe2\x80\xaegpj.exe\0[types]\nexecutable = \"block\"\n"},
+    "archive_structured": {"a": bytes(range(64)), "b": bytes(range(255, 0, -3))},
+}
+for target, files in targets.items():
+    d = os.path.join(HERE, "seeds", target)
+    os.makedirs(d, exist_ok=True)
+    for name, data in files.items():
+        if name == "iso":
+            continue  # too large for a seed; built in tests instead
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+print("seeds written")
