@@ -66,8 +66,8 @@ fn zip(entries: &[(String, u16, u32, Vec<u8>, u32)], shared_kernel: bool) -> Vec
     let mut central = Vec::new();
     let mut kernel_off = None;
     for (name, method, crc, packed, usize) in entries {
-        let off = if shared_kernel && kernel_off.is_some() {
-            kernel_off.unwrap()
+        let off = if let Some(k) = kernel_off.filter(|_| shared_kernel) {
+            k
         } else {
             let off = out.len() as u32;
             out.extend_from_slice(b"PK\x03\x04");
