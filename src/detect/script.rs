@@ -3,15 +3,15 @@
 //! not use; one indicator is never enough, so a mail that mentions
 //! `Invoke-WebRequest` stays text.
 //!
-//! All indicators are found in one case-insensitive Aho-Corasick pass over
-//! the first 8 KiB; nothing is copied for ASCII and UTF-8 text.
+//! All indicators are found in one case-insensitive Aho-Corasick pass (a
+//! DFA) over the first 4 KiB; nothing is copied for ASCII and UTF-8 text.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::{FileType, known};
 
 /// How much of a file is read to classify text.
-const WINDOW: usize = 8 << 10;
+const WINDOW: usize = 4 << 10;
 
 /// Which family an indicator speaks for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,7 @@ enum Family {
     Js,
     Hta,
     Html,
+    Batch,
 }
 
 const INDICATORS: &[(&str, Family)] = &[
@@ -78,6 +79,22 @@ const INDICATORS: &[(&str, Family)] = &[
     ("<hta:application", Family::Hta),
     ("<body", Family::Html),
     ("<head", Family::Html),
+    ("goto ", Family::Batch),
+    ("setlocal", Family::Batch),
+    ("%~dp0", Family::Batch),
+    ("cmd /c", Family::Batch),
+    ("cmd.exe /c", Family::Batch),
+    ("exit /b", Family::Batch),
+    ("if exist", Family::Batch),
+    ("if not exist", Family::Batch),
+    ("reg add", Family::Batch),
+    ("schtasks ", Family::Batch),
+    ("bitsadmin ", Family::Batch),
+    ("certutil ", Family::Batch),
+    ("\nrem ", Family::Batch),
+    ("\ncall ", Family::Batch),
+    ("\nstart ", Family::Batch),
+    ("\nset ", Family::Batch),
 ];
 
 const BATCH_STARTS: &[&str] = &[
@@ -114,6 +131,7 @@ impl ScriptMatcher {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(INDICATORS.iter().map(|i| i.0))
             .ok();
         ScriptMatcher { ac }
@@ -126,7 +144,16 @@ impl ScriptMatcher {
             Some(t) => t,
             None => return known::DATA,
         };
-        if let Some(t) = self.script_type(&text) {
+        // One pass: which distinct indicators occur.
+        let mut seen = [false; INDICATORS.len()];
+        // Prose without any of these characters holds no indicator worth
+        // the pass (each indicator, or its family's quorum, needs one).
+        if let Some(ac) = self.ac.as_ref().filter(|_| looks_like_code(head)) {
+            for m in ac.find_overlapping_iter(text.as_ref()) {
+                seen[m.pattern().as_usize()] = true;
+            }
+        }
+        if let Some(t) = script_type(&text, &seen) {
             return t;
         }
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
@@ -135,10 +162,7 @@ impl ScriptMatcher {
                 .get(..p.len())
                 .is_some_and(|s| s.eq_ignore_ascii_case(p))
         };
-        let html_tags = self.ac.as_ref().is_some_and(|ac| {
-            ac.find_iter(text.as_ref())
-                .any(|m| INDICATORS[m.pattern().as_usize()].1 == Family::Html)
-        });
+        let html_tags = count(&seen, Family::Html) > 0;
         if starts("<!doctype html") || starts("<html") || (trimmed.starts_with('<') && html_tags) {
             return known::HTML;
         }
@@ -156,9 +180,29 @@ impl ScriptMatcher {
             known::TEXT
         }
     }
+}
 
-    /// The script type of a text, if its content says so.
-    fn script_type(&self, text: &str) -> Option<FileType> {
+/// True when the text has a character that code uses and prose mostly
+/// does not.
+fn looks_like_code(b: &[u8]) -> bool {
+    use memchr::{memchr2, memchr3};
+    memchr3(b'$', b'(', b'<', b).is_some()
+        || memchr3(b'%', b'=', b'@', b).is_some()
+        || memchr2(b';', b'{', b).is_some()
+}
+
+fn count(seen: &[bool], f: Family) -> usize {
+    INDICATORS
+        .iter()
+        .zip(seen)
+        .filter(|(i, s)| **s && i.1 == f)
+        .count()
+}
+
+/// The script type of a text, if its content (and the indicators found in
+/// it) says so.
+fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
+    {
         let body = text.trim_start_matches('\u{feff}').trim_start();
         if body.starts_with("#!") {
             let line = body.lines().next().unwrap_or("");
@@ -178,21 +222,8 @@ impl ScriptMatcher {
         }) {
             return Some(known::BATCH);
         }
-        // One pass: which distinct indicators occur.
-        let mut seen = [false; INDICATORS.len()];
-        if let Some(ac) = &self.ac {
-            for m in ac.find_overlapping_iter(text) {
-                seen[m.pattern().as_usize()] = true;
-            }
-        }
-        let count = |f: Family| {
-            INDICATORS
-                .iter()
-                .zip(&seen)
-                .filter(|(i, s)| **s && i.1 == f)
-                .count()
-        };
-        let has = |p: &str| INDICATORS.iter().zip(&seen).any(|(i, s)| *s && i.0 == p);
+        let count = |f: Family| count(seen, f);
+        let has = |p: &str| INDICATORS.iter().zip(seen).any(|(i, s)| *s && i.0 == p);
         if count(Family::Hta) > 0 {
             return Some(known::HTA);
         }
@@ -212,6 +243,9 @@ impl ScriptMatcher {
         }
         if wsh >= 1 && js >= 3 {
             return Some(known::JSCRIPT);
+        }
+        if count(Family::Batch) == 0 {
+            return None;
         }
         let bat = body
             .lines()
@@ -254,14 +288,18 @@ fn decode(head: &[u8]) -> Option<(std::borrow::Cow<'_, str>, bool)> {
 
 /// No NUL, and at most 1% control bytes other than white space and escape.
 fn bytes_look_like_text(b: &[u8]) -> bool {
+    if memchr::memchr(0, b).is_some() {
+        return false;
+    }
+    // Counted in byte-wide lanes, so that it vectorises.
     let mut control = 0usize;
-    for &c in b {
-        if c == 0 {
-            return false;
+    for chunk in b.chunks(255) {
+        let mut n: u8 = 0;
+        for &c in chunk {
+            let ws = (c == b'\t') | (c == b'\n') | (c == b'\r') | (c == 0x0c) | (c == 0x1b);
+            n += u8::from(((c < 0x20) & !ws) | (c == 0x7f));
         }
-        control += usize::from(
-            (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || c == 0x7f,
-        );
+        control += usize::from(n);
     }
     control * 100 <= b.len()
 }

@@ -790,7 +790,9 @@ pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
     let mut out = Layout::default();
     let mut by_lfh = HashMap::new();
     let tail = data.len().saturating_sub(22 + 65535);
-    let eocd = memmem::rfind(&data[tail..], EOCD).map(|p| (tail + p) as u64);
+    let eocd = memmem::find_iter(&data[tail..], EOCD)
+        .last()
+        .map(|p| (tail + p) as u64);
     if let Some(EndRecord { dirs, .. }) = eocd.and_then(|p| parse_eocd(data, p))
         && let Some(&(start, base)) = dirs.first()
     {
@@ -835,7 +837,7 @@ pub(crate) fn first_archive_offset(data: &[u8]) -> Option<u64> {
         return Some(0);
     }
     let tail = data.len().saturating_sub(22 + 65535);
-    if let Some(p) = memmem::rfind(&data[tail..], EOCD)
+    if let Some(p) = memmem::find_iter(&data[tail..], EOCD).last()
         && let Some(EndRecord { dirs, .. }) = parse_eocd(data, (tail + p) as u64)
         && let Some(&(start, base)) = dirs.first()
     {
