@@ -202,6 +202,8 @@ struct Pending {
     depth: u32,
     /// Whether its last name is a real name (not a carved region's label).
     named: bool,
+    /// Whether siblings share its buffer.
+    shared: bool,
     findings: Vec<FindingKind>,
 }
 
@@ -348,6 +350,7 @@ impl Engine {
             data,
             depth: 0,
             named: !name.is_empty() && name != "-",
+            shared: false,
             findings: first,
         });
         while let Some(obj) = queue.pop_front() {
@@ -392,7 +395,20 @@ impl Engine {
     ) {
         let inner = &*self.inner;
         let id = st.objects.len();
-        let digest: [u8; 32] = Sha256::digest(&obj.data).into();
+        // Siblings that share one buffer (one kernel under many names) are
+        // hashed once. The cache holds the buffer, so that its address
+        // cannot be reused by other bytes while the scan runs.
+        let at = (obj.data.as_ptr() as usize, obj.data.len());
+        let digest: [u8; 32] = match st.hashed.get(&at).filter(|_| obj.shared) {
+            Some((_, d)) => *d,
+            None => {
+                let d: [u8; 32] = Sha256::digest(&obj.data).into();
+                if obj.shared {
+                    st.hashed.insert(at, (obj.data.clone(), d));
+                }
+                d
+            }
+        };
         let sha256 = hex(&digest);
         let name = obj.path.name().to_owned();
         // A local path's folders are the operator's, not the sender's.
@@ -531,6 +547,7 @@ impl Engine {
                     parent: Some(id),
                     path: obj.path.child(&child.name),
                     named: !child.name.starts_with('<'),
+                    shared: child.shared,
                     data: child.data,
                     depth: obj.depth + 1,
                     findings: child.findings,
@@ -590,6 +607,9 @@ struct State<'p> {
     findings: Vec<Finding>,
     verdict: Verdict,
     seen: HashMap<[u8; 32], usize>,
+    /// Digests of shared buffers by their address and length, with the
+    /// buffer itself kept alive.
+    hashed: HashMap<(usize, usize), (Bytes, [u8; 32])>,
     duplicates: Vec<(usize, usize)>,
     findings_cut: bool,
 }
@@ -602,6 +622,7 @@ impl<'p> State<'p> {
             findings: Vec::new(),
             verdict: Verdict::Clean,
             seen: HashMap::new(),
+            hashed: HashMap::new(),
             duplicates: Vec::new(),
             findings_cut: false,
         }

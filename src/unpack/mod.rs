@@ -31,6 +31,8 @@ pub(crate) struct Child {
     pub data: Bytes,
     /// Findings about the child itself (a checksum mismatch, a truncation).
     pub findings: Vec<FindingKind>,
+    /// Other children share this one's buffer (hash it once).
+    pub shared: bool,
 }
 
 /// What an unpacker returns.
@@ -61,6 +63,7 @@ impl Unpacked {
             name,
             data: d.data,
             findings,
+            shared: false,
         });
     }
 
@@ -71,6 +74,7 @@ impl Unpacked {
                 name,
                 data,
                 findings: Vec::new(),
+                shared: false,
             }),
             Err(limit) => {
                 let detail = format!("{name:?} ({} bytes) was not scanned", data.len());

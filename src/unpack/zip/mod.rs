@@ -6,7 +6,7 @@
 mod crypto;
 pub(crate) mod structure;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use bytes::Bytes;
@@ -21,7 +21,7 @@ pub(crate) use structure::first_archive_offset;
 
 /// Overlapping entries inflated at most; past this the archive is a bomb
 /// and the rest are reported, not inflated.
-const MAX_OVERLAPPING_EXTRACTED: usize = 8;
+const MAX_OVERLAPPING_EXTRACTED: usize = 4;
 
 /// Unpacks every entry that any reading of `data` shows.
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
@@ -37,9 +37,31 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut overlapping_done = 0usize;
     let mut overlapping_skipped = 0usize;
     let mut data_starts: HashSet<u64> = HashSet::new();
+    // Entries that name the very same bytes the same way (the fully
+    // overlapping bomb: many names, one kernel) are inflated once.
+    let mut done: HashMap<(u64, u64, u16, u16), usize> = HashMap::new();
     for e in &layout.entries {
         data_starts.insert(e.data_start);
         if e.is_dir() {
+            continue;
+        }
+        let key = (
+            e.data_start,
+            e.data_end,
+            e.header.method,
+            e.header.flags & 1,
+        );
+        if let Some(&i) = done.get(&key) {
+            if let Some(first) = out.children.get_mut(i) {
+                first.shared = true;
+                let data = first.data.clone();
+                out.children.push(super::Child {
+                    name: e.name(),
+                    data,
+                    findings: Vec::new(),
+                    shared: true,
+                });
+            }
             continue;
         }
         if e.overlaps {
@@ -56,7 +78,11 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             });
             return out;
         }
+        let before = out.children.len();
         extract(data, e, ctx, &mut out);
+        if out.children.len() == before + 1 {
+            done.insert(key, before);
+        }
     }
     if overlapping_skipped > 0 {
         out.findings.push(FindingKind::Limit {
