@@ -46,7 +46,9 @@ for i in range(99):
         mod = rnd.choice(["ascii", "ascii wide", "nocase", "ascii wide nocase"])
         strings.append('        $s%d = "%s" %s' % (j, esc, mod))
     strings.append("        $h0 = { %s }" % hexs)
-    cond = rnd.choice(["3 of them", "all of ($s*)", "($s0 and $s1) or $h0", "$h0 and 2 of ($s*)", "#s0 > 2 and $s3"])
+    # Every string is referenced (yara, yara-x and ClamAV all insist).
+    cond = rnd.choice(["3 of them", "all of ($s*) or $h0", "($s0 and $s1) or any of ($s2, $s3, $h0)",
+                       "$h0 or 2 of ($s*)", "#s0 > 2 or all of them"])
     lines.append("""rule %s_%s_%03d
 {
     meta:

@@ -412,10 +412,19 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
 
     // 1. End records, last first: the outermost archive ends last, and the
     //    end records of stored inner archives lie inside its entries' data.
-    let eocds: Vec<usize> = memmem::rfind_iter(data, EOCD)
-        .take(MAX_EOCD_CANDIDATES + 1)
-        .collect();
-    if eocds.len() > MAX_EOCD_CANDIDATES {
+    // Found forwards (the reverse searcher is several times slower), kept
+    // last first; the cap applies to the last ones, nearest the end.
+    let mut last = std::collections::VecDeque::with_capacity(MAX_EOCD_CANDIDATES + 2);
+    let mut total = 0usize;
+    for p in memmem::find_iter(data, EOCD) {
+        total += 1;
+        last.push_back(p);
+        if last.len() > MAX_EOCD_CANDIDATES {
+            last.pop_front();
+        }
+    }
+    let eocds: Vec<usize> = last.into_iter().rev().collect();
+    if total > MAX_EOCD_CANDIDATES {
         out.findings.push(FindingKind::Malformed {
             detail: format!("more than {MAX_EOCD_CANDIDATES} end-of-directory signatures"),
         });
