@@ -9,7 +9,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -48,6 +47,10 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
 }
+
+#[path = "../tests/util/mod.rs"]
+mod util;
+use util::{deflate, deflate_zeros_mib as zeros_mib};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -108,26 +111,6 @@ fn zip(entries: &[(String, u16, u32, Vec<u8>, u32)], shared_kernel: bool) -> Vec
     u32le(&mut out, central.len() as u32);
     u32le(&mut out, cd_off);
     u16le(&mut out, 0);
-    out
-}
-
-fn deflate(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn zeros_mib(blocks: usize) -> Vec<u8> {
-    use flate2::{Compress, Compression, FlushCompress};
-    let mut c = Compress::new(Compression::best(), false);
-    let mut block = Vec::with_capacity(8192);
-    c.compress_vec(&vec![0u8; 1 << 20], &mut block, FlushCompress::Full)
-        .unwrap();
-    let mut out = Vec::with_capacity(block.len() * blocks + 2);
-    for _ in 0..blocks {
-        out.extend_from_slice(&block);
-    }
-    out.extend_from_slice(&[0x03, 0x00]);
     out
 }
 

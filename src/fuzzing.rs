@@ -22,6 +22,18 @@ pub fn small_limits() -> Limits {
     }
 }
 
+/// One engine with the built-in rules and small limits, for the targets
+/// that scan end to end.
+pub fn engine() -> &'static crate::Engine {
+    static E: std::sync::OnceLock<crate::Engine> = std::sync::OnceLock::new();
+    E.get_or_init(|| {
+        crate::Engine::builder()
+            .limits(small_limits())
+            .build()
+            .unwrap_or_else(|e| unreachable!("the built-in rules compile: {e}"))
+    })
+}
+
 /// What one unpacker gave: each child's name and bytes, and the number of
 /// container findings.
 pub struct Unpacked {

@@ -3,20 +3,8 @@
 //! the fuzzer chooses gives the same report as `scan_bytes`.
 
 use std::io::Read;
-use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use xferscan::Engine;
-
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        Engine::builder()
-            .limits(xferscan::fuzzing::small_limits())
-            .build()
-            .expect("built-in rules")
-    })
-}
 
 struct Pieces<'a> {
     data: &'a [u8],
@@ -42,8 +30,8 @@ impl Read for Pieces<'_> {
 
 fuzz_target!(|input: (&[u8], &[u8])| {
     let (sizes, data) = input;
-    let a = engine().scan_bytes("f", data.to_vec());
-    let b = engine()
+    let a = xferscan::fuzzing::engine().scan_bytes("f", data.to_vec());
+    let b = xferscan::fuzzing::engine()
         .scan_reader("f", Pieces { data, sizes, i: 0 })
         .expect("reading memory");
     assert_eq!(a, b);
