@@ -10,7 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::detect::{self, Detection, Detector, known};
+use crate::detect::{self, Detection, Detector, TypeGroup, known};
 use crate::error::Error;
 use crate::limits::{Budget, LimitKind, Limits};
 use crate::policy::Policy;
@@ -507,6 +507,17 @@ impl Engine {
         }
         let is_container = is_container(&det);
         if !is_container {
+            // Never a silent clean: an archive or disk image that we cannot
+            // open is said to be unopened.
+            if matches!(ty.group(), TypeGroup::Archive | TypeGroup::DiskImage) {
+                st.finding(
+                    id,
+                    &obj.path,
+                    FindingKind::UnsupportedFormat {
+                        format: ty.name().to_owned(),
+                    },
+                );
+            }
             return;
         }
         if obj.depth >= inner.limits.max_depth {

@@ -79,6 +79,7 @@ pub const FINDING_KEYS: &[&str] = &[
     "encrypted",
     "unscannable.malformed",
     "unscannable.unsupported_method",
+    "unscannable.unsupported_format",
     "unscannable.scan_error",
     "type.polyglot",
 ];

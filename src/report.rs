@@ -302,6 +302,12 @@ pub enum FindingKind {
         /// The method.
         method: String,
     },
+    /// A container or disk image in a format that is not unpacked: its
+    /// bytes were matched as they are, but what it holds was not scanned.
+    UnsupportedFormat {
+        /// The format.
+        format: String,
+    },
     /// An entry whose checksum does not match its content (still scanned).
     ChecksumMismatch {
         /// The entry's name.
@@ -396,6 +402,7 @@ impl FindingKind {
             Encrypted { .. } => "encrypted".into(),
             Malformed { .. } => "unscannable.malformed".into(),
             UnsupportedMethod { .. } => "unscannable.unsupported_method".into(),
+            UnsupportedFormat { .. } => "unscannable.unsupported_format".into(),
             ChecksumMismatch { .. } => "container.checksum_mismatch".into(),
             MultipleArchives { .. } => "container.multiple_archives".into(),
             PrependedData { .. } => "container.prepended_data".into(),
@@ -459,6 +466,9 @@ impl FindingKind {
             Malformed { detail } => format!("malformed: {detail}"),
             UnsupportedMethod { entry, method } => {
                 format!("unsupported method {method} for {entry:?}")
+            }
+            UnsupportedFormat { format } => {
+                format!("{format} is not unpacked: its contents were not scanned")
             }
             ChecksumMismatch { entry } => format!("checksum mismatch in {entry:?}"),
             MultipleArchives { count } => format!("{count} archives in one file"),
