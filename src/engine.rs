@@ -418,14 +418,21 @@ impl Engine {
             name
         };
         if let Some(&orig) = st.seen.get(&digest) {
-            // The same bytes again: report them here, scan them once.
-            let types = st.objects[orig].types.clone();
+            // The same bytes again: report them here, scan them once. The
+            // name may still change what they are (text named .vbs).
+            let mut types = st.objects[orig].types.clone();
+            if obj.named
+                && let Some(t) = types.first_mut()
+            {
+                t.ty = detect::refine_by_name(t.ty, &name);
+            }
+            let ty = types.first().map(|t| t.ty).unwrap_or(known::DATA);
             st.objects.push(ObjectInfo {
                 id,
                 parent: obj.parent,
                 path: obj.path.clone(),
                 depth: obj.depth,
-                types: types.clone(),
+                types,
                 size: obj.data.len() as u64,
                 sha256,
                 duplicate_of: Some(orig),
@@ -434,13 +441,16 @@ impl Engine {
                 st.finding(id, &obj.path, f);
             }
             if obj.named {
-                self.check_name(
-                    &name,
-                    types.first().map(|t| t.ty).unwrap_or(known::DATA),
-                    id,
-                    &obj.path,
-                    st,
-                );
+                self.check_name(&name, ty, id, &obj.path, st);
+            }
+            if ty
+                != st.objects[orig]
+                    .types
+                    .first()
+                    .map(|t| t.ty)
+                    .unwrap_or(known::DATA)
+            {
+                self.type_policy(ty, id, &obj.path, st);
             }
             st.duplicates.push((id, orig));
             return;
@@ -482,11 +492,7 @@ impl Engine {
         if obj.named {
             self.check_name(&name, ty, id, &obj.path, st);
         }
-        if let Some((action, _)) = inner.policy.type_action(ty)
-            && action != Action::Allow
-        {
-            st.finding(id, &obj.path, FindingKind::TrueType { ty });
-        }
+        self.type_policy(ty, id, &obj.path, st);
         match inner.rules.scan(&obj.data, budget.time_left()) {
             Ok(matches) => {
                 for m in matches {
@@ -577,6 +583,21 @@ impl Engine {
                     detail: format!("{n} unpacked objects were not scanned"),
                 },
             );
+        }
+    }
+
+    /// A finding for a true type that the policy acts on.
+    fn type_policy(
+        &self,
+        ty: crate::detect::FileType,
+        id: usize,
+        path: &ObjectPath,
+        st: &mut State<'_>,
+    ) {
+        if let Some((action, _)) = self.inner.policy.type_action(ty)
+            && action != Action::Allow
+        {
+            st.finding(id, path, FindingKind::TrueType { ty });
         }
     }
 

@@ -24,3 +24,22 @@ fn zip_with_a_pdf_marker_in_its_first_kib_is_still_unpacked() {
     );
     assert!(found_eicar(&r), "{:?}", keys(&r));
 }
+
+/// Found in review: a duplicate took its original's type, so text that was
+/// first seen as `readme.txt` and again as `run.vbs` was not a script the
+/// second time, and the script policy never saw it.
+#[test]
+fn a_duplicate_is_typed_by_its_own_name() {
+    let body = b"just some words that a script host would run";
+    let z = zip_of(
+        &[("readme.txt", &body[..]), ("run.vbs", &body[..])],
+        Method::Stored,
+    );
+    let r = scan("pair.zip", z);
+    let f = r
+        .findings_with_key("type.script")
+        .next()
+        .expect("the .vbs is a script");
+    assert_eq!(f.path.name(), "run.vbs");
+    assert_eq!(r.verdict, xferscan::Verdict::Malicious);
+}
