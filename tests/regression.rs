@@ -43,3 +43,20 @@ fn a_duplicate_is_typed_by_its_own_name() {
     assert_eq!(f.path.name(), "run.vbs");
     assert_eq!(r.verdict, xferscan::Verdict::Malicious);
 }
+
+/// From review: a zip whose first block also checks out as a tar header is
+/// read both ways (the zip directly, not only through the tar reading's
+/// trailing bytes).
+#[test]
+fn a_file_that_is_both_tar_and_zip_is_read_both_ways() {
+    let mut w = ZipWriter::new();
+    w.entry("pad.txt", &[b'a'; 1000], Method::Stored);
+    w.entry("e.txt", &eicar(), Method::Deflated);
+    let mut z = w.finish();
+    z[148..156].copy_from_slice(b"        ");
+    let sum: u32 = z[..512].iter().map(|&b| b as u32).sum();
+    z[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let r = scan("both.bin", z);
+    assert_eq!(r.true_type().map(|t| t.name()), Some("tar"));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}

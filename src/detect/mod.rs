@@ -114,6 +114,15 @@ impl Detector {
         // objects: a zip stored in a tar is an entry of the tar.
         if !crate::unpack::unpacks(primary) {
             self.embedded(data, primary, &mut d);
+        } else if !crate::unpack::ZIP_BASED.contains(&primary.name())
+            && crate::unpack::zip::first_archive_offset(data) == Some(0)
+        {
+            // A file that is both a tar (say) and a zip from its first byte
+            // is read both ways.
+            d.types.push(TypeAt {
+                ty: known::ZIP,
+                offset: 0,
+            });
         }
         if d.types.len() > 1 {
             d.findings.push(FindingKind::Polyglot {
