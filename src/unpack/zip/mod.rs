@@ -15,7 +15,7 @@ use super::{Ctx, Unpacked, decode};
 use crate::detect::{FileType, TypeGroup, known};
 use crate::limits::LimitKind;
 use crate::report::FindingKind;
-use structure::{Entry, View};
+use structure::Entry;
 
 pub(crate) use structure::first_archive_offset;
 
@@ -106,10 +106,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 
 /// Extracts one reading of one entry.
 fn extract(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
-    let name = match e.view {
-        View::LocalOfCentral => format!("{} <local header>", e.name()),
-        _ => e.name(),
-    };
+    // The local header's own name for its reading, so that the name checks
+    // judge what an extractor trusting it would write.
+    let name = e.name();
     let raw = data.slice(e.data_start as usize..e.data_end as usize);
     if e.symlink {
         let target = String::from_utf8_lossy(&raw[..raw.len().min(4096)]).into_owned();
