@@ -60,9 +60,17 @@ impl Keys {
 }
 
 /// Decrypts `data` (the 12-byte header, then the compressed entry) with the
-/// first password whose check byte fits. The check byte passes one wrong
-/// password in 256; the caller's CRC check and decoder catch those.
-pub(crate) fn zipcrypto_open(data: &[u8], h: &Header, passwords: &[String]) -> Option<Vec<u8>> {
+/// passwords whose check byte fits. The check byte lets one wrong password
+/// in 256 through, so each such decryption is also put to `plausible` (a
+/// CRC or a trial decode), and the next password is tried when it fails.
+/// With no plausible one, the first that passed the check byte is returned:
+/// it is scanned, and its checksum or decode error is reported.
+pub(crate) fn zipcrypto_open(
+    data: &[u8],
+    h: &Header,
+    passwords: &[String],
+    plausible: impl Fn(&[u8]) -> bool,
+) -> Option<Vec<u8>> {
     if data.len() < 12 {
         return None;
     }
@@ -71,6 +79,7 @@ pub(crate) fn zipcrypto_open(data: &[u8], h: &Header, passwords: &[String]) -> O
     } else {
         (h.crc >> 24) as u8
     };
+    let mut first = None;
     for pw in passwords {
         let mut k = Keys::new(pw.as_bytes());
         let mut last = 0;
@@ -80,9 +89,13 @@ pub(crate) fn zipcrypto_open(data: &[u8], h: &Header, passwords: &[String]) -> O
         if last != check {
             continue;
         }
-        return Some(data[12..].iter().map(|&c| k.decrypt(c)).collect());
+        let plain: Vec<u8> = data[12..].iter().map(|&c| k.decrypt(c)).collect();
+        if plausible(&plain) {
+            return Some(plain);
+        }
+        first.get_or_insert(plain);
     }
-    None
+    first
 }
 
 #[cfg(test)]
@@ -106,6 +119,38 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_password_that_passes_the_check_byte_does_not_stop_the_search() {
+        let plain = b"secret body";
+        let crc = crc32fast::hash(plain);
+        let h = Header {
+            flags: 1,
+            method: 0,
+            mod_time: 0,
+            crc,
+            csize: 0,
+            usize: 0,
+            name: vec![],
+            aes: None,
+        };
+        let enc = encrypt(plain, "right", (crc >> 24) as u8);
+        // Find a wrong password whose check byte happens to fit.
+        let decoy = (0..100_000)
+            .map(|i| format!("wrong{i}"))
+            .find(|pw| {
+                let mut k = Keys::new(pw.as_bytes());
+                let mut last = 0;
+                for &c in &enc[..12] {
+                    last = k.decrypt(c);
+                }
+                last == (crc >> 24) as u8
+            })
+            .unwrap();
+        let pws = vec![decoy, "right".to_string()];
+        let got = zipcrypto_open(&enc, &h, &pws, |p| crc32fast::hash(p) == crc);
+        assert_eq!(got.as_deref(), Some(&plain[..]));
+    }
+
+    #[test]
     fn round_trip_with_the_right_password_only() {
         let h = Header {
             flags: 1,
@@ -120,9 +165,9 @@ mod tests {
         let enc = encrypt(b"secret body", "infected", 0xab);
         let pws = vec!["wrong".to_string(), "infected".to_string()];
         assert_eq!(
-            zipcrypto_open(&enc, &h, &pws).as_deref(),
+            zipcrypto_open(&enc, &h, &pws, |_| true).as_deref(),
             Some(&b"secret body"[..])
         );
-        assert_eq!(zipcrypto_open(&enc, &h, &pws[..1]), None);
+        assert_eq!(zipcrypto_open(&enc, &h, &pws[..1], |_| true), None);
     }
 }

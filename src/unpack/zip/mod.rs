@@ -147,7 +147,18 @@ fn extract(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
             }
             return;
         }
-        let opened = crypto::zipcrypto_open(&raw, &e.header, ctx.passwords).map(Bytes::from);
+        let (method, crc, usize) = (e.header.method, e.header.crc, e.header.usize);
+        let plausible = |p: &[u8]| match method {
+            0 => crc32fast::hash(p) == crc,
+            // A trial decode of the first 4 KiB: a wrong key gives garbage
+            // that fails almost at once.
+            m => decode::zip_method(m, p, usize, 4096).is_ok_and(|r| {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::Read::take(r, 4096), &mut buf).is_ok()
+            }),
+        };
+        let opened =
+            crypto::zipcrypto_open(&raw, &e.header, ctx.passwords, plausible).map(Bytes::from);
         out.findings.push(FindingKind::Encrypted {
             entry: name.clone(),
             method: "zipcrypto".into(),
