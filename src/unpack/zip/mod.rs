@@ -40,6 +40,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     // Entries that name the very same bytes the same way (the fully
     // overlapping bomb: many names, one kernel) are inflated once.
     let mut done: HashMap<(u64, u64, u16, u16), usize> = HashMap::new();
+    let mut aes = None;
     for e in &layout.entries {
         data_starts.insert(e.data_start);
         if e.is_dir() {
@@ -79,7 +80,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             return out;
         }
         let before = out.children.len();
-        extract(data, e, ctx, &mut out);
+        extract(data, e, ctx, &mut out, &mut aes);
         if out.children.len() == before + 1 {
             done.insert(key, before);
         }
@@ -105,7 +106,13 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 }
 
 /// Extracts one reading of one entry.
-fn extract(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+fn extract<'a>(
+    data: &'a Bytes,
+    e: &Entry,
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+    aes: &mut Option<AesView<'a>>,
+) {
     // The local header's own name for its reading, so that the name checks
     // judge what an extractor trusting it would write.
     let name = e.name();
@@ -133,7 +140,7 @@ fn extract(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     if e.encrypted() {
         if e.header.aes.is_some() {
             // The crate decrypts and inflates in one reader.
-            let opened = aes_drain(data, e, ctx);
+            let opened = aes_drain(data, e, ctx, aes);
             out.findings.push(FindingKind::Encrypted {
                 entry: name.clone(),
                 method: "aes".into(),
@@ -209,16 +216,32 @@ fn check_crc(e: &Entry, content: &[u8], name: &str, findings: &mut Vec<FindingKi
     }
 }
 
+/// The `zip` crate's reading, opened once per archive for its AES entries:
+/// the archive and each entry's index by where its data starts.
+type AesView<'a> = Option<(zip::ZipArchive<Cursor<&'a [u8]>>, HashMap<u64, usize>)>;
+
+fn aes_view(data: &Bytes) -> AesView<'_> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(&data[..])).ok()?;
+    let by_start = (0..archive.len())
+        .filter_map(|i| Some((archive.by_index_raw(i).ok()?.data_start()?, i)))
+        .collect();
+    Some((archive, by_start))
+}
+
 /// Opens a WinZip AES entry with the `zip` crate, trying each password,
-/// and drains what it decrypts and inflates through the budget.
-fn aes_drain(data: &Bytes, e: &Entry, ctx: &mut Ctx<'_>) -> Option<crate::limits::Drained> {
+/// and drains what it decrypts and inflates through the budget. The crate's
+/// reading is made once per archive (`view`), not once per entry.
+fn aes_drain<'a>(
+    data: &'a Bytes,
+    e: &Entry,
+    ctx: &mut Ctx<'_>,
+    view: &mut Option<AesView<'a>>,
+) -> Option<crate::limits::Drained> {
     if ctx.passwords.is_empty() {
         return None;
     }
-    let mut archive = zip::ZipArchive::new(Cursor::new(&data[..])).ok()?;
-    let index = (0..archive.len()).find(|&i| {
-        archive.by_index_raw(i).ok().and_then(|f| f.data_start()) == Some(e.data_start)
-    })?;
+    let (archive, by_start) = view.get_or_insert_with(|| aes_view(data)).as_mut()?;
+    let index = *by_start.get(&e.data_start)?;
     for pw in ctx.passwords {
         // A wrong password fails the verifier here (or, one time in 65,536,
         // the authentication code at the end, which the drain reports).
