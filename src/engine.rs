@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::limits::{Budget, LimitKind, Limits};
 use crate::policy::Policy;
 use crate::report::{
-    Action, Finding, FindingKind, ObjectInfo, ObjectPath, Report, TypeAt, Verdict,
+    Action, Finding, FindingKind, ObjectHashes, ObjectInfo, ObjectPath, Report, TypeAt, Verdict,
 };
 use crate::signatures::{self, RuleSets, ScanFailure};
 use crate::unpack::{self, Ctx};
@@ -49,6 +49,7 @@ struct Inner {
     limits: Limits,
     policy: Policy,
     passwords: Vec<String>,
+    hashes: ObjectHashes,
 }
 
 /// Builds an [`Engine`].
@@ -60,6 +61,7 @@ pub struct EngineBuilder {
     limits: Limits,
     policy: Policy,
     passwords: Vec<String>,
+    hashes: ObjectHashes,
 }
 
 impl Default for EngineBuilder {
@@ -71,6 +73,7 @@ impl Default for EngineBuilder {
             limits: Limits::default(),
             policy: Policy::default(),
             passwords: DEFAULT_PASSWORDS.iter().map(|s| s.to_string()).collect(),
+            hashes: ObjectHashes::default(),
         }
     }
 }
@@ -122,6 +125,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Which objects the report gives a SHA-256 for (by default
+    /// [`ObjectHashes::Flagged`]).
+    pub fn object_hashes(&mut self, which: ObjectHashes) -> &mut Self {
+        self.hashes = which;
+        self
+    }
+
     /// Compiles the rules and builds the engine.
     ///
     /// # Errors
@@ -160,6 +170,7 @@ impl EngineBuilder {
                 limits: self.limits.clone(),
                 policy: self.policy.clone(),
                 passwords: self.passwords.clone(),
+                hashes: self.hashes,
             }),
         })
     }
@@ -295,6 +306,12 @@ impl Engine {
                 name: name.to_owned(),
                 source,
             })?;
+        Ok(self.finish_read(name, buf, opts))
+    }
+
+    /// Scans what was read, at most one byte past the object size limit.
+    fn finish_read(&self, name: &str, mut buf: Vec<u8>, opts: &ScanOptions) -> Report {
+        let max = self.inner.limits.max_object_bytes;
         let mut first = Vec::new();
         if buf.len() as u64 > max {
             buf.truncate(max as usize);
@@ -303,7 +320,7 @@ impl Engine {
                 detail: format!("only the first {max} bytes were read and scanned"),
             });
         }
-        Ok(self.run(name, Bytes::from(buf), opts, first))
+        self.run(name, Bytes::from(buf), opts, first)
     }
 
     /// Scans a file on disk; its path is its name.
@@ -312,20 +329,36 @@ impl Engine {
     ///
     /// The file cannot be opened or read.
     pub fn scan_path(&self, path: impl AsRef<Path>) -> Result<Report, Error> {
+        self.scan_path_with(path, &ScanOptions::new())
+    }
+
+    /// [`scan_path`](Self::scan_path) with per-scan options; the path is
+    /// always taken as a local path (only its last component is judged).
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be opened or read.
+    pub fn scan_path_with(
+        &self,
+        path: impl AsRef<Path>,
+        opts: &ScanOptions,
+    ) -> Result<Report, Error> {
         let path = path.as_ref();
-        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        let io = |source| Error::Io {
             path: path.to_owned(),
             source,
-        })?;
-        let opts = ScanOptions::new().local_path(true);
-        self.scan_reader_with(&path.display().to_string(), file, &opts)
-            .map_err(|e| match e {
-                Error::Read { source, .. } => Error::Io {
-                    path: path.to_owned(),
-                    source,
-                },
-                other => other,
-            })
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let max = self.inner.limits.max_object_bytes;
+        // The file system's length is a hint for one allocation, never
+        // trusted: reading stops at the limit whatever it says.
+        let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut buf = Vec::with_capacity(hint.min(max.saturating_add(1)) as usize);
+        file.take(max.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        let opts = opts.clone().local_path(true);
+        Ok(self.finish_read(&path.display().to_string(), buf, &opts))
     }
 
     fn run(&self, name: &str, data: Bytes, opts: &ScanOptions, first: Vec<FindingKind>) -> Report {
@@ -339,7 +372,7 @@ impl Engine {
                 .filter(|p| !opts.passwords.contains(p))
                 .cloned(),
         );
-        let mut st = State::new(&inner.policy);
+        let mut st = State::new(&inner.policy, data.clone());
         let mut queue = VecDeque::new();
         let root_name = if name.is_empty() { "<input>" } else { name };
         // The outer file is always scanned, whatever the object limit.
@@ -376,6 +409,7 @@ impl Engine {
             );
         }
         st.mirror_duplicates();
+        st.finish_hashes(inner.hashes);
         Report {
             verdict: st.verdict,
             objects: st.objects,
@@ -383,7 +417,7 @@ impl Engine {
         }
     }
 
-    /// Detection, names, signatures and unpacking of one object.
+    /// One object: a duplicate is recorded, anything else examined.
     fn process(
         &self,
         obj: Pending,
@@ -395,21 +429,7 @@ impl Engine {
     ) {
         let inner = &*self.inner;
         let id = st.objects.len();
-        // Siblings that share one buffer (one kernel under many names) are
-        // hashed once. The cache holds the buffer, so that its address
-        // cannot be reused by other bytes while the scan runs.
-        let at = (obj.data.as_ptr() as usize, obj.data.len());
-        let digest: [u8; 32] = match st.hashed.get(&at).filter(|_| obj.shared) {
-            Some((_, d)) => *d,
-            None => {
-                let d: [u8; 32] = Sha256::digest(&obj.data).into();
-                if obj.shared {
-                    st.hashed.insert(at, (obj.data.clone(), d));
-                }
-                d
-            }
-        };
-        let sha256 = hex(&digest);
+        let key = st.key(&obj);
         let name = obj.path.name().to_owned();
         // A local path's folders are the operator's, not the sender's.
         let name = if local_path && obj.parent.is_none() {
@@ -417,7 +437,7 @@ impl Engine {
         } else {
             name
         };
-        if let Some(&orig) = st.seen.get(&digest) {
+        if let Some(orig) = key.and_then(|k| st.seen.get(&k).copied()) {
             // The same bytes again: report them here, scan them once. The
             // name may still change what they are (text named .vbs).
             let mut types = st.objects[orig].types.clone();
@@ -434,7 +454,7 @@ impl Engine {
                 depth: obj.depth,
                 types,
                 size: obj.data.len() as u64,
-                sha256,
+                sha256: st.objects[orig].sha256.clone(),
                 duplicate_of: Some(orig),
             });
             for f in obj.findings {
@@ -455,7 +475,40 @@ impl Engine {
             st.duplicates.push((id, orig));
             return;
         }
-        st.seen.insert(digest, id);
+        if let Some(k) = key {
+            st.seen.insert(k, id);
+        }
+        let sha256 = (inner.hashes == ObjectHashes::Every).then(|| sha256_hex(&obj.data));
+        let data = obj.data.clone();
+        let first_finding = st.findings.len();
+        self.examine(obj, id, name, sha256, st, budget, passwords, queue);
+        // The hash an operator looks up: of every object that a finding of
+        // its own flags or blocks.
+        if inner.hashes != ObjectHashes::None
+            && st.objects[id].sha256.is_none()
+            && st.findings[first_finding..]
+                .iter()
+                .any(|f| f.object == id && f.action != Action::Allow)
+        {
+            st.objects[id].sha256 = Some(sha256_hex(&data));
+        }
+    }
+
+    /// Detection, names, signatures and unpacking of an object not seen
+    /// before in this scan.
+    #[allow(clippy::too_many_arguments)]
+    fn examine(
+        &self,
+        obj: Pending,
+        id: usize,
+        name: String,
+        sha256: Option<String>,
+        st: &mut State<'_>,
+        budget: &mut Budget,
+        passwords: &[String],
+        queue: &mut VecDeque<Pending>,
+    ) {
+        let inner = &*self.inner;
         let det = catch_unwind(AssertUnwindSafe(|| inner.detector.detect(&obj.data)))
             .unwrap_or_else(|_| Detection {
                 types: vec![TypeAt {
@@ -622,6 +675,10 @@ fn is_container(det: &Detection) -> bool {
     det.types.len() > 1 || unpack::unpacks(det.primary())
 }
 
+fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
 fn hex(b: &[u8]) -> String {
     const H: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(b.len() * 2);
@@ -638,25 +695,72 @@ struct State<'p> {
     objects: Vec<ObjectInfo>,
     findings: Vec<Finding>,
     verdict: Verdict,
+    /// The outer file, keyed only when a child as long as it turns up.
+    root: Bytes,
+    root_keyed: bool,
+    /// Objects scanned so far by the BLAKE3 of their bytes.
     seen: HashMap<[u8; 32], usize>,
-    /// Digests of shared buffers by their address and length, with the
-    /// buffer itself kept alive.
+    /// Keys of shared buffers by their address and length, with the buffer
+    /// itself kept alive.
     hashed: HashMap<(usize, usize), (Bytes, [u8; 32])>,
     duplicates: Vec<(usize, usize)>,
     findings_cut: bool,
 }
 
 impl<'p> State<'p> {
-    fn new(policy: &'p Policy) -> Self {
+    fn new(policy: &'p Policy, root: Bytes) -> Self {
         State {
             policy,
             objects: Vec::new(),
             findings: Vec::new(),
             verdict: Verdict::Clean,
+            root,
+            root_keyed: false,
             seen: HashMap::new(),
             hashed: HashMap::new(),
             duplicates: Vec::new(),
             findings_cut: false,
+        }
+    }
+
+    /// The key that finds an object's earlier copy in this scan, if it can
+    /// have one. Siblings that share one buffer (one kernel under many
+    /// names) are hashed once; the cache holds the buffer, so that its
+    /// address cannot be reused by other bytes while the scan runs.
+    fn key(&mut self, obj: &Pending) -> Option<[u8; 32]> {
+        obj.parent?;
+        if !self.root_keyed && obj.data.len() == self.root.len() {
+            self.root_keyed = true;
+            let k: [u8; 32] = blake3::hash(&self.root).into();
+            self.seen.entry(k).or_insert(0);
+        }
+        let at = (obj.data.as_ptr() as usize, obj.data.len());
+        if obj.shared
+            && let Some((_, k)) = self.hashed.get(&at)
+        {
+            return Some(*k);
+        }
+        let k: [u8; 32] = blake3::hash(&obj.data).into();
+        if obj.shared {
+            self.hashed.insert(at, (obj.data.clone(), k));
+        }
+        Some(k)
+    }
+
+    /// The outer file's SHA-256 when the verdict is not clean, and each
+    /// duplicate's from the object it repeats.
+    fn finish_hashes(&mut self, which: ObjectHashes) {
+        if which != ObjectHashes::None
+            && self.verdict != Verdict::Clean
+            && let Some(o) = self.objects.first_mut()
+            && o.sha256.is_none()
+        {
+            o.sha256 = Some(sha256_hex(&self.root));
+        }
+        for &(dup, orig) in &self.duplicates {
+            if self.objects[dup].sha256.is_none() {
+                self.objects[dup].sha256 = self.objects[orig].sha256.clone();
+            }
         }
     }
 
@@ -753,5 +857,42 @@ impl<'p> State<'p> {
             }
             o = self.objects.get(id).and_then(|x| x.parent);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn child(data: &'static [u8]) -> Pending {
+        Pending {
+            parent: Some(0),
+            path: ObjectPath::root("a").child("b"),
+            data: Bytes::from_static(data),
+            depth: 1,
+            named: true,
+            shared: false,
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_child_as_long_as_the_outer_file_is_compared_with_it() {
+        let policy = Policy::default();
+        let mut st = State::new(&policy, Bytes::from_static(b"same"));
+        // A child of another length leaves the outer file unhashed.
+        let k = st.key(&child(b"other")).unwrap();
+        assert!(!st.root_keyed && !st.seen.contains_key(&k));
+        let k = st.key(&child(b"same")).unwrap();
+        assert_eq!(st.seen.get(&k), Some(&0));
+    }
+
+    #[test]
+    fn the_outer_file_has_no_key_of_its_own() {
+        let policy = Policy::default();
+        let mut st = State::new(&policy, Bytes::from_static(b"x"));
+        let mut root = child(b"x");
+        root.parent = None;
+        assert_eq!(st.key(&root), None);
     }
 }

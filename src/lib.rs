@@ -56,8 +56,8 @@ pub use error::Error;
 pub use limits::{LimitKind, Limits};
 pub use policy::Policy;
 pub use report::{
-    Action, Finding, FindingKind, ObjectInfo, ObjectPath, Report, Severity, SignatureMatch, TypeAt,
-    Verdict,
+    Action, Finding, FindingKind, ObjectHashes, ObjectInfo, ObjectPath, Report, Severity,
+    SignatureMatch, TypeAt, Verdict,
 };
 pub use signatures::{BUILTIN, BUILTIN_NAMESPACE};
 

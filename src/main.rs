@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use xferscan::{Engine, Limits, Policy, Report, ScanOptions, Verdict};
+use xferscan::{Engine, Limits, ObjectHashes, Policy, Report, ScanOptions, Verdict};
 
 #[derive(Parser)]
 #[command(
@@ -62,6 +62,10 @@ struct ScanArgs {
     /// Print one JSON report per input, one per line.
     #[arg(long)]
     json: bool,
+    /// Which objects the JSON report gives a SHA-256 for: `flagged` (the
+    /// default), `every` or `none`. The text lines show none.
+    #[arg(long, value_name = "WHICH", value_parser = ["none", "flagged", "every"])]
+    sha256: Option<String>,
     /// A delivery policy in TOML (see README.md).
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
@@ -152,7 +156,16 @@ fn build_engine(args: &ScanArgs) -> Result<Engine, String> {
         limits.max_time = Duration::from_secs(v);
     }
     let mut b = Engine::builder();
-    b.default_rules(!args.no_default_rules).limits(limits);
+    b.default_rules(!args.no_default_rules)
+        .limits(limits)
+        .object_hashes(match args.sha256.as_deref() {
+            Some("every") => ObjectHashes::Every,
+            Some("none") => ObjectHashes::None,
+            Some(_) => ObjectHashes::Flagged,
+            // The text lines show no hashes: none are computed for them.
+            None if args.json => ObjectHashes::Flagged,
+            None => ObjectHashes::None,
+        });
     for r in &args.rules {
         b.rules_path(r);
     }
@@ -247,13 +260,10 @@ fn scan(args: ScanArgs) -> ExitCode {
                             .scan_reader_with("-", std::io::stdin().lock(), opts)
                             .map(|r| ("-".to_owned(), r))
                             .map_err(|e| format!("-: {e}")),
-                        Job::File(p) => match std::fs::File::open(&p) {
-                            Ok(f) => engine
-                                .scan_reader_with(&p.display().to_string(), f, opts)
-                                .map(|r| (p.display().to_string(), r))
-                                .map_err(|e| format!("{}: {e}", p.display())),
-                            Err(e) => Err(format!("{}: can not read: {e}", p.display())),
-                        },
+                        Job::File(p) => engine
+                            .scan_path_with(&p, opts)
+                            .map(|r| (p.display().to_string(), r))
+                            .map_err(|e| format!("{}: can not read: {e}", p.display())),
                         Job::Error(e) => Err(e),
                     };
                     if tx.send((i, result)).is_err() {

@@ -150,6 +150,22 @@ pub struct TypeAt {
     pub offset: u64,
 }
 
+/// Which objects a report gives the SHA-256 of. Hashing costs CPU: every
+/// object's hash costs about a third of the whole scan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ObjectHashes {
+    /// None: for callers that do not show or keep them.
+    None,
+    /// The objects that a finding of their own flags or blocks, and the
+    /// outer file when the verdict is not clean: the hashes an operator
+    /// looks up or blocks by.
+    #[default]
+    Flagged,
+    /// Every object.
+    Every,
+}
+
 /// One object scanned: the outer file or anything unpacked from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ObjectInfo {
@@ -165,8 +181,10 @@ pub struct ObjectInfo {
     pub types: Vec<TypeAt>,
     /// Its size in bytes, as scanned.
     pub size: u64,
-    /// SHA-256 of its bytes, in lowercase hex.
-    pub sha256: String,
+    /// SHA-256 of its bytes, in lowercase hex, where the engine's
+    /// [`ObjectHashes`] asks for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     /// Set when the same bytes were scanned before in this scan: the findings
     /// of that object are repeated for this one.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::util::*;
-use xferscan::{Engine, Verdict};
+use xferscan::{Engine, ObjectHashes, Verdict};
 
 #[test]
 fn eicar_plain() {
@@ -89,16 +89,71 @@ fn an_executable_named_jpg_is_a_mismatch() {
 }
 
 #[test]
-fn every_object_has_a_sha256_and_a_type() {
+fn every_object_has_a_type_and_a_clean_one_no_hash_by_default() {
     let r = scan("a.zip", zip_of(&[("x.txt", &b"abc"[..])], Method::Deflated));
+    assert_eq!(r.verdict, Verdict::Clean);
     for o in &r.objects {
-        assert_eq!(o.sha256.len(), 64);
         assert!(!o.types.is_empty());
+        assert_eq!(o.sha256, None, "{:?}", o.path);
     }
-    assert_eq!(
-        r.objects[1].sha256,
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+}
+
+#[test]
+fn object_hashes_none_gives_no_hash_even_for_a_blocked_file() {
+    let e = Engine::builder()
+        .object_hashes(ObjectHashes::None)
+        .build()
+        .unwrap();
+    let r = e.scan_bytes(
+        "a.zip",
+        zip_of(&[("x.txt", &eicar()[..])], Method::Deflated),
     );
+    assert_eq!(r.verdict, Verdict::Malicious);
+    assert!(r.objects.iter().all(|o| o.sha256.is_none()));
+}
+
+#[test]
+fn every_object_hashes_gives_every_hash() {
+    let e = Engine::builder()
+        .object_hashes(ObjectHashes::Every)
+        .build()
+        .unwrap();
+    let r = e.scan_bytes("a.zip", zip_of(&[("x.txt", &b"abc"[..])], Method::Deflated));
+    assert!(
+        r.objects
+            .iter()
+            .all(|o| o.sha256.as_ref().is_some_and(|h| h.len() == 64))
+    );
+    assert_eq!(
+        r.objects[1].sha256.as_deref(),
+        Some("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    );
+}
+
+#[test]
+fn flagged_objects_and_the_outer_file_of_a_flagged_scan_have_their_sha256() {
+    let e = eicar();
+    let z = zip_of(
+        &[
+            ("notes.txt", &b"hello"[..]),
+            ("one.txt", &e),
+            ("two.txt", &e),
+        ],
+        Method::Deflated,
+    );
+    let r = scan("a.zip", z.clone());
+    assert_eq!(r.verdict, Verdict::Malicious);
+    let want = |d: &[u8]| {
+        use sha2::Digest;
+        let h = sha2::Sha256::digest(d);
+        h.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    assert_eq!(r.objects[0].sha256, Some(want(&z)));
+    let by_name = |n: &str| r.objects.iter().find(|o| o.path.name() == n).unwrap();
+    assert_eq!(by_name("one.txt").sha256, Some(want(&e)));
+    // The duplicate carries the hash of the bytes it repeats.
+    assert_eq!(by_name("two.txt").sha256, Some(want(&e)));
+    assert_eq!(by_name("notes.txt").sha256, None);
 }
 
 #[test]
