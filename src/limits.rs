@@ -192,6 +192,31 @@ impl Budget {
     /// Nothing is preallocated from what a header declares: the buffer grows
     /// with the bytes really produced.
     pub fn drain<R: Read>(&mut self, mut reader: R, compressed_len: u64) -> Drained {
+        self.drain_with(compressed_len, |out, cap| {
+            reader.by_ref().take(cap).read_to_end(out)?;
+            if (out.len() as u64) < cap {
+                return Ok(false);
+            }
+            // One byte more tells an exact fit from an overflow.
+            let mut probe = [0u8; 1];
+            Ok(read_some(&mut reader, &mut probe)? > 0)
+        })
+    }
+
+    /// [`drain`](Self::drain) for a raw deflate stream: it is inflated
+    /// straight into the buffer's spare room, with no zeroing and no
+    /// intermediate copy (this is most of what real archives hold).
+    pub fn drain_deflate(&mut self, input: &[u8]) -> Drained {
+        self.drain_with(input.len() as u64, |out, cap| inflate_into(input, out, cap))
+    }
+
+    /// Runs `fill`, which appends at most `cap` bytes to the buffer and says
+    /// whether more were to come, under the scan's limits.
+    fn drain_with(
+        &mut self,
+        compressed_len: u64,
+        fill: impl FnOnce(&mut Vec<u8>, u64) -> io::Result<bool>,
+    ) -> Drained {
         let object_cap = self.limits.max_object_bytes;
         let total_left = self.limits.max_total_bytes.saturating_sub(self.produced);
         let ratio_cap = if compressed_len > 0 {
@@ -211,33 +236,72 @@ impl Budget {
         if let Err(l) = self.check_time() {
             limit = Some(l);
         } else {
-            let mut capped = reader.by_ref().take(cap);
-            if let Err(e) = capped.read_to_end(&mut out) {
-                error = Some(e);
-            }
-            if error.is_none() && out.len() as u64 >= cap {
-                // One byte more tells an exact fit from an overflow.
-                let mut probe = [0u8; 1];
-                match read_some(&mut reader, &mut probe) {
-                    Ok(0) => {}
-                    Ok(_) => {
-                        limit = Some(if cap == ratio_cap {
-                            LimitKind::Ratio
-                        } else if cap == object_cap {
-                            LimitKind::ObjectSize
-                        } else {
-                            LimitKind::TotalSize
-                        })
-                    }
-                    Err(e) => error = Some(e),
+            match fill(&mut out, cap) {
+                Ok(false) => {}
+                Ok(true) => {
+                    limit = Some(if cap == ratio_cap {
+                        LimitKind::Ratio
+                    } else if cap == object_cap {
+                        LimitKind::ObjectSize
+                    } else {
+                        LimitKind::TotalSize
+                    })
                 }
+                Err(e) => error = Some(e),
             }
+            out.truncate(cap.min(usize::MAX as u64) as usize);
         }
         self.produced += out.len() as u64;
         Drained {
             data: Bytes::from(out),
             limit,
             error,
+        }
+    }
+}
+
+/// Inflates raw deflate `input` onto `out`, at most `cap` bytes; true when
+/// the stream had more to give. The buffer grows by what was produced, to
+/// `cap` at most (the caller cuts what an over-generous allocator let past).
+fn inflate_into(input: &[u8], out: &mut Vec<u8>, cap: u64) -> io::Result<bool> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    let cap = cap.min(usize::MAX as u64) as usize;
+    let corrupt = || io::Error::new(io::ErrorKind::InvalidData, "corrupt deflate stream");
+    let mut d = Decompress::new(false);
+    loop {
+        let rest = &input[(d.total_in() as usize).min(input.len())..];
+        if out.len() >= cap {
+            // One byte more tells an exact fit from an overflow.
+            let mut probe = [0u8; 1];
+            let before = d.total_out();
+            return match d.decompress(rest, &mut probe, FlushDecompress::None) {
+                Ok(_) => Ok(d.total_out() > before),
+                Err(_) => Err(corrupt()),
+            };
+        }
+        if out.len() == out.capacity() {
+            let grow = out.len().max(32 << 10).min(cap - out.len());
+            out.reserve_exact(grow);
+        }
+        let (in_before, out_before) = (d.total_in(), d.total_out());
+        let status = d.decompress_vec(rest, out, FlushDecompress::None);
+        if out.len() > cap {
+            // The allocator gave more room than asked for, and the stream
+            // used it: more than the cap was there.
+            return Ok(true);
+        }
+        match status {
+            Ok(Status::StreamEnd) => return Ok(false),
+            Ok(Status::Ok | Status::BufError) => {
+                if d.total_in() == in_before && d.total_out() == out_before {
+                    // No progress with room to spare: the input ended first.
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "incomplete deflate stream",
+                    ));
+                }
+            }
+            Err(_) => return Err(corrupt()),
         }
     }
 }
@@ -315,5 +379,78 @@ mod tests {
         assert!(b.admit(0).is_ok());
         assert!(b.admit(1).is_ok());
         assert_eq!(b.admit(1), Err(LimitKind::Objects));
+    }
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        w.write_all(data).unwrap();
+        w.finish().unwrap()
+    }
+
+    fn limits_with(object: u64) -> Limits {
+        Limits {
+            max_object_bytes: object,
+            max_ratio: u64::MAX,
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn drain_deflate_gives_what_the_stream_holds() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let d = Budget::new(&Limits::default()).drain_deflate(&deflate(&data));
+        assert_eq!((d.limit, d.error.is_none()), (None, true));
+        assert_eq!(&d.data[..], &data[..]);
+    }
+
+    #[test]
+    fn drain_deflate_tells_an_exact_fit_from_an_overflow() {
+        let z = deflate(&[7u8; 1000]);
+        let d = Budget::new(&limits_with(1000)).drain_deflate(&z);
+        assert_eq!((d.data.len(), d.limit), (1000, None));
+        let d = Budget::new(&limits_with(999)).drain_deflate(&z);
+        assert_eq!((d.data.len(), d.limit), (999, Some(LimitKind::ObjectSize)));
+    }
+
+    #[test]
+    fn drain_deflate_reports_a_truncated_and_a_corrupt_stream() {
+        let z = deflate(
+            &(0..5000u32)
+                .map(|i| (i * 7 % 256) as u8)
+                .collect::<Vec<_>>(),
+        );
+        let d = Budget::new(&Limits::default()).drain_deflate(&z[..z.len() / 2]);
+        assert!(d.error.is_some());
+        let d = Budget::new(&Limits::default()).drain_deflate(&[0xff; 64]);
+        assert!(d.error.is_some());
+    }
+
+    proptest::proptest! {
+        /// The fast path and the generic reader agree on every input: the
+        /// bytes, the limit and whether it failed.
+        #[test]
+        fn drain_deflate_agrees_with_the_reader(
+            data in proptest::collection::vec(0u8..4, 0..20_000),
+            cut in 0usize..100,
+            flip in proptest::option::of((0usize..10_000, 1u8..=255)),
+            cap in 1u64..30_000,
+        ) {
+            let mut z = deflate(&data);
+            let keep = z.len() - z.len() * cut / 400;
+            z.truncate(keep);
+            if let Some((at, x)) = flip && !z.is_empty() {
+                let at = at % z.len();
+                z[at] ^= x;
+            }
+            let fast = Budget::new(&limits_with(cap)).drain_deflate(&z);
+            let slow = Budget::new(&limits_with(cap))
+                .drain(flate2::bufread::DeflateDecoder::new(&z[..]), z.len() as u64);
+            proptest::prop_assert_eq!(fast.limit, slow.limit);
+            proptest::prop_assert_eq!(fast.error.is_some(), slow.error.is_some());
+            if fast.error.is_none() {
+                proptest::prop_assert_eq!(&fast.data[..], &slow.data[..]);
+            }
+        }
     }
 }

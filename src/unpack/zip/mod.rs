@@ -185,18 +185,22 @@ fn extract<'a>(
         }
         return;
     }
-    let output_cap = ctx.budget.limits().max_object_bytes;
-    let reader = match decode::zip_method(method, &plain, e.header.usize, output_cap) {
-        Ok(r) => r,
-        Err(decode::Unsupported(m)) => {
-            out.findings.push(FindingKind::UnsupportedMethod {
-                entry: name,
-                method: m,
-            });
-            return;
-        }
+    let drained = if method == 8 {
+        ctx.budget.drain_deflate(&plain)
+    } else {
+        let output_cap = ctx.budget.limits().max_object_bytes;
+        let reader = match decode::zip_method(method, &plain, e.header.usize, output_cap) {
+            Ok(r) => r,
+            Err(decode::Unsupported(m)) => {
+                out.findings.push(FindingKind::UnsupportedMethod {
+                    entry: name,
+                    method: m,
+                });
+                return;
+            }
+        };
+        ctx.budget.drain(reader, plain.len() as u64)
     };
-    let drained = ctx.budget.drain(reader, plain.len() as u64);
     if drained.limit.is_none() && drained.error.is_none() {
         check_crc(e, &drained.data, &name, &mut child_findings);
     }
