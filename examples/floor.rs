@@ -9,6 +9,8 @@
 //! It prints the layers and bytes it scanned; `bench/run.sh` times it
 //! beside `xferscan scan` with the same rules and threads.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
