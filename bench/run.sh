@@ -23,7 +23,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cargo build --release --locked -q
+cargo build --release --locked -q --example floor
 XFERSCAN=target/release/xferscan
+FLOOR=target/release/examples/floor
 
 if [ ! -f "$OUT/corpus.stamp.$SCALE" ]; then
   rm -rf "$OUT/corpus" "$OUT"/corpus.stamp.*
@@ -40,18 +42,21 @@ PLACEMENTS=$(ls "$CORPUS" | grep -c '^eicar' || true)
 run_xferscan() { "$XFERSCAN" scan --no-default-rules --rules "$OUT/rules.yar" "$CORPUS" >"$OUT/xferscan.out" 2>&1 || true; }
 run_clamscan() { clamscan --no-summary --database="$OUT/rules.yar" -r --scan-archive=yes "$CORPUS" >"$OUT/clamscan.out" 2>&1 || true; }
 run_yara() { yara -r -p 2 "$OUT/rules.yar" "$CORPUS" >"$OUT/yara.out" 2>&1 || true; }
+# The floor: inflate every compressed byte, one yara-x pass over every layer.
+run_floor() { "$FLOOR" "$OUT/rules.yar" "$CORPUS" "$(nproc)" >"$OUT/floor.out" 2>&1 || true; }
 
 found_xferscan() { grep -E '^[^ ]*/eicar[^:]*: ' "$OUT/xferscan.out" | grep -c 'EICAR_Test_File' || true; }
 found_clamscan() { grep -E '/eicar[^:]*: .*FOUND' "$OUT/clamscan.out" | grep -c 'EICAR' || true; }
 found_yara() { grep -E '^EICAR_Test_File .*/eicar' "$OUT/yara.out" | wc -l; }
+found_floor() { echo -; }
 
 declare -A WALL CPU RSS
-for tool in xferscan clamscan yara; do WALL[$tool]=""; CPU[$tool]=""; RSS[$tool]=""; done
+for tool in xferscan clamscan yara floor; do WALL[$tool]=""; CPU[$tool]=""; RSS[$tool]=""; done
 # Warm the page cache once.
 cat "$CORPUS"/* >/dev/null
 for ((r = 1; r <= RUNS; r++)); do
-  for tool in xferscan clamscan yara; do
-    /usr/bin/time -f '%e %U %S %M' -o "$OUT/time.$tool" bash -c "$(declare -f run_$tool); OUT=$OUT CORPUS=$CORPUS XFERSCAN=$XFERSCAN run_$tool"
+  for tool in xferscan clamscan yara floor; do
+    /usr/bin/time -f '%e %U %S %M' -o "$OUT/time.$tool" bash -c "$(declare -f run_$tool); OUT=$OUT CORPUS=$CORPUS XFERSCAN=$XFERSCAN FLOOR=$FLOOR run_$tool"
     read -r wall user sys rss <"$OUT/time.$tool"
     WALL[$tool]+="$wall "
     CPU[$tool]+="$(echo "$user + $sys" | bc) "
@@ -64,13 +69,17 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR
 printf '\nmachine: %s, %s cores; corpus %s bytes (%s files), %s EICAR placements; %s runs each\n' \
   "$(uname -m)" "$(nproc)" "$BYTES" "$(ls "$CORPUS" | wc -l)" "$PLACEMENTS" "$RUNS"
 printf '%-10s %10s %10s %10s %12s %8s\n' tool wall_s cpu_s MB/s peak_rss_MB eicar
-for tool in xferscan clamscan yara; do
+for tool in xferscan clamscan yara floor; do
   w=$(echo "${WALL[$tool]}" | median)
   c=$(echo "${CPU[$tool]}" | median)
   m=$(echo "${RSS[$tool]}" | median)
   mbs=$(echo "scale=1; $BYTES / 1000000 / $w" | bc 2>/dev/null || echo "-")
   printf '%-10s %10s %10s %10s %12s %5s/%s\n' "$tool" "$w" "$c" "$mbs" "$((${m%.*} / 1024))" "$(found_$tool)" "$PLACEMENTS"
   eval "W_$tool=$w"
+  eval "C_$tool=$c"
 done
 printf '\nratio wall xferscan/clamscan: %s (target <= 0.025)\n' "$(echo "scale=4; $W_xferscan / $W_clamscan" | bc)"
 printf 'ratio wall xferscan/yara:     %s (target <= 0.5)\n' "$(echo "scale=4; $W_xferscan / $W_yara" | bc)"
+printf 'ratio xferscan/floor:         wall %s, CPU %s (target <= 1.3)\n' \
+  "$(echo "scale=4; $W_xferscan / $W_floor" | bc)" "$(echo "scale=4; $C_xferscan / $C_floor" | bc)"
+printf 'floor: %s\n' "$(cat "$OUT/floor.out")"

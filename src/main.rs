@@ -180,8 +180,18 @@ fn build_engine(args: &ScanArgs) -> Result<Engine, String> {
 /// One input to scan, or the error found while listing inputs.
 enum Job {
     Stdin,
-    File(PathBuf),
+    /// A file and its length, which orders the work.
+    File(PathBuf, u64),
     Error(String),
+}
+
+impl Job {
+    fn len(&self) -> u64 {
+        match self {
+            Job::File(_, len) => *len,
+            _ => 0,
+        }
+    }
 }
 
 fn collect(paths: &[PathBuf]) -> Vec<Job> {
@@ -193,7 +203,7 @@ fn collect(paths: &[PathBuf]) -> Vec<Job> {
         }
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => walk(p, &mut jobs),
-            Ok(_) => jobs.push(Job::File(p.clone())),
+            Ok(m) => jobs.push(Job::File(p.clone(), m.len())),
             Err(e) => jobs.push(Job::Error(format!("{}: can not read: {e}", p.display()))),
         }
     }
@@ -212,7 +222,7 @@ fn walk(dir: &Path, jobs: &mut Vec<Job>) {
     for p in entries {
         match std::fs::symlink_metadata(&p) {
             Ok(m) if m.is_dir() => walk(&p, jobs),
-            Ok(m) if m.is_file() => jobs.push(Job::File(p)),
+            Ok(m) if m.is_file() => jobs.push(Job::File(p, m.len())),
             Ok(_) => {}
             Err(e) => jobs.push(Job::Error(format!("{}: can not read: {e}", p.display()))),
         }
@@ -241,7 +251,11 @@ fn scan(args: ScanArgs) -> ExitCode {
         })
         .clamp(1, 256)
         .min(jobs.len().max(1));
-    let next = Mutex::new(jobs.into_iter().enumerate());
+    // The largest files go first, so that no thread is left with a big one
+    // at the end while the others idle; reports still print in input order.
+    let mut jobs: Vec<_> = jobs.into_iter().enumerate().collect();
+    jobs.sort_by_key(|(_, j)| std::cmp::Reverse(j.len()));
+    let next = Mutex::new(jobs.into_iter());
     let (tx, rx) = mpsc::channel::<(usize, Result<(String, Report), String>)>();
     let mut worst = 0u8;
     std::thread::scope(|s| {
@@ -260,7 +274,7 @@ fn scan(args: ScanArgs) -> ExitCode {
                             .scan_reader_with("-", std::io::stdin().lock(), opts)
                             .map(|r| ("-".to_owned(), r))
                             .map_err(|e| format!("-: {e}")),
-                        Job::File(p) => engine
+                        Job::File(p, _) => engine
                             .scan_path_with(&p, opts)
                             .map(|r| (p.display().to_string(), r))
                             .map_err(|e| format!("{}: can not read: {e}", p.display())),
