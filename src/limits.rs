@@ -261,10 +261,10 @@ impl Budget {
 }
 
 /// Inflates raw deflate `input` onto `out`, at most `cap` bytes; true when
-/// the stream had more to give. The buffer grows by what was produced, to
-/// `cap` at most (the caller cuts what an over-generous allocator let past).
+/// the stream had more to give. The buffer never holds more than `cap`.
 fn inflate_into(input: &[u8], out: &mut Vec<u8>, cap: u64) -> io::Result<bool> {
     use flate2::{Decompress, FlushDecompress, Status};
+    const STEP: usize = 256 << 10;
     let cap = cap.min(usize::MAX as u64) as usize;
     let corrupt = || io::Error::new(io::ErrorKind::InvalidData, "corrupt deflate stream");
     let mut d = Decompress::new(false);
@@ -283,13 +283,15 @@ fn inflate_into(input: &[u8], out: &mut Vec<u8>, cap: u64) -> io::Result<bool> {
             let grow = out.len().max(32 << 10).min(cap - out.len());
             out.reserve_exact(grow);
         }
+        // The output room has to be zeroed first (safe Rust writes only to
+        // initialised bytes): a step at a time, so that a hint larger than
+        // the output (stored-like data) is not zeroed for nothing.
+        let len = out.len();
+        let step = (out.capacity() - len).min(cap - len).min(STEP);
+        out.resize(len + step, 0);
         let (in_before, out_before) = (d.total_in(), d.total_out());
-        let status = d.decompress_vec(rest, out, FlushDecompress::None);
-        if out.len() > cap {
-            // The allocator gave more room than asked for, and the stream
-            // used it: more than the cap was there.
-            return Ok(true);
-        }
+        let status = d.decompress(rest, &mut out[len..], FlushDecompress::None);
+        out.truncate(len + (d.total_out() - out_before) as usize);
         match status {
             Ok(Status::StreamEnd) => return Ok(false),
             Ok(Status::Ok | Status::BufError) => {
