@@ -1,21 +1,37 @@
 // Executables packed with common packers. Packing hides code from
 // signatures; in a chat attachment it is a reason for a closer look.
 
-import "pe"
-
 rule PE_Packed_Common_Packer
 {
     meta:
         description = "PE whose sections carry the names of a common packer (UPX, ASPack, MPRESS, Themida, PECompact, Petite, NsPack, FSG)"
         severity = "medium"
         reference = "https://attack.mitre.org/techniques/T1027/002/"
+    // The section table is read with plain integer reads rather than the pe
+    // module: the module parses every object scanned, PE or not, and cost
+    // more than all the other built-in rules together. A name shorter than
+    // the 8-byte field ends with a NUL; PECompact2 is cut to 8 bytes.
+    strings:
+        $upx0 = "UPX0\x00"
+        $upx1 = "UPX1\x00"
+        $aspack = ".aspack\x00"
+        $adata = ".adata\x00"
+        $mpress1 = ".MPRESS1"
+        $mpress2 = ".MPRESS2"
+        $themida = ".themida"
+        $winlice = ".winlice"
+        $pec2 = "PEC2\x00"
+        $pecompact = "PECompac"
+        $petite = ".petite\x00"
+        $nsp0 = ".nsp0\x00"
+        $nsp1 = ".nsp1\x00"
+        $fsg = "FSG!\x00"
     condition:
-        pe.is_pe and for any s in pe.sections : (
-            s.name == "UPX0" or s.name == "UPX1" or s.name == ".aspack" or
-            s.name == ".adata" or s.name == ".MPRESS1" or s.name == ".MPRESS2" or
-            s.name == ".themida" or s.name == ".winlice" or s.name == "PEC2" or
-            s.name == "PECompact2" or s.name == ".petite" or s.name == ".nsp0" or
-            s.name == ".nsp1" or s.name == "FSG!"
+        uint16(0) == 0x5A4D and uint32(uint32(0x3C)) == 0x00004550 and
+        for any i in (0 .. uint16(uint32(0x3C) + 6) - 1) : (
+            for any of them : (
+                $ at uint32(0x3C) + 24 + uint16(uint32(0x3C) + 20) + i * 40
+            )
         )
 }
 

@@ -40,6 +40,9 @@ pub fn is_bidi_control(c: char) -> bool {
 /// shown reversed up to the matching pop, and the controls themselves are
 /// invisible.
 pub fn displayed(name: &str) -> String {
+    if name.is_ascii() {
+        return name.to_owned();
+    }
     let mut out = String::with_capacity(name.len());
     let mut reversed: Option<Vec<char>> = None;
     for c in name.chars() {
@@ -78,7 +81,7 @@ pub fn file_name(name: &str) -> &str {
 /// (full-width letters are letters) and lowercased; trailing dots and
 /// spaces, which Windows drops, are dropped first.
 pub fn extension(name: &str) -> Option<String> {
-    let file: String = file_name(name).nfkc().collect();
+    let file = nfkc(file_name(name));
     let file = file.trim_end_matches(['.', ' ']);
     let (stem, ext) = file.rsplit_once('.')?;
     if stem.is_empty() || ext.is_empty() || ext.len() > 16 {
@@ -87,9 +90,19 @@ pub fn extension(name: &str) -> Option<String> {
     Some(ext.trim().to_lowercase())
 }
 
+/// NFKC (full-width letters and the like fold to ASCII); ASCII is already
+/// in that form, and most names are ASCII.
+fn nfkc(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfkc().collect())
+    }
+}
+
 /// The extensions before the last one, nearest first.
 fn inner_extensions(name: &str) -> Vec<String> {
-    let file: String = file_name(name).nfkc().collect();
+    let file = nfkc(file_name(name));
     let file = file.trim_end_matches(['.', ' ']);
     let mut parts: Vec<&str> = file.split('.').collect();
     if parts.len() < 3 {
@@ -134,7 +147,11 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     // The raw name decides what runs; the displayed one what the user
     // believes. Report a lie in either, once.
     let raw_ext = extension(name);
-    let shown_ext = extension(&shown);
+    let shown_ext = if shown == name {
+        raw_ext.clone()
+    } else {
+        extension(&shown)
+    };
     if let Some(ext) = &raw_ext
         && mismatch(ext, ty)
     {
@@ -154,7 +171,12 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
             displayed: true,
         });
     }
-    for n in [name, shown.as_str()] {
+    let readings: &[&str] = if shown == name {
+        &[name]
+    } else {
+        &[name, shown.as_str()]
+    };
+    for &n in readings {
         if let Some(real) = extension(n)
             && RUNNABLE.contains(&real.as_str())
             && let Some(decoy) = inner_extensions(n)
