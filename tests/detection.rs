@@ -298,3 +298,30 @@ fn clean_controls_of_common_attachments_stay_clean() {
         assert_clean(&r);
     }
 }
+
+/// `tiny_pe` with its one section named `name`, at its section table
+/// (0x80 + 24 + the optional header's 0xe0 bytes).
+fn pe_with_section(name: &[u8]) -> Vec<u8> {
+    let mut pe = tiny_pe(false);
+    pe[0x178..0x178 + name.len()].copy_from_slice(name);
+    pe
+}
+
+#[test]
+fn packer_section_names_match_only_in_the_section_table() {
+    for name in [&b"UPX0"[..], b".MPRESS1", b"PECompac", b".aspack", b"FSG!"] {
+        let r = scan("tool.exe", pe_with_section(name));
+        assert!(
+            r.matched("PE_Packed_Common_Packer"),
+            "{}",
+            String::from_utf8_lossy(name)
+        );
+    }
+    // A plain section name, and a packer's name elsewhere in the file.
+    assert!(!scan("tool.exe", pe_with_section(b".text")).matched("PE_Packed_Common_Packer"));
+    let mut pe = pe_with_section(b".text");
+    pe[0x300..0x305].copy_from_slice(b"UPX0\0");
+    assert!(!scan("tool.exe", pe).matched("PE_Packed_Common_Packer"));
+    // Not a PE at all.
+    assert!(!scan("a.txt", b"UPX0\0 .MPRESS1".to_vec()).matched("PE_Packed_Common_Packer"));
+}
