@@ -447,6 +447,7 @@ impl Engine {
                 t.ty = detect::refine_by_name(t.ty, &name);
             }
             let ty = types.first().map(|t| t.ty).unwrap_or(known::DATA);
+            let first_finding = st.findings.len();
             st.objects.push(ObjectInfo {
                 id,
                 parent: obj.parent,
@@ -473,6 +474,8 @@ impl Engine {
                 self.type_policy(ty, id, &obj.path, st);
             }
             st.duplicates.push((id, orig));
+            // Its own name can flag it where the first copy was not.
+            st.hash_if_flagged(id, first_finding, &obj.data, inner.hashes);
             return;
         }
         if let Some(k) = key {
@@ -482,16 +485,7 @@ impl Engine {
         let data = obj.data.clone();
         let first_finding = st.findings.len();
         self.examine(obj, id, name, sha256, st, budget, passwords, queue);
-        // The hash an operator looks up: of every object that a finding of
-        // its own flags or blocks.
-        if inner.hashes != ObjectHashes::None
-            && st.objects[id].sha256.is_none()
-            && st.findings[first_finding..]
-                .iter()
-                .any(|f| f.object == id && f.action != Action::Allow)
-        {
-            st.objects[id].sha256 = Some(sha256_hex(&data));
-        }
+        st.hash_if_flagged(id, first_finding, &data, inner.hashes);
     }
 
     /// Detection, names, signatures and unpacking of an object not seen
@@ -745,6 +739,25 @@ impl<'p> State<'p> {
             self.hashed.insert(at, (obj.data.clone(), k));
         }
         Some(k)
+    }
+
+    /// The hash an operator looks up: of an object that a finding of its
+    /// own (from `first_finding` on) flags or blocks.
+    fn hash_if_flagged(
+        &mut self,
+        id: usize,
+        first_finding: usize,
+        data: &[u8],
+        which: ObjectHashes,
+    ) {
+        if which != ObjectHashes::None
+            && self.objects[id].sha256.is_none()
+            && self.findings[first_finding..]
+                .iter()
+                .any(|f| f.object == id && f.action != Action::Allow)
+        {
+            self.objects[id].sha256 = Some(sha256_hex(data));
+        }
     }
 
     /// The outer file's SHA-256 when the verdict is not clean, and each

@@ -157,6 +157,28 @@ fn flagged_objects_and_the_outer_file_of_a_flagged_scan_have_their_sha256() {
 }
 
 #[test]
+fn a_duplicate_flagged_by_its_own_name_has_its_sha256() {
+    let z = zip_of(
+        &[
+            ("a.txt", &b"hello there"[..]),
+            ("a.txt.exe", &b"hello there"[..]),
+        ],
+        Method::Deflated,
+    );
+    let r = scan("a.zip", z);
+    let by_name = |n: &str| r.objects.iter().find(|o| o.path.name() == n).unwrap();
+    let dup = by_name("a.txt.exe");
+    assert!(dup.duplicate_of.is_some());
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.object == dup.id && f.action != xferscan::Action::Allow)
+    );
+    assert_eq!(by_name("a.txt").sha256, None);
+    assert_eq!(dup.sha256.as_ref().map(String::len), Some(64));
+}
+
+#[test]
 fn identical_children_are_scanned_once_and_reported_everywhere() {
     let e = eicar();
     let z = zip_of(
