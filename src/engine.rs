@@ -10,6 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use crate::dedup::Dedup;
 use crate::detect::{self, Detection, Detector, TypeGroup, known};
 use crate::error::Error;
 use crate::limits::{Budget, LimitKind, Limits};
@@ -429,7 +430,7 @@ impl Engine {
     ) {
         let inner = &*self.inner;
         let id = st.objects.len();
-        let key = st.key(&obj);
+        let earlier = st.dedup.earlier(id, &obj.data, obj.shared);
         let name = obj.path.name().to_owned();
         // A local path's folders are the operator's, not the sender's.
         let name = if local_path && obj.parent.is_none() {
@@ -437,7 +438,7 @@ impl Engine {
         } else {
             name
         };
-        if let Some(orig) = key.and_then(|k| st.seen.get(&k).copied()) {
+        if let Some(orig) = earlier {
             // The same bytes again: report them here, scan them once. The
             // name may still change what they are (text named .vbs).
             let mut types = st.objects[orig].types.clone();
@@ -477,9 +478,6 @@ impl Engine {
             // Its own name can flag it where the first copy was not.
             st.hash_if_flagged(id, first_finding, &obj.data, inner.hashes);
             return;
-        }
-        if let Some(k) = key {
-            st.seen.insert(k, id);
         }
         let sha256 = (inner.hashes == ObjectHashes::Every).then(|| sha256_hex(&obj.data));
         let data = obj.data.clone();
@@ -689,14 +687,9 @@ struct State<'p> {
     objects: Vec<ObjectInfo>,
     findings: Vec<Finding>,
     verdict: Verdict,
-    /// The outer file, keyed only when a child as long as it turns up.
+    /// The outer file, for its SHA-256 if the verdict is not clean.
     root: Bytes,
-    root_keyed: bool,
-    /// Objects scanned so far by the BLAKE3 of their bytes.
-    seen: HashMap<[u8; 32], usize>,
-    /// Keys of shared buffers by their address and length, with the buffer
-    /// itself kept alive.
-    hashed: HashMap<(usize, usize), (Bytes, [u8; 32])>,
+    dedup: Dedup,
     duplicates: Vec<(usize, usize)>,
     findings_cut: bool,
 }
@@ -708,37 +701,11 @@ impl<'p> State<'p> {
             objects: Vec::new(),
             findings: Vec::new(),
             verdict: Verdict::Clean,
+            dedup: Dedup::new(&root),
             root,
-            root_keyed: false,
-            seen: HashMap::new(),
-            hashed: HashMap::new(),
             duplicates: Vec::new(),
             findings_cut: false,
         }
-    }
-
-    /// The key that finds an object's earlier copy in this scan, if it can
-    /// have one. Siblings that share one buffer (one kernel under many
-    /// names) are hashed once; the cache holds the buffer, so that its
-    /// address cannot be reused by other bytes while the scan runs.
-    fn key(&mut self, obj: &Pending) -> Option<[u8; 32]> {
-        obj.parent?;
-        if !self.root_keyed && obj.data.len() == self.root.len() {
-            self.root_keyed = true;
-            let k: [u8; 32] = blake3::hash(&self.root).into();
-            self.seen.entry(k).or_insert(0);
-        }
-        let at = (obj.data.as_ptr() as usize, obj.data.len());
-        if obj.shared
-            && let Some((_, k)) = self.hashed.get(&at)
-        {
-            return Some(*k);
-        }
-        let k: [u8; 32] = blake3::hash(&obj.data).into();
-        if obj.shared {
-            self.hashed.insert(at, (obj.data.clone(), k));
-        }
-        Some(k)
     }
 
     /// The hash an operator looks up: of an object that a finding of its
@@ -870,42 +837,5 @@ impl<'p> State<'p> {
             }
             o = self.objects.get(id).and_then(|x| x.parent);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn child(data: &'static [u8]) -> Pending {
-        Pending {
-            parent: Some(0),
-            path: ObjectPath::root("a").child("b"),
-            data: Bytes::from_static(data),
-            depth: 1,
-            named: true,
-            shared: false,
-            findings: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn a_child_as_long_as_the_outer_file_is_compared_with_it() {
-        let policy = Policy::default();
-        let mut st = State::new(&policy, Bytes::from_static(b"same"));
-        // A child of another length leaves the outer file unhashed.
-        let k = st.key(&child(b"other")).unwrap();
-        assert!(!st.root_keyed && !st.seen.contains_key(&k));
-        let k = st.key(&child(b"same")).unwrap();
-        assert_eq!(st.seen.get(&k), Some(&0));
-    }
-
-    #[test]
-    fn the_outer_file_has_no_key_of_its_own() {
-        let policy = Policy::default();
-        let mut st = State::new(&policy, Bytes::from_static(b"x"));
-        let mut root = child(b"x");
-        root.parent = None;
-        assert_eq!(st.key(&root), None);
     }
 }

@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod dedup;
 pub mod detect;
 mod engine;
 mod error;

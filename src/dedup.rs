@@ -1,0 +1,197 @@
+//! Finding an object's earlier copy within one scan, so that identical
+//! children (42.zip's sixteen copies of one archive, one kernel under a
+//! thousand names) are scanned once.
+//!
+//! Two objects can only be identical if they are as long as each other, so
+//! an object is hashed only once a second object of its length turns up:
+//! most objects of a scan never are. Until then its bytes are kept, up to a
+//! memory cap (bytes inside the outer file cost nothing, since it is kept
+//! anyway); past the cap everything kept is hashed and let go. Siblings
+//! that share one buffer are the same bytes by construction and are never
+//! hashed at all.
+//!
+//! The hash is BLAKE3: a collision that an attacker could make would hide
+//! one child behind another, so it has to be cryptographic.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+/// Bytes outside the outer file that may be kept unhashed at once.
+const KEEP_CAP: usize = 16 << 20;
+
+/// One scan's record of the objects seen so far.
+pub(crate) struct Dedup {
+    /// The outer file's address range: its slices cost nothing to keep.
+    root: (usize, usize),
+    /// Per length: the one object of that length not hashed yet, or `None`
+    /// once every object of that length is in `seen`.
+    by_len: HashMap<usize, Option<(usize, Bytes)>>,
+    kept: usize,
+    /// First object by the hash of its bytes.
+    seen: HashMap<[u8; 32], usize>,
+    /// First object by shared buffer (address and length); the buffer is
+    /// held so that its address cannot be reused while the scan runs.
+    buffers: HashMap<(usize, usize), (usize, Bytes)>,
+    /// How many objects were hashed (for tests and benchmarks).
+    pub(crate) hashed: usize,
+}
+
+impl Dedup {
+    /// A record for a scan of `root`.
+    pub(crate) fn new(root: &Bytes) -> Self {
+        let start = root.as_ptr() as usize;
+        Dedup {
+            root: (start, start + root.len()),
+            by_len: HashMap::new(),
+            kept: 0,
+            seen: HashMap::new(),
+            buffers: HashMap::new(),
+            hashed: 0,
+        }
+    }
+
+    /// The first object with the same bytes as object `id`, if there was
+    /// one; otherwise `id` is recorded as the first with these bytes.
+    /// `shared` says that its siblings may share its buffer.
+    pub(crate) fn earlier(&mut self, id: usize, data: &Bytes, shared: bool) -> Option<usize> {
+        let at = (data.as_ptr() as usize, data.len());
+        if shared && let Some((first, _)) = self.buffers.get(&at) {
+            return Some(*first);
+        }
+        let first = self.by_content(id, data);
+        if shared {
+            self.buffers.insert(at, (first.unwrap_or(id), data.clone()));
+        }
+        first
+    }
+
+    fn by_content(&mut self, id: usize, data: &Bytes) -> Option<usize> {
+        let len = data.len();
+        match self.by_len.get_mut(&len) {
+            None => {
+                // The first of its length: nothing to compare with yet.
+                self.by_len.insert(len, Some((id, data.clone())));
+                self.kept += self.cost(data);
+                if self.kept > KEEP_CAP {
+                    self.hash_all_kept();
+                }
+                None
+            }
+            Some(slot) => {
+                if let Some((other, bytes)) = slot.take() {
+                    self.kept -= self.cost(&bytes);
+                    let k = self.key(&bytes);
+                    self.seen.entry(k).or_insert(other);
+                }
+                let k = self.key(data);
+                match self.seen.get(&k) {
+                    Some(&first) => Some(first),
+                    None => {
+                        self.seen.insert(k, id);
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hashes everything kept and lets the bytes go.
+    fn hash_all_kept(&mut self) {
+        let kept: Vec<(usize, Bytes)> = self.by_len.values_mut().filter_map(Option::take).collect();
+        for (id, bytes) in kept {
+            let k = self.key(&bytes);
+            self.seen.entry(k).or_insert(id);
+        }
+        self.kept = 0;
+    }
+
+    fn key(&mut self, data: &[u8]) -> [u8; 32] {
+        self.hashed += 1;
+        blake3::hash(data).into()
+    }
+
+    /// What keeping `data` costs: nothing for a slice of the outer file.
+    fn cost(&self, data: &Bytes) -> usize {
+        let start = data.as_ptr() as usize;
+        if start >= self.root.0 && start + data.len() <= self.root.1 {
+            0
+        } else {
+            data.len()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(b: &[u8]) -> Bytes {
+        Bytes::from(b.to_vec())
+    }
+
+    #[test]
+    fn objects_of_distinct_lengths_are_never_hashed() {
+        let root = owned(b"outer file");
+        let mut d = Dedup::new(&root);
+        assert_eq!(d.earlier(0, &root, false), None);
+        for (i, n) in [1usize, 2, 3, 500, 70_000].into_iter().enumerate() {
+            assert_eq!(d.earlier(i + 1, &owned(&vec![7; n]), false), None);
+        }
+        assert_eq!(d.hashed, 0);
+    }
+
+    #[test]
+    fn a_copy_is_found_and_a_same_length_stranger_is_not() {
+        let root = owned(b"r");
+        let mut d = Dedup::new(&root);
+        assert_eq!(d.earlier(1, &owned(b"abcd"), false), None);
+        assert_eq!(d.earlier(2, &owned(b"wxyz"), false), None);
+        assert_eq!(d.earlier(3, &owned(b"abcd"), false), Some(1));
+        assert_eq!(d.earlier(4, &owned(b"wxyz"), false), Some(2));
+    }
+
+    #[test]
+    fn a_child_identical_to_the_outer_file_is_its_copy() {
+        let root = owned(b"quine");
+        let mut d = Dedup::new(&root);
+        assert_eq!(d.earlier(0, &root, false), None);
+        assert_eq!(d.earlier(1, &owned(b"quine"), false), Some(0));
+    }
+
+    #[test]
+    fn a_shared_buffer_is_a_copy_without_hashing() {
+        let root = owned(b"r");
+        let kernel = owned(&[0u8; 4096]);
+        let mut d = Dedup::new(&root);
+        assert_eq!(d.earlier(1, &kernel, true), None);
+        for id in 2..100 {
+            assert_eq!(d.earlier(id, &kernel.clone(), true), Some(1));
+        }
+        assert_eq!(d.hashed, 0);
+    }
+
+    #[test]
+    fn past_the_cap_kept_bytes_are_hashed_and_copies_still_found() {
+        let root = owned(b"r");
+        let mut d = Dedup::new(&root);
+        let big = |n: usize, fill: u8| owned(&vec![fill; (4 << 20) + n]);
+        for i in 0..6 {
+            assert_eq!(d.earlier(i + 1, &big(i, i as u8), false), None);
+        }
+        assert!(d.kept <= KEEP_CAP);
+        assert!(d.hashed >= 4);
+        assert_eq!(d.earlier(10, &big(2, 2), false), Some(3));
+    }
+
+    #[test]
+    fn slices_of_the_outer_file_cost_nothing_to_keep() {
+        let root = owned(&vec![1u8; 40 << 20]);
+        let mut d = Dedup::new(&root);
+        for i in 0..8 {
+            let slice = root.slice(i..i + (4 << 20) + i);
+            assert_eq!(d.earlier(i + 1, &slice, false), None);
+        }
+        assert_eq!((d.kept, d.hashed), (0, 0));
+    }
+}
