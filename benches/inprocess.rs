@@ -40,18 +40,28 @@ fn per_op(n: u32, mut f: impl FnMut()) -> Duration {
     t.elapsed() / n
 }
 
-fn main() {
-    let data = attachment();
+/// The pipeline against a bare yara-x scan of the same bytes, for one rule
+/// set; returns the engine for the thread figures.
+fn compare(label: &str, sources: &[(&str, &str)], default_rules: bool, data: &[u8]) -> Engine {
     let n = 20_000;
-
-    let engine = Engine::builder().build().expect("rules");
-    let bytes = bytes::Bytes::from(data.clone());
+    let mut b = Engine::builder();
+    b.default_rules(default_rules);
+    for (origin, src) in sources {
+        b.rules_source(origin, src);
+    }
+    let engine = b.build().expect("rules");
+    let bytes = bytes::Bytes::from(data.to_vec());
     let pipeline = per_op(n, || {
         black_box(engine.scan_bytes("notes.txt", bytes.clone()));
     });
 
     let mut compiler = yara_x::Compiler::new();
-    for (origin, src) in xferscan::BUILTIN {
+    let builtin = if default_rules {
+        xferscan::BUILTIN
+    } else {
+        &[]
+    };
+    for (origin, src) in builtin.iter().chain(sources) {
         compiler
             .add_source(yara_x::SourceCode::from(*src).with_origin(*origin))
             .expect("rules");
@@ -59,16 +69,13 @@ fn main() {
     let rules = compiler.build();
     let mut scanner = yara_x::Scanner::new(&rules);
     let bare = per_op(n, || {
-        black_box(scanner.scan(&data).expect("scan").matching_rules().len());
+        black_box(scanner.scan(data).expect("scan").matching_rules().len());
     });
     let create = per_op(200, || {
         black_box(yara_x::Scanner::new(&rules));
     });
 
-    println!(
-        "10 KB attachment, built-in rules ({} rules)",
-        engine.rule_count()
-    );
+    println!("10 KB attachment, {label} ({} rules)", engine.rule_count());
     println!(
         "  xferscan scan_bytes (shared engine): {:>8.2} us",
         pipeline.as_secs_f64() * 1e6
@@ -85,6 +92,38 @@ fn main() {
         "  ratio xferscan / bare yara-x:        {:>8.2} (target <= 1.5)",
         pipeline.as_secs_f64() / bare.as_secs_f64()
     );
+    engine
+}
+
+/// The benchmark's 100 rules (`bench/gen_rules.py`), if Python is there.
+fn benchmark_rules() -> Option<String> {
+    let out = std::env::temp_dir().join(format!("xferscan-rules-{}.yar", std::process::id()));
+    let ok = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/gen_rules.py"))
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let text = std::fs::read_to_string(&out).ok();
+    std::fs::remove_file(&out).ok();
+    text.filter(|_| ok)
+}
+
+fn main() {
+    let data = attachment();
+    let engine = compare("built-in rules", &[], true, &data);
+    match benchmark_rules() {
+        Some(src) => {
+            compare(
+                "the benchmark's rules, no built-in pack",
+                &[("bench.yar", &src)],
+                false,
+                &data,
+            );
+        }
+        None => println!("(python3 missing: the benchmark's 100 rules were not measured)"),
+    }
+    let bytes = bytes::Bytes::from(data.clone());
 
     for threads in [1usize, 2] {
         let per_thread = 20_000;
