@@ -325,3 +325,17 @@ fn packer_section_names_match_only_in_the_section_table() {
     // Not a PE at all.
     assert!(!scan("a.txt", b"UPX0\0 .MPRESS1".to_vec()).matched("PE_Packed_Common_Packer"));
 }
+
+#[test]
+fn signatures_in_text_without_a_nul_are_not_embedded_objects() {
+    let text = b"notes: MZ and PK\x03\x04 and PE are just letters here\n".repeat(50);
+    let r = scan("notes.txt", text.clone());
+    assert_eq!(r.objects[0].types.len(), 1, "{:?}", r.objects[0].types);
+    // A real zip behind the same text is found, and its deflated entry
+    // inflated and scanned.
+    let mut glued = text;
+    glued.extend_from_slice(&zip_of(&[("inner.txt", &eicar()[..])], Method::Deflated));
+    let r = scan("notes.txt", glued);
+    assert!(r.objects[0].types.iter().any(|t| t.ty.name() == "zip"));
+    assert!(found_eicar(&r));
+}
