@@ -365,14 +365,21 @@ impl Engine {
     fn run(&self, name: &str, data: Bytes, opts: &ScanOptions, first: Vec<FindingKind>) -> Report {
         let inner = &*self.inner;
         let mut budget = Budget::new(&inner.limits);
-        let mut passwords = opts.passwords.clone();
-        passwords.extend(
-            inner
-                .passwords
-                .iter()
-                .filter(|p| !opts.passwords.contains(p))
-                .cloned(),
-        );
+        // Per-scan hints first, then the engine's list; most scans have no
+        // hints, and then the engine's list is used as it is.
+        let passwords: std::borrow::Cow<'_, [String]> = if opts.passwords.is_empty() {
+            std::borrow::Cow::Borrowed(&inner.passwords)
+        } else {
+            let mut all = opts.passwords.clone();
+            all.extend(
+                inner
+                    .passwords
+                    .iter()
+                    .filter(|p| !opts.passwords.contains(p))
+                    .cloned(),
+            );
+            std::borrow::Cow::Owned(all)
+        };
         let mut st = State::new(&inner.policy, data.clone());
         let mut queue = VecDeque::new();
         let root_name = if name.is_empty() { "<input>" } else { name };
