@@ -228,8 +228,8 @@ fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
             return Some(known::HTA);
         }
         let ps = count(Family::PowerShell);
-        let ps_syntax = text.contains('$') && (text.contains(" = ") || text.contains("| "));
-        if ps >= 3 || (ps >= 2 && ps_syntax) {
+        let ps_syntax = || text.contains('$') && (text.contains(" = ") || text.contains("| "));
+        if ps >= 3 || (ps >= 2 && ps_syntax()) {
             return Some(known::POWERSHELL);
         }
         let wsh = count(Family::Wsh);
