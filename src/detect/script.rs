@@ -191,7 +191,12 @@ fn looks_like_code(b: &[u8]) -> bool {
         || memchr2(b';', b'{', b).is_some()
 }
 
+/// How many distinct indicators of family `f` were seen. Prose skips the
+/// indicator pass, and then nothing is counted.
 fn count(seen: &[bool], f: Family) -> usize {
+    if !seen.contains(&true) {
+        return 0;
+    }
     INDICATORS
         .iter()
         .zip(seen)
