@@ -39,9 +39,9 @@ pub fn is_bidi_control(c: char) -> bool {
 /// The name as a user would see it: text after a right-to-left override is
 /// shown reversed up to the matching pop, and the controls themselves are
 /// invisible.
-pub fn displayed(name: &str) -> String {
+pub fn displayed(name: &str) -> std::borrow::Cow<'_, str> {
     if name.is_ascii() {
-        return name.to_owned();
+        return std::borrow::Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len());
     let mut reversed: Option<Vec<char>> = None;
@@ -68,7 +68,7 @@ pub fn displayed(name: &str) -> String {
     if let Some(r) = reversed {
         out.extend(r.into_iter().rev());
     }
-    out
+    out.into()
 }
 
 /// The last component of an archive path (either slash).
@@ -123,7 +123,7 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     if let Some(c) = name.chars().find(|&c| is_bidi_control(c)) {
         out.push(FindingKind::BidiControl {
             code_point: c as u32,
-            displayed: shown.clone(),
+            displayed: shown.to_string(),
         });
     }
     if let Some(c) = name.chars().find(|&c| c.is_control()) {
@@ -174,7 +174,7 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     let readings: &[&str] = if shown == name {
         &[name]
     } else {
-        &[name, shown.as_str()]
+        &[name, &shown]
     };
     for &n in readings {
         if let Some(real) = extension(n)
