@@ -203,9 +203,10 @@ impl Budget {
         })
     }
 
-    /// [`drain`](Self::drain) for a raw deflate stream: it is inflated
-    /// straight into the buffer's spare room, with no zeroing and no
-    /// intermediate copy (this is most of what real archives hold).
+    /// [`drain`](Self::drain) for a raw deflate stream (most of what real
+    /// archives hold): it is inflated straight into the buffer, with no
+    /// intermediate copy, and the buffer is zeroed only a step ahead of the
+    /// inflater rather than all of its spare room at each read.
     pub fn drain_deflate(&mut self, input: &[u8]) -> Drained {
         self.drain_with(input.len() as u64, |out, cap| inflate_into(input, out, cap))
     }

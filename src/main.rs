@@ -277,7 +277,7 @@ fn scan(args: ScanArgs) -> ExitCode {
                         Job::File(p, _) => engine
                             .scan_path_with(&p, opts)
                             .map(|r| (p.display().to_string(), r))
-                            .map_err(|e| format!("{}: can not read: {e}", p.display())),
+                            .map_err(|e| e.to_string()),
                         Job::Error(e) => Err(e),
                     };
                     if tx.send((i, result)).is_err() {
