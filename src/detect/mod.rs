@@ -1,8 +1,9 @@
 //! True type detection: what the bytes are, whatever the name says.
 //!
 //! `infer` reads magic numbers at offset 0 and takes the first matcher that
-//! fits. We register our own matchers with it where it is blind (LNK, disk
-//! images, OLE2, PE) and then refine what it says by reading the structure:
+//! fits. Our own matchers run ahead of its table where it is blind (LNK,
+//! disk images, OLE2, PE) and then we refine what it says by reading the
+//! structure:
 //! the zip directory (OOXML, ODF, JAR, APK versus plain zip), the OLE2
 //! directory (Word, Excel, PowerPoint, MSI, Outlook and VBA macros), the PE
 //! headers (exe, dll, .NET) and, for text, the content (scripts, HTML, XML,
