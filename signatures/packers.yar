@@ -26,16 +26,16 @@ rule PE_Packed_Common_Packer
         $nsp0 = ".nsp0\x00"
         $nsp1 = ".nsp1\x00"
         $fsg = "FSG!\x00"
-    // Each occurrence of a name is checked for sitting on a section's name
-    // field; the loop is bounded by the occurrences, never by the section
-    // count, which the file's author writes (up to 65,535).
+    // The first 96 section headers are read (the Windows XP loader's limit;
+    // packers put their sections first), never as many as the file declares:
+    // its author writes that count, up to 65,535. A loop over the names'
+    // occurrences instead would let a file of repeated names set the cost.
     condition:
         uint16(0) == 0x5A4D and uint32(uint32(0x3C)) == 0x00004550 and
-        for any of them : (
-            for any k in (1 .. #) : (
-                @[k] >= uint32(0x3C) + 24 + uint16(uint32(0x3C) + 20) and
-                (@[k] - uint32(0x3C) - 24 - uint16(uint32(0x3C) + 20)) % 40 == 0 and
-                (@[k] - uint32(0x3C) - 24 - uint16(uint32(0x3C) + 20)) \ 40 < uint16(uint32(0x3C) + 6)
+        for any i in (0 .. 95) : (
+            i < uint16(uint32(0x3C) + 6) and
+            for any of them : (
+                $ at uint32(0x3C) + 24 + uint16(uint32(0x3C) + 20) + i * 40
             )
         )
 }
