@@ -100,10 +100,7 @@ fn every_object_has_a_type_and_a_clean_one_no_hash_by_default() {
 
 #[test]
 fn object_hashes_none_gives_no_hash_even_for_a_blocked_file() {
-    let e = Engine::builder()
-        .object_hashes(ObjectHashes::None)
-        .build()
-        .unwrap();
+    let e = engine_hashing(ObjectHashes::None);
     let r = e.scan_bytes(
         "a.zip",
         zip_of(&[("x.txt", &eicar()[..])], Method::Deflated),
@@ -114,10 +111,7 @@ fn object_hashes_none_gives_no_hash_even_for_a_blocked_file() {
 
 #[test]
 fn every_object_hashes_gives_every_hash() {
-    let e = Engine::builder()
-        .object_hashes(ObjectHashes::Every)
-        .build()
-        .unwrap();
+    let e = engine_hashing(ObjectHashes::Every);
     let r = e.scan_bytes("a.zip", zip_of(&[("x.txt", &b"abc"[..])], Method::Deflated));
     assert!(
         r.objects
@@ -143,16 +137,11 @@ fn flagged_objects_and_the_outer_file_of_a_flagged_scan_have_their_sha256() {
     );
     let r = scan("a.zip", z.clone());
     assert_eq!(r.verdict, Verdict::Malicious);
-    let want = |d: &[u8]| {
-        use sha2::Digest;
-        let h = sha2::Sha256::digest(d);
-        h.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    };
-    assert_eq!(r.objects[0].sha256, Some(want(&z)));
+    assert_eq!(r.objects[0].sha256, Some(sha256_hex(&z)));
     let by_name = |n: &str| r.objects.iter().find(|o| o.path.name() == n).unwrap();
-    assert_eq!(by_name("one.txt").sha256, Some(want(&e)));
+    assert_eq!(by_name("one.txt").sha256, Some(sha256_hex(&e)));
     // The duplicate carries the hash of the bytes it repeats.
-    assert_eq!(by_name("two.txt").sha256, Some(want(&e)));
+    assert_eq!(by_name("two.txt").sha256, Some(sha256_hex(&e)));
     assert_eq!(by_name("notes.txt").sha256, None);
 }
 

@@ -3,7 +3,6 @@
 //! of a stream giving the same report.
 
 use proptest::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::util::*;
 use xferscan::{Engine, Limits, ObjectHashes};
@@ -12,16 +11,7 @@ use xferscan::{Engine, Limits, ObjectHashes};
 /// by their bytes.
 fn hashing() -> &'static Engine {
     static E: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
-    E.get_or_init(|| {
-        Engine::builder()
-            .object_hashes(ObjectHashes::Every)
-            .build()
-            .unwrap()
-    })
-}
-
-fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    E.get_or_init(|| engine_hashing(ObjectHashes::Every))
 }
 
 fn entries() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
@@ -82,7 +72,7 @@ proptest! {
         let refs: Vec<(&str, &[u8])> = es.iter().map(|(n, d)| (n.as_str(), &d[..])).collect();
         let r = hashing().scan_bytes("a.zip", zip_of(&refs, m));
         for (name, data) in &es {
-            let want = hex(&Sha256::digest(data));
+            let want = sha256_hex(data);
             prop_assert!(r.objects.iter().any(|o| o.sha256.as_deref() == Some(want.as_str()) && o.path.name() == name), "{} missing", name);
         }
     }
@@ -95,7 +85,7 @@ proptest! {
         }
         let r = hashing().scan_bytes("a.tar", t.finish());
         for (name, data) in &es {
-            let want = hex(&Sha256::digest(data));
+            let want = sha256_hex(data);
             prop_assert!(r.objects.iter().any(|o| o.sha256.as_deref() == Some(want.as_str()) && o.path.name() == name), "{} missing", name);
         }
     }

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::sync::OnceLock;
 
-use xferscan::{Engine, Finding, Report, Verdict};
+use xferscan::{Engine, Finding, ObjectHashes, Report, Verdict};
 
 /// The EICAR test string, from its two halves.
 pub fn eicar() -> Vec<u8> {
@@ -21,6 +21,24 @@ pub fn eicar() -> Vec<u8> {
 pub fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| Engine::builder().build().expect("built-in rules compile"))
+}
+
+/// An engine built with `which` object hashes (and everything else as
+/// `engine()`).
+pub fn engine_hashing(which: ObjectHashes) -> Engine {
+    Engine::builder()
+        .object_hashes(which)
+        .build()
+        .expect("built-in rules compile")
+}
+
+/// SHA-256 in lowercase hex, as reports give it.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn scan(name: &str, data: Vec<u8>) -> Report {
