@@ -110,7 +110,7 @@ fn layer(scanner: &mut yara_x::Scanner<'_>, data: &[u8], t: &mut (u64, u64, u64)
             if h[156] == b'0' || h[156] == 0 {
                 layer(scanner, &data[body..end], t);
             }
-            at = body + size.div_ceil(512) * 512;
+            at = body.saturating_add(size.div_ceil(512).saturating_mul(512));
         }
     }
 }
