@@ -32,7 +32,10 @@ pub fn engine_hashing(which: ObjectHashes) -> Engine {
         .expect("built-in rules compile")
 }
 
-/// SHA-256 in lowercase hex, as reports give it.
+/// SHA-256 in lowercase hex, as reports give it. Only for `tests/`: the
+/// fuzz targets share this module, and `sha2` is not among their
+/// dependencies.
+#[cfg(test)]
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(data)
