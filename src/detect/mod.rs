@@ -249,6 +249,12 @@ fn group_of(m: infer::MatcherType) -> TypeGroup {
     }
 }
 
+/// The commonest extensions of text, which no script type claims (a test
+/// holds this).
+const PLAIN_TEXT: &[&str] = &[
+    "txt", "text", "log", "md", "csv", "json", "xml", "html", "htm",
+];
+
 /// The true type in view of the name: text named as a script *is* that
 /// script, because the extension decides which interpreter runs it.
 pub fn refine_by_name(ty: FileType, name: &str) -> FileType {
@@ -258,6 +264,10 @@ pub fn refine_by_name(ty: FileType, name: &str) -> FileType {
     let Some(ext) = names::extension(&names::displayed(name)) else {
         return ty;
     };
+    // Most text is named as text: no need to look the extension up.
+    if PLAIN_TEXT.contains(&ext.as_str()) {
+        return ty;
+    }
     match FileType::claimed_by_extension(&ext) {
         Some(claimed) if claimed.group() == TypeGroup::Script => claimed,
         _ => ty,
@@ -367,6 +377,19 @@ mod tests {
         assert_eq!(refine_by_name(known::TEXT, "a.vbs"), known::VBSCRIPT);
         assert_eq!(refine_by_name(known::TEXT, "a.txt"), known::TEXT);
         assert_eq!(refine_by_name(known::PE_EXE, "a.vbs"), known::PE_EXE);
+    }
+
+    /// `refine_by_name` returns early on these extensions: that is only the
+    /// same answer while no script type claims one (`rb`, say, would be).
+    #[test]
+    fn no_text_extension_names_a_script() {
+        for ext in PLAIN_TEXT {
+            let claimed = FileType::claimed_by_extension(ext);
+            assert!(
+                claimed.is_none_or(|t| t.group() != TypeGroup::Script),
+                "{ext} is claimed by {claimed:?}"
+            );
+        }
     }
 
     proptest::proptest! {

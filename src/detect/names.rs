@@ -171,19 +171,17 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
             displayed: true,
         });
     }
-    let readings: &[&str] = if shown == name {
-        &[name]
-    } else {
-        &[name, &shown]
-    };
-    for &n in readings {
-        if let Some(real) = extension(n)
+    for (n, ext) in [(name, &raw_ext), (&*shown, &shown_ext)] {
+        if let Some(real) = ext
             && RUNNABLE.contains(&real.as_str())
             && let Some(decoy) = inner_extensions(n)
                 .into_iter()
                 .find(|e| DECOYS.contains(&e.as_str()))
         {
-            out.push(FindingKind::DoubleExtension { decoy, real });
+            out.push(FindingKind::DoubleExtension {
+                decoy,
+                real: real.clone(),
+            });
             break;
         }
     }

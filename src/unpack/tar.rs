@@ -17,6 +17,10 @@ const BLOCK: u64 = 512;
 /// True when the first block is a tar header: its checksum is right.
 pub(crate) fn header_is_valid(b: &[u8]) -> bool {
     let Some(h) = b.get(..512) else { return false };
+    // Text fails here, before the 512-byte sum below.
+    if !has_octal_digit(&h[148..156]) {
+        return false;
+    }
     let Some(stored) = octal(&h[148..156]) else {
         return false;
     };
@@ -46,16 +50,23 @@ fn octal(f: &[u8]) -> Option<u64> {
         }
         return Some(v);
     }
-    let s: Vec<u8> = f
+    let mut v: u64 = 0;
+    for &b in f
         .iter()
-        .copied()
-        .skip_while(|&b| b == b' ' || b == 0)
-        .take_while(|&b| (b'0'..=b'7').contains(&b))
-        .collect();
-    if s.is_empty() {
-        return Some(0);
+        .skip_while(|&&b| b == b' ' || b == 0)
+        .take_while(|&&b| (b'0'..=b'7').contains(&b))
+    {
+        v = v.checked_mul(8)?.checked_add((b - b'0') as u64)?;
     }
-    u64::from_str_radix(std::str::from_utf8(&s).ok()?, 8).ok()
+    Some(v)
+}
+
+/// True when an octal field holds at least one digit after its padding:
+/// GNU tar rejects a checksum field of blanks, so no header has one.
+fn has_octal_digit(f: &[u8]) -> bool {
+    f.iter()
+        .find(|&&b| b != b' ' && b != 0)
+        .is_some_and(|b| (b'0'..=b'7').contains(b))
 }
 
 fn cstr(f: &[u8]) -> &[u8] {
