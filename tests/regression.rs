@@ -86,3 +86,37 @@ fn a_pe_declaring_65535_sections_costs_no_more_than_its_bytes() {
     assert_eq!(r.objects.len(), 61);
     assert!(!has_key(&r, "limit.time"), "{:?}", keys(&r));
 }
+
+/// Found by probing with hand-made streams: a zip without a central
+/// directory (a stream cut off, or written with descriptors and never
+/// finished) gave no finding of its own, so clean entries made it clean
+/// although no reader that starts from the end opens it; and its entries'
+/// CRCs were checked against the zeros of their local headers, not against
+/// their descriptors.
+#[test]
+fn a_zip_without_central_directory_is_malformed_and_its_descriptors_are_read() {
+    for method in [Method::Stored, Method::Deflated] {
+        let mut z = ZipWriter::new();
+        z.entry_with_descriptor("a.txt", b"alpha alpha alpha", method);
+        z.entry_with_descriptor("b.txt", b"beta", method);
+        let full = z.finish();
+        let cd = full.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        let r = scan("stream.zip", full[..cd].to_vec());
+        assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+        assert!(
+            !has_key(&r, "container.checksum_mismatch"),
+            "{method:?}: {:?}",
+            keys(&r)
+        );
+        assert_ne!(r.verdict, xferscan::Verdict::Clean);
+        // Both entries were still read from their local headers.
+        for name in ["a.txt", "b.txt"] {
+            assert!(
+                r.objects.iter().any(|o| o.path.to_string().ends_with(name)),
+                "{name} missing"
+            );
+        }
+        // The finished archive is clean.
+        assert_clean(&scan("whole.zip", full));
+    }
+}

@@ -584,6 +584,7 @@ fn walk_locals(
     let mut visited: HashSet<u64> = HashSet::new();
     let mut p = 0u64;
     let has_directory = !archives.is_empty();
+    let mut no_directory_reported = false;
     while p < len {
         if out.entries.len() >= cap {
             out.entry_limit_hit = true;
@@ -647,8 +648,22 @@ fn walk_locals(
         };
         if !by_lfh.contains_key(&p) {
             let want_end = local.data_start.saturating_add(h.csize);
+            let mut header = h.clone();
+            if h.flags & 8 != 0 && !end_unknown && record_end > data_end {
+                // Bit 3: the CRC (and often the sizes) are in the descriptor,
+                // and the local header holds zeros.
+                let at = data_end
+                    + if sig_at(data, data_end, DESCRIPTOR) {
+                        4
+                    } else {
+                        0
+                    };
+                if let Some(crc) = le(data, at, 4) {
+                    header.crc = crc as u32;
+                }
+            }
             let entry = Entry {
-                header: h.clone(),
+                header,
                 lfh_offset: p,
                 data_start: local.data_start.min(len),
                 data_end,
@@ -663,6 +678,14 @@ fn walk_locals(
                 out.findings.push(FindingKind::SingleView {
                     entry: entry.name(),
                     view: "local headers (no central directory lists it)".into(),
+                });
+            } else if !has_directory && !no_directory_reported {
+                // Readers that start from the end open nothing here.
+                no_directory_reported = true;
+                out.findings.push(FindingKind::Malformed {
+                    detail: "no central directory (truncated or streamed zip): \
+                             entries were read from their local headers"
+                        .into(),
                 });
             }
             out.entries.push(entry);
