@@ -1,5 +1,5 @@
-//! gzip (every member), tar (ustar, pax, GNU), bzip2, xz, zstd and chains of
-//! them; links and unsafe names inside archives.
+//! gzip (every member), tar (ustar, pax, GNU), bzip2, xz, legacy lzma, zstd
+//! and chains of them; links and unsafe names inside archives.
 
 use std::io::Write;
 
@@ -35,6 +35,32 @@ fn gzip_trailing_garbage_is_reported_and_scanned() {
     let r = scan("trail.gz", data);
     assert!(found_eicar(&r));
     assert!(has_key(&r, "container.appended_data"));
+}
+
+/// The legacy `.lzma` format, with the size in its header or (when
+/// `sized` is false) unknown and an end marker instead.
+fn lzma_alone(data: &[u8], sized: bool) -> Vec<u8> {
+    let opts = lzma_rust2::LzmaOptions::with_preset(3);
+    let size = sized.then_some(data.len() as u64);
+    let mut w = lzma_rust2::LzmaWriter::new_use_header(Vec::new(), &opts, size).unwrap();
+    w.write_all(data).unwrap();
+    w.finish().unwrap()
+}
+
+#[test]
+fn legacy_lzma_is_detected_without_magic_and_unpacked() {
+    for sized in [true, false] {
+        let r = scan("download.bin", lzma_alone(&eicar(), sized));
+        assert!(found_eicar(&r), "sized {sized}: {:?}", keys(&r));
+        assert_eq!(r.objects[0].types[0].ty.name(), "lzma");
+        assert_clean(&scan("notes.lzma", lzma_alone(b"meeting notes", sized)));
+    }
+    // Cut short: what was decoded is scanned, and the cut is a finding.
+    let mut long = eicar();
+    long.extend(vec![b'q'; 50_000]);
+    let z = lzma_alone(&long, true);
+    let r = scan("cut.lzma", z[..z.len() / 2].to_vec());
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
 
 #[test]

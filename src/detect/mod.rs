@@ -132,6 +132,8 @@ impl Detector {
         let mut d = Detection::default();
         let primary = match self.magic(data) {
             Some((ext, kind)) => self.refine(ext, kind, data, &mut d.findings),
+            // Without a magic number, only when nothing else claims it.
+            None if is_lzma_alone(data) => known::LZMA,
             None => self.scripts.classify_text(data),
         };
         d.types.push(TypeAt {
@@ -334,6 +336,24 @@ fn is_pdf_late_header(b: &[u8]) -> bool {
 /// is optional in old tars, and the first bytes can be anything, CVE-2012-1425).
 fn is_tar(b: &[u8]) -> bool {
     crate::unpack::tar::header_is_valid(b)
+}
+
+/// The legacy `.lzma` format (LZMA-alone), which has no magic number: its
+/// 13-byte header is read much as xz's own detection reads it. The
+/// properties byte must be valid, the dictionary 2^n or 2^n + 2^(n-1) bytes
+/// (4 KiB to 1.5 GiB), the size unknown or 1 byte to 256 GiB, and the range
+/// coder's first byte zero.
+fn is_lzma_alone(b: &[u8]) -> bool {
+    if b.len() < 14 || b[0] > 224 || b[13] != 0 {
+        return false;
+    }
+    let dict = u32::from_le_bytes([b[1], b[2], b[3], b[4]]);
+    let size = u64::from_le_bytes([b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12]]);
+    let pow2ish =
+        dict.is_power_of_two() || (dict >> dict.trailing_zeros() == 3 && dict.trailing_zeros() > 0);
+    (4096..=3 << 29).contains(&dict)
+        && pow2ish
+        && (size == u64::MAX || (1..1 << 38).contains(&size))
 }
 
 /// A Mach-O universal binary; Java class files share its magic.

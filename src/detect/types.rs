@@ -307,6 +307,7 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("tar", G::Archive, &["tar", "ova", "gem"]),
     ("bz2", G::Archive, &["bz2", "tbz", "tbz2", "bz"]),
     ("xz", G::Archive, &["xz", "txz"]),
+    ("lzma", G::Archive, &["lzma", "tlz"]),
     ("zst", G::Archive, &["zst", "tzst", "zstd"]),
     ("7z", G::Archive, &["7z"]),
     ("rar", G::Archive, &["rar", "r00", "cbr"]),
@@ -435,6 +436,7 @@ pub mod known {
     pub const TAR: FileType = FileType::new("tar", G::Archive);
     pub const BZIP2: FileType = FileType::new("bz2", G::Archive);
     pub const XZ: FileType = FileType::new("xz", G::Archive);
+    pub const LZMA: FileType = FileType::new("lzma", G::Archive);
     pub const ZSTD: FileType = FileType::new("zst", G::Archive);
     pub const ISO: FileType = FileType::new("iso", G::DiskImage);
     pub const UDF: FileType = FileType::new("udf", G::DiskImage);

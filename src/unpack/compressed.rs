@@ -1,6 +1,7 @@
 //! Single-stream compressors: gzip (every member, not only the first),
-//! bzip2, xz and zstd. The decoded stream is one child; bytes after the last
-//! gzip member are reported and scanned on their own (CVE-2012-1460).
+//! bzip2, xz, legacy `.lzma` and zstd. The decoded stream is one child;
+//! bytes after the last gzip member are reported and scanned on their own
+//! (CVE-2012-1460).
 
 use std::io::{self, Read};
 
@@ -27,6 +28,8 @@ fn inner_name(outer: &str, stored: Option<&[u8]>) -> String {
         (".gz", ""),
         (".bz2", ""),
         (".xz", ""),
+        (".tlz", ".tar"),
+        (".lzma", ""),
         (".zst", ""),
     ] {
         if lower.ends_with(ext) && file.len() > ext.len() {
@@ -113,6 +116,19 @@ pub(crate) fn bunzip2(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked 
 
 pub(crate) fn unxz(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     single(outer, data, ctx, decode::xz_reader(&data[..]))
+}
+
+pub(crate) fn unlzma(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let cap = ctx.budget.limits().max_object_bytes;
+    match decode::lzma_alone(&data[..], cap) {
+        Ok(r) => single(outer, data, ctx, r),
+        Err(e) => Unpacked {
+            findings: vec![FindingKind::Malformed {
+                detail: format!("lzma: {e}"),
+            }],
+            ..Default::default()
+        },
+    }
 }
 
 pub(crate) fn unzstd(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {

@@ -85,6 +85,26 @@ fn lzma<'a>(input: &'a [u8], usize: u64, output_cap: u64) -> io::Result<Box<dyn 
     Ok(Box::new(r))
 }
 
+/// The legacy `.lzma` format: properties, dictionary size and uncompressed
+/// size (all ones when unknown: the stream then ends at its end marker),
+/// then a raw LZMA stream. The dictionary is capped as in zip's LZMA; the
+/// size only tells the decoder where to stop.
+pub(crate) fn lzma_alone<'a>(input: &'a [u8], output_cap: u64) -> io::Result<Box<dyn Read + 'a>> {
+    let header = input
+        .get(..13)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "short LZMA header"))?;
+    let props = header[0];
+    let declared_dict = u32::from_le_bytes([header[1], header[2], header[3], header[4]]);
+    let size = u64::from_le_bytes([
+        header[5], header[6], header[7], header[8], header[9], header[10], header[11], header[12],
+    ]);
+    let cap = output_cap.clamp(4096, MAX_WINDOW) as u32;
+    let dict = declared_dict.clamp(4096, cap);
+    let r = lzma_rust2::LzmaReader::new_with_props(&input[13..], size, props, dict, None)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    Ok(Box::new(r))
+}
+
 /// An xz stream (several concatenated streams too) with a memory limit.
 pub(crate) fn xz_reader<'a>(input: &'a [u8]) -> impl Read + 'a {
     lzma_rust2::XzReader::new_mem_limit(input, true, (MAX_WINDOW >> 10) as u32 * 2)

@@ -104,6 +104,7 @@ pub(crate) fn unpacks(t: FileType) -> bool {
             known::GZIP,
             known::BZIP2,
             known::XZ,
+            known::LZMA,
             known::ZSTD,
             known::TAR,
         ]
@@ -120,6 +121,7 @@ pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_
         _ if primary == known::GZIP => compressed::gunzip(name, data, ctx),
         _ if primary == known::BZIP2 => compressed::bunzip2(name, data, ctx),
         _ if primary == known::XZ => compressed::unxz(name, data, ctx),
+        _ if primary == known::LZMA => compressed::unlzma(name, data, ctx),
         _ if primary == known::ZSTD => compressed::unzstd(name, data, ctx),
         _ if primary == known::TAR => tar::unpack(data, ctx),
         _ => Unpacked::default(),
