@@ -64,6 +64,22 @@ fn legacy_lzma_is_detected_without_magic_and_unpacked() {
 }
 
 #[test]
+fn gzip_member_behind_trailing_garbage_is_unpacked() {
+    let mut data = gzip(b"harmless");
+    data.extend(b"garbage that stops a strict reader");
+    data.extend(gzip(&eicar()));
+    let r = scan("hidden.gz", data);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "container.appended_data"));
+    // Control: garbage alone is reported, and nothing more is found.
+    let mut data = gzip(b"harmless");
+    data.extend(b"garbage \x1f\x8b\x08\x00 and no member, only more garbage");
+    let r = scan("junk.gz", data);
+    assert!(!found_eicar(&r));
+    assert!(has_key(&r, "container.appended_data"));
+}
+
+#[test]
 fn truncated_gzip_is_malformed_but_scanned() {
     let mut big = eicar();
     big.extend(vec![b'z'; 100_000]);

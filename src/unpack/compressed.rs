@@ -94,8 +94,22 @@ pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             length: trailing as u64,
         });
         out.push_slice("<trailing data>".into(), data.slice(off..), ctx.budget);
+        // A strict reader stops at the garbage; a lenient one (or a
+        // dropper) seeks the next member. It is one more object, which is
+        // unpacked as a gzip of its own (and so on, under the depth limit).
+        if let Some(k) = next_member(&data[off + 1..]) {
+            let at = off + 1 + k;
+            out.push_slice(format!("<gzip member @{at}>"), data.slice(at..), ctx.budget);
+        }
     }
     out
+}
+
+/// Where the next plausible gzip member header starts: the magic, deflate,
+/// and no reserved flag bits.
+fn next_member(b: &[u8]) -> Option<usize> {
+    memchr::memmem::find_iter(b, &[0x1f, 0x8b, 0x08])
+        .find(|&i| b.get(i + 3).is_some_and(|f| f & 0xe0 == 0) && b.len() >= i + 18)
 }
 
 fn single(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>, r: impl Read) -> Unpacked {
