@@ -472,15 +472,7 @@ impl Engine {
             if obj.named {
                 self.check_name(&name, ty, id, &obj.path, st);
             }
-            if ty
-                != st.objects[orig]
-                    .types
-                    .first()
-                    .map(|t| t.ty)
-                    .unwrap_or(known::DATA)
-            {
-                self.type_policy(ty, id, &obj.path, st);
-            }
+            self.type_policy(ty, id, &obj.path, st);
             st.duplicates.push((id, orig));
             // Its own name can flag it where the first copy was not.
             st.hash_if_flagged(id, first_finding, &obj.data, inner.hashes);
@@ -535,16 +527,20 @@ impl Engine {
             sha256,
             duplicate_of: None,
         });
+        let placed = st.findings.len();
         for f in obj.findings {
             st.finding(id, &obj.path, f);
         }
+        st.mark_placement(placed);
         for f in det.findings.drain(..) {
             st.finding(id, &obj.path, f);
         }
+        let placed = st.findings.len();
         if obj.named {
             self.check_name(&name, ty, id, &obj.path, st);
         }
         self.type_policy(ty, id, &obj.path, st);
+        st.mark_placement(placed);
         match inner.rules.scan(&obj.data, budget.time_left()) {
             Ok(matches) => {
                 for m in matches {
@@ -698,6 +694,10 @@ struct State<'p> {
     root: Bytes,
     dedup: Dedup,
     duplicates: Vec<(usize, usize)>,
+    /// Findings about where an object sits rather than what its bytes are:
+    /// what its container said of the entry, its name, its type as named.
+    /// A duplicate has its own, so these are not repeated onto it.
+    placement: HashSet<usize>,
     findings_cut: bool,
 }
 
@@ -711,6 +711,7 @@ impl<'p> State<'p> {
             dedup: Dedup::new(&root),
             root,
             duplicates: Vec::new(),
+            placement: HashSet::new(),
             findings_cut: false,
         }
     }
@@ -749,6 +750,11 @@ impl<'p> State<'p> {
                 self.objects[dup].sha256 = self.objects[orig].sha256.clone();
             }
         }
+    }
+
+    /// Marks the findings from `from` on as about placement.
+    fn mark_placement(&mut self, from: usize) {
+        self.placement.extend(from..self.findings.len());
     }
 
     fn finding(&mut self, object: usize, path: &ObjectPath, kind: FindingKind) {
@@ -809,6 +815,9 @@ impl<'p> State<'p> {
             );
             for fi in list {
                 let f = &self.findings[fi];
+                if f.object == orig && self.placement.contains(&fi) {
+                    continue;
+                }
                 let Some(path) = f.path.rebase(&from, &to) else {
                     continue;
                 };

@@ -120,3 +120,40 @@ fn a_zip_without_central_directory_is_malformed_and_its_descriptors_are_read() {
         assert_clean(&scan("whole.zip", full));
     }
 }
+
+/// Found by probing: identical bytes under several names were scanned once,
+/// and every copy was given all of the first copy's findings, those of its
+/// name too, so `setup` was reported as a `.pdf.exe` double extension. A
+/// copy now has its own name, entry and type findings, and only what the
+/// bytes themselves gave is repeated.
+#[test]
+fn a_duplicate_does_not_inherit_its_originals_name_findings() {
+    let pe = tiny_pe(false);
+    let z = zip_of(
+        &[("invoice.pdf.exe", &pe[..]), ("setup.exe", &pe[..])],
+        Method::Stored,
+    );
+    let r = scan("pair.zip", z);
+    let names: Vec<&str> = r
+        .findings_with_key("name.double_extension")
+        .map(|f| f.path.name())
+        .collect();
+    assert_eq!(names, ["invoice.pdf.exe"]);
+    // The content's own finding (its type) is still on both.
+    let typed: Vec<&str> = r
+        .findings_with_key("type.executable")
+        .map(|f| f.path.name())
+        .collect();
+    assert_eq!(typed, ["invoice.pdf.exe", "setup.exe"]);
+    // And a signature is repeated at every copy.
+    let e = eicar();
+    let z = zip_of(&[("a.txt", &e[..]), ("b.txt", &e[..])], Method::Stored);
+    let r = scan("eicars.zip", z);
+    let mut at: Vec<&str> = r
+        .findings_with_key("signature")
+        .map(|f| f.path.name())
+        .collect();
+    at.sort();
+    // The stored zip holds the string too.
+    assert_eq!(at, ["a.txt", "b.txt", "eicars.zip"]);
+}
