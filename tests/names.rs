@@ -26,6 +26,23 @@ fn double_extension() {
 }
 
 #[test]
+fn double_extension_behind_invisible_characters() {
+    // Each draws as nothing, so the user reads "photo.jpg.exe".
+    for c in ['\u{200b}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{00ad}'] {
+        let name = format!("photo.jpg{c}.exe");
+        let r = scan(&name, tiny_pe(false));
+        assert!(
+            has_key(&r, "name.double_extension"),
+            "{name:?}: {:?}",
+            keys(&r)
+        );
+    }
+    // Control: a name with a non-Latin letter there is no double extension.
+    let r = scan("photo.jpgé.exe", tiny_pe(false));
+    assert!(!has_key(&r, "name.double_extension"), "{:?}", keys(&r));
+}
+
+#[test]
 fn trailing_dots_and_spaces() {
     assert!(has_key(
         &scan("photo.jpg ", b"text".to_vec()),

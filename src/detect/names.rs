@@ -36,9 +36,19 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
+/// Characters that a file manager draws as nothing: zero-width spaces and
+/// joiners, the word joiner and invisible operators, the byte order mark,
+/// the soft hyphen. `photo.jpg<U+200B>.exe` shows as `photo.jpg.exe`.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}' | '\u{180e}'
+    )
+}
+
 /// The name as a user would see it: text after a right-to-left override is
-/// shown reversed up to the matching pop, and the controls themselves are
-/// invisible.
+/// shown reversed up to the matching pop, and the controls themselves (and
+/// other invisible characters) are not shown.
 pub fn displayed(name: &str) -> std::borrow::Cow<'_, str> {
     if name.is_ascii() {
         return std::borrow::Cow::Borrowed(name);
@@ -58,7 +68,7 @@ pub fn displayed(name: &str) -> std::borrow::Cow<'_, str> {
                     out.extend(r.into_iter().rev());
                 }
             }
-            c if is_bidi_control(c) => {}
+            c if is_bidi_control(c) || is_invisible(c) => {}
             c => match reversed.as_mut() {
                 Some(r) => r.push(c),
                 None => out.push(c),
