@@ -69,6 +69,22 @@ compressed = {
     "multi.gz": b"\x00" + gzip.compress(b"one", mtime=0) + gzip.compress(b"two", mtime=0),
     "a.bz2": b"\x01" + bz2.compress(b"hello " * 10),
     "a.xz": b"\x02" + lzma.compress(b"hello " * 10),
+    "a.lzma": b"\x03" + lzma.compress(b"hello " * 10, format=lzma.FORMAT_ALONE),
+}
+mail = {
+    "mixed.eml": b"From: a@example.com\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+    b"--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+    b"--B\r\nContent-Type: application/octet-stream; name=\"a.bin\"\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29y\r\nbGQ=\r\n"
+    b"--B\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+    b"caf=C3=A9 =\r\nsoft\r\n"
+    b"--B\r\nContent-Type: message/rfc822\r\n\r\n"
+    b"From: c@d\r\nContent-Type: text/plain\r\n\r\ninner\r\n--B--\r\n",
+    "two.mbox": b"From a@b Mon Jan  1 00:00:00 2024\nFrom: a@b\nMIME-Version: 1.0\n"
+    b"Content-Type: text/plain\n\none\n\nFrom c@d Mon Jan  1 00:00:00 2024\n"
+    b"From: c@d\nMIME-Version: 1.0\nContent-Type: text/plain\n"
+    b"Content-Transfer-Encoding: base64\n\nb25l\n",
 }
 types = {
     "png": b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1\0\0\0\1\x08\x02\0\0\0\x90wS\xde",
@@ -88,8 +104,15 @@ targets = {
     "zip_differential": zips,
     "unpack_tar": tars,
     "unpack_compressed": compressed,
+    "unpack_mime": mail,
     "detect": {**types, **{k: v for k, v in list(zips.items())[:3]}},
-    "scan_bytes": {**types, **zips, **tars, "tgz": gzip.compress(tars["ustar.tar"], mtime=0)},
+    "scan_bytes": {
+        **types,
+        **zips,
+        **tars,
+        **mail,
+        "tgz": gzip.compress(tars["ustar.tar"], mtime=0),
+    },
     "scan_reader": {k: b"\x10\x20\x40" + v for k, v in list(zips.items())[:4]},
     "names_policy": {"names": b"invoice_\xe2\x80\xaegpj.exe\0[types]\nexecutable = \"block\"\n"},
     "archive_structured": {"a": bytes(range(64)), "b": bytes(range(255, 0, -3))},

@@ -64,6 +64,12 @@ pub fn unpack_zip(data: &[u8]) -> Unpacked {
     run(|ctx| unpack::zip::unpack(&data, ctx))
 }
 
+/// The MIME unpacker (mail, mbox, MHTML).
+pub fn unpack_mime(data: &[u8]) -> Unpacked {
+    let data = Bytes::copy_from_slice(data);
+    run(|ctx| unpack::mime::unpack(&data, ctx))
+}
+
 /// The tar unpacker.
 pub fn unpack_tar(data: &[u8]) -> Unpacked {
     let data = Bytes::copy_from_slice(data);

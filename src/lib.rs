@@ -8,8 +8,9 @@
 //!    name says; a name that lies is a finding;
 //! 2. **YARA signature matching** with yara-x: rules compiled once and shared
 //!    by all threads, a scanner kept per thread;
-//! 3. **container unpacking** (zip, gzip, tar, bzip2, xz, zstd): every child
-//!    goes back into the queue, under one budget per scan ([`Limits`]).
+//! 3. **container unpacking** (zip, gzip, tar, bzip2, xz, legacy lzma, zstd,
+//!    MIME mail, mbox and MHTML): every child goes back into the queue, under
+//!    one budget per scan ([`Limits`]).
 //!
 //! What cannot be inspected (encrypted, truncated, over a limit, an unknown
 //! method, a parser ambiguity) is a finding of its own kind, never a clean.

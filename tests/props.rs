@@ -78,6 +78,31 @@ proptest! {
     }
 
     #[test]
+    fn mail_unpacking_gives_back_every_attachment(
+        es in entries(),
+        breaks in prop::collection::vec((any::<prop::sample::Index>(), prop_oneof![Just("\r\n"), Just(" ")]), 0..10),
+    ) {
+        let mut parts = Vec::new();
+        for (n, d) in &es {
+            let mut body = b64(d);
+            for (at, s) in &breaks {
+                let at = at.index(body.len() + 1);
+                body.splice(at..at, s.bytes());
+            }
+            let headers = format!(
+                "Content-Type: application/octet-stream; name=\"{n}\"\r\nContent-Transfer-Encoding: base64"
+            );
+            parts.push((headers, body));
+        }
+        let refs: Vec<(&str, &[u8])> = parts.iter().map(|(h, b)| (h.as_str(), &b[..])).collect();
+        let r = hashing().scan_bytes("a.eml", message(&refs));
+        for (name, data) in &es {
+            let want = sha256_hex(data);
+            prop_assert!(r.objects.iter().any(|o| o.sha256.as_deref() == Some(want.as_str()) && o.path.name() == name), "{} missing", name);
+        }
+    }
+
+    #[test]
     fn tar_unpacking_gives_back_every_entry(es in entries()) {
         let mut t = TarWriter::new();
         for (n, d) in &es {

@@ -8,6 +8,7 @@ mod containers;
 mod detection;
 mod engine;
 mod limits;
+mod mail;
 mod names;
 mod policy;
 mod props;

@@ -12,6 +12,7 @@
 //!
 //! Detection is pure: no I/O, no unpacking, no allocation sized by a header.
 
+mod mail;
 pub mod names;
 mod ole;
 mod pe;

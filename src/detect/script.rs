@@ -144,6 +144,10 @@ impl ScriptMatcher {
             Some(t) => t,
             None => return known::DATA,
         };
+        // A header block at the start decides, whatever the body holds.
+        if !utf16 && super::mail::is_message(&text) {
+            return known::EMAIL;
+        }
         // One pass: which distinct indicators occur.
         let mut seen = [false; INDICATORS.len()];
         // Prose without any of these characters holds no indicator worth

@@ -390,6 +390,12 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
         ],
     ),
     ("json", G::Text, &["json", "geojson", "jsonl", "ipynb"]),
+    // A MIME message (mail, mbox, MHTML web archive): text, unpacked.
+    (
+        "eml",
+        G::Text,
+        &["eml", "mbox", "mht", "mhtml", "mim", "mime"],
+    ),
     ("text", G::Text, &[]),
     ("utf16-text", G::Text, &[]),
     // Unknown bytes.
@@ -449,6 +455,7 @@ pub mod known {
     pub const HTML: FileType = FileType::new("html", G::Text);
     pub const XML: FileType = FileType::new("xml", G::Text);
     pub const JSON: FileType = FileType::new("json", G::Text);
+    pub const EMAIL: FileType = FileType::new("eml", G::Text);
     pub const TEXT: FileType = FileType::new("text", G::Text);
     pub const UTF16_TEXT: FileType = FileType::new("utf16-text", G::Text);
     pub const DATA: FileType = FileType::new("data", G::Unknown);
@@ -462,7 +469,7 @@ mod tests {
     fn every_named_constant_is_in_the_table() {
         use known::*;
         for t in [
-            PE_EXE, DOCX, ZIP, POWERSHELL, LNK, ISO, DATA, TEXT, UTF16_TEXT, MSI, APK,
+            PE_EXE, DOCX, ZIP, POWERSHELL, LNK, ISO, DATA, TEXT, UTF16_TEXT, MSI, APK, EMAIL, LZMA,
         ] {
             let found = FileType::by_name(t.name()).map(FileType::group);
             assert_eq!(found, Some(t.group()), "{}", t.name());

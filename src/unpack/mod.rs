@@ -5,6 +5,7 @@
 
 pub(crate) mod compressed;
 pub(crate) mod decode;
+pub(crate) mod mime;
 pub(crate) mod tar;
 pub(crate) mod zip;
 
@@ -105,6 +106,7 @@ pub(crate) fn unpacks(t: FileType) -> bool {
             known::BZIP2,
             known::XZ,
             known::LZMA,
+            known::EMAIL,
             known::ZSTD,
             known::TAR,
         ]
@@ -124,6 +126,7 @@ pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_
         _ if primary == known::LZMA => compressed::unlzma(name, data, ctx),
         _ if primary == known::ZSTD => compressed::unzstd(name, data, ctx),
         _ if primary == known::TAR => tar::unpack(data, ctx),
+        _ if primary == known::EMAIL => mime::unpack(data, ctx),
         _ => Unpacked::default(),
     };
     for t in det.types.iter().skip(1) {

@@ -500,3 +500,43 @@ pub fn zipcrypto(plain: &[u8], password: &str, check: u8) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Base64 with line breaks every 76 characters, as mail writes it.
+pub fn b64(data: &[u8]) -> Vec<u8> {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    for (i, c) in data.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.extend_from_slice(b"\r\n");
+        }
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for k in 0..4 {
+            out.push(if k <= c.len() {
+                A[(n >> (18 - 6 * k) & 63) as usize]
+            } else {
+                b'='
+            });
+        }
+    }
+    out
+}
+
+/// A multipart/mixed mail message of `parts` (headers, body), with the
+/// boundary `BB`.
+pub fn message(parts: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut m = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: files\r\n\
+                  MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n\
+                  This is a multi-part message.\r\n"
+        .to_vec();
+    for (headers, body) in parts {
+        m.extend_from_slice(b"--BB\r\n");
+        m.extend_from_slice(headers.as_bytes());
+        m.extend_from_slice(b"\r\n\r\n");
+        m.extend_from_slice(body);
+        m.extend_from_slice(b"\r\n");
+    }
+    m.extend_from_slice(b"--BB--\r\n");
+    m
+}

@@ -1,0 +1,132 @@
+//! MIME messages: mail saved as .eml, mbox files and MHTML web archives;
+//! every part that carries content is scanned as the bytes a mail client
+//! would save.
+
+use crate::util::*;
+use xferscan::Verdict;
+
+const B64: &str = "Content-Transfer-Encoding: base64";
+
+#[test]
+fn base64_attachment_is_decoded_and_named() {
+    let m = message(&[
+        ("Content-Type: text/plain", b"see attached"),
+        (
+            &format!("Content-Type: application/octet-stream; name=\"invoice.pdf.exe\"\r\n{B64}"),
+            &b64(&tiny_pe(false)),
+        ),
+    ]);
+    let r = scan("mail.eml", m);
+    assert_eq!(r.objects[0].types[0].ty.name(), "eml");
+    assert!(has_key(&r, "name.double_extension"), "{:?}", keys(&r));
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn a_program_declared_as_text_is_scanned_as_its_bytes() {
+    // A charset conversion would mangle these bytes; a mail client saves
+    // them as they decode.
+    let m = message(&[(
+        &format!("Content-Type: text/plain; charset=utf-16\r\n{B64}"),
+        &b64(&tiny_pe(false)),
+    )]);
+    let r = scan("notice.eml", m);
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
+}
+
+#[test]
+fn quoted_printable_and_plain_parts() {
+    let e = String::from_utf8(eicar()).unwrap().replace('=', "=3D");
+    let m = message(&[(
+        "Content-Type: application/octet-stream; name=a.com\r\n\
+         Content-Transfer-Encoding: quoted-printable",
+        e.as_bytes(),
+    )]);
+    let r = scan("qp.eml", m);
+    assert!(
+        r.findings_with_key("signature")
+            .any(|f| f.path.name() == "a.com"),
+        "{:?}",
+        keys(&r)
+    );
+}
+
+#[test]
+fn nested_messages_plain_and_encoded() {
+    let zip = zip_of(&[("x.txt", &eicar()[..])], Method::Deflated);
+    let inner = message(&[(
+        &format!("Content-Type: application/zip; name=\"a.zip\"\r\n{B64}"),
+        &b64(&zip),
+    )]);
+    for outer in [
+        message(&[("Content-Type: message/rfc822", &inner)]),
+        message(&[(
+            &format!("Content-Type: message/rfc822\r\n{B64}"),
+            &b64(&inner),
+        )]),
+    ] {
+        let r = scan("fwd.eml", outer);
+        let (path, _) = deepest(&r);
+        assert_eq!(path.name(), "x.txt", "{:?}", keys(&r));
+    }
+}
+
+#[test]
+fn every_message_of_an_mbox_file() {
+    let mut mbox = b"From a@example.com Mon Jan  1 00:00:00 2024\r\n".to_vec();
+    mbox.extend(message(&[("Content-Type: text/plain", b"first")]));
+    mbox.extend_from_slice(b"\r\nFrom c@example.com Mon Jan  1 00:00:01 2024\r\n");
+    mbox.extend(message(&[(
+        &format!("Content-Type: application/octet-stream; name=e.com\r\n{B64}"),
+        &b64(&eicar()),
+    )]));
+    let r = scan("inbox.mbox", mbox);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+#[test]
+fn mhtml_web_archive() {
+    let mut page = b"<html><body>".to_vec();
+    page.extend(eicar());
+    page.extend_from_slice(b"</body></html>");
+    let mut m = b"From: <Saved by Blink>\r\nSnapshot-Content-Location: https://example.com/\r\n\
+                  Subject: page\r\nMIME-Version: 1.0\r\n\
+                  Content-Type: multipart/related; type=\"text/html\"; boundary=\"BB\"\r\n\r\n\
+                  --BB\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        .to_vec();
+    m.extend(b64(&page));
+    m.extend_from_slice(b"\r\n--BB--\r\n");
+    assert!(found_eicar(&scan("page.mht", m)));
+}
+
+#[test]
+fn clean_mail_is_clean() {
+    let m = message(&[
+        ("Content-Type: text/plain", b"see you tomorrow"),
+        (
+            &format!("Content-Type: image/png; name=photo.png\r\n{B64}"),
+            &b64(&tiny_png()),
+        ),
+    ]);
+    assert_clean(&scan("mail.eml", m));
+    // Prose that mentions a header is not mail.
+    let r = scan(
+        "notes.txt",
+        b"Note: Content-Type: text/plain\r\nmore".to_vec(),
+    );
+    assert_eq!(r.objects[0].types[0].ty.name(), "text");
+}
+
+#[test]
+fn too_many_parts_is_a_limit_not_a_clean() {
+    let mut m = b"From: a@example.com\r\nMIME-Version: 1.0\r\n\
+                  Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+        .to_vec();
+    for _ in 0..10_001 {
+        m.extend_from_slice(b"\n--B\n\nx");
+    }
+    let r = scan("many.eml", m);
+    assert!(has_key(&r, "limit.objects"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
