@@ -2,8 +2,10 @@
 //! They are text with no magic number; what tells them is a header block
 //! of RFC 5322 fields at the very start that declares MIME content.
 
-/// Fields that mail and MHTML headers carry. Two of them, one declaring
-/// MIME, and nothing but fields up to the blank line: a message.
+/// Fields that mail and MHTML headers carry. Two of them, and nothing but
+/// fields up to the blank line (or as far as the window shows: the headers
+/// of delivered mail often run past it, with the MIME fields last): a
+/// message.
 const FIELDS: &[&str] = &[
     "from",
     "to",
@@ -27,9 +29,14 @@ const FIELDS: &[&str] = &[
 /// How many header lines are read before deciding.
 const MAX_LINES: usize = 200;
 
-/// True when `text` (the start of an object) is a MIME message.
+/// True when `text` (the start of an object, possibly cut anywhere) is a
+/// message.
 pub(crate) fn is_message(text: &str) -> bool {
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    // Whole lines only: the last piece of a cut window is not judged.
+    let mut lines = text
+        .split_inclusive('\n')
+        .take_while(|l| l.ends_with('\n'))
+        .map(|l| l.trim_end_matches('\n').trim_end_matches('\r'));
     let mut first = lines.next();
     // An mbox file starts with its envelope line.
     if first.is_some_and(|l| l.starts_with("From ")) {
@@ -37,7 +44,6 @@ pub(crate) fn is_message(text: &str) -> bool {
     }
     let mut known = 0u32;
     let mut seen = [false; FIELDS.len()];
-    let mut mime = false;
     let mut fields = 0usize;
     for line in first.into_iter().chain(lines).take(MAX_LINES) {
         if line.is_empty() {
@@ -61,13 +67,9 @@ pub(crate) fn is_message(text: &str) -> bool {
         {
             seen[i] = true;
             known += 1;
-            mime |= matches!(
-                FIELDS[i],
-                "mime-version" | "content-type" | "content-transfer-encoding"
-            );
         }
     }
-    known >= 2 && mime
+    known >= 2
 }
 
 #[cfg(test)]
@@ -85,8 +87,16 @@ mod tests {
         let mhtml = "From: <Saved by Blink>\nSnapshot-Content-Location: https://e.x/\n\
                      Subject: page\nMIME-Version: 1.0\nContent-Type: multipart/related;\n\n";
         assert!(is_message(mhtml));
-        // Fields without MIME: nothing to unpack.
-        assert!(!is_message("From: a\nTo: b\nSubject: c\n\nhello"));
+        // Plain RFC 822 mail is mail too (with nothing to decode).
+        assert!(is_message("From: a\nTo: b\nSubject: c\n\nhello"));
+        // Delivered mail whose header block runs past the window, cut in
+        // the middle of a field name.
+        let mut long = String::from("Delivered-To: b@example.com\r\n");
+        while long.len() < 4000 {
+            long.push_str("Received: from relay.example.com by mx.example.com\r\n");
+        }
+        long.push_str("ARC-Seal: i=1; a=rsa-sha256\r\nX-Goog");
+        assert!(is_message(&long));
         // Prose with a colon.
         assert!(!is_message(
             "Note: Content-Type: text/plain is what we use\nand more\n"
@@ -94,5 +104,7 @@ mod tests {
         assert!(!is_message(
             "Subject: x\nthis line is not a field\nContent-Type: text/plain\n"
         ));
+        // One known field is not enough.
+        assert!(!is_message("Subject: x\nversion: 2\n\n"));
     }
 }

@@ -350,11 +350,12 @@ fn is_lzma_alone(b: &[u8]) -> bool {
     }
     let dict = u32::from_le_bytes([b[1], b[2], b[3], b[4]]);
     let size = u64::from_le_bytes([b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12]]);
-    let pow2ish =
-        dict.is_power_of_two() || (dict >> dict.trailing_zeros() == 3 && dict.trailing_zeros() > 0);
-    (4096..=3 << 29).contains(&dict)
-        && pow2ish
-        && (size == u64::MAX || (1..1 << 38).contains(&size))
+    if !(4096..=3 << 29).contains(&dict) {
+        return false;
+    }
+    // Nonzero here, so the shift is by at most 31.
+    let odd = dict >> dict.trailing_zeros();
+    (odd == 1 || odd == 3) && (size == u64::MAX || (1..1 << 38).contains(&size))
 }
 
 /// A Mach-O universal binary; Java class files share its magic.
@@ -384,6 +385,20 @@ mod tests {
             0x01, 0x14, 0x02, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0x46,
         ]);
         assert_eq!(Detector::new().detect(&b).primary(), known::LNK);
+    }
+
+    #[test]
+    fn legacy_lzma_headers() {
+        let mut h = vec![
+            0x5d, 0, 0, 0x80, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0,
+        ];
+        assert!(is_lzma_alone(&h));
+        h[1..5].copy_from_slice(&(3u32 << 20).to_le_bytes());
+        assert!(is_lzma_alone(&h));
+        for dict in [0u32, 1, 4095, 5 << 20, u32::MAX] {
+            h[1..5].copy_from_slice(&dict.to_le_bytes());
+            assert!(!is_lzma_alone(&h), "{dict}");
+        }
     }
 
     #[test]
