@@ -33,7 +33,11 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         });
         return out;
     }
-    let Some(message) = MessageParser::default().parse(&data[..]) else {
+    // Only the MIME fields are parsed; every other field is kept raw (an
+    // empty configuration would parse addresses, dates and Received chains
+    // that nothing here reads).
+    let parser = MessageParser::new().with_mime_headers();
+    let Some(message) = parser.parse(&data[..]) else {
         out.findings.push(FindingKind::Malformed {
             detail: "MIME message without a header block".into(),
         });
