@@ -98,6 +98,12 @@ types = {
     "utf16": "plain text".encode("utf-16"),
     "iso": b"\0" * 0x8001 + b"CD001",
 }
+pages = {
+    "link.html": b'<html><a href="data:application/octet-stream;base64,'
+    b'aGVsbG8gd29ybGQsIGhlbGxvIHdvcmxk" download="a.bin">a</a></html>',
+    "escaped.svg": b'<svg><image href="DATA:image/png;charset=x;base64,'
+    b'iVBORw0KGgo%0AAAAADUlIRFIAAAAB%3D"/></svg>',
+}
 targets = {
     "zip_structure": zips,
     "unpack_zip": zips,
@@ -105,12 +111,14 @@ targets = {
     "unpack_tar": tars,
     "unpack_compressed": compressed,
     "unpack_mime": mail,
+    "unpack_data_uris": pages,
     "detect": {**types, **{k: v for k, v in list(zips.items())[:3]}},
     "scan_bytes": {
         **types,
         **zips,
         **tars,
         **mail,
+        **pages,
         "tgz": gzip.compress(tars["ustar.tar"], mtime=0),
     },
     "scan_reader": {k: b"\x10\x20\x40" + v for k, v in list(zips.items())[:4]},

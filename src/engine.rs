@@ -559,7 +559,7 @@ impl Engine {
                 st.finding(id, &obj.path, FindingKind::ScanError { detail })
             }
         }
-        let is_container = is_container(&det);
+        let is_container = is_container(&det, &obj.data);
         if !is_container {
             // Never a silent clean: an archive or disk image that we cannot
             // open is said to be unopened.
@@ -666,8 +666,10 @@ impl Engine {
 }
 
 /// True when unpacking has something to do with this object.
-fn is_container(det: &Detection) -> bool {
-    det.types.len() > 1 || unpack::unpacks(det.primary())
+fn is_container(det: &Detection, data: &[u8]) -> bool {
+    det.types.len() > 1
+        || unpack::unpacks(det.primary())
+        || unpack::carries_data_uris(det.primary(), data)
 }
 
 fn sha256_hex(data: &[u8]) -> String {

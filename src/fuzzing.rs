@@ -70,6 +70,12 @@ pub fn unpack_mime(data: &[u8]) -> Unpacked {
     run(|ctx| unpack::mime::unpack(&data, ctx))
 }
 
+/// The `data:` URI decoder of HTML and SVG.
+pub fn unpack_data_uris(data: &[u8]) -> Unpacked {
+    let data = Bytes::copy_from_slice(data);
+    run(|ctx| unpack::datauri::unpack(&data, ctx))
+}
+
 /// The tar unpacker.
 pub fn unpack_tar(data: &[u8]) -> Unpacked {
     let data = Bytes::copy_from_slice(data);

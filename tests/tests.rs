@@ -5,6 +5,7 @@
 mod util;
 
 mod containers;
+mod data_uris;
 mod detection;
 mod engine;
 mod limits;

@@ -4,6 +4,7 @@
 //! goes through [`Budget::drain`](crate::limits::Budget) on the way.
 
 pub(crate) mod compressed;
+pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
 pub(crate) mod tar;
@@ -113,6 +114,13 @@ pub(crate) fn unpacks(t: FileType) -> bool {
         .contains(&t)
 }
 
+/// True for HTML and XML (SVG among it) that holds a base64 `data:` URI.
+/// Not an unpacker by structure: embedded objects are still looked for in
+/// it.
+pub(crate) fn carries_data_uris(t: FileType, data: &[u8]) -> bool {
+    (t == known::HTML || t == known::XML) && memchr::memmem::find(data, b";base64,").is_some()
+}
+
 /// Unpacks `data` by the types detection found in it. Types that start
 /// after offset 0 (an executable glued to an image) are carved out and
 /// scanned as objects of their own.
@@ -127,6 +135,7 @@ pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_
         _ if primary == known::ZSTD => compressed::unzstd(name, data, ctx),
         _ if primary == known::TAR => tar::unpack(data, ctx),
         _ if primary == known::EMAIL => mime::unpack(data, ctx),
+        _ if carries_data_uris(primary, data) => datauri::unpack(data, ctx),
         _ => Unpacked::default(),
     };
     for t in det.types.iter().skip(1) {
