@@ -18,12 +18,15 @@ const MIN_PAYLOAD: usize = 16;
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
     let mut listed = 0u64;
+    // Past the last payload or marker: nothing is read twice, so a page
+    // of nothing but markers costs one pass.
     let mut resume = 0usize;
     for marker in memmem::find_iter(&data[..], b";base64,") {
         if marker < resume {
             continue;
         }
-        let from = marker.saturating_sub(MAX_MEDIA_TYPE);
+        let from = marker.saturating_sub(MAX_MEDIA_TYPE).max(resume);
+        resume = marker + b";base64,".len();
         let Some(open) = rfind_ascii_ci(&data[from..marker], b"data:") else {
             continue;
         };
