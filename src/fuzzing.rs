@@ -76,6 +76,12 @@ pub fn unpack_data_uris(data: &[u8]) -> Unpacked {
     run(|ctx| unpack::datauri::unpack(&data, ctx))
 }
 
+/// The 7z unpacker: our header checks, then the crate's reader.
+pub fn unpack_sevenz(data: &[u8]) -> Unpacked {
+    let data = Bytes::copy_from_slice(data);
+    run(|ctx| unpack::sevenz::unpack(&data, ctx))
+}
+
 /// The tar unpacker.
 pub fn unpack_tar(data: &[u8]) -> Unpacked {
     let data = Bytes::copy_from_slice(data);

@@ -9,8 +9,9 @@
 //! 2. **YARA signature matching** with yara-x: rules compiled once and shared
 //!    by all threads, a scanner kept per thread;
 //! 3. **container unpacking** (zip, gzip, tar, bzip2, xz, legacy lzma, zstd,
-//!    MIME mail, mbox and MHTML, base64 `data:` URIs in HTML and SVG): every
-//!    child goes back into the queue, under one budget per scan ([`Limits`]).
+//!    7z, MIME mail, mbox and MHTML, base64 `data:` URIs in HTML and SVG):
+//!    every child goes back into the queue, under one budget per scan
+//!    ([`Limits`]).
 //!
 //! What cannot be inspected (encrypted, truncated, over a limit, an unknown
 //! method, a parser ambiguity) is a finding of its own kind, never a clean.

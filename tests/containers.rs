@@ -320,9 +320,8 @@ fn aes_entries_open_with_a_candidate_password_only() {
 
 #[test]
 fn archives_we_do_not_open_are_never_a_silent_clean() {
-    // 7z, RAR and CAB signatures: matched as bytes, reported as unopened.
+    // RAR and CAB signatures: matched as bytes, reported as unopened.
     for (name, magic) in [
-        ("a.7z", &b"7z\xbc\xaf\x27\x1c\x00\x04"[..]),
         ("a.rar", &b"Rar!\x1a\x07\x01\x00"[..]),
         ("a.cab", &b"MSCF\0\0\0\0"[..]),
     ] {
@@ -336,4 +335,10 @@ fn archives_we_do_not_open_are_never_a_silent_clean() {
         );
         assert_eq!(r.verdict, Verdict::Suspicious, "{name}");
     }
+    // A 7z signature over garbage is opened, and is malformed.
+    let mut data = b"7z\xbc\xaf\x27\x1c\x00\x04".to_vec();
+    data.extend(vec![0x5a; 200]);
+    let r = scan("a.7z", data);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Suspicious);
 }

@@ -14,4 +14,5 @@ mod names;
 mod policy;
 mod props;
 mod regression;
+mod sevenz;
 mod zip_views;

@@ -232,6 +232,17 @@ impl Detector {
                 }
             }
         }
+        // A 7z glued behind a self-extractor's stub (its start header's CRC
+        // makes the signature certain).
+        for pos in memmem::find_iter(&data[1..], b"7z\xbc\xaf\x27\x1c").take(EMBEDDED_SEARCH_HITS) {
+            if crate::unpack::sevenz::starts_archive(&data[1 + pos..]) {
+                d.types.push(TypeAt {
+                    ty: known::SEVENZ,
+                    offset: 1 + pos as u64,
+                });
+                break;
+            }
+        }
         d.types[1..].sort_by_key(|t| t.offset);
     }
 }

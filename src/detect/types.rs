@@ -444,6 +444,7 @@ pub mod known {
     pub const XZ: FileType = FileType::new("xz", G::Archive);
     pub const LZMA: FileType = FileType::new("lzma", G::Archive);
     pub const ZSTD: FileType = FileType::new("zst", G::Archive);
+    pub const SEVENZ: FileType = FileType::new("7z", G::Archive);
     pub const ISO: FileType = FileType::new("iso", G::DiskImage);
     pub const UDF: FileType = FileType::new("udf", G::DiskImage);
     pub const VHD: FileType = FileType::new("vhd", G::DiskImage);
@@ -470,6 +471,7 @@ mod tests {
         use known::*;
         for t in [
             PE_EXE, DOCX, ZIP, POWERSHELL, LNK, ISO, DATA, TEXT, UTF16_TEXT, MSI, APK, EMAIL, LZMA,
+            SEVENZ,
         ] {
             let found = FileType::by_name(t.name()).map(FileType::group);
             assert_eq!(found, Some(t.group()), "{}", t.name());

@@ -7,6 +7,7 @@ pub(crate) mod compressed;
 pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
+pub(crate) mod sevenz;
 pub(crate) mod tar;
 pub(crate) mod zip;
 
@@ -108,6 +109,7 @@ pub(crate) fn unpacks(t: FileType) -> bool {
             known::XZ,
             known::LZMA,
             known::EMAIL,
+            known::SEVENZ,
             known::ZSTD,
             known::TAR,
         ]
@@ -135,6 +137,7 @@ pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_
         _ if primary == known::ZSTD => compressed::unzstd(name, data, ctx),
         _ if primary == known::TAR => tar::unpack(data, ctx),
         _ if primary == known::EMAIL => mime::unpack(data, ctx),
+        _ if primary == known::SEVENZ => sevenz::unpack(data, ctx),
         _ if carries_data_uris(primary, data) => datauri::unpack(data, ctx),
         _ => Unpacked::default(),
     };

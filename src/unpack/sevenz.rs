@@ -1,0 +1,388 @@
+//! 7z archives, read by `sevenz-rust2` after our own check of what it
+//! would trust.
+//!
+//! The crate is hardened against hostile headers (fallible allocations,
+//! counts bounded by the input, an LZMA window that grows with the output),
+//! with two exceptions that this module closes before handing it the bytes:
+//! - an *encoded* header (itself compressed) is read into memory to the size
+//!   it declares, so a few hundred bytes could ask for gigabytes: the
+//!   declared sizes are read here first and must be small;
+//! - a start header whose CRC field is zero sends the crate searching the
+//!   last MiB backwards for anything that parses as a header, one attempt
+//!   per candidate byte: here the start header must carry its CRC.
+//!
+//! Entries are read one by one through the budget. The first limit stops
+//! the walk (a solid block would otherwise be inflated to its end to reach
+//! the next entry), and what was not reached is a finding.
+
+use std::io::Cursor;
+
+use bytes::Bytes;
+use sevenz_rust2::{ArchiveReader, Error, Password};
+
+use super::{Ctx, Unpacked};
+use crate::limits::LimitKind;
+use crate::report::FindingKind;
+
+/// The largest header (raw, or once decoded) that is handed to the crate:
+/// it keeps a record per entry, so its memory follows this. Real archives
+/// of some ten thousand files fit.
+const MAX_HEADER: u64 = 1 << 20;
+
+const SIGNATURE: &[u8; 6] = b"7z\xbc\xaf\x27\x1c";
+
+/// Why the header is not handed to the crate.
+#[derive(Debug, PartialEq)]
+enum Refused {
+    Malformed(String),
+    TooLarge(u64),
+}
+
+pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = Unpacked::default();
+    match check(data) {
+        Ok(()) => {}
+        Err(Refused::Malformed(detail)) => {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!("7z: {detail}"),
+            });
+            return out;
+        }
+        Err(Refused::TooLarge(n)) => {
+            out.findings.push(FindingKind::Limit {
+                limit: LimitKind::ObjectSize,
+                detail: format!("the 7z header declares {n} bytes: its entries were not read"),
+            });
+            return out;
+        }
+    }
+    let mut result = read(data, Password::empty(), ctx, &mut out);
+    if matches!(
+        result,
+        Err(Error::PasswordRequired | Error::MaybeBadPassword(_))
+    ) {
+        let mut opened = false;
+        for candidate in ctx.passwords {
+            let mut attempt = Unpacked::default();
+            let r = read(data, Password::from(candidate.as_str()), ctx, &mut attempt);
+            if r.is_ok() && !attempt.children.is_empty() {
+                out.children.extend(attempt.children);
+                out.findings.extend(attempt.findings);
+                opened = true;
+                result = Ok(());
+                break;
+            }
+        }
+        out.findings.push(FindingKind::Encrypted {
+            entry: "<7z archive>".into(),
+            method: "7z-aes".into(),
+            decrypted: opened,
+        });
+        if !opened {
+            return out;
+        }
+    }
+    if let Err(e) = result {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("7z: {e}"),
+        });
+    }
+    out
+}
+
+/// Reads every entry with one password, into `out`.
+fn read(
+    data: &Bytes,
+    password: Password,
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+) -> Result<(), Error> {
+    let mut reader = ArchiveReader::new(Cursor::new(&data[..]), password)?;
+    // Decoding on threads of its own is not the library's to start.
+    reader.set_thread_count(1);
+    let mut listed = 0u64;
+    let mut stopped = false;
+    let mut cut: Option<(LimitKind, String)> = None;
+    let walked = reader.for_each_entries(|entry, r| {
+        if stopped {
+            return Ok(false);
+        }
+        if entry.is_directory() || !entry.has_stream() {
+            return Ok(true);
+        }
+        if listed >= ctx.budget.objects_left() || ctx.budget.check_time().is_err() {
+            out.entries_cut(listed as usize);
+            stopped = true;
+            return Ok(false);
+        }
+        listed += 1;
+        let drained = ctx.budget.drain(r, data.len() as u64);
+        // A limit reached inside a solid block: going on would inflate the
+        // rest of the block to reach the next entry.
+        if let Some(limit) = drained.limit {
+            cut = Some((limit, entry.name().to_owned()));
+            stopped = true;
+        }
+        let failed = drained.error.is_some();
+        out.push_drained(entry.name().to_owned(), drained);
+        if failed {
+            // The decoder's state is unknown after an error.
+            stopped = true;
+        }
+        Ok(!stopped)
+    });
+    if let Some((limit, name)) = cut {
+        out.findings.push(FindingKind::Limit {
+            limit,
+            detail: format!("the walk stopped at {name:?}: later entries were not read"),
+        });
+    }
+    walked
+}
+
+/// True when `b` starts with a 7z signature and a start header whose CRC
+/// checks out: certain enough to carve a 7z out of a self-extractor.
+pub(crate) fn starts_archive(b: &[u8]) -> bool {
+    b.get(..32).is_some_and(|s| {
+        let crc = u32::from_le_bytes([s[8], s[9], s[10], s[11]]);
+        &s[..6] == SIGNATURE && crc != 0 && crc32fast::hash(&s[12..32]) == crc
+    })
+}
+
+/// Reads the start header and, for an encoded header, the sizes it
+/// declares: what the crate would otherwise trust.
+fn check(data: &[u8]) -> Result<(), Refused> {
+    let bad = |s: &str| Refused::Malformed(s.into());
+    let start = data
+        .get(..32)
+        .ok_or_else(|| bad("shorter than its start header"))?;
+    if &start[..6] != SIGNATURE || start[6] != 0 {
+        return Err(bad("not a 7z signature and version 0"));
+    }
+    let crc = u32::from_le_bytes([start[8], start[9], start[10], start[11]]);
+    if crc == 0 || crc32fast::hash(&start[12..32]) != crc {
+        return Err(bad(
+            "start header CRC missing or wrong (no recovery reading is tried)",
+        ));
+    }
+    let offset = u64::from_le_bytes(start[12..20].try_into().unwrap_or_default());
+    let size = u64::from_le_bytes(start[20..28].try_into().unwrap_or_default());
+    if size > MAX_HEADER {
+        return Err(Refused::TooLarge(size));
+    }
+    let header = offset
+        .checked_add(32)
+        .and_then(|s| Some((s, s.checked_add(size)?)))
+        .and_then(|(s, e)| data.get(usize::try_from(s).ok()?..usize::try_from(e).ok()?))
+        .ok_or_else(|| bad("header outside the file"))?;
+    match header.first() {
+        // Empty archive, or a plain header (bounded by its size above).
+        None | Some(0x01) => Ok(()),
+        Some(0x17) => {
+            let declared = encoded_header_size(&header[1..])
+                .ok_or_else(|| bad("encoded header unreadable"))?;
+            if declared > MAX_HEADER {
+                Err(Refused::TooLarge(declared))
+            } else {
+                Ok(())
+            }
+        }
+        Some(_) => Err(bad("unknown header type")),
+    }
+}
+
+/// A cursor over header bytes; every read fails at the end, so loops over
+/// declared counts end with the bytes.
+struct Fields<'a>(&'a [u8]);
+
+impl Fields<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.0.split_first()?;
+        self.0 = rest;
+        Some(b)
+    }
+
+    fn skip(&mut self, n: u64) -> Option<()> {
+        self.0 = self.0.get(usize::try_from(n).ok()?..)?;
+        Some(())
+    }
+
+    /// 7z's variable-length number: the leading one bits of the first byte
+    /// say how many bytes follow.
+    fn number(&mut self) -> Option<u64> {
+        let first = self.byte()?;
+        let mut mask = 0x80u8;
+        let mut value = 0u64;
+        for i in 0..8 {
+            if first & mask == 0 {
+                let high = (first & mask.wrapping_sub(1)) as u64;
+                return Some(value | (high << (8 * i)));
+            }
+            value |= (self.byte()? as u64) << (8 * i);
+            mask >>= 1;
+        }
+        Some(value)
+    }
+
+    fn digests(&mut self, n: u64) -> Option<()> {
+        let defined = if self.byte()? != 0 {
+            n
+        } else {
+            let mut count = 0u64;
+            for _ in 0..n.div_ceil(8) {
+                count += self.byte()?.count_ones() as u64;
+            }
+            count
+        };
+        self.skip(defined.checked_mul(4)?)
+    }
+}
+
+/// The largest unpack size that an encoded header's streams info declares
+/// (the decoded header is one of them).
+fn encoded_header_size(b: &[u8]) -> Option<u64> {
+    let mut f = Fields(b);
+    let mut nid = f.byte()?;
+    if nid == 0x06 {
+        // Pack info: position, count, sizes, digests.
+        f.number()?;
+        let streams = f.number()?;
+        nid = f.byte()?;
+        while nid != 0x00 {
+            match nid {
+                0x09 => {
+                    for _ in 0..streams {
+                        f.number()?;
+                    }
+                }
+                0x0a => f.digests(streams)?,
+                _ => return None,
+            }
+            nid = f.byte()?;
+        }
+        nid = f.byte()?;
+    }
+    if nid != 0x07 || f.byte()? != 0x0b {
+        return None;
+    }
+    let folders = f.number()?;
+    if f.byte()? != 0 {
+        return None; // folders kept elsewhere
+    }
+    let mut outputs = 0u64;
+    for _ in 0..folders {
+        let coders = f.number()?;
+        let (mut ins, mut outs) = (0u64, 0u64);
+        for _ in 0..coders {
+            let flags = f.byte()?;
+            f.skip((flags & 0x0f) as u64)?;
+            if flags & 0x10 != 0 {
+                ins = ins.checked_add(f.number()?)?;
+                outs = outs.checked_add(f.number()?)?;
+            } else {
+                ins += 1;
+                outs += 1;
+            }
+            if flags & 0x20 != 0 {
+                let props = f.number()?;
+                f.skip(props)?;
+            }
+        }
+        let pairs = outs.checked_sub(1)?;
+        for _ in 0..pairs {
+            f.number()?;
+            f.number()?;
+        }
+        let packed = ins.checked_sub(pairs)?;
+        if packed > 1 {
+            for _ in 0..packed {
+                f.number()?;
+            }
+        }
+        outputs = outputs.checked_add(outs)?;
+    }
+    if f.byte()? != 0x0c {
+        return None;
+    }
+    let mut largest = 0u64;
+    for _ in 0..outputs {
+        largest = largest.max(f.number()?);
+    }
+    Some(largest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(Fields(&[0x05]).number(), Some(5));
+        assert_eq!(Fields(&[0x81, 0x02]).number(), Some(0x102));
+        assert_eq!(Fields(&[0xc0, 0x34, 0x12]).number(), Some(0x1234));
+        assert_eq!(Fields(&[0xff, 1, 0, 0, 0, 0, 0, 0, 0]).number(), Some(1));
+        assert_eq!(Fields(&[0x81]).number(), None);
+    }
+
+    /// The encoded header of a small archive as 7-Zip writes it: pack info,
+    /// one LZMA folder, its unpack size.
+    fn encoded(unpack: &[u8]) -> Vec<u8> {
+        let mut v = vec![0x06, 0x00, 0x01, 0x09, 0x20, 0x00];
+        v.extend([0x07, 0x0b, 0x01, 0x00, 0x01, 0x23, 0x03, 0x01, 0x01, 0x05]);
+        v.extend([0x5d, 0x00, 0x10, 0x00, 0x00]);
+        v.push(0x0c);
+        v.extend(unpack);
+        v.push(0x00);
+        v
+    }
+
+    #[test]
+    fn encoded_header_sizes() {
+        assert_eq!(encoded_header_size(&encoded(&[0x40])), Some(0x40));
+        // 0xf0: four more bytes, so 0x10000000 declared.
+        assert_eq!(
+            encoded_header_size(&encoded(&[0xf0, 0x00, 0x00, 0x00, 0x10])),
+            Some(0x1000_0000)
+        );
+        // Cut anywhere: unreadable, never a panic.
+        let e = encoded(&[0x40]);
+        for n in 0..e.len() - 1 {
+            assert_eq!(encoded_header_size(&e[..n]), None, "{n}");
+        }
+    }
+
+    fn archive(header: &[u8], crc_ok: bool) -> Vec<u8> {
+        let mut v = SIGNATURE.to_vec();
+        v.extend([0, 4]);
+        let mut start = Vec::new();
+        start.extend(0u64.to_le_bytes());
+        start.extend((header.len() as u64).to_le_bytes());
+        start.extend(crc32fast::hash(header).to_le_bytes());
+        let crc = if crc_ok { crc32fast::hash(&start) } else { 0 };
+        v.extend(crc.to_le_bytes());
+        v.extend(start);
+        v.extend(header);
+        v
+    }
+
+    #[test]
+    fn start_headers() {
+        let mut h = vec![0x17];
+        h.extend(encoded(&[0x40]));
+        assert_eq!(check(&archive(&h, true)), Ok(()));
+        assert!(matches!(
+            check(&archive(&h, false)),
+            Err(Refused::Malformed(_))
+        ));
+        let mut big = vec![0x17];
+        big.extend(encoded(&[0xf0, 0x00, 0x00, 0x00, 0x10]));
+        assert_eq!(
+            check(&archive(&big, true)),
+            Err(Refused::TooLarge(0x1000_0000))
+        );
+        assert!(matches!(
+            check(b"7z\xbc\xaf\x27\x1c"),
+            Err(Refused::Malformed(_))
+        ));
+    }
+}

@@ -1,0 +1,163 @@
+//! 7z archives: every entry of solid and encrypted archives, and the
+//! headers that are not handed to the reader.
+
+use std::io::Cursor;
+
+use sevenz_rust2::encoder_options::AesEncoderOptions;
+use sevenz_rust2::{ArchiveEntry, ArchiveWriter, EncoderMethod, Password};
+
+use crate::util::*;
+use xferscan::{Engine, Limits, Verdict};
+
+/// A 7z archive of `entries`, each compressed on its own (LZMA2), or all in
+/// one solid block, and encrypted with `password` if given.
+fn sevenz(entries: &[(&str, &[u8])], solid: bool, password: Option<&str>) -> Vec<u8> {
+    let mut w = ArchiveWriter::new(Cursor::new(Vec::new())).unwrap();
+    if let Some(p) = password {
+        w.set_content_methods(vec![
+            AesEncoderOptions::new(Password::from(p)).into(),
+            EncoderMethod::LZMA2.into(),
+        ]);
+    }
+    if solid {
+        let names = entries
+            .iter()
+            .map(|(n, _)| ArchiveEntry::new_file(n))
+            .collect();
+        let readers = entries
+            .iter()
+            .map(|(_, d)| Cursor::new(*d).into())
+            .collect();
+        w.push_archive_entries(names, readers).unwrap();
+    } else {
+        for (n, d) in entries {
+            w.push_archive_entry(ArchiveEntry::new_file(n), Some(Cursor::new(*d)))
+                .unwrap();
+        }
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn every_entry_is_scanned_solid_or_not() {
+    let e = eicar();
+    for solid in [false, true] {
+        let a = sevenz(
+            &[
+                ("readme.txt", b"hello"),
+                ("docs/e.txt", &e),
+                ("z.txt", b"last"),
+            ],
+            solid,
+            None,
+        );
+        let r = scan("files.7z", a);
+        let (path, _) = deepest(&r);
+        assert_eq!(path.name(), "docs/e.txt", "solid {solid}: {:?}", keys(&r));
+        assert!(r.objects.iter().any(|o| o.path.name() == "z.txt"));
+        assert!(!has_key(&r, "unscannable.unsupported_format"));
+        // Control.
+        let clean = sevenz(&[("a.txt", b"alpha"), ("b.txt", b"beta")], solid, None);
+        assert_clean(&scan("clean.7z", clean));
+    }
+}
+
+#[test]
+fn encrypted_archive_opens_with_a_candidate_password_and_is_never_clean() {
+    let e = eicar();
+    let a = sevenz(&[("e.txt", &e)], false, Some("infected"));
+    let r = scan("enc.7z", a);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "encrypted"));
+    let a = sevenz(&[("e.txt", b"secret")], false, Some("nobody-knows-this"));
+    let r = scan("enc.7z", a);
+    assert!(has_key(&r, "encrypted"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
+#[test]
+fn a_bomb_entry_stops_the_walk_with_a_limit_finding() {
+    let engine = Engine::builder()
+        .limits(Limits {
+            max_object_bytes: 1 << 20,
+            ..Limits::default()
+        })
+        .build()
+        .unwrap();
+    let zeros = vec![0u8; 4 << 20];
+    let a = sevenz(&[("big.bin", &zeros), ("after.txt", b"after")], true, None);
+    assert!(a.len() < 64 << 10);
+    let r = engine.scan_bytes("bomb.7z", a);
+    // The ratio limit comes first here (4 MiB from a few KiB).
+    assert!(
+        keys(&r).iter().any(|k| k.starts_with("limit.")),
+        "{:?}",
+        keys(&r)
+    );
+    assert_ne!(r.verdict, Verdict::Clean);
+    // The solid block was not inflated past the limit to reach the rest.
+    assert!(!r.objects.iter().any(|o| o.path.name() == "after.txt"));
+    assert!(r.objects.iter().all(|o| o.size <= 1 << 20));
+}
+
+/// Writes the fuzz seeds of `unpack_sevenz` (Python has no 7z writer, so
+/// `fuzz/make_seeds.py` cannot): `cargo test --test tests write_fuzz_seeds
+/// -- --ignored`.
+#[test]
+#[ignore = "writes fuzz/seeds/unpack_sevenz"]
+fn write_fuzz_seeds() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/unpack_sevenz");
+    std::fs::create_dir_all(dir).unwrap();
+    let files: [(&str, Vec<u8>); 3] = [
+        (
+            "plain.7z",
+            sevenz(
+                &[("a.txt", b"alpha alpha"), ("b/c.txt", b"gamma")],
+                false,
+                None,
+            ),
+        ),
+        (
+            "solid.7z",
+            sevenz(
+                &[("a.txt", b"alpha alpha"), ("b.txt", b"beta beta")],
+                true,
+                None,
+            ),
+        ),
+        (
+            "aes.7z",
+            sevenz(&[("a.txt", b"alpha")], false, Some("infected")),
+        ),
+    ];
+    for (name, bytes) in files {
+        std::fs::write(format!("{dir}/{name}"), bytes).unwrap();
+    }
+}
+
+#[test]
+fn a_start_header_without_its_crc_is_malformed_not_searched() {
+    let mut a = sevenz(&[("a.txt", b"alpha")], false, None);
+    a[8..12].copy_from_slice(&[0, 0, 0, 0]);
+    let r = scan("zeroed.7z", a);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
+#[test]
+fn a_self_extractor_is_read_as_its_stub_and_its_archive() {
+    let e = eicar();
+    let mut sfx = tiny_pe(false);
+    sfx.extend(vec![0u8; 100]);
+    sfx.extend(sevenz(&[("setup/e.txt", &e)], false, None));
+    let r = scan("setup.exe", sfx);
+    let (path, _) = deepest(&r);
+    assert_eq!(path.name(), "setup/e.txt", "{:?}", keys(&r));
+    // The signature alone, without a start header that checks out, is not
+    // an archive (stubs quote it).
+    let mut stub = tiny_pe(false);
+    stub.extend(b"7z\xbc\xaf\x27\x1c\x00\x04 and no start header");
+    stub.extend(vec![0u8; 40]);
+    let r = scan("tool.exe", stub);
+    assert_eq!(r.objects.len(), 1, "{:?}", keys(&r));
+}
