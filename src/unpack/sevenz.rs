@@ -11,6 +11,9 @@
 //!   last MiB backwards for anything that parses as a header, one attempt
 //!   per candidate byte: here the start header must carry its CRC.
 //!
+//! PPMd is left out (its model memory is allocated and zeroed whole, at
+//! the size the coder declares): such an archive is an unsupported method.
+//!
 //! Entries are read one by one through the budget. The first limit stops
 //! the walk (a solid block would otherwise be inflated to its end to reach
 //! the next entry), and what was not reached is a finding.
@@ -82,10 +85,21 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             return out;
         }
     }
-    if let Err(e) = result {
-        out.findings.push(FindingKind::Malformed {
+    match result {
+        Ok(()) => {}
+        Err(Error::UnsupportedCompressionMethod(method)) => {
+            out.findings.push(FindingKind::UnsupportedMethod {
+                entry: "<7z archive>".into(),
+                method,
+            });
+        }
+        Err(Error::Unsupported(what)) => out.findings.push(FindingKind::UnsupportedMethod {
+            entry: "<7z archive>".into(),
+            method: what.into_owned(),
+        }),
+        Err(e) => out.findings.push(FindingKind::Malformed {
             detail: format!("7z: {e}"),
-        });
+        }),
     }
     out
 }
