@@ -130,15 +130,20 @@ fn read(
             return Ok(false);
         }
         listed += 1;
+        // 7-Zip stores what it read from standard input without a name.
+        let name = match entry.name() {
+            "" => format!("<7z entry {listed}>"),
+            n => n.to_owned(),
+        };
         let drained = ctx.budget.drain(r, data.len() as u64);
         // A limit reached inside a solid block: going on would inflate the
         // rest of the block to reach the next entry.
         if let Some(limit) = drained.limit {
-            cut = Some((limit, entry.name().to_owned()));
+            cut = Some((limit, name.clone()));
             stopped = true;
         }
         let failed = drained.error.is_some();
-        out.push_drained(entry.name().to_owned(), drained);
+        out.push_drained(name, drained);
         if failed {
             // The decoder's state is unknown after an error.
             stopped = true;
