@@ -252,6 +252,11 @@ impl Budget {
             }
             out.truncate(cap.min(usize::MAX as u64) as usize);
         }
+        // The room reserved from the hint, where the output came out much
+        // smaller: thousands of small children would each keep it.
+        if out.capacity() - out.len() > out.len() / 4 + 4096 {
+            out.shrink_to_fit();
+        }
         self.produced += out.len() as u64;
         Drained {
             data: Bytes::from(out),
