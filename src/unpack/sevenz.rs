@@ -70,7 +70,10 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         for candidate in ctx.passwords {
             let mut attempt = Unpacked::default();
             let r = read(data, Password::from(candidate.as_str()), ctx, &mut attempt);
-            if r.is_ok() && !attempt.children.is_empty() {
+            // A wrong key decrypts to garbage that fails to decode or its
+            // CRC: opened means every entry came out whole.
+            let whole = attempt.children.iter().all(|c| c.findings.is_empty());
+            if r.is_ok() && !attempt.children.is_empty() && whole {
                 out.children.extend(attempt.children);
                 out.findings.extend(attempt.findings);
                 opened = true;
