@@ -71,8 +71,12 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             let mut attempt = Unpacked::default();
             let r = read(data, Password::from(candidate.as_str()), ctx, &mut attempt);
             // A wrong key decrypts to garbage that fails to decode or its
-            // CRC: opened means every entry came out whole.
-            let whole = attempt.children.iter().all(|c| c.findings.is_empty());
+            // CRC: opened means no entry failed (a limit is no failure).
+            let whole = attempt.children.iter().all(|c| {
+                !c.findings
+                    .iter()
+                    .any(|f| matches!(f, FindingKind::Malformed { .. }))
+            });
             if r.is_ok() && !attempt.children.is_empty() && whole {
                 out.children.extend(attempt.children);
                 out.findings.extend(attempt.findings);
