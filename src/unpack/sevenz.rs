@@ -66,6 +66,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         result,
         Err(Error::PasswordRequired | Error::MaybeBadPassword(_))
     ) {
+        // What the attempt without a key gave is not the content.
+        out.children.clear();
+        out.findings.clear();
         let mut opened = false;
         for candidate in ctx.passwords {
             let mut attempt = Unpacked::default();
