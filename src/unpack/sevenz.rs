@@ -154,12 +154,10 @@ fn read(
             cut = Some((limit, name.clone()));
             stopped = true;
         }
-        let failed = drained.error.is_some();
+        // An entry that fails to decode is a finding of its own; its
+        // siblings are still read (the crate starts each block afresh, and
+        // within a block later reads fail fast or return an error).
         out.push_drained(name, drained);
-        if failed {
-            // The decoder's state is unknown after an error.
-            stopped = true;
-        }
         Ok(!stopped)
     });
     if let Some((limit, name)) = cut {
