@@ -157,3 +157,28 @@ fn a_duplicate_does_not_inherit_its_originals_name_findings() {
     // The stored zip holds the string too.
     assert_eq!(at, ["a.txt", "b.txt", "eicars.zip"]);
 }
+
+/// Found by fuzz/unpack_sevenz in its first minute (a timeout): an LZMA2
+/// entry failed to decode, the walk went on, and sevenz-rust2 then inflated
+/// the rest of the entry, to the size its header declared, to reach the
+/// next one. A failed entry now ends its block.
+#[test]
+fn a_7z_entry_that_fails_to_decode_is_not_inflated_to_its_declared_size() {
+    const INPUT: &[u8] = &[
+        55, 122, 188, 175, 39, 28, 0, 4, 36, 173, 206, 243, 24, 0, 0, 0, 0, 0, 0, 0, 74, 0, 0, 0,
+        0, 0, 0, 0, 50, 19, 241, 89, 252, 255, 236, 158, 147, 143, 151, 158, 32, 97, 108, 112, 104,
+        97, 98, 101, 116, 97, 32, 98, 101, 116, 97, 0, 1, 4, 6, 0, 1, 9, 24, 10, 1, 69, 149, 26,
+        128, 0, 7, 11, 1, 0, 1, 33, 33, 1, 22, 12, 20, 0, 8, 13, 2, 9, 11, 10, 1, 33, 232, 4, 254,
+        239, 207, 12, 184, 0, 0, 5, 2, 17, 25, 0, 97, 0, 46, 0, 116, 0, 120, 0, 116, 0, 0, 0, 98,
+        0, 46, 0, 116, 0, 120, 0, 116, 0, 0, 0, 0, 0,
+    ];
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        tx.send(scan("timeout.7z", INPUT.to_vec())).ok();
+    });
+    let r = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the scan ends (it once ran past the fuzzer's 30 s timeout)");
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, xferscan::Verdict::Clean);
+}

@@ -128,12 +128,19 @@ fn read(
     reader.set_thread_count(1);
     let mut listed = 0u64;
     let mut stopped = false;
-    let mut cut: Option<(LimitKind, String)> = None;
+    let mut cuts: Vec<(LimitKind, String)> = Vec::new();
+    // Returning false ends the current block: the crate then goes on with
+    // the next block, whose decoder starts afresh. Returning true after an
+    // entry that was not read to its end would make the crate inflate the
+    // rest of it, to its declared size, to reach the next entry.
     let walked = reader.for_each_entries(|entry, r| {
         if stopped {
             return Ok(false);
         }
-        if entry.is_directory() || !entry.has_stream() {
+        // Without data the crate has nothing to skip past. A "directory"
+        // with data is read like a file: left unread, it would be inflated
+        // to its declared size.
+        if !entry.has_stream() || entry.size() == 0 {
             return Ok(true);
         }
         if listed >= ctx.budget.objects_left() || ctx.budget.check_time().is_err() {
@@ -148,22 +155,29 @@ fn read(
             n => n.to_owned(),
         };
         let drained = ctx.budget.drain(r, data.len() as u64);
-        // A limit reached inside a solid block: going on would inflate the
-        // rest of the block to reach the next entry.
-        if let Some(limit) = drained.limit {
-            cut = Some((limit, name.clone()));
-            stopped = true;
-        }
-        // An entry that fails to decode is a finding of its own; its
-        // siblings are still read (the crate starts each block afresh, and
-        // within a block later reads fail fast or return an error).
+        let block_done = match drained.limit {
+            // This entry's own limits: the rest of its block is left.
+            Some(limit @ (LimitKind::ObjectSize | LimitKind::Ratio)) => {
+                cuts.push((limit, name.clone()));
+                true
+            }
+            // The scan's: nothing more can be read.
+            Some(limit) => {
+                cuts.push((limit, name.clone()));
+                stopped = true;
+                true
+            }
+            // An entry that fails to decode is a finding of its own; the
+            // rest of its block is left, the next blocks are still read.
+            None => drained.error.is_some(),
+        };
         out.push_drained(name, drained);
-        Ok(!stopped)
+        Ok(!block_done)
     });
-    if let Some((limit, name)) = cut {
+    for (limit, name) in cuts {
         out.findings.push(FindingKind::Limit {
             limit,
-            detail: format!("the walk stopped at {name:?}: later entries were not read"),
+            detail: format!("{name:?} was cut: the entries after it in its block were not read"),
         });
     }
     walked
