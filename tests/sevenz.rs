@@ -131,7 +131,10 @@ fn write_fuzz_seeds() {
         ),
     ];
     for (name, bytes) in files {
-        std::fs::write(format!("{dir}/{name}"), bytes).unwrap();
+        // The target's first byte chooses whether it fixes the CRCs up.
+        let mut seed = vec![0u8];
+        seed.extend(bytes);
+        std::fs::write(format!("{dir}/{name}"), seed).unwrap();
     }
 }
 
