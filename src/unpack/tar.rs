@@ -18,7 +18,7 @@ const BLOCK: u64 = 512;
 pub(crate) fn header_is_valid(b: &[u8]) -> bool {
     let Some(h) = b.get(..512) else { return false };
     // Text fails here, before the 512-byte sum below.
-    if !has_octal_digit(&h[148..156]) {
+    if !holds_a_number(&h[148..156]) {
         return false;
     }
     let Some(stored) = octal(&h[148..156]) else {
@@ -61,12 +61,15 @@ fn octal(f: &[u8]) -> Option<u64> {
     Some(v)
 }
 
-/// True when an octal field holds at least one digit after its padding:
-/// GNU tar rejects a checksum field of blanks, so no header has one.
-fn has_octal_digit(f: &[u8]) -> bool {
-    f.iter()
-        .find(|&&b| b != b' ' && b != 0)
-        .is_some_and(|b| (b'0'..=b'7').contains(b))
+/// True when a numeric field holds a number in either form `octal` reads:
+/// base-256, or an octal digit after its padding. GNU tar rejects a
+/// checksum field of blanks, so no header has one; it takes a base-256
+/// checksum, so that form must pass.
+fn holds_a_number(f: &[u8]) -> bool {
+    f.first().is_some_and(|&b| b & 0x80 != 0)
+        || f.iter()
+            .find(|&&b| b != b' ' && b != 0)
+            .is_some_and(|b| (b'0'..=b'7').contains(b))
 }
 
 fn cstr(f: &[u8]) -> &[u8] {
@@ -353,6 +356,25 @@ mod tests {
         assert_eq!(octal(b"0000644\0"), Some(0o644));
         assert_eq!(octal(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]), Some(256));
         assert_eq!(octal(b"        "), Some(0));
+    }
+
+    #[test]
+    fn checksum_in_either_form() {
+        let mut h = [0u8; 512];
+        h[..5].copy_from_slice(b"a.txt");
+        h[148..156].fill(b' ');
+        let sum: u32 = h.iter().map(|&b| b as u32).sum();
+        let mut octal_form = h;
+        octal_form[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        assert!(header_is_valid(&octal_form));
+        let mut base256 = h;
+        base256[148..152].copy_from_slice(&[0x80, 0, 0, 0]);
+        base256[152..156].copy_from_slice(&sum.to_be_bytes());
+        // The checksum field counts as spaces, whatever it holds.
+        assert!(header_is_valid(&base256));
+        let mut blank = h;
+        blank[148..156].copy_from_slice(b"        ");
+        assert!(!header_is_valid(&blank));
     }
 
     #[test]
