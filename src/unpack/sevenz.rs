@@ -14,9 +14,11 @@
 //! PPMd is left out (its model memory is allocated and zeroed whole, at
 //! the size the coder declares): such an archive is an unsupported method.
 //!
-//! Entries are read one by one through the budget. The first limit stops
-//! the walk (a solid block would otherwise be inflated to its end to reach
-//! the next entry), and what was not reached is a finding.
+//! Entries are read one by one through the budget. An entry that fails to
+//! decode or meets its own limit ends its block (a solid block would
+//! otherwise be inflated to its end to reach the next entry); a limit of
+//! the whole scan ends the walk before another block's decoder (and its
+//! key derivation, for AES) is built. What was not reached is a finding.
 
 use std::io::Cursor;
 
@@ -71,6 +73,14 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         out.findings.clear();
         let mut opened = false;
         for candidate in ctx.passwords {
+            // Each attempt derives a key (up to 2^24 SHA-256 rounds).
+            if ctx.budget.check_time().is_err() {
+                out.findings.push(FindingKind::Limit {
+                    limit: LimitKind::Time,
+                    detail: "candidate passwords for the 7z were not all tried".into(),
+                });
+                break;
+            }
             let mut attempt = Unpacked::default();
             let r = read(data, Password::from(candidate.as_str()), ctx, &mut attempt);
             // A wrong key decrypts to garbage that fails to decode or its
@@ -127,16 +137,13 @@ fn read(
     // Decoding on threads of its own is not the library's to start.
     reader.set_thread_count(1);
     let mut listed = 0u64;
-    let mut stopped = false;
     let mut cuts: Vec<(LimitKind, String)> = Vec::new();
     // Returning false ends the current block: the crate then goes on with
     // the next block, whose decoder starts afresh. Returning true after an
     // entry that was not read to its end would make the crate inflate the
-    // rest of it, to its declared size, to reach the next entry.
+    // rest of it, to its declared size, to reach the next entry. Returning
+    // the STOP error ends the walk.
     let walked = reader.for_each_entries(|entry, r| {
-        if stopped {
-            return Ok(false);
-        }
         // Without data the crate has nothing to skip past. A "directory"
         // with data is read like a file: left unread, it would be inflated
         // to its declared size.
@@ -145,8 +152,7 @@ fn read(
         }
         if listed >= ctx.budget.objects_left() || ctx.budget.check_time().is_err() {
             out.entries_cut(listed as usize);
-            stopped = true;
-            return Ok(false);
+            return Err(Error::Other(STOP.into()));
         }
         listed += 1;
         // 7-Zip stores what it read from standard input without a name.
@@ -164,8 +170,8 @@ fn read(
             // The scan's: nothing more can be read.
             Some(limit) => {
                 cuts.push((limit, name.clone()));
-                stopped = true;
-                true
+                out.push_drained(name, drained);
+                return Err(Error::Other(STOP.into()));
             }
             // An entry that fails to decode is a finding of its own; the
             // rest of its block is left, the next blocks are still read.
@@ -180,16 +186,27 @@ fn read(
             detail: format!("{name:?} was cut: the entries after it in its block were not read"),
         });
     }
-    walked
+    match walked {
+        Err(Error::Other(why)) if why == STOP => Ok(()),
+        other => other,
+    }
 }
+
+/// What the walk's callback returns to end it: not an error of the archive.
+const STOP: &str = "xferscan: the scan's budget is spent";
 
 /// True when `b` starts with a 7z signature and a start header whose CRC
 /// checks out: certain enough to carve a 7z out of a self-extractor.
 pub(crate) fn starts_archive(b: &[u8]) -> bool {
-    b.get(..32).is_some_and(|s| {
-        let crc = u32::from_le_bytes([s[8], s[9], s[10], s[11]]);
-        &s[..6] == SIGNATURE && crc != 0 && crc32fast::hash(&s[12..32]) == crc
-    })
+    b.get(..32)
+        .is_some_and(|s| &s[..6] == SIGNATURE && start_header_crc_ok(s))
+}
+
+/// The start header's CRC is there (not zero, which sends the crate
+/// searching) and right.
+fn start_header_crc_ok(start: &[u8]) -> bool {
+    let crc = u32::from_le_bytes([start[8], start[9], start[10], start[11]]);
+    crc != 0 && crc32fast::hash(&start[12..32]) == crc
 }
 
 /// Reads the start header and, for an encoded header, the sizes it
@@ -202,8 +219,7 @@ fn check(data: &[u8]) -> Result<(), Refused> {
     if &start[..6] != SIGNATURE || start[6] != 0 {
         return Err(bad("not a 7z signature and version 0"));
     }
-    let crc = u32::from_le_bytes([start[8], start[9], start[10], start[11]]);
-    if crc == 0 || crc32fast::hash(&start[12..32]) != crc {
+    if !start_header_crc_ok(start) {
         return Err(bad(
             "start header CRC missing or wrong (no recovery reading is tried)",
         ));
