@@ -211,6 +211,19 @@ impl Budget {
         self.drain_with(input.len() as u64, |out, cap| inflate_into(input, out, cap))
     }
 
+    /// [`drain`](Self::drain) for bytes an unpacker has already decoded in
+    /// memory (base64, quoted-printable: never more than their input): the
+    /// same limits, without copying them again.
+    pub fn take(&mut self, mut data: Vec<u8>) -> Drained {
+        self.drain_with(0, move |out, cap| {
+            let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+            let over = data.len() > cap;
+            data.truncate(cap);
+            *out = data;
+            Ok(over)
+        })
+    }
+
     /// Runs `fill`, which appends at most `cap` bytes to the buffer and says
     /// whether more were to come, under the scan's limits.
     fn drain_with(
@@ -459,6 +472,31 @@ mod tests {
             if fast.error.is_none() {
                 proptest::prop_assert_eq!(&fast.data[..], &slow.data[..]);
             }
+        }
+
+        /// An owned buffer is held to the same limits as the same bytes
+        /// read through `drain`.
+        #[test]
+        fn take_agrees_with_drain(
+            data in proptest::collection::vec(proptest::num::u8::ANY, 0..5_000),
+            cap in 1u64..6_000,
+            before in 0usize..3,
+        ) {
+            let limits = Limits {
+                max_total_bytes: cap + 1_000,
+                ..limits_with(cap)
+            };
+            let (mut a, mut b) = (Budget::new(&limits), Budget::new(&limits));
+            // Earlier children use up part of the total.
+            for _ in 0..before {
+                a.take(vec![1; 700]);
+                b.drain(&[1u8; 700][..], 0);
+            }
+            let taken = a.take(data.clone());
+            let read = b.drain(&data[..], 0);
+            proptest::prop_assert_eq!(&taken.data[..], &read.data[..]);
+            proptest::prop_assert_eq!(taken.limit, read.limit);
+            proptest::prop_assert_eq!(a.produced, b.produced);
         }
     }
 }

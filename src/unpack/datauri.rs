@@ -48,7 +48,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         }
         listed += 1;
         let name = format!("<data uri @{}>", from + open);
-        out.push_drained(name, ctx.budget.drain(&decoded[..], 0));
+        out.push_drained(name, ctx.budget.take(decoded));
     }
     out
 }

@@ -77,13 +77,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             });
         }
         match part.encoding {
-            Encoding::Base64 => {
-                let decoded = base64(&raw);
-                out.push_drained(name, ctx.budget.drain(&decoded[..], 0));
-            }
+            Encoding::Base64 => out.push_drained(name, ctx.budget.take(base64(&raw))),
             Encoding::QuotedPrintable => {
-                let decoded = quoted_printable(&raw);
-                out.push_drained(name, ctx.budget.drain(&decoded[..], 0));
+                out.push_drained(name, ctx.budget.take(quoted_printable(&raw)))
             }
             Encoding::None => out.push_slice(name, raw, ctx.budget),
         }
