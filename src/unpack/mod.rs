@@ -138,7 +138,9 @@ pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_
         _ if primary == known::TAR => tar::unpack(data, ctx),
         _ if primary == known::EMAIL => mime::unpack(data, ctx),
         _ if primary == known::SEVENZ => sevenz::unpack(data, ctx),
-        _ if carries_data_uris(primary, data) => datauri::unpack(data, ctx),
+        // Reached only when `carries_data_uris` said so, or for the types
+        // embedded in it; the unpacker's own search finds the URIs.
+        _ if primary == known::HTML || primary == known::XML => datauri::unpack(data, ctx),
         _ => Unpacked::default(),
     };
     for t in det.types.iter().skip(1) {
