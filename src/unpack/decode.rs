@@ -69,10 +69,6 @@ fn lzma<'a>(input: &'a [u8], usize: u64, output_cap: u64) -> io::Result<Box<dyn 
             "LZMA properties size is not 5",
         ));
     }
-    let props = header[4];
-    let declared_dict = u32::from_le_bytes([header[5], header[6], header[7], header[8]]);
-    let cap = output_cap.clamp(4096, MAX_WINDOW) as u32;
-    let dict = declared_dict.clamp(4096, cap);
     // With an end marker the declared size may be unknown; the stream then
     // ends at its marker, and the budget bounds it either way.
     let size = if usize == 0 || usize == u32::MAX as u64 {
@@ -80,29 +76,42 @@ fn lzma<'a>(input: &'a [u8], usize: u64, output_cap: u64) -> io::Result<Box<dyn 
     } else {
         usize
     };
-    let r = lzma_rust2::LzmaReader::new_with_props(&input[9..], size, props, dict, None)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    raw_lzma(&input[9..], header[4], &header[5..9], size, output_cap)
+}
+
+/// A raw LZMA stream with its properties byte and declared dictionary (4
+/// bytes, little-endian), the dictionary capped: output is capped by the
+/// budget anyway, and a dictionary larger than the output is never used.
+/// `size` (`u64::MAX` when unknown) only tells the decoder where to stop.
+fn raw_lzma<'a>(
+    stream: &'a [u8],
+    props: u8,
+    dict: &[u8],
+    size: u64,
+    output_cap: u64,
+) -> io::Result<Box<dyn Read + 'a>> {
+    let declared = u32::from_le_bytes([dict[0], dict[1], dict[2], dict[3]]);
+    let cap = output_cap.clamp(4096, MAX_WINDOW) as u32;
+    let r = lzma_rust2::LzmaReader::new_with_props(
+        stream,
+        size,
+        props,
+        declared.clamp(4096, cap),
+        None,
+    )
+    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
     Ok(Box::new(r))
 }
 
 /// The legacy `.lzma` format: properties, dictionary size and uncompressed
 /// size (all ones when unknown: the stream then ends at its end marker),
-/// then a raw LZMA stream. The dictionary is capped as in zip's LZMA; the
-/// size only tells the decoder where to stop.
+/// then a raw LZMA stream, read as zip's LZMA is.
 pub(crate) fn lzma_alone<'a>(input: &'a [u8], output_cap: u64) -> io::Result<Box<dyn Read + 'a>> {
     let header = input
         .get(..13)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "short LZMA header"))?;
-    let props = header[0];
-    let declared_dict = u32::from_le_bytes([header[1], header[2], header[3], header[4]]);
-    let size = u64::from_le_bytes([
-        header[5], header[6], header[7], header[8], header[9], header[10], header[11], header[12],
-    ]);
-    let cap = output_cap.clamp(4096, MAX_WINDOW) as u32;
-    let dict = declared_dict.clamp(4096, cap);
-    let r = lzma_rust2::LzmaReader::new_with_props(&input[13..], size, props, dict, None)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-    Ok(Box::new(r))
+    let size = u64::from_le_bytes(header[5..13].try_into().unwrap_or([0xff; 8]));
+    raw_lzma(&input[13..], header[0], &header[1..5], size, output_cap)
 }
 
 /// An xz stream (several concatenated streams too) with a memory limit.
