@@ -134,23 +134,27 @@ pub(crate) fn unxz(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 
 pub(crate) fn unlzma(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let cap = ctx.budget.limits().max_object_bytes;
-    match decode::lzma_alone(&data[..], cap) {
-        Ok(r) => single(outer, data, ctx, r),
-        Err(e) => Unpacked {
-            findings: vec![FindingKind::Malformed {
-                detail: format!("lzma: {e}"),
-            }],
-            ..Default::default()
-        },
-    }
+    single_or_malformed("lzma", outer, data, ctx, decode::lzma_alone(&data[..], cap))
 }
 
 pub(crate) fn unzstd(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
-    match decode::zstd_reader(&data[..]) {
+    single_or_malformed("zstd", outer, data, ctx, decode::zstd_reader(&data[..]))
+}
+
+/// `single`, for a decoder that reads a header of its own first: a header
+/// it refuses is a malformed finding.
+fn single_or_malformed(
+    format: &str,
+    outer: &str,
+    data: &Bytes,
+    ctx: &mut Ctx<'_>,
+    decoder: io::Result<impl Read>,
+) -> Unpacked {
+    match decoder {
         Ok(r) => single(outer, data, ctx, r),
         Err(e) => Unpacked {
             findings: vec![FindingKind::Malformed {
-                detail: format!("zstd: {e}"),
+                detail: format!("{format}: {e}"),
             }],
             ..Default::default()
         },
