@@ -66,34 +66,35 @@ fn run(f: impl FnOnce(&mut Ctx<'_>) -> unpack::Unpacked) -> Unpacked {
     }
 }
 
+/// An unpacker that reads the whole object, run on a copy of `data`.
+fn run_on(data: &[u8], unpacker: fn(&Bytes, &mut Ctx<'_>) -> unpack::Unpacked) -> Unpacked {
+    let data = Bytes::copy_from_slice(data);
+    run(|ctx| unpacker(&data, ctx))
+}
+
 /// The zip unpacker (structural pass, extraction, the zip crate's view).
 pub fn unpack_zip(data: &[u8]) -> Unpacked {
-    let data = Bytes::copy_from_slice(data);
-    run(|ctx| unpack::zip::unpack(&data, ctx))
+    run_on(data, unpack::zip::unpack)
 }
 
 /// The MIME unpacker (mail, mbox, MHTML).
 pub fn unpack_mime(data: &[u8]) -> Unpacked {
-    let data = Bytes::copy_from_slice(data);
-    run(|ctx| unpack::mime::unpack(&data, ctx))
+    run_on(data, unpack::mime::unpack)
 }
 
 /// The `data:` URI decoder of HTML and SVG.
 pub fn unpack_data_uris(data: &[u8]) -> Unpacked {
-    let data = Bytes::copy_from_slice(data);
-    run(|ctx| unpack::datauri::unpack(&data, ctx))
+    run_on(data, unpack::datauri::unpack)
 }
 
 /// The 7z unpacker: our header checks, then the crate's reader.
 pub fn unpack_sevenz(data: &[u8]) -> Unpacked {
-    let data = Bytes::copy_from_slice(data);
-    run(|ctx| unpack::sevenz::unpack(&data, ctx))
+    run_on(data, unpack::sevenz::unpack)
 }
 
 /// The tar unpacker.
 pub fn unpack_tar(data: &[u8]) -> Unpacked {
-    let data = Bytes::copy_from_slice(data);
-    run(|ctx| unpack::tar::unpack(&data, ctx))
+    run_on(data, unpack::tar::unpack)
 }
 
 /// The gzip, bzip2, xz, lzma and zstd unpackers, picked by the first byte.
