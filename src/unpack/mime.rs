@@ -23,6 +23,15 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     if data.starts_with(b"From ") && split_mbox(data, ctx, &mut out) {
         return out;
     }
+    // The parser keeps offsets in 32 bits: past 4 GiB (an engine configured
+    // for objects that large) they would point at the wrong bytes.
+    if u32::try_from(data.len()).is_err() {
+        out.findings.push(FindingKind::Limit {
+            limit: crate::limits::LimitKind::ObjectSize,
+            detail: "a MIME message over 4 GiB: its parts were not unpacked".into(),
+        });
+        return out;
+    }
     // Every part after the first starts behind a boundary line ("--"), so
     // this bounds the number of parts before the parser sees any.
     let boundaries = memchr::memmem::find_iter(&data[..], b"\n--").count();
