@@ -113,7 +113,7 @@ pub fn unpack_compressed(data: &[u8]) -> Unpacked {
 /// Our zip structural pass alone: for each entry reading, where its data
 /// starts and ends.
 pub fn zip_entries(data: &[u8]) -> Vec<(String, u64, u64)> {
-    unpack::zip::structure::analyze(data, 10_000)
+    format::zip::analyze(data, 10_000)
         .entries
         .into_iter()
         .map(|e| (e.name(), e.data_start, e.data_end))

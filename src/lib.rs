@@ -40,10 +40,10 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-mod dedup;
 pub mod detect;
 mod engine;
 mod error;
+mod format;
 #[cfg(feature = "_fuzz")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -51,6 +51,7 @@ mod limits;
 pub mod policy;
 mod report;
 mod signatures;
+mod types;
 mod unpack;
 
 pub use detect::{FileType, TypeGroup};

@@ -17,9 +17,9 @@ pub mod names;
 mod ole;
 mod pe;
 mod script;
-mod types;
+mod zipdoc;
 
-pub use types::{FileType, TypeGroup, known};
+pub use crate::types::{FileType, TypeGroup, known};
 
 use memchr::memmem;
 
@@ -143,10 +143,10 @@ impl Detector {
         });
         // What an unpacker reads by structure is not looked for as embedded
         // objects: a zip stored in a tar is an entry of the tar.
-        if !crate::unpack::unpacks(primary) {
+        if !primary.is_container() {
             self.embedded(data, primary, &mut d);
-        } else if !crate::unpack::ZIP_BASED.contains(&primary.name())
-            && crate::unpack::zip::first_archive_offset(data) == Some(0)
+        } else if !primary.is_zip_based()
+            && crate::format::zip::first_archive_offset(data) == Some(0)
         {
             // A file that is both a tar (say) and a zip from its first byte
             // is read both ways.
@@ -184,7 +184,7 @@ impl Detector {
                 t => t,
             },
             "zip" | "docx" | "xlsx" | "pptx" | "odt" | "ods" | "odp" | "epub" | "jar" | "apk" => {
-                crate::unpack::zip::classify(data)
+                zipdoc::classify(data)
             }
             "html" | "xml" | "sh" => self.scripts.classify_text(data),
             other => FileType::by_name(other).unwrap_or_else(|| {
@@ -206,7 +206,7 @@ impl Detector {
         }
         // A zip at offset 0 too: the primary type here is not a zip (a zip
         // that also reads as a PDF is both, and both are scanned).
-        if let Some(off) = crate::unpack::zip::first_archive_offset(data) {
+        if let Some(off) = crate::format::zip::first_archive_offset(data) {
             d.types.push(TypeAt {
                 ty: known::ZIP,
                 offset: off,
@@ -235,7 +235,7 @@ impl Detector {
         // A 7z glued behind a self-extractor's stub (its start header's CRC
         // makes the signature certain).
         for pos in memmem::find_iter(&data[1..], b"7z\xbc\xaf\x27\x1c").take(EMBEDDED_SEARCH_HITS) {
-            if crate::unpack::sevenz::starts_archive(&data[1 + pos..]) {
+            if crate::format::sevenz::starts_archive(&data[1 + pos..]) {
                 d.types.push(TypeAt {
                     ty: known::SEVENZ,
                     offset: 1 + pos as u64,
@@ -347,7 +347,7 @@ fn is_pdf_late_header(b: &[u8]) -> bool {
 /// A tar header: the checksum of the first block is right (the magic at 257
 /// is optional in old tars, and the first bytes can be anything, CVE-2012-1425).
 fn is_tar(b: &[u8]) -> bool {
-    crate::unpack::tar::header_is_valid(b)
+    crate::format::tar::header_is_valid(b)
 }
 
 /// The legacy `.lzma` format (LZMA-alone), which has no magic number: its

@@ -8,9 +8,9 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::types::TEXT_EXTENSIONS;
 use super::{FileType, TypeGroup};
 use crate::report::FindingKind;
+use crate::types::TEXT_EXTENSIONS;
 
 /// Longest file name component most file systems store.
 const MAX_COMPONENT: usize = 255;

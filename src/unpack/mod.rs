@@ -95,53 +95,54 @@ impl Unpacked {
     }
 }
 
-/// Zip-based types, read through the zip directory.
-pub(crate) const ZIP_BASED: &[&str] = &[
-    "zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "jar", "apk",
-];
-
-/// True when an unpacker reads this type by its structure.
-pub(crate) fn unpacks(t: FileType) -> bool {
-    ZIP_BASED.contains(&t.name())
-        || [
-            known::GZIP,
-            known::BZIP2,
-            known::XZ,
-            known::LZMA,
-            known::EMAIL,
-            known::SEVENZ,
-            known::ZSTD,
-            known::TAR,
-        ]
-        .contains(&t)
-}
-
 /// True for HTML and XML (SVG among it) that holds a base64 `data:` URI.
 /// Not an unpacker by structure: embedded objects are still looked for in
 /// it.
-pub(crate) fn carries_data_uris(t: FileType, data: &[u8]) -> bool {
+fn carries_data_uris(t: FileType, data: &[u8]) -> bool {
     (t == known::HTML || t == known::XML) && memchr::memmem::find(data, b";base64,").is_some()
+}
+
+/// True when unpacking has something to do with this object: a type read by
+/// its structure, a type that starts after offset 0, or HTML carrying
+/// `data:` URIs.
+pub(crate) fn has_work(det: &Detection, data: &[u8]) -> bool {
+    det.types.len() > 1 || det.primary().is_container() || carries_data_uris(det.primary(), data)
+}
+
+/// An unpacker: the object's name (a compressed stream names its content
+/// after it), its bytes and what it may spend.
+type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
+
+/// The one dispatch table: the unpacker of each type that
+/// [`FileType::is_container`] names, and of HTML and XML for `data:` URIs.
+fn unpacker(t: FileType) -> Option<Unpacker> {
+    let table: [(FileType, Unpacker); 10] = [
+        (known::GZIP, compressed::gunzip),
+        (known::BZIP2, compressed::bunzip2),
+        (known::XZ, compressed::unxz),
+        (known::LZMA, compressed::unlzma),
+        (known::ZSTD, compressed::unzstd),
+        (known::TAR, |_, d, c| tar::unpack(d, c)),
+        (known::EMAIL, |_, d, c| mime::unpack(d, c)),
+        (known::SEVENZ, |_, d, c| sevenz::unpack(d, c)),
+        // Reached only when `carries_data_uris` said so, or for the types
+        // embedded in it; the unpacker's own search finds the URIs.
+        (known::HTML, |_, d, c| datauri::unpack(d, c)),
+        (known::XML, |_, d, c| datauri::unpack(d, c)),
+    ];
+    if t.is_zip_based() {
+        return Some(|_, d, c| zip::unpack(d, c));
+    }
+    table.iter().find(|(ty, _)| *ty == t).map(|(_, u)| *u)
 }
 
 /// Unpacks `data` by the types detection found in it. Types that start
 /// after offset 0 (an executable glued to an image) are carved out and
 /// scanned as objects of their own.
 pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
-    let primary = det.primary();
-    let mut out = match primary.name() {
-        n if ZIP_BASED.contains(&n) => zip::unpack(data, ctx),
-        _ if primary == known::GZIP => compressed::gunzip(name, data, ctx),
-        _ if primary == known::BZIP2 => compressed::bunzip2(name, data, ctx),
-        _ if primary == known::XZ => compressed::unxz(name, data, ctx),
-        _ if primary == known::LZMA => compressed::unlzma(name, data, ctx),
-        _ if primary == known::ZSTD => compressed::unzstd(name, data, ctx),
-        _ if primary == known::TAR => tar::unpack(data, ctx),
-        _ if primary == known::EMAIL => mime::unpack(data, ctx),
-        _ if primary == known::SEVENZ => sevenz::unpack(data, ctx),
-        // Reached only when `carries_data_uris` said so, or for the types
-        // embedded in it; the unpacker's own search finds the URIs.
-        _ if primary == known::HTML || primary == known::XML => datauri::unpack(data, ctx),
-        _ => Unpacked::default(),
+    let mut out = match unpacker(det.primary()) {
+        Some(u) => u(name, data, ctx),
+        None => Unpacked::default(),
     };
     for t in det.types.iter().skip(1) {
         let Ok(off) = usize::try_from(t.offset) else {
@@ -161,4 +162,25 @@ pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::TABLE;
+
+    /// Every type that the model calls a container has an unpacker, and
+    /// every unpacker but the `data:` URI search is for a container.
+    #[test]
+    fn the_dispatch_table_matches_the_model() {
+        for (name, group, _) in TABLE {
+            let t = FileType::new(name, *group);
+            let structural = t != known::HTML && t != known::XML;
+            assert_eq!(
+                t.is_container(),
+                structural && unpacker(t).is_some(),
+                "{name}"
+            );
+        }
+    }
 }

@@ -26,6 +26,7 @@ use bytes::Bytes;
 use sevenz_rust2::{ArchiveReader, Error, Password};
 
 use super::{Ctx, Unpacked};
+use crate::format::sevenz::{SIGNATURE, encoded_header_size, start_header_crc_ok};
 use crate::limits::LimitKind;
 use crate::report::FindingKind;
 
@@ -35,8 +36,6 @@ use crate::report::FindingKind;
 /// real archives of some 50,000 files fit (7-Zip writes about 39 header
 /// bytes per small file).
 const MAX_HEADER: u64 = 2 << 20;
-
-const SIGNATURE: &[u8; 6] = b"7z\xbc\xaf\x27\x1c";
 
 /// Why the header is not handed to the crate.
 #[derive(Debug, PartialEq)]
@@ -195,20 +194,6 @@ fn read(
 /// What the walk's callback returns to end it: not an error of the archive.
 const STOP: &str = "xferscan: the scan's budget is spent";
 
-/// True when `b` starts with a 7z signature and a start header whose CRC
-/// checks out: certain enough to carve a 7z out of a self-extractor.
-pub(crate) fn starts_archive(b: &[u8]) -> bool {
-    b.get(..32)
-        .is_some_and(|s| &s[..6] == SIGNATURE && start_header_crc_ok(s))
-}
-
-/// The start header's CRC is there (not zero, which sends the crate
-/// searching) and right.
-fn start_header_crc_ok(start: &[u8]) -> bool {
-    let crc = u32::from_le_bytes([start[8], start[9], start[10], start[11]]);
-    crc != 0 && crc32fast::hash(&start[12..32]) == crc
-}
-
 /// Reads the start header and, for an encoded header, the sizes it
 /// declares: what the crate would otherwise trust.
 fn check(data: &[u8]) -> Result<(), Refused> {
@@ -250,165 +235,10 @@ fn check(data: &[u8]) -> Result<(), Refused> {
     }
 }
 
-/// A cursor over header bytes; every read fails at the end, so loops over
-/// declared counts end with the bytes.
-struct Fields<'a>(&'a [u8]);
-
-impl Fields<'_> {
-    fn byte(&mut self) -> Option<u8> {
-        let (&b, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(b)
-    }
-
-    fn skip(&mut self, n: u64) -> Option<()> {
-        self.0 = self.0.get(usize::try_from(n).ok()?..)?;
-        Some(())
-    }
-
-    /// 7z's variable-length number: the leading one bits of the first byte
-    /// say how many bytes follow.
-    fn number(&mut self) -> Option<u64> {
-        let first = self.byte()?;
-        let mut mask = 0x80u8;
-        let mut value = 0u64;
-        for i in 0..8 {
-            if first & mask == 0 {
-                let high = (first & mask.wrapping_sub(1)) as u64;
-                return Some(value | (high << (8 * i)));
-            }
-            value |= (self.byte()? as u64) << (8 * i);
-            mask >>= 1;
-        }
-        Some(value)
-    }
-
-    fn digests(&mut self, n: u64) -> Option<()> {
-        let defined = if self.byte()? != 0 {
-            n
-        } else {
-            let mut count = 0u64;
-            for _ in 0..n.div_ceil(8) {
-                count += self.byte()?.count_ones() as u64;
-            }
-            count
-        };
-        self.skip(defined.checked_mul(4)?)
-    }
-}
-
-/// The largest unpack size that an encoded header's streams info declares
-/// (the decoded header is one of them).
-fn encoded_header_size(b: &[u8]) -> Option<u64> {
-    let mut f = Fields(b);
-    let mut nid = f.byte()?;
-    if nid == 0x06 {
-        // Pack info: position, count, sizes, digests.
-        f.number()?;
-        let streams = f.number()?;
-        nid = f.byte()?;
-        while nid != 0x00 {
-            match nid {
-                0x09 => {
-                    for _ in 0..streams {
-                        f.number()?;
-                    }
-                }
-                0x0a => f.digests(streams)?,
-                _ => return None,
-            }
-            nid = f.byte()?;
-        }
-        nid = f.byte()?;
-    }
-    if nid != 0x07 || f.byte()? != 0x0b {
-        return None;
-    }
-    let folders = f.number()?;
-    if f.byte()? != 0 {
-        return None; // folders kept elsewhere
-    }
-    let mut outputs = 0u64;
-    for _ in 0..folders {
-        let coders = f.number()?;
-        let (mut ins, mut outs) = (0u64, 0u64);
-        for _ in 0..coders {
-            let flags = f.byte()?;
-            f.skip((flags & 0x0f) as u64)?;
-            if flags & 0x10 != 0 {
-                ins = ins.checked_add(f.number()?)?;
-                outs = outs.checked_add(f.number()?)?;
-            } else {
-                ins += 1;
-                outs += 1;
-            }
-            if flags & 0x20 != 0 {
-                let props = f.number()?;
-                f.skip(props)?;
-            }
-        }
-        let pairs = outs.checked_sub(1)?;
-        for _ in 0..pairs {
-            f.number()?;
-            f.number()?;
-        }
-        let packed = ins.checked_sub(pairs)?;
-        if packed > 1 {
-            for _ in 0..packed {
-                f.number()?;
-            }
-        }
-        outputs = outputs.checked_add(outs)?;
-    }
-    if f.byte()? != 0x0c {
-        return None;
-    }
-    let mut largest = 0u64;
-    for _ in 0..outputs {
-        largest = largest.max(f.number()?);
-    }
-    Some(largest)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers() {
-        assert_eq!(Fields(&[0x05]).number(), Some(5));
-        assert_eq!(Fields(&[0x81, 0x02]).number(), Some(0x102));
-        assert_eq!(Fields(&[0xc0, 0x34, 0x12]).number(), Some(0x1234));
-        assert_eq!(Fields(&[0xff, 1, 0, 0, 0, 0, 0, 0, 0]).number(), Some(1));
-        assert_eq!(Fields(&[0x81]).number(), None);
-    }
-
-    /// The encoded header of a small archive as 7-Zip writes it: pack info,
-    /// one LZMA folder, its unpack size.
-    fn encoded(unpack: &[u8]) -> Vec<u8> {
-        let mut v = vec![0x06, 0x00, 0x01, 0x09, 0x20, 0x00];
-        v.extend([0x07, 0x0b, 0x01, 0x00, 0x01, 0x23, 0x03, 0x01, 0x01, 0x05]);
-        v.extend([0x5d, 0x00, 0x10, 0x00, 0x00]);
-        v.push(0x0c);
-        v.extend(unpack);
-        v.push(0x00);
-        v
-    }
-
-    #[test]
-    fn encoded_header_sizes() {
-        assert_eq!(encoded_header_size(&encoded(&[0x40])), Some(0x40));
-        // 0xf0: four more bytes, so 0x10000000 declared.
-        assert_eq!(
-            encoded_header_size(&encoded(&[0xf0, 0x00, 0x00, 0x00, 0x10])),
-            Some(0x1000_0000)
-        );
-        // Cut anywhere: unreadable, never a panic.
-        let e = encoded(&[0x40]);
-        for n in 0..e.len() - 1 {
-            assert_eq!(encoded_header_size(&e[..n]), None, "{n}");
-        }
-    }
+    use crate::format::sevenz::tests::encoded;
 
     fn archive(header: &[u8], crc_ok: bool) -> Vec<u8> {
         let mut v = SIGNATURE.to_vec();

@@ -10,71 +10,8 @@
 use bytes::Bytes;
 
 use super::{Ctx, Unpacked};
+use crate::format::tar::{BLOCK, cstr, header_is_valid, octal};
 use crate::report::FindingKind;
-
-const BLOCK: u64 = 512;
-
-/// True when the first block is a tar header: its checksum is right.
-pub(crate) fn header_is_valid(b: &[u8]) -> bool {
-    let Some(h) = b.get(..512) else { return false };
-    // Text fails here, before the 512-byte sum below.
-    if !holds_a_number(&h[148..156]) {
-        return false;
-    }
-    let Some(stored) = octal(&h[148..156]) else {
-        return false;
-    };
-    // One pass for both sums (old tars summed signed bytes), the checksum
-    // field counted as spaces. An all-zero block sums to 256, never to its
-    // stored 0, so it is not a header. This runs on every object scanned.
-    let (mut unsigned, mut signed) = (0u64, 0i64);
-    for &x in h {
-        unsigned += x as u64;
-        signed += x as i8 as i64;
-    }
-    for &x in &h[148..156] {
-        unsigned -= x as u64;
-        signed -= x as i8 as i64;
-    }
-    unsigned += 8 * 32;
-    signed += 8 * 32;
-    stored == unsigned || stored as i64 == signed
-}
-
-/// An octal field, or GNU's base-256 form.
-fn octal(f: &[u8]) -> Option<u64> {
-    if f.first().is_some_and(|&b| b & 0x80 != 0) {
-        let mut v: u64 = (f[0] & 0x7f) as u64;
-        for &b in &f[1..] {
-            v = v.checked_mul(256)?.checked_add(b as u64)?;
-        }
-        return Some(v);
-    }
-    let mut v: u64 = 0;
-    for &b in f
-        .iter()
-        .skip_while(|&&b| b == b' ' || b == 0)
-        .take_while(|&&b| (b'0'..=b'7').contains(&b))
-    {
-        v = v.checked_mul(8)?.checked_add((b - b'0') as u64)?;
-    }
-    Some(v)
-}
-
-/// True when a numeric field holds a number in either form `octal` reads:
-/// base-256, or an octal digit after its padding. GNU tar rejects a
-/// checksum field of blanks, so no header has one; it takes a base-256
-/// checksum, so that form must pass.
-fn holds_a_number(f: &[u8]) -> bool {
-    f.first().is_some_and(|&b| b & 0x80 != 0)
-        || f.iter()
-            .find(|&&b| b != b' ' && b != 0)
-            .is_some_and(|b| (b'0'..=b'7').contains(b))
-}
-
-fn cstr(f: &[u8]) -> &[u8] {
-    &f[..f.iter().position(|&b| b == 0).unwrap_or(f.len())]
-}
 
 /// How a reader takes the size of an entry that has a pax size.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -350,32 +287,6 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn octal_and_base256() {
-        assert_eq!(octal(b"0000644\0"), Some(0o644));
-        assert_eq!(octal(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]), Some(256));
-        assert_eq!(octal(b"        "), Some(0));
-    }
-
-    #[test]
-    fn checksum_in_either_form() {
-        let mut h = [0u8; 512];
-        h[..5].copy_from_slice(b"a.txt");
-        h[148..156].fill(b' ');
-        let sum: u32 = h.iter().map(|&b| b as u32).sum();
-        let mut octal_form = h;
-        octal_form[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-        assert!(header_is_valid(&octal_form));
-        let mut base256 = h;
-        base256[148..152].copy_from_slice(&[0x80, 0, 0, 0]);
-        base256[152..156].copy_from_slice(&sum.to_be_bytes());
-        // The checksum field counts as spaces, whatever it holds.
-        assert!(header_is_valid(&base256));
-        let mut blank = h;
-        blank[148..156].copy_from_slice(b"        ");
-        assert!(!header_is_valid(&blank));
-    }
 
     #[test]
     fn pax_records_parse() {

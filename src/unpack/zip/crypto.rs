@@ -1,7 +1,7 @@
 //! Traditional PKWARE encryption (ZipCrypto): weak, but what most
 //! "password: infected" archives use.
 
-use super::structure::Header;
+use crate::format::zip::Header;
 
 const fn crc_table() -> [u32; 256] {
     let mut t = [0u32; 256];

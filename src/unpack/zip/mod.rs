@@ -1,10 +1,9 @@
-//! Zip archives: our structural pass ([`structure`]) lists every reading of
+//! Zip archives: our structural pass ([`crate::format::zip`]) lists every reading of
 //! the file; the `zip` crate's reading is taken beside it, and any entry it
 //! shows that our pass missed is extracted through it and reported. The
 //! crate also opens WinZip AES entries; ZipCrypto is decrypted here.
 
 mod crypto;
-pub(crate) mod structure;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
@@ -12,12 +11,10 @@ use std::io::Cursor;
 use bytes::Bytes;
 
 use super::{Ctx, Unpacked, decode};
-use crate::detect::{FileType, TypeGroup, known};
+use crate::format::zip as structure;
 use crate::limits::LimitKind;
 use crate::report::FindingKind;
 use structure::Entry;
-
-pub(crate) use structure::first_archive_offset;
 
 /// Overlapping entries inflated at most; past this the archive is a bomb
 /// and the rest are reported, not inflated.
@@ -286,69 +283,4 @@ fn crate_view(data: &Bytes, ctx: &mut Ctx<'_>, ours: &HashSet<u64>, out: &mut Un
             out.push_drained(name, drained);
         }
     }
-}
-
-/// The type of a zip-based file, from the names in its directory.
-pub(crate) fn classify(data: &[u8]) -> FileType {
-    let entries = structure::quick_listing(data, 5000);
-    if entries.is_empty() {
-        return known::ZIP;
-    }
-    let has = |n: &str| entries.iter().any(|e| e.header.name == n.as_bytes());
-    let any_prefix = |p: &str| {
-        entries
-            .iter()
-            .any(|e| e.header.name.starts_with(p.as_bytes()))
-    };
-    let macros = entries.iter().any(|e| {
-        let n = e.header.name.to_ascii_lowercase();
-        n.ends_with(b"vbaproject.bin") || n.ends_with(b"vbaprojectsignature.bin")
-    }) || any_prefix("Basic/")
-        && entries
-            .iter()
-            .any(|e| e.header.name.ends_with(b"script-lb.xml"));
-    let with_macros = |t: FileType| {
-        if macros {
-            t.in_group(TypeGroup::MacroDocument)
-        } else {
-            t
-        }
-    };
-    if has("[Content_Types].xml") {
-        if any_prefix("word/") {
-            return with_macros(known::DOCX);
-        }
-        if any_prefix("xl/") {
-            return with_macros(known::XLSX);
-        }
-        if any_prefix("ppt/") {
-            return with_macros(known::PPTX);
-        }
-    }
-    if let Some(m) = entries
-        .iter()
-        .find(|e| e.header.name == b"mimetype" && e.header.method == 0)
-    {
-        let content = data
-            .get(m.data_start as usize..m.data_end as usize)
-            .unwrap_or(&[]);
-        let t = match content {
-            b"application/vnd.oasis.opendocument.text" => Some(known::ODT),
-            b"application/vnd.oasis.opendocument.spreadsheet" => Some(known::ODS),
-            b"application/vnd.oasis.opendocument.presentation" => Some(known::ODP),
-            b"application/vnd.oasis.opendocument.graphics" => Some(known::ODG),
-            b"application/epub+zip" => Some(known::EPUB),
-            _ => None,
-        };
-        if let Some(t) = t {
-            return with_macros(t);
-        }
-    }
-    if has("AndroidManifest.xml") && any_prefix("classes") {
-        return known::APK;
-    }
-    if has("META-INF/MANIFEST.MF") || entries.iter().any(|e| e.header.name.ends_with(b".class")) {
-        return known::JAR;
-    }
-    known::ZIP
 }

@@ -113,6 +113,19 @@ impl FileType {
         FileType { group, ..self }
     }
 
+    /// True for the zip-based types: zip itself, OOXML, ODF, EPUB, JAR, APK.
+    pub fn is_zip_based(self) -> bool {
+        ZIP_BASED.contains(&self.name)
+    }
+
+    /// True when xferscan reads this type by its structure and unpacks what
+    /// it holds. The one list that detection, the engine and the unpackers
+    /// all read (`unpack::unpack` dispatches on the same types, and a test
+    /// holds the two together).
+    pub fn is_container(self) -> bool {
+        self.is_zip_based() || CONTAINERS.contains(&self)
+    }
+
     /// The extensions a name of this type may honestly carry, lowercase and
     /// without the dot. Empty when any name will do.
     pub fn extensions(self) -> &'static [&'static str] {
@@ -400,6 +413,23 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("utf16-text", G::Text, &[]),
     // Unknown bytes.
     ("data", G::Unknown, &[]),
+];
+
+/// Zip-based types, read through the zip directory.
+const ZIP_BASED: &[&str] = &[
+    "zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "jar", "apk",
+];
+
+/// The other types unpacked by their structure.
+const CONTAINERS: &[FileType] = &[
+    known::GZIP,
+    known::BZIP2,
+    known::XZ,
+    known::LZMA,
+    known::EMAIL,
+    known::SEVENZ,
+    known::ZSTD,
+    known::TAR,
 ];
 
 /// The types the detector names by constant.

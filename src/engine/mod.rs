@@ -10,7 +10,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-use crate::dedup::Dedup;
+mod dedup;
+
 use crate::detect::{self, Detection, Detector, TypeGroup, known};
 use crate::error::Error;
 use crate::limits::{Budget, LimitKind, Limits};
@@ -20,6 +21,7 @@ use crate::report::{
 };
 use crate::signatures::{self, RuleSets, ScanFailure};
 use crate::unpack::{self, Ctx};
+use dedup::Dedup;
 
 /// Findings one report holds at most; the verdict still counts the rest.
 const MAX_FINDINGS: usize = 10_000;
@@ -559,7 +561,7 @@ impl Engine {
                 st.finding(id, &obj.path, FindingKind::ScanError { detail })
             }
         }
-        let is_container = is_container(&det, &obj.data);
+        let is_container = unpack::has_work(&det, &obj.data);
         if !is_container {
             // Never a silent clean: an archive or disk image that we cannot
             // open is said to be unopened.
@@ -663,13 +665,6 @@ impl Engine {
             st.finding(id, path, f);
         }
     }
-}
-
-/// True when unpacking has something to do with this object.
-fn is_container(det: &Detection, data: &[u8]) -> bool {
-    det.types.len() > 1
-        || unpack::unpacks(det.primary())
-        || unpack::carries_data_uris(det.primary(), data)
 }
 
 fn sha256_hex(data: &[u8]) -> String {

@@ -1,0 +1,69 @@
+//! What a zip-based file is (OOXML, ODF, EPUB, JAR, APK or a plain zip),
+//! from the names in its directory, read by the pure zip reader.
+
+use crate::types::{FileType, TypeGroup, known};
+
+/// The type of a zip-based file, from the names in its directory.
+pub(crate) fn classify(data: &[u8]) -> FileType {
+    let entries = crate::format::zip::quick_listing(data, 5000);
+    if entries.is_empty() {
+        return known::ZIP;
+    }
+    let has = |n: &str| entries.iter().any(|e| e.header.name == n.as_bytes());
+    let any_prefix = |p: &str| {
+        entries
+            .iter()
+            .any(|e| e.header.name.starts_with(p.as_bytes()))
+    };
+    let macros = entries.iter().any(|e| {
+        let n = e.header.name.to_ascii_lowercase();
+        n.ends_with(b"vbaproject.bin") || n.ends_with(b"vbaprojectsignature.bin")
+    }) || any_prefix("Basic/")
+        && entries
+            .iter()
+            .any(|e| e.header.name.ends_with(b"script-lb.xml"));
+    let with_macros = |t: FileType| {
+        if macros {
+            t.in_group(TypeGroup::MacroDocument)
+        } else {
+            t
+        }
+    };
+    if has("[Content_Types].xml") {
+        if any_prefix("word/") {
+            return with_macros(known::DOCX);
+        }
+        if any_prefix("xl/") {
+            return with_macros(known::XLSX);
+        }
+        if any_prefix("ppt/") {
+            return with_macros(known::PPTX);
+        }
+    }
+    if let Some(m) = entries
+        .iter()
+        .find(|e| e.header.name == b"mimetype" && e.header.method == 0)
+    {
+        let content = data
+            .get(m.data_start as usize..m.data_end as usize)
+            .unwrap_or(&[]);
+        let t = match content {
+            b"application/vnd.oasis.opendocument.text" => Some(known::ODT),
+            b"application/vnd.oasis.opendocument.spreadsheet" => Some(known::ODS),
+            b"application/vnd.oasis.opendocument.presentation" => Some(known::ODP),
+            b"application/vnd.oasis.opendocument.graphics" => Some(known::ODG),
+            b"application/epub+zip" => Some(known::EPUB),
+            _ => None,
+        };
+        if let Some(t) = t {
+            return with_macros(t);
+        }
+    }
+    if has("AndroidManifest.xml") && any_prefix("classes") {
+        return known::APK;
+    }
+    if has("META-INF/MANIFEST.MF") || entries.iter().any(|e| e.header.name.ends_with(b".class")) {
+        return known::JAR;
+    }
+    known::ZIP
+}
