@@ -6,8 +6,9 @@
 
 use bytes::Bytes;
 
+use crate::budget::Budget;
 use crate::detect::{Detector, known};
-use crate::limits::{Budget, Limits};
+use crate::limits::Limits;
 use crate::unpack::{self, Ctx};
 
 /// Small limits, so that a fuzz iteration stays fast.
@@ -61,7 +62,11 @@ fn run(f: impl FnOnce(&mut Ctx<'_>) -> unpack::Unpacked) -> Unpacked {
         .sum();
     assert!(produced <= limits.max_total_bytes, "the budget was overrun");
     Unpacked {
-        children: u.children.into_iter().map(|c| (c.name, c.data)).collect(),
+        children: u
+            .children
+            .into_iter()
+            .map(|c| (c.name, c.data.into_bytes()))
+            .collect(),
         findings: u.findings.len(),
     }
 }
@@ -113,7 +118,7 @@ pub fn unpack_compressed(data: &[u8]) -> Unpacked {
 /// Our zip structural pass alone: for each entry reading, where its data
 /// starts and ends.
 pub fn zip_entries(data: &[u8]) -> Vec<(String, u64, u64)> {
-    format::zip::analyze(data, 10_000)
+    crate::format::zip::analyze(data, 10_000)
         .entries
         .into_iter()
         .map(|e| (e.name(), e.data_start, e.data_end))

@@ -40,9 +40,11 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod budget;
 pub mod detect;
 mod engine;
 mod error;
+mod finding;
 mod format;
 #[cfg(feature = "_fuzz")]
 #[doc(hidden)]
@@ -54,16 +56,23 @@ mod signatures;
 mod types;
 mod unpack;
 
-pub use detect::{FileType, TypeGroup};
-pub use engine::{DEFAULT_PASSWORDS, Engine, EngineBuilder, ScanOptions};
+pub use engine::{
+    DEFAULT_PASSWORDS, Engine, EngineBuilder, Flow, HeadJudgement, ScanOptions, SharedEngine, Sink,
+};
 pub use error::Error;
-pub use limits::{LimitKind, Limits};
+pub use finding::{
+    FINDING_KEYS, FindingKind, MetaValue, Metadata, SignatureMatch, is_finding_key_or_prefix, keys,
+};
+pub use limits::{CancelToken, LimitKind, Limits};
 pub use policy::Policy;
 pub use report::{
-    Action, Finding, FindingKind, ObjectHashes, ObjectInfo, ObjectPath, Report, Severity,
-    SignatureMatch, TypeAt, Verdict,
+    Action, Finding, ObjectHashes, ObjectInfo, ObjectPath, Origin, REPORT_SCHEMA, Report, Severity,
+    StopReason, TypeAt, Verdict,
 };
-pub use signatures::{BUILTIN, BUILTIN_NAMESPACE};
+pub use signatures::{
+    BUILTIN, BUILTIN_NAMESPACE, Rules, release_thread_scanners, thread_scanner_count,
+};
+pub use types::{FileType, TypeGroup};
 
 /// Compiles rule files (and the built-in pack, if asked) into the
 /// serialized form that [`EngineBuilder::rules_path`] loads quickly.

@@ -42,47 +42,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use crate::detect::{FileType, TypeGroup};
 use crate::error::Error;
-use crate::report::{Action, FindingKind, Severity};
-
-/// Every finding key a policy may name (and, through them, every prefix).
-pub const FINDING_KEYS: &[&str] = &[
-    "signature",
-    "name.extension_mismatch",
-    "name.double_extension",
-    "name.bidi_control",
-    "name.control_character",
-    "name.trailing_dot_or_space",
-    "name.normalization_collision",
-    "name.long",
-    "name.unsafe_path",
-    "container.link",
-    "container.checksum_mismatch",
-    "container.multiple_archives",
-    "container.prepended_data",
-    "container.appended_data",
-    "container.header_mismatch",
-    "container.single_view",
-    "container.duplicate_name",
-    "container.unaccounted_bytes",
-    "container.overlapping_entries",
-    "container.size_disagreement",
-    "limit.depth",
-    "limit.objects",
-    "limit.object_size",
-    "limit.total_size",
-    "limit.ratio",
-    "limit.time",
-    "limit.overlapping_entries",
-    "limit.findings",
-    "encrypted",
-    "unscannable.malformed",
-    "unscannable.unsupported_method",
-    "unscannable.unsupported_format",
-    "unscannable.scan_error",
-    "type.polyglot",
-];
+use crate::finding::{FindingKind, is_finding_key_or_prefix};
+use crate::report::{Action, Severity};
+use crate::types::{FileType, TypeGroup};
 
 /// A delivery policy. `Policy::default()` is the built-in policy for chat
 /// and P2P transfers documented in the module above.
@@ -187,8 +150,7 @@ impl Policy {
                 .type_action(*ty)
                 .unwrap_or((Action::Allow, "types".into())),
             other => {
-                let key = other.key();
-                let mut k = key.as_str();
+                let mut k = other.key();
                 loop {
                     if let Some(&a) = self.findings.get(k) {
                         return (a, format!("findings.{k}"));
@@ -232,10 +194,7 @@ impl Policy {
             p.types.insert(k.clone(), *v.get_ref());
         }
         for (k, v) in &file.findings {
-            let known = FINDING_KEYS.iter().any(|f| {
-                *f == k || (f.starts_with(k.as_str()) && f.as_bytes().get(k.len()) == Some(&b'.'))
-            });
-            if !known {
+            if !is_finding_key_or_prefix(k) {
                 return Err(err(Some(v.span()), format!("unknown finding key {k:?}")));
             }
             p.findings.insert(k.clone(), *v.get_ref());

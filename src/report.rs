@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::detect::{FileType, TypeGroup};
-use crate::limits::LimitKind;
+use crate::finding::{FindingKind, SignatureMatch};
+use crate::types::{FileType, TypeGroup};
 
 /// The delivery decision for a file, as the engine's policy makes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -140,8 +140,47 @@ impl Serialize for ObjectPath {
     }
 }
 
+/// Where an object came from: a typed value set by whoever made the object,
+/// never read from the text of its name. Name checks run on the names that
+/// a sender chose ([`Origin::is_named`]), whatever characters they hold; the
+/// labels we give carved regions and decoded content (`<embedded pe-exe
+/// @512>`) are not judged as names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Origin {
+    /// The outer object, as the caller handed it over.
+    Input {
+        /// Whether the caller gave it a name (`""` and `-` are no name).
+        named: bool,
+    },
+    /// An entry of its container, under the name the container gives it:
+    /// the sender's choice.
+    Entry,
+    /// An entry that its container gives no name; its label is ours.
+    Unnamed,
+    /// A region of its parent found by what it holds: an executable glued
+    /// behind an image, bytes after an archive's end, a message of an mbox.
+    Carved {
+        /// Where it starts in its parent.
+        offset: u64,
+    },
+    /// Its parent's content decoded: a decompressed stream without a stored
+    /// name, a `data:` URI, a MIME part without a file name.
+    Decoded,
+}
+
+impl Origin {
+    /// True when the object's last name is one the sender chose, so that
+    /// the name checks judge it.
+    pub fn is_named(self) -> bool {
+        matches!(self, Origin::Input { named: true } | Origin::Entry)
+    }
+}
+
 /// A type found in an object and the byte offset where it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct TypeAt {
     /// The type.
     #[serde(rename = "type")]
@@ -168,6 +207,7 @@ pub enum ObjectHashes {
 
 /// One object scanned: the outer file or anything unpacked from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ObjectInfo {
     /// Index of this object in [`Report::objects`].
     pub id: usize,
@@ -175,6 +215,9 @@ pub struct ObjectInfo {
     pub parent: Option<usize>,
     /// Its names from the outer file down.
     pub path: ObjectPath,
+    /// Where it came from: the input, an entry, a carved region, decoded
+    /// content.
+    pub origin: Origin,
     /// How deep it is; the outer file is 0.
     pub depth: u32,
     /// Every type found in it, the true type first.
@@ -193,6 +236,7 @@ pub struct ObjectInfo {
 
 /// Something found in an object.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Finding {
     /// Index of the object in [`Report::objects`].
     pub object: usize,
@@ -207,321 +251,41 @@ pub struct Finding {
     pub decided_by: String,
 }
 
-/// A signature that matched.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SignatureMatch {
-    /// The rule's namespace.
-    pub namespace: String,
-    /// The rule's identifier.
-    pub rule: String,
-    /// The rule's tags.
-    pub tags: Vec<String>,
-    /// The rule's metadata as name/value pairs.
-    pub metadata: serde_json::Value,
-    /// The rule's severity (`high` when it says none).
-    pub severity: Severity,
-}
+/// The version of the JSON report's schema. It changes only when a field
+/// changes meaning or goes; new fields may appear within a version.
+pub const REPORT_SCHEMA: u32 = 1;
 
-/// What was found. Each kind has a stable key (see [`FindingKind::key`])
-/// that policies name.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// Why a scan ended before its work queue was empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum FindingKind {
-    /// A signature matched the object's bytes.
-    Signature(SignatureMatch),
-    /// The object's true type is one the policy acts on.
-    TrueType {
-        /// The type.
-        #[serde(rename = "type")]
-        ty: FileType,
-    },
-    /// The name's extension says one type, the bytes another.
-    ExtensionMismatch {
-        /// The extension, as the name shows it.
-        extension: String,
-        /// The true type.
-        #[serde(rename = "type")]
-        ty: FileType,
-        /// True when only the name as displayed (after bidi controls) lies.
-        displayed: bool,
-    },
-    /// A decoy extension before a dangerous one, such as `invoice.pdf.exe`.
-    DoubleExtension {
-        /// The decoy extension.
-        decoy: String,
-        /// The real, last extension.
-        real: String,
-    },
-    /// A bidirectional control character (such as U+202E) in the name.
-    BidiControl {
-        /// The code point.
-        code_point: u32,
-        /// The name as a user would see it.
-        displayed: String,
-    },
-    /// A control character in the name.
-    ControlCharacter {
-        /// The code point.
-        code_point: u32,
-    },
-    /// The name ends in a dot or a space, which Windows drops.
-    TrailingDotOrSpace,
-    /// Two names in one container that differ only by Unicode normalisation
-    /// (or by case, where that can make them the same file).
-    NormalizationCollision {
-        /// The other name.
-        other: String,
-    },
-    /// A name too long to show or store safely.
-    LongName {
-        /// Its length in bytes.
-        length: usize,
-    },
-    /// The name leaves the folder it is extracted in: `..`, an absolute path,
-    /// a drive letter or a UNC prefix.
-    UnsafePath {
-        /// Which of those it is.
-        reason: String,
-    },
-    /// An archive entry that is a link; it is never followed.
-    Link {
-        /// `symlink` or `hardlink`.
-        link: String,
-        /// Where it points.
-        target: String,
-    },
-    /// A limit was reached: what lies beyond it was not scanned.
-    Limit {
-        /// Which limit.
-        limit: LimitKind,
-        /// What was left unscanned.
-        detail: String,
-    },
-    /// An encrypted entry or document.
-    Encrypted {
-        /// The entry's name.
-        entry: String,
-        /// The encryption, such as `zipcrypto` or `aes`.
-        method: String,
-        /// True when a candidate password opened it and it was scanned.
-        decrypted: bool,
-    },
-    /// The object or an entry is malformed or truncated; what could be read
-    /// was scanned.
-    Malformed {
-        /// What is wrong.
-        detail: String,
-    },
-    /// An entry uses a compression method that cannot be decoded.
-    UnsupportedMethod {
-        /// The entry's name.
-        entry: String,
-        /// The method.
-        method: String,
-    },
-    /// A container or disk image in a format that is not unpacked: its
-    /// bytes were matched as they are, but what it holds was not scanned.
-    UnsupportedFormat {
-        /// The format.
-        format: String,
-    },
-    /// An entry whose checksum does not match its content (still scanned).
-    ChecksumMismatch {
-        /// The entry's name.
-        entry: String,
-    },
-    /// Several archives in one file.
-    MultipleArchives {
-        /// How many.
-        count: usize,
-    },
-    /// Bytes before the first archive in the file (self-extractors, polyglots).
-    PrependedData {
-        /// How many bytes.
-        length: u64,
-    },
-    /// Bytes after the end of the last archive in the file.
-    AppendedData {
-        /// How many bytes.
-        length: u64,
-    },
-    /// An entry's local header disagrees with the central directory.
-    HeaderMismatch {
-        /// The entry's name.
-        entry: String,
-        /// The fields that differ.
-        fields: Vec<String>,
-    },
-    /// An entry that only one reading of the container shows.
-    SingleView {
-        /// The entry's name.
-        entry: String,
-        /// The reading that shows it.
-        view: String,
-    },
-    /// Two entries of one container with the same name.
-    DuplicateName {
-        /// The name.
-        name: String,
-    },
-    /// Bytes inside a container that no entry accounts for (smuggling).
-    UnaccountedBytes {
-        /// Where they start.
-        offset: u64,
-        /// How many.
-        length: u64,
-    },
-    /// Entries whose data overlap (the non-recursive zip bomb).
-    OverlappingEntries {
-        /// How many entries overlap another.
-        count: usize,
-    },
-    /// A size in a tar extended header disagrees with the plain header.
-    SizeDisagreement {
-        /// The entry's name.
-        entry: String,
-        /// The size in the plain header.
-        header: u64,
-        /// The size in the extended header (the one honoured).
-        extended: u64,
-    },
-    /// Several types at different offsets in one file.
-    Polyglot {
-        /// The type names, in order of offset.
-        types: Vec<String>,
-    },
-    /// The signature engine could not finish on this object.
-    ScanError {
-        /// What went wrong.
-        detail: String,
-    },
-}
-
-impl FindingKind {
-    /// The stable key a policy names this kind by, such as
-    /// `container.overlapping_entries`. A policy entry for a prefix
-    /// (`container`) applies to every key under it.
-    pub fn key(&self) -> String {
-        use FindingKind::*;
-        match self {
-            Signature(_) => "signature".into(),
-            TrueType { ty } => format!("type.{}", ty.group().as_str()),
-            ExtensionMismatch { .. } => "name.extension_mismatch".into(),
-            DoubleExtension { .. } => "name.double_extension".into(),
-            BidiControl { .. } => "name.bidi_control".into(),
-            ControlCharacter { .. } => "name.control_character".into(),
-            TrailingDotOrSpace => "name.trailing_dot_or_space".into(),
-            NormalizationCollision { .. } => "name.normalization_collision".into(),
-            LongName { .. } => "name.long".into(),
-            UnsafePath { .. } => "name.unsafe_path".into(),
-            Link { .. } => "container.link".into(),
-            Limit { limit, .. } => format!("limit.{}", limit.as_str()),
-            Encrypted { .. } => "encrypted".into(),
-            Malformed { .. } => "unscannable.malformed".into(),
-            UnsupportedMethod { .. } => "unscannable.unsupported_method".into(),
-            UnsupportedFormat { .. } => "unscannable.unsupported_format".into(),
-            ChecksumMismatch { .. } => "container.checksum_mismatch".into(),
-            MultipleArchives { .. } => "container.multiple_archives".into(),
-            PrependedData { .. } => "container.prepended_data".into(),
-            AppendedData { .. } => "container.appended_data".into(),
-            HeaderMismatch { .. } => "container.header_mismatch".into(),
-            SingleView { .. } => "container.single_view".into(),
-            DuplicateName { .. } => "container.duplicate_name".into(),
-            UnaccountedBytes { .. } => "container.unaccounted_bytes".into(),
-            OverlappingEntries { .. } => "container.overlapping_entries".into(),
-            SizeDisagreement { .. } => "container.size_disagreement".into(),
-            Polyglot { .. } => "type.polyglot".into(),
-            ScanError { .. } => "unscannable.scan_error".into(),
-        }
-    }
-
-    /// A one-line description for people.
-    pub fn describe(&self) -> String {
-        use FindingKind::*;
-        match self {
-            Signature(m) => format!("signature {}:{} ({:?})", m.namespace, m.rule, m.severity),
-            TrueType { ty } => format!("true type {} ({})", ty.name(), ty.group().as_str()),
-            ExtensionMismatch {
-                extension,
-                ty,
-                displayed,
-            } => format!(
-                "{}name says .{extension} but the content is {}",
-                if *displayed { "displayed " } else { "" },
-                ty.name()
-            ),
-            DoubleExtension { decoy, real } => format!("double extension .{decoy}.{real}"),
-            BidiControl {
-                code_point,
-                displayed,
-            } => {
-                format!("bidi control U+{code_point:04X} in name (shows as {displayed:?})")
-            }
-            ControlCharacter { code_point } => {
-                format!("control character U+{code_point:04X} in name")
-            }
-            TrailingDotOrSpace => "name ends in a dot or space".into(),
-            NormalizationCollision { other } => {
-                format!("name collides with {other:?} after normalisation")
-            }
-            LongName { length } => format!("name of {length} bytes"),
-            UnsafePath { reason } => format!("unsafe path: {reason}"),
-            Link { link, target } => format!("{link} to {target:?} (not followed)"),
-            Limit { limit, detail } => format!("limit {} reached: {detail}", limit.as_str()),
-            Encrypted {
-                entry,
-                method,
-                decrypted,
-            } => format!(
-                "encrypted ({method}) {entry:?}{}",
-                if *decrypted {
-                    ", opened with a candidate password"
-                } else {
-                    ""
-                }
-            ),
-            Malformed { detail } => format!("malformed: {detail}"),
-            UnsupportedMethod { entry, method } => {
-                format!("unsupported method {method} for {entry:?}")
-            }
-            UnsupportedFormat { format } => {
-                format!("{format} is not unpacked: its contents were not scanned")
-            }
-            ChecksumMismatch { entry } => format!("checksum mismatch in {entry:?}"),
-            MultipleArchives { count } => format!("{count} archives in one file"),
-            PrependedData { length } => format!("{length} bytes before the archive"),
-            AppendedData { length } => format!("{length} bytes after the archive"),
-            HeaderMismatch { entry, fields } => {
-                format!(
-                    "local header of {entry:?} disagrees on {}",
-                    fields.join(", ")
-                )
-            }
-            SingleView { entry, view } => format!("{entry:?} is visible only to the {view}"),
-            DuplicateName { name } => format!("duplicate entry name {name:?}"),
-            UnaccountedBytes { offset, length } => {
-                format!("{length} bytes at offset {offset} belong to no entry")
-            }
-            OverlappingEntries { count } => format!("{count} overlapping entries"),
-            SizeDisagreement {
-                entry,
-                header,
-                extended,
-            } => format!(
-                "{entry:?}: header size {header}, extended header size {extended} (honoured)"
-            ),
-            Polyglot { types } => format!("polyglot: {}", types.join(" + ")),
-            ScanError { detail } => format!("signature scan failed: {detail}"),
-        }
-    }
+pub enum StopReason {
+    /// The [`Sink`](crate::Sink) asked to stop.
+    Sink,
+    /// First-hit mode ([`ScanOptions::first_hit`](crate::ScanOptions::first_hit))
+    /// stopped at the first blocked finding.
+    FirstHit,
+    /// The host cancelled the scan ([`CancelToken`](crate::CancelToken)).
+    Cancelled,
+    /// The scan's time limit ran out.
+    Time,
 }
 
 /// The result of scanning one file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Report {
+    /// The version of this report's layout ([`REPORT_SCHEMA`]).
+    pub schema: u32,
     /// The delivery decision: the strongest action among the findings.
     pub verdict: Verdict,
+    /// False when the scan ended before every object in its queue was
+    /// scanned; `stopped` says why. Limits reached inside a container (an
+    /// entry cut at the size limit) are findings and leave this true.
+    pub complete: bool,
+    /// Why the scan ended early, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<StopReason>,
     /// Every object scanned, the outer file first; parents come before
     /// their children.
     pub objects: Vec<ObjectInfo>,
@@ -536,6 +300,17 @@ impl Report {
             let k = f.kind.key();
             k == key || (k.starts_with(key) && k.as_bytes().get(key.len()) == Some(&b'.'))
         })
+    }
+
+    /// The finding that decided the verdict: the first of the strongest
+    /// action. `None` for a clean report.
+    pub fn deciding_finding(&self) -> Option<&Finding> {
+        let target = match self.verdict {
+            Verdict::Clean => return None,
+            Verdict::Suspicious => Action::Flag,
+            Verdict::Malicious => Action::Block,
+        };
+        self.findings.iter().find(|f| f.action == target)
     }
 
     /// The signature matches, wherever they were found.

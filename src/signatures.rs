@@ -11,7 +11,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::report::{Severity, SignatureMatch};
+use crate::finding::{MetaValue, Metadata, SignatureMatch};
+use crate::report::Severity;
 
 /// The built-in rule pack: (origin, source).
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -122,6 +123,65 @@ pub(crate) fn rule_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     }
     out.sort();
     Ok(out)
+}
+
+/// Compiled rules: a handle that any number of engines and threads share
+/// (cloning it is cheap). Build engines that differ only in policy or limits
+/// from one handle ([`EngineBuilder::rules`](crate::EngineBuilder::rules)),
+/// so that a policy change never recompiles rules.
+///
+/// Each thread keeps a scanner per rule set it has scanned with. Once the
+/// last handle to a rule set is gone, the thread drops its scanner at its
+/// next scan; [`release_thread_scanners`] drops them all at once, for a
+/// thread that will not scan again soon.
+#[derive(Debug, Clone)]
+pub struct Rules(Arc<RuleSets>);
+
+impl Rules {
+    pub(crate) fn new(sets: Vec<yara_x::Rules>) -> Self {
+        Rules(Arc::new(RuleSets::new(sets)))
+    }
+
+    /// How many rules there are in all.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are no rules at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when both handles are the same compiled rules.
+    pub fn same_as(&self, other: &Rules) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Scans `data` with every rule set, on this thread's scanners.
+    pub(crate) fn scan(
+        &self,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<Vec<SignatureMatch>, ScanFailure> {
+        self.0.scan(data, timeout)
+    }
+}
+
+/// Drops the calling thread's cached scanners (and with them its hold on
+/// the compiled rules they scan with). A host calls this from a worker
+/// thread that goes idle after an engine swap; scans work as before after
+/// it, at the cost of creating a scanner again.
+pub fn release_thread_scanners() {
+    SCANNERS.with(|cell| {
+        if let Ok(mut cache) = cell.try_borrow_mut() {
+            cache.clear();
+        }
+    });
+}
+
+/// How many scanners the calling thread holds (for tests and statistics).
+pub fn thread_scanner_count() -> usize {
+    SCANNERS.with(|cell| cell.try_borrow().map(|c| c.len()).unwrap_or(0))
 }
 
 /// Compiled rule sets shared by all threads, with a token whose death tells
@@ -241,30 +301,30 @@ fn run(
         other => ScanFailure::Other(other.to_string()),
     })?;
     for r in results.matching_rules() {
-        let mut meta = serde_json::Map::new();
+        let mut metadata = Vec::new();
         let mut severity = Severity::High;
         for (k, v) in r.metadata() {
             let value = match v {
-                yara_x::MetaValue::Integer(i) => serde_json::Value::from(i),
-                yara_x::MetaValue::Float(f) => serde_json::Value::from(f),
-                yara_x::MetaValue::Bool(b) => serde_json::Value::from(b),
+                yara_x::MetaValue::Integer(i) => MetaValue::Integer(i),
+                yara_x::MetaValue::Float(f) => MetaValue::Float(f),
+                yara_x::MetaValue::Bool(b) => MetaValue::Bool(b),
                 yara_x::MetaValue::String(s) => {
                     if k == "severity" {
                         severity = Severity::parse(s).unwrap_or(Severity::High);
                     }
-                    serde_json::Value::from(s)
+                    MetaValue::String(s.to_owned())
                 }
                 yara_x::MetaValue::Bytes(b) => {
-                    serde_json::Value::from(String::from_utf8_lossy(b.as_ref()).into_owned())
+                    MetaValue::String(String::from_utf8_lossy(b.as_ref()).into_owned())
                 }
             };
-            meta.insert(k.to_owned(), value);
+            metadata.push((k.to_owned(), value));
         }
         out.push(SignatureMatch {
             namespace: r.namespace().to_owned(),
             rule: r.identifier().to_owned(),
             tags: r.tags().map(|t| t.identifier().to_owned()).collect(),
-            metadata: serde_json::Value::Object(meta),
+            metadata: Metadata(metadata),
             severity,
         });
     }

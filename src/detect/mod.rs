@@ -23,7 +23,8 @@ pub use crate::types::{FileType, TypeGroup, known};
 
 use memchr::memmem;
 
-use crate::report::{FindingKind, TypeAt};
+use crate::finding::FindingKind;
+use crate::report::TypeAt;
 
 /// What detection found in one object.
 #[derive(Debug, Clone, Default)]
@@ -126,6 +127,18 @@ impl Detector {
         self.infer
             .get(view)
             .map(|t| (t.extension(), t.matcher_type()))
+    }
+
+    /// The true type of every file that starts with `head`, when `head`
+    /// alone settles it: a shortcut's header, or a PE whose headers are all
+    /// in `head` (our matchers for both run ahead of every other, so no later
+    /// byte can change the answer). `None` when more bytes could.
+    pub fn settled_type(&self, head: &[u8]) -> Option<FileType> {
+        if is_lnk(head) || pe::headers_within(head) {
+            Some(self.detect(head).primary())
+        } else {
+            None
+        }
     }
 
     /// Detects the types in `data`.

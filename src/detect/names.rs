@@ -9,7 +9,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use super::{FileType, TypeGroup};
-use crate::report::FindingKind;
+use crate::finding::FindingKind;
 use crate::types::TEXT_EXTENSIONS;
 
 /// Longest file name component most file systems store.
@@ -262,7 +262,7 @@ mod tests {
     fn kinds(name: &str, ty: FileType) -> Vec<String> {
         let mut v = Vec::new();
         check(name, ty, &mut v);
-        v.iter().map(FindingKind::key).collect()
+        v.iter().map(|k| k.key().to_owned()).collect()
     }
 
     #[test]

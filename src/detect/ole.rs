@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use super::{FileType, TypeGroup, known};
-use crate::report::FindingKind;
+use crate::finding::FindingKind;
 
 const MAGIC: [u8; 8] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 

@@ -81,3 +81,12 @@ pub(crate) fn classify(b: &[u8]) -> FileType {
         known::PE_EXE
     }
 }
+
+/// True when `head`, the first bytes of a file, holds a PE's headers up to
+/// everything [`classify`] reads: the type of any file that starts so is
+/// settled, whatever follows.
+pub(crate) fn headers_within(head: &[u8]) -> bool {
+    // `classify` reads at most 8 bytes of the CLR directory entry, which
+    // ends 256 bytes past the PE signature in a PE32+ header.
+    pe_header(head).is_some_and(|off| head.len() >= off.saturating_add(256))
+}

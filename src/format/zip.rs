@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use memchr::memmem;
 
-use crate::report::FindingKind;
+use crate::finding::FindingKind;
 
 pub(crate) const LFH: &[u8; 4] = b"PK\x03\x04";
 pub(crate) const CDH: &[u8; 4] = b"PK\x01\x02";

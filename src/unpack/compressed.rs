@@ -8,13 +8,15 @@ use std::io::{self, Read};
 use bytes::Bytes;
 
 use super::{Ctx, Unpacked, decode};
-use crate::report::FindingKind;
+use crate::finding::FindingKind;
+use crate::report::Origin;
 
 /// The name of what a compressed file decodes to: its own stored name if
-/// it has one, else the outer name without the compressor's extension.
-fn inner_name(outer: &str, stored: Option<&[u8]>) -> String {
+/// it has one, else the outer name without the compressor's extension
+/// (names the sender chose, and judged as such); else a label of ours.
+fn inner_name(outer: &str, stored: Option<&[u8]>) -> (String, Origin) {
     if let Some(n) = stored.filter(|n| !n.is_empty()) {
-        return String::from_utf8_lossy(n).into_owned();
+        return (String::from_utf8_lossy(n).into_owned(), Origin::Entry);
     }
     let file = crate::detect::names::file_name(outer);
     let lower = file.to_ascii_lowercase();
@@ -33,10 +35,11 @@ fn inner_name(outer: &str, stored: Option<&[u8]>) -> String {
         (".zst", ""),
     ] {
         if lower.ends_with(ext) && file.len() > ext.len() {
-            return format!("{}{}", &file[..file.len() - ext.len()], repl);
+            let name = format!("{}{}", &file[..file.len() - ext.len()], repl);
+            return (name, Origin::Entry);
         }
     }
-    "<decompressed>".into()
+    ("<decompressed>".into(), Origin::Decoded)
 }
 
 /// Every gzip member in turn, as one stream; remembers where the members
@@ -86,20 +89,28 @@ pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let drained = ctx.budget.drain(&mut m, data.len() as u64);
     let stopped_early = drained.limit.is_some() || drained.error.is_some();
     let trailing = m.rest.len();
-    let name = inner_name(outer, m.first_name.as_deref());
-    out.push_drained(name, drained);
+    let (name, origin) = inner_name(outer, m.first_name.as_deref());
+    out.push_drained(name, origin, drained);
     if !stopped_early && trailing > 0 {
         let off = data.len() - trailing;
         out.findings.push(FindingKind::AppendedData {
             length: trailing as u64,
         });
-        out.push_slice("<trailing data>".into(), data.slice(off..), ctx.budget);
+        let origin = Origin::Carved { offset: off as u64 };
+        out.push_slice(
+            "<trailing data>".into(),
+            origin,
+            data.slice(off..),
+            ctx.budget,
+        );
         // A strict reader stops at the garbage; a lenient one (or a
         // dropper) seeks the next member. It is one more object, which is
         // unpacked as a gzip of its own (and so on, under the depth limit).
         if let Some(k) = next_member(&data[off + 1..]) {
             let at = off + 1 + k;
-            out.push_slice(format!("<gzip member @{at}>"), data.slice(at..), ctx.budget);
+            let origin = Origin::Carved { offset: at as u64 };
+            let label = format!("<gzip member @{at}>");
+            out.push_slice(label, origin, data.slice(at..), ctx.budget);
         }
     }
     out
@@ -115,7 +126,8 @@ fn next_member(b: &[u8]) -> Option<usize> {
 fn single(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>, r: impl Read) -> Unpacked {
     let mut out = Unpacked::default();
     let drained = ctx.budget.drain(r, data.len() as u64);
-    out.push_drained(inner_name(outer, None), drained);
+    let (name, origin) = inner_name(outer, None);
+    out.push_drained(name, origin, drained);
     out
 }
 
@@ -167,9 +179,13 @@ mod tests {
 
     #[test]
     fn inner_names() {
-        assert_eq!(inner_name("a/b.tar.gz", None), "b.tar");
-        assert_eq!(inner_name("b.tgz", None), "b.tar");
-        assert_eq!(inner_name("x.gz", Some(b"real.exe")), "real.exe");
-        assert_eq!(inner_name("noext", None), "<decompressed>");
+        let name = |o, s| inner_name(o, s).0;
+        assert_eq!(name("a/b.tar.gz", None), "b.tar");
+        assert_eq!(name("b.tgz", None), "b.tar");
+        assert_eq!(name("x.gz", Some(b"real.exe")), "real.exe");
+        assert_eq!(
+            inner_name("noext", None),
+            ("<decompressed>".into(), Origin::Decoded)
+        );
     }
 }

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use memchr::memmem;
 
 use super::{Ctx, Unpacked};
+use crate::report::Origin;
 
 /// How far before `;base64,` the `data:` that opens the URI may be (the
 /// media type and its parameters lie between).
@@ -38,7 +39,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             .position(|&c| !(c.is_ascii_alphanumeric() || b"+/=%\r\n\t ".contains(&c)))
             .unwrap_or(data.len() - start);
         resume = start + len;
-        let decoded = super::mime::base64(&strip_escaped_breaks(&data[start..start + len]));
+        let decoded = super::decode::base64(&strip_escaped_breaks(&data[start..start + len]));
         if decoded.len() < MIN_PAYLOAD {
             continue;
         }
@@ -48,7 +49,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         }
         listed += 1;
         let name = format!("<data uri @{}>", from + open);
-        out.push_drained(name, ctx.budget.take(decoded));
+        out.push_drained(name, Origin::Decoded, ctx.budget.take(decoded));
     }
     out
 }

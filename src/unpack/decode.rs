@@ -1,9 +1,12 @@
-//! Decoders for the compression methods of zip entries. Each takes the
-//! entry's compressed bytes and gives a reader of what they inflate to; the
-//! caller drains it through the budget. Memory that a decoder sizes from a
-//! header (an LZMA dictionary, an xz or zstd window) is capped here.
+//! The codecs: the compression methods of zip entries and compressed
+//! streams, raw deflate straight into the budget's buffer, base64 and
+//! quoted-printable. Each takes bytes in memory; what comes out goes through
+//! the budget. Memory that a decoder sizes from a header (an LZMA
+//! dictionary, an xz or zstd window) is capped here.
 
 use std::io::{self, Read};
+
+use crate::budget::{Budget, Drained, Stop, Watch};
 
 /// Largest dictionary or window a decoder may allocate. Output is capped by
 /// the budget anyway, and a dictionary larger than the output is never used.
@@ -124,4 +127,220 @@ pub(crate) fn zstd_reader<'a>(input: &'a [u8]) -> io::Result<impl Read + 'a> {
     let mut d = zstd::stream::read::Decoder::with_buffer(input)?;
     d.window_log_max(27)?;
     Ok(d)
+}
+
+/// Inflates a raw deflate stream (most of what real archives hold) under the
+/// budget: straight into the budget's buffer, with no intermediate copy, and
+/// the buffer zeroed only a step ahead of the inflater rather than all of
+/// its spare room at each read.
+pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8]) -> Drained {
+    budget.fill(input.len() as u64, |out, cap, watch| {
+        inflate_into(input, out, cap, watch)
+    })
+}
+
+/// Inflates raw deflate `input` onto `out`, at most `cap` bytes; true when
+/// the stream had more to give. The buffer never holds more than `cap`.
+fn inflate_into(input: &[u8], out: &mut Vec<u8>, cap: u64, watch: &Watch) -> Result<bool, Stop> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    const STEP: usize = 256 << 10;
+    let cap = cap.min(usize::MAX as u64) as usize;
+    let corrupt = || io::Error::new(io::ErrorKind::InvalidData, "corrupt deflate stream");
+    let mut d = Decompress::new(false);
+    loop {
+        let rest = &input[(d.total_in() as usize).min(input.len())..];
+        if out.len() >= cap {
+            // One byte more tells an exact fit from an overflow.
+            let mut probe = [0u8; 1];
+            let before = d.total_out();
+            return match d.decompress(rest, &mut probe, FlushDecompress::None) {
+                Ok(_) => Ok(d.total_out() > before),
+                Err(_) => Err(corrupt().into()),
+            };
+        }
+        watch.check().map_err(Stop::Limit)?;
+        if out.len() == out.capacity() {
+            let grow = out.len().max(32 << 10).min(cap - out.len());
+            out.reserve_exact(grow);
+        }
+        // The output room has to be zeroed first (safe Rust writes only to
+        // initialised bytes): a step at a time, so that a hint larger than
+        // the output (stored-like data) is not zeroed for nothing.
+        let len = out.len();
+        let step = (out.capacity() - len).min(cap - len).min(STEP);
+        out.resize(len + step, 0);
+        let (in_before, out_before) = (d.total_in(), d.total_out());
+        let status = d.decompress(rest, &mut out[len..], FlushDecompress::None);
+        out.truncate(len + (d.total_out() - out_before) as usize);
+        match status {
+            Ok(Status::StreamEnd) => return Ok(false),
+            Ok(Status::Ok | Status::BufError) => {
+                if d.total_in() == in_before && d.total_out() == out_before {
+                    // No progress with room to spare: the input ended first.
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "incomplete deflate stream",
+                    )
+                    .into());
+                }
+            }
+            Err(_) => return Err(corrupt().into()),
+        }
+    }
+}
+
+/// Base64 as RFC 2045 asks a decoder to read it: characters outside the
+/// alphabet (line breaks, stray bytes) are skipped. `=` ends a group, and
+/// decoding goes on after it, so that encoded pieces glued together all
+/// decode (a decoder that stops there sees less, never more). A trailing
+/// partial group gives the whole bytes it holds.
+pub(crate) fn base64(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in input {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                (acc, bits) = (0, 0);
+                continue;
+            }
+            _ => continue,
+        };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// Quoted-printable: `=XX` is a byte, `=` at a line's end joins lines, and
+/// anything else (a malformed escape too) is kept as it is.
+pub(crate) fn quoted_printable(input: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        let c = input[i];
+        if c != b'=' {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        match (input.get(i + 1), input.get(i + 2)) {
+            (Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push(hex(h).unwrap_or(0) << 4 | hex(l).unwrap_or(0));
+                i += 3;
+            }
+            (Some(b'\r'), Some(b'\n')) => i += 3,
+            (Some(b'\n'), _) => i += 2,
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{LimitKind, Limits};
+
+    fn deflate(data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        w.write_all(data).unwrap();
+        w.finish().unwrap()
+    }
+
+    fn limits_with(object: u64) -> Limits {
+        Limits {
+            max_object_bytes: object,
+            max_ratio: u64::MAX,
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn drain_deflate_gives_what_the_stream_holds() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let d = drain_deflate(&mut Budget::new(&Limits::default()), &deflate(&data));
+        assert_eq!((d.limit, d.error.is_none()), (None, true));
+        assert_eq!(&d.data[..], &data[..]);
+    }
+
+    #[test]
+    fn drain_deflate_tells_an_exact_fit_from_an_overflow() {
+        let z = deflate(&[7u8; 1000]);
+        let d = drain_deflate(&mut Budget::new(&limits_with(1000)), &z);
+        assert_eq!((d.data.len(), d.limit), (1000, None));
+        let d = drain_deflate(&mut Budget::new(&limits_with(999)), &z);
+        assert_eq!((d.data.len(), d.limit), (999, Some(LimitKind::ObjectSize)));
+    }
+
+    #[test]
+    fn drain_deflate_reports_a_truncated_and_a_corrupt_stream() {
+        let z = deflate(
+            &(0..5000u32)
+                .map(|i| (i * 7 % 256) as u8)
+                .collect::<Vec<_>>(),
+        );
+        let d = drain_deflate(&mut Budget::new(&Limits::default()), &z[..z.len() / 2]);
+        assert!(d.error.is_some());
+        let d = drain_deflate(&mut Budget::new(&Limits::default()), &[0xff; 64]);
+        assert!(d.error.is_some());
+    }
+
+    #[test]
+    fn base64_skips_what_is_not_in_its_alphabet() {
+        assert_eq!(base64(b"aGVs\r\nbG8=\r\n"), b"hello");
+        assert_eq!(base64(b"aGVsbG8"), b"hello");
+        assert_eq!(base64(b"a G\x00V*sbG8h"), b"hello!");
+        assert_eq!(base64(b""), b"");
+        assert_eq!(base64(b"aGk=aGk="), b"hihi");
+    }
+
+    #[test]
+    fn quoted_printable_soft_breaks_and_bad_escapes() {
+        assert_eq!(quoted_printable(b"a=3Db=\r\nc=\nd"), b"a=bcd");
+        assert_eq!(quoted_printable(b"=ZZ=4"), b"=ZZ=4");
+        assert_eq!(quoted_printable(b"caf=C3=A9"), "café".as_bytes());
+    }
+
+    proptest::proptest! {
+        /// The fast path and the generic reader agree on every input: the
+        /// bytes, the limit and whether it failed.
+        #[test]
+        fn drain_deflate_agrees_with_the_reader(
+            data in proptest::collection::vec(0u8..4, 0..20_000),
+            cut in 0usize..100,
+            flip in proptest::option::of((0usize..10_000, 1u8..=255)),
+            cap in 1u64..30_000,
+        ) {
+            let mut z = deflate(&data);
+            let keep = z.len() - z.len() * cut / 400;
+            z.truncate(keep);
+            if let Some((at, x)) = flip && !z.is_empty() {
+                let at = at % z.len();
+                z[at] ^= x;
+            }
+            let fast = drain_deflate(&mut Budget::new(&limits_with(cap)), &z);
+            let slow = Budget::new(&limits_with(cap))
+                .drain(flate2::bufread::DeflateDecoder::new(&z[..]), z.len() as u64);
+            proptest::prop_assert_eq!(fast.limit, slow.limit);
+            proptest::prop_assert_eq!(fast.error.is_some(), slow.error.is_some());
+            if fast.error.is_none() {
+                proptest::prop_assert_eq!(&fast.data[..], &slow.data[..]);
+            }
+        }
+
+    }
 }

@@ -11,8 +11,10 @@
 use bytes::Bytes;
 use mail_parser::{Encoding, MessageParser, MimeHeaders, PartType};
 
+use super::decode::{base64, quoted_printable};
 use super::{Ctx, Unpacked};
-use crate::report::FindingKind;
+use crate::finding::FindingKind;
+use crate::report::Origin;
 
 /// Parts a message may have before it is not parsed at all: the parser
 /// keeps a record for each, so its memory follows their number.
@@ -75,10 +77,12 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             break;
         }
         listed += 1;
-        let name = match named {
-            Some(n) => n.to_owned(),
-            None if is_message => format!("<message {i}>"),
-            None => format!("<part {i}>"),
+        // A part's file name is the sender's; a part without one is the
+        // message's own content, labelled by us.
+        let (name, origin) = match named {
+            Some(n) => (n.to_owned(), Origin::Entry),
+            None if is_message => (format!("<message {i}>"), Origin::Decoded),
+            None => (format!("<part {i}>"), Origin::Decoded),
         };
         if part.is_encoding_problem {
             out.findings.push(FindingKind::Malformed {
@@ -86,11 +90,11 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             });
         }
         match part.encoding {
-            Encoding::Base64 => out.push_drained(name, ctx.budget.take(base64(&raw))),
+            Encoding::Base64 => out.push_drained(name, origin, ctx.budget.take(base64(&raw))),
             Encoding::QuotedPrintable => {
-                out.push_drained(name, ctx.budget.take(quoted_printable(&raw)))
+                out.push_drained(name, origin, ctx.budget.take(quoted_printable(&raw)))
             }
-            Encoding::None => out.push_slice(name, raw, ctx.budget),
+            Encoding::None => out.push_slice(name, origin, raw, ctx.budget),
         }
     }
     out
@@ -117,6 +121,9 @@ fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) -> bool {
         let end = next.unwrap_or(data.len());
         out.push_slice(
             format!("<message {k}>"),
+            Origin::Carved {
+                offset: current as u64,
+            },
             data.slice(current..end),
             ctx.budget,
         );
@@ -133,85 +140,4 @@ fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) -> bool {
 fn body(data: &Bytes, start: u32, end: u32) -> Option<Bytes> {
     let (s, e) = (start as usize, end as usize);
     (s <= e && e <= data.len()).then(|| data.slice(s..e))
-}
-
-/// Base64 as RFC 2045 asks a decoder to read it: characters outside the
-/// alphabet (line breaks, stray bytes) are skipped. `=` ends a group, and
-/// decoding goes on after it, so that encoded pieces glued together all
-/// decode (a decoder that stops there sees less, never more). A trailing
-/// partial group gives the whole bytes it holds.
-pub(crate) fn base64(input: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in input {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => {
-                (acc, bits) = (0, 0);
-                continue;
-            }
-            _ => continue,
-        };
-        acc = (acc << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
-/// Quoted-printable: `=XX` is a byte, `=` at a line's end joins lines, and
-/// anything else (a malformed escape too) is kept as it is.
-pub(crate) fn quoted_printable(input: &[u8]) -> Vec<u8> {
-    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        let c = input[i];
-        if c != b'=' {
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        match (input.get(i + 1), input.get(i + 2)) {
-            (Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push(hex(h).unwrap_or(0) << 4 | hex(l).unwrap_or(0));
-                i += 3;
-            }
-            (Some(b'\r'), Some(b'\n')) => i += 3,
-            (Some(b'\n'), _) => i += 2,
-            _ => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_skips_what_is_not_in_its_alphabet() {
-        assert_eq!(base64(b"aGVs\r\nbG8=\r\n"), b"hello");
-        assert_eq!(base64(b"aGVsbG8"), b"hello");
-        assert_eq!(base64(b"a G\x00V*sbG8h"), b"hello!");
-        assert_eq!(base64(b""), b"");
-        assert_eq!(base64(b"aGk=aGk="), b"hihi");
-    }
-
-    #[test]
-    fn quoted_printable_soft_breaks_and_bad_escapes() {
-        assert_eq!(quoted_printable(b"a=3Db=\r\nc=\nd"), b"a=bcd");
-        assert_eq!(quoted_printable(b"=ZZ=4"), b"=ZZ=4");
-        assert_eq!(quoted_printable(b"caf=C3=A9"), "café".as_bytes());
-    }
 }

@@ -13,9 +13,11 @@ pub(crate) mod zip;
 
 use bytes::Bytes;
 
+use crate::budget::{Budget, Charged, Drained};
 use crate::detect::{Detection, FileType, known};
-use crate::limits::{Budget, LimitKind};
-use crate::report::FindingKind;
+use crate::finding::FindingKind;
+use crate::limits::LimitKind;
+use crate::report::Origin;
 
 /// What an unpacker may use: the scan's budget and the candidate passwords.
 pub(crate) struct Ctx<'a> {
@@ -29,9 +31,11 @@ pub(crate) struct Child {
     /// Its name inside the container (an entry name, or a label in angle
     /// brackets for carved regions).
     pub name: String,
+    /// Where it came from: whether `name` is the sender's or our label.
+    pub origin: Origin,
     /// Its bytes: a slice of the container's where stored, owned when
-    /// inflated.
-    pub data: Bytes,
+    /// inflated; charged to the budget either way.
+    pub data: Charged,
     /// Findings about the child itself (a checksum mismatch, a truncation).
     pub findings: Vec<FindingKind>,
     /// Other children share this one's buffer (hash it once).
@@ -49,7 +53,7 @@ pub(crate) struct Unpacked {
 impl Unpacked {
     /// A child produced by a bounded decode: whatever was produced is kept
     /// and scanned, and a limit or error becomes a finding.
-    pub(crate) fn push_drained(&mut self, name: String, d: crate::limits::Drained) {
+    pub(crate) fn push_drained(&mut self, name: String, origin: Origin, d: Drained) {
         let mut findings = Vec::new();
         if let Some(limit) = d.limit {
             findings.push(FindingKind::Limit {
@@ -64,6 +68,7 @@ impl Unpacked {
         }
         self.children.push(Child {
             name,
+            origin,
             data: d.data,
             findings,
             shared: false,
@@ -71,16 +76,24 @@ impl Unpacked {
     }
 
     /// A child that is a slice of its container.
-    pub(crate) fn push_slice(&mut self, name: String, data: Bytes, budget: &mut Budget) {
-        match budget.charge_slice(&data) {
-            Ok(()) => self.children.push(Child {
+    pub(crate) fn push_slice(
+        &mut self,
+        name: String,
+        origin: Origin,
+        data: Bytes,
+        budget: &mut Budget,
+    ) {
+        let len = data.len();
+        match budget.charge_slice(data) {
+            Ok(data) => self.children.push(Child {
                 name,
+                origin,
                 data,
                 findings: Vec::new(),
                 shared: false,
             }),
             Err(limit) => {
-                let detail = format!("{name:?} ({} bytes) was not scanned", data.len());
+                let detail = format!("{name:?} ({len} bytes) was not scanned");
                 self.findings.push(FindingKind::Limit { limit, detail });
             }
         }
@@ -158,7 +171,8 @@ pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_
             out.findings.extend(inner.findings);
         } else {
             let label = format!("<embedded {} @{}>", t.ty.name(), off);
-            out.push_slice(label, data.slice(off..), ctx.budget);
+            let origin = Origin::Carved { offset: t.offset };
+            out.push_slice(label, origin, data.slice(off..), ctx.budget);
         }
     }
     out

@@ -26,9 +26,10 @@ use bytes::Bytes;
 use sevenz_rust2::{ArchiveReader, Error, Password};
 
 use super::{Ctx, Unpacked};
+use crate::finding::FindingKind;
 use crate::format::sevenz::{SIGNATURE, encoded_header_size, start_header_crc_ok};
 use crate::limits::LimitKind;
-use crate::report::FindingKind;
+use crate::report::Origin;
 
 /// The largest header (raw, or once decoded) that is handed to the crate.
 /// It keeps a record of some 130 bytes per entry, and an entry can take as
@@ -155,9 +156,9 @@ fn read(
         }
         listed += 1;
         // 7-Zip stores what it read from standard input without a name.
-        let name = match entry.name() {
-            "" => format!("<7z entry {listed}>"),
-            n => n.to_owned(),
+        let (name, origin) = match entry.name() {
+            "" => (format!("<7z entry {listed}>"), Origin::Unnamed),
+            n => (n.to_owned(), Origin::Entry),
         };
         let drained = ctx.budget.drain(r, data.len() as u64);
         let block_done = match drained.limit {
@@ -169,14 +170,14 @@ fn read(
             // The scan's: nothing more can be read.
             Some(limit) => {
                 cuts.push((limit, name.clone()));
-                out.push_drained(name, drained);
+                out.push_drained(name, origin, drained);
                 return Err(Error::Other(STOP.into()));
             }
             // An entry that fails to decode is a finding of its own; the
             // rest of its block is left, the next blocks are still read.
             None => drained.error.is_some(),
         };
-        out.push_drained(name, drained);
+        out.push_drained(name, origin, drained);
         Ok(!block_done)
     });
     for (limit, name) in cuts {

@@ -10,8 +10,9 @@
 use bytes::Bytes;
 
 use super::{Ctx, Unpacked};
+use crate::finding::FindingKind;
 use crate::format::tar::{BLOCK, cstr, header_is_valid, octal};
-use crate::report::FindingKind;
+use crate::report::Origin;
 
 /// How a reader takes the size of an entry that has a pax size.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -268,7 +269,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     }
     for it in items {
         let (s, e) = (it.offset as usize, (it.offset + it.len) as usize);
-        out.push_slice(it.name, data.slice(s..e), ctx.budget);
+        out.push_slice(it.name, Origin::Entry, data.slice(s..e), ctx.budget);
     }
     let end = main.end as usize;
     if end < data.len() && data[end..].iter().any(|&b| b != 0) {
@@ -277,6 +278,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         });
         out.push_slice(
             "<data after the tar end>".into(),
+            Origin::Carved { offset: end as u64 },
             data.slice(end..),
             ctx.budget,
         );

@@ -55,7 +55,7 @@ pub fn found_eicar(r: &Report) -> bool {
 
 /// The keys of the report's findings, for assertions.
 pub fn keys(r: &Report) -> Vec<String> {
-    r.findings.iter().map(|f| f.kind.key()).collect()
+    r.findings.iter().map(|f| f.kind.key().to_owned()).collect()
 }
 
 /// The deepest place a signature matched (containers match too when they

@@ -11,9 +11,10 @@ use std::io::Cursor;
 use bytes::Bytes;
 
 use super::{Ctx, Unpacked, decode};
+use crate::finding::FindingKind;
 use crate::format::zip as structure;
 use crate::limits::LimitKind;
-use crate::report::FindingKind;
+use crate::report::Origin;
 use structure::Entry;
 
 /// Overlapping entries inflated at most; past this the archive is a bomb
@@ -55,6 +56,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 let data = first.data.clone();
                 out.children.push(super::Child {
                     name: e.name(),
+                    origin: Origin::Entry,
                     data,
                     findings: Vec::new(),
                     shared: true,
@@ -96,7 +98,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             continue;
         };
         if let Some(end) = o.checked_add(l).filter(|&e| e <= data.len()) {
-            out.push_slice(format!("{label} @{off}"), data.slice(o..end), ctx.budget);
+            let label = format!("{label} @{off}");
+            let origin = Origin::Carved { offset: off };
+            out.push_slice(label, origin, data.slice(o..end), ctx.budget);
         }
     }
     out
@@ -144,7 +148,7 @@ fn extract<'a>(
                 decrypted: opened.is_some(),
             });
             if let Some(d) = opened {
-                out.push_drained(name, d);
+                out.push_drained(name, Origin::Entry, d);
                 if let Some(c) = out.children.last_mut() {
                     c.findings.extend(child_findings);
                 }
@@ -175,7 +179,7 @@ fn extract<'a>(
     }
     let method = e.header.method;
     if method == 0 && !e.encrypted() {
-        out.push_slice(name.clone(), plain.clone(), ctx.budget);
+        out.push_slice(name.clone(), Origin::Entry, plain.clone(), ctx.budget);
         if let Some(c) = out.children.last_mut().filter(|c| c.name == name) {
             check_crc(e, &c.data, &name, &mut child_findings);
             c.findings.extend(child_findings);
@@ -183,7 +187,7 @@ fn extract<'a>(
         return;
     }
     let drained = if method == 8 {
-        ctx.budget.drain_deflate(&plain)
+        decode::drain_deflate(ctx.budget, &plain)
     } else {
         let output_cap = ctx.budget.limits().max_object_bytes;
         let reader = match decode::zip_method(method, &plain, e.header.usize, output_cap) {
@@ -201,7 +205,7 @@ fn extract<'a>(
     if drained.limit.is_none() && drained.error.is_none() {
         check_crc(e, &drained.data, &name, &mut child_findings);
     }
-    out.push_drained(name, drained);
+    out.push_drained(name, Origin::Entry, drained);
     if let Some(c) = out.children.last_mut() {
         c.findings.extend(child_findings);
     }
@@ -237,7 +241,7 @@ fn aes_drain<'a>(
     e: &Entry,
     ctx: &mut Ctx<'_>,
     view: &mut Option<AesView<'a>>,
-) -> Option<crate::limits::Drained> {
+) -> Option<crate::budget::Drained> {
     if ctx.passwords.is_empty() {
         return None;
     }
@@ -280,7 +284,7 @@ fn crate_view(data: &Bytes, ctx: &mut Ctx<'_>, ours: &HashSet<u64>, out: &mut Un
         });
         if let Ok(f) = archive.by_index(i) {
             let drained = ctx.budget.drain(f, 0);
-            out.push_drained(name, drained);
+            out.push_drained(name, Origin::Entry, drained);
         }
     }
 }

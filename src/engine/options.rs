@@ -1,0 +1,85 @@
+//! What one scan may change: candidate passwords, how its name is read,
+//! cancellation and first-hit mode.
+
+use crate::limits::CancelToken;
+
+/// Options of one scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    pub(super) passwords: Vec<String>,
+    pub(super) local_path: bool,
+    pub(super) cancel: Option<CancelToken>,
+    pub(super) first_hit: bool,
+}
+
+impl ScanOptions {
+    /// Options with nothing set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a candidate password for this scan's encrypted entries, such as
+    /// one found in the chat message that carried the file. Tried before
+    /// the engine's own list.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.passwords.push(password.into());
+        self
+    }
+
+    /// Says that the name is a path on this machine (as in `scan_path`), not
+    /// the name the file was sent with: only its last component is judged.
+    pub fn local_path(mut self, yes: bool) -> Self {
+        self.local_path = yes;
+        self
+    }
+
+    /// Lets the host cancel this scan from another thread: the scan stops at
+    /// its next check (between objects and between steps of every decoder),
+    /// reports what it had found with a `limit.cancelled` finding, and says
+    /// it is incomplete.
+    ///
+    /// ```
+    /// use xferscan::{CancelToken, Engine, ScanOptions};
+    /// let engine = Engine::builder().build()?;
+    /// let cancel = CancelToken::new();
+    /// cancel.cancel(); // say, the transfer was aborted
+    /// let opts = ScanOptions::new().cancel(cancel);
+    /// let report = engine.scan_bytes_with("a.txt", b"hello".to_vec(), &opts);
+    /// assert!(!report.complete);
+    /// assert!(report.is_detected()); // never a silent clean
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn cancel(mut self, token: CancelToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+
+    /// First-hit mode: stop at the first finding that the policy blocks.
+    /// The verdict is then already malicious, and the report says that it
+    /// is incomplete; a gateway that only needs the verdict saves the rest
+    /// of the scan.
+    pub fn first_hit(mut self, yes: bool) -> Self {
+        self.first_hit = yes;
+        self
+    }
+
+    /// The passwords to try: this scan's hints first, then the engine's.
+    pub(super) fn passwords_with<'a>(
+        &'a self,
+        engine: &'a [String],
+    ) -> std::borrow::Cow<'a, [String]> {
+        // Most scans have no hints, and then the engine's list is used as
+        // it is.
+        if self.passwords.is_empty() {
+            return std::borrow::Cow::Borrowed(engine);
+        }
+        let mut all = self.passwords.clone();
+        all.extend(
+            engine
+                .iter()
+                .filter(|p| !self.passwords.contains(p))
+                .cloned(),
+        );
+        std::borrow::Cow::Owned(all)
+    }
+}

@@ -1,0 +1,492 @@
+//! What a scan finds: the kinds of finding, the one table of their stable
+//! keys that reports, policies and the C API name them by, and the
+//! signature matches with their rules' metadata.
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use crate::limits::LimitKind;
+use crate::report::Severity;
+use crate::types::FileType;
+
+/// Declares the finding keys once: a constant for each, and the table of
+/// every key with its meaning, which policies validate against.
+macro_rules! finding_keys {
+    ($($name:ident = $key:literal: $meaning:literal;)*) => {
+        /// The stable finding keys, as constants. A key never changes once
+        /// released; a policy entry for a prefix (`container`) applies to
+        /// every key under it.
+        pub mod keys {
+            use crate::limits::LimitKind;
+            use crate::types::TypeGroup;
+            $(
+                #[doc = $meaning]
+                pub const $name: &str = $key;
+            )*
+
+            /// The key of a true type that the policy acts on.
+            pub fn of_group(g: TypeGroup) -> &'static str {
+                match g {
+                    TypeGroup::Executable => TYPE_EXECUTABLE,
+                    TypeGroup::Script => TYPE_SCRIPT,
+                    TypeGroup::MacroDocument => TYPE_MACRO_DOCUMENT,
+                    TypeGroup::Document => TYPE_DOCUMENT,
+                    TypeGroup::DiskImage => TYPE_DISK_IMAGE,
+                    TypeGroup::Archive => TYPE_ARCHIVE,
+                    TypeGroup::Shortcut => TYPE_SHORTCUT,
+                    TypeGroup::Image => TYPE_IMAGE,
+                    TypeGroup::Audio => TYPE_AUDIO,
+                    TypeGroup::Video => TYPE_VIDEO,
+                    TypeGroup::Font => TYPE_FONT,
+                    TypeGroup::Text => TYPE_TEXT,
+                    TypeGroup::Unknown => TYPE_UNKNOWN,
+                }
+            }
+
+            /// The key of a limit reached.
+            pub fn of_limit(l: LimitKind) -> &'static str {
+                match l {
+                    LimitKind::Depth => LIMIT_DEPTH,
+                    LimitKind::Objects => LIMIT_OBJECTS,
+                    LimitKind::ObjectSize => LIMIT_OBJECT_SIZE,
+                    LimitKind::TotalSize => LIMIT_TOTAL_SIZE,
+                    LimitKind::Ratio => LIMIT_RATIO,
+                    LimitKind::Time => LIMIT_TIME,
+                    LimitKind::OverlappingEntries => LIMIT_OVERLAPPING_ENTRIES,
+                    LimitKind::Findings => LIMIT_FINDINGS,
+                    LimitKind::Cancelled => LIMIT_CANCELLED,
+                }
+            }
+        }
+
+        /// Every finding key and what it means, in one table: what
+        /// [`FindingKind::key`] returns is always one of these, and a policy
+        /// may name any of them or a prefix of them.
+        pub const FINDING_KEYS: &[(&str, &str)] = &[$(($key, $meaning)),*];
+    };
+}
+
+finding_keys! {
+    SIGNATURE = "signature": "A YARA rule matched the object's bytes.";
+    TYPE_EXECUTABLE = "type.executable": "The true type is native code (PE, ELF, Mach-O, DEX).";
+    TYPE_SCRIPT = "type.script": "The true type is a script that Windows or a shell runs.";
+    TYPE_MACRO_DOCUMENT = "type.macro_document": "The true type is an office document with macros.";
+    TYPE_DOCUMENT = "type.document": "The true type is a document without macros.";
+    TYPE_DISK_IMAGE = "type.disk_image": "The true type is a disk image (ISO, UDF, VHD, DMG...).";
+    TYPE_ARCHIVE = "type.archive": "The true type is an archive or compressed stream.";
+    TYPE_SHORTCUT = "type.shortcut": "The true type is a Windows shortcut (LNK).";
+    TYPE_IMAGE = "type.image": "The true type is a picture.";
+    TYPE_AUDIO = "type.audio": "The true type is sound.";
+    TYPE_VIDEO = "type.video": "The true type is video.";
+    TYPE_FONT = "type.font": "The true type is a font.";
+    TYPE_TEXT = "type.text": "The true type is text.";
+    TYPE_UNKNOWN = "type.unknown": "The bytes are of no recognised type.";
+    TYPE_POLYGLOT = "type.polyglot": "Several types at different offsets in one file.";
+    NAME_EXTENSION_MISMATCH = "name.extension_mismatch": "The name's extension says one type, the bytes another.";
+    NAME_DOUBLE_EXTENSION = "name.double_extension": "A decoy extension before a runnable one.";
+    NAME_BIDI_CONTROL = "name.bidi_control": "A bidirectional control character in the name.";
+    NAME_CONTROL_CHARACTER = "name.control_character": "A control character in the name.";
+    NAME_TRAILING_DOT_OR_SPACE = "name.trailing_dot_or_space": "The name ends in a dot or space, which Windows drops.";
+    NAME_NORMALIZATION_COLLISION = "name.normalization_collision": "Two names of one container that are one after normalisation.";
+    NAME_LONG = "name.long": "A name too long to show or store safely.";
+    NAME_UNSAFE_PATH = "name.unsafe_path": "A path that leaves its folder.";
+    CONTAINER_LINK = "container.link": "An archive entry that is a link (never followed).";
+    CONTAINER_CHECKSUM_MISMATCH = "container.checksum_mismatch": "An entry whose checksum does not match its content.";
+    CONTAINER_MULTIPLE_ARCHIVES = "container.multiple_archives": "Several archives in one file.";
+    CONTAINER_PREPENDED_DATA = "container.prepended_data": "Bytes before the first archive in the file.";
+    CONTAINER_APPENDED_DATA = "container.appended_data": "Bytes after the end of the last archive in the file.";
+    CONTAINER_HEADER_MISMATCH = "container.header_mismatch": "A local header disagrees with the central directory.";
+    CONTAINER_SINGLE_VIEW = "container.single_view": "An entry that only one reading of the container shows.";
+    CONTAINER_DUPLICATE_NAME = "container.duplicate_name": "Two entries of one container with the same name.";
+    CONTAINER_UNACCOUNTED_BYTES = "container.unaccounted_bytes": "Bytes inside a container that no entry accounts for.";
+    CONTAINER_OVERLAPPING_ENTRIES = "container.overlapping_entries": "Entries whose data overlap (a zip bomb).";
+    CONTAINER_SIZE_DISAGREEMENT = "container.size_disagreement": "A tar extended header's size disagrees with the plain header.";
+    LIMIT_DEPTH = "limit.depth": "Containers nested deeper than the depth limit.";
+    LIMIT_OBJECTS = "limit.objects": "More objects than the object limit.";
+    LIMIT_OBJECT_SIZE = "limit.object_size": "An object larger than the object size limit.";
+    LIMIT_TOTAL_SIZE = "limit.total_size": "Unpacking produced more than the total size limit.";
+    LIMIT_RATIO = "limit.ratio": "An entry inflated past the ratio limit.";
+    LIMIT_TIME = "limit.time": "The scan ran past its time limit.";
+    LIMIT_OVERLAPPING_ENTRIES = "limit.overlapping_entries": "More overlapping entries than are worth inflating.";
+    LIMIT_FINDINGS = "limit.findings": "The report reached its cap on findings.";
+    LIMIT_CANCELLED = "limit.cancelled": "The host cancelled the scan before it was done.";
+    ENCRYPTED = "encrypted": "An encrypted entry or document.";
+    UNSCANNABLE_MALFORMED = "unscannable.malformed": "Malformed or truncated data; what could be read was scanned.";
+    UNSCANNABLE_UNSUPPORTED_METHOD = "unscannable.unsupported_method": "An entry in a compression method that cannot be decoded.";
+    UNSCANNABLE_UNSUPPORTED_FORMAT = "unscannable.unsupported_format": "A container format that is not unpacked.";
+    UNSCANNABLE_SCAN_ERROR = "unscannable.scan_error": "The signature engine could not finish on the object.";
+}
+
+/// True when `key` is a finding key or a prefix of some (`container`).
+pub fn is_finding_key_or_prefix(key: &str) -> bool {
+    FINDING_KEYS.iter().any(|(k, _)| {
+        *k == key || (k.starts_with(key) && k.as_bytes().get(key.len()) == Some(&b'.'))
+    })
+}
+
+/// The metadata of a rule, in the rule's order (a rule may repeat a name).
+/// Serialized as a JSON object; where a name repeats, the JSON keeps the
+/// last value, as JSON readers would.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Metadata(pub Vec<(String, MetaValue)>);
+
+impl Metadata {
+    /// The value of the first entry with this name.
+    pub fn get(&self, name: &str) -> Option<&MetaValue> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+impl Serialize for Metadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// One value of a rule's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum MetaValue {
+    /// An integer.
+    Integer(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A string (byte strings that are not UTF-8 are shown lossily).
+    String(String),
+}
+
+/// A signature that matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct SignatureMatch {
+    /// The rule's namespace.
+    pub namespace: String,
+    /// The rule's identifier.
+    pub rule: String,
+    /// The rule's tags.
+    pub tags: Vec<String>,
+    /// The rule's metadata, in the rule's order.
+    pub metadata: Metadata,
+    /// The rule's severity (`high` when it says none).
+    pub severity: Severity,
+}
+
+/// What was found. Each kind has a stable key (see [`FindingKind::key`])
+/// that policies name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FindingKind {
+    /// A signature matched the object's bytes.
+    Signature(SignatureMatch),
+    /// The object's true type is one the policy acts on.
+    TrueType {
+        /// The type.
+        #[serde(rename = "type")]
+        ty: FileType,
+    },
+    /// The name's extension says one type, the bytes another.
+    ExtensionMismatch {
+        /// The extension, as the name shows it.
+        extension: String,
+        /// The true type.
+        #[serde(rename = "type")]
+        ty: FileType,
+        /// True when only the name as displayed (after bidi controls) lies.
+        displayed: bool,
+    },
+    /// A decoy extension before a dangerous one, such as `invoice.pdf.exe`.
+    DoubleExtension {
+        /// The decoy extension.
+        decoy: String,
+        /// The real, last extension.
+        real: String,
+    },
+    /// A bidirectional control character (such as U+202E) in the name.
+    BidiControl {
+        /// The code point.
+        code_point: u32,
+        /// The name as a user would see it.
+        displayed: String,
+    },
+    /// A control character in the name.
+    ControlCharacter {
+        /// The code point.
+        code_point: u32,
+    },
+    /// The name ends in a dot or a space, which Windows drops.
+    TrailingDotOrSpace,
+    /// Two names in one container that differ only by Unicode normalisation
+    /// (or by case, where that can make them the same file).
+    NormalizationCollision {
+        /// The other name.
+        other: String,
+    },
+    /// A name too long to show or store safely.
+    LongName {
+        /// Its length in bytes.
+        length: usize,
+    },
+    /// The name leaves the folder it is extracted in: `..`, an absolute path,
+    /// a drive letter or a UNC prefix.
+    UnsafePath {
+        /// Which of those it is.
+        reason: String,
+    },
+    /// An archive entry that is a link; it is never followed.
+    Link {
+        /// `symlink` or `hardlink`.
+        link: String,
+        /// Where it points.
+        target: String,
+    },
+    /// A limit was reached: what lies beyond it was not scanned.
+    Limit {
+        /// Which limit.
+        limit: LimitKind,
+        /// What was left unscanned.
+        detail: String,
+    },
+    /// An encrypted entry or document.
+    Encrypted {
+        /// The entry's name.
+        entry: String,
+        /// The encryption, such as `zipcrypto` or `aes`.
+        method: String,
+        /// True when a candidate password opened it and it was scanned.
+        decrypted: bool,
+    },
+    /// The object or an entry is malformed or truncated; what could be read
+    /// was scanned.
+    Malformed {
+        /// What is wrong.
+        detail: String,
+    },
+    /// An entry uses a compression method that cannot be decoded.
+    UnsupportedMethod {
+        /// The entry's name.
+        entry: String,
+        /// The method.
+        method: String,
+    },
+    /// A container or disk image in a format that is not unpacked: its
+    /// bytes were matched as they are, but what it holds was not scanned.
+    UnsupportedFormat {
+        /// The format.
+        format: String,
+    },
+    /// An entry whose checksum does not match its content (still scanned).
+    ChecksumMismatch {
+        /// The entry's name.
+        entry: String,
+    },
+    /// Several archives in one file.
+    MultipleArchives {
+        /// How many.
+        count: usize,
+    },
+    /// Bytes before the first archive in the file (self-extractors, polyglots).
+    PrependedData {
+        /// How many bytes.
+        length: u64,
+    },
+    /// Bytes after the end of the last archive in the file.
+    AppendedData {
+        /// How many bytes.
+        length: u64,
+    },
+    /// An entry's local header disagrees with the central directory.
+    HeaderMismatch {
+        /// The entry's name.
+        entry: String,
+        /// The fields that differ.
+        fields: Vec<String>,
+    },
+    /// An entry that only one reading of the container shows.
+    SingleView {
+        /// The entry's name.
+        entry: String,
+        /// The reading that shows it.
+        view: String,
+    },
+    /// Two entries of one container with the same name.
+    DuplicateName {
+        /// The name.
+        name: String,
+    },
+    /// Bytes inside a container that no entry accounts for (smuggling).
+    UnaccountedBytes {
+        /// Where they start.
+        offset: u64,
+        /// How many.
+        length: u64,
+    },
+    /// Entries whose data overlap (the non-recursive zip bomb).
+    OverlappingEntries {
+        /// How many entries overlap another.
+        count: usize,
+    },
+    /// A size in a tar extended header disagrees with the plain header.
+    SizeDisagreement {
+        /// The entry's name.
+        entry: String,
+        /// The size in the plain header.
+        header: u64,
+        /// The size in the extended header (the one honoured).
+        extended: u64,
+    },
+    /// Several types at different offsets in one file.
+    Polyglot {
+        /// The type names, in order of offset.
+        types: Vec<String>,
+    },
+    /// The signature engine could not finish on this object.
+    ScanError {
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+impl FindingKind {
+    /// The stable key a policy names this kind by, such as
+    /// `container.overlapping_entries`. A policy entry for a prefix
+    /// (`container`) applies to every key under it.
+    pub fn key(&self) -> &'static str {
+        use FindingKind::*;
+        match self {
+            Signature(_) => keys::SIGNATURE,
+            TrueType { ty } => keys::of_group(ty.group()),
+            ExtensionMismatch { .. } => keys::NAME_EXTENSION_MISMATCH,
+            DoubleExtension { .. } => keys::NAME_DOUBLE_EXTENSION,
+            BidiControl { .. } => keys::NAME_BIDI_CONTROL,
+            ControlCharacter { .. } => keys::NAME_CONTROL_CHARACTER,
+            TrailingDotOrSpace => keys::NAME_TRAILING_DOT_OR_SPACE,
+            NormalizationCollision { .. } => keys::NAME_NORMALIZATION_COLLISION,
+            LongName { .. } => keys::NAME_LONG,
+            UnsafePath { .. } => keys::NAME_UNSAFE_PATH,
+            Link { .. } => keys::CONTAINER_LINK,
+            Limit { limit, .. } => keys::of_limit(*limit),
+            Encrypted { .. } => keys::ENCRYPTED,
+            Malformed { .. } => keys::UNSCANNABLE_MALFORMED,
+            UnsupportedMethod { .. } => keys::UNSCANNABLE_UNSUPPORTED_METHOD,
+            UnsupportedFormat { .. } => keys::UNSCANNABLE_UNSUPPORTED_FORMAT,
+            ChecksumMismatch { .. } => keys::CONTAINER_CHECKSUM_MISMATCH,
+            MultipleArchives { .. } => keys::CONTAINER_MULTIPLE_ARCHIVES,
+            PrependedData { .. } => keys::CONTAINER_PREPENDED_DATA,
+            AppendedData { .. } => keys::CONTAINER_APPENDED_DATA,
+            HeaderMismatch { .. } => keys::CONTAINER_HEADER_MISMATCH,
+            SingleView { .. } => keys::CONTAINER_SINGLE_VIEW,
+            DuplicateName { .. } => keys::CONTAINER_DUPLICATE_NAME,
+            UnaccountedBytes { .. } => keys::CONTAINER_UNACCOUNTED_BYTES,
+            OverlappingEntries { .. } => keys::CONTAINER_OVERLAPPING_ENTRIES,
+            SizeDisagreement { .. } => keys::CONTAINER_SIZE_DISAGREEMENT,
+            Polyglot { .. } => keys::TYPE_POLYGLOT,
+            ScanError { .. } => keys::UNSCANNABLE_SCAN_ERROR,
+        }
+    }
+
+    /// A one-line description for people.
+    pub fn describe(&self) -> String {
+        use FindingKind::*;
+        match self {
+            Signature(m) => format!("signature {}:{} ({:?})", m.namespace, m.rule, m.severity),
+            TrueType { ty } => format!("true type {} ({})", ty.name(), ty.group().as_str()),
+            ExtensionMismatch {
+                extension,
+                ty,
+                displayed,
+            } => format!(
+                "{}name says .{extension} but the content is {}",
+                if *displayed { "displayed " } else { "" },
+                ty.name()
+            ),
+            DoubleExtension { decoy, real } => format!("double extension .{decoy}.{real}"),
+            BidiControl {
+                code_point,
+                displayed,
+            } => {
+                format!("bidi control U+{code_point:04X} in name (shows as {displayed:?})")
+            }
+            ControlCharacter { code_point } => {
+                format!("control character U+{code_point:04X} in name")
+            }
+            TrailingDotOrSpace => "name ends in a dot or space".into(),
+            NormalizationCollision { other } => {
+                format!("name collides with {other:?} after normalisation")
+            }
+            LongName { length } => format!("name of {length} bytes"),
+            UnsafePath { reason } => format!("unsafe path: {reason}"),
+            Link { link, target } => format!("{link} to {target:?} (not followed)"),
+            Limit { limit, detail } => format!("limit {} reached: {detail}", limit.as_str()),
+            Encrypted {
+                entry,
+                method,
+                decrypted,
+            } => format!(
+                "encrypted ({method}) {entry:?}{}",
+                if *decrypted {
+                    ", opened with a candidate password"
+                } else {
+                    ""
+                }
+            ),
+            Malformed { detail } => format!("malformed: {detail}"),
+            UnsupportedMethod { entry, method } => {
+                format!("unsupported method {method} for {entry:?}")
+            }
+            UnsupportedFormat { format } => {
+                format!("{format} is not unpacked: its contents were not scanned")
+            }
+            ChecksumMismatch { entry } => format!("checksum mismatch in {entry:?}"),
+            MultipleArchives { count } => format!("{count} archives in one file"),
+            PrependedData { length } => format!("{length} bytes before the archive"),
+            AppendedData { length } => format!("{length} bytes after the archive"),
+            HeaderMismatch { entry, fields } => {
+                format!(
+                    "local header of {entry:?} disagrees on {}",
+                    fields.join(", ")
+                )
+            }
+            SingleView { entry, view } => format!("{entry:?} is visible only to the {view}"),
+            DuplicateName { name } => format!("duplicate entry name {name:?}"),
+            UnaccountedBytes { offset, length } => {
+                format!("{length} bytes at offset {offset} belong to no entry")
+            }
+            OverlappingEntries { count } => format!("{count} overlapping entries"),
+            SizeDisagreement {
+                entry,
+                header,
+                extended,
+            } => format!(
+                "{entry:?}: header size {header}, extended header size {extended} (honoured)"
+            ),
+            Polyglot { types } => format!("polyglot: {}", types.join(" + ")),
+            ScanError { detail } => format!("signature scan failed: {detail}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::TypeGroup;
+
+    #[test]
+    fn keys_are_unique_and_every_group_and_limit_has_one() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, _) in FINDING_KEYS {
+            assert!(seen.insert(*k), "{k} twice");
+        }
+        for g in TypeGroup::ALL {
+            assert!(seen.contains(keys::of_group(g)));
+            assert_eq!(keys::of_group(g), format!("type.{}", g.as_str()));
+        }
+    }
+}
