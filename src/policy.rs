@@ -64,6 +64,8 @@ pub const FINDING_KEYS: &[&str] = &[
     "container.appended_data",
     "container.header_mismatch",
     "container.single_view",
+    "container.name_mismatch",
+    "container.unicode_path_ignored",
     "container.duplicate_name",
     "container.unaccounted_bytes",
     "container.overlapping_entries",

@@ -360,6 +360,29 @@ pub enum FindingKind {
         /// The reading that shows it.
         view: String,
     },
+    /// Readers of the container show an entry under names that differ in
+    /// more than their character set, such as a zip entry whose Unicode Path
+    /// field says `invoice.pdf.exe` where its header says `invoice.pdf`.
+    /// Every name is checked; the entry is named as most readers show it.
+    NameMismatch {
+        /// The name most readers show (the one in the object's path).
+        entry: String,
+        /// The name other readers show.
+        other: String,
+        /// The readers that show `other`.
+        reader: String,
+    },
+    /// A zip Unicode Path extra field (0x7075) that careful readers ignore:
+    /// its CRC does not match the header name, or it is malformed.
+    UnicodePathIgnored {
+        /// The entry's name, as shown.
+        entry: String,
+        /// The name the field holds (replacement characters where it is not
+        /// UTF-8; empty when there is none).
+        name: String,
+        /// Why it is ignored.
+        reason: String,
+    },
     /// Two entries of one container with the same name.
     DuplicateName {
         /// The name.
@@ -427,6 +450,8 @@ impl FindingKind {
             AppendedData { .. } => "container.appended_data".into(),
             HeaderMismatch { .. } => "container.header_mismatch".into(),
             SingleView { .. } => "container.single_view".into(),
+            NameMismatch { .. } => "container.name_mismatch".into(),
+            UnicodePathIgnored { .. } => "container.unicode_path_ignored".into(),
             DuplicateName { .. } => "container.duplicate_name".into(),
             UnaccountedBytes { .. } => "container.unaccounted_bytes".into(),
             OverlappingEntries { .. } => "container.overlapping_entries".into(),
@@ -499,6 +524,16 @@ impl FindingKind {
                 )
             }
             SingleView { entry, view } => format!("{entry:?} is visible only to the {view}"),
+            NameMismatch {
+                entry,
+                other,
+                reader,
+            } => format!("{entry:?} is shown as {other:?} by {reader}"),
+            UnicodePathIgnored {
+                entry,
+                name,
+                reason,
+            } => format!("Unicode Path name {name:?} of {entry:?} is ignored: {reason}"),
             DuplicateName { name } => format!("duplicate entry name {name:?}"),
             UnaccountedBytes { offset, length } => {
                 format!("{length} bytes at offset {offset} belong to no entry")
