@@ -214,6 +214,9 @@ struct Pending {
     depth: u32,
     /// Whether its last name is a real name (not a carved region's label).
     named: bool,
+    /// Other names its container's readers show for it; checked as its
+    /// name is.
+    alt_names: Vec<String>,
     /// Whether siblings share its buffer.
     shared: bool,
     findings: Vec<FindingKind>,
@@ -391,6 +394,7 @@ impl Engine {
             data,
             depth: 0,
             named: !name.is_empty() && name != "-",
+            alt_names: Vec::new(),
             shared: false,
             findings: first,
         });
@@ -470,7 +474,7 @@ impl Engine {
                 st.finding(id, &obj.path, f);
             }
             if obj.named {
-                self.check_name(&name, ty, id, &obj.path, st);
+                self.check_name(&name, &obj.alt_names, ty, id, &obj.path, st);
             }
             self.type_policy(ty, id, &obj.path, st);
             st.duplicates.push((id, orig));
@@ -537,7 +541,7 @@ impl Engine {
         }
         let placed = st.findings.len();
         if obj.named {
-            self.check_name(&name, ty, id, &obj.path, st);
+            self.check_name(&name, &obj.alt_names, ty, id, &obj.path, st);
         }
         self.type_policy(ty, id, &obj.path, st);
         st.mark_placement(placed);
@@ -612,6 +616,7 @@ impl Engine {
                     parent: Some(id),
                     path: obj.path.child(&child.name),
                     named: !child.name.starts_with('<'),
+                    alt_names: child.alt_names,
                     shared: child.shared,
                     data: child.data,
                     depth: obj.depth + 1,
@@ -649,9 +654,14 @@ impl Engine {
         }
     }
 
+    /// The checks on an object's name, and on each other name its
+    /// container's readers show for it (a zip entry's header name beside
+    /// its Unicode Path name): what a user of any of those readers sees is
+    /// judged. A finding that the name already gave is not repeated.
     fn check_name(
         &self,
         name: &str,
+        alt_names: &[String],
         ty: crate::detect::FileType,
         id: usize,
         path: &ObjectPath,
@@ -659,6 +669,27 @@ impl Engine {
     ) {
         let mut found = Vec::new();
         detect::names::check(name, ty, &mut found);
+        for alt in alt_names {
+            // Text that another reader writes out as `.vbs` is a script
+            // there.
+            let alt_ty = detect::refine_by_name(ty, alt);
+            let mut more = Vec::new();
+            detect::names::check(alt, alt_ty, &mut more);
+            if alt_ty != ty
+                && let Some((action, _)) = self.inner.policy.type_action(alt_ty)
+                && action != Action::Allow
+            {
+                more.push(FindingKind::TrueType { ty: alt_ty });
+            }
+            for f in more {
+                // The length is the entry's bytes, judged on the name: the
+                // same bytes read as CP437 can take three times as many in
+                // UTF-8 without being any longer on screen.
+                if !matches!(f, FindingKind::LongName { .. }) && !found.contains(&f) {
+                    found.push(f);
+                }
+            }
+        }
         for f in found {
             st.finding(id, path, f);
         }

@@ -29,6 +29,10 @@ pub(crate) struct Child {
     /// Its name inside the container (an entry name, or a label in angle
     /// brackets for carved regions).
     pub name: String,
+    /// Other names that some reader of the container shows for it (a zip
+    /// entry's header name beside its Unicode Path name): the engine checks
+    /// them as it checks `name`.
+    pub alt_names: Vec<String>,
     /// Its bytes: a slice of the container's where stored, owned when
     /// inflated.
     pub data: Bytes,
@@ -64,6 +68,7 @@ impl Unpacked {
         }
         self.children.push(Child {
             name,
+            alt_names: Vec::new(),
             data: d.data,
             findings,
             shared: false,
@@ -75,6 +80,7 @@ impl Unpacked {
         match budget.charge_slice(&data) {
             Ok(()) => self.children.push(Child {
                 name,
+                alt_names: Vec::new(),
                 data,
                 findings: Vec::new(),
                 shared: false,

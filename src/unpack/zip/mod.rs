@@ -58,6 +58,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 let data = first.data.clone();
                 out.children.push(super::Child {
                     name: e.name(),
+                    alt_names: Vec::new(),
                     data,
                     findings: Vec::new(),
                     shared: true,
