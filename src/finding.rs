@@ -97,6 +97,8 @@ finding_keys! {
     CONTAINER_APPENDED_DATA = "container.appended_data": "Bytes after the end of the last archive in the file.";
     CONTAINER_HEADER_MISMATCH = "container.header_mismatch": "A local header disagrees with the central directory.";
     CONTAINER_SINGLE_VIEW = "container.single_view": "An entry that only one reading of the container shows.";
+    CONTAINER_NAME_MISMATCH = "container.name_mismatch": "Readers of the container show an entry under different names.";
+    CONTAINER_UNICODE_PATH_IGNORED = "container.unicode_path_ignored": "A zip Unicode Path field that careful readers ignore.";
     CONTAINER_DUPLICATE_NAME = "container.duplicate_name": "Two entries of one container with the same name.";
     CONTAINER_UNACCOUNTED_BYTES = "container.unaccounted_bytes": "Bytes inside a container that no entry accounts for.";
     CONTAINER_OVERLAPPING_ENTRIES = "container.overlapping_entries": "Entries whose data overlap (a zip bomb).";
@@ -316,6 +318,29 @@ pub enum FindingKind {
         /// The reading that shows it.
         view: String,
     },
+    /// Readers of the container show an entry under names that differ in
+    /// more than their character set, such as a zip entry whose Unicode Path
+    /// field says `invoice.pdf.exe` where its header says `invoice.pdf`.
+    /// Every name is checked; the entry is named as most readers show it.
+    NameMismatch {
+        /// The name most readers show (the one in the object's path).
+        entry: String,
+        /// The name other readers show.
+        other: String,
+        /// The readers that show `other`.
+        reader: String,
+    },
+    /// A zip Unicode Path extra field (0x7075) that careful readers ignore:
+    /// its CRC does not match the header name, or it is malformed.
+    UnicodePathIgnored {
+        /// The entry's name, as shown.
+        entry: String,
+        /// The name the field holds (replacement characters where it is not
+        /// UTF-8; empty when there is none).
+        name: String,
+        /// Why it is ignored.
+        reason: String,
+    },
     /// Two entries of one container with the same name.
     DuplicateName {
         /// The name.
@@ -383,6 +408,8 @@ impl FindingKind {
             AppendedData { .. } => keys::CONTAINER_APPENDED_DATA,
             HeaderMismatch { .. } => keys::CONTAINER_HEADER_MISMATCH,
             SingleView { .. } => keys::CONTAINER_SINGLE_VIEW,
+            NameMismatch { .. } => keys::CONTAINER_NAME_MISMATCH,
+            UnicodePathIgnored { .. } => keys::CONTAINER_UNICODE_PATH_IGNORED,
             DuplicateName { .. } => keys::CONTAINER_DUPLICATE_NAME,
             UnaccountedBytes { .. } => keys::CONTAINER_UNACCOUNTED_BYTES,
             OverlappingEntries { .. } => keys::CONTAINER_OVERLAPPING_ENTRIES,
@@ -455,6 +482,16 @@ impl FindingKind {
                 )
             }
             SingleView { entry, view } => format!("{entry:?} is visible only to the {view}"),
+            NameMismatch {
+                entry,
+                other,
+                reader,
+            } => format!("{entry:?} is shown as {other:?} by {reader}"),
+            UnicodePathIgnored {
+                entry,
+                name,
+                reason,
+            } => format!("Unicode Path name {name:?} of {entry:?} is ignored: {reason}"),
             DuplicateName { name } => format!("duplicate entry name {name:?}"),
             UnaccountedBytes { offset, length } => {
                 format!("{length} bytes at offset {offset} belong to no entry")

@@ -15,4 +15,5 @@ mod policy;
 mod props;
 mod regression;
 mod sevenz;
+mod zip_names;
 mod zip_views;

@@ -45,23 +45,50 @@ pub(super) fn refine(types: &mut [TypeAt], name: &str, named: bool) {
 }
 
 /// What the name and the true type say of an object: the name checks (for a
-/// name the sender chose) and the type policy.
+/// name the sender chose) and the type policy. `alt_names` are the other
+/// names its container's readers show for it (a zip entry's header name
+/// beside its Unicode Path name): what a user of any of those readers sees
+/// is judged, and a finding the name already gave is not repeated.
 pub(super) fn placement(
     policy: &Policy,
     ty: FileType,
     name: &str,
+    alt_names: &[String],
     named: bool,
 ) -> Vec<FindingKind> {
     let mut found = Vec::new();
     if named {
         detect::names::check(name, ty, &mut found);
+        for alt in alt_names {
+            // Text that another reader writes out as `.vbs` is a script
+            // there.
+            let alt_ty = detect::refine_by_name(ty, alt);
+            let mut more = Vec::new();
+            detect::names::check(alt, alt_ty, &mut more);
+            if alt_ty != ty && acts_on(policy, alt_ty) {
+                more.push(FindingKind::TrueType { ty: alt_ty });
+            }
+            for f in more {
+                // The length is the entry's bytes, judged on the name: the
+                // same bytes read as CP437 can take three times as many in
+                // UTF-8 without being any longer on screen.
+                if !matches!(f, FindingKind::LongName { .. }) && !found.contains(&f) {
+                    found.push(f);
+                }
+            }
+        }
     }
-    if let Some((action, _)) = policy.type_action(ty)
-        && action != Action::Allow
-    {
+    if acts_on(policy, ty) {
         found.push(FindingKind::TrueType { ty });
     }
     found
+}
+
+/// True when the policy does more than allow this type.
+fn acts_on(policy: &Policy, ty: FileType) -> bool {
+    policy
+        .type_action(ty)
+        .is_some_and(|(action, _)| action != Action::Allow)
 }
 
 /// What the first bytes of a file settle, whatever follows them.
@@ -110,9 +137,9 @@ impl Engine {
             .ok()
             .flatten();
         let kinds = match settled {
-            Some(ty) => placement(&inner.policy, ty, judged, named),
+            Some(ty) => placement(&inner.policy, ty, judged, &[], named),
             // The name alone: every check but the one against the type.
-            None => placement(&inner.policy, known::DATA, judged, named)
+            None => placement(&inner.policy, known::DATA, judged, &[], named)
                 .into_iter()
                 .filter(|k| {
                     !matches!(

@@ -24,6 +24,9 @@ struct Pending {
     parent: Option<usize>,
     path: ObjectPath,
     origin: Origin,
+    /// Other names its container's readers show for it; checked as its
+    /// name is.
+    alt_names: Vec<String>,
     data: Bytes,
     depth: u32,
     /// Whether siblings share its buffer.
@@ -71,6 +74,7 @@ pub(super) fn run(
         origin: Origin::Input {
             named: !name.is_empty() && name != "-",
         },
+        alt_names: Vec::new(),
         data,
         depth: 0,
         shared: false,
@@ -132,7 +136,7 @@ impl Walk<'_> {
             for f in obj.findings {
                 st.finding(id, &obj.path, f);
             }
-            for f in judge::placement(&self.inner.policy, ty, &name, named) {
+            for f in judge::placement(&self.inner.policy, ty, &name, &obj.alt_names, named) {
                 st.finding(id, &obj.path, f);
             }
             st.duplicate(id, orig);
@@ -182,7 +186,7 @@ impl Walk<'_> {
             st.finding(id, &obj.path, f);
         }
         let placed = st.findings.len();
-        for f in judge::placement(&inner.policy, ty, name, named) {
+        for f in judge::placement(&inner.policy, ty, name, &obj.alt_names, named) {
             st.finding(id, &obj.path, f);
         }
         st.mark_placement(placed);
@@ -283,6 +287,7 @@ impl Walk<'_> {
                     parent: Some(id),
                     path: obj.path.child(&child.name),
                     origin: child.origin,
+                    alt_names: child.alt_names,
                     shared: child.shared,
                     data: child.data.into_bytes(),
                     depth: obj.depth + 1,

@@ -22,6 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use memchr::memmem;
 
+use super::zipnames::{self as names, MAX_UNICODE_PATHS, Names, UNICODE_PATH};
 use crate::finding::FindingKind;
 
 pub(crate) const LFH: &[u8; 4] = b"PK\x03\x04";
@@ -78,6 +79,16 @@ pub(crate) struct Header {
     pub usize: u64,
     pub name: Vec<u8>,
     pub aes: Option<Aes>,
+    /// Bodies of its Unicode Path extra fields (0x7075): the first few and
+    /// the last, at most [`MAX_UNICODE_PATHS`].
+    pub unicode_paths: Vec<Vec<u8>>,
+}
+
+impl Header {
+    /// The names readers show for this header.
+    pub fn names(&self) -> Names {
+        names::read(&self.name, self.flags, &self.unicode_paths)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -96,7 +107,7 @@ struct Central {
 }
 
 /// Reads the extra fields we use: zip64 sizes (and, in a central header,
-/// the local header offset) and AES parameters.
+/// the local header offset), AES parameters and Unicode Path names.
 fn read_extra(extra: &[u8], h: &mut Header, lfh_offset: Option<&mut u64>) -> bool {
     let mut zip64 = false;
     let mut lfh = lfh_offset;
@@ -138,6 +149,14 @@ fn read_extra(extra: &[u8], h: &mut Header, lfh_offset: Option<&mut u64>) -> boo
                     method: u16::from_le_bytes([body[5], body[6]]),
                 });
             }
+            UNICODE_PATH => {
+                // Readers take the first valid field or the last one; a
+                // header full of them keeps its first few and its last.
+                if h.unicode_paths.len() >= MAX_UNICODE_PATHS {
+                    h.unicode_paths.pop();
+                }
+                h.unicode_paths.push(body.to_vec());
+            }
             _ => {}
         }
         i += 4 + len;
@@ -161,6 +180,7 @@ fn parse_local(data: &[u8], off: u64) -> Option<Local> {
         usize: le(data, off + 22, 4)?,
         name,
         aes: None,
+        unicode_paths: Vec::new(),
     };
     // A header whose extra field runs past the end is still a header: its
     // data starts past the end, and extraction reports the truncation.
@@ -193,6 +213,7 @@ fn parse_central(data: &[u8], off: u64, base: u64) -> Option<(Central, u64)> {
         usize: le(data, off + 24, 4)?,
         name,
         aes: None,
+        unicode_paths: Vec::new(),
     };
     let extra = bytes_at(data, off + 46 + nlen, elen).unwrap_or(&[]);
     read_extra(extra, &mut header, Some(&mut lfh_offset));
@@ -239,6 +260,10 @@ pub(crate) struct Entry {
     pub view: View,
     /// Its data overlaps another entry's.
     pub overlaps: bool,
+    /// The name most readers show (see [`names`]).
+    pub name: String,
+    /// Other names some reader shows: each is checked like the name.
+    pub alt_names: Vec<String>,
 }
 
 impl Entry {
@@ -249,7 +274,7 @@ impl Entry {
         self.header.name.ends_with(b"/") && self.data_end == self.data_start
     }
     pub fn name(&self) -> String {
-        String::from_utf8_lossy(&self.header.name).into_owned()
+        self.name.clone()
     }
 }
 
@@ -455,19 +480,24 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
             }
             let mut off = cd_start;
             let mut count = 0u64;
-            let mut names: HashSet<Vec<u8>> = HashSet::new();
+            let mut raw_names: HashSet<Vec<u8>> = HashSet::new();
+            let mut shown_names: HashSet<String> = HashSet::new();
             while let Some((c, next)) = parse_central(data, off, base) {
                 if out.entries.len() >= cap {
                     out.entry_limit_hit = true;
                     break;
                 }
                 count += 1;
-                if !names.insert(c.header.name.clone()) {
+                let names = c.header.names();
+                // The same raw bytes (what Explorer compares), or the same
+                // name as shown (what 7-Zip compares): both overwrite.
+                let raw_new = raw_names.insert(c.header.name.clone());
+                if !shown_names.insert(names.shown.clone()) || !raw_new {
                     out.findings.push(FindingKind::DuplicateName {
-                        name: String::from_utf8_lossy(&c.header.name).into_owned(),
+                        name: names.shown.clone(),
                     });
                 }
-                add_central(data, c, &mut out, &mut by_lfh);
+                add_central(data, c, names, &mut out, &mut by_lfh);
                 off = next;
             }
             dir_starts.insert(cd_start, off);
@@ -503,10 +533,17 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
 }
 
 /// Adds the readings of one central entry: the directory's, and the local
-/// header's where it disagrees.
-fn add_central(data: &[u8], c: Central, out: &mut Layout, by_lfh: &mut HashMap<u64, u64>) {
+/// header's where it disagrees. `names` are the central header's.
+fn add_central(
+    data: &[u8],
+    c: Central,
+    mut names: Names,
+    out: &mut Layout,
+    by_lfh: &mut HashMap<u64, u64>,
+) {
     let len = data.len() as u64;
-    let name = String::from_utf8_lossy(&c.header.name).into_owned();
+    out.findings.append(&mut names.findings);
+    let name = names.shown.clone();
     let Some(local) = parse_local(data, c.lfh_offset) else {
         out.findings.push(FindingKind::Malformed {
             detail: format!("entry {name:?}: no local header at offset {}", c.lfh_offset),
@@ -517,8 +554,20 @@ fn add_central(data: &[u8], c: Central, out: &mut Layout, by_lfh: &mut HashMap<u
     let ch = &c.header;
     let descriptor = l.flags & 8 != 0;
     let mut fields = Vec::new();
-    if l.name != ch.name {
-        fields.push("name");
+    // The local header's names, where they are not the central one's.
+    let mut local_names = None;
+    if l.name != ch.name || l.unicode_paths != ch.unicode_paths {
+        let mut ln = l.names();
+        out.findings.append(&mut ln.findings);
+        if l.name != ch.name || !names::same_text(&ln.shown, &names.shown) {
+            fields.push("name");
+            local_names = Some(ln);
+        } else {
+            // The same bytes and the same text (Unicode Path fields in one
+            // header only, say): no other entry, but whatever the local
+            // header makes a reader show is checked with the rest.
+            names.merge(ln);
+        }
     }
     if l.method != ch.method {
         fields.push("method");
@@ -533,7 +582,7 @@ fn add_central(data: &[u8], c: Central, out: &mut Layout, by_lfh: &mut HashMap<u
     if local_sizes_known && (l.csize != ch.csize || (!descriptor && l.usize != ch.usize)) {
         fields.push("sizes");
     }
-    let make = |h: &Header, view: View| {
+    let make = |h: &Header, view: View, n: &Names| {
         let want_end = local.data_start.saturating_add(h.csize);
         Entry {
             header: h.clone(),
@@ -546,9 +595,11 @@ fn add_central(data: &[u8], c: Central, out: &mut Layout, by_lfh: &mut HashMap<u
             symlink: c.symlink,
             view,
             overlaps: false,
+            name: n.shown.clone(),
+            alt_names: n.others.clone(),
         }
     };
-    let central = make(ch, View::Central);
+    let central = make(ch, View::Central, &names);
     by_lfh.insert(c.lfh_offset, central.data_end);
     out.entries.push(central);
     if !fields.is_empty() {
@@ -564,7 +615,8 @@ fn add_central(data: &[u8], c: Central, out: &mut Layout, by_lfh: &mut HashMap<u
             lh.usize = ch.usize;
             lh.crc = ch.crc;
         }
-        out.entries.push(make(&lh, View::LocalOfCentral));
+        let ln = local_names.unwrap_or_else(|| names.clone());
+        out.entries.push(make(&lh, View::LocalOfCentral, &ln));
     }
 }
 
@@ -662,7 +714,11 @@ fn walk_locals(
                     header.crc = crc as u32;
                 }
             }
+            let mut names = header.names();
+            out.findings.append(&mut names.findings);
             let entry = Entry {
+                name: names.shown,
+                alt_names: names.others,
                 header,
                 lfh_offset: p,
                 data_start: local.data_start.min(len),
@@ -833,7 +889,8 @@ pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
             if out.entries.len() >= max {
                 break;
             }
-            add_central(data, c, &mut out, &mut by_lfh);
+            let names = c.header.names();
+            add_central(data, c, names, &mut out, &mut by_lfh);
             off = next;
         }
     }
@@ -844,7 +901,10 @@ pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
                 break;
             }
             let end = l.data_start.saturating_add(l.header.csize);
+            let names = l.header.names();
             out.entries.push(Entry {
+                name: names.shown,
+                alt_names: names.others,
                 header: l.header,
                 lfh_offset: p,
                 data_start: l.data_start,
@@ -902,6 +962,7 @@ mod tests {
                 usize: 0,
                 name: vec![],
                 aes: None,
+                unicode_paths: Vec::new(),
             },
             lfh_offset: 0,
             data_start: s,
@@ -912,6 +973,8 @@ mod tests {
             symlink: false,
             view: View::Central,
             overlaps: false,
+            name: String::new(),
+            alt_names: Vec::new(),
         };
         let idx = RangeIndex::new(&[mk(10, 100), mk(20, 30), mk(200, 210)]);
         assert_eq!(idx.covering_end(25), Some(100));

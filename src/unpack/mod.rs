@@ -33,6 +33,10 @@ pub(crate) struct Child {
     pub name: String,
     /// Where it came from: whether `name` is the sender's or our label.
     pub origin: Origin,
+    /// Other names that some reader of the container shows for it (a zip
+    /// entry's header name beside its Unicode Path name): the engine checks
+    /// them as it checks `name`.
+    pub alt_names: Vec<String>,
     /// Its bytes: a slice of the container's where stored, owned when
     /// inflated; charged to the budget either way.
     pub data: Charged,
@@ -69,6 +73,7 @@ impl Unpacked {
         self.children.push(Child {
             name,
             origin,
+            alt_names: Vec::new(),
             data: d.data,
             findings,
             shared: false,
@@ -88,6 +93,7 @@ impl Unpacked {
             Ok(data) => self.children.push(Child {
                 name,
                 origin,
+                alt_names: Vec::new(),
                 data,
                 findings: Vec::new(),
                 shared: false,

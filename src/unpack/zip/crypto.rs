@@ -131,6 +131,7 @@ mod tests {
             usize: 0,
             name: vec![],
             aes: None,
+            unicode_paths: Vec::new(),
         };
         let enc = encrypt(plain, "right", (crc >> 24) as u8);
         // Find a wrong password whose check byte happens to fit.
@@ -161,6 +162,7 @@ mod tests {
             usize: 0,
             name: vec![],
             aes: None,
+            unicode_paths: Vec::new(),
         };
         let enc = encrypt(b"secret body", "infected", 0xab);
         let pws = vec!["wrong".to_string(), "infected".to_string()];

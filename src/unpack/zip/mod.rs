@@ -57,6 +57,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 out.children.push(super::Child {
                     name: e.name(),
                     origin: Origin::Entry,
+                    alt_names: e.alt_names.clone(),
                     data,
                     findings: Vec::new(),
                     shared: true,
@@ -82,6 +83,10 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         extract(data, e, ctx, &mut out, &mut aes);
         if out.children.len() == before + 1 {
             done.insert(key, before);
+            // The names other readers show are judged like the name.
+            if let Some(c) = out.children.get_mut(before) {
+                c.alt_names.clone_from(&e.alt_names);
+            }
         }
     }
     if overlapping_skipped > 0 {
@@ -267,10 +272,16 @@ fn crate_view(data: &Bytes, ctx: &mut Ctx<'_>, ours: &HashSet<u64>, out: &mut Un
         .len()
         .min(usize::try_from(ctx.budget.objects_left()).unwrap_or(usize::MAX));
     for i in 0..n {
+        // The name as the crate shows it: its Unicode Path field where the
+        // CRC matches, else UTF-8 where valid, else CP437. Entries are
+        // matched by where their data starts, not by name, so a name read
+        // another way here is no disagreement.
         let (start, name, encrypted) = match archive.by_index_raw(i) {
             Ok(f) => (
                 f.data_start(),
-                String::from_utf8_lossy(f.name_raw()).into_owned(),
+                f.name()
+                    .map(|n| n.into_owned())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
                 f.encrypted(),
             ),
             Err(_) => continue,
