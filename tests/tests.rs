@@ -14,6 +14,7 @@ mod names;
 mod policy;
 mod props;
 mod regression;
+mod seams;
 mod sevenz;
 mod zip_names;
 mod zip_views;

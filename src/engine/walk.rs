@@ -91,17 +91,22 @@ pub(super) fn run(
                     detail: format!("{left} objects were not scanned"),
                 },
             );
-            st.stop(if limit == LimitKind::Cancelled {
-                StopReason::Cancelled
-            } else {
-                StopReason::Time
-            });
             break;
         }
         walk.process(obj, &mut st);
         if st.stopped().is_some() {
             break;
         }
+    }
+    // Cancelled or out of time, during the last object or between two:
+    // what the unpackers left undone is in their findings, and the report
+    // says it is incomplete.
+    if let Err(limit) = walk.budget.check_time() {
+        st.stop(if limit == LimitKind::Cancelled {
+            StopReason::Cancelled
+        } else {
+            StopReason::Time
+        });
     }
     st.into_report(inner.hashes)
 }

@@ -74,9 +74,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         let mut opened = false;
         for candidate in ctx.passwords {
             // Each attempt derives a key (up to 2^24 SHA-256 rounds).
-            if ctx.budget.check_time().is_err() {
+            if let Err(limit) = ctx.budget.check_time() {
                 out.findings.push(FindingKind::Limit {
-                    limit: LimitKind::Time,
+                    limit,
                     detail: "candidate passwords for the 7z were not all tried".into(),
                 });
                 break;

@@ -72,9 +72,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             }
             overlapping_done += 1;
         }
-        if ctx.budget.check_time().is_err() {
+        if let Err(limit) = ctx.budget.check_time() {
             out.findings.push(FindingKind::Limit {
-                limit: LimitKind::Time,
+                limit,
                 detail: format!("entry {:?} and later ones were not unpacked", e.name()),
             });
             return out;
