@@ -6,8 +6,39 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use crate::limits::LimitKind;
-use crate::report::Severity;
 use crate::types::FileType;
+
+/// Severity of a signature, from the rule's `severity` metadata.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth recording, not worth acting on.
+    Info,
+    /// Weak evidence.
+    Low,
+    /// Suspicious content.
+    Medium,
+    /// Malicious content.
+    High,
+    /// Malicious content known to be in active use.
+    Critical,
+}
+
+impl Severity {
+    /// Parses a rule's `severity` metadata; case does not matter.
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "info" | "informational" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" | "moderate" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+}
 
 /// Declares the finding keys once: a constant for each, and the table of
 /// every key with its meaning, which policies validate against.

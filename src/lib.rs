@@ -61,12 +61,13 @@ pub use engine::{
 };
 pub use error::Error;
 pub use finding::{
-    FINDING_KEYS, FindingKind, MetaValue, Metadata, SignatureMatch, is_finding_key_or_prefix, keys,
+    FINDING_KEYS, FindingKind, MetaValue, Metadata, Severity, SignatureMatch,
+    is_finding_key_or_prefix, keys,
 };
 pub use limits::{CancelToken, LimitKind, Limits};
 pub use policy::Policy;
 pub use report::{
-    Action, Finding, ObjectHashes, ObjectInfo, ObjectPath, Origin, REPORT_SCHEMA, Report, Severity,
+    Action, Finding, ObjectHashes, ObjectInfo, ObjectPath, Origin, REPORT_SCHEMA, Report,
     StopReason, TypeAt, Verdict,
 };
 pub use signatures::{

@@ -43,8 +43,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::finding::Severity;
 use crate::finding::{FindingKind, is_finding_key_or_prefix};
-use crate::report::{Action, Severity};
+use crate::report::Action;
 use crate::types::{FileType, TypeGroup};
 
 /// A delivery policy. `Policy::default()` is the built-in policy for chat

@@ -46,36 +46,15 @@ impl Action {
     }
 }
 
-/// Severity of a signature, from the rule's `severity` metadata.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Worth recording, not worth acting on.
-    Info,
-    /// Weak evidence.
-    Low,
-    /// Suspicious content.
-    Medium,
-    /// Malicious content.
-    High,
-    /// Malicious content known to be in active use.
-    Critical,
+/// True for the characters that reorder how text is displayed.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
-impl Severity {
-    /// Parses a rule's `severity` metadata; case does not matter.
-    pub fn parse(s: &str) -> Option<Severity> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "info" | "informational" => Severity::Info,
-            "low" => Severity::Low,
-            "medium" | "moderate" => Severity::Medium,
-            "high" => Severity::High,
-            "critical" => Severity::Critical,
-            _ => return None,
-        })
-    }
+/// The last component of an archive path (either slash).
+pub fn file_name(name: &str) -> &str {
+    let trimmed = name.trim_end_matches(['/', '\\']);
+    trimmed.rsplit(['/', '\\']).next().unwrap_or(trimmed)
 }
 
 /// Where an object sits: its names from the outer file down, such as
@@ -123,7 +102,7 @@ impl fmt::Display for ObjectPath {
                 f.write_str(" > ")?;
             }
             for c in n.chars() {
-                if c.is_control() || crate::detect::names::is_bidi_control(c) {
+                if c.is_control() || is_bidi_control(c) {
                     write!(f, "\\u{{{:x}}}", c as u32)?;
                 } else {
                     f.write_fmt(format_args!("{c}"))?;

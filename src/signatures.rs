@@ -11,8 +11,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::finding::Severity;
 use crate::finding::{MetaValue, Metadata, SignatureMatch};
-use crate::report::Severity;
 
 /// The built-in rule pack: (origin, source).
 pub const BUILTIN: &[(&str, &str)] = &[

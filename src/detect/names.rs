@@ -31,10 +31,7 @@ const DECOYS: &[&str] = &[
     "heic", "mkv",
 ];
 
-/// True for the characters that reorder how text is displayed.
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
-}
+pub use crate::report::{file_name, is_bidi_control};
 
 /// Characters that a file manager draws as nothing: zero-width spaces and
 /// joiners, the word joiner and invisible operators, the byte order mark,
@@ -79,12 +76,6 @@ pub fn displayed(name: &str) -> std::borrow::Cow<'_, str> {
         out.extend(r.into_iter().rev());
     }
     out.into()
-}
-
-/// The last component of an archive path (either slash).
-pub fn file_name(name: &str) -> &str {
-    let trimmed = name.trim_end_matches(['/', '\\']);
-    trimmed.rsplit(['/', '\\']).next().unwrap_or(trimmed)
 }
 
 /// The extension of a name's last component, compatibility-normalised

@@ -237,7 +237,7 @@ impl Walk<'_> {
         st: &mut State<'_>,
     ) {
         let ty = det.primary();
-        if !unpack::has_work(det, &obj.data) {
+        if !unpack::has_work(&det.types, &obj.data) {
             // Never a silent clean: an archive or disk image that we cannot
             // open is said to be unopened.
             if matches!(ty.group(), TypeGroup::Archive | TypeGroup::DiskImage) {
@@ -267,7 +267,7 @@ impl Walk<'_> {
             passwords: self.passwords,
         };
         let unpacked = catch_unwind(AssertUnwindSafe(|| {
-            unpack::unpack(det, name, &obj.data, &mut ctx)
+            unpack::unpack(&det.types, name, &obj.data, &mut ctx)
         }))
         .unwrap_or_else(|_| unpack::Unpacked {
             children: Vec::new(),

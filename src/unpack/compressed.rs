@@ -18,7 +18,7 @@ fn inner_name(outer: &str, stored: Option<&[u8]>) -> (String, Origin) {
     if let Some(n) = stored.filter(|n| !n.is_empty()) {
         return (String::from_utf8_lossy(n).into_owned(), Origin::Entry);
     }
-    let file = crate::detect::names::file_name(outer);
+    let file = crate::report::file_name(outer);
     let lower = file.to_ascii_lowercase();
     for (ext, repl) in [
         (".tgz", ".tar"),

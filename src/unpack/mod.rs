@@ -14,10 +14,11 @@ pub(crate) mod zip;
 use bytes::Bytes;
 
 use crate::budget::{Budget, Charged, Drained};
-use crate::detect::{Detection, FileType, known};
 use crate::finding::FindingKind;
 use crate::limits::LimitKind;
 use crate::report::Origin;
+use crate::report::TypeAt;
+use crate::types::{FileType, known};
 
 /// What an unpacker may use: the scan's budget and the candidate passwords.
 pub(crate) struct Ctx<'a> {
@@ -124,8 +125,14 @@ fn carries_data_uris(t: FileType, data: &[u8]) -> bool {
 /// True when unpacking has something to do with this object: a type read by
 /// its structure, a type that starts after offset 0, or HTML carrying
 /// `data:` URIs.
-pub(crate) fn has_work(det: &Detection, data: &[u8]) -> bool {
-    det.types.len() > 1 || det.primary().is_container() || carries_data_uris(det.primary(), data)
+pub(crate) fn has_work(types: &[TypeAt], data: &[u8]) -> bool {
+    let primary = primary(types);
+    types.len() > 1 || primary.is_container() || carries_data_uris(primary, data)
+}
+
+/// The true type: the first of the types found.
+fn primary(types: &[TypeAt]) -> FileType {
+    types.first().map(|t| t.ty).unwrap_or(known::DATA)
 }
 
 /// An unpacker: the object's name (a compressed stream names its content
@@ -155,15 +162,15 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
     table.iter().find(|(ty, _)| *ty == t).map(|(_, u)| *u)
 }
 
-/// Unpacks `data` by the types detection found in it. Types that start
-/// after offset 0 (an executable glued to an image) are carved out and
-/// scanned as objects of their own.
-pub(crate) fn unpack(det: &Detection, name: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
-    let mut out = match unpacker(det.primary()) {
+/// Unpacks `data` by the types detection found in it, the true type first.
+/// Types that start after offset 0 (an executable glued to an image) are
+/// carved out and scanned as objects of their own.
+pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = match unpacker(primary(types)) {
         Some(u) => u(name, data, ctx),
         None => Unpacked::default(),
     };
-    for t in det.types.iter().skip(1) {
+    for t in types.iter().skip(1) {
         let Ok(off) = usize::try_from(t.offset) else {
             continue;
         };
