@@ -147,6 +147,8 @@ finding_keys! {
     UNSCANNABLE_MALFORMED = "unscannable.malformed": "Malformed or truncated data; what could be read was scanned.";
     UNSCANNABLE_UNSUPPORTED_METHOD = "unscannable.unsupported_method": "An entry in a compression method that cannot be decoded.";
     UNSCANNABLE_UNSUPPORTED_FORMAT = "unscannable.unsupported_format": "A container format that is not unpacked.";
+    UNSCANNABLE_TRUNCATED = "unscannable.truncated": "Bytes of the object never arrived; what did was scanned.";
+    STREAM_CONFLICTING_PIECE = "stream.conflicting_piece": "A piece of a stream came twice with different bytes.";
     UNSCANNABLE_SCAN_ERROR = "unscannable.scan_error": "The signature engine could not finish on the object.";
 }
 
@@ -372,6 +374,22 @@ pub enum FindingKind {
         /// Why it is ignored.
         reason: String,
     },
+    /// A piece of a stream repeated with other bytes than it first came
+    /// with: the first version was kept and scanned. A peer that sends two
+    /// versions of a piece attacks whoever checks only one.
+    ConflictingPiece {
+        /// Where the repeat starts.
+        offset: u64,
+        /// How many bytes it covers.
+        length: u64,
+    },
+    /// Bytes of the object that never arrived; what did arrive was scanned.
+    Truncated {
+        /// How many bytes are missing.
+        missing: u64,
+        /// Where the first missing byte is.
+        at: u64,
+    },
     /// Two entries of one container with the same name.
     DuplicateName {
         /// The name.
@@ -440,6 +458,8 @@ impl FindingKind {
             HeaderMismatch { .. } => keys::CONTAINER_HEADER_MISMATCH,
             SingleView { .. } => keys::CONTAINER_SINGLE_VIEW,
             NameMismatch { .. } => keys::CONTAINER_NAME_MISMATCH,
+            ConflictingPiece { .. } => keys::STREAM_CONFLICTING_PIECE,
+            Truncated { .. } => keys::UNSCANNABLE_TRUNCATED,
             UnicodePathIgnored { .. } => keys::CONTAINER_UNICODE_PATH_IGNORED,
             DuplicateName { .. } => keys::CONTAINER_DUPLICATE_NAME,
             UnaccountedBytes { .. } => keys::CONTAINER_UNACCOUNTED_BYTES,
@@ -518,6 +538,12 @@ impl FindingKind {
                 other,
                 reader,
             } => format!("{entry:?} is shown as {other:?} by {reader}"),
+            ConflictingPiece { offset, length } => {
+                format!("{length} bytes at offset {offset} came twice, with different bytes")
+            }
+            Truncated { missing, at } => {
+                format!("{missing} bytes never arrived, the first at offset {at}")
+            }
             UnicodePathIgnored {
                 entry,
                 name,

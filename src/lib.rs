@@ -44,6 +44,7 @@ mod budget;
 pub mod detect;
 mod engine;
 mod error;
+mod fileio;
 mod finding;
 mod format;
 #[cfg(feature = "_fuzz")]
@@ -53,6 +54,7 @@ mod limits;
 pub mod policy;
 mod report;
 mod signatures;
+mod stream;
 mod types;
 mod unpack;
 
@@ -73,6 +75,7 @@ pub use report::{
 pub use signatures::{
     BUILTIN, BUILTIN_NAMESPACE, Rules, release_thread_scanners, thread_scanner_count,
 };
+pub use stream::{Progress, ScanStream, StreamError};
 pub use types::{FileType, TypeGroup};
 
 /// Compiles rule files (and the built-in pack, if asked) into the

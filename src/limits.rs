@@ -21,6 +21,8 @@ use serde::Serialize;
 /// | `max_total_bytes` | 400 MiB produced by unpacking in one scan |
 /// | `max_ratio` | 1,000 : 1 for one entry, checked once it passes 1 MiB |
 /// | `max_time` | 120 s of wall time for one scan |
+/// | `max_stream_bytes` | 64 GiB for an outer object that is streamed, read or spilled |
+/// | `stream_memory_bytes` | 8 MiB of a stream held in memory before it spills to a temporary file |
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 
 pub struct Limits {
@@ -36,6 +38,15 @@ pub struct Limits {
     pub max_ratio: u64,
     /// The wall time of one scan.
     pub max_time: Duration,
+    /// The largest outer object taken from a stream, a reader or a file.
+    /// One larger than `max_object_bytes` is still scanned whole: its type
+    /// from its head, signatures over every byte in overlapping windows, its
+    /// structure unpacked from the spilled file. Past this size the rest is
+    /// a limit finding.
+    pub max_stream_bytes: u64,
+    /// How much of a stream is held in memory; past it, the stream spills to
+    /// an unlinked temporary file.
+    pub stream_memory_bytes: u64,
 }
 
 impl Default for Limits {
@@ -47,6 +58,8 @@ impl Default for Limits {
             max_total_bytes: 400 << 20,
             max_ratio: 1_000,
             max_time: Duration::from_secs(120),
+            max_stream_bytes: 64 << 30,
+            stream_memory_bytes: 8 << 20,
         }
     }
 }

@@ -82,6 +82,7 @@ impl Default for Policy {
             ("name.bidi_control", Action::Block),
             ("name.double_extension", Action::Block),
             ("name.unsafe_path", Action::Block),
+            ("stream.conflicting_piece", Action::Block),
             ("type.polyglot", Action::Flag),
         ] {
             p.findings.insert(k.into(), a);

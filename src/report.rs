@@ -207,6 +207,13 @@ pub struct ObjectInfo {
     /// [`ObjectHashes`] asks for it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// Set on an outer object too large to match whole (over the object size
+    /// limit, from a stream or a large file): its signatures were matched in
+    /// overlapping windows, where module conditions (`pe.*`, `hash.*`),
+    /// `filesize` and `uint*` reads are not evaluated; its type was read from
+    /// its first bytes.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub windowed: bool,
     /// Set when the same bytes were scanned before in this scan: the findings
     /// of that object are repeated for this one.
     #[serde(skip_serializing_if = "Option::is_none")]

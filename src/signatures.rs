@@ -296,10 +296,20 @@ fn run(
     out: &mut Vec<SignatureMatch>,
 ) -> Result<(), ScanFailure> {
     s.set_timeout(timeout);
-    let results = s.scan(data).map_err(|e| match e {
+    let results = s.scan(data).map_err(failure)?;
+    collect(&results, out);
+    Ok(())
+}
+
+fn failure(e: yara_x::ScanError) -> ScanFailure {
+    match e {
         yara_x::ScanError::Timeout => ScanFailure::Timeout,
         other => ScanFailure::Other(other.to_string()),
-    })?;
+    }
+}
+
+/// The matches of a scan as our model has them.
+fn collect(results: &yara_x::ScanResults<'_, '_>, out: &mut Vec<SignatureMatch>) {
     for r in results.matching_rules() {
         let mut metadata = Vec::new();
         let mut severity = Severity::High;
@@ -328,5 +338,77 @@ fn run(
             severity,
         });
     }
-    Ok(())
+}
+
+/// Bytes of one window of a block scan, and how much consecutive windows
+/// overlap: a pattern up to the overlap long is found wherever it lies.
+pub const BLOCK_WINDOW: usize = 32 << 20;
+/// See [`BLOCK_WINDOW`].
+pub const BLOCK_OVERLAP: usize = 1 << 20;
+
+impl Rules {
+    /// Scans an object too large to hold whole, in overlapping windows that
+    /// `read` fills (`read(offset, buffer)` fills as much of the buffer as
+    /// the object has from `offset`). yara-x's block scanner evaluates what
+    /// patterns can decide; module conditions, `filesize` and `uint*` reads
+    /// are undefined there (see `yara_x::blocks`). `each` sees every byte
+    /// once, in order (for a hash of the whole).
+    pub(crate) fn scan_blocks(
+        &self,
+        len: u64,
+        timeout: Duration,
+        mut read: impl FnMut(u64, &mut [u8]) -> std::io::Result<usize>,
+        mut each: impl FnMut(&[u8]),
+    ) -> Result<Vec<SignatureMatch>, ScanFailure> {
+        let timeout = timeout.max(Duration::from_secs(1));
+        let mut scanners: Vec<yara_x::blocks::Scanner<'_>> = self
+            .0
+            .sets
+            .iter()
+            .map(|r| {
+                let mut s = yara_x::blocks::Scanner::new(r);
+                s.set_timeout(timeout);
+                s
+            })
+            .collect();
+        let window = usize::try_from(len).map_or(BLOCK_WINDOW, |l| l.min(BLOCK_WINDOW));
+        let mut buf = vec![0u8; window];
+        let mut pos = 0u64;
+        // Bytes of the buffer already handed to `each` (the overlap).
+        let mut seen_to = 0u64;
+        while pos < len {
+            let want = usize::try_from(len - pos).map_or(window, |l| l.min(window));
+            let mut got = 0;
+            while got < want {
+                let n = read(pos + got as u64, &mut buf[got..want]).map_err(|e| {
+                    ScanFailure::Other(format!("reading at {}: {e}", pos + got as u64))
+                })?;
+                if n == 0 {
+                    break;
+                }
+                got += n;
+            }
+            let block = &buf[..got];
+            let fresh = usize::try_from(seen_to.saturating_sub(pos))
+                .unwrap_or(got)
+                .min(got);
+            each(&block[fresh..]);
+            seen_to = pos + got as u64;
+            let base = usize::try_from(pos)
+                .map_err(|_| ScanFailure::Other("offset past the address space".into()))?;
+            for s in &mut scanners {
+                s.scan(base, block).map_err(failure)?;
+            }
+            if got < want || pos + (got as u64) >= len {
+                break;
+            }
+            pos += (window - BLOCK_OVERLAP.min(window / 2)) as u64;
+        }
+        let mut out = Vec::new();
+        for s in &mut scanners {
+            let results = s.finish().map_err(failure)?;
+            collect(&results, &mut out);
+        }
+        Ok(out)
+    }
 }

@@ -229,10 +229,31 @@ fn the_time_limit_is_a_finding() {
 }
 
 #[test]
-fn an_object_over_the_size_limit_is_scanned_up_to_it() {
+fn an_outer_object_over_the_size_limit_is_scanned_whole_in_windows() {
+    // Binary padding (ATT&CK T1027.001) past the object limit does not hide
+    // what comes after it: the outer object is matched in windows.
     let e = Engine::builder()
         .limits(Limits {
             max_object_bytes: 1000,
+            ..Limits::default()
+        })
+        .build()
+        .unwrap();
+    let mut data = vec![b' '; 5000];
+    data.extend(eicar());
+    let r = e.scan_bytes("big.txt", data);
+    assert!(found_eicar(&r));
+    assert!(r.objects[0].windowed);
+    assert_eq!(r.objects[0].size, 5000 + eicar().len() as u64);
+    assert!(!limit_kinds(&r).contains(&LimitKind::ObjectSize));
+}
+
+#[test]
+fn an_outer_object_over_the_stream_limit_is_scanned_up_to_it() {
+    let e = Engine::builder()
+        .limits(Limits {
+            max_object_bytes: 1000,
+            max_stream_bytes: 4000,
             ..Limits::default()
         })
         .build()

@@ -17,5 +17,6 @@ mod props;
 mod regression;
 mod seams;
 mod sevenz;
+mod streaming;
 mod zip_names;
 mod zip_views;

@@ -94,6 +94,9 @@ pub(super) struct State<'s> {
     stopped: Option<StopReason>,
     /// The outer file, for its SHA-256 if the verdict is not clean.
     root: Bytes,
+    /// The outer file's SHA-256, where it was computed as it was read (an
+    /// object matched in windows is never read whole).
+    root_sha256: Option<String>,
     pub(super) dedup: Dedup,
     duplicates: Vec<(usize, usize)>,
     /// Findings about where an object sits rather than what its bytes are:
@@ -120,6 +123,7 @@ impl<'s> State<'s> {
             stopped: None,
             dedup: Dedup::new(&root),
             root,
+            root_sha256: None,
             duplicates: Vec::new(),
             placement: HashSet::new(),
             findings_cut: false,
@@ -147,6 +151,26 @@ impl<'s> State<'s> {
         }
     }
 
+    /// The outer file's SHA-256, computed by whoever read it.
+    pub(super) fn set_root_sha256(&mut self, hex: String) {
+        self.root_sha256 = Some(hex);
+    }
+
+    /// Gives the outer object the SHA-256 computed as it was read.
+    pub(super) fn give_root_its_hash(&mut self) {
+        if let Some(o) = self.objects.first_mut() {
+            o.sha256.clone_from(&self.root_sha256);
+        }
+    }
+
+    /// The SHA-256 of object `id` with bytes `data`.
+    fn hash_of(&self, id: usize, data: &[u8]) -> String {
+        match (&self.root_sha256, id) {
+            (Some(h), 0) => h.clone(),
+            _ => sha256_hex(data),
+        }
+    }
+
     /// Records that `dup` holds the same bytes as `orig`.
     pub(super) fn duplicate(&mut self, dup: usize, orig: usize) {
         self.duplicates.push((dup, orig));
@@ -167,7 +191,7 @@ impl<'s> State<'s> {
                 .iter()
                 .any(|f| f.object == id && f.action != Action::Allow)
         {
-            self.objects[id].sha256 = Some(sha256_hex(data));
+            self.objects[id].sha256 = Some(self.hash_of(id, data));
         }
     }
 
@@ -247,10 +271,12 @@ impl<'s> State<'s> {
     fn finish_hashes(&mut self, which: ObjectHashes) {
         if which != ObjectHashes::None
             && self.verdict != Verdict::Clean
-            && let Some(o) = self.objects.first_mut()
-            && o.sha256.is_none()
+            && self.objects.first().is_some_and(|o| o.sha256.is_none())
         {
-            o.sha256 = Some(sha256_hex(&self.root));
+            let h = self.hash_of(0, &self.root);
+            if let Some(o) = self.objects.first_mut() {
+                o.sha256 = Some(h);
+            }
         }
         for &(dup, orig) in &self.duplicates {
             if self.objects[dup].sha256.is_none() {
@@ -328,7 +354,7 @@ pub(super) fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
 
-fn hex(b: &[u8]) -> String {
+pub(super) fn hex(b: &[u8]) -> String {
     const H: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(b.len() * 2);
     for &x in b {

@@ -1,25 +1,21 @@
-//! Every way into a scan: bytes in memory, a reader, a file. Each ends in
-//! [`Engine::admit`], the one root admission: the outer object is capped at
-//! the object size limit, and the cap is a finding.
-
-use std::io::Read;
-use std::path::Path;
+//! The way into a scan of bytes in memory, and the one root admission,
+//! `Engine::admit_held`, where every way in ends: bytes, a stream, and
+//! through a stream a reader and a file (`stream/read.rs`).
 
 use bytes::Bytes;
 
 use super::collect::{NoSink, Sink};
 use super::{Engine, ScanOptions, walk};
-use crate::error::Error;
+use crate::fileio::read_at;
 use crate::finding::FindingKind;
 use crate::limits::LimitKind;
 use crate::report::Report;
 
-/// How much of the input the admission was handed.
-enum Handed {
-    /// All of it.
-    Whole,
-    /// A reader's first bytes, one past the cap: there was more.
-    Prefix,
+/// What the root admission is handed: bytes in memory, or a spilled
+/// stream's file.
+pub(crate) enum Held {
+    Bytes(Bytes),
+    File { file: std::fs::File, len: u64 },
 }
 
 impl Engine {
@@ -44,7 +40,7 @@ impl Engine {
         data: impl Into<Bytes>,
         opts: &ScanOptions,
     ) -> Report {
-        self.admit(name, data.into(), Handed::Whole, opts, &mut NoSink)
+        self.admit(name, data.into(), opts, &mut NoSink)
     }
 
     /// [`scan_bytes_with`](Self::scan_bytes_with), telling `sink` of each
@@ -57,140 +53,83 @@ impl Engine {
         opts: &ScanOptions,
         sink: &mut dyn Sink,
     ) -> Report {
-        self.admit(name, data.into(), Handed::Whole, opts, sink)
+        self.admit(name, data.into(), opts, sink)
     }
 
-    /// Scans what a reader gives, up to the object size limit; more is
-    /// reported as a limit finding and not read.
-    ///
-    /// # Errors
-    ///
-    /// The reader's own error.
-    pub fn scan_reader<R: Read>(&self, name: &str, reader: R) -> Result<Report, Error> {
-        self.scan_reader_with(name, reader, &ScanOptions::default())
-    }
-
-    /// [`scan_reader`](Self::scan_reader) with per-scan options.
-    ///
-    /// # Errors
-    ///
-    /// The reader's own error.
-    pub fn scan_reader_with<R: Read>(
+    /// The one root admission: the outer object is always scanned, whole
+    /// up to the maximum stream size (past it, the rest is a limit finding):
+    /// in one piece up to the object size limit, in windows past it.
+    /// `first` are findings about the outer object that its source made (a
+    /// stream's gaps and conflicts).
+    pub(crate) fn admit_held(
         &self,
         name: &str,
-        reader: R,
-        opts: &ScanOptions,
-    ) -> Result<Report, Error> {
-        self.scan_reader_into(name, reader, opts, &mut NoSink)
-    }
-
-    /// [`scan_reader_with`](Self::scan_reader_with) with a [`Sink`].
-    ///
-    /// # Errors
-    ///
-    /// The reader's own error.
-    pub fn scan_reader_into<R: Read>(
-        &self,
-        name: &str,
-        reader: R,
-        opts: &ScanOptions,
-        sink: &mut dyn Sink,
-    ) -> Result<Report, Error> {
-        let (data, handed) = self.read_capped(reader, 0).map_err(|source| Error::Read {
-            name: name.to_owned(),
-            source,
-        })?;
-        Ok(self.admit(name, data, handed, opts, sink))
-    }
-
-    /// Scans a file on disk; its path is its name.
-    ///
-    /// # Errors
-    ///
-    /// The file cannot be opened or read.
-    pub fn scan_path(&self, path: impl AsRef<Path>) -> Result<Report, Error> {
-        self.scan_path_with(path, &ScanOptions::new())
-    }
-
-    /// [`scan_path`](Self::scan_path) with per-scan options; the path is
-    /// always taken as a local path (only its last component is judged).
-    ///
-    /// # Errors
-    ///
-    /// The file cannot be opened or read.
-    pub fn scan_path_with(
-        &self,
-        path: impl AsRef<Path>,
-        opts: &ScanOptions,
-    ) -> Result<Report, Error> {
-        self.scan_path_into(path, opts, &mut NoSink)
-    }
-
-    /// [`scan_path_with`](Self::scan_path_with) with a [`Sink`].
-    ///
-    /// # Errors
-    ///
-    /// The file cannot be opened or read.
-    pub fn scan_path_into(
-        &self,
-        path: impl AsRef<Path>,
-        opts: &ScanOptions,
-        sink: &mut dyn Sink,
-    ) -> Result<Report, Error> {
-        let path = path.as_ref();
-        let io = |source| Error::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        // The file system's length is a hint for one allocation, never
-        // trusted: reading stops at the limit whatever it says.
-        let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let (data, handed) = self.read_capped(file, hint).map_err(io)?;
-        let opts = opts.clone().local_path(true);
-        Ok(self.admit(&path.display().to_string(), data, handed, &opts, sink))
-    }
-
-    /// Reads at most one byte past the object size limit.
-    fn read_capped<R: Read>(&self, reader: R, hint: u64) -> std::io::Result<(Bytes, Handed)> {
-        let max = self.inner.limits.max_object_bytes;
-        let mut buf = Vec::with_capacity(hint.min(max.saturating_add(1)) as usize);
-        reader.take(max.saturating_add(1)).read_to_end(&mut buf)?;
-        let handed = if buf.len() as u64 > max {
-            Handed::Prefix
-        } else {
-            Handed::Whole
-        };
-        Ok((Bytes::from(buf), handed))
-    }
-
-    /// The one root admission: the outer object is always scanned, up to
-    /// the object size limit; past it, the rest is a limit finding.
-    fn admit(
-        &self,
-        name: &str,
-        data: Bytes,
-        handed: Handed,
+        held: Held,
+        mut first: Vec<FindingKind>,
         opts: &ScanOptions,
         sink: &mut dyn Sink,
     ) -> Report {
-        let max = self.inner.limits.max_object_bytes;
-        let mut first = Vec::new();
-        let data = if data.len() as u64 > max {
-            let detail = match handed {
-                Handed::Whole => {
-                    format!("only the first {max} of {} bytes were scanned", data.len())
+        let limits = &self.inner.limits;
+        let (data, file) = match held {
+            Held::Bytes(b) => (b, None),
+            Held::File { file, len } => match map(&file, len) {
+                Ok(b) => (b, Some(file)),
+                Err(e) => {
+                    first.push(FindingKind::ScanError {
+                        detail: format!("the spilled stream could not be mapped: {e}"),
+                    });
+                    (Bytes::new(), None)
                 }
-                Handed::Prefix => format!("only the first {max} bytes were read and scanned"),
-            };
+            },
+        };
+        let max = limits.max_stream_bytes;
+        let data = if data.len() as u64 > max {
             first.push(FindingKind::Limit {
                 limit: LimitKind::ObjectSize,
-                detail,
+                detail: format!("only the first {max} of {} bytes were scanned", data.len()),
             });
             data.slice(..max as usize)
         } else {
             data
         };
-        walk::run(&self.inner, name, data, first, opts, sink)
+        if data.len() as u64 <= limits.max_object_bytes {
+            return walk::run(&self.inner, name, data, first, opts, sink, None);
+        }
+        // Too large to match whole: windows, read from the file where there
+        // is one (so that matching pages in one window at a time), else
+        // copied from memory.
+        let whole = data.clone();
+        let read = |off: u64, buf: &mut [u8]| -> std::io::Result<usize> {
+            match &file {
+                Some(f) => read_at(f, buf, off),
+                None => {
+                    let from = usize::try_from(off).unwrap_or(usize::MAX).min(whole.len());
+                    let n = buf.len().min(whole.len() - from);
+                    buf[..n].copy_from_slice(&whole[from..from + n]);
+                    Ok(n)
+                }
+            }
+        };
+        let large = walk::Large { read: &read };
+        walk::run(&self.inner, name, data, first, opts, sink, Some(large))
     }
+
+    /// The one root admission for bytes in memory.
+    fn admit(&self, name: &str, data: Bytes, opts: &ScanOptions, sink: &mut dyn Sink) -> Report {
+        self.admit_held(name, Held::Bytes(data), Vec::new(), opts, sink)
+    }
+}
+
+/// A spilled stream's file as bytes, through a memory map: only what is
+/// read is paged in.
+fn map(file: &std::fs::File, len: u64) -> std::io::Result<Bytes> {
+    let len = usize::try_from(len).map_err(std::io::Error::other)?;
+    if len == 0 {
+        return Ok(Bytes::new());
+    }
+    // SAFETY: the file is the stream's own unlinked temporary file: no other
+    // process can open it, and nothing writes to it once the stream has
+    // finished, so the mapping cannot change or shrink while it lives.
+    let map = unsafe { memmap2::MmapOptions::new().len(len).map(file)? };
+    Ok(Bytes::from_owner(map))
 }

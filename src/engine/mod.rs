@@ -22,7 +22,9 @@ mod walk;
 use std::sync::Arc;
 
 pub use builder::EngineBuilder;
+pub(crate) use collect::NoSink;
 pub use collect::{Flow, Sink};
+pub(crate) use input::Held;
 pub use judge::HeadJudgement;
 pub use options::ScanOptions;
 pub use shared::SharedEngine;

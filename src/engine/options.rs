@@ -54,6 +54,11 @@ impl ScanOptions {
         self
     }
 
+    /// The cancel token of this scan, if it has one.
+    pub fn cancel_token(&self) -> Option<&CancelToken> {
+        self.cancel.as_ref()
+    }
+
     /// First-hit mode: stop at the first finding that the policy blocks.
     /// The verdict is then already malicious, and the report says that it
     /// is incomplete; a gateway that only needs the verdict saves the rest

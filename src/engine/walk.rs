@@ -7,7 +7,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use bytes::Bytes;
 
-use super::collect::{Sink, State, sha256_hex};
+use sha2::{Digest, Sha256};
+
+use super::collect::{Sink, State, hex, sha256_hex};
 use super::judge;
 use super::{Inner, ScanOptions};
 use crate::budget::Budget;
@@ -39,6 +41,18 @@ pub(super) fn root_label(name: &str) -> &str {
     if name.is_empty() { "<input>" } else { name }
 }
 
+/// How much of an outer object matched in windows is read for its type.
+const LARGE_HEAD: usize = 4 << 20;
+
+/// An outer object too large to match whole: its bytes for unpacking (a
+/// memory map: only what the unpackers read is paged in), and a reader of
+/// windows for the signatures, so that matching never holds more than one
+/// window.
+pub(crate) struct Large<'a> {
+    /// Fills a buffer from an offset; returns how much it filled.
+    pub read: &'a dyn Fn(u64, &mut [u8]) -> std::io::Result<usize>,
+}
+
 /// What a scan carries from object to object.
 struct Walk<'a> {
     inner: &'a Inner,
@@ -46,9 +60,11 @@ struct Walk<'a> {
     passwords: &'a [String],
     local_path: bool,
     queue: VecDeque<Pending>,
+    large: Option<Large<'a>>,
 }
 
-/// Scans the outer object `data` and everything in it.
+/// Scans the outer object `data` and everything in it. With `large`, the
+/// outer object is matched in windows read through it.
 pub(super) fn run(
     inner: &Inner,
     name: &str,
@@ -56,6 +72,7 @@ pub(super) fn run(
     first: Vec<FindingKind>,
     opts: &ScanOptions,
     sink: &mut dyn Sink,
+    large: Option<Large<'_>>,
 ) -> Report {
     let passwords = opts.passwords_with(&inner.passwords);
     let mut walk = Walk {
@@ -64,6 +81,7 @@ pub(super) fn run(
         passwords: &passwords,
         local_path: opts.local_path,
         queue: VecDeque::new(),
+        large,
     };
     let mut st = State::new(&inner.policy, sink, opts.first_hit, data.clone());
     // The outer file is always scanned, whatever the object limit.
@@ -116,7 +134,13 @@ impl Walk<'_> {
     fn process(&mut self, obj: Pending, st: &mut State<'_>) {
         let hashes = self.inner.hashes;
         let id = st.objects.len();
-        let earlier = st.dedup.earlier(id, &obj.data, obj.shared);
+        let windowed = obj.parent.is_none() && self.large.is_some();
+        // No child can be as long as an outer object too large to match.
+        let earlier = if windowed {
+            None
+        } else {
+            st.dedup.earlier(id, &obj.data, obj.shared)
+        };
         let name =
             judge::judged_name(obj.path.name(), self.local_path, obj.parent.is_none()).to_owned();
         let named = obj.origin.is_named();
@@ -136,6 +160,7 @@ impl Walk<'_> {
                 types,
                 size: obj.data.len() as u64,
                 sha256: st.objects[orig].sha256.clone(),
+                windowed: false,
                 duplicate_of: Some(orig),
             });
             for f in obj.findings {
@@ -149,10 +174,14 @@ impl Walk<'_> {
             st.hash_if_flagged(id, first_finding, &obj.data, hashes);
             return;
         }
-        let sha256 = (hashes == ObjectHashes::Every).then(|| sha256_hex(&obj.data));
+        let every = hashes == ObjectHashes::Every;
+        let sha256 = (every && !windowed).then(|| sha256_hex(&obj.data));
         let data = obj.data.clone();
         let first_finding = st.findings.len();
-        self.examine(obj, id, &name, sha256, st);
+        self.examine(obj, id, &name, sha256, windowed, st);
+        if every && windowed {
+            st.give_root_its_hash();
+        }
         st.hash_if_flagged(id, first_finding, &data, hashes);
     }
 
@@ -164,11 +193,16 @@ impl Walk<'_> {
         id: usize,
         name: &str,
         sha256: Option<String>,
+        windowed: bool,
         st: &mut State<'_>,
     ) {
         let inner = self.inner;
         let named = obj.origin.is_named();
-        let mut det = judge::detect(inner, &obj.data);
+        let mut det = if windowed {
+            judge::detect(inner, &obj.data[..obj.data.len().min(LARGE_HEAD)])
+        } else {
+            judge::detect(inner, &obj.data)
+        };
         judge::refine(&mut det.types, name, named);
         let ty = det.primary();
         st.object(ObjectInfo {
@@ -180,6 +214,7 @@ impl Walk<'_> {
             types: det.types.clone(),
             size: obj.data.len() as u64,
             sha256,
+            windowed,
             duplicate_of: None,
         });
         let placed = st.findings.len();
@@ -198,7 +233,11 @@ impl Walk<'_> {
         if st.stopped().is_some() {
             return;
         }
-        self.signatures(&obj, id, st);
+        if windowed {
+            self.windowed_signatures(&obj, id, st);
+        } else {
+            self.signatures(&obj, id, st);
+        }
         if st.stopped().is_some() {
             return;
         }
@@ -206,7 +245,37 @@ impl Walk<'_> {
     }
 
     fn signatures(&mut self, obj: &Pending, id: usize, st: &mut State<'_>) {
-        match self.inner.rules.scan(&obj.data, self.budget.time_left()) {
+        let result = self.inner.rules.scan(&obj.data, self.budget.time_left());
+        self.signature_findings(result, obj, id, st);
+    }
+
+    /// The signatures of an outer object too large to match whole: in
+    /// overlapping windows, hashed on the way.
+    fn windowed_signatures(&mut self, obj: &Pending, id: usize, st: &mut State<'_>) {
+        let Some(large) = &self.large else {
+            return;
+        };
+        let mut hasher = Sha256::new();
+        let result = self.inner.rules.scan_blocks(
+            obj.data.len() as u64,
+            self.budget.time_left(),
+            large.read,
+            |b| hasher.update(b),
+        );
+        if result.is_ok() {
+            st.set_root_sha256(hex(&hasher.finalize()));
+        }
+        self.signature_findings(result, obj, id, st);
+    }
+
+    fn signature_findings(
+        &mut self,
+        result: Result<Vec<crate::finding::SignatureMatch>, ScanFailure>,
+        obj: &Pending,
+        id: usize,
+        st: &mut State<'_>,
+    ) {
+        match result {
             Ok(matches) => {
                 for m in matches {
                     st.finding(id, &obj.path, FindingKind::Signature(m));

@@ -1,0 +1,144 @@
+//! A reader and a file on disk, scanned through a stream: one way in,
+//! whatever their size.
+
+use std::io::Read;
+use std::path::Path;
+
+use super::ScanStream;
+use crate::Sink;
+use crate::engine::{Engine, NoSink, ScanOptions};
+use crate::error::Error;
+use crate::report::Report;
+
+impl Engine {
+    /// Scans what a reader gives, to its end, through a
+    /// [`ScanStream`](crate::ScanStream): held in memory up to the stream
+    /// threshold, spilled past it, scanned whole up to the maximum stream
+    /// size (more is a limit finding and is not kept).
+    ///
+    /// # Errors
+    ///
+    /// The reader's own error, or the temporary file's.
+    pub fn scan_reader<R: Read>(&self, name: &str, reader: R) -> Result<Report, Error> {
+        self.scan_reader_with(name, reader, &ScanOptions::default())
+    }
+
+    /// [`scan_reader`](Self::scan_reader) with per-scan options.
+    ///
+    /// # Errors
+    ///
+    /// The reader's own error, or the temporary file's.
+    pub fn scan_reader_with<R: Read>(
+        &self,
+        name: &str,
+        reader: R,
+        opts: &ScanOptions,
+    ) -> Result<Report, Error> {
+        self.scan_reader_into(name, reader, opts, &mut NoSink)
+    }
+
+    /// [`scan_reader_with`](Self::scan_reader_with) with a [`Sink`].
+    ///
+    /// # Errors
+    ///
+    /// The reader's own error, or the temporary file's.
+    pub fn scan_reader_into<R: Read>(
+        &self,
+        name: &str,
+        reader: R,
+        opts: &ScanOptions,
+        sink: &mut dyn Sink,
+    ) -> Result<Report, Error> {
+        let stream = self.stream(name, opts);
+        self.pump(stream, reader, sink)
+            .map_err(|source| Error::Read {
+                name: name.to_owned(),
+                source,
+            })
+    }
+
+    /// Feeds a stream from a reader to its end, and finishes it.
+    fn pump<R: Read>(
+        &self,
+        mut stream: ScanStream,
+        mut reader: R,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<Report> {
+        const CHUNK: usize = 1 << 20;
+        let max = self.limits().max_stream_bytes;
+        loop {
+            let mut buf = vec![0u8; CHUNK];
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            buf.truncate(n);
+            stream.feed(buf).map_err(std::io::Error::other)?;
+            // Past the maximum nothing more is kept: stop reading, and say
+            // that there was more.
+            if stream.received_to() >= max {
+                let mut probe = [0u8; 1];
+                if reader.read(&mut probe)? > 0 {
+                    stream.feed(vec![probe[0]]).map_err(std::io::Error::other)?;
+                }
+                break;
+            }
+        }
+        stream.finish_into(sink).map_err(std::io::Error::other)
+    }
+
+    /// Scans a file on disk; its path is its name.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be opened or read.
+    pub fn scan_path(&self, path: impl AsRef<Path>) -> Result<Report, Error> {
+        self.scan_path_with(path, &ScanOptions::new())
+    }
+
+    /// [`scan_path`](Self::scan_path) with per-scan options; the path is
+    /// always taken as a local path (only its last component is judged).
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be opened or read.
+    pub fn scan_path_with(
+        &self,
+        path: impl AsRef<Path>,
+        opts: &ScanOptions,
+    ) -> Result<Report, Error> {
+        self.scan_path_into(path, opts, &mut NoSink)
+    }
+
+    /// [`scan_path_with`](Self::scan_path_with) with a [`Sink`].
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be opened or read.
+    pub fn scan_path_into(
+        &self,
+        path: impl AsRef<Path>,
+        opts: &ScanOptions,
+        sink: &mut dyn Sink,
+    ) -> Result<Report, Error> {
+        let path = path.as_ref();
+        let io = |source| Error::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let opts = opts.clone().local_path(true);
+        let name = path.display().to_string();
+        // A local file the size of an object is read into memory, as a
+        // stream of its size would be held; a larger one spills.
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let memory = len.clamp(
+            self.limits().stream_memory_bytes,
+            self.limits().max_object_bytes,
+        );
+        let stream = self.stream_holding(&name, &opts, memory);
+        self.pump(stream, file, sink).map_err(io)
+    }
+}
