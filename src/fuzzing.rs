@@ -21,7 +21,7 @@ pub fn small_limits() -> Limits {
         max_ratio: 200,
         max_time: std::time::Duration::from_secs(5),
         max_stream_bytes: 16 << 20,
-        stream_memory_bytes: 64 << 10,
+        stream_memory_bytes: 1 << 10,
     }
 }
 
