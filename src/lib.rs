@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod config;
 mod dedup;
 pub mod detect;
 mod engine;
@@ -53,6 +54,7 @@ mod report;
 mod signatures;
 mod unpack;
 
+pub use config::Config;
 pub use detect::{FileType, TypeGroup};
 pub use engine::{DEFAULT_PASSWORDS, Engine, EngineBuilder, ScanOptions};
 pub use error::Error;
