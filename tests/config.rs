@@ -426,3 +426,73 @@ fn the_example_file_is_the_defaults_written_out() {
     assert_eq!(e.policy(), &Policy::default());
     assert_eq!(e.rule_count(), engine().rule_count());
 }
+
+#[test]
+fn the_readme_shows_the_example_file() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let example = std::fs::read_to_string(EXAMPLE).unwrap();
+    let section = readme
+        .split("\n## Configuration\n")
+        .nth(1)
+        .expect("README has a Configuration section");
+    let block = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("```\n").next())
+        .expect("the section has a toml block");
+    assert_eq!(
+        block, example,
+        "README's Configuration example differs from xferscan.example.toml"
+    );
+}
+
+/// The command, where this build has it (the `cli` feature).
+fn command() -> Option<std::process::Command> {
+    option_env!("CARGO_BIN_EXE_xferscan").map(std::process::Command::new)
+}
+
+#[test]
+fn the_command_reads_the_file_and_its_flags_win() {
+    // Without the `cli` feature there is no command to run.
+    let Some(_) = command() else { return };
+    let dir = TempDir::new("command");
+    let cfg = dir.write(
+        "xferscan.toml",
+        "hashes = \"every\"\n[rules]\nbuiltin = false\n[limits]\nmax_object_size = \"1K\"\n",
+    );
+    let input = dir.0.join("data.bin");
+    std::fs::write(&input, vec![b'x'; 4096]).unwrap();
+    let run = |extra: &[&str]| {
+        let out = command()
+            .unwrap()
+            .args(["scan", "--json", "--config"])
+            .arg(&cfg)
+            .args(extra)
+            .arg(&input)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        report
+    };
+    let r = run(&[]);
+    assert_eq!(r["objects"][0]["size"], 1024);
+    assert!(r["objects"][0]["sha256"].is_string(), "{r}");
+    let r = run(&["--max-object-size", "2K", "--sha256", "none"]);
+    assert_eq!(r["objects"][0]["size"], 2048);
+    assert!(r["objects"][0].get("sha256").is_none(), "{r}");
+
+    // A bad file: status 2, and the file and line on standard error.
+    let bad = dir.write("bad.toml", "[limits]\nmax_depth = 3\nmax_dept = 4\n");
+    let out = command()
+        .unwrap()
+        .args(["scan", "--config"])
+        .arg(&bad)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("line 3"), "{err}");
+}
