@@ -107,7 +107,7 @@ fn size(s: &str) -> Result<u64, String> {
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
-    parse_duration(s).ok_or_else(|| format!("not a duration: {s:?} (use seconds or s, m, h)"))
+    parse_duration(s).ok_or_else(|| format!("not a duration: {s:?} (use seconds or ms, s, m, h)"))
 }
 
 fn main() -> ExitCode {
