@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the small seed corpora in fuzz/seeds/<target>/ (a few KiB each;
 no malware, no EICAR). Rerun after changing it; the seeds are committed.
-The 7z seeds come from the tests' 7z writer instead:
-cargo test --test tests write_fuzz_seeds -- --ignored"""
+The 7z seeds come from sevenz-rust2's writer instead (Python has none):
+cargo run --example write_7z_seeds -- fuzz/seeds/unpack_sevenz"""
 import bz2
 import gzip
 import io

@@ -1,6 +1,6 @@
 //! What really is an error: a file that cannot be read, rules that do not
-//! compile, a policy that does not parse. A malformed or hostile input is
-//! never an error; it is a finding in the report.
+//! compile, a policy or a configuration that does not parse. A malformed or
+//! hostile input is never an error; it is a finding in the report.
 
 use std::io;
 use std::path::PathBuf;
@@ -50,6 +50,19 @@ pub enum Error {
         origin: String,
         /// The line, counted from 1.
         line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A configuration file that does not parse, has a key or section it
+    /// should not, or a value of the wrong kind.
+    #[error("configuration `{origin}`, line {line}, column {column}: {message}")]
+    Config {
+        /// The file the configuration came from.
+        origin: String,
+        /// The line, counted from 1.
+        line: usize,
+        /// The column, in characters counted from 1.
+        column: usize,
         /// What is wrong.
         message: String,
     },

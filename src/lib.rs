@@ -41,6 +41,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod budget;
+pub mod config;
 pub mod detect;
 mod engine;
 mod error;
@@ -58,6 +59,7 @@ mod stream;
 mod types;
 mod unpack;
 
+pub use config::Config;
 pub use engine::{
     DEFAULT_PASSWORDS, Engine, EngineBuilder, Flow, HeadJudgement, ScanOptions, SharedEngine, Sink,
 };

@@ -10,7 +10,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use xferscan::{Engine, Limits, ObjectHashes, Policy, Report, ScanOptions, Verdict};
+use xferscan::config::{parse_duration, parse_size};
+use xferscan::{Config, Engine, ObjectHashes, Policy, Report, ScanOptions, Verdict};
 
 #[derive(Parser)]
 #[command(
@@ -53,7 +54,12 @@ struct ScanArgs {
     /// Files, folders, or `-` for standard input.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// More rules: a file, a folder of .yar files, or precompiled rules.
+    /// A configuration file in TOML (see README.md); the flags below, when
+    /// given, win over it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// More rules: a file, a folder of .yar files, or precompiled rules
+    /// (on top of the configuration's).
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<PathBuf>,
     /// Leave the built-in rule pack out.
@@ -69,7 +75,8 @@ struct ScanArgs {
     /// A delivery policy in TOML (see README.md).
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// A candidate password for encrypted archives (repeatable).
+    /// A candidate password for encrypted archives (repeatable), tried
+    /// before the configuration's list.
     #[arg(long = "password", value_name = "PASSWORD")]
     passwords: Vec<String>,
     /// Deepest nesting of containers.
@@ -79,36 +86,28 @@ struct ScanArgs {
     #[arg(long)]
     max_objects: Option<u64>,
     /// Largest object, such as 100M.
-    #[arg(long, value_parser = parse_size)]
+    #[arg(long, value_parser = size)]
     max_object_size: Option<u64>,
     /// Most bytes unpacked in one scan, such as 400M.
-    #[arg(long, value_parser = parse_size)]
+    #[arg(long, value_parser = size)]
     max_total_size: Option<u64>,
     /// Largest compression ratio of one entry.
     #[arg(long)]
     max_ratio: Option<u64>,
-    /// Longest scan of one input, in seconds.
-    #[arg(long)]
-    max_time: Option<u64>,
+    /// Longest scan of one input: seconds, or such as 2m.
+    #[arg(long, value_parser = duration)]
+    max_time: Option<Duration>,
     /// Threads scanning in parallel (default: all cores).
     #[arg(short = 'j', long)]
     threads: Option<usize>,
 }
 
-fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim().to_ascii_uppercase();
-    let t = t.trim_end_matches('B').trim_end_matches('I');
-    let (num, mul) = match t.chars().last() {
-        Some('K') => (&t[..t.len() - 1], 1u64 << 10),
-        Some('M') => (&t[..t.len() - 1], 1 << 20),
-        Some('G') => (&t[..t.len() - 1], 1 << 30),
-        _ => (t, 1),
-    };
-    num.trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mul))
-        .ok_or_else(|| format!("not a size: {s:?} (use bytes or K, M, G)"))
+fn size(s: &str) -> Result<u64, String> {
+    parse_size(s).ok_or_else(|| format!("not a size: {s:?} (use bytes or K, M, G)"))
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    parse_duration(s).ok_or_else(|| format!("not a duration: {s:?} (use seconds or ms, s, m, h)"))
 }
 
 fn main() -> ExitCode {
@@ -135,8 +134,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The engine of the configuration file, if one is given, with the flags
+/// given on top: a flag given wins over the file, rule paths add up.
 fn build_engine(args: &ScanArgs) -> Result<Engine, String> {
-    let mut limits = Limits::default();
+    let config = match &args.config {
+        Some(p) => Config::from_path(p).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    let mut limits = config.limits.clone().unwrap_or_default();
     if let Some(v) = args.max_depth {
         limits.max_depth = v;
     }
@@ -153,19 +158,24 @@ fn build_engine(args: &ScanArgs) -> Result<Engine, String> {
         limits.max_ratio = v;
     }
     if let Some(v) = args.max_time {
-        limits.max_time = Duration::from_secs(v);
+        limits.max_time = v;
     }
-    let mut b = Engine::builder();
-    b.default_rules(!args.no_default_rules)
-        .limits(limits)
-        .object_hashes(match args.sha256.as_deref() {
-            Some("every") => ObjectHashes::Every,
-            Some("none") => ObjectHashes::None,
-            Some(_) => ObjectHashes::Flagged,
-            // The text lines show no hashes: none are computed for them.
+    let hashes = match args.sha256.as_deref() {
+        Some("every") => ObjectHashes::Every,
+        Some("none") => ObjectHashes::None,
+        Some(_) => ObjectHashes::Flagged,
+        None => match config.hashes {
+            Some(which) => which,
             None if args.json => ObjectHashes::Flagged,
+            // The text lines show no hashes: none are computed for them.
             None => ObjectHashes::None,
-        });
+        },
+    };
+    let mut b = Engine::builder();
+    b.config(&config).limits(limits).object_hashes(hashes);
+    if args.no_default_rules {
+        b.default_rules(false);
+    }
     for r in &args.rules {
         b.rules_path(r);
     }

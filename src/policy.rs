@@ -18,8 +18,9 @@
 //! | `findings.name.bidi_control`, `findings.name.double_extension`, `findings.name.unsafe_path` | block |
 //! | `findings.limit`, `findings.unscannable`, `findings.container`, `findings.name`, `findings.type.polyglot` | flag |
 //!
-//! In TOML (`xferscan scan --policy FILE`), a file changes the built-in
-//! policy entry by entry, or starts from nothing with `base = "empty"`:
+//! In TOML (`xferscan scan --policy FILE`, or the `[policy]` section of a
+//! [configuration](crate::config)), a file changes the built-in policy entry
+//! by entry, or starts from nothing with `base = "empty"`:
 //!
 //! ```toml
 //! [types]
@@ -39,6 +40,7 @@
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use serde::Deserialize;
 
@@ -169,13 +171,38 @@ impl Policy {
     /// Reads a policy from TOML. `origin` names the file in errors, which
     /// give the line of the offending entry.
     pub fn from_toml(text: &str, origin: &str) -> Result<Policy, Error> {
-        let err = |span: Option<std::ops::Range<usize>>, message: String| Error::Policy {
+        let err = |span: Option<Range<usize>>, message: String| Error::Policy {
             origin: origin.to_owned(),
             line: span.map(|s| line_of(text, s.start)).unwrap_or(1),
             message,
         };
         let file: PolicyFile =
             toml::from_str(text).map_err(|e| err(e.span(), e.message().to_owned()))?;
+        file.into_policy(&err)
+    }
+
+    /// Reads a policy from a table of a larger TOML document (the
+    /// `[policy]` section of a [`Config`](crate::Config)), in the layout
+    /// that [`Policy::from_toml`] reads. `err` makes the error of a span
+    /// of that document.
+    pub(crate) fn from_toml_table(
+        table: toml::Spanned<toml::de::DeValue<'_>>,
+        err: &dyn Fn(Option<Range<usize>>, String) -> Error,
+    ) -> Result<Policy, Error> {
+        let file = PolicyFile::deserialize(toml::de::ValueDeserializer::from(table))
+            .map_err(|e| err(e.span(), e.message().to_owned()))?;
+        file.into_policy(err)
+    }
+}
+
+impl PolicyFile {
+    /// The policy that the parsed file describes, once every name in it
+    /// is checked.
+    fn into_policy(
+        self,
+        err: &dyn Fn(Option<Range<usize>>, String) -> Error,
+    ) -> Result<Policy, Error> {
+        let file = self;
         let mut p = match file.base.as_ref().map(|b| (b.get_ref().as_str(), b.span())) {
             None | Some(("default", _)) => Policy::default(),
             Some(("empty", _)) => Policy::empty(),

@@ -2,7 +2,7 @@
 //! changes the verdict.
 
 use crate::util::*;
-use xferscan::{Engine, Policy, Verdict};
+use xferscan::{Engine, Finding, FindingKind, Policy, Verdict};
 
 #[test]
 fn default_policy_blocks_executables_and_flags_encryption() {
@@ -12,10 +12,78 @@ fn default_policy_blocks_executables_and_flags_encryption() {
     assert_eq!(f.decided_by, "types.executable");
 }
 
+/// Whether `decided_by` is a policy entry that can decide this finding: a
+/// signature threshold or its rule, its type or group, its key or a
+/// prefix of it, or the fallback of its section.
+fn entry_fits(f: &Finding) -> bool {
+    let by = f.decided_by.as_str();
+    match &f.kind {
+        FindingKind::Signature(m) => {
+            by == "signatures.block_at"
+                || by == "signatures.flag_at"
+                || by == format!("signatures.rules.{}", m.rule)
+        }
+        FindingKind::TrueType { ty } => {
+            by == "types"
+                || by == format!("types.{}", ty.name())
+                || by == format!("types.{}", ty.group().as_str())
+        }
+        other => {
+            let key = other.key();
+            by == "findings"
+                || by.strip_prefix("findings.").is_some_and(|k| {
+                    key == k || (key.starts_with(k) && key.as_bytes().get(k.len()) == Some(&b'.'))
+                })
+        }
+    }
+}
+
 #[test]
 fn every_finding_says_which_entry_decided() {
-    let r = scan("x.zip", nest(2, "e.txt", &eicar(), Method::Deflated));
-    assert!(r.findings.iter().all(|f| !f.decided_by.is_empty()));
+    let inner = zip_of(&[("e.txt", &eicar()[..])], Method::Deflated);
+    let pe = tiny_pe(false);
+    let z = zip_of(
+        &[
+            ("deep.zip", &inner[..]),
+            ("photo.jpg", &pe[..]),
+            ("invoice.pdf.exe", &pe[..]),
+            ("notes.txt", b"nothing here"),
+        ],
+        Method::Deflated,
+    );
+    let r = scan("x.zip", z);
+    for f in &r.findings {
+        assert!(
+            entry_fits(f),
+            "{} decided by {:?}",
+            f.kind.key(),
+            f.decided_by
+        );
+    }
+    let decided = |key: &str| -> Vec<String> {
+        r.findings_with_key(key)
+            .map(|f| f.decided_by.clone())
+            .collect()
+    };
+    assert_eq!(decided("signature"), ["signatures.block_at"]);
+    assert!(
+        decided("type.executable").contains(&"types.executable".to_string()),
+        "{:?}",
+        keys(&r)
+    );
+    assert!(
+        decided("name.double_extension").contains(&"findings.name.double_extension".to_string())
+    );
+    // No entry of its own: its prefix decides.
+    assert!(
+        decided("name.extension_mismatch").contains(&"findings.name".to_string()),
+        "{:?}",
+        keys(&r)
+    );
+    // The check itself: a finding credited to another entry does not fit.
+    let mut wrong = r.findings_with_key("signature").next().unwrap().clone();
+    wrong.decided_by = "findings.encrypted".into();
+    assert!(!entry_fits(&wrong));
 }
 
 #[test]

@@ -100,44 +100,6 @@ fn a_bomb_entry_stops_the_walk_with_a_limit_finding() {
     assert!(r.objects.iter().all(|o| o.size <= 1 << 20));
 }
 
-/// Writes the fuzz seeds of `unpack_sevenz` (Python has no 7z writer, so
-/// `fuzz/make_seeds.py` cannot): `cargo test --test tests write_fuzz_seeds
-/// -- --ignored`.
-#[test]
-#[ignore = "writes fuzz/seeds/unpack_sevenz"]
-fn write_fuzz_seeds() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/unpack_sevenz");
-    std::fs::create_dir_all(dir).unwrap();
-    let files: [(&str, Vec<u8>); 3] = [
-        (
-            "plain.7z",
-            sevenz(
-                &[("a.txt", b"alpha alpha"), ("b/c.txt", b"gamma")],
-                false,
-                None,
-            ),
-        ),
-        (
-            "solid.7z",
-            sevenz(
-                &[("a.txt", b"alpha alpha"), ("b.txt", b"beta beta")],
-                true,
-                None,
-            ),
-        ),
-        (
-            "aes.7z",
-            sevenz(&[("a.txt", b"alpha")], false, Some("infected")),
-        ),
-    ];
-    for (name, bytes) in files {
-        // The target's first byte chooses whether it fixes the CRCs up.
-        let mut seed = vec![0u8];
-        seed.extend(bytes);
-        std::fs::write(format!("{dir}/{name}"), seed).unwrap();
-    }
-}
-
 #[test]
 fn a_start_header_without_its_crc_is_malformed_not_searched() {
     let mut a = sevenz(&[("a.txt", b"alpha")], false, None);

@@ -4,6 +4,7 @@
 
 mod util;
 
+mod config;
 mod containers;
 mod data_uris;
 mod detection;

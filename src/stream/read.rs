@@ -134,10 +134,9 @@ impl Engine {
         // A local file the size of an object is read into memory, as a
         // stream of its size would be held; a larger one spills.
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let memory = len.clamp(
-            self.limits().stream_memory_bytes,
-            self.limits().max_object_bytes,
-        );
+        let memory = len
+            .min(self.limits().max_object_bytes)
+            .max(self.limits().stream_memory_bytes);
         let stream = self.stream_holding(&name, &opts, memory);
         self.pump(stream, file, sink).map_err(io)
     }
