@@ -100,6 +100,14 @@ struct ScanArgs {
     /// Threads scanning in parallel (default: all cores).
     #[arg(short = 'j', long)]
     threads: Option<usize>,
+    /// Stop reading an input as soon as its name and first bytes decide
+    /// that it is blocked (an executable, a lying name), and report what
+    /// decided: a pipeline can cut the transfer there.
+    #[arg(long)]
+    early: bool,
+    /// Stop scanning an input at its first blocked finding.
+    #[arg(long)]
+    first_hit: bool,
 }
 
 fn size(s: &str) -> Result<u64, String> {
@@ -247,7 +255,9 @@ fn scan(args: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut opts = ScanOptions::new().local_path(true);
+    let mut opts = ScanOptions::new()
+        .local_path(true)
+        .first_hit(args.first_hit);
     for p in &args.passwords {
         opts = opts.password(p.clone());
     }
@@ -271,7 +281,7 @@ fn scan(args: ScanArgs) -> ExitCode {
     std::thread::scope(|s| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (engine, opts, next) = (&engine, &opts, &next);
+            let (engine, opts, next, early) = (&engine, &opts, &next, args.early);
             s.spawn(move || {
                 loop {
                     let job = match next.lock() {
@@ -280,10 +290,20 @@ fn scan(args: ScanArgs) -> ExitCode {
                     };
                     let Some((i, job)) = job else { break };
                     let result = match job {
+                        Job::Stdin if early => {
+                            scan_early(engine, "-", std::io::stdin().lock(), opts)
+                                .map_err(|e| format!("-: {e}"))
+                        }
                         Job::Stdin => engine
                             .scan_reader_with("-", std::io::stdin().lock(), opts)
                             .map(|r| ("-".to_owned(), r))
                             .map_err(|e| format!("-: {e}")),
+                        Job::File(p, _) if early => std::fs::File::open(&p)
+                            .map_err(|e| format!("{}: can not read: {e}", p.display()))
+                            .and_then(|f| {
+                                scan_early(engine, &p.display().to_string(), f, opts)
+                                    .map_err(|e| format!("{}: {e}", p.display()))
+                            }),
                         Job::File(p, _) => engine
                             .scan_path_with(&p, opts)
                             .map(|r| (p.display().to_string(), r))
@@ -328,6 +348,36 @@ fn scan(args: ScanArgs) -> ExitCode {
         }
     });
     ExitCode::from(worst)
+}
+
+/// Streams `reader` into a scan and stops reading as soon as the name and
+/// the first bytes decide that it is blocked; the report is then of what
+/// was read, and the name shown says where reading stopped.
+fn scan_early<R: std::io::Read>(
+    engine: &Engine,
+    name: &str,
+    mut reader: R,
+    opts: &ScanOptions,
+) -> Result<(String, Report), String> {
+    let mut stream = engine.stream(name, opts);
+    let mut shown = name.to_owned();
+    loop {
+        if stream.progress().blocked() {
+            shown = format!("{name} (stopped reading at {} bytes)", stream.received_to());
+            break;
+        }
+        let mut buf = vec![0u8; 64 << 10];
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+        };
+        buf.truncate(n);
+        stream.feed(buf).map_err(|e| e.to_string())?;
+    }
+    let report = stream.finish().map_err(|e| e.to_string())?;
+    Ok((shown, report))
 }
 
 /// One line: the input, its verdict, and each finding that the policy does

@@ -297,3 +297,53 @@ proptest! {
         prop_assert_eq!(r, whole);
     }
 }
+
+/// `xferscan scan --early -` stops reading an executable after its first
+/// chunk, and says where; without `--early` it reads to the end.
+#[test]
+fn the_command_cuts_a_piped_executable_with_early() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let Some(bin) = option_env!("CARGO_BIN_EXE_xferscan") else {
+        return;
+    };
+    let run = |extra: &[&str]| {
+        let mut child = Command::new(bin)
+            .args(["scan"])
+            .args(extra)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let mut sent = 0usize;
+            let _ = stdin.write_all(&tiny_pe(false)).map(|_| sent += 1024);
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..64 {
+                if stdin.write_all(&zeros).is_err() {
+                    break;
+                }
+                sent += zeros.len();
+            }
+            sent
+        });
+        let out = child.wait_with_output().unwrap();
+        let sent = writer.join().unwrap();
+        (out, sent)
+    };
+    let (out, sent) = run(&["--early"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("stopped reading at"), "{text}");
+    assert!(text.contains("MALICIOUS"), "{text}");
+    assert!(
+        sent < 64 << 20,
+        "the writer was cut off ({sent} bytes sent)"
+    );
+    let (out, sent) = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(sent, 1024 + (64 << 20));
+}
