@@ -256,13 +256,17 @@ impl ScanStream {
         self.opts.cancel_token().cloned().unwrap_or_default()
     }
 
-    /// Judges the head again while it grows, until it has judged enough.
+    /// Judges the head again while it grows, until it has judged enough:
+    /// each time it has doubled (from 256 bytes), so that a stream fed a
+    /// byte at a time costs a handful of judgements, not one per byte.
     fn judge(&mut self) {
         let contiguous = self.store.contiguous();
-        if let Some((j, at)) = &self.judged
-            && (j.true_type.is_some() || *at >= HEAD_JUDGED as u64)
-        {
-            return;
+        if let Some((j, at)) = &self.judged {
+            let settled = j.true_type.is_some() || *at >= HEAD_JUDGED as u64;
+            let grown = contiguous >= (*at * 2).max(256) || contiguous >= HEAD_JUDGED as u64;
+            if settled || !grown {
+                return;
+            }
         }
         let head = match self.store.head(HEAD_JUDGED) {
             Ok(h) => h,

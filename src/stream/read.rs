@@ -50,40 +50,54 @@ impl Engine {
         sink: &mut dyn Sink,
     ) -> Result<Report, Error> {
         let stream = self.stream(name, opts);
-        self.pump(stream, reader, sink)
+        let memory = self.limits().stream_memory_bytes;
+        self.pump(stream, reader, memory, 0, sink)
             .map_err(|source| Error::Read {
                 name: name.to_owned(),
                 source,
             })
     }
 
-    /// Feeds a stream from a reader to its end, and finishes it.
+    /// Feeds a stream from a reader to its end, and finishes it. What fits
+    /// in the stream's memory is read in one piece (`hint`, a length the
+    /// caller expects, sizes that piece's first allocation, never past the
+    /// memory threshold), so that most inputs are held without a copy; the
+    /// rest comes in chunks, and spills.
     fn pump<R: Read>(
         &self,
         mut stream: ScanStream,
         mut reader: R,
+        memory: u64,
+        hint: u64,
         sink: &mut dyn Sink,
     ) -> std::io::Result<Report> {
         const CHUNK: usize = 1 << 20;
         let max = self.limits().max_stream_bytes;
-        loop {
-            let mut buf = vec![0u8; CHUNK];
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            buf.truncate(n);
-            stream.feed(buf).map_err(std::io::Error::other)?;
-            // Past the maximum nothing more is kept: stop reading, and say
-            // that there was more.
-            if stream.received_to() >= max {
-                let mut probe = [0u8; 1];
-                if reader.read(&mut probe)? > 0 {
-                    stream.feed(vec![probe[0]]).map_err(std::io::Error::other)?;
+        let first_cap = memory.min(max);
+        let mut first = Vec::with_capacity(usize::try_from(hint.min(first_cap)).unwrap_or(0));
+        reader.by_ref().take(first_cap).read_to_end(&mut first)?;
+        let more = first.len() as u64 == first_cap;
+        stream.feed(first).map_err(std::io::Error::other)?;
+        if more {
+            loop {
+                // Past the maximum nothing more is kept: one byte more says that
+                // there was more, and reading stops.
+                let room = max.saturating_sub(stream.received_to());
+                let want = usize::try_from(room.min(CHUNK as u64))
+                    .unwrap_or(CHUNK)
+                    .max(1);
+                let mut buf = vec![0u8; want];
+                let n = match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                buf.truncate(n);
+                stream.feed(buf).map_err(std::io::Error::other)?;
+                if room == 0 {
+                    break;
                 }
-                break;
             }
         }
         stream.finish_into(sink).map_err(std::io::Error::other)
@@ -138,6 +152,6 @@ impl Engine {
             .min(self.limits().max_object_bytes)
             .max(self.limits().stream_memory_bytes);
         let stream = self.stream_holding(&name, &opts, memory);
-        self.pump(stream, file, sink).map_err(io)
+        self.pump(stream, file, memory, len, sink).map_err(io)
     }
 }
