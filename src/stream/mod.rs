@@ -136,17 +136,22 @@ impl Engine {
     /// Starts a scan of a transfer named `name` whose bytes will come in
     /// pieces.
     pub fn stream(&self, name: &str, opts: &ScanOptions) -> ScanStream {
-        self.stream_holding(name, opts, self.limits().stream_memory_bytes)
+        let mut s = self.stream_holding(name, opts, self.limits().stream_memory_bytes);
+        s.judge();
+        s
     }
 
-    /// A stream that holds up to `memory` bytes before it spills.
+    /// A stream that holds up to `memory` bytes before it spills, and
+    /// judges its head only when fed through [`ScanStream::feed_at`] (the
+    /// reader and file entry points, which show no progress, never pay for
+    /// it).
     pub(crate) fn stream_holding(&self, name: &str, opts: &ScanOptions, memory: u64) -> ScanStream {
         let limits = self.limits();
         let mut opts = opts.clone();
         if opts.cancel_token().is_none() {
             opts = opts.cancel(CancelToken::new());
         }
-        let mut s = ScanStream {
+        ScanStream {
             engine: self.clone(),
             name: name.to_owned(),
             store: Store::new(memory, limits.max_stream_bytes),
@@ -154,9 +159,7 @@ impl Engine {
             declared: None,
             judged: None,
             failed: false,
-        };
-        s.judge();
-        s
+        }
     }
 }
 
@@ -203,10 +206,19 @@ impl ScanStream {
         offset: u64,
         piece: impl Into<Bytes>,
     ) -> Result<Progress, StreamError> {
+        let before = self.store.contiguous();
+        self.put(offset, piece.into())?;
+        if self.judged.is_none() || self.store.contiguous() != before {
+            self.judge();
+        }
+        Ok(self.progress())
+    }
+
+    /// Takes a piece, with no judgement of the head.
+    pub(crate) fn put(&mut self, offset: u64, piece: Bytes) -> Result<(), StreamError> {
         if self.failed {
             return Err(StreamError::Failed);
         }
-        let piece: Bytes = piece.into();
         let len = piece.len() as u64;
         let end = offset
             .checked_add(len)
@@ -220,15 +232,11 @@ impl ScanStream {
                 declared,
             });
         }
-        let before = self.store.contiguous();
         if let Err(e) = self.store.write(offset, piece) {
             self.failed = true;
             return Err(StreamError::Storage(e));
         }
-        if self.store.contiguous() != before {
-            self.judge();
-        }
-        Ok(self.progress())
+        Ok(())
     }
 
     /// One past the last byte received so far.

@@ -49,8 +49,8 @@ impl Engine {
         opts: &ScanOptions,
         sink: &mut dyn Sink,
     ) -> Result<Report, Error> {
-        let stream = self.stream(name, opts);
         let memory = self.limits().stream_memory_bytes;
+        let stream = self.stream_holding(name, opts, memory);
         self.pump(stream, reader, memory, 0, sink)
             .map_err(|source| Error::Read {
                 name: name.to_owned(),
@@ -77,7 +77,7 @@ impl Engine {
         let mut first = Vec::with_capacity(usize::try_from(hint.min(first_cap)).unwrap_or(0));
         reader.by_ref().take(first_cap).read_to_end(&mut first)?;
         let more = first.len() as u64 == first_cap;
-        stream.feed(first).map_err(std::io::Error::other)?;
+        stream.put(0, first.into()).map_err(std::io::Error::other)?;
         if more {
             loop {
                 // Past the maximum nothing more is kept: one byte more says that
@@ -94,7 +94,8 @@ impl Engine {
                     Err(e) => return Err(e),
                 };
                 buf.truncate(n);
-                stream.feed(buf).map_err(std::io::Error::other)?;
+                let at = stream.received_to();
+                stream.put(at, buf.into()).map_err(std::io::Error::other)?;
                 if room == 0 {
                     break;
                 }
