@@ -5,7 +5,14 @@ small executables; zips stored and deflated, nested two and three deep, one
 with hundreds of entries; tar, gz, tar.gz), with EICAR placed plain and
 nested in files named eicar_*. EICAR is assembled here at run time.
 
-usage: gen_corpus.py OUT_DIR [SCALE]   (SCALE 1.0 is about 300 MB)
+With the profile `archives`, the corpus is archive-heavy instead (issue 13):
+archives of hundreds to thousands of small entries (text, JSON, source code,
+thumbnails, office files), chat-history exports, nested zips of office
+documents, source tarballs and mailboxes of many parts: more than 10,000
+layers once unpacked at scale 1.0.
+
+usage: gen_corpus.py OUT_DIR [SCALE] [PROFILE]   (SCALE 1.0 is about 300 MB;
+       PROFILE is `mixed`, the default, or `archives`)
 """
 import gzip
 import io
@@ -18,6 +25,7 @@ import zipfile
 
 OUT = sys.argv[1]
 SCALE = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
+PROFILE = sys.argv[3] if len(sys.argv) > 3 else "mixed"
 rnd = random.Random(20261121)
 EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-" + b"TEST-FILE!$H+H*")
 
@@ -170,4 +178,103 @@ def main():
     print("corpus: %d files, %.1f MB, %d EICAR placements" % (len(os.listdir(OUT)), total / 1e6, len(placements)))
 
 
-main()
+def small_member(i):
+    """A small file of the kinds archives of many entries hold."""
+    k = i % 6
+    if k == 0:
+        return "notes/n%05d.txt" % i, text(rnd.randint(200, 6_000))
+    if k == 1:
+        return "data/d%05d.json" % i, json_doc(rnd.randint(300, 8_000))
+    if k == 2:
+        return "thumbs/t%05d.png" % i, png(rnd.randint(800, 4_000))
+    if k == 3:
+        return "src/m%05d.py" % i, source(rnd.randint(400, 9_000))
+    if k == 4:
+        return "docs/r%05d.docx" % i, docx(rnd.randint(500, 5_000))
+    return "img/p%05d.jpg" % i, jpeg(rnd.randint(1_000, 12_000))
+
+
+def source(n):
+    lines = []
+    size = 0
+    while size < n:
+        w = rnd.choice(WORDS)
+        line = "def %s_%d(x):\n    return x + %d  # %s\n" % (w, size, rnd.randint(0, 99), rnd.choice(WORDS))
+        lines.append(line)
+        size += len(line)
+    return "".join(lines).encode()[:n]
+
+
+def docx(n):
+    """A minimal OOXML document, as Word lays it out."""
+    body = "<w:document><w:body><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:body></w:document>" % text(n).decode()
+    return zip_bytes([
+        ("[Content_Types].xml", b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+        ("_rels/.rels", b'<?xml version="1.0"?><Relationships/>'),
+        ("word/document.xml", body.encode()),
+        ("word/styles.xml", b'<?xml version="1.0"?><w:styles/>'),
+        ("docProps/core.xml", b'<?xml version="1.0"?><cp:coreProperties/>'),
+    ], zipfile.ZIP_DEFLATED)
+
+
+def mbox(messages, i0):
+    out = []
+    for m in range(messages):
+        boundary = "b%d" % m
+        parts = []
+        for p in range(rnd.randint(1, 4)):
+            name, data = small_member(i0 + m * 4 + p)
+            import base64
+            parts.append("--%s\nContent-Type: application/octet-stream; name=\"%s\"\n"
+                         "Content-Transfer-Encoding: base64\nContent-Disposition: attachment; filename=\"%s\"\n\n%s\n"
+                         % (boundary, os.path.basename(name), os.path.basename(name),
+                            base64.encodebytes(data).decode()))
+        out.append("From sender@example.org Mon Nov 23 10:00:00 2026\nFrom: sender@example.org\n"
+                   "Subject: files %d\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"%s\"\n\n%s--%s--\n\n"
+                   % (m, boundary, "".join(parts), boundary))
+    return "".join(out).encode()
+
+
+def main_archives():
+    os.makedirs(OUT, exist_ok=True)
+    total = 0
+    target = int(300_000_000 * SCALE)
+    placements = {
+        "eicar_in_thumbnails.zip": zip_bytes([small_member(j) for j in range(900)] + [("thumbs/eicar.com", EICAR)], zipfile.ZIP_DEFLATED),
+        "eicar_in_sources.tar.gz": gzip.compress(tar_bytes([small_member(j * 6 + 3) for j in range(300)] + [("src/eicar.com", EICAR)]), mtime=0),
+        "eicar_in_office_nest.zip": zip_bytes([("docs.zip", zip_bytes([small_member(j * 6 + 4) for j in range(60)] + [("x/eicar.com", EICAR)], zipfile.ZIP_DEFLATED))], zipfile.ZIP_DEFLATED),
+        "eicar_in_mail.mbox": mbox(40, 0) + b"From x@example.org Mon Nov 23 10:00:00 2026\nFrom: x@example.org\nSubject: t\n\n" + EICAR + b"\n",
+    }
+    for name, data in placements.items():
+        total += write(name, data)
+    i = 0
+    while total < target:
+        kind = i % 10
+        base = i * 5000
+        if kind == 0:
+            n = rnd.randint(50, 600)
+            total += write("thumbnails%04d.zip" % i, zip_bytes([small_member(base + j) for j in range(n)], zipfile.ZIP_DEFLATED))
+        elif kind == 1:
+            n = rnd.randint(25, 200)
+            total += write("project%04d.tar.gz" % i, gzip.compress(tar_bytes([small_member(base + j * 6 + 3) for j in range(n)]), mtime=0))
+        elif kind == 2:
+            inner = [("batch%d.zip" % k, zip_bytes([small_member(base + k * 100 + j * 6 + 4) for j in range(rnd.randint(5, 20))], zipfile.ZIP_DEFLATED)) for k in range(rnd.randint(2, 4))]
+            total += write("office%04d.zip" % i, zip_bytes(inner, zipfile.ZIP_DEFLATED))
+        elif kind == 3:
+            n = rnd.randint(50, 300)
+            export = [("chat/%05d.json" % j, json_doc(rnd.randint(200, 3_000))) for j in range(n)]
+            total += write("chat_export%04d.zip" % i, zip_bytes(export, zipfile.ZIP_DEFLATED))
+        elif kind == 4:
+            total += write("mail%04d.mbox" % i, mbox(rnd.randint(5, 25), base))
+        else:
+            # Larger files between the archives, as real transfers have.
+            ext, f = KINDS[i % len(KINDS)]
+            total += write("large%04d.%s" % (i, ext), f(rnd.randint(500_000, 3_000_000)))
+        i += 1
+    print("corpus: %d files, %.1f MB, %d EICAR placements" % (len(os.listdir(OUT)), total / 1e6, len(placements)))
+
+
+if PROFILE == "archives":
+    main_archives()
+else:
+    main()

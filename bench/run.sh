@@ -3,13 +3,19 @@
 # the same generated corpus and the same ~100 rules, alternating the tools
 # over several runs, and prints medians and ratios from this one run.
 #
-# usage: bench/run.sh [RUNS] [SCALE]     (defaults: 3 runs, scale 1.0 = ~300 MB)
+# Two corpora: `mixed` (attachments of every kind, some archives) and
+# `archives` (archives of hundreds to thousands of small entries: the cost
+# of a layer). Layers and bytes scanned are the floor's count.
+#
+# usage: bench/run.sh [RUNS] [SCALE] [PROFILES]
+#        (defaults: 3 runs, scale 1.0 = ~300 MB, "mixed archives")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 SCALE=${2:-1.0}
-OUT=bench/out
-mkdir -p "$OUT"
+PROFILES=${3:-mixed archives}
+BASE=bench/out
+mkdir -p "$BASE"
 
 need=()
 command -v clamscan >/dev/null || need+=(clamav)
@@ -27,12 +33,17 @@ cargo build --release --locked -q --example floor
 XFERSCAN=target/release/xferscan
 FLOOR=target/release/examples/floor
 
+python3 bench/gen_rules.py "$BASE/rules.yar" >/dev/null
+
+for PROFILE in $PROFILES; do
+OUT=$BASE/$PROFILE
+mkdir -p "$OUT"
+cp "$BASE/rules.yar" "$OUT/rules.yar"
 if [ ! -f "$OUT/corpus.stamp.$SCALE" ]; then
   rm -rf "$OUT/corpus" "$OUT"/corpus.stamp.*
-  python3 bench/gen_corpus.py "$OUT/corpus" "$SCALE"
+  python3 bench/gen_corpus.py "$OUT/corpus" "$SCALE" "$PROFILE"
   touch "$OUT/corpus.stamp.$SCALE"
 fi
-python3 bench/gen_rules.py "$OUT/rules.yar" >/dev/null
 CORPUS="$OUT/corpus"
 BYTES=$(du -sb "$CORPUS" | cut -f1)
 PLACEMENTS=$(ls "$CORPUS" | grep -c '^eicar' || true)
@@ -66,8 +77,8 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-printf '\nmachine: %s, %s cores; corpus %s bytes (%s files), %s EICAR placements; %s runs each\n' \
-  "$(uname -m)" "$(nproc)" "$BYTES" "$(ls "$CORPUS" | wc -l)" "$PLACEMENTS" "$RUNS"
+printf '\n[%s] machine: %s, %s cores; corpus %s bytes (%s files), %s EICAR placements; %s runs each\n' \
+  "$PROFILE" "$(uname -m)" "$(nproc)" "$BYTES" "$(ls "$CORPUS" | wc -l)" "$PLACEMENTS" "$RUNS"
 printf '%-10s %10s %10s %10s %12s %8s\n' tool wall_s cpu_s MB/s peak_rss_MB eicar
 for tool in xferscan clamscan yara floor; do
   w=$(echo "${WALL[$tool]}" | median)
@@ -83,3 +94,4 @@ printf 'ratio wall xferscan/yara:     %s (target <= 0.5)\n' "$(echo "scale=4; $W
 printf 'ratio xferscan/floor:         wall %s, CPU %s (target <= 1.3)\n' \
   "$(echo "scale=4; $W_xferscan / $W_floor" | bc)" "$(echo "scale=4; $C_xferscan / $C_floor" | bc)"
 printf 'floor: %s\n' "$(cat "$OUT/floor.out")"
+done
