@@ -467,3 +467,16 @@ fn a_thread_lets_go_of_rules_that_were_swapped_out() {
     .join()
     .unwrap();
 }
+
+#[test]
+fn a_scan_cancelled_before_it_starts_still_reports_its_input() {
+    let cancel = CancelToken::new();
+    cancel.cancel();
+    let data = zip_of(&[("e.com", &eicar())], Method::Deflated);
+    let r = engine().scan_bytes_with("a.zip", data, &ScanOptions::new().cancel(cancel));
+    assert_eq!(r.objects.len(), 1, "the input is recorded and judged");
+    assert!(r.findings.iter().all(|f| f.object < r.objects.len()));
+    assert_eq!(r.stopped, Some(StopReason::Cancelled));
+    assert!(has_key(&r, "limit.cancelled"));
+    assert_ne!(r.verdict, Verdict::Clean);
+}

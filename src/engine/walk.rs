@@ -84,11 +84,12 @@ pub(super) fn run(
         large,
     };
     let mut st = State::new(&inner.policy, sink, opts.first_hit, data.clone());
+    let root_path = ObjectPath::root(root_label(name));
     // The outer file is always scanned, whatever the object limit.
     let _ = walk.budget.admit();
     walk.queue.push_back(Pending {
         parent: None,
-        path: ObjectPath::root(root_label(name)),
+        path: root_path.clone(),
         origin: Origin::Input {
             named: !name.is_empty() && name != "-",
         },
@@ -98,8 +99,13 @@ pub(super) fn run(
         shared: false,
         findings: first,
     });
+    let mut said = false;
     while let Some(obj) = walk.queue.pop_front() {
-        if let Err(limit) = walk.budget.check_time() {
+        // The outer object is always recorded and judged, so that a report
+        // never lacks it; past it, a spent budget ends the walk.
+        if obj.parent.is_some()
+            && let Err(limit) = walk.budget.check_time()
+        {
             let left = walk.queue.len() + 1;
             st.finding(
                 obj.parent.unwrap_or(0),
@@ -109,6 +115,7 @@ pub(super) fn run(
                     detail: format!("{left} objects were not scanned"),
                 },
             );
+            said = true;
             break;
         }
         walk.process(obj, &mut st);
@@ -120,6 +127,10 @@ pub(super) fn run(
     // what the unpackers left undone is in their findings, and the report
     // says it is incomplete.
     if let Err(limit) = walk.budget.check_time() {
+        if !said {
+            let detail = "the scan ended before it was done".to_owned();
+            st.finding(0, &root_path, FindingKind::Limit { limit, detail });
+        }
         st.stop(if limit == LimitKind::Cancelled {
             StopReason::Cancelled
         } else {
@@ -256,12 +267,31 @@ impl Walk<'_> {
             return;
         };
         let mut hasher = Sha256::new();
+        // The deadline and the host's cancel are checked at each window.
+        let budget = &self.budget;
+        let read = |off: u64, buf: &mut [u8]| match budget.check_time() {
+            Ok(()) => (large.read)(off, buf),
+            Err(limit) => Err(std::io::Error::other(limit.as_str())),
+        };
         let result = self.inner.rules.scan_blocks(
             obj.data.len() as u64,
             self.budget.time_left(),
-            large.read,
+            read,
             |b| hasher.update(b),
         );
+        if result.is_err()
+            && let Err(limit) = self.budget.check_time()
+        {
+            st.finding(
+                id,
+                &obj.path,
+                FindingKind::Limit {
+                    limit,
+                    detail: "the windowed signature scan stopped before the end".into(),
+                },
+            );
+            return;
+        }
         if result.is_ok() {
             st.set_root_sha256(hex(&hasher.finalize()));
         }
