@@ -2,13 +2,17 @@
 //! children (42.zip's sixteen copies of one archive, one kernel under a
 //! thousand names) are scanned once.
 //!
-//! Two objects can only be identical if they are as long as each other, so
-//! an object is hashed only once a second object of its length turns up:
-//! most objects of a scan never are. Until then its bytes are kept, up to a
-//! memory cap (bytes inside the outer file cost nothing, since it is kept
-//! anyway); past the cap everything kept is hashed and let go. Siblings
-//! that share one buffer are the same bytes by construction and are never
-//! hashed at all.
+//! Two objects can only be identical if they are as long as each other. The
+//! first few objects of each length are kept and a newcomer of that length
+//! is compared with them byte by byte, which stops at the first difference
+//! (objects that merely share a length differ in their first bytes, nearly
+//! always): most objects of a scan are never hashed. Past a few of one
+//! length (an attacker's thousand same-length entries), that length is
+//! hashed, so each newcomer costs one hash and one lookup. Kept bytes are
+//! held up to a memory cap (bytes inside the outer file cost nothing, since
+//! it is kept anyway); past the cap everything kept is hashed and let go.
+//! Siblings that share one buffer are the same bytes by construction and
+//! are never compared at all.
 //!
 //! The hash is BLAKE3: a collision that an attacker could make would hide
 //! one child behind another, so it has to be cryptographic.
@@ -20,13 +24,24 @@ use bytes::Bytes;
 /// Bytes outside the outer file that may be kept unhashed at once.
 const KEEP_CAP: usize = 16 << 20;
 
+/// Objects of one length compared byte by byte before that length is hashed.
+const KEPT_PER_LENGTH: usize = 4;
+
+/// What is known of the objects of one length.
+enum Slot {
+    /// The first few, kept for comparison.
+    Kept(Vec<(usize, Bytes)>),
+    /// Too many to compare: every one of this length is in `seen`.
+    Hashed,
+}
+
 /// One scan's record of the objects seen so far.
 pub(crate) struct Dedup {
     /// The outer file's address range: its slices cost nothing to keep.
     root: (usize, usize),
-    /// Per length: the one object of that length not hashed yet, or `None`
-    /// once every object of that length is in `seen`.
-    by_len: HashMap<usize, Option<(usize, Bytes)>>,
+    /// Per length: the objects kept for comparison, or none once that
+    /// length is hashed.
+    by_len: HashMap<usize, Slot>,
     kept: usize,
     /// First object by the hash of its bytes.
     seen: HashMap<[u8; 32], usize>,
@@ -68,41 +83,70 @@ impl Dedup {
 
     fn by_content(&mut self, id: usize, data: &Bytes) -> Option<usize> {
         let len = data.len();
+        let cost = self.cost(data);
         match self.by_len.get_mut(&len) {
             None => {
-                // The first of its length: nothing to compare with yet.
-                self.by_len.insert(len, Some((id, data.clone())));
-                self.kept += self.cost(data);
-                if self.kept > KEEP_CAP {
-                    self.hash_all_kept();
-                }
+                self.by_len
+                    .insert(len, Slot::Kept(vec![(id, data.clone())]));
+                self.keep(cost);
                 None
             }
-            Some(slot) => {
-                if let Some((other, bytes)) = slot.take() {
-                    self.kept -= self.cost(&bytes);
-                    let k = self.key(&bytes);
-                    self.seen.entry(k).or_insert(other);
+            Some(Slot::Kept(list)) => {
+                if let Some((first, _)) = list.iter().find(|(_, b)| b[..] == data[..]) {
+                    return Some(*first);
                 }
-                let k = self.key(data);
-                match self.seen.get(&k) {
-                    Some(&first) => Some(first),
-                    None => {
-                        self.seen.insert(k, id);
-                        None
-                    }
+                if list.len() < KEPT_PER_LENGTH {
+                    list.push((id, data.clone()));
+                    self.keep(cost);
+                    return None;
                 }
+                let old = std::mem::take(list);
+                self.by_len.insert(len, Slot::Hashed);
+                self.hash_into_seen(old);
+                self.by_hash(id, data)
             }
+            Some(Slot::Hashed) => self.by_hash(id, data),
+        }
+    }
+
+    /// The first object with this hash, or `id` recorded as it.
+    fn by_hash(&mut self, id: usize, data: &[u8]) -> Option<usize> {
+        let k = self.key(data);
+        match self.seen.get(&k) {
+            Some(&first) => Some(first),
+            None => {
+                self.seen.insert(k, id);
+                None
+            }
+        }
+    }
+
+    /// Counts kept bytes, and hashes everything kept past the cap.
+    fn keep(&mut self, cost: usize) {
+        self.kept += cost;
+        if self.kept > KEEP_CAP {
+            self.hash_all_kept();
+        }
+    }
+
+    /// Hashes objects that were kept and lets their bytes go.
+    fn hash_into_seen(&mut self, kept: Vec<(usize, Bytes)>) {
+        for (id, bytes) in kept {
+            self.kept -= self.cost(&bytes);
+            let k = self.key(&bytes);
+            self.seen.entry(k).or_insert(id);
         }
     }
 
     /// Hashes everything kept and lets the bytes go.
     fn hash_all_kept(&mut self) {
-        let kept: Vec<(usize, Bytes)> = self.by_len.values_mut().filter_map(Option::take).collect();
-        for (id, bytes) in kept {
-            let k = self.key(&bytes);
-            self.seen.entry(k).or_insert(id);
+        let mut kept = Vec::new();
+        for slot in self.by_len.values_mut() {
+            if let Slot::Kept(list) = std::mem::replace(slot, Slot::Hashed) {
+                kept.extend(list);
+            }
         }
+        self.hash_into_seen(kept);
         self.kept = 0;
     }
 
@@ -149,6 +193,22 @@ mod tests {
         assert_eq!(d.earlier(2, &owned(b"wxyz"), false), None);
         assert_eq!(d.earlier(3, &owned(b"abcd"), false), Some(1));
         assert_eq!(d.earlier(4, &owned(b"wxyz"), false), Some(2));
+    }
+
+    #[test]
+    fn same_length_strangers_are_compared_not_hashed_until_there_are_many() {
+        let root = owned(b"r");
+        let mut d = Dedup::new(&root);
+        for i in 0..KEPT_PER_LENGTH {
+            assert_eq!(d.earlier(i + 1, &owned(&[i as u8; 64]), false), None);
+        }
+        assert_eq!(d.earlier(50, &owned(&[1u8; 64]), false), Some(2));
+        assert_eq!(d.hashed, 0);
+        // One more stranger of that length: the length is hashed from now on.
+        assert_eq!(d.earlier(60, &owned(&[9u8; 64]), false), None);
+        assert_eq!(d.hashed, KEPT_PER_LENGTH + 1);
+        assert_eq!(d.earlier(61, &owned(&[2u8; 64]), false), Some(3));
+        assert_eq!(d.earlier(62, &owned(&[9u8; 64]), false), Some(60));
     }
 
     #[test]
