@@ -321,9 +321,14 @@ fn aes_entries_open_with_a_candidate_password_only() {
 #[test]
 fn archives_we_do_not_open_are_never_a_silent_clean() {
     // RAR and CAB signatures: matched as bytes, reported as unopened.
-    for (name, magic) in [
-        ("a.rar", &b"Rar!\x1a\x07\x01\x00"[..]),
-        ("a.cab", &b"MSCF\0\0\0\0"[..]),
+    // CAB is on Gmail's list (Windows installs from one): blocked by type.
+    for (name, magic, verdict) in [
+        (
+            "a.rar",
+            &b"Rar!\x1a\x07\x01\x00"[..],
+            Verdict::Suspicious,
+        ),
+        ("a.cab", &b"MSCF\0\0\0\0"[..], Verdict::Malicious),
     ] {
         let mut data = magic.to_vec();
         data.extend(vec![0x5a; 200]);
