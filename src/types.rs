@@ -340,7 +340,7 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
         G::Document,
         &["pptx", "ppsx", "potx", "pptm", "ppsm", "potm", "zip"],
     ),
-    ("odt", G::Document, &["odt", "ott", "zip"]),
+    ("odt", G::Document, &["odt", "ott", "odm", "oth", "zip"]),
     ("ods", G::Document, &["ods", "ots", "zip"]),
     ("odp", G::Document, &["odp", "otp", "zip"]),
     ("odg", G::Document, &["odg", "otg", "zip"]),

@@ -259,16 +259,28 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
 }
 
 /// True when `ext` names a type we know and the true type is not one of the
-/// types it may name.
+/// types it may name, in a way that matters: plain text under any name is
+/// read as text (an extension that makes Windows run it is a finding of its
+/// own, `name.blocked_extension`, and a script's extension makes it that
+/// script), bytes of no known type named as text are text in a legacy
+/// encoding, and a type named as another of its own group (a PNG named
+/// `.jpg`, a Python file with a shell shebang, an `.odt` named `.docx`) is
+/// opened by the same kind of program.
 fn mismatch(ext: &str, ty: FileType) -> bool {
     if ty.extensions().contains(&ext) {
         return false;
     }
-    let is_text_ext = TEXT_EXTENSIONS.contains(&ext);
-    if ty.group() == TypeGroup::Text && is_text_ext {
+    if matches!(ty.name(), "text" | "utf16-text" | "pem") {
         return false;
     }
-    is_text_ext || FileType::claimed_by_extension(ext).is_some()
+    let is_text_ext = TEXT_EXTENSIONS.contains(&ext);
+    if matches!(ty.group(), TypeGroup::Text | TypeGroup::Unknown) && is_text_ext {
+        return false;
+    }
+    match FileType::claimed_by_extension(ext) {
+        Some(claimed) => claimed.group() != ty.group(),
+        None => is_text_ext,
+    }
 }
 
 /// Why a name would leave the folder it is extracted in, if it would.

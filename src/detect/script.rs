@@ -342,8 +342,10 @@ fn is_other_language(body: &str) -> bool {
     {
         return true;
     }
-    // Markdown fences and reStructuredText directives and literal blocks.
-    body.contains("\n```")
+    // ASP pages (`<% ... %>`, which VBScript cannot parse), Markdown fences,
+    // reStructuredText directives and literal blocks.
+    body.contains("\n<%")
+        || body.contains("\n```")
         || body.starts_with("```")
         || body.contains("\n~~~")
         || body.contains("\n.. ")
