@@ -336,11 +336,7 @@ fn archives_we_do_not_open_are_never_a_silent_clean() {
     // RAR and CAB signatures: matched as bytes, reported as unopened.
     // CAB is on Gmail's list (Windows installs from one): blocked by type.
     for (name, magic, verdict) in [
-        (
-            "a.rar",
-            &b"Rar!\x1a\x07\x01\x00"[..],
-            Verdict::Suspicious,
-        ),
+        ("a.rar", &b"Rar!\x1a\x07\x01\x00"[..], Verdict::Suspicious),
         ("a.cab", &b"MSCF\0\0\0\0"[..], Verdict::Malicious),
     ] {
         let mut data = magic.to_vec();

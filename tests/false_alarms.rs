@@ -139,12 +139,20 @@ fn scripts_that_take_a_terminal_are_allowed() {
             b"#!/usr/bin/perl\nuse strict;\nprint \"hello\\n\";\n",
             "script",
         ),
-        ("__init__.py", b"from .core import main\n__all__ = ['main']\n", "python"),
+        (
+            "__init__.py",
+            b"from .core import main\n__all__ = ['main']\n",
+            "python",
+        ),
     ] {
         let r = scan(name, body.to_vec());
         assert_eq!(r.verdict, Verdict::Clean, "{name}: {:?}", keys(&r));
         let t = r.true_type().unwrap();
-        assert_eq!((t.name(), t.group()), (ty, TypeGroup::OtherScript), "{name}");
+        assert_eq!(
+            (t.name(), t.group()),
+            (ty, TypeGroup::OtherScript),
+            "{name}"
+        );
     }
     // An operator who wants them flagged says so.
     let p = xferscan::Policy::from_toml("[types]\nother_script = \"flag\"\n", "p.toml").unwrap();
@@ -204,12 +212,18 @@ fn names_on_gmails_list_are_blocked_also_inside_archives() {
         ),
     );
     assert_eq!(r.verdict, Verdict::Malicious);
-    let f = r.findings_with_key("name.blocked_extension").next().unwrap();
+    let f = r
+        .findings_with_key("name.blocked_extension")
+        .next()
+        .unwrap();
     assert_eq!(f.path.name(), "static/app.js");
     // Renaming does not help either way: a picture named `.scr` is blocked
     // by name, an executable named `.png` by type.
     assert_eq!(scan("photo.scr", tiny_png()).verdict, Verdict::Malicious);
-    assert_eq!(scan("photo.png", tiny_pe(false)).verdict, Verdict::Malicious);
+    assert_eq!(
+        scan("photo.png", tiny_pe(false)).verdict,
+        Verdict::Malicious
+    );
     // The double extension is still its own finding.
     let r = scan("invoice.pdf.exe", tiny_pe(false));
     assert!(has_key(&r, "name.double_extension"), "{:?}", keys(&r));
@@ -293,7 +307,10 @@ fn templates_certificate_bundles_and_legacy_text_are_not_mismatches() {
     // gettext templates and PPD files are text whatever PowerPoint and
     // PostScript call those extensions.
     let pot = b"msgid \"\"\nmsgstr \"\"\n\"Content-Type: text/plain; charset=UTF-8\\n\"\n";
-    assert_eq!(scan("ScriptForge.pot", pot.to_vec()).verdict, Verdict::Clean);
+    assert_eq!(
+        scan("ScriptForge.pot", pot.to_vec()).verdict,
+        Verdict::Clean
+    );
     // A real lie is still a finding: a zip named as a picture.
     let r = scan("photo.jpg", zip_of(&[("a.txt", &b"a"[..])], Method::Stored));
     assert!(has_key(&r, "name.extension_mismatch"), "{:?}", keys(&r));

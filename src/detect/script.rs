@@ -332,8 +332,8 @@ fn is_other_language(body: &str) -> bool {
     let mut lines = body.lines().map(str::trim_end).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("");
     const TROFF: &[&str] = &[
-        ".\\\"", "'\\\"", ".TH ", ".Dd", ".Dt ", ".so ", ".de ", ".ds ", ".nr ", ".ig", ".SH ", ".Sh ",
-        ".TL", ".lf ", ".pl ", ".EQ", ".PP", ".LP",
+        ".\\\"", "'\\\"", ".TH ", ".Dd", ".Dt ", ".so ", ".de ", ".ds ", ".nr ", ".ig", ".SH ",
+        ".Sh ", ".TL", ".lf ", ".pl ", ".EQ", ".PP", ".LP",
     ];
     // `<#` opens a PowerShell comment block, not markup.
     if TROFF.iter().any(|p| first.starts_with(p))
@@ -413,20 +413,50 @@ fn batch_syntax(l: &str) -> bool {
     }
     if let Some(rest) = l.strip_prefix("for ") {
         let rest = rest.trim_start();
-        return rest.starts_with("/f ") || rest.starts_with("/l ") || rest.starts_with("/d ") || rest.starts_with("/r ");
+        return rest.starts_with("/f ")
+            || rest.starts_with("/l ")
+            || rest.starts_with("/d ")
+            || rest.starts_with("/r ");
     }
     if let Some(rest) = l.strip_prefix("start ") {
         let rest = rest.trim_start();
-        return rest.starts_with("\"\"") || rest.starts_with("/b ") || rest.starts_with("/min ")
+        return rest.starts_with("\"\"")
+            || rest.starts_with("/b ")
+            || rest.starts_with("/min ")
             || rest.starts_with("/wait ");
     }
     [
-        "setlocal", "endlocal", "exit /b", "echo off", "echo on", "echo.", "pause", "rd /s", "rmdir /s",
-        "del /", "copy /y", "xcopy /", "cd /d ", "reg add ", "reg delete ", "schtasks /", "bitsadmin /",
-        "cmd /c ", "cmd.exe /c ", "cmd /k ", "taskkill /", "timeout /t ",
+        "setlocal",
+        "endlocal",
+        "exit /b",
+        "echo off",
+        "echo on",
+        "echo.",
+        "pause",
+        "rd /s",
+        "rmdir /s",
+        "del /",
+        "copy /y",
+        "xcopy /",
+        "cd /d ",
+        "reg add ",
+        "reg delete ",
+        "schtasks /",
+        "bitsadmin /",
+        "cmd /c ",
+        "cmd.exe /c ",
+        "cmd /k ",
+        "taskkill /",
+        "timeout /t ",
     ]
     .iter()
-    .any(|k| l.starts_with(k) && (k.ends_with(' ') || k.ends_with('/') || l.len() == k.len() || !l.as_bytes()[k.len()].is_ascii_alphanumeric()))
+    .any(|k| {
+        l.starts_with(k)
+            && (k.ends_with(' ')
+                || k.ends_with('/')
+                || l.len() == k.len()
+                || !l.as_bytes()[k.len()].is_ascii_alphanumeric())
+    })
 }
 
 /// Text when the bytes are text: UTF-8 (a sequence cut at the window's edge

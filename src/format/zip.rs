@@ -990,8 +990,7 @@ fn local_checks_out(data: &[u8], off: u64) -> bool {
         return h.method == 0
             && h.flags & 1 == 0
             && h.csize == h.usize
-            && bytes_at(data, l.data_start, h.csize)
-                .is_some_and(|d| crc32fast::hash(d) == h.crc);
+            && bytes_at(data, l.data_start, h.csize).is_some_and(|d| crc32fast::hash(d) == h.crc);
     }
     // Streamed: a data descriptor whose compressed size is the distance
     // from the data's start.
