@@ -1,5 +1,33 @@
 // Script droppers as they arrive in chats: download cradles that fetch and
 // run a second stage, and scripts that hide their command line.
+//
+// Rules see bytes, not the true type, so each rule says itself what it
+// applies to: a script, never documentation that quotes one. A build guide
+// in Markdown that shows `iex ((New-Object Net.WebClient).DownloadString(..))`
+// in a fenced block, an rst page or a man page is read, not run.
+
+private rule Documentation_Quoting_Commands
+{
+    meta:
+        description = "Markdown, reStructuredText or troff: text that quotes commands in code blocks"
+        severity = "info"
+        reference = "https://spec.commonmark.org/0.31.2/#fenced-code-blocks"
+    strings:
+        $md_fence = "\n```"
+        $md_tilde = "\n~~~"
+        $rst1 = "\n.. code-block::"
+        $rst2 = "\n.. code::"
+        $rst3 = "\n.. sourcecode::"
+        $rst4 = "::\n\n    "
+        $rst5 = "::\r\n\r\n    "
+        $md_fence0 = "```"
+        $troff1 = ".\\\""
+        $troff2 = ".TH "
+        $troff3 = "'\\\""
+    condition:
+        any of ($md_fence, $md_tilde, $rst1, $rst2, $rst3, $rst4, $rst5)
+        or $md_fence0 at 0 or $troff1 at 0 or $troff2 at 0 or $troff3 at 0
+}
 
 rule PowerShell_Download_Cradle
 {
@@ -20,6 +48,7 @@ rule PowerShell_Download_Cradle
         $ex4 = "Start-Process" nocase ascii wide
     condition:
         filesize < 5MB and any of ($dl*) and any of ($ex*)
+        and not Documentation_Quoting_Commands
 }
 
 rule PowerShell_Encoded_Command
@@ -31,7 +60,7 @@ rule PowerShell_Encoded_Command
     strings:
         $enc = /powershell(\.exe)?["']?\s+[^\r\n]{0,80}-e(nc|ncodedcommand|c)?\s+[A-Za-z0-9+\/=]{60,}/ nocase ascii wide
     condition:
-        $enc
+        $enc and not Documentation_Quoting_Commands
 }
 
 rule VBS_Downloader
@@ -49,6 +78,7 @@ rule VBS_Downloader
         $create = "CreateObject(" nocase ascii wide
     condition:
         filesize < 5MB and $create and any of ($http*) and ($save or $shell)
+        and not Documentation_Quoting_Commands
 }
 
 rule JScript_Downloader
@@ -65,6 +95,7 @@ rule JScript_Downloader
         $shell = "WScript.Shell" nocase ascii wide
     condition:
         filesize < 5MB and $ax and any of ($http*) and ($save or $shell)
+        and not Documentation_Quoting_Commands
 }
 
 rule HTA_Shell_Launcher
@@ -97,4 +128,5 @@ rule Batch_Dropper
         $d4 = /curl(\.exe)?\s+[^\r\n]{0,120}-o\s+[^\r\n]{0,120}&&\s*start/ nocase
     condition:
         filesize < 1MB and $echo and any of ($d*)
+        and not Documentation_Quoting_Commands
 }

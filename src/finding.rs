@@ -60,6 +60,8 @@ macro_rules! finding_keys {
                 match g {
                     TypeGroup::Executable => TYPE_EXECUTABLE,
                     TypeGroup::Script => TYPE_SCRIPT,
+                    TypeGroup::WindowsScript => TYPE_SCRIPT_WINDOWS,
+                    TypeGroup::OtherScript => TYPE_SCRIPT_OTHER,
                     TypeGroup::MacroDocument => TYPE_MACRO_DOCUMENT,
                     TypeGroup::Document => TYPE_DOCUMENT,
                     TypeGroup::DiskImage => TYPE_DISK_IMAGE,
@@ -100,7 +102,9 @@ macro_rules! finding_keys {
 finding_keys! {
     SIGNATURE = "signature": "A YARA rule matched the object's bytes.";
     TYPE_EXECUTABLE = "type.executable": "The true type is native code (PE, ELF, Mach-O, DEX).";
-    TYPE_SCRIPT = "type.script": "The true type is a script that Windows or a shell runs.";
+    TYPE_SCRIPT = "type.script": "The true type is a script: the family of the two keys below, which name the kind.";
+    TYPE_SCRIPT_WINDOWS = "type.script.windows": "The true type is a script that Windows runs on a double click (batch, PowerShell, VBScript, JScript, HTA, WSH).";
+    TYPE_SCRIPT_OTHER = "type.script.other": "The true type is a script that takes a terminal to run (shell, Python, Perl, Ruby...).";
     TYPE_MACRO_DOCUMENT = "type.macro_document": "The true type is an office document with macros.";
     TYPE_DOCUMENT = "type.document": "The true type is a document without macros.";
     TYPE_DISK_IMAGE = "type.disk_image": "The true type is a disk image (ISO, UDF, VHD, DMG...).";
@@ -120,8 +124,10 @@ finding_keys! {
     NAME_TRAILING_DOT_OR_SPACE = "name.trailing_dot_or_space": "The name ends in a dot or space, which Windows drops.";
     NAME_NORMALIZATION_COLLISION = "name.normalization_collision": "Two names of one container that are one after normalisation.";
     NAME_LONG = "name.long": "A name too long to show or store safely.";
-    NAME_UNSAFE_PATH = "name.unsafe_path": "A path that leaves its folder.";
-    CONTAINER_LINK = "container.link": "An archive entry that is a link (never followed).";
+    NAME_UNSAFE_PATH = "name.unsafe_path": "A path that leaves its folder, or names an NTFS alternate data stream.";
+    NAME_BLOCKED_EXTENSION = "name.blocked_extension": "An extension of a type that Windows runs or installs on a double click (Gmail's blocked list).";
+    CONTAINER_LINK = "container.link": "An archive entry that is a link to another entry of the archive (never followed).";
+    CONTAINER_LINK_ESCAPES = "container.link_escapes": "An archive entry that is a link leaving the archive: an absolute target or one that climbs out with `..` (never followed).";
     CONTAINER_CHECKSUM_MISMATCH = "container.checksum_mismatch": "An entry whose checksum does not match its content.";
     CONTAINER_MULTIPLE_ARCHIVES = "container.multiple_archives": "Several archives in one file.";
     CONTAINER_PREPENDED_DATA = "container.prepended_data": "Bytes before the first archive in the file.";
@@ -275,12 +281,28 @@ pub enum FindingKind {
         /// Which of those it is.
         reason: String,
     },
-    /// An archive entry that is a link; it is never followed.
+    /// An archive entry that is a link to another entry of the same
+    /// archive; it is never followed.
     Link {
         /// `symlink` or `hardlink`.
         link: String,
         /// Where it points.
         target: String,
+    },
+    /// An archive entry that is a link leaving the archive: an absolute
+    /// target, or a relative one that climbs above the archive's root. It is
+    /// never followed; an extractor that follows it writes outside.
+    LinkEscapes {
+        /// `symlink` or `hardlink`.
+        link: String,
+        /// Where it points.
+        target: String,
+    },
+    /// The name's extension is of a type that Windows runs or installs on
+    /// a double click, which Gmail blocks whatever the content.
+    BlockedExtension {
+        /// The extension (of the name as stored or as displayed).
+        extension: String,
     },
     /// A limit was reached: what lies beyond it was not scanned.
     Limit {
@@ -446,6 +468,8 @@ impl FindingKind {
             LongName { .. } => keys::NAME_LONG,
             UnsafePath { .. } => keys::NAME_UNSAFE_PATH,
             Link { .. } => keys::CONTAINER_LINK,
+            LinkEscapes { .. } => keys::CONTAINER_LINK_ESCAPES,
+            BlockedExtension { .. } => keys::NAME_BLOCKED_EXTENSION,
             Limit { limit, .. } => keys::of_limit(*limit),
             Encrypted { .. } => keys::ENCRYPTED,
             Malformed { .. } => keys::UNSCANNABLE_MALFORMED,
@@ -502,6 +526,12 @@ impl FindingKind {
             LongName { length } => format!("name of {length} bytes"),
             UnsafePath { reason } => format!("unsafe path: {reason}"),
             Link { link, target } => format!("{link} to {target:?} (not followed)"),
+            LinkEscapes { link, target } => {
+                format!("{link} to {target:?} leaves the archive (not followed)")
+            }
+            BlockedExtension { extension } => {
+                format!("name ends in .{extension}, a type Windows runs on a double click")
+            }
             Limit { limit, detail } => format!("limit {} reached: {detail}", limit.as_str()),
             Encrypted {
                 entry,
@@ -580,7 +610,16 @@ mod tests {
         }
         for g in TypeGroup::ALL {
             assert!(seen.contains(keys::of_group(g)));
-            assert_eq!(keys::of_group(g), format!("type.{}", g.as_str()));
+            // A group in a family is keyed under the family's key.
+            let want = match g.family() {
+                Some(f) => format!(
+                    "type.{}.{}",
+                    f.as_str(),
+                    g.as_str().trim_end_matches(&format!("_{}", f.as_str()))
+                ),
+                None => format!("type.{}", g.as_str()),
+            };
+            assert_eq!(keys::of_group(g), want);
         }
     }
 }

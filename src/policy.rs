@@ -5,18 +5,33 @@
 //! or a prefix such as `container`) to an [`Action`], and signature severities
 //! to actions by two thresholds. Every finding records which entry decided.
 //!
-//! The built-in policy for chat and P2P transfers ([`Policy::default`]):
+//! The built-in policy for chat and P2P transfers ([`Policy::default`]) is
+//! anchored on what the most trusted mail gateways do. Gmail blocks, also
+//! inside archives, exactly the types that Windows runs or installs on a
+//! double click (`.exe`, `.bat`, `.js`, `.iso`, `.lnk`... the list is
+//! `detect::names::WINDOWS_RUNS`); this policy blocks those by true
+//! type, so that renaming does not help, and by name; it blocks native code
+//! by content; and it judges everything else by what it holds. Scripts that
+//! take a terminal to run (shell, Python, Perl, Ruby) and certificates are
+//! allowed: an operator who wants them flagged says so (`other_script =
+//! "flag"`).
 //!
 //! | entry | action |
 //! |---|---|
-//! | `types.executable`, `types.script`, `types.macro_document`, `types.disk_image`, `types.shortcut` | block |
-//! | every other type | allow |
+//! | `types.executable` (PE, ELF, Mach-O, DEX, MSI, APK, CHM...), `types.windows_script` (batch, PowerShell, VBScript, JScript, HTA, WSH), `types.disk_image`, `types.shortcut`, `types.macro_document` | block |
+//! | `types.jar`, `types.cab` (archives on Gmail's list) | block |
+//! | every other type, `types.other_script` among them | allow |
 //! | `signatures`: severity `high` or above | block |
 //! | `signatures`: severity `low` or `medium` | flag |
 //! | `findings.encrypted` | flag |
-//! | `findings.container.overlapping_entries`, `findings.container.multiple_archives` | block |
-//! | `findings.name.bidi_control`, `findings.name.double_extension`, `findings.name.unsafe_path` | block |
+//! | `findings.container.overlapping_entries`, `findings.container.multiple_archives`, `findings.container.link_escapes`, `findings.stream.conflicting_piece` | block |
+//! | `findings.container.link` (a link that stays inside its archive) | allow |
+//! | `findings.name.bidi_control`, `findings.name.double_extension`, `findings.name.unsafe_path`, `findings.name.blocked_extension` | block |
 //! | `findings.limit`, `findings.unscannable`, `findings.container`, `findings.name`, `findings.type.polyglot` | flag |
+//!
+//! A type entry names a type (`pe-dll`), its group (`windows_script`) or
+//! the group's family (`script`, both kinds of script): the most specific
+//! entry decides.
 //!
 //! In TOML (`xferscan scan --policy FILE`, or the `[policy]` section of a
 //! [configuration](crate::config)), a file changes the built-in policy entry
@@ -66,10 +81,12 @@ impl Default for Policy {
         let mut p = Policy::empty();
         for g in [
             "executable",
-            "script",
+            "windows_script",
             "macro_document",
             "disk_image",
             "shortcut",
+            "jar",
+            "cab",
         ] {
             p.types.insert(g.into(), Action::Block);
         }
@@ -80,11 +97,14 @@ impl Default for Policy {
             ("container", Action::Flag),
             ("container.overlapping_entries", Action::Block),
             ("container.multiple_archives", Action::Block),
+            ("container.link", Action::Allow),
+            ("container.link_escapes", Action::Block),
             ("name", Action::Flag),
             ("name.bidi_control", Action::Block),
             ("name.double_extension", Action::Block),
             ("name.unsafe_path", Action::Block),
             ("stream.conflicting_piece", Action::Block),
+            ("name.blocked_extension", Action::Block),
             ("type.polyglot", Action::Flag),
         ] {
             p.findings.insert(k.into(), a);
@@ -126,13 +146,18 @@ impl Policy {
         self
     }
 
-    /// The action for a type, if the policy names it or its group.
+    /// The action for a type, if the policy names it, its group or its
+    /// group's family (the most specific decides).
     pub(crate) fn type_action(&self, ty: FileType) -> Option<(Action, String)> {
         if let Some(&a) = self.types.get(ty.name()) {
             return Some((a, format!("types.{}", ty.name())));
         }
-        let g = ty.group().as_str();
-        self.types.get(g).map(|&a| (a, format!("types.{g}")))
+        std::iter::once(ty.group())
+            .chain(ty.group().family())
+            .find_map(|g| {
+                let g = g.as_str();
+                self.types.get(g).map(|&a| (a, format!("types.{g}")))
+            })
     }
 
     /// The action for a finding and the entry that chose it.

@@ -9,9 +9,16 @@ use serde::Serialize;
 pub enum TypeGroup {
     /// Native code: PE (exe, dll, .NET), ELF, Mach-O, DEX.
     Executable,
-    /// Code run by an interpreter: PowerShell, VBScript, JScript, HTA, batch,
-    /// shell and others with a shebang.
+    /// Code run by an interpreter: the family of the two groups below. No
+    /// type is in this group itself; a policy entry for `script` applies to
+    /// both (see [`TypeGroup::family`]).
     Script,
+    /// A script that Windows runs on a double click: batch, PowerShell,
+    /// VBScript, JScript, HTA and Windows Script Host files (WSF, WSC, SCT).
+    WindowsScript,
+    /// A script that no desktop runs on a double click: shell, Python, Perl,
+    /// Ruby, PHP and others with a shebang. Running one takes a terminal.
+    OtherScript,
     /// An office document that carries VBA macros.
     MacroDocument,
     /// A document without macros.
@@ -42,6 +49,8 @@ impl TypeGroup {
         match self {
             TypeGroup::Executable => "executable",
             TypeGroup::Script => "script",
+            TypeGroup::WindowsScript => "windows_script",
+            TypeGroup::OtherScript => "other_script",
             TypeGroup::MacroDocument => "macro_document",
             TypeGroup::Document => "document",
             TypeGroup::DiskImage => "disk_image",
@@ -57,9 +66,11 @@ impl TypeGroup {
     }
 
     /// Every group, for policy validation.
-    pub const ALL: [TypeGroup; 13] = [
+    pub const ALL: [TypeGroup; 15] = [
         TypeGroup::Executable,
         TypeGroup::Script,
+        TypeGroup::WindowsScript,
+        TypeGroup::OtherScript,
         TypeGroup::MacroDocument,
         TypeGroup::Document,
         TypeGroup::DiskImage,
@@ -72,6 +83,20 @@ impl TypeGroup {
         TypeGroup::Text,
         TypeGroup::Unknown,
     ];
+
+    /// The family a group belongs to, when it is part of a larger one that
+    /// policies may name instead: both kinds of script are `script`.
+    pub fn family(self) -> Option<TypeGroup> {
+        match self {
+            TypeGroup::WindowsScript | TypeGroup::OtherScript => Some(TypeGroup::Script),
+            _ => None,
+        }
+    }
+
+    /// True for this group and for the groups of its family.
+    pub fn is(self, g: TypeGroup) -> bool {
+        self == g || self.family() == Some(g)
+    }
 
     /// The group named `s`, if there is one.
     pub fn parse(s: &str) -> Option<TypeGroup> {
@@ -245,23 +270,43 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("dex", G::Executable, &["dex", "odex"]),
     ("class", G::Executable, &["class"]),
     ("wasm", G::Executable, &["wasm"]),
-    // Scripts.
-    ("powershell", G::Script, &["ps1", "psm1", "psd1", "ps1xml"]),
-    ("vbscript", G::Script, &["vbs", "vbe", "wsf", "vba", "bas"]),
-    ("jscript", G::Script, &["js", "jse", "wsf", "mjs", "cjs"]),
-    ("hta", G::Script, &["hta"]),
-    ("batch", G::Script, &["bat", "cmd", "btm"]),
+    // Scripts that Windows runs on a double click.
+    (
+        "powershell",
+        G::WindowsScript,
+        &["ps1", "psm1", "psd1", "ps1xml"],
+    ),
+    (
+        "vbscript",
+        G::WindowsScript,
+        &["vbs", "vbe", "wsf", "vba", "bas", "vb"],
+    ),
+    (
+        "jscript",
+        G::WindowsScript,
+        &["js", "jse", "wsf", "mjs", "cjs"],
+    ),
+    ("hta", G::WindowsScript, &["hta"]),
+    ("batch", G::WindowsScript, &["bat", "cmd", "btm"]),
+    // Windows Script Host files in XML: a job, a component, a scriptlet.
+    ("wsh", G::WindowsScript, &["wsf", "wsc", "sct", "wsh"]),
+    // Scripts that take a terminal to run.
     (
         "shell",
-        G::Script,
+        G::OtherScript,
         &["sh", "bash", "zsh", "ksh", "csh", "command", "run"],
     ),
-    ("python", G::Script, &["py", "pyw"]),
+    ("python", G::OtherScript, &["py", "pyw"]),
     (
         "script",
-        G::Script,
+        G::OtherScript,
         &["pl", "rb", "php", "lua", "tcl", "awk"],
     ),
+    // Certificates and keys: PEM text and DER bytes.
+    ("pem", G::Text, &["pem", "crt", "cer", "cert", "csr"]),
+    ("der", G::Document, &["der", "cer", "crt", "p7b", "p7c"]),
+    // Compiled HTML help, whose pages run script.
+    ("chm", G::Executable, &["chm"]),
     // Shortcuts.
     ("lnk", G::Shortcut, &["lnk"]),
     // Documents.
@@ -295,7 +340,7 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
         G::Document,
         &["pptx", "ppsx", "potx", "pptm", "ppsm", "potm", "zip"],
     ),
-    ("odt", G::Document, &["odt", "ott", "zip"]),
+    ("odt", G::Document, &["odt", "ott", "odm", "oth", "zip"]),
     ("ods", G::Document, &["ods", "ots", "zip"]),
     ("odp", G::Document, &["odp", "otp", "zip"]),
     ("odg", G::Document, &["odg", "otg", "zip"]),
@@ -442,14 +487,16 @@ pub mod known {
     pub const DOS_EXE: FileType = FileType::new("dos-exe", G::Executable);
     pub const ELF: FileType = FileType::new("elf", G::Executable);
     pub const MACHO: FileType = FileType::new("mach", G::Executable);
-    pub const POWERSHELL: FileType = FileType::new("powershell", G::Script);
-    pub const VBSCRIPT: FileType = FileType::new("vbscript", G::Script);
-    pub const JSCRIPT: FileType = FileType::new("jscript", G::Script);
-    pub const HTA: FileType = FileType::new("hta", G::Script);
-    pub const BATCH: FileType = FileType::new("batch", G::Script);
-    pub const SHELL: FileType = FileType::new("shell", G::Script);
-    pub const PYTHON: FileType = FileType::new("python", G::Script);
-    pub const SCRIPT: FileType = FileType::new("script", G::Script);
+    pub const POWERSHELL: FileType = FileType::new("powershell", G::WindowsScript);
+    pub const VBSCRIPT: FileType = FileType::new("vbscript", G::WindowsScript);
+    pub const JSCRIPT: FileType = FileType::new("jscript", G::WindowsScript);
+    pub const HTA: FileType = FileType::new("hta", G::WindowsScript);
+    pub const BATCH: FileType = FileType::new("batch", G::WindowsScript);
+    pub const WSH: FileType = FileType::new("wsh", G::WindowsScript);
+    pub const SHELL: FileType = FileType::new("shell", G::OtherScript);
+    pub const PYTHON: FileType = FileType::new("python", G::OtherScript);
+    pub const SCRIPT: FileType = FileType::new("script", G::OtherScript);
+    pub const CHM: FileType = FileType::new("chm", G::Executable);
     pub const LNK: FileType = FileType::new("lnk", G::Shortcut);
     pub const OLE: FileType = FileType::new("ole", G::Document);
     pub const DOC: FileType = FileType::new("doc", G::Document);
@@ -501,7 +548,7 @@ mod tests {
         use known::*;
         for t in [
             PE_EXE, DOCX, ZIP, POWERSHELL, LNK, ISO, DATA, TEXT, UTF16_TEXT, MSI, APK, EMAIL, LZMA,
-            SEVENZ,
+            SEVENZ, VBSCRIPT, JSCRIPT, HTA, BATCH, WSH, SHELL, PYTHON, SCRIPT, CHM,
         ] {
             let found = FileType::by_name(t.name()).map(FileType::group);
             assert_eq!(found, Some(t.group()), "{}", t.name());

@@ -160,9 +160,22 @@ fn links_and_traversal_in_archives_are_findings() {
     t.link("hard", "../outside", false);
     t.file("../../etc/cron.d/x", &b"* * * * * root id"[..]);
     let r = scan("links.tar", t.finish());
-    assert!(has_key(&r, "container.link"), "{:?}", keys(&r));
+    assert_eq!(
+        r.findings_with_key("container.link_escapes").count(),
+        2,
+        "{:?}",
+        keys(&r)
+    );
     assert!(has_key(&r, "name.unsafe_path"), "{:?}", keys(&r));
     assert_eq!(r.verdict, Verdict::Malicious);
+    // Each escaping link blocks on its own.
+    let mut t = TarWriter::new();
+    t.link("etc", "/etc", true);
+    t.file("readme.txt", &b"hello"[..]);
+    assert_eq!(scan("l.tar", t.finish()).verdict, Verdict::Malicious);
+    let mut t = TarWriter::new();
+    t.link("docs/up", "../../x", true);
+    assert_eq!(scan("l.tar", t.finish()).verdict, Verdict::Malicious);
 
     let z = zip_of(
         &[("/abs/path.txt", &b"x"[..]), ("..\\..\\win.ini", &b"y"[..])],
@@ -321,9 +334,10 @@ fn aes_entries_open_with_a_candidate_password_only() {
 #[test]
 fn archives_we_do_not_open_are_never_a_silent_clean() {
     // RAR and CAB signatures: matched as bytes, reported as unopened.
-    for (name, magic) in [
-        ("a.rar", &b"Rar!\x1a\x07\x01\x00"[..]),
-        ("a.cab", &b"MSCF\0\0\0\0"[..]),
+    // CAB is on Gmail's list (Windows installs from one): blocked by type.
+    for (name, magic, verdict) in [
+        ("a.rar", &b"Rar!\x1a\x07\x01\x00"[..], Verdict::Suspicious),
+        ("a.cab", &b"MSCF\0\0\0\0"[..], Verdict::Malicious),
     ] {
         let mut data = magic.to_vec();
         data.extend(vec![0x5a; 200]);
@@ -333,7 +347,7 @@ fn archives_we_do_not_open_are_never_a_silent_clean() {
             "{name}: {:?}",
             keys(&r)
         );
-        assert_eq!(r.verdict, Verdict::Suspicious, "{name}");
+        assert_eq!(r.verdict, verdict, "{name}");
     }
     // A 7z signature over garbage is opened, and is malformed.
     let mut data = b"7z\xbc\xaf\x27\x1c\x00\x04".to_vec();

@@ -191,7 +191,13 @@ fn scripts_by_content() {
     for (name, body, want) in cases {
         let (got, group) = ty(name, body.to_vec());
         assert_eq!(&got, want, "{}", String::from_utf8_lossy(body));
-        assert_eq!(group, TypeGroup::Script);
+        let want_group = if matches!(*want, "shell" | "python") {
+            TypeGroup::OtherScript
+        } else {
+            TypeGroup::WindowsScript
+        };
+        assert_eq!(group, want_group, "{want}");
+        assert!(group.is(TypeGroup::Script));
     }
     // A text file named as a script is that script: the name picks the
     // interpreter.

@@ -94,6 +94,7 @@ executable = "allow"
 
 [findings]
 "name.extension_mismatch" = "allow"
+"name.blocked_extension" = "allow"
 
 [signatures]
 block_at = "critical"

@@ -171,7 +171,7 @@ fn a_sink_that_stops_ends_the_scan_and_the_report_says_so() {
 
 #[test]
 fn first_hit_stops_at_the_first_blocked_finding() {
-    let mut entries: Vec<(String, Vec<u8>)> = vec![("e.com".into(), eicar())];
+    let mut entries: Vec<(String, Vec<u8>)> = vec![("e.txt".into(), eicar())];
     for i in 0..200 {
         entries.push((format!("f{i}.txt"), format!("file {i}").into_bytes()));
     }
@@ -262,8 +262,17 @@ fn the_first_bytes_of_an_executable_decide_the_verdict() {
     let j = engine().judge_head("setup.exe", &pe[..512], &ScanOptions::new());
     assert!(j.blocked(), "{j:?}");
     assert_eq!(j.true_type.map(|t| t.name()), Some("pe-exe"));
-    // Too few bytes for the headers: nothing settled yet.
+    // Too few bytes for the headers: nothing settled yet but the name,
+    // whose extension is on Gmail's list.
     let j = engine().judge_head("setup.exe", &pe[..100], &ScanOptions::new());
+    assert!(j.true_type.is_none(), "{j:?}");
+    assert!(
+        j.findings
+            .iter()
+            .all(|f| f.kind.key() == "name.blocked_extension"),
+        "{j:?}"
+    );
+    let j = engine().judge_head("setup.bin", &pe[..100], &ScanOptions::new());
     assert!(j.true_type.is_none() && j.findings.is_empty(), "{j:?}");
 }
 

@@ -9,6 +9,7 @@ mod containers;
 mod data_uris;
 mod detection;
 mod engine;
+mod false_alarms;
 mod layering;
 mod limits;
 mod mail;

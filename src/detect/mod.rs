@@ -90,6 +90,7 @@ const CUSTOM: &[(&str, Matcher)] = &[
     ("pdf", is_pdf_late_header),
     ("tar", is_tar),
     ("mach", is_macho_fat),
+    ("chm", is_chm),
 ];
 
 /// How much of a NUL-free object infer's table is shown (see `magic`):
@@ -296,7 +297,7 @@ pub fn refine_by_name(ty: FileType, name: &str) -> FileType {
         return ty;
     }
     match FileType::claimed_by_extension(&ext) {
-        Some(claimed) if claimed.group() == TypeGroup::Script => claimed,
+        Some(claimed) if claimed.group().is(TypeGroup::Script) => claimed,
         _ => ty,
     }
 }
@@ -382,6 +383,11 @@ fn is_lzma_alone(b: &[u8]) -> bool {
     (odd == 1 || odd == 3) && (size == u64::MAX || (1..1 << 38).contains(&size))
 }
 
+/// Compiled HTML help: the ITSF header, version 2 or 3.
+fn is_chm(b: &[u8]) -> bool {
+    b.len() >= 8 && b.starts_with(b"ITSF") && matches!(b[4..8], [2 | 3, 0, 0, 0])
+}
+
 /// A Mach-O universal binary; Java class files share its magic.
 fn is_macho_fat(b: &[u8]) -> bool {
     b.len() >= 8
@@ -446,7 +452,7 @@ mod tests {
         for ext in PLAIN_TEXT {
             let claimed = FileType::claimed_by_extension(ext);
             assert!(
-                claimed.is_none_or(|t| t.group() != TypeGroup::Script),
+                claimed.is_none_or(|t| !t.group().is(TypeGroup::Script)),
                 "{ext} is claimed by {claimed:?}"
             );
         }

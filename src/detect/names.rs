@@ -24,6 +24,67 @@ const RUNNABLE: &[&str] = &[
     "msc", "appx", "msix", "dll", "docm", "xlsm", "pptm",
 ];
 
+/// The extensions of the types that Windows runs or installs on a double
+/// click, which Gmail blocks whatever a file holds, also inside archives
+/// (<https://support.google.com/mail/answer/6590>). A name ending in one
+/// is a `name.blocked_extension` finding.
+pub const WINDOWS_RUNS: &[&str] = &[
+    "ade",
+    "adp",
+    "apk",
+    "appx",
+    "appxbundle",
+    "bat",
+    "cab",
+    "chm",
+    "cmd",
+    "com",
+    "cpl",
+    "diagcab",
+    "diagcfg",
+    "diagpkg",
+    "dll",
+    "dmg",
+    "ex",
+    "ex_",
+    "exe",
+    "hta",
+    "img",
+    "ins",
+    "iso",
+    "isp",
+    "jar",
+    "jnlp",
+    "js",
+    "jse",
+    "lib",
+    "lnk",
+    "mde",
+    "mjs",
+    "msc",
+    "msi",
+    "msix",
+    "msixbundle",
+    "msp",
+    "mst",
+    "nsh",
+    "pif",
+    "ps1",
+    "scr",
+    "sct",
+    "shb",
+    "sys",
+    "vb",
+    "vbe",
+    "vbs",
+    "vhd",
+    "vxd",
+    "wsc",
+    "wsf",
+    "wsh",
+    "xll",
+];
+
 /// Extensions users trust, used as decoys in front of a runnable one.
 const DECOYS: &[&str] = &[
     "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "rtf", "jpg", "jpeg", "png", "gif",
@@ -172,6 +233,15 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
             displayed: true,
         });
     }
+    if let Some(ext) = [&raw_ext, &shown_ext]
+        .into_iter()
+        .flatten()
+        .find(|e| WINDOWS_RUNS.contains(&e.as_str()))
+    {
+        out.push(FindingKind::BlockedExtension {
+            extension: ext.clone(),
+        });
+    }
     for (n, ext) in [(name, &raw_ext), (&*shown, &shown_ext)] {
         if let Some(real) = ext
             && RUNNABLE.contains(&real.as_str())
@@ -189,16 +259,28 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
 }
 
 /// True when `ext` names a type we know and the true type is not one of the
-/// types it may name.
+/// types it may name, in a way that matters: plain text under any name is
+/// read as text (an extension that makes Windows run it is a finding of its
+/// own, `name.blocked_extension`, and a script's extension makes it that
+/// script), bytes of no known type named as text are text in a legacy
+/// encoding, and a type named as another of its own group (a PNG named
+/// `.jpg`, a Python file with a shell shebang, an `.odt` named `.docx`) is
+/// opened by the same kind of program.
 fn mismatch(ext: &str, ty: FileType) -> bool {
     if ty.extensions().contains(&ext) {
         return false;
     }
-    let is_text_ext = TEXT_EXTENSIONS.contains(&ext);
-    if ty.group() == TypeGroup::Text && is_text_ext {
+    if matches!(ty.name(), "text" | "utf16-text" | "pem") {
         return false;
     }
-    is_text_ext || FileType::claimed_by_extension(ext).is_some()
+    let is_text_ext = TEXT_EXTENSIONS.contains(&ext);
+    if matches!(ty.group(), TypeGroup::Text | TypeGroup::Unknown) && is_text_ext {
+        return false;
+    }
+    match FileType::claimed_by_extension(ext) {
+        Some(claimed) => claimed.group() != ty.group(),
+        None => is_text_ext,
+    }
 }
 
 /// Why a name would leave the folder it is extracted in, if it would.
@@ -211,7 +293,8 @@ fn unsafe_path(name: &str) -> Option<&'static str> {
             "absolute path"
         });
     }
-    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+    // `C:` and `C:\`; not `B::Deparse.3perl`, a Perl module's man page.
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && b.get(2) != Some(&b':') {
         return Some("drive letter");
     }
     if name
@@ -220,10 +303,32 @@ fn unsafe_path(name: &str) -> Option<&'static str> {
     {
         return Some("parent directory (..)");
     }
-    if file_name(name).contains(':') {
+    if names_a_stream(file_name(name)) {
         return Some("alternate data stream");
     }
     None
+}
+
+/// True when Windows would read the name as `file:stream` and write an NTFS
+/// alternate data stream (or, for `file::$DATA`, the file's own data under a
+/// name no check expects): a colon on its own, or `::` before a stream type
+/// (`$DATA`). The `::` of a Perl or C++ name (`Algorithm::Diff.3pm`) would
+/// be an empty stream name with a type Windows does not know, which it
+/// refuses: no stream, so not this finding.
+fn names_a_stream(file: &str) -> bool {
+    let b = file.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        if c != b':' {
+            return false;
+        }
+        let before = i.checked_sub(1).map(|j| b[j]);
+        let after = b.get(i + 1).copied();
+        match (before, after) {
+            (_, Some(b':')) => b.get(i + 2) == Some(&b'$'),
+            (Some(b':'), _) => false,
+            _ => true,
+        }
+    })
 }
 
 /// Names of one container that collide once normalised (NFC, then case):
@@ -273,7 +378,13 @@ mod tests {
     #[test]
     fn pdf_exe_is_a_double_extension() {
         let k = kinds("invoice.pdf.exe", known::PE_EXE);
-        assert_eq!(k, vec!["name.double_extension".to_string()]);
+        assert_eq!(
+            k,
+            vec![
+                "name.blocked_extension".to_string(),
+                "name.double_extension".to_string()
+            ]
+        );
     }
 
     #[test]
@@ -296,6 +407,40 @@ mod tests {
         assert_eq!(unsafe_path("/etc/passwd"), Some("absolute path"));
         assert_eq!(unsafe_path("C:\\x"), Some("drive letter"));
         assert_eq!(unsafe_path("docs/a.txt"), None);
+    }
+
+    #[test]
+    fn streams_are_single_colons_not_perl_module_names() {
+        for ads in [
+            "report.txt:hidden.exe",
+            "notes:payload",
+            "shell.php::$DATA",
+            "dir/a.txt:s:$DATA",
+        ] {
+            assert_eq!(unsafe_path(ads), Some("alternate data stream"), "{ads}");
+        }
+        for perl in [
+            "Algorithm::Diff.3pm",
+            "B::Deparse.3perl.gz",
+            "man3/App::Prove::State.3perl.gz",
+            "std::vector.3cxx",
+        ] {
+            assert_eq!(unsafe_path(perl), None, "{perl}");
+        }
+        assert_eq!(unsafe_path("C:evil.txt"), Some("drive letter"));
+    }
+
+    #[test]
+    fn gmail_listed_extensions_are_findings_whatever_the_type() {
+        let k = kinds("setup.exe", known::PE_EXE);
+        assert_eq!(k, vec!["name.blocked_extension".to_string()]);
+        let k = kinds("readme.JS", known::TEXT);
+        assert!(k.contains(&"name.blocked_extension".to_string()), "{k:?}");
+        // Windows drops the trailing dot: `run.bat.` runs as `run.bat`.
+        let k = kinds("run.bat.", known::TEXT);
+        assert!(k.contains(&"name.blocked_extension".to_string()), "{k:?}");
+        assert!(kinds("script.py", known::PYTHON).is_empty());
+        assert!(kinds("cert.pem", FileType::by_name("pem").unwrap()).is_empty());
     }
 
     #[test]

@@ -21,6 +21,8 @@ enum Family {
     Vbs,
     Js,
     Hta,
+    /// The root elements of Windows Script Host files in XML.
+    WshXml,
     Html,
     Batch,
 }
@@ -59,7 +61,6 @@ const INDICATORS: &[(&str, Family)] = &[
     ("scripting.filesystemobject", Family::Wsh),
     ("on error resume next", Family::Vbs),
     ("\ndim ", Family::Vbs),
-    ("\nset ", Family::Vbs),
     ("end sub", Family::Vbs),
     ("end function", Family::Vbs),
     ("end if", Family::Vbs),
@@ -77,6 +78,10 @@ const INDICATORS: &[(&str, Family)] = &[
     ("\");", Family::Js),
     ("';", Family::Js),
     ("<hta:application", Family::Hta),
+    ("<job", Family::WshXml),
+    ("<package", Family::WshXml),
+    ("<scriptlet", Family::WshXml),
+    ("<component", Family::WshXml),
     ("<body", Family::Html),
     ("<head", Family::Html),
     ("goto ", Family::Batch),
@@ -97,26 +102,50 @@ const INDICATORS: &[(&str, Family)] = &[
     ("\nset ", Family::Batch),
 ];
 
+/// Lines that begin a batch command: counted towards the share of a text
+/// that reads as batch, never enough on their own (prose starts lines with
+/// "Set", "Start" and "Call" too).
 const BATCH_STARTS: &[&str] = &[
     "set ",
     "setlocal",
+    "endlocal",
     "goto ",
     "call ",
-    "if exist",
-    "if not exist",
+    "if ",
+    "for ",
     "start ",
-    "cmd /c",
-    "cmd.exe /c",
+    "cmd ",
+    "cmd.exe ",
     "rem ",
-    "del /",
-    "reg add",
+    "rem\r",
+    "echo ",
+    "echo.",
+    "del ",
+    "copy ",
+    "xcopy ",
+    "move ",
+    "mkdir ",
+    "md ",
+    "rd ",
+    "rmdir ",
+    "cd ",
+    "pushd ",
+    "popd",
+    "reg ",
     "schtasks ",
     "bitsadmin ",
     "certutil ",
-    "powershell -",
-    "powershell.exe -",
-    "exit /b",
+    "powershell",
+    "exit",
     "pause",
+    "title ",
+    "color ",
+    "cls",
+    "timeout ",
+    "taskkill ",
+    "::",
+    ":",
+    ")",
 ];
 
 /// The indicators, compiled once per detector.
@@ -187,12 +216,13 @@ impl ScriptMatcher {
 }
 
 /// True when the text has a character that code uses and prose mostly
-/// does not.
+/// does not, or the CRLF line ends of Windows (a batch file can be written
+/// without any of those characters: `if not exist x goto fail`).
 fn looks_like_code(b: &[u8]) -> bool {
-    use memchr::{memchr2, memchr3};
+    use memchr::memchr3;
     memchr3(b'$', b'(', b'<', b).is_some()
         || memchr3(b'%', b'=', b'@', b).is_some()
-        || memchr2(b';', b'{', b).is_some()
+        || memchr3(b';', b'{', b'\r', b).is_some()
 }
 
 /// How many distinct indicators of family `f` were seen. Prose skips the
@@ -236,6 +266,12 @@ fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
         if count(Family::Hta) > 0 {
             return Some(known::HTA);
         }
+        if count(Family::WshXml) > 0 && is_wsh_xml(body) {
+            return Some(known::WSH);
+        }
+        if is_other_language(body) {
+            return None;
+        }
         let ps = count(Family::PowerShell);
         let ps_syntax = || text.contains('$') && (text.contains(" = ") || text.contains("| "));
         if ps >= 3 || (ps >= 2 && ps_syntax()) {
@@ -256,20 +292,171 @@ fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
         if count(Family::Batch) == 0 {
             return None;
         }
-        let bat = body
-            .lines()
-            .take(200)
-            .map(|l| l.trim_start().trim_start_matches('@'))
-            .filter(|l| {
-                BATCH_STARTS
-                    .iter()
-                    .any(|k| l.get(..k.len()).is_some_and(|s| s.eq_ignore_ascii_case(k)))
-                    || l.contains("%~dp0")
-                    || l.starts_with(':')
-            })
-            .count();
-        (bat >= 3).then_some(known::BATCH)
+        is_batch(body).then_some(known::BATCH)
     }
+}
+
+/// A Windows Script Host file in XML: its first element (after any XML
+/// declaration and comments) is a `<job>`, `<package>`, `<scriptlet>` or
+/// `<component>`, and it holds a `<script>`.
+fn is_wsh_xml(body: &str) -> bool {
+    let mut rest = body;
+    loop {
+        rest = rest.trim_start();
+        if rest.starts_with("<?") {
+            match rest.find("?>") {
+                Some(i) => rest = &rest[i + 2..],
+                None => return false,
+            }
+        } else if rest.starts_with("<!--") {
+            match rest.find("-->") {
+                Some(i) => rest = &rest[i + 3..],
+                None => return false,
+            }
+        } else {
+            break;
+        }
+    }
+    let lower = rest.get(..12).unwrap_or(rest).to_ascii_lowercase();
+    ["<job", "<package", "<scriptlet", "<component"]
+        .iter()
+        .any(|r| lower.starts_with(r) && lower[r.len()..].starts_with([' ', '>', '\r', '\n', '\t']))
+        && body.to_ascii_lowercase().contains("<script")
+}
+
+/// True when a text is written in a markup or a documentation format, or
+/// is a program in another language, that script hosts do not run: troff
+/// (man pages), XML and HTML, Markdown or reStructuredText (which quote
+/// commands in code blocks), C. Such a text is a script only by its name.
+fn is_other_language(body: &str) -> bool {
+    let mut lines = body.lines().map(str::trim_end).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("");
+    const TROFF: &[&str] = &[
+        ".\\\"", "'\\\"", ".TH ", ".Dd", ".Dt ", ".so ", ".de ", ".ds ", ".nr ", ".ig", ".SH ",
+        ".Sh ", ".TL", ".lf ", ".pl ", ".EQ", ".PP", ".LP",
+    ];
+    // `<#` opens a PowerShell comment block, not markup.
+    if TROFF.iter().any(|p| first.starts_with(p))
+        || (first.starts_with('<') && !first.starts_with("<#"))
+        || first.starts_with("#include")
+    {
+        return true;
+    }
+    // ASP pages (`<% ... %>`, which VBScript cannot parse), Markdown fences,
+    // reStructuredText directives and literal blocks.
+    body.contains("\n<%")
+        || body.contains("\n```")
+        || body.starts_with("```")
+        || body.contains("\n~~~")
+        || body.contains("\n.. ")
+        || body.contains("::\n\n    ")
+        || body.contains("::\r\n\r\n    ")
+}
+
+/// A batch file by its syntax: lines of batch that prose and other
+/// languages do not write (`set NAME=`, `if not exist`, `goto label`,
+/// `exit /b`, `%~dp0`, `%%i`, `>nul`), at least two of them, and most of
+/// the text's lines reading as batch commands.
+fn is_batch(body: &str) -> bool {
+    let mut lines = 0usize;
+    let mut commands = 0usize;
+    let mut syntax = 0usize;
+    for l in body.lines().take(200) {
+        let l = l.trim();
+        if l.is_empty() {
+            continue;
+        }
+        lines += 1;
+        let l = l.strip_prefix('@').unwrap_or(l);
+        let lower = l.to_ascii_lowercase();
+        if BATCH_STARTS.iter().any(|k| lower.starts_with(k)) {
+            commands += 1;
+        }
+        if batch_syntax(&lower) {
+            syntax += 1;
+        }
+    }
+    syntax >= 2 && commands * 2 >= lines
+}
+
+/// A line that only batch writes this way.
+fn batch_syntax(l: &str) -> bool {
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+    };
+    if l.contains("%~") || l.contains("%%") || l.contains(">nul") || l.contains("> nul") {
+        return true;
+    }
+    if let Some(rest) = l.strip_prefix("set ") {
+        // `set NAME=value`, `set /a`, `set /p`, `set "NAME=value"`.
+        let rest = rest.trim_start();
+        if rest.starts_with("/a ") || rest.starts_with("/p ") || rest.starts_with('"') {
+            return true;
+        }
+        return rest.split_once('=').is_some_and(|(name, _)| word(name));
+    }
+    if let Some(rest) = l.strip_prefix("goto ") {
+        return word(rest.trim().trim_start_matches(':'));
+    }
+    if let Some(rest) = l.strip_prefix("call ") {
+        let rest = rest.trim_start();
+        return rest.starts_with(':') || rest.contains(".bat") || rest.contains(".cmd");
+    }
+    if let Some(rest) = l.strip_prefix("if ") {
+        let rest = rest.trim_start();
+        let rest = rest.strip_prefix("not ").unwrap_or(rest).trim_start();
+        return ["exist ", "errorlevel ", "defined ", "/i ", "\"%", "%"]
+            .iter()
+            .any(|k| rest.starts_with(k));
+    }
+    if let Some(rest) = l.strip_prefix("for ") {
+        let rest = rest.trim_start();
+        return rest.starts_with("/f ")
+            || rest.starts_with("/l ")
+            || rest.starts_with("/d ")
+            || rest.starts_with("/r ");
+    }
+    if let Some(rest) = l.strip_prefix("start ") {
+        let rest = rest.trim_start();
+        return rest.starts_with("\"\"")
+            || rest.starts_with("/b ")
+            || rest.starts_with("/min ")
+            || rest.starts_with("/wait ");
+    }
+    [
+        "setlocal",
+        "endlocal",
+        "exit /b",
+        "echo off",
+        "echo on",
+        "echo.",
+        "pause",
+        "rd /s",
+        "rmdir /s",
+        "del /",
+        "copy /y",
+        "xcopy /",
+        "cd /d ",
+        "reg add ",
+        "reg delete ",
+        "schtasks /",
+        "bitsadmin /",
+        "cmd /c ",
+        "cmd.exe /c ",
+        "cmd /k ",
+        "taskkill /",
+        "timeout /t ",
+    ]
+    .iter()
+    .any(|k| {
+        l.starts_with(k)
+            && (k.ends_with(' ')
+                || k.ends_with('/')
+                || l.len() == k.len()
+                || !l.as_bytes()[k.len()].is_ascii_alphanumeric())
+    })
 }
 
 /// Text when the bytes are text: UTF-8 (a sequence cut at the window's edge

@@ -47,8 +47,12 @@ pub(crate) fn classify(data: &[u8]) -> FileType {
         let content = data
             .get(m.data_start as usize..m.data_end as usize)
             .unwrap_or(&[]);
+        // A template is the document type it makes (`.ott` of `.odt`).
+        let content = content.strip_suffix(b"-template").unwrap_or(content);
         let t = match content {
-            b"application/vnd.oasis.opendocument.text" => Some(known::ODT),
+            b"application/vnd.oasis.opendocument.text"
+            | b"application/vnd.oasis.opendocument.text-master"
+            | b"application/vnd.oasis.opendocument.text-web" => Some(known::ODT),
             b"application/vnd.oasis.opendocument.spreadsheet" => Some(known::ODS),
             b"application/vnd.oasis.opendocument.presentation" => Some(known::ODP),
             b"application/vnd.oasis.opendocument.graphics" => Some(known::ODG),

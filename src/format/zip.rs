@@ -922,27 +922,87 @@ pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
     out.entries
 }
 
-/// Where the first archive starts: a local header at 0, else the base of
-/// the last end record's directory, else the first plausible local header.
+/// Where the first zip archive in `data` starts, if one does. An archive
+/// counts only when its structure checks out, never on a four-byte
+/// signature (compiled Python, images and text quote `PK\3\4` in their
+/// own data): a local header whose name, method and sizes are those of a
+/// real entry and whose data ends where another zip record begins (or, for
+/// a stored entry, whose CRC matches its data, or, for a streamed one,
+/// whose data descriptor gives the length it runs), or an end record whose
+/// central directory points back at a local header of the same name.
 pub(crate) fn first_archive_offset(data: &[u8]) -> Option<u64> {
-    if parse_local(data, 0).is_some() {
+    if local_checks_out(data, 0) {
         return Some(0);
     }
     let tail = data.len().saturating_sub(22 + 65535);
     if let Some(p) = memmem::find_iter(&data[tail..], EOCD).last()
         && let Some(EndRecord { dirs, .. }) = parse_eocd(data, (tail + p) as u64)
         && let Some(&(start, base)) = dirs.first()
+        && let Some((c, _)) = parse_central(data, start, base)
+        && parse_local(data, c.lfh_offset).is_some_and(|l| l.header.name == c.header.name)
     {
-        if let Some((c, _)) = parse_central(data, start, base) {
-            return Some(c.lfh_offset.min(start));
-        }
-        return Some(start);
+        return Some(c.lfh_offset.min(start));
     }
     memmem::find_iter(data, LFH)
         .take(64)
         .map(|p| p as u64)
-        .find(|&p| {
-            parse_local(data, p).is_some_and(|l| !l.header.name.is_empty() && l.header.method <= 99)
+        .find(|&p| local_checks_out(data, p))
+}
+
+/// Compression methods of the zip specification (APPNOTE 4.4.5) and of
+/// WinZip's AES (99).
+const KNOWN_METHODS: &[u16] = &[
+    0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 14, 16, 18, 19, 20, 93, 94, 95, 96, 97, 98, 99,
+];
+
+/// True when a local header at `off` is one a zip writer made: a name of
+/// printable bytes, a known method and version, and data that ends where
+/// the sizes say (see [`first_archive_offset`]).
+fn local_checks_out(data: &[u8], off: u64) -> bool {
+    let Some(l) = parse_local(data, off) else {
+        return false;
+    };
+    let h = &l.header;
+    let version = le(data, off + 4, 2).unwrap_or(u64::MAX);
+    if h.name.is_empty()
+        || h.name.len() > 4096
+        || h.name.iter().any(|&b| b < 0x20 || b == 0x7f)
+        || !KNOWN_METHODS.contains(&h.method)
+        || (version & 0xff) > 63
+        || (version >> 8) > 19
+    {
+        return false;
+    }
+    if h.flags & 8 == 0 {
+        let Some(end) = l.data_start.checked_add(h.csize) else {
+            return false;
+        };
+        if end > data.len() as u64 {
+            return false;
+        }
+        if [LFH, CDH, EOCD, DESCRIPTOR, Z64_EOCD, Z64_LOCATOR]
+            .iter()
+            .any(|sig| sig_at(data, end, sig))
+        {
+            return true;
+        }
+        // A stored entry whose CRC matches: the data agree with the header.
+        return h.method == 0
+            && h.flags & 1 == 0
+            && h.csize == h.usize
+            && bytes_at(data, l.data_start, h.csize).is_some_and(|d| crc32fast::hash(d) == h.crc);
+    }
+    // Streamed: a data descriptor whose compressed size is the distance
+    // from the data's start.
+    let Some(rest) = data.get(l.data_start as usize..) else {
+        return false;
+    };
+    memmem::find_iter(rest, DESCRIPTOR)
+        .take(MAX_DESCRIPTOR_CANDIDATES)
+        .any(|q| {
+            let q = l.data_start + q as u64;
+            le(data, q + 8, 4) == Some(q - l.data_start)
+                || le(data, q + 8, 8) == Some(q - l.data_start)
         })
 }
 

@@ -191,10 +191,87 @@ pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'
     out
 }
 
+/// The finding for an archive entry `name` that is a link to `target`: a
+/// link that stays inside the archive is recorded (`container.link`); one
+/// that leaves it (`container.link_escapes`) is what an extractor following
+/// links would write through. A symbolic link's target is read from the
+/// link's folder, a tar hard link's from the archive's root.
+pub(crate) fn link_finding(name: &str, target: &str, symlink: bool) -> FindingKind {
+    let kind = if symlink { "symlink" } else { "hardlink" };
+    let link = kind.to_owned();
+    let target_shown = format!("{name} -> {target}");
+    if link_escapes(name, target, symlink) {
+        FindingKind::LinkEscapes {
+            link,
+            target: target_shown,
+        }
+    } else {
+        FindingKind::Link {
+            link,
+            target: target_shown,
+        }
+    }
+}
+
+/// True when a link leaves the archive: an absolute target (`/`, `\`, a
+/// drive letter), or a relative one whose `..` climb above the root, or a
+/// link whose own name does.
+fn link_escapes(name: &str, target: &str, symlink: bool) -> bool {
+    let t = target.as_bytes();
+    if t.first().is_some_and(|&c| c == b'/' || c == b'\\')
+        || (t.len() >= 2 && t[0].is_ascii_alphabetic() && t[1] == b':')
+    {
+        return true;
+    }
+    let mut parts: Vec<&str> = name.split(['/', '\\']).collect();
+    parts.pop();
+    let mut depth = 0usize;
+    if !climb(&mut depth, parts) {
+        return true;
+    }
+    if !symlink {
+        depth = 0;
+    }
+    !climb(&mut depth, target.split(['/', '\\']))
+}
+
+/// Walks path components down from `depth`; false when `..` climbs above
+/// the root.
+fn climb<'a>(depth: &mut usize, parts: impl IntoIterator<Item = &'a str>) -> bool {
+    for c in parts {
+        match c {
+            "" | "." => {}
+            ".." => match depth.checked_sub(1) {
+                Some(d) => *depth = d,
+                None => return false,
+            },
+            _ => *depth += 1,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::types::TABLE;
+
+    #[test]
+    fn links_that_leave_the_archive() {
+        let esc = |n, t, s| link_escapes(n, t, s);
+        assert!(!esc("lib/libfoo.so", "libfoo.so.1", true));
+        assert!(!esc("a/b/c", "../d", true));
+        assert!(!esc("a/b/c", "../../d", true));
+        assert!(esc("a/b/c", "../../../d", true));
+        assert!(esc("etc", "/etc", true));
+        assert!(esc("x", "C:\\Windows", true));
+        assert!(esc("x", "..", true));
+        // Hard links are read from the root.
+        assert!(!esc("a/b/hard", "a/file", false));
+        assert!(esc("a/b/hard", "../outside", false));
+        // A link placed outside by its own name leaves whatever it targets.
+        assert!(esc("../x", "y", true));
+    }
 
     /// Every type that the model calls a container has an unpacker, and
     /// every unpacker but the `data:` URI search is for a container.

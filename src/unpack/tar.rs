@@ -154,15 +154,8 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                     }
                     b'1' | b'2' => {
                         if reading == Reading::Pax {
-                            let kind = if typeflag == b'1' {
-                                "hardlink"
-                            } else {
-                                "symlink"
-                            };
-                            p.findings.push(FindingKind::Link {
-                                link: kind.into(),
-                                target: format!("{name} -> {link}"),
-                            });
+                            p.findings
+                                .push(super::link_finding(&name, &link, typeflag == b'2'));
                         }
                     }
                     b'5' | b'3' | b'4' | b'6' => {}

@@ -125,10 +125,7 @@ fn extract<'a>(
     let raw = data.slice(e.data_start as usize..e.data_end as usize);
     if e.symlink {
         let target = String::from_utf8_lossy(&raw[..raw.len().min(4096)]).into_owned();
-        out.findings.push(FindingKind::Link {
-            link: "symlink".into(),
-            target: format!("{name} -> {target}"),
-        });
+        out.findings.push(super::link_finding(&name, &target, true));
         return;
     }
     let mut child_findings = Vec::new();
