@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <xferscan.h>
 
@@ -22,7 +23,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s FILE [NAME]\n", argv[0]);
     return 2;
   }
-  const char *name = argc > 2 ? argv[2] : argv[1];
+  /* The name the file was sent under: by default the path's last part (a
+   * whole local path would be judged as a sender's name, and fail). */
+  const char *slash = strrchr(argv[1], '/');
+  const char *name = argc > 2 ? argv[2] : slash ? slash + 1 : argv[1];
   int status = 2;
   xferscan_engine_builder *builder = NULL;
   xferscan_engine *engine = NULL;
