@@ -207,3 +207,41 @@ pub(crate) fn c_string(s: &str) -> std::ffi::CString {
     // No NUL remains, so this cannot fail; an empty string if it did.
     std::ffi::CString::new(text.as_bytes()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_code_or_the_fail_closed_value() {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        assert_eq!(guard_result(|| panic!("bug")), xferscan_result::Panic);
+        assert!(guard(|| -> *const c_char { panic!("bug") }).is_null());
+        assert!(!guard(|| -> bool { panic!("bug") }));
+        std::panic::set_hook(prev);
+    }
+
+    #[test]
+    fn buffers_and_strings_are_checked() {
+        unsafe {
+            assert_eq!(bytes(std::ptr::null(), 0), Ok(&[][..]));
+            assert_eq!(
+                bytes(std::ptr::null(), 3),
+                Err(xferscan_result::NullParameter)
+            );
+            let x = [1u8, 2];
+            assert_eq!(
+                bytes(x.as_ptr(), usize::MAX),
+                Err(xferscan_result::InvalidParameter)
+            );
+            assert_eq!(utf8(c"\xff".as_ptr()), Err(xferscan_result::NotUtf8));
+            assert_eq!(name(c"a\xffb".as_ptr()).unwrap(), "a\u{fffd}b");
+            assert_eq!(
+                c_bytes(std::ptr::null()),
+                Err(xferscan_result::NullParameter)
+            );
+        }
+        assert_eq!(c_string("a\0b").to_str().unwrap(), "a\\0b");
+    }
+}
