@@ -3,6 +3,10 @@
 //! scanner; scans per second on 1 and 2 threads; engine start-up with the
 //! built-in rules compiled and with precompiled rules.
 //!
+//! With `--features capi` it also times the C API's scan of the same
+//! attachment (the `extern "C"` functions, called as C calls them) against
+//! the Rust API, in the same run.
+//!
 //! Run with `cargo bench --bench inprocess`. It prints figures and ratios
 //! measured in this one run; it asserts nothing.
 
@@ -109,9 +113,69 @@ fn benchmark_rules() -> Option<String> {
     text.filter(|_| ok)
 }
 
+/// The C API against the Rust API on one engine, per call, alternating the
+/// two in rounds so that drift in the machine hits both alike.
+#[cfg(feature = "capi")]
+fn c_api(engine: &Engine, data: &[u8]) {
+    use std::ptr;
+    use xferscan::ffi::{engine as fe, report as fr, result::xferscan_result, scan};
+
+    // SAFETY: the handles are made, used and freed here, as C would.
+    unsafe {
+        let mut b = ptr::null_mut();
+        assert_eq!(fe::xferscan_engine_builder_new(&mut b), xferscan_result::Ok);
+        let mut e = ptr::null_mut();
+        assert_eq!(
+            fe::xferscan_engine_builder_build(b, &mut e),
+            xferscan_result::Ok
+        );
+        fe::xferscan_engine_builder_free(b);
+        let name = c"notes.txt";
+        let bytes = bytes::Bytes::from(data.to_vec());
+        let n = 5_000;
+        let (mut rust, mut rust_copy, mut c) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        for _ in 0..4 {
+            rust += per_op(n, || {
+                black_box(engine.scan_bytes("notes.txt", bytes.clone()).verdict);
+            });
+            rust_copy += per_op(n, || {
+                black_box(engine.scan_bytes("notes.txt", data.to_vec()).verdict);
+            });
+            c += per_op(n, || {
+                let mut r = ptr::null_mut();
+                let rc = scan::xferscan_engine_scan_bytes(
+                    e,
+                    name.as_ptr(),
+                    data.as_ptr(),
+                    data.len(),
+                    ptr::null(),
+                    &mut r,
+                );
+                black_box((rc, fr::xferscan_report_verdict(r)));
+                fr::xferscan_report_free(r);
+            });
+        }
+        fe::xferscan_engine_free(e);
+        let us = |d: Duration| d.as_secs_f64() * 1e6 / 4.0;
+        println!("10 KB attachment, C API against Rust API (built-in rules, same run)");
+        println!("  Rust scan_bytes (Bytes, no copy):   {:>8.2} us", us(rust));
+        println!(
+            "  Rust scan_bytes (Vec copy):         {:>8.2} us",
+            us(rust_copy)
+        );
+        println!("  C xferscan_engine_scan_bytes:       {:>8.2} us", us(c));
+        println!(
+            "  ratio C / Rust (no copy):           {:>8.3} (goal <= 1.05)",
+            c.as_secs_f64() / rust.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     let data = attachment();
     let engine = compare("built-in rules", &[], true, &data);
+    #[cfg(feature = "capi")]
+    c_api(&engine, &data);
     match benchmark_rules() {
         Some(src) => {
             compare(

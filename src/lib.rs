@@ -45,6 +45,7 @@ pub mod config;
 pub mod detect;
 mod engine;
 mod error;
+pub mod ffi;
 mod fileio;
 mod finding;
 mod format;

@@ -24,6 +24,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["budget", "finding", "format", "limits", "report", "types"],
     ),
     ("signatures", &["error", "finding"]),
+    // The C API wraps the public API only: the crate root's re-exports
+    // (`crate::Engine`), which this check does not count as a module.
+    ("ffi", &[]),
     (
         "config",
         &["error", "limits", "policy", "report", "engine", "types"],

@@ -89,6 +89,19 @@ impl EngineBuilder {
         self
     }
 
+    /// The limits as set so far, to change one of them (the C API's
+    /// `xferscan_engine_builder_set_limit`).
+    ///
+    /// ```
+    /// let mut b = xferscan::Engine::builder();
+    /// b.limits_mut().max_depth = 4;
+    /// assert_eq!(b.build()?.limits().max_depth, 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn limits_mut(&mut self) -> &mut Limits {
+        &mut self.limits
+    }
+
     /// Sets the delivery policy.
     pub fn policy(&mut self, policy: Policy) -> &mut Self {
         self.policy = policy;

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the C libraries into target/release: libxferscan.so (soname
+# libxferscan.so.0) and libxferscan.a, from the library alone (no `cli`
+# feature, so no command-line code) with the `capi` feature.
+#
+# The crate types are given here (cargo rustc --crate-type), as cargo-c
+# does, rather than in Cargo.toml's [lib]: there, every `cargo build` and
+# `cargo test` would also link a cdylib and archive a staticlib of all of
+# yara-x and wasmtime, which the Rust side never needs.
+#
+# -z nodelete: dlclose() must not unmap the library, because wasmtime's
+# signal handlers and yara-x's timeout thread point into it for the life of
+# the process (see "SIGNALS" in include/xferscan.h).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=target/release
+log=$(mktemp)
+cargo rustc --release --locked --lib --no-default-features --features capi \
+  --crate-type cdylib --crate-type staticlib -- \
+  -C link-arg=-Wl,-soname,libxferscan.so.0 -C link-arg=-Wl,-z,nodelete \
+  --print native-static-libs 2>&1 | tee "$log"
+# What a static link needs besides the archive (only printed when rustc
+# ran; kept from an earlier build otherwise).
+if libs=$(grep -o 'native-static-libs: .*' "$log" | head -1 | cut -d' ' -f2-) && [ -n "$libs" ]; then
+  echo "$libs" > "$out/xferscan-native-static-libs.txt"
+fi
+rm -f "$log"
+ls -l "$out/libxferscan.so" "$out/libxferscan.a"
