@@ -13,7 +13,8 @@ use xferscan::{CancelToken, Report};
 
 use super::clamd::{self, Command, Instream, Outcome, PathScan, Refused, Split, Step, Term};
 use super::net::{Conn, Wait};
-use super::{Daemon, ScanFailed, ScanLog};
+use super::pool::Failed;
+use super::{Daemon, ScanLog};
 
 /// How long a reply may take to write.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -199,10 +200,10 @@ fn result_line(d: &Daemon, label: &str, r: &Result<Report, String>) -> String {
     }
 }
 
-fn failed(e: ScanFailed) -> String {
+fn failed(e: Failed) -> String {
     match e {
-        ScanFailed::Overloaded => "Server overloaded, try again".into(),
-        ScanFailed::Crashed => "Scan failed".into(),
+        Failed::Overloaded => "Server overloaded, try again".into(),
+        Failed::Crashed => "Scan failed".into(),
     }
 }
 

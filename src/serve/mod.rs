@@ -19,6 +19,7 @@ pub mod config;
 pub mod icap;
 mod icap_io;
 mod net;
+mod pool;
 mod util;
 
 use std::io::Write;
@@ -26,14 +27,14 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use xferscan::{Config, Engine, Report, ScanOptions, SharedEngine};
 
 use config::ServeConfig;
 use net::{Conn, Listener, Stream};
+use pool::Pool;
 
 /// The command line of `xferscan serve`; flags win over `[serve]`.
 #[derive(clap::Args, Debug)]
@@ -92,81 +93,14 @@ pub(crate) struct Daemon {
     reload: Arc<AtomicBool>,
 }
 
-/// A bounded pool of scanning threads with a bounded queue.
-struct Pool {
-    tx: Mutex<Option<SyncSender<Job>>>,
-    queued: AtomicUsize,
-    busy: AtomicUsize,
-    workers: usize,
-}
-
-type Job = Box<dyn FnOnce() + Send + 'static>;
-
-/// Why a scan gave no result.
-#[derive(Debug)]
-pub(crate) enum ScanFailed {
-    /// No worker freed up within `queue_timeout`.
-    Overloaded,
-    /// The scan panicked (or the pool is gone).
-    Crashed,
-}
-
-impl Pool {
-    /// The pool and the receiving end its workers share.
-    fn new(workers: usize, queue: usize) -> (Pool, Arc<Mutex<Receiver<Job>>>) {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(queue);
-        let rx = Arc::new(Mutex::new(rx));
-        let pool = Pool {
-            tx: Mutex::new(Some(tx)),
-            queued: AtomicUsize::new(0),
-            busy: AtomicUsize::new(0),
-            workers,
-        };
-        (pool, rx)
-    }
-}
-
 impl Daemon {
     /// Runs `f` on a worker and waits for what it returns. A panic in `f`
     /// fails this scan alone.
     pub(crate) fn on_worker<T: Send + 'static>(
-        self: &Arc<Self>,
+        &self,
         f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ScanFailed> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<T>(1);
-        let d = Arc::clone(self);
-        let mut job: Job = Box::new(move || {
-            d.pool.queued.fetch_sub(1, Ordering::Relaxed);
-            d.pool.busy.fetch_add(1, Ordering::Relaxed);
-            let r = std::panic::catch_unwind(AssertUnwindSafe(f));
-            d.pool.busy.fetch_sub(1, Ordering::Relaxed);
-            if let Ok(v) = r {
-                let _ = tx.send(v);
-            }
-        });
-        let sender = match self.pool.tx.lock() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        };
-        let Some(sender) = sender else {
-            return Err(ScanFailed::Crashed);
-        };
-        self.pool.queued.fetch_add(1, Ordering::Relaxed);
-        let deadline = Instant::now() + self.cfg.queue_timeout;
-        loop {
-            match sender.try_send(job) {
-                Ok(()) => break,
-                Err(TrySendError::Full(j)) if Instant::now() < deadline => {
-                    job = j;
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-                Err(_) => {
-                    self.pool.queued.fetch_sub(1, Ordering::Relaxed);
-                    return Err(ScanFailed::Overloaded);
-                }
-            }
-        }
-        rx.recv().map_err(|_| ScanFailed::Crashed)
+    ) -> Result<T, pool::Failed> {
+        self.pool.run(f, self.cfg.queue_timeout)
     }
 
     /// The options of every scan.
@@ -213,9 +147,9 @@ impl Daemon {
 
     pub(crate) fn stats(&self) -> clamd::Stats {
         clamd::Stats {
-            busy: self.pool.busy.load(Ordering::Relaxed),
-            workers: self.pool.workers,
-            queued: self.pool.queued.load(Ordering::Relaxed),
+            busy: self.pool.busy(),
+            workers: self.pool.workers(),
+            queued: self.pool.queued(),
             connections: self.connections.load(Ordering::Relaxed),
             idle_timeout: self.cfg.idle_timeout.as_secs(),
             scans: self.scans.load(Ordering::Relaxed),
@@ -459,7 +393,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     )
     .map_err(|e| format!("can not catch SIGPIPE: {e}"))?;
 
-    let (pool, rx) = Pool::new(cfg.workers, cfg.queue);
+    let pool = Pool::start(cfg.workers, cfg.queue)
+        .map_err(|e| format!("can not start the workers: {e}"))?;
     let workers = cfg.workers;
     let d = Arc::new(Daemon {
         cfg,
@@ -472,27 +407,6 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         stopping,
         reload,
     });
-    let mut worker_threads = Vec::new();
-    for i in 0..workers {
-        let rx = Arc::clone(&rx);
-        let t = std::thread::Builder::new()
-            .name(format!("scan-{i}"))
-            .spawn(move || {
-                loop {
-                    let job = match rx.lock() {
-                        Ok(r) => r.recv(),
-                        Err(p) => p.into_inner().recv(),
-                    };
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => break,
-                    }
-                }
-                xferscan::release_thread_scanners();
-            })
-            .map_err(|e| format!("can not start a worker: {e}"))?;
-        worker_threads.push(t);
-    }
     let mut accept_threads = Vec::new();
     let mut addrs = Vec::new();
     for (l, proto) in listeners {
@@ -559,13 +473,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         serde_json::json!({ "unfinished_connections": left }),
     );
     if left == 0 {
-        // Every sender is gone with the connections: the workers end.
-        if let Ok(mut g) = d.pool.tx.lock() {
-            g.take();
-        }
-        for t in worker_threads {
-            let _ = t.join();
-        }
+        d.pool.close();
     }
     Ok(())
 }
