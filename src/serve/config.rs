@@ -1,30 +1,8 @@
 //! The `[serve]` table of the configuration file, which the library keeps
-//! for the daemon unread. Every key may be left out.
-//!
-//! ```toml
-//! [serve]
-//! unix = "/run/xferscan/clamd.sock"  # clamd protocol on a Unix socket
-//! unix_mode = "0660"                 # its permissions, octal
-//! tcp = "127.0.0.1:3310"             # clamd protocol on TCP
-//! icap = "127.0.0.1:1344"            # ICAP, service icap://HOST:PORT/xferscan
-//! icap_service = "xferscan"          # the ICAP service name
-//! icap_preview = 1024                # the Preview size OPTIONS offers
-//! workers = 0                        # scanning threads; 0: one per core
-//! queue = 64                         # scans waiting for a worker, at most
-//! queue_timeout = "30s"              # longest wait for a worker, then an error
-//! max_connections = 512              # open connections, at most
-//! command_timeout = "30s"            # to send a command (clamd CommandReadTimeout)
-//! read_timeout = "120s"              # between reads of a stream (clamd ReadTimeout)
-//! idle_timeout = "30s"               # an idle session or ICAP keep-alive
-//! stream_max = "100M"                # INSTREAM and ICAP bodies (clamd StreamMaxLength)
-//! suspicious = "found"               # a suspicious verdict: "found" or "ok"
-//! first_hit = true                   # stop a scan at its first blocking finding
-//! path_commands_on_tcp = false       # SCAN, CONTSCAN... on TCP (they read this disk)
-//! reload_command = true              # RELOAD and SELFCHECK
-//! shutdown_command = true            # SHUTDOWN
-//! shutdown_grace = "30s"             # SIGTERM: how long scans in flight may finish
-//! watch_rules = "0s"                 # reload when the rules change on disk; 0: never
-//! ```
+//! for the daemon unread. Every key may be left out; `xferscan.example.toml`
+//! has each at its default, with what it does (a test checks that it
+//! parses to [`ServeConfig::default`]). Sizes and times are written as in
+//! `[limits]`; an unknown key is an error.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,7 +12,7 @@ use serde::Deserialize;
 use xferscan::config::{parse_duration, parse_size};
 
 /// The daemon's settings: `[serve]` with its defaults.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ServeConfig {
     pub unix: Option<PathBuf>,
     pub unix_mode: u32,
@@ -233,6 +211,19 @@ impl ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_example_file_is_the_defaults() {
+        let c = xferscan::Config::from_path(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/xferscan.example.toml"
+        ))
+        .unwrap();
+        assert_eq!(
+            ServeConfig::from_table(&c.serve).unwrap(),
+            ServeConfig::default()
+        );
+    }
 
     #[test]
     fn keys_parse_and_unknown_keys_are_refused() {
