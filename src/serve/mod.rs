@@ -27,7 +27,8 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use xferscan::{Config, Engine, Report, ScanOptions, SharedEngine};
@@ -91,6 +92,7 @@ pub(crate) struct Daemon {
     scans: AtomicU64,
     stopping: Arc<AtomicBool>,
     reload: Arc<AtomicBool>,
+    conn_threads: ConnThreads,
 }
 
 impl Daemon {
@@ -213,9 +215,68 @@ pub(crate) struct ScanLog<'a> {
     pub started: Instant,
 }
 
+/// What the logging thread is sent.
+enum LogMsg {
+    Line(String),
+    /// Write out what came before, then say so.
+    Flush(std::sync::mpsc::SyncSender<()>),
+}
+
+/// The logging thread's queue, once started: scans hand their line over
+/// instead of each writing to stderr (one write, and one lock of the
+/// file, per batch rather than per scan).
+static LOG: std::sync::OnceLock<std::sync::mpsc::SyncSender<LogMsg>> = std::sync::OnceLock::new();
+
+fn start_logger() {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<LogMsg>(4096);
+    let spawned = std::thread::Builder::new()
+        .name("log".into())
+        .spawn(move || {
+            let mut out = std::io::BufWriter::new(std::io::stderr());
+            while let Ok(first) = rx.recv() {
+                let mut next = Some(first);
+                while let Some(m) = next {
+                    match m {
+                        LogMsg::Line(l) => {
+                            let _ = writeln!(out, "{l}");
+                        }
+                        LogMsg::Flush(done) => {
+                            let _ = out.flush();
+                            let _ = done.send(());
+                        }
+                    }
+                    next = rx.try_recv().ok();
+                }
+                let _ = out.flush();
+            }
+        });
+    if spawned.is_ok() {
+        let _ = LOG.set(tx);
+    }
+}
+
 fn log_line(v: &serde_json::Value) {
+    let mut line = v.to_string();
+    if let Some(tx) = LOG.get() {
+        // Blocks when the queue is full: logging pushes back, never grows.
+        match tx.send(LogMsg::Line(line)) {
+            Ok(()) => return,
+            Err(std::sync::mpsc::SendError(LogMsg::Line(l))) => line = l,
+            Err(_) => return,
+        }
+    }
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{v}");
+    let _ = writeln!(err, "{line}");
+}
+
+/// Waits (a second at most) until every line logged so far is written.
+fn flush_log() {
+    if let Some(tx) = LOG.get() {
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel(1);
+        if tx.send(LogMsg::Flush(done_tx)).is_ok() {
+            let _ = done_rx.recv_timeout(Duration::from_secs(1));
+        }
+    }
 }
 
 fn log_event(event: &str, fields: serde_json::Value) {
@@ -312,10 +373,15 @@ fn list_files(p: &Path, out: &mut Vec<PathBuf>, depth: u32) {
 
 /// Runs the daemon until SIGTERM, SIGINT or SHUTDOWN.
 pub fn run(args: ServeArgs) -> ExitCode {
-    match serve(args) {
+    start_logger();
+    let r = serve(args);
+    if let Err(e) = &r {
+        log_event("fatal", serde_json::json!({ "error": e }));
+    }
+    flush_log();
+    match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            log_event("fatal", serde_json::json!({ "error": e }));
             eprintln!("xferscan: {e}");
             ExitCode::from(2)
         }
@@ -386,16 +452,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     }
     signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&reload))
         .map_err(|e| format!("can not catch SIGHUP: {e}"))?;
-    // A client gone mid-reply must not kill the daemon.
-    signal_hook::flag::register(
-        signal_hook::consts::SIGPIPE,
-        Arc::new(AtomicBool::new(false)),
-    )
-    .map_err(|e| format!("can not catch SIGPIPE: {e}"))?;
+    // SIGPIPE is ignored by Rust's runtime already: a client gone mid-reply
+    // is an EPIPE on that connection alone.
 
     let pool = Pool::start(cfg.workers, cfg.queue)
         .map_err(|e| format!("can not start the workers: {e}"))?;
     let workers = cfg.workers;
+    let max_connections = cfg.max_connections;
     let d = Arc::new(Daemon {
         cfg,
         sources,
@@ -406,6 +469,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         scans: AtomicU64::new(0),
         stopping,
         reload,
+        conn_threads: ConnThreads::new(max_connections),
     });
     let mut accept_threads = Vec::new();
     let mut addrs = Vec::new();
@@ -548,6 +612,103 @@ impl Drop for Counted<'_> {
     }
 }
 
+/// How long a connection thread waits for another connection before it
+/// ends (when more than [`CONN_THREADS_KEPT`] are left).
+const CONN_THREAD_IDLE: Duration = Duration::from_secs(60);
+/// Connection threads that never end: a connection queued while the others
+/// ended is always taken.
+const CONN_THREADS_KEPT: usize = 4;
+
+type ConnJob = (Stream, Proto);
+
+/// Connection threads outlive their connection and wait for the next one:
+/// a thread per connection, but not a thread created per connection (its
+/// stack's mapping and unmapping cost more than a small scan). At most
+/// `max_connections` and a few are alive; the queue holds as many
+/// connections as may be open, so it never refuses one that was admitted.
+pub(crate) struct ConnThreads {
+    tx: SyncSender<ConnJob>,
+    rx: Arc<Mutex<Receiver<ConnJob>>>,
+    threads: Arc<AtomicUsize>,
+    idle: Arc<AtomicUsize>,
+}
+
+impl ConnThreads {
+    fn new(max_connections: usize) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel(max_connections + CONN_THREADS_KEPT);
+        ConnThreads {
+            tx,
+            rx: Arc::new(Mutex::new(rx)),
+            threads: Arc::new(AtomicUsize::new(0)),
+            idle: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+}
+
+/// Serves one connection; the count drops when it ends, however.
+fn serve_conn(d: &Arc<Daemon>, (stream, proto): ConnJob) {
+    let _counted = Counted(&d.connections);
+    let conn = Conn::new(stream);
+    // A panic ends this connection alone.
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| match proto {
+        Proto::Clamd => clamd_io::handle(d, conn),
+        Proto::Icap => icap_io::handle(d, conn),
+    }));
+}
+
+/// Hands a connection to a waiting thread, or starts one.
+fn dispatch(d: &Arc<Daemon>, job: ConnJob) {
+    let ct = &d.conn_threads;
+    let limit = d.cfg.max_connections + CONN_THREADS_KEPT;
+    if ct.idle.load(Ordering::Relaxed) > 0 || ct.threads.load(Ordering::Relaxed) >= limit {
+        if ct.tx.try_send(job).is_err() {
+            // Cannot happen while connections are counted; if it did, the
+            // connection is closed and no longer counted.
+            d.connections.fetch_sub(1, Ordering::Relaxed);
+        }
+        return;
+    }
+    ct.threads.fetch_add(1, Ordering::Relaxed);
+    let dd = Arc::clone(d);
+    let (rx, threads, idle) = (
+        Arc::clone(&ct.rx),
+        Arc::clone(&ct.threads),
+        Arc::clone(&ct.idle),
+    );
+    let spawned = std::thread::Builder::new()
+        .name("conn".into())
+        .stack_size(1 << 20)
+        .spawn(move || {
+            serve_conn(&dd, job);
+            loop {
+                idle.fetch_add(1, Ordering::Relaxed);
+                let next = match rx.lock() {
+                    Ok(r) => r.recv_timeout(CONN_THREAD_IDLE),
+                    Err(p) => p.into_inner().recv_timeout(CONN_THREAD_IDLE),
+                };
+                idle.fetch_sub(1, Ordering::Relaxed);
+                match next {
+                    Ok(job) => serve_conn(&dd, job),
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        let left =
+                            threads.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
+                                (t > CONN_THREADS_KEPT).then(|| t - 1)
+                            });
+                        if left.is_ok() {
+                            return;
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+            threads.fetch_sub(1, Ordering::Relaxed);
+        });
+    if spawned.is_err() {
+        ct.threads.fetch_sub(1, Ordering::Relaxed);
+        d.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 fn accept_loop(d: &Arc<Daemon>, l: &Listener, proto: Proto) {
     while !d.stopping.load(Ordering::Relaxed) {
         let stream = match l.accept_tick() {
@@ -568,22 +729,7 @@ fn accept_loop(d: &Arc<Daemon>, l: &Listener, proto: Proto) {
             refuse(d, stream, proto);
             continue;
         }
-        let dd = Arc::clone(d);
-        let spawned = std::thread::Builder::new()
-            .name(format!("conn-{}", proto.name()))
-            .stack_size(1 << 20)
-            .spawn(move || {
-                let _counted = Counted(&dd.connections);
-                let conn = Conn::new(stream);
-                // A panic ends this connection alone.
-                let _ = std::panic::catch_unwind(AssertUnwindSafe(|| match proto {
-                    Proto::Clamd => clamd_io::handle(&dd, conn),
-                    Proto::Icap => icap_io::handle(&dd, conn),
-                }));
-            });
-        if spawned.is_err() {
-            d.connections.fetch_sub(1, Ordering::Relaxed);
-        }
+        dispatch(d, (stream, proto));
     }
 }
 

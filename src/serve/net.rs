@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 const TICK: Duration = Duration::from_millis(200);
 /// Most descriptors kept waiting for a FILDES; more are closed.
 const MAX_FDS: usize = 8;
-/// Bytes asked of the socket per read.
-const READ_SIZE: usize = 64 << 10;
+/// The read buffer's first size; a read asks for what room is left.
+const READ_SIZE: usize = 16 << 10;
 
 /// A TCP or Unix stream.
 pub enum Stream {
@@ -30,8 +30,11 @@ pub enum Stream {
 /// descriptors received.
 pub struct Conn {
     stream: Stream,
+    /// Zeroed once and reused: bytes `start..end` are pending, the rest is
+    /// room for the next read (not zeroed again for each read).
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     /// Descriptors received with SCM_RIGHTS, oldest first.
     pub fds: VecDeque<OwnedFd>,
     /// Who is at the other end, for logs.
@@ -67,6 +70,7 @@ impl Conn {
             stream,
             buf: Vec::new(),
             start: 0,
+            end: 0,
             fds: VecDeque::new(),
             peer,
         }
@@ -79,27 +83,34 @@ impl Conn {
 
     /// The bytes read and not yet used.
     pub fn pending(&self) -> &[u8] {
-        &self.buf[self.start..]
+        &self.buf[self.start..self.end]
     }
 
     /// Marks `n` pending bytes used.
     pub fn consume(&mut self, n: usize) {
-        self.start = (self.start + n).min(self.buf.len());
-        if self.start == self.buf.len() {
-            self.buf.clear();
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
             self.start = 0;
+            self.end = 0;
         }
     }
 
     /// Reads more bytes, waiting until `deadline` at most; `stop`, when
     /// given, ends the wait as soon as it is set. Returns how many came.
     pub fn fill(&mut self, deadline: Instant, stop: Option<&AtomicBool>) -> Result<usize, Wait> {
-        if self.start > 0 && self.start * 2 >= self.buf.len() {
-            self.buf.drain(..self.start);
-            self.start = 0;
+        // Room for a read: move what is pending to the front, or grow.
+        if self.buf.len() - self.end < READ_SIZE / 4 {
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            if self.buf.len() - self.end < READ_SIZE / 4 {
+                let more = self.buf.len().max(READ_SIZE);
+                self.buf.resize(self.buf.len() + more, 0);
+            }
         }
-        let old = self.buf.len();
-        self.buf.resize(old + READ_SIZE, 0);
+        let old = self.end;
         let r = loop {
             if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
                 break Err(Wait::Stopping);
@@ -137,7 +148,7 @@ impl Conn {
                 Err(_) => break Err(Wait::Failed),
             }
         };
-        self.buf.truncate(old + *r.as_ref().unwrap_or(&0));
+        self.end = old + *r.as_ref().unwrap_or(&0);
         r
     }
 
@@ -176,8 +187,8 @@ impl Conn {
         let deadline = Instant::now() + Duration::from_secs(1);
         let mut drained = 0usize;
         while drained < (1 << 20) {
-            self.buf.clear();
             self.start = 0;
+            self.end = 0;
             match self.fill(deadline, None) {
                 Ok(n) => drained += n,
                 Err(_) => break,
