@@ -35,7 +35,10 @@ fuzz_target!(|input: Input<'_>| {
     let mut conflict = false;
     for p in input.pieces.iter().take(64) {
         let src = p.from.unwrap_or(p.offset) as usize;
-        let Some(bytes) = input.data.get(src..(src + p.len as usize).min(input.data.len())) else {
+        let Some(bytes) = input
+            .data
+            .get(src..(src + p.len as usize).min(input.data.len()))
+        else {
             continue;
         };
         let at = p.offset as usize;
@@ -43,7 +46,11 @@ fuzz_target!(|input: Input<'_>| {
         if let Some(d) = input.declare
             && end as u64 > d as u64
         {
-            assert!(stream.feed_at(at as u64, Bytes::copy_from_slice(bytes)).is_err());
+            assert!(
+                stream
+                    .feed_at(at as u64, Bytes::copy_from_slice(bytes))
+                    .is_err()
+            );
             continue;
         }
         stream
@@ -65,7 +72,11 @@ fuzz_target!(|input: Input<'_>| {
     let gap = first.iter().any(Option::is_none)
         || input.declare.is_some_and(|d| d as usize > first.len());
     let keys: Vec<&str> = report.findings.iter().map(|f| f.kind.key()).collect();
-    assert_eq!(conflict, keys.contains(&"stream.conflicting_piece"), "{keys:?}");
+    assert_eq!(
+        conflict,
+        keys.contains(&"stream.conflicting_piece"),
+        "{keys:?}"
+    );
     assert_eq!(gap, keys.contains(&"unscannable.truncated"), "{keys:?}");
     assert_eq!(report.objects[0].size, expected.len() as u64);
     if !conflict && !gap {
