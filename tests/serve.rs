@@ -29,12 +29,17 @@ impl Served {
     /// Starts a daemon with short timeouts, a 1 MiB stream limit and
     /// `extra` in `[serve]`.
     fn start(extra: &str) -> Served {
-        let dir = tempfile::tempdir().unwrap();
+        Served::start_in(tempfile::tempdir().unwrap(), "", extra)
+    }
+
+    /// Starts a daemon in `dir`, its configuration `top` and then `[serve]`
+    /// with `extra`.
+    fn start_in(dir: tempfile::TempDir, top: &str, extra: &str) -> Served {
         let cfg = dir.path().join("xferscan.toml");
         std::fs::write(
             &cfg,
             format!(
-                "[serve]\ncommand_timeout = \"1s\"\nread_timeout = \"1s\"\nidle_timeout = \"1s\"\n\
+                "{top}\n[serve]\ncommand_timeout = \"1s\"\nread_timeout = \"1s\"\nidle_timeout = \"1s\"\n\
                  stream_max = \"1M\"\nworkers = 2\nqueue = 8\n{extra}\n"
             ),
         )
@@ -472,4 +477,36 @@ fn sigterm_ends_the_daemon_and_removes_its_socket() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(!d.sock.exists());
+}
+
+#[test]
+fn changed_rules_are_reloaded_and_broken_ones_keep_the_old_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yar");
+    let rule = |name: &str, marker: &str| {
+        format!("rule {name} {{ strings: $a = \"{marker}\" condition: $a }}\n")
+    };
+    std::fs::write(&rules, rule("Marker_One", "zzmarker-one")).unwrap();
+    let d = Served::start_in(dir, "[rules]\npaths = [\"r.yar\"]", "watch_rules = \"1s\"");
+    let scan = |data: &[u8]| String::from_utf8(d.clamd(&instream_bytes(data, 7))).unwrap();
+    assert_eq!(scan(b"..zzmarker-one.."), "stream: Marker_One FOUND\0");
+    let v1 = d.clamd(b"zVERSION\0");
+    // A changed file is reloaded by the watch.
+    std::fs::write(&rules, rule("Marker_Two", "zzmarker-two")).unwrap();
+    let t = Instant::now();
+    while d.clamd(b"zVERSION\0") == v1 {
+        assert!(t.elapsed() < Duration::from_secs(20), "no reload");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(scan(b"..zzmarker-two.."), "stream: Marker_Two FOUND\0");
+    assert_eq!(scan(b"..zzmarker-one.."), "stream: OK\0");
+    let v2 = d.clamd(b"zVERSION\0");
+    // A file that does not compile: the engine in use stays, by the watch
+    // and by RELOAD.
+    std::fs::write(&rules, "rule Broken { strings: $a = nope\n").unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(d.clamd(b"zRELOAD\0"), b"RELOADING\0");
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(d.clamd(b"zVERSION\0"), v2);
+    assert_eq!(scan(b"..zzmarker-two.."), "stream: Marker_Two FOUND\0");
 }

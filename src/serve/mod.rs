@@ -141,10 +141,14 @@ impl Daemon {
 
     /// True when the rules on disk differ from those loaded.
     pub(crate) fn rules_changed(&self) -> bool {
-        match digest_of(&self.sources) {
-            Ok(d) => d != self.meta().digest,
-            Err(_) => false,
-        }
+        self.changed_digest().is_some()
+    }
+
+    /// The digest of the rules on disk, when it differs from the loaded one.
+    fn changed_digest(&self) -> Option<String> {
+        digest_of(&self.sources)
+            .ok()
+            .filter(|d| *d != self.meta().digest)
     }
 
     pub(crate) fn stats(&self) -> clamd::Stats {
@@ -503,13 +507,18 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 
     // The main thread: reloads, the rules watch, and the shutdown.
     let mut last_watch = Instant::now();
+    // Files that failed to load are not tried again until they change.
+    let mut failed: Option<String> = None;
     while !d.stopping.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
         let watch = d.cfg.watch_rules;
         if !watch.is_zero() && last_watch.elapsed() >= watch {
             last_watch = Instant::now();
-            if d.rules_changed() {
-                d.request_reload();
+            if let Some(disk) = d.changed_digest()
+                && failed.as_deref() != Some(disk.as_str())
+                && !do_reload(&d)
+            {
+                failed = Some(disk);
             }
         }
         if d.reload.swap(false, Ordering::Relaxed) {
@@ -543,7 +552,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 }
 
 /// Builds the new engine beside the old one; scans in flight keep theirs.
-fn do_reload(d: &Daemon) {
+/// False when it failed and the old engine stays.
+fn do_reload(d: &Daemon) -> bool {
     let started = Instant::now();
     match load(&d.sources) {
         Ok((engine, meta)) => {
@@ -560,11 +570,15 @@ fn do_reload(d: &Daemon) {
                     "ms": started.elapsed().as_millis() as u64,
                 }),
             );
+            true
         }
-        Err(e) => log_event(
-            "reload_failed",
-            serde_json::json!({ "error": e, "kept": d.meta().digest }),
-        ),
+        Err(e) => {
+            log_event(
+                "reload_failed",
+                serde_json::json!({ "error": e, "kept": d.meta().digest }),
+            );
+            false
+        }
     }
 }
 
