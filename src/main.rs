@@ -1,6 +1,11 @@
 //! The `xferscan` command: scans files, folders and standard input with the
 //! built-in rules (and any others), and exits like clamscan: 0 when all is
-//! clean, 1 when something was found, 2 on an error.
+//! clean, 1 when something was found, 2 on an error. `xferscan serve` is
+//! the daemon that speaks clamd's protocol and ICAP (see `serve/`).
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod serve;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,6 +36,9 @@ enum Command {
     /// Work with rule files.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Serve scans over clamd's socket protocol (Unix socket, TCP) and ICAP,
+    /// until SIGTERM; SIGHUP reloads the rules.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Subcommand)]
@@ -122,6 +130,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Serve(args) => serve::run(args),
         Command::Rules(RulesCommand::Compile {
             paths,
             output,

@@ -288,15 +288,21 @@ impl Report {
         })
     }
 
-    /// The finding that decided the verdict: the first of the strongest
-    /// action. `None` for a clean report.
+    /// The finding that decided the verdict, to name it to a person or a
+    /// client: among the findings of the strongest action, a signature
+    /// first (the most specific), then a true type, then the first of the
+    /// others. `None` for a clean report.
     pub fn deciding_finding(&self) -> Option<&Finding> {
         let target = match self.verdict {
             Verdict::Clean => return None,
             Verdict::Suspicious => Action::Flag,
             Verdict::Malicious => Action::Block,
         };
-        self.findings.iter().find(|f| f.action == target)
+        let strongest = || self.findings.iter().filter(move |f| f.action == target);
+        strongest()
+            .find(|f| matches!(f.kind, FindingKind::Signature(_)))
+            .or_else(|| strongest().find(|f| matches!(f.kind, FindingKind::TrueType { .. })))
+            .or_else(|| strongest().next())
     }
 
     /// The signature matches, wherever they were found.

@@ -18,6 +18,9 @@ mod policy;
 mod props;
 mod regression;
 mod seams;
+// The daemon is part of the command.
+#[cfg(feature = "cli")]
+mod serve;
 mod sevenz;
 mod streaming;
 mod zip_names;

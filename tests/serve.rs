@@ -1,0 +1,515 @@
+//! `xferscan serve` as a process, driven over loopback and a Unix socket
+//! with the faults of the issue: clients gone mid-stream, streams over the
+//! limit, a chunk length of 2^32-1, garbage, unknown and overlong
+//! commands, silent and trickling clients, a crowd of idle connections;
+//! each gets clamd's (or ICAP's) answer or is closed, and the next client
+//! is served. The real clients (clamdscan, Squid...) are driven by
+//! `tests/serve/run.sh` from `.ci/run`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::util::{Method, eicar, nest, tiny_pe};
+
+/// A daemon on a Unix socket and two loopback ports, killed when dropped.
+struct Served {
+    child: Child,
+    _dir: tempfile::TempDir,
+    sock: PathBuf,
+    tcp: String,
+    icap: String,
+}
+
+impl Served {
+    /// Starts a daemon with short timeouts, a 1 MiB stream limit and
+    /// `extra` in `[serve]`.
+    fn start(extra: &str) -> Served {
+        Served::start_in(tempfile::tempdir().unwrap(), "", extra)
+    }
+
+    /// Starts a daemon in `dir`, its configuration `top` and then `[serve]`
+    /// with `extra`.
+    fn start_in(dir: tempfile::TempDir, top: &str, extra: &str) -> Served {
+        let cfg = dir.path().join("xferscan.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "{top}\n[serve]\ncommand_timeout = \"1s\"\nread_timeout = \"1s\"\nidle_timeout = \"1s\"\n\
+                 stream_max = \"1M\"\nworkers = 2\nqueue = 8\n{extra}\n"
+            ),
+        )
+        .unwrap();
+        let sock = dir.path().join("clamd.sock");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xferscan"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--unix")
+            .arg(&sock)
+            .args(["--tcp", "127.0.0.1:0", "--icap", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("\"event\":\"ready\"") {
+                    let _ = tx.send(line);
+                }
+            }
+        });
+        let ready = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the daemon said it was ready");
+        let v: serde_json::Value = serde_json::from_str(&ready).unwrap();
+        let listen: Vec<String> = v["listen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect();
+        let find = |p: &str| {
+            listen
+                .iter()
+                .find_map(|l| l.strip_prefix(p))
+                .unwrap()
+                .to_owned()
+        };
+        Served {
+            tcp: find("clamd:127.0.0.1"),
+            icap: find("icap:127.0.0.1"),
+            child,
+            _dir: dir,
+            sock,
+        }
+    }
+
+    fn tcp(&self) -> TcpStream {
+        let s = TcpStream::connect(format!("127.0.0.1{}", self.tcp)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s
+    }
+
+    fn icap(&self) -> TcpStream {
+        let s = TcpStream::connect(format!("127.0.0.1{}", self.icap)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s
+    }
+
+    fn unix(&self) -> UnixStream {
+        let s = UnixStream::connect(&self.sock).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s
+    }
+
+    /// Sends `bytes` on a new TCP connection and reads the reply to EOF.
+    fn clamd(&self, bytes: &[u8]) -> Vec<u8> {
+        let mut s = self.tcp();
+        s.write_all(bytes).unwrap();
+        read_to_end(&mut s)
+    }
+
+    /// The daemon still serves: PING and a scan.
+    fn assert_serving(&self) {
+        assert_eq!(self.clamd(b"zPING\0"), b"PONG\0");
+        assert_eq!(
+            self.clamd(&instream_bytes(&nested_eicar(), 1024)),
+            b"stream: EICAR_Test_File FOUND\0"
+        );
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What the peer sends until it closes (or an error ends the read).
+fn read_to_end(s: &mut impl Read) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => return out,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// EICAR two zips down, under a name no policy blocks: with first-hit on
+/// (the daemon's default), a blocked name would decide before the
+/// signature is matched, and these tests are about the signature.
+fn nested_eicar() -> Vec<u8> {
+    nest(2, "eicar.txt", &eicar(), Method::Deflated)
+}
+
+/// `zINSTREAM\0`, the data in chunks, the zero chunk.
+fn instream_bytes(data: &[u8], chunk: usize) -> Vec<u8> {
+    let mut out = b"zINSTREAM\0".to_vec();
+    for c in data.chunks(chunk) {
+        out.extend((c.len() as u32).to_be_bytes());
+        out.extend(c);
+    }
+    out.extend([0, 0, 0, 0]);
+    out
+}
+
+#[test]
+fn clamd_framings_sessions_and_verdicts() {
+    let d = Served::start("");
+    assert_eq!(d.clamd(b"nPING\n"), b"PONG\n");
+    assert_eq!(d.clamd(b"PING\n"), b"PONG\n");
+    let v = String::from_utf8(d.clamd(b"zVERSION\0")).unwrap();
+    assert!(v.starts_with("xferscan ") && v.ends_with('\0'), "{v}");
+    let vc = String::from_utf8(d.clamd(b"nVERSIONCOMMANDS\n")).unwrap();
+    assert!(
+        vc.contains("| COMMANDS: SCAN") && vc.contains(" INSTREAM"),
+        "{vc}"
+    );
+    assert_eq!(
+        d.clamd(&instream_bytes(b"hello, world", 5)),
+        b"stream: OK\0"
+    );
+    // A lying name is caught from the bytes: a PE is blocked by type.
+    let found = String::from_utf8(d.clamd(&instream_bytes(&tiny_pe(false), 100))).unwrap();
+    assert_eq!(found, "stream: Xferscan.Type.Executable FOUND\0");
+    // A session, as Discourse and `clamdscan -m --stream` use it.
+    let mut session = b"zIDSESSION\0zPING\0".to_vec();
+    session.extend(instream_bytes(b"clean", 4096));
+    session.extend(instream_bytes(&nested_eicar(), 2048));
+    session.extend(b"zEND\0");
+    assert_eq!(
+        d.clamd(&session),
+        b"1: PONG\x002: stream: OK\x003: stream: EICAR_Test_File FOUND\0"
+    );
+    // Commands a session does not take, and END outside one.
+    assert_eq!(
+        d.clamd(b"zIDSESSION\0zRELOAD\0"),
+        b"1: Command invalid inside IDSESSION. ERROR\0"
+    );
+    assert_eq!(d.clamd(b"zEND\0"), b"UNKNOWN COMMAND\0");
+    // Path commands read the daemon's disk: not on TCP by default.
+    assert_eq!(d.clamd(b"zSCAN /etc/hostname\0"), b"COMMAND UNAVAILABLE\0");
+    // On the Unix socket they run.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.zip"), nested_eicar()).unwrap();
+    std::fs::write(dir.path().join("b.txt"), b"fine").unwrap();
+    let mut u = d.unix();
+    u.write_all(format!("zCONTSCAN {}\0", dir.path().display()).as_bytes())
+        .unwrap();
+    let r = String::from_utf8(read_to_end(&mut u)).unwrap();
+    assert_eq!(
+        r,
+        format!(
+            "{}: EICAR_Test_File FOUND\0",
+            dir.path().join("a.zip").display()
+        )
+    );
+    let stats = String::from_utf8(d.clamd(b"nSTATS\n")).unwrap();
+    assert!(
+        stats.starts_with("POOLS: 1") && stats.ends_with("END\n"),
+        "{stats}"
+    );
+}
+
+#[test]
+fn a_client_gone_mid_stream_harms_no_one() {
+    let d = Served::start("");
+    for cut in [3usize, 10, 200] {
+        let mut s = d.tcp();
+        let wire = instream_bytes(&nested_eicar(), 64);
+        s.write_all(&wire[..cut]).unwrap();
+        drop(s);
+    }
+    // And one that stays, half sent, while another is served.
+    let mut half = d.unix();
+    half.write_all(&instream_bytes(&[b'a'; 4000], 1000)[..2000])
+        .unwrap();
+    d.assert_serving();
+    drop(half);
+    d.assert_serving();
+}
+
+#[test]
+fn over_the_limit_gets_clamds_error_at_the_chunk_header() {
+    let d = Served::start("");
+    // 1 MiB is the limit: two halves pass, one more byte does not.
+    let mut ok = b"zINSTREAM\0".to_vec();
+    for _ in 0..2 {
+        ok.extend((512u32 << 10).to_be_bytes());
+        ok.extend(vec![b'a'; 512 << 10]);
+    }
+    ok.extend([0, 0, 0, 0]);
+    assert_eq!(d.clamd(&ok), b"stream: OK\0");
+    let mut over = ok[..ok.len() - 4].to_vec();
+    over.extend(1u32.to_be_bytes());
+    over.push(b'a');
+    over.extend([0, 0, 0, 0]);
+    assert_eq!(d.clamd(&over), b"INSTREAM size limit exceeded. ERROR\0");
+    // A length of 2^32-1, the header split across writes.
+    let mut s = d.tcp();
+    s.write_all(b"nINSTREAM\n\xff\xff").unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    s.write_all(b"\xff\xffabc").unwrap();
+    assert_eq!(
+        read_to_end(&mut s),
+        b"INSTREAM size limit exceeded. ERROR\n"
+    );
+    // Inside a session the error is numbered and the session ends.
+    let mut sess = b"zIDSESSION\0zINSTREAM\0".to_vec();
+    sess.extend(u32::MAX.to_be_bytes());
+    assert_eq!(d.clamd(&sess), b"1: INSTREAM size limit exceeded. ERROR\0");
+    d.assert_serving();
+}
+
+#[test]
+fn garbage_unknown_and_overlong_commands_are_refused() {
+    let d = Served::start("");
+    assert_eq!(d.clamd(b"zHELLO\0"), b"UNKNOWN COMMAND\0");
+    assert_eq!(d.clamd(b"nSCAN\n"), b"UNKNOWN COMMAND\n");
+    assert_eq!(d.clamd(b"INSTREAM\n"), b"UNKNOWN COMMAND\n");
+    assert_eq!(
+        d.clamd(b"\x00\xff\xfe garbage \x01\x02\n"),
+        b"UNKNOWN COMMAND\n"
+    );
+    // Too long: refused before any terminator.
+    let mut s = d.tcp();
+    s.write_all(&vec![b'z'; 5000]).unwrap();
+    assert_eq!(read_to_end(&mut s), b"UNKNOWN COMMAND\0");
+    let mut s = d.tcp();
+    let _ = s.write_all(&vec![b'A'; 1 << 20]);
+    assert_eq!(read_to_end(&mut s), b"UNKNOWN COMMAND\n");
+    d.assert_serving();
+}
+
+#[test]
+fn silent_and_trickling_clients_are_timed_out() {
+    let d = Served::start("");
+    let t = Instant::now();
+    let mut s = d.tcp();
+    assert_eq!(read_to_end(&mut s), b"COMMAND READ TIMED OUT\n");
+    assert!(t.elapsed() < Duration::from_secs(5));
+    // One byte at a time never finishes a command: the deadline is for
+    // the whole command, not each read.
+    let t = Instant::now();
+    let mut s = d.tcp();
+    s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut got = Vec::new();
+    for _ in 0..30 {
+        if s.write_all(b"z").is_err() {
+            break;
+        }
+        let mut b = [0u8; 64];
+        match s.read(&mut b) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&b[..n]),
+            Err(_) => {}
+        }
+    }
+    assert!(got.starts_with(b"COMMAND READ TIMED OUT\n"), "{got:?}");
+    assert!(t.elapsed() < Duration::from_secs(5));
+    // Mid-stream, a stall past the read timeout.
+    let mut s = d.tcp();
+    s.write_all(b"zINSTREAM\0\0\0\0\x10abc").unwrap();
+    assert_eq!(read_to_end(&mut s), b"COMMAND READ TIMED OUT\n");
+    d.assert_serving();
+}
+
+#[test]
+fn a_crowd_of_idle_connections_is_bounded_and_closed() {
+    let d = Served::start("max_connections = 16");
+    let mut idle: Vec<TcpStream> = (0..200).map(|_| d.tcp()).collect();
+    // Those past the maximum are closed at once, the others at the
+    // command timeout; none is left open.
+    let t = Instant::now();
+    let mut closed = 0;
+    for s in &mut idle {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let _ = read_to_end(s);
+        closed += 1;
+    }
+    assert_eq!(closed, 200);
+    assert!(t.elapsed() < Duration::from_secs(10));
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(300));
+    d.assert_serving();
+}
+
+/// An ICAP request head and encapsulated headers for `body`, previewing
+/// `preview` bytes when given; the body part is what fits the preview.
+fn respmod(name: &str, body: &[u8], preview: Option<usize>) -> Vec<u8> {
+    let req = format!("GET http://example.test/{name} HTTP/1.1\r\nHost: example.test\r\n\r\n");
+    let res = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+    let mut head = format!(
+        "RESPMOD icap://127.0.0.1/xferscan ICAP/1.0\r\nHost: 127.0.0.1\r\nAllow: 204\r\n\
+         Encapsulated: req-hdr=0, res-hdr={}, res-body={}\r\n",
+        req.len(),
+        req.len() + res.len()
+    );
+    if let Some(p) = preview {
+        head.push_str(&format!("Preview: {p}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend(req.as_bytes());
+    out.extend(res.as_bytes());
+    let shown = preview.map_or(body.len(), |p| p.min(body.len()));
+    if shown > 0 {
+        out.extend(format!("{shown:x}\r\n").as_bytes());
+        out.extend(&body[..shown]);
+        out.extend(b"\r\n");
+    }
+    if preview.is_some() && shown == body.len() {
+        out.extend(b"0; ieof\r\n\r\n");
+    } else {
+        out.extend(b"0\r\n\r\n");
+    }
+    out
+}
+
+/// Reads one ICAP response head (and what came with it).
+fn icap_head(s: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut b = [0u8; 4096];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut b) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&b[..n]),
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[test]
+fn icap_previews_decide_early_and_faults_get_their_status() {
+    let d = Served::start("");
+    // OPTIONS, then a clean RESPMOD on the same connection.
+    let mut s = d.icap();
+    s.write_all(b"OPTIONS icap://127.0.0.1/xferscan ICAP/1.0\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let o = icap_head(&mut s);
+    assert!(
+        o.starts_with("ICAP/1.0 200 OK\r\n") && o.contains("ISTag: \"xferscan-"),
+        "{o}"
+    );
+    s.write_all(&respmod("notes.txt", b"hello", Some(1024)))
+        .unwrap();
+    assert!(icap_head(&mut s).starts_with("ICAP/1.0 204 "));
+    // An executable is blocked from its preview: no 100 Continue, and the
+    // rest is never asked for.
+    let mut pe = tiny_pe(false);
+    pe.resize(200_000, 0);
+    s.write_all(&respmod("setup.exe", &pe, Some(1024))).unwrap();
+    let r = icap_head(&mut s);
+    assert!(r.starts_with("ICAP/1.0 200 OK\r\n"), "{r}");
+    assert!(
+        r.contains("X-Infection-Found: Type=0; Resolution=2; Threat=Xferscan.Type.Executable;")
+    );
+    drop(s);
+    // A preview that does not decide: 100 Continue, the rest, a verdict.
+    let mut s = d.icap();
+    let zipped = nested_eicar();
+    s.write_all(&respmod("docs.zip", &zipped, Some(16)))
+        .unwrap();
+    assert!(icap_head(&mut s).starts_with("ICAP/1.0 100 Continue"));
+    let rest = &zipped[16..];
+    s.write_all(format!("{:x}\r\n", rest.len()).as_bytes())
+        .unwrap();
+    s.write_all(rest).unwrap();
+    s.write_all(b"\r\n0\r\n\r\n").unwrap();
+    let r = icap_head(&mut s);
+    assert!(r.contains("X-Virus-ID: EICAR_Test_File"), "{r}");
+    drop(s);
+    // Faults.
+    let status = |bytes: &[u8]| {
+        let mut s = d.icap();
+        s.write_all(bytes).unwrap();
+        let h = icap_head(&mut s);
+        h.split("\r\n").next().unwrap_or("").to_owned()
+    };
+    assert!(status(b"garbage\r\n\r\n").starts_with("ICAP/1.0 400"));
+    assert!(status(b"PUT icap://h/xferscan ICAP/1.0\r\n\r\n").starts_with("ICAP/1.0 501"));
+    assert!(status(b"OPTIONS icap://h/other ICAP/1.0\r\n\r\n").starts_with("ICAP/1.0 404"));
+    assert!(
+        status(b"RESPMOD icap://h/xferscan ICAP/1.0\r\nEncapsulated: res-body=7\r\n\r\n")
+            .starts_with("ICAP/1.0 400")
+    );
+    let mut bad = respmod("a.txt", b"abc", None);
+    let at = bad.len() - 5 - 3 - 2 - 3;
+    bad[at] = b'z';
+    assert!(
+        status(&bad).starts_with("ICAP/1.0 400"),
+        "{:?}",
+        String::from_utf8_lossy(&bad)
+    );
+    // Silence: the connection is closed at the timeout.
+    let mut s = d.icap();
+    assert_eq!(read_to_end(&mut s), b"");
+    d.assert_serving();
+}
+
+#[test]
+fn sigterm_ends_the_daemon_and_removes_its_socket() {
+    let mut d = Served::start("shutdown_grace = \"5s\"");
+    d.assert_serving();
+    let pid = d.child.id().to_string();
+    let ok = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let t = Instant::now();
+    loop {
+        if let Some(status) = d.child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!d.sock.exists());
+}
+
+#[test]
+fn changed_rules_are_reloaded_and_broken_ones_keep_the_old_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yar");
+    let rule = |name: &str, marker: &str| {
+        format!("rule {name} {{ strings: $a = \"{marker}\" condition: $a }}\n")
+    };
+    std::fs::write(&rules, rule("Marker_One", "zzmarker-one")).unwrap();
+    let d = Served::start_in(dir, "[rules]\npaths = [\"r.yar\"]", "watch_rules = \"1s\"");
+    let scan = |data: &[u8]| String::from_utf8(d.clamd(&instream_bytes(data, 7))).unwrap();
+    assert_eq!(scan(b"..zzmarker-one.."), "stream: Marker_One FOUND\0");
+    let v1 = d.clamd(b"zVERSION\0");
+    // A changed file is reloaded by the watch.
+    std::fs::write(&rules, rule("Marker_Two", "zzmarker-two")).unwrap();
+    let t = Instant::now();
+    while d.clamd(b"zVERSION\0") == v1 {
+        assert!(t.elapsed() < Duration::from_secs(20), "no reload");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(scan(b"..zzmarker-two.."), "stream: Marker_Two FOUND\0");
+    assert_eq!(scan(b"..zzmarker-one.."), "stream: OK\0");
+    let v2 = d.clamd(b"zVERSION\0");
+    // A file that does not compile: the engine in use stays, by the watch
+    // and by RELOAD.
+    std::fs::write(&rules, "rule Broken { strings: $a = nope\n").unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(d.clamd(b"zRELOAD\0"), b"RELOADING\0");
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_eq!(d.clamd(b"zVERSION\0"), v2);
+    assert_eq!(scan(b"..zzmarker-two.."), "stream: Marker_Two FOUND\0");
+}
