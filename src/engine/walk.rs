@@ -152,14 +152,16 @@ impl Walk<'_> {
         } else {
             st.dedup.earlier(id, &obj.data, obj.shared)
         };
-        let name =
-            judge::judged_name(obj.path.name(), self.local_path, obj.parent.is_none()).to_owned();
+        // A clone of the path (a reference count) lends the name without
+        // copying it while `obj` moves on.
+        let path = obj.path.clone();
+        let name = judge::judged_name(path.name(), self.local_path, obj.parent.is_none());
         let named = obj.origin.is_named();
         if let Some(orig) = earlier {
             // The same bytes again: report them here, scan them once. The
             // name may still change what they are (text named .vbs).
             let mut types = st.objects[orig].types.clone();
-            judge::refine(&mut types, &name, named);
+            judge::refine(&mut types, name, named);
             let ty = types.first().map(|t| t.ty).unwrap_or(known::DATA);
             let first_finding = st.findings.len();
             st.object(ObjectInfo {
@@ -177,7 +179,7 @@ impl Walk<'_> {
             for f in obj.findings {
                 st.finding(id, &obj.path, f);
             }
-            for f in judge::placement(&self.inner.policy, ty, &name, &obj.alt_names, named) {
+            for f in judge::placement(&self.inner.policy, ty, name, &obj.alt_names, named) {
                 st.finding(id, &obj.path, f);
             }
             st.duplicate(id, orig);
@@ -189,7 +191,7 @@ impl Walk<'_> {
         let sha256 = (every && !windowed).then(|| sha256_hex(&obj.data));
         let data = obj.data.clone();
         let first_finding = st.findings.len();
-        self.examine(obj, id, &name, sha256, windowed, st);
+        self.examine(obj, id, name, sha256, windowed, st);
         if every && windowed {
             st.give_root_its_hash();
         }
