@@ -7,41 +7,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::io::Cursor;
 use std::path::PathBuf;
 
-use sevenz_rust2::encoder_options::AesEncoderOptions;
-use sevenz_rust2::{ArchiveEntry, ArchiveWriter, EncoderMethod, Password};
+#[path = "../tests/sevenz_writer.rs"]
+mod sevenz_writer;
 
-/// A 7z archive of `entries`, each compressed on its own (LZMA2), or all in
-/// one solid block, and encrypted with `password` if given: the same writer
-/// as the 7z tests' (`tests/sevenz.rs`).
-fn sevenz(entries: &[(&str, &[u8])], solid: bool, password: Option<&str>) -> Vec<u8> {
-    let mut w = ArchiveWriter::new(Cursor::new(Vec::new())).unwrap();
-    if let Some(p) = password {
-        w.set_content_methods(vec![
-            AesEncoderOptions::new(Password::from(p)).into(),
-            EncoderMethod::LZMA2.into(),
-        ]);
-    }
-    if solid {
-        let names = entries
-            .iter()
-            .map(|(n, _)| ArchiveEntry::new_file(n))
-            .collect();
-        let readers = entries
-            .iter()
-            .map(|(_, d)| Cursor::new(*d).into())
-            .collect();
-        w.push_archive_entries(names, readers).unwrap();
-    } else {
-        for (n, d) in entries {
-            w.push_archive_entry(ArchiveEntry::new_file(n), Some(Cursor::new(*d)))
-                .unwrap();
-        }
-    }
-    w.finish().unwrap().into_inner()
-}
+use sevenz_writer::sevenz;
 
 fn main() {
     let mut args = std::env::args_os().skip(1);

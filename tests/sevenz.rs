@@ -1,42 +1,9 @@
 //! 7z archives: every entry of solid and encrypted archives, and the
 //! headers that are not handed to the reader.
 
-use std::io::Cursor;
-
-use sevenz_rust2::encoder_options::AesEncoderOptions;
-use sevenz_rust2::{ArchiveEntry, ArchiveWriter, EncoderMethod, Password};
-
+use crate::sevenz_writer::sevenz;
 use crate::util::*;
 use xferscan::{Engine, Limits, Verdict};
-
-/// A 7z archive of `entries`, each compressed on its own (LZMA2), or all in
-/// one solid block, and encrypted with `password` if given.
-fn sevenz(entries: &[(&str, &[u8])], solid: bool, password: Option<&str>) -> Vec<u8> {
-    let mut w = ArchiveWriter::new(Cursor::new(Vec::new())).unwrap();
-    if let Some(p) = password {
-        w.set_content_methods(vec![
-            AesEncoderOptions::new(Password::from(p)).into(),
-            EncoderMethod::LZMA2.into(),
-        ]);
-    }
-    if solid {
-        let names = entries
-            .iter()
-            .map(|(n, _)| ArchiveEntry::new_file(n))
-            .collect();
-        let readers = entries
-            .iter()
-            .map(|(_, d)| Cursor::new(*d).into())
-            .collect();
-        w.push_archive_entries(names, readers).unwrap();
-    } else {
-        for (n, d) in entries {
-            w.push_archive_entry(ArchiveEntry::new_file(n), Some(Cursor::new(*d)))
-                .unwrap();
-        }
-    }
-    w.finish().unwrap().into_inner()
-}
 
 #[test]
 fn every_entry_is_scanned_solid_or_not() {

@@ -22,6 +22,7 @@ mod seams;
 #[cfg(feature = "cli")]
 mod serve;
 mod sevenz;
+mod sevenz_writer;
 mod streaming;
 mod zip_names;
 mod zip_views;
