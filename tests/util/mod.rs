@@ -44,6 +44,45 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .collect()
 }
 
+/// The path of a format's own tool (`mkfs.fat`, `xorriso`...) that a test
+/// builds its fixture with. CI installs every such tool and sets
+/// `XFERSCAN_REQUIRE_TOOLS=1`, so there a missing tool fails the test; on a
+/// developer's machine without it the test says so and is skipped.
+#[cfg(test)]
+pub fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("XFERSCAN_REQUIRE_TOOLS").is_none(),
+            "{name} is not installed, and XFERSCAN_REQUIRE_TOOLS is set"
+        );
+        eprintln!("skipped: {name} is not installed (.ci/run installs it)");
+    }
+    found
+}
+
+/// Runs a fixture tool in `dir` and panics with its output when it fails.
+#[cfg(test)]
+pub fn run_tool(dir: &std::path::Path, program: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the tool runs");
+    assert!(
+        out.status.success(),
+        "{} {:?} failed: {}{}",
+        program.display(),
+        args,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 pub fn scan(name: &str, data: Vec<u8>) -> Report {
     engine().scan_bytes(name, data)
 }
