@@ -478,8 +478,11 @@ xferscan_result xferscan_engine_builder_config_toml(struct xferscan_engine_build
 xferscan_result xferscan_engine_builder_config_path(struct xferscan_engine_builder *builder, const char *path);
 
 // Sets the delivery policy from a policy in TOML (UTF-8, NUL-terminated;
-// `base`, `[types]`, `[findings]`, `[signatures]`). XFERSCAN_RESULT_CONFIG
-// when it does not parse, with the line in xferscan_engine_builder_error.
+// `base`, `[types]`, `[findings]`, `[signatures]`). `base = "p2p"` alone
+// picks the built-in P2P profile (disk images, installers and archives
+// judged by what they hold, executables flagged); `"chat"` is the default.
+// XFERSCAN_RESULT_CONFIG when it does not parse, with the line in
+// xferscan_engine_builder_error.
 //
 // # Safety
 //

@@ -70,7 +70,7 @@ pub use finding::{
     is_finding_key_or_prefix, keys,
 };
 pub use limits::{CancelToken, LimitKind, Limits};
-pub use policy::Policy;
+pub use policy::{Policy, Profile};
 pub use report::{
     Action, Finding, ObjectHashes, ObjectInfo, ObjectPath, Origin, REPORT_SCHEMA, Report,
     StopReason, TypeAt, Verdict,

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use xferscan::config::{parse_duration, parse_size};
-use xferscan::{Config, Engine, ObjectHashes, Policy, Report, ScanOptions, Verdict};
+use xferscan::{Config, Engine, ObjectHashes, Policy, Profile, Report, ScanOptions, Verdict};
 
 #[derive(Parser)]
 #[command(
@@ -80,9 +80,16 @@ struct ScanArgs {
     /// default), `every` or `none`. The text lines show none.
     #[arg(long, value_name = "WHICH", value_parser = ["none", "flagged", "every"])]
     sha256: Option<String>,
-    /// A delivery policy in TOML (see README.md).
-    #[arg(long, value_name = "FILE")]
+    /// A delivery policy in TOML (see README.md); its `base` names the
+    /// profile it changes.
+    #[arg(long, value_name = "FILE", conflicts_with = "profile")]
     policy: Option<PathBuf>,
+    /// The built-in policy of a channel: `chat` (the default: executables,
+    /// scripts, shortcuts and disk images blocked) or `p2p` (images,
+    /// installers and archives judged by what they hold; executables
+    /// flagged).
+    #[arg(long, value_name = "PROFILE", value_parser = ["chat", "p2p"])]
+    profile: Option<String>,
     /// A candidate password for encrypted archives (repeatable), tried
     /// before the configuration's list.
     #[arg(long = "password", value_name = "PASSWORD")]
@@ -195,6 +202,9 @@ fn build_engine(args: &ScanArgs) -> Result<Engine, String> {
     }
     for r in &args.rules {
         b.rules_path(r);
+    }
+    if let Some(p) = args.profile.as_deref().and_then(Profile::parse) {
+        b.profile(p);
     }
     if let Some(p) = &args.policy {
         let text = std::fs::read_to_string(p)

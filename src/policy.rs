@@ -33,11 +33,18 @@
 //! the group's family (`script`, both kinds of script): the most specific
 //! entry decides.
 //!
+//! A [`Profile`] chooses a built-in policy by channel: `chat` (the default
+//! above) or `p2p`, where disk images, installers and archives are judged by
+//! what they hold and native code is flagged rather than blocked.
+//!
 //! In TOML (`xferscan scan --policy FILE`, or the `[policy]` section of a
-//! [configuration](crate::config)), a file changes the built-in policy entry
-//! by entry, or starts from nothing with `base = "empty"`:
+//! [configuration](crate::config)), a file changes a built-in policy entry
+//! by entry: the one its `base` names (`chat`, the default, or `p2p`), or
+//! nothing with `base = "empty"`:
 //!
 //! ```toml
+//! base = "p2p"
+//!
 //! [types]
 //! executable = "flag"
 //! "pe-dll" = "block"
@@ -113,7 +120,82 @@ impl Default for Policy {
     }
 }
 
+/// A built-in policy, chosen by where the files come from.
+///
+/// | entry | `chat` (the default) | `p2p` |
+/// |---|---|---|
+/// | `types.executable`, `types.windows_script`, `types.macro_document`, `types.shortcut` | block | flag |
+/// | `types.disk_image`, `types.msi`, `types.jar`, `types.cab` | block | allow: judged by what they hold |
+/// | `findings.name.blocked_extension` | block | flag |
+/// | everything else | as in the table above | the same |
+///
+/// In chat a file is one click from being run, and nobody sends an ISO or an
+/// installer to a colleague by chat: those types are blocked whatever they
+/// hold. On a P2P gateway installers, Linux images and archives are the
+/// traffic itself: they are unpacked and judged by their contents, and
+/// native code and scripts are flagged, so that the client can warn.
+/// Deception (bidi controls, double extensions, shortcuts beside hidden
+/// payloads), signatures and active document content block in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Profile {
+    /// Chat and mail: the built-in default.
+    Chat,
+    /// Peer-to-peer transfers: images, installers and archives judged by
+    /// what is inside them.
+    P2p,
+}
+
+impl Profile {
+    /// Every profile, in the order the documentation lists them.
+    pub const ALL: [Profile; 2] = [Profile::Chat, Profile::P2p];
+
+    /// The profile's name in TOML and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Chat => "chat",
+            Profile::P2p => "p2p",
+        }
+    }
+
+    /// The profile of a name (`chat`, `p2p`).
+    pub fn parse(name: &str) -> Option<Profile> {
+        Profile::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    /// The profile's policy.
+    pub fn policy(self) -> Policy {
+        match self {
+            Profile::Chat => Policy::default(),
+            Profile::P2p => {
+                let mut p = Policy::default();
+                for (t, a) in [
+                    ("executable", Action::Flag),
+                    ("windows_script", Action::Flag),
+                    ("macro_document", Action::Flag),
+                    ("shortcut", Action::Flag),
+                    ("disk_image", Action::Allow),
+                    ("msi", Action::Allow),
+                    ("jar", Action::Allow),
+                    ("cab", Action::Allow),
+                ] {
+                    p.types.insert(t.into(), a);
+                }
+                p.findings
+                    .insert("name.blocked_extension".into(), Action::Flag);
+                p
+            }
+        }
+    }
+}
+
 impl Policy {
+    /// The built-in policy of a [`Profile`]; `Policy::default()` is
+    /// `Policy::profile(Profile::Chat)`.
+    pub fn profile(profile: Profile) -> Self {
+        profile.policy()
+    }
+
     /// A policy that allows every type and finding except signatures, which
     /// still block at `high` and flag at `low`. Findings it does not name
     /// are allowed: never a silent clean, as they stay in the report.
@@ -231,12 +313,17 @@ impl PolicyFile {
         let mut p = match file.base.as_ref().map(|b| (b.get_ref().as_str(), b.span())) {
             None | Some(("default", _)) => Policy::default(),
             Some(("empty", _)) => Policy::empty(),
-            Some((other, span)) => {
-                return Err(err(
-                    Some(span),
-                    format!("base must be \"default\" or \"empty\", not {other:?}"),
-                ));
-            }
+            Some((name, span)) => match Profile::parse(name) {
+                Some(profile) => profile.policy(),
+                None => {
+                    return Err(err(
+                        Some(span),
+                        format!(
+                            "base must be \"chat\", \"p2p\", \"default\" (chat) or \"empty\", not {name:?}"
+                        ),
+                    ));
+                }
+            },
         };
         for (k, v) in &file.types {
             if TypeGroup::parse(k).is_none() && FileType::by_name(k).is_none() {
@@ -322,6 +409,29 @@ mod tests {
         let p = Policy::default();
         let k = FindingKind::DuplicateName { name: "x".into() };
         assert_eq!(p.decide(&k), (Action::Flag, "findings.container".into()));
+    }
+
+    #[test]
+    fn profiles_differ_where_documented() {
+        let chat = Policy::profile(Profile::Chat);
+        let p2p = Policy::profile(Profile::P2p);
+        assert_eq!(chat, Policy::default());
+        let action = |p: &Policy, t| p.type_action(t).map(|a| a.0);
+        assert_eq!(action(&chat, known::ISO), Some(Action::Block));
+        assert_eq!(action(&p2p, known::ISO), Some(Action::Allow));
+        assert_eq!(action(&p2p, known::MSI), Some(Action::Allow));
+        assert_eq!(action(&p2p, known::PE_EXE), Some(Action::Flag));
+        assert_eq!(action(&p2p, known::BATCH), Some(Action::Flag));
+        let double = FindingKind::DoubleExtension {
+            decoy: "pdf".into(),
+            real: "exe".into(),
+        };
+        assert_eq!(p2p.decide(&double).0, Action::Block);
+        for name in ["chat", "p2p"] {
+            let from_file = Policy::from_toml(&format!("base = \"{name}\"\n"), "p.toml").unwrap();
+            assert_eq!(from_file, Profile::parse(name).unwrap().policy());
+        }
+        assert!(Policy::from_toml("base = \"lan\"\n", "p.toml").is_err());
     }
 
     #[test]

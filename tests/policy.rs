@@ -128,3 +128,44 @@ fn a_bad_policy_file_names_the_line() {
         .to_string();
     assert!(err.contains("line 1"), "{err}");
 }
+
+/// The two channel profiles: an installer sent by chat is blocked by its
+/// type; on a P2P gateway it is flagged, and EICAR inside an archive still
+/// blocks. The profile is chosen the same way from the API, a policy file
+/// and a configuration.
+#[test]
+fn profiles_chat_blocks_types_p2p_judges_contents() {
+    let p2p_engines = [
+        Engine::builder()
+            .profile(xferscan::Profile::P2p)
+            .build()
+            .unwrap(),
+        Engine::builder()
+            .policy(Policy::from_toml("base = \"p2p\"\n", "p2p.toml").unwrap())
+            .build()
+            .unwrap(),
+        Engine::builder()
+            .config_toml("[policy]\nbase = \"p2p\"\n", "xferscan.toml")
+            .unwrap()
+            .build()
+            .unwrap(),
+    ];
+    let exe = tiny_pe(false);
+    let chat = scan("setup.exe", exe.clone());
+    assert_eq!(chat.verdict, Verdict::Malicious);
+    for engine in &p2p_engines {
+        let r = engine.scan_bytes("setup.exe", exe.clone());
+        assert_eq!(r.verdict, Verdict::Suspicious, "{:?}", keys(&r));
+        let f = r.findings_with_key("type.executable").next().unwrap();
+        assert_eq!(f.decided_by, "types.executable");
+        let blocked_name = r.findings_with_key("name.blocked_extension").next();
+        assert_eq!(blocked_name.map(|f| f.action), Some(xferscan::Action::Flag));
+        // Signatures and deception still block.
+        let zip = zip_of(&[("readme.txt", &eicar()[..])], Method::Deflated);
+        let r = engine.scan_bytes("pack.zip", zip);
+        assert_eq!(r.verdict, Verdict::Malicious);
+        assert!(found_eicar(&r));
+        let r = engine.scan_bytes("invoice.pdf.exe", exe.clone());
+        assert_eq!(r.verdict, Verdict::Malicious, "{:?}", keys(&r));
+    }
+}

@@ -108,6 +108,18 @@ impl EngineBuilder {
         self
     }
 
+    /// Sets the built-in policy of a channel: `Profile::Chat` (the
+    /// default) or `Profile::P2p`.
+    ///
+    /// ```
+    /// use xferscan::{Engine, Profile};
+    /// let engine = Engine::builder().profile(Profile::P2p).build()?;
+    /// # Ok::<(), xferscan::Error>(())
+    /// ```
+    pub fn profile(&mut self, profile: crate::policy::Profile) -> &mut Self {
+        self.policy(profile.policy())
+    }
+
     /// Replaces the passwords tried on encrypted entries (by default
     /// [`DEFAULT_PASSWORDS`]). Per-scan hints come on top, through
     /// [`ScanOptions`](crate::ScanOptions).
