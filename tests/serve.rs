@@ -513,3 +513,23 @@ fn changed_rules_are_reloaded_and_broken_ones_keep_the_old_engine() {
     assert_eq!(d.clamd(b"zVERSION\0"), v2);
     assert_eq!(scan(b"..zzmarker-two.."), "stream: Marker_Two FOUND\0");
 }
+
+/// Past `max_connections` an ICAP client is told 503 (Service Overloaded)
+/// and closed, while the connections within the limit are served.
+#[test]
+fn icap_past_the_connection_limit_gets_503() {
+    let d = Served::start("max_connections = 2");
+    let held: Vec<TcpStream> = (0..2).map(|_| d.tcp()).collect();
+    // Let the daemon accept and count both.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut over = d.icap();
+    let head = icap_head(&mut over);
+    assert!(head.starts_with("ICAP/1.0 503"), "{head}");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut s = d.icap();
+    s.write_all(&respmod("note.txt", b"a note\n", None))
+        .unwrap();
+    let head = icap_head(&mut s);
+    assert!(head.starts_with("ICAP/1.0 204"), "{head}");
+}
