@@ -5,6 +5,7 @@
 //! field, and nothing here knows about the engine or the budget.
 
 pub(crate) mod sevenz;
+pub(crate) mod smuggle;
 pub(crate) mod tar;
 pub(crate) mod zip;
 pub(crate) mod zipnames;
