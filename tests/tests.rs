@@ -30,3 +30,4 @@ mod zip_views;
 mod launchers;
 mod script_rules;
 mod smuggling;
+mod uuencode;

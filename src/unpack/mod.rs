@@ -10,6 +10,7 @@ pub(crate) mod mime;
 pub(crate) mod sevenz;
 pub(crate) mod smuggle;
 pub(crate) mod tar;
+pub(crate) mod textenc;
 pub(crate) mod zip;
 
 use bytes::Bytes;
