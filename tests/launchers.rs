@@ -7,7 +7,9 @@ use crate::util::*;
 use xferscan::Verdict;
 
 fn true_type(r: &xferscan::Report) -> String {
-    r.true_type().map(|t| t.name().to_owned()).unwrap_or_default()
+    r.true_type()
+        .map(|t| t.name().to_owned())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -33,7 +35,11 @@ fn an_internet_shortcut_to_a_share_or_a_file_is_a_remote_target() {
     ] {
         let r = scan("doc.url", body.as_bytes().to_vec());
         assert_eq!(true_type(&r), "url", "{body}");
-        assert!(has_key(&r, "launcher.remote_target"), "{body}: {:?}", keys(&r));
+        assert!(
+            has_key(&r, "launcher.remote_target"),
+            "{body}: {:?}",
+            keys(&r)
+        );
     }
 }
 
@@ -103,7 +109,10 @@ fn a_settings_shortcut_and_a_desktop_entry() {
 #[test]
 fn a_launcher_inside_an_archive_is_blocked() {
     let z = zip_of(
-        &[("link.url", b"[InternetShortcut]\r\nURL=file:///C:/x.exe\r\n")],
+        &[(
+            "link.url",
+            b"[InternetShortcut]\r\nURL=file:///C:/x.exe\r\n",
+        )],
         Method::Stored,
     );
     let r = scan("a.zip", z);
@@ -113,7 +122,8 @@ fn a_launcher_inside_an_archive_is_blocked() {
 
 #[test]
 fn ordinary_ini_xml_and_prose_are_not_launchers() {
-    let ini = "; app settings\r\n[Shell]\r\nTheme=dark\r\nCommand=open\r\n[Window]\r\nWidth=800\r\n";
+    let ini =
+        "; app settings\r\n[Shell]\r\nTheme=dark\r\nCommand=open\r\n[Window]\r\nWidth=800\r\n";
     let r = scan("app.ini", ini.as_bytes().to_vec());
     assert_eq!(true_type(&r), "text");
     assert_clean(&r);

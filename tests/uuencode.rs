@@ -17,7 +17,12 @@ fn uuencode_tool(data: &[u8], name: &str, base64: bool) -> Option<Vec<u8>> {
     if base64 {
         cmd.arg("-m");
     }
-    let out = cmd.arg("in").arg(name).current_dir(dir.path()).output().unwrap();
+    let out = cmd
+        .arg("in")
+        .arg(name)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert!(out.status.success());
     Some(out.stdout)
 }
@@ -30,7 +35,12 @@ fn uuencode(data: &[u8], name: &str) -> Vec<u8> {
         out.push(enc(line.len() as u8));
         for g in line.chunks(3) {
             let b = [g[0], *g.get(1).unwrap_or(&0), *g.get(2).unwrap_or(&0)];
-            for v in [b[0] >> 2, (b[0] << 4 | b[1] >> 4) & 63, (b[1] << 2 | b[2] >> 6) & 63, b[2] & 63] {
+            for v in [
+                b[0] >> 2,
+                (b[0] << 4 | b[1] >> 4) & 63,
+                (b[1] << 2 | b[2] >> 6) & 63,
+                b[2] & 63,
+            ] {
                 out.push(enc(v));
             }
         }
@@ -41,14 +51,18 @@ fn uuencode(data: &[u8], name: &str) -> Vec<u8> {
 }
 
 fn plain_mail(body: &[u8]) -> Vec<u8> {
-    let mut m = b"From: a@example.com\nTo: b@example.com\nSubject: the file\n\nHi,\n\nhere it is:\n\n".to_vec();
+    let mut m =
+        b"From: a@example.com\nTo: b@example.com\nSubject: the file\n\nHi,\n\nhere it is:\n\n"
+            .to_vec();
     m.extend_from_slice(body);
     m.extend_from_slice(b"\nCheers\n");
     m
 }
 
 fn child_named<'a>(r: &'a xferscan::Report, name: &str) -> Option<&'a xferscan::ObjectInfo> {
-    r.objects.iter().find(|o| o.path.names().last().is_some_and(|n| n == name))
+    r.objects
+        .iter()
+        .find(|o| o.path.names().last().is_some_and(|n| n == name))
 }
 
 #[test]
@@ -94,7 +108,13 @@ fn truncated_or_bad_lines_are_findings_and_still_scanned() {
     data.extend(std::iter::repeat_n(b'A', 100));
     let mut uu = uuencode(&data, "eicar.com");
     // The third line (bytes 90..) loses its tail.
-    let third = uu.iter().enumerate().filter(|(_, c)| **c == b'\n').nth(2).unwrap().0;
+    let third = uu
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == b'\n')
+        .nth(2)
+        .unwrap()
+        .0;
     uu.drain(third + 10..third + 40);
     let r = scan("m.eml", plain_mail(&uu));
     assert!(found_eicar(&r), "{:?}", keys(&r));
@@ -107,7 +127,11 @@ fn crc16(data: &[u8]) -> u16 {
     for &b in data {
         crc ^= u16::from(b) << 8;
         for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
         }
     }
     crc
@@ -150,7 +174,12 @@ fn binhex(name: &str, data: &[u8], good_crc: bool) -> Vec<u8> {
     let mut col = 1;
     for g in rle.chunks(3) {
         let b = [g[0], *g.get(1).unwrap_or(&0), *g.get(2).unwrap_or(&0)];
-        let n = [b[0] >> 2, (b[0] << 4 | b[1] >> 4) & 63, (b[1] << 2 | b[2] >> 6) & 63, b[2] & 63];
+        let n = [
+            b[0] >> 2,
+            (b[0] << 4 | b[1] >> 4) & 63,
+            (b[1] << 2 | b[2] >> 6) & 63,
+            b[2] & 63,
+        ];
         for v in &n[..g.len() + 1] {
             text.push(A[*v as usize]);
             col += 1;
@@ -178,7 +207,10 @@ fn binhex_in_a_mail_is_decoded() {
         keys(&r)
     );
     // A PE: its runs of zeros take the RLE path.
-    let r = scan("mac.eml", plain_mail(&binhex("Setup", &tiny_pe(false), true)));
+    let r = scan(
+        "mac.eml",
+        plain_mail(&binhex("Setup", &tiny_pe(false), true)),
+    );
     assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
 }
 
@@ -195,5 +227,13 @@ fn mail_that_only_mentions_these_is_clean() {
         Old Macs said (This file must be converted with BinHex 4.0) at the top.\nThanks\n";
     let r = scan("m.eml", plain_mail(body));
     assert_clean(&r);
-    assert_eq!(r.objects.len(), 1, "{:?}", r.objects.iter().map(|o| o.path.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        r.objects.len(),
+        1,
+        "{:?}",
+        r.objects
+            .iter()
+            .map(|o| o.path.to_string())
+            .collect::<Vec<_>>()
+    );
 }

@@ -376,7 +376,10 @@ fn reads_as_prose(body: &str) -> bool {
             words += 1;
             let w = w.trim_end_matches([',', '.', ';', ':', '!', '?', ')']);
             let w = w.trim_start_matches('(');
-            if !w.is_empty() && w.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-') {
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+            {
                 plain += 1;
             }
         }

@@ -98,7 +98,9 @@ fn read_ini(body: &str) -> Option<Launcher> {
             Kind::Scf => ["Command", "IconFile"]
                 .iter()
                 .any(|t| k.eq_ignore_ascii_case(t)),
-            Kind::Desktop => first_section && ["Exec", "URL", "Icon", "TryExec", "Path"].contains(&k),
+            Kind::Desktop => {
+                first_section && ["Exec", "URL", "Icon", "TryExec", "Path"].contains(&k)
+            }
             _ => false,
         };
         if first_section && kind == Kind::Scf && !target {
@@ -184,9 +186,11 @@ pub(crate) fn is_remote(field: &str, value: &str) -> bool {
     let v = value.trim().trim_matches('"');
     let lower = v.to_ascii_lowercase();
     let unc = v.starts_with("\\\\") || v.starts_with("//");
-    let scheme = ["file:", "smb:", "dav:", "davs:", "sftp:", "ftp:", "nfs:", "webdav:"]
-        .iter()
-        .any(|s| lower.starts_with(s));
+    let scheme = [
+        "file:", "smb:", "dav:", "davs:", "sftp:", "ftp:", "nfs:", "webdav:",
+    ]
+    .iter()
+    .any(|s| lower.starts_with(s));
     let icon = field.eq_ignore_ascii_case("IconFile")
         || field.eq_ignore_ascii_case("iconReference")
         || field.eq_ignore_ascii_case("Icon");
@@ -202,7 +206,8 @@ mod tests {
 
     #[test]
     fn internet_shortcuts() {
-        let l = read("[InternetShortcut]\r\nURL=file://203.0.113.7/s/a.exe\r\nIconIndex=0\r\n").unwrap();
+        let l = read("[InternetShortcut]\r\nURL=file://203.0.113.7/s/a.exe\r\nIconIndex=0\r\n")
+            .unwrap();
         assert_eq!(l.kind, Kind::Url);
         assert!(is_remote(&l.targets[0].0, &l.targets[0].1));
         let l = read("[InternetShortcut]\nURL=https://example.com/\n").unwrap();
@@ -216,6 +221,9 @@ mod tests {
         assert!(read("[General]\n[Shell]\nCommand=2\n").is_none());
         assert!(read("; settings\n[Shell]\nCommand=2\nIconFile=\\\\h\\s\\i.ico\n").is_some());
         assert!(read("Here is a [Desktop Entry] example: Exec=foo\n").is_none());
-        assert!(read("<?xml version=\"1.0\"?><libraryDescription><url>x</url></libraryDescription>").is_none());
+        assert!(
+            read("<?xml version=\"1.0\"?><libraryDescription><url>x</url></libraryDescription>")
+                .is_none()
+        );
     }
 }

@@ -128,7 +128,11 @@ pub(crate) fn svg_active_content(page: &[u8]) -> Option<String> {
     let mut pos = 0;
     while let Some(i) = find_ci(&page[pos..], b"on").map(|i| pos + i) {
         pos = i + 2;
-        if !page.get(i.wrapping_sub(1)).is_some_and(|c| c.is_ascii_whitespace()) || i == 0 {
+        if !page
+            .get(i.wrapping_sub(1))
+            .is_some_and(|c| c.is_ascii_whitespace())
+            || i == 0
+        {
             continue;
         }
         let name_end = page[pos..]
@@ -280,9 +284,7 @@ fn escape(s: &[u8]) -> (Vec<u8>, usize) {
             .ok()
             .and_then(|t| u32::from_str_radix(t, 16).ok())
     };
-    let utf8 = |c: u32| {
-        char::from_u32(c).map_or_else(Vec::new, |ch| ch.to_string().into_bytes())
-    };
+    let utf8 = |c: u32| char::from_u32(c).map_or_else(Vec::new, |ch| ch.to_string().into_bytes());
     match s.first() {
         None => (Vec::new(), 0),
         Some(b'x') => match s.get(1..3).and_then(hex) {
@@ -357,7 +359,11 @@ pub(crate) fn payloads(src: &[u8]) -> (Vec<Payload>, bool) {
                 let (value, parts, next) = concat(&toks, i + 2, &vars, src, &mut allowance);
                 // Past a value read whole; otherwise on into the expression
                 // (`s = atob(...)`).
-                let resume = if value.is_some() { next.max(i + 2) } else { i + 2 };
+                let resume = if value.is_some() {
+                    next.max(i + 2)
+                } else {
+                    i + 2
+                };
                 match value {
                     Some(v) if parts > 0 => {
                         if looks_base64(&v) {

@@ -33,9 +33,10 @@ pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
 }
 
 fn has_script_tag(data: &[u8]) -> bool {
-    memchr::memchr_iter(b'<', data)
-        .take(1 << 20)
-        .any(|i| data.get(i + 1..i + 7).is_some_and(|w| w.eq_ignore_ascii_case(b"script")))
+    memchr::memchr_iter(b'<', data).take(1 << 20).any(|i| {
+        data.get(i + 1..i + 7)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"script"))
+    })
 }
 
 /// A page: its `data:` URIs, its scripts, and for an SVG a finding when it
@@ -55,7 +56,14 @@ pub(crate) fn page(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         }
         let name = format!("<script #{} @{}>", n + 1, r.start);
         let before = out.children.len();
-        out.push_slice(name, Origin::Carved { offset: r.start as u64 }, data.slice(r), ctx.budget);
+        out.push_slice(
+            name,
+            Origin::Carved {
+                offset: r.start as u64,
+            },
+            data.slice(r),
+            ctx.budget,
+        );
         if out.children.len() > before {
             out.declare_last(known::JAVASCRIPT);
         }
@@ -91,7 +99,12 @@ pub(crate) fn script(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             return out;
         }
         listed += 1;
-        let name = format!("<smuggled {} #{} @{}>", p.encoding.label(), listed, p.offset);
+        let name = format!(
+            "<smuggled {} #{} @{}>",
+            p.encoding.label(),
+            listed,
+            p.offset
+        );
         out.push_drained(name, Origin::Decoded, ctx.budget.take(bytes));
     }
     if more {

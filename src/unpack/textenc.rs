@@ -55,7 +55,9 @@ pub(crate) fn carve(text: &[u8], ctx: &mut Ctx<'_>, out: &mut Unpacked) {
         listed += 1;
         let before = out.children.len();
         match f.data {
-            Decoded::Owned(v) => out.push_drained(f.name.clone(), Origin::Entry, ctx.budget.take(v)),
+            Decoded::Owned(v) => {
+                out.push_drained(f.name.clone(), Origin::Entry, ctx.budget.take(v))
+            }
             Decoded::Drained(d) => out.push_drained(f.name.clone(), Origin::Entry, d),
             Decoded::Forks(data, rsrc) => {
                 let rsrc_name = format!("<resource fork of {:?}>", f.name);
@@ -96,7 +98,10 @@ enum Decoded {
     Owned(Vec<u8>),
     Drained(crate::budget::Drained),
     /// A BinHex file's data and resource forks, slices of its stream.
-    Forks(Option<crate::budget::Charged>, Option<crate::budget::Charged>),
+    Forks(
+        Option<crate::budget::Charged>,
+        Option<crate::budget::Charged>,
+    ),
 }
 
 fn trim_eol(l: &[u8]) -> &[u8] {
@@ -128,7 +133,9 @@ fn opens_body(text: &[u8], at: usize, b64: bool) -> bool {
     let line = trim_eol(&text[at..end]);
     if b64 {
         return !line.is_empty()
-            && line.iter().all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(c));
+            && line
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(c));
     }
     match line.first() {
         Some(&c) if (0x21..=0x60).contains(&c) => {
@@ -179,7 +186,10 @@ fn decode_uu(text: &[u8], start: usize, (name, b64): (String, bool)) -> Found {
             break;
         }
         if b64 {
-            if !line.iter().all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(c)) {
+            if !line
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(c))
+            {
                 break;
             }
             b64_text.extend_from_slice(line);
@@ -337,11 +347,21 @@ fn decode_binhex(text: &[u8], start: usize, ctx: &mut Ctx<'_>) -> Found {
         };
     };
     let name = String::from_utf8_lossy(&header[1..1 + nlen]).into_owned();
-    let name = if name.trim().is_empty() { "<binhex>".to_owned() } else { name };
-    let be32 = |at: usize| u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+    let name = if name.trim().is_empty() {
+        "<binhex>".to_owned()
+    } else {
+        name
+    };
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
     let data_len = be32(1 + nlen + 1 + 10) as usize;
     let rsrc_len = be32(1 + nlen + 1 + 14) as usize;
-    let crc_at = |at: usize| stream.get(at..at + 2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+    let crc_at = |at: usize| {
+        stream
+            .get(at..at + 2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+    };
     if crc_at(header_end) != Some(crc16(&stream[..header_end])) {
         findings.push(FindingKind::Malformed {
             detail: format!("BinHex {name:?}: the header's CRC does not match"),
@@ -354,7 +374,10 @@ fn decode_binhex(text: &[u8], start: usize, ctx: &mut Ctx<'_>) -> Found {
         let to = from.saturating_add(len).min(stream.len());
         if to - from < len {
             findings.push(FindingKind::Malformed {
-                detail: format!("BinHex {name:?}: its {what} fork is cut short ({} of {len} bytes)", to - from),
+                detail: format!(
+                    "BinHex {name:?}: its {what} fork is cut short ({} of {len} bytes)",
+                    to - from
+                ),
             });
         } else if crc_at(to) != Some(crc16(&stream[from..to])) {
             findings.push(FindingKind::ChecksumMismatch {
@@ -477,7 +500,10 @@ mod tests {
 
     #[test]
     fn headers() {
-        assert_eq!(uu_header(b"begin 644 a b.exe"), Some(("a b.exe".into(), false)));
+        assert_eq!(
+            uu_header(b"begin 644 a b.exe"),
+            Some(("a b.exe".into(), false))
+        );
         assert_eq!(uu_header(b"begin-base64 600 x"), Some(("x".into(), true)));
         assert_eq!(uu_header(b"begin the meeting at 10"), None);
     }
@@ -485,7 +511,9 @@ mod tests {
     #[test]
     fn rle() {
         let mut out = Vec::new();
-        Unrle::new(&[1, RLE, 4, RLE, 0, 2]).read_to_end(&mut out).unwrap();
+        Unrle::new(&[1, RLE, 4, RLE, 0, 2])
+            .read_to_end(&mut out)
+            .unwrap();
         assert_eq!(out, [1, 1, 1, 1, RLE, 2]);
     }
 
