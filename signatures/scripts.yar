@@ -1,10 +1,36 @@
 // Script droppers as they arrive in chats: download cradles that fetch and
 // run a second stage, and scripts that hide their command line.
 //
-// Rules see bytes, not the true type, so each rule says itself what it
-// applies to: a script, never documentation that quotes one. A build guide
-// in Markdown that shows `iex ((New-Object Net.WebClient).DownloadString(..))`
-// in a fenced block, an rst page or a man page is read, not run.
+// These rules apply to scripts only: objects whose true type is a script
+// (the engine tells the rules through the external variables `xferscan_type`
+// and `xferscan_group`, see README.md), and script text that a container
+// carries (a page's `<script>` element, typed `javascript`; a VBA module,
+// typed `vba`). A how-to in plain text, Markdown or HTML that mentions
+// `Invoke-WebRequest` and `Start-Process` is read, not run. A host that sets
+// no type (the variables empty) gets the rules on every object, and then
+// `Documentation_Quoting_Commands` still keeps them off documentation.
+
+private rule Script_Object
+{
+    meta:
+        description = "The object is a script, script text carried by a page or document, or of a type the host did not say"
+        severity = "info"
+        reference = "signatures/README.md"
+    condition:
+        xferscan_group == "windows_script" or xferscan_group == "other_script"
+        or xferscan_type == "javascript" or xferscan_type == "vba"
+        or xferscan_type == ""
+}
+
+private rule Launcher_Object
+{
+    meta:
+        description = "The object is a shortcut or launcher (LNK, URL, SCF, library, desktop entry)"
+        severity = "info"
+        reference = "signatures/README.md"
+    condition:
+        xferscan_group == "shortcut"
+}
 
 private rule Documentation_Quoting_Commands
 {
@@ -47,7 +73,7 @@ rule PowerShell_Download_Cradle
         $ex3 = /\|\s*IEX\b/ nocase ascii wide
         $ex4 = "Start-Process" nocase ascii wide
     condition:
-        filesize < 5MB and any of ($dl*) and any of ($ex*)
+        Script_Object and filesize < 5MB and any of ($dl*) and any of ($ex*)
         and not Documentation_Quoting_Commands
 }
 
@@ -60,7 +86,7 @@ rule PowerShell_Encoded_Command
     strings:
         $enc = /powershell(\.exe)?["']?\s+[^\r\n]{0,80}-e(nc|ncodedcommand|c)?\s+[A-Za-z0-9+\/=]{60,}/ nocase ascii wide
     condition:
-        $enc and not Documentation_Quoting_Commands
+        (Script_Object or Launcher_Object) and $enc and not Documentation_Quoting_Commands
 }
 
 rule VBS_Downloader
@@ -77,7 +103,7 @@ rule VBS_Downloader
         $shell = "WScript.Shell" nocase ascii wide
         $create = "CreateObject(" nocase ascii wide
     condition:
-        filesize < 5MB and $create and any of ($http*) and ($save or $shell)
+        Script_Object and filesize < 5MB and $create and any of ($http*) and ($save or $shell)
         and not Documentation_Quoting_Commands
 }
 
@@ -94,7 +120,7 @@ rule JScript_Downloader
         $save = "ADODB.Stream" nocase ascii wide
         $shell = "WScript.Shell" nocase ascii wide
     condition:
-        filesize < 5MB and $ax and any of ($http*) and ($save or $shell)
+        Script_Object and filesize < 5MB and $ax and any of ($http*) and ($save or $shell)
         and not Documentation_Quoting_Commands
 }
 
@@ -111,7 +137,7 @@ rule HTA_Shell_Launcher
         $s3 = "cmd.exe" nocase ascii wide
         $s4 = "Shell.Application" nocase ascii wide
     condition:
-        $hta and any of ($s*)
+        Script_Object and $hta and any of ($s*)
 }
 
 rule Batch_Dropper
@@ -127,6 +153,6 @@ rule Batch_Dropper
         $d3 = /powershell(\.exe)?\s+[^\r\n]{0,60}-w(indowstyle)?\s+hid/ nocase
         $d4 = /curl(\.exe)?\s+[^\r\n]{0,120}-o\s+[^\r\n]{0,120}&&\s*start/ nocase
     condition:
-        filesize < 1MB and $echo and any of ($d*)
+        Script_Object and filesize < 1MB and $echo and any of ($d*)
         and not Documentation_Quoting_Commands
 }

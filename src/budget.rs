@@ -39,6 +39,12 @@ impl Charged {
     pub fn into_bytes(self) -> Bytes {
         self.0
     }
+
+    /// A part of bytes already charged (a fork of a decoded stream): it
+    /// was counted with them, and shares their buffer.
+    pub fn slice_charged(&self, range: std::ops::Range<usize>) -> Charged {
+        Charged(self.0.slice(range))
+    }
 }
 
 impl std::ops::Deref for Charged {

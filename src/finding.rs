@@ -156,6 +156,8 @@ finding_keys! {
     UNSCANNABLE_TRUNCATED = "unscannable.truncated": "Bytes of the object never arrived; what did was scanned.";
     STREAM_CONFLICTING_PIECE = "stream.conflicting_piece": "A piece of a stream came twice with different bytes.";
     UNSCANNABLE_SCAN_ERROR = "unscannable.scan_error": "The signature engine could not finish on the object.";
+    DOCUMENT_SVG_SCRIPT = "document.svg.script": "An SVG image that runs script: a `<script>` element, an event handler, a `javascript:` link.";
+    LAUNCHER_REMOTE_TARGET = "launcher.remote_target": "A launcher (URL, SCF, library, search connector, desktop entry) that points at a file: URL, a UNC path or a remote share.";
 }
 
 /// True when `key` is a finding key or a prefix of some (`container`).
@@ -448,6 +450,20 @@ pub enum FindingKind {
         /// What went wrong.
         detail: String,
     },
+    /// An SVG image that runs script when a browser opens it.
+    SvgScript {
+        /// What runs: a `<script>` element, an event handler.
+        detail: String,
+    },
+    /// A launcher whose target, icon or location is a `file:` URL, a UNC
+    /// path or a share: opening (or only showing) it reaches out to a
+    /// machine the sender chose.
+    LauncherRemoteTarget {
+        /// The launcher's field (`URL`, `IconFile`, `Command`...).
+        field: String,
+        /// What it points at.
+        target: String,
+    },
 }
 
 impl FindingKind {
@@ -491,6 +507,8 @@ impl FindingKind {
             SizeDisagreement { .. } => keys::CONTAINER_SIZE_DISAGREEMENT,
             Polyglot { .. } => keys::TYPE_POLYGLOT,
             ScanError { .. } => keys::UNSCANNABLE_SCAN_ERROR,
+            SvgScript { .. } => keys::DOCUMENT_SVG_SCRIPT,
+            LauncherRemoteTarget { .. } => keys::LAUNCHER_REMOTE_TARGET,
         }
     }
 
@@ -593,6 +611,10 @@ impl FindingKind {
             ),
             Polyglot { types } => format!("polyglot: {}", types.join(" + ")),
             ScanError { detail } => format!("signature scan failed: {detail}"),
+            SvgScript { detail } => format!("SVG image that runs script: {detail}"),
+            LauncherRemoteTarget { field, target } => {
+                format!("launcher {field} points at a remote or local file target: {target:?}")
+            }
         }
     }
 }

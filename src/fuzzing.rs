@@ -94,6 +94,45 @@ pub fn unpack_data_uris(data: &[u8]) -> Unpacked {
     run_on(data, unpack::datauri::unpack)
 }
 
+/// The smuggling search: a page's `data:` URIs, scripts and SVG handlers
+/// when the first byte is even, a script's payloads when it is odd.
+pub fn unpack_smuggle(data: &[u8]) -> Unpacked {
+    let (sel, rest) = data.split_first().unwrap_or((&0, &[]));
+    let data = Bytes::copy_from_slice(rest);
+    run(|ctx| {
+        if sel % 2 == 0 {
+            unpack::smuggle::page(&data, ctx)
+        } else {
+            unpack::smuggle::script(&data, ctx)
+        }
+    })
+}
+
+/// The launcher reader (URL, SCF, desktop entries, the XML launchers):
+/// how many targets it lists, and how many of them are remote.
+pub fn launchers(data: &[u8]) -> (usize, usize) {
+    let text = String::from_utf8_lossy(data);
+    match crate::format::launcher::read(&text) {
+        Some(l) => (
+            l.targets.len(),
+            l.targets
+                .iter()
+                .filter(|(f, v)| crate::format::launcher::is_remote(f, v))
+                .count(),
+        ),
+        None => (0, 0),
+    }
+}
+
+/// The uuencode and BinHex decoders of mail bodies.
+pub fn uudecode(data: &[u8]) -> Unpacked {
+    run(|ctx| {
+        let mut out = unpack::Unpacked::default();
+        unpack::textenc::carve(data, ctx, &mut out);
+        out
+    })
+}
+
 /// The 7z unpacker: our header checks, then the crate's reader.
 pub fn unpack_sevenz(data: &[u8]) -> Unpacked {
     run_on(data, unpack::sevenz::unpack)

@@ -18,7 +18,7 @@
 //!
 //! | entry | action |
 //! |---|---|
-//! | `types.executable` (PE, ELF, Mach-O, DEX, MSI, APK, CHM...), `types.windows_script` (batch, PowerShell, VBScript, JScript, HTA, WSH), `types.disk_image`, `types.shortcut`, `types.macro_document` | block |
+//! | `types.executable` (PE, ELF, Mach-O, DEX, MSI, APK, CHM...), `types.windows_script` (batch, PowerShell, VBScript, JScript, HTA, WSH), `types.disk_image`, `types.shortcut` (LNK and launchers: URL, SCF, library-ms, searchConnector-ms, settingcontent-ms, desktop entries), `types.macro_document` | block |
 //! | `types.jar`, `types.cab` (archives on Gmail's list) | block |
 //! | every other type, `types.other_script` among them | allow |
 //! | `signatures`: severity `high` or above | block |
@@ -28,6 +28,8 @@
 //! | `findings.container.link` (a link that stays inside its archive) | allow |
 //! | `findings.name.bidi_control`, `findings.name.double_extension`, `findings.name.unsafe_path`, `findings.name.blocked_extension` | block |
 //! | `findings.limit`, `findings.unscannable`, `findings.container`, `findings.name`, `findings.type.polyglot` | flag |
+//! | `findings.document.svg.script` (an SVG image that runs script) | flag |
+//! | `findings.launcher.remote_target` (a launcher pointing at a share or a `file:` URL) | block |
 //!
 //! A type entry names a type (`pe-dll`), its group (`windows_script`) or
 //! the group's family (`script`, both kinds of script): the most specific
@@ -113,6 +115,8 @@ impl Default for Policy {
             ("stream.conflicting_piece", Action::Block),
             ("name.blocked_extension", Action::Block),
             ("type.polyglot", Action::Flag),
+            ("document.svg.script", Action::Flag),
+            ("launcher.remote_target", Action::Block),
         ] {
             p.findings.insert(k.into(), a);
         }

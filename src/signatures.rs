@@ -38,6 +38,31 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// The namespace of the built-in rules.
 pub const BUILTIN_NAMESPACE: &str = "xferscan";
 
+/// The external variable that holds the true type of the object a rule
+/// sees (`powershell`, `html`, `javascript`...; see [`crate::FileType::name`]),
+/// empty when the host gave none. Every rule compiled here may use it.
+pub const GLOBAL_TYPE: &str = "xferscan_type";
+/// The external variable that holds the group of that type
+/// (`windows_script`, `text`...; see [`crate::TypeGroup::as_str`]).
+pub const GLOBAL_GROUP: &str = "xferscan_group";
+
+/// What the rules are told about the object they see (the engine fills it
+/// from the true type).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ObjectType {
+    /// The type's name.
+    pub name: &'static str,
+    /// Its group's name.
+    pub group: &'static str,
+}
+
+/// Sets the type variables on a scanner. Rules compiled elsewhere (loaded
+/// precompiled) may not declare them: that is not an error.
+fn set_type<E>(mut set: impl FnMut(&str, &'static str) -> Result<(), E>, ty: ObjectType) {
+    let _ = set(GLOBAL_TYPE, ty.name);
+    let _ = set(GLOBAL_GROUP, ty.group);
+}
+
 /// Compiles the built-in pack (if asked) and rule sources into one set.
 pub(crate) fn compile(
     builtin: bool,
@@ -47,6 +72,14 @@ pub(crate) fn compile(
         return Ok(None);
     }
     let mut compiler = yara_x::Compiler::new();
+    for var in [GLOBAL_TYPE, GLOBAL_GROUP] {
+        compiler
+            .define_global(var, "")
+            .map_err(|e| Error::RuleCompile {
+                origin: var.to_owned(),
+                message: e.to_string(),
+            })?;
+    }
     if builtin {
         compiler.new_namespace(BUILTIN_NAMESPACE);
         for (origin, src) in BUILTIN {
@@ -157,13 +190,15 @@ impl Rules {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
-    /// Scans `data` with every rule set, on this thread's scanners.
+    /// Scans `data`, an object of type `ty`, with every rule set, on this
+    /// thread's scanners.
     pub(crate) fn scan(
         &self,
         data: &[u8],
+        ty: ObjectType,
         timeout: Duration,
     ) -> Result<Vec<SignatureMatch>, ScanFailure> {
-        self.0.scan(data, timeout)
+        self.0.scan(data, ty, timeout)
     }
 }
 
@@ -232,10 +267,12 @@ impl RuleSets {
         self.sets.iter().map(|s| s.iter().len()).sum()
     }
 
-    /// Scans `data` with every rule set, on this thread's scanners.
+    /// Scans `data`, an object of type `ty`, with every rule set, on this
+    /// thread's scanners.
     pub(crate) fn scan(
         &self,
         data: &[u8],
+        ty: ObjectType,
         timeout: Duration,
     ) -> Result<Vec<SignatureMatch>, ScanFailure> {
         let mut out = Vec::new();
@@ -262,7 +299,7 @@ impl RuleSets {
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         cache[idx]
                             .scanner
-                            .with_dependent_mut(|_, s| run(s, data, timeout, &mut out))
+                            .with_dependent_mut(|_, s| run(s, data, ty, timeout, &mut out))
                     }));
                     match result {
                         Ok(r) => r?,
@@ -280,7 +317,7 @@ impl RuleSets {
             Err(_) => {
                 for set in &self.sets {
                     let mut s = yara_x::Scanner::new(set);
-                    run(&mut s, data, timeout, &mut out)?;
+                    run(&mut s, data, ty, timeout, &mut out)?;
                 }
                 Ok(())
             }
@@ -292,10 +329,12 @@ impl RuleSets {
 fn run(
     s: &mut yara_x::Scanner<'_>,
     data: &[u8],
+    ty: ObjectType,
     timeout: Duration,
     out: &mut Vec<SignatureMatch>,
 ) -> Result<(), ScanFailure> {
     s.set_timeout(timeout);
+    set_type(|k, v| s.set_global(k, v).map(|_| ()), ty);
     let results = s.scan(data).map_err(failure)?;
     collect(&results, out);
     Ok(())
@@ -356,6 +395,7 @@ impl Rules {
     pub(crate) fn scan_blocks(
         &self,
         len: u64,
+        ty: ObjectType,
         timeout: Duration,
         mut read: impl FnMut(u64, &mut [u8]) -> std::io::Result<usize>,
         mut each: impl FnMut(&[u8]),
@@ -368,6 +408,7 @@ impl Rules {
             .map(|r| {
                 let mut s = yara_x::blocks::Scanner::new(r);
                 s.set_timeout(timeout);
+                set_type(|k, v| s.set_global(k, v).map(|_| ()), ty);
                 s
             })
             .collect();

@@ -27,7 +27,9 @@ pub enum TypeGroup {
     DiskImage,
     /// An archive or a compressed stream.
     Archive,
-    /// A Windows shortcut (LNK).
+    /// A shortcut or launcher: a Windows shortcut (LNK), an Internet
+    /// shortcut (URL), a library or search connector, a shell command file
+    /// (SCF), a desktop entry, a settings shortcut.
     Shortcut,
     /// A picture.
     Image,
@@ -458,6 +460,17 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("utf16-text", G::Text, &[]),
     // Unknown bytes.
     ("data", G::Unknown, &[]),
+    // Launchers: files a shell opens as a link to something else (a URL,
+    // a share, a command). Shortcuts, blocked in chat as LNK is.
+    ("url", G::Shortcut, &["url", "website"]),
+    ("library-ms", G::Shortcut, &["library-ms"]),
+    ("searchconnector-ms", G::Shortcut, &["searchconnector-ms"]),
+    ("scf", G::Shortcut, &["scf"]),
+    ("desktop", G::Shortcut, &["desktop"]),
+    ("settingcontent-ms", G::Shortcut, &["settingcontent-ms"]),
+    // Script text that a page carries (an HTML or SVG `<script>`
+    // element): run by a browser inside its page, not by a double click.
+    ("javascript", G::Text, &[]),
 ];
 
 /// Zip-based types, read through the zip directory.
@@ -537,6 +550,13 @@ pub mod known {
     pub const TEXT: FileType = FileType::new("text", G::Text);
     pub const UTF16_TEXT: FileType = FileType::new("utf16-text", G::Text);
     pub const DATA: FileType = FileType::new("data", G::Unknown);
+    pub const URL: FileType = FileType::new("url", G::Shortcut);
+    pub const LIBRARY_MS: FileType = FileType::new("library-ms", G::Shortcut);
+    pub const SEARCH_CONNECTOR_MS: FileType = FileType::new("searchconnector-ms", G::Shortcut);
+    pub const SCF: FileType = FileType::new("scf", G::Shortcut);
+    pub const DESKTOP: FileType = FileType::new("desktop", G::Shortcut);
+    pub const SETTING_CONTENT_MS: FileType = FileType::new("settingcontent-ms", G::Shortcut);
+    pub const JAVASCRIPT: FileType = FileType::new("javascript", G::Text);
 }
 
 #[cfg(test)]
@@ -547,8 +567,36 @@ mod tests {
     fn every_named_constant_is_in_the_table() {
         use known::*;
         for t in [
-            PE_EXE, DOCX, ZIP, POWERSHELL, LNK, ISO, DATA, TEXT, UTF16_TEXT, MSI, APK, EMAIL, LZMA,
-            SEVENZ, VBSCRIPT, JSCRIPT, HTA, BATCH, WSH, SHELL, PYTHON, SCRIPT, CHM,
+            PE_EXE,
+            DOCX,
+            ZIP,
+            POWERSHELL,
+            LNK,
+            ISO,
+            DATA,
+            TEXT,
+            UTF16_TEXT,
+            MSI,
+            APK,
+            EMAIL,
+            LZMA,
+            SEVENZ,
+            VBSCRIPT,
+            JSCRIPT,
+            HTA,
+            BATCH,
+            WSH,
+            SHELL,
+            PYTHON,
+            SCRIPT,
+            CHM,
+            URL,
+            LIBRARY_MS,
+            SEARCH_CONNECTOR_MS,
+            SCF,
+            DESKTOP,
+            SETTING_CONTENT_MS,
+            JAVASCRIPT,
         ] {
             let found = FileType::by_name(t.name()).map(FileType::group);
             assert_eq!(found, Some(t.group()), "{}", t.name());

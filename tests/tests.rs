@@ -26,3 +26,8 @@ mod sevenz_writer;
 mod streaming;
 mod zip_names;
 mod zip_views;
+// Inside documents: script smuggling, launchers, uuencode, type-scoped script rules.
+mod launchers;
+mod script_rules;
+mod smuggling;
+mod uuencode;

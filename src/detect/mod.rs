@@ -12,6 +12,7 @@
 //!
 //! Detection is pure: no I/O, no unpacking, no allocation sized by a header.
 
+mod launcher;
 mod mail;
 pub mod names;
 mod ole;
@@ -151,6 +152,7 @@ impl Detector {
             None if is_lzma_alone(data) => known::LZMA,
             None => self.scripts.classify_text(data),
         };
+        let primary = launcher::refine(primary, data, &mut d.findings);
         d.types.push(TypeAt {
             ty: primary,
             offset: 0,

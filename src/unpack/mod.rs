@@ -8,7 +8,9 @@ pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
 pub(crate) mod sevenz;
+pub(crate) mod smuggle;
 pub(crate) mod tar;
+pub(crate) mod textenc;
 pub(crate) mod zip;
 
 use bytes::Bytes;
@@ -53,9 +55,26 @@ pub(crate) struct Unpacked {
     pub children: Vec<Child>,
     /// Findings about the container.
     pub findings: Vec<FindingKind>,
+    /// The type that the container declares for some children, by index
+    /// into `children`: the text of an HTML `<script>` element is
+    /// JavaScript whatever it looks like. The engine takes it for a child
+    /// whose content reads as text only.
+    pub declared: Vec<(usize, FileType)>,
 }
 
 impl Unpacked {
+    /// Declares the type of the child pushed last (see `declared`).
+    pub(crate) fn declare_last(&mut self, ty: FileType) {
+        if let Some(i) = self.children.len().checked_sub(1) {
+            self.declared.push((i, ty));
+        }
+    }
+
+    /// The type declared for child `i`, if any.
+    pub(crate) fn declared_type(&self, i: usize) -> Option<FileType> {
+        self.declared.iter().find(|(j, _)| *j == i).map(|(_, t)| *t)
+    }
+
     /// A child produced by a bounded decode: whatever was produced is kept
     /// and scanned, and a limit or error becomes a finding.
     pub(crate) fn push_drained(&mut self, name: String, origin: Origin, d: Drained) {
@@ -115,19 +134,25 @@ impl Unpacked {
     }
 }
 
-/// True for HTML and XML (SVG among it) that holds a base64 `data:` URI.
-/// Not an unpacker by structure: embedded objects are still looked for in
-/// it.
-fn carries_data_uris(t: FileType, data: &[u8]) -> bool {
-    (t == known::HTML || t == known::XML) && memchr::memmem::find(data, b";base64,").is_some()
-}
+/// The types read for what their text carries rather than by structure:
+/// pages (HTML, XML and SVG, HTML applications) for `data:` URIs and
+/// `<script>` elements, scripts for smuggled payloads. Embedded objects are
+/// still looked for in them. (`smuggle::has_work` says when.)
+#[cfg(test)]
+const SEARCHED: [FileType; 5] = [
+    known::HTML,
+    known::XML,
+    known::HTA,
+    known::JSCRIPT,
+    known::JAVASCRIPT,
+];
 
 /// True when unpacking has something to do with this object: a type read by
-/// its structure, a type that starts after offset 0, or HTML carrying
-/// `data:` URIs.
+/// its structure, a type that starts after offset 0, or a page or script
+/// that carries something ([`smuggle::has_work`]).
 pub(crate) fn has_work(types: &[TypeAt], data: &[u8]) -> bool {
     let primary = primary(types);
-    types.len() > 1 || primary.is_container() || carries_data_uris(primary, data)
+    types.len() > 1 || primary.is_container() || smuggle::has_work(primary, data)
 }
 
 /// The true type: the first of the types found.
@@ -140,9 +165,10 @@ fn primary(types: &[TypeAt]) -> FileType {
 type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 
 /// The one dispatch table: the unpacker of each type that
-/// [`FileType::is_container`] names, and of HTML and XML for `data:` URIs.
+/// [`FileType::is_container`] names, and of the `SEARCHED` pages and
+/// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 10] = [
+    let table: [(FileType, Unpacker); 13] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -151,10 +177,13 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::TAR, |_, d, c| tar::unpack(d, c)),
         (known::EMAIL, |_, d, c| mime::unpack(d, c)),
         (known::SEVENZ, |_, d, c| sevenz::unpack(d, c)),
-        // Reached only when `carries_data_uris` said so, or for the types
-        // embedded in it; the unpacker's own search finds the URIs.
-        (known::HTML, |_, d, c| datauri::unpack(d, c)),
-        (known::XML, |_, d, c| datauri::unpack(d, c)),
+        // Reached only when `smuggle::has_work` said so, or for the types
+        // embedded in it; the unpacker's own search finds what there is.
+        (known::HTML, |_, d, c| smuggle::page(d, c)),
+        (known::XML, |_, d, c| smuggle::page(d, c)),
+        (known::HTA, |_, d, c| smuggle::page(d, c)),
+        (known::JSCRIPT, |_, d, c| smuggle::script(d, c)),
+        (known::JAVASCRIPT, |_, d, c| smuggle::script(d, c)),
     ];
     if t.is_zip_based() {
         return Some(|_, d, c| zip::unpack(d, c));
@@ -274,12 +303,14 @@ mod tests {
     }
 
     /// Every type that the model calls a container has an unpacker, and
-    /// every unpacker but the `data:` URI search is for a container.
+    /// every unpacker but the searches of pages and scripts is for a
+    /// container.
     #[test]
     fn the_dispatch_table_matches_the_model() {
         for (name, group, _) in TABLE {
             let t = FileType::new(name, *group);
-            let structural = t != known::HTML && t != known::XML;
+            let structural = !SEARCHED.contains(&t);
+            assert!(structural || unpacker(t).is_some(), "{name}");
             assert_eq!(
                 t.is_container(),
                 structural && unpacker(t).is_some(),

@@ -1,0 +1,9 @@
+#![no_main]
+//! uuencode and BinHex in mail bodies: never a panic, and the budget
+//! holds whatever the run-length expansion makes.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = xferscan::fuzzing::uudecode(data);
+});

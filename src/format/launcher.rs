@@ -1,0 +1,229 @@
+//! Launchers: small text files that a desktop shell opens as a link to
+//! something else. Internet shortcuts (`.url`), shell command files
+//! (`.scf`), freedesktop desktop entries (`.desktop`), and the XML of
+//! Windows libraries (`.library-ms`), search connectors
+//! (`.searchConnector-ms`) and settings shortcuts (`.settingcontent-ms`).
+//!
+//! Each is told by its content: the first section of the INI-like ones, the
+//! root element and namespace of the XML ones. Ordinary INI files and XML
+//! do not have those. The targets a launcher names are listed, so that one
+//! pointing at a share or a `file:` URL can be told apart (Explorer reaches
+//! out to an `IconFile` on a share just to show the icon).
+
+/// The kinds of launcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `[InternetShortcut]` with `URL=`.
+    Url,
+    /// `[Shell]` with `Command=` / `IconFile=`.
+    Scf,
+    /// `[Desktop Entry]` with `Exec=` (or a `Link` with `URL=`).
+    Desktop,
+    /// `<libraryDescription>` in the Windows library namespace.
+    Library,
+    /// `<searchConnectorDescription>` in its namespace.
+    SearchConnector,
+    /// `<PCSettings>` with a `DeepLink`.
+    SettingContent,
+}
+
+/// A launcher: its kind and the targets it names (field, value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Launcher {
+    /// Which kind.
+    pub kind: Kind,
+    /// The fields that name a target, an icon or a location, in order.
+    pub targets: Vec<(String, String)>,
+}
+
+/// How many targets of one launcher are listed.
+const MAX_TARGETS: usize = 64;
+
+/// Reads `text` as a launcher, when it is one.
+pub(crate) fn read(text: &str) -> Option<Launcher> {
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if body.starts_with('<') {
+        return read_xml(body);
+    }
+    read_ini(body)
+}
+
+/// The INI-like launchers: the first section decides.
+fn read_ini(body: &str) -> Option<Launcher> {
+    let mut lines = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with(';') && !l.starts_with('#'));
+    let mut header = lines.next()?;
+    let mut section = header.strip_prefix('[')?.strip_suffix(']')?.trim();
+    // Internet shortcuts that a browser wrote may start with a `[DEFAULT]`
+    // section and property sets (`[{000214A0-...}]`).
+    let mut skipped = 0;
+    while (section.eq_ignore_ascii_case("DEFAULT") || section.starts_with('{')) && skipped < 64 {
+        header = lines.find(|l| l.starts_with('['))?;
+        section = header.strip_prefix('[')?.strip_suffix(']')?.trim();
+        skipped += 1;
+    }
+    if skipped > 0 && !section.eq_ignore_ascii_case("InternetShortcut") {
+        return None;
+    }
+    let kind = if section.eq_ignore_ascii_case("InternetShortcut") {
+        Kind::Url
+    } else if section.eq_ignore_ascii_case("Shell") {
+        Kind::Scf
+    } else if section == "Desktop Entry" {
+        Kind::Desktop
+    } else {
+        return None;
+    };
+    let mut keys: Vec<(String, String)> = Vec::new();
+    let mut first_section = true;
+    let mut other_key_in_first = false;
+    for l in lines.take(4096) {
+        if l.starts_with('[') {
+            first_section = false;
+            continue;
+        }
+        let Some((k, v)) = l.split_once('=') else {
+            if first_section {
+                other_key_in_first = true;
+            }
+            continue;
+        };
+        let (k, v) = (k.trim(), v.trim());
+        let target = match kind {
+            Kind::Url => ["URL", "IconFile", "WorkingDirectory"]
+                .iter()
+                .any(|t| k.eq_ignore_ascii_case(t)),
+            Kind::Scf => ["Command", "IconFile"]
+                .iter()
+                .any(|t| k.eq_ignore_ascii_case(t)),
+            Kind::Desktop => {
+                first_section && ["Exec", "URL", "Icon", "TryExec", "Path"].contains(&k)
+            }
+            _ => false,
+        };
+        if first_section && kind == Kind::Scf && !target {
+            other_key_in_first = true;
+        }
+        if target && keys.len() < MAX_TARGETS {
+            keys.push((k.to_owned(), v.to_owned()));
+        }
+    }
+    let has = |name: &str| keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+    let is = match kind {
+        Kind::Url => has("URL"),
+        // An SCF's `[Shell]` holds only these keys; an INI file's `[Shell]`
+        // section holds settings of its own.
+        Kind::Scf => (has("Command") || has("IconFile")) && !other_key_in_first,
+        Kind::Desktop => has("Exec") || has("URL"),
+        _ => false,
+    };
+    is.then_some(Launcher {
+        kind,
+        targets: keys,
+    })
+}
+
+/// The XML launchers: the root element (after the declaration and
+/// comments) and, for libraries and search connectors, their namespace.
+fn read_xml(body: &str) -> Option<Launcher> {
+    let mut rest = body;
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("<?") {
+            rest = &r[r.find("?>")? + 2..];
+        } else if let Some(r) = rest.strip_prefix("<!--") {
+            rest = &r[r.find("-->")? + 3..];
+        } else {
+            break;
+        }
+    }
+    let root = rest.strip_prefix('<')?;
+    let name_end = root.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
+    let name = &root[..name_end];
+    let tag_end = root.find('>').unwrap_or(root.len());
+    let tag = &root[..tag_end];
+    let kind = match name {
+        "libraryDescription" if tag.contains("schemas.microsoft.com/windows/2009/library") => {
+            Kind::Library
+        }
+        "searchConnectorDescription"
+            if tag.contains("schemas.microsoft.com/windows/2009/searchConnector") =>
+        {
+            Kind::SearchConnector
+        }
+        "PCSettings" if body.contains("<DeepLink") => Kind::SettingContent,
+        _ => return None,
+    };
+    let fields: &[&str] = match kind {
+        Kind::SettingContent => &["DeepLink", "Icon"],
+        _ => &["url", "iconReference"],
+    };
+    let mut targets = Vec::new();
+    for f in fields {
+        let open = format!("<{f}>");
+        let close = format!("</{f}>");
+        let mut from = 0;
+        while let Some(i) = body[from..].find(&open) {
+            let start = from + i + open.len();
+            let Some(len) = body[start..].find(&close) else {
+                break;
+            };
+            if targets.len() < MAX_TARGETS {
+                targets.push(((*f).to_owned(), body[start..start + len].trim().to_owned()));
+            }
+            from = start + len;
+        }
+    }
+    Some(Launcher { kind, targets })
+}
+
+/// True when a target reaches another machine or a file by path: a UNC
+/// path (`\\server\share`), a `file:` URL, a WebDAV or SMB URL; for an
+/// icon, any URL at all (fetched just to show it).
+pub(crate) fn is_remote(field: &str, value: &str) -> bool {
+    let v = value.trim().trim_matches('"');
+    let lower = v.to_ascii_lowercase();
+    let unc = v.starts_with("\\\\") || v.starts_with("//");
+    let scheme = [
+        "file:", "smb:", "dav:", "davs:", "sftp:", "ftp:", "nfs:", "webdav:",
+    ]
+    .iter()
+    .any(|s| lower.starts_with(s));
+    let icon = field.eq_ignore_ascii_case("IconFile")
+        || field.eq_ignore_ascii_case("iconReference")
+        || field.eq_ignore_ascii_case("Icon");
+    unc || scheme
+        || (icon && (lower.starts_with("http:") || lower.starts_with("https:")))
+        // A library or search connector over HTTP is a WebDAV share.
+        || (field == "url" && (lower.starts_with("http:") || lower.starts_with("https:")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internet_shortcuts() {
+        let l = read("[InternetShortcut]\r\nURL=file://203.0.113.7/s/a.exe\r\nIconIndex=0\r\n")
+            .unwrap();
+        assert_eq!(l.kind, Kind::Url);
+        assert!(is_remote(&l.targets[0].0, &l.targets[0].1));
+        let l = read("[InternetShortcut]\nURL=https://example.com/\n").unwrap();
+        assert!(!is_remote(&l.targets[0].0, &l.targets[0].1));
+        assert!(read("[InternetShortcut]\nIconIndex=0\n").is_none());
+    }
+
+    #[test]
+    fn ini_files_that_are_not_launchers() {
+        assert!(read("[Shell]\nTheme=dark\nCommand=open\n").is_none());
+        assert!(read("[General]\n[Shell]\nCommand=2\n").is_none());
+        assert!(read("; settings\n[Shell]\nCommand=2\nIconFile=\\\\h\\s\\i.ico\n").is_some());
+        assert!(read("Here is a [Desktop Entry] example: Exec=foo\n").is_none());
+        assert!(
+            read("<?xml version=\"1.0\"?><libraryDescription><url>x</url></libraryDescription>")
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,670 @@
+//! Script smuggling, read without running anything: the `<script>`
+//! elements of HTML and SVG, and the payloads that JavaScript assembles from
+//! literals (`atob("TVqQ" + "AAMA" ...)`, `new Uint8Array([77, 90, ...])`,
+//! `String.fromCharCode(...)`, long base64 or hex strings).
+//!
+//! A small lexer reads string literals, numbers, names and punctuation;
+//! variables assigned literals (`var a = "..."; a += "..."`) are followed
+//! when the code is that simple. Nothing is evaluated beyond concatenation,
+//! and what one object assembles is bounded by its own size.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use memchr::memmem;
+
+/// How many `<script>` elements of one page are listed.
+pub(crate) const MAX_SCRIPTS: usize = 64;
+/// How many payloads of one script are listed.
+pub(crate) const MAX_PAYLOADS: usize = 128;
+/// Base64 strings shorter than this are left alone (names, keys, short
+/// tokens): a program does not fit in fewer.
+pub(crate) const MIN_BASE64: usize = 64;
+/// Hex strings shorter than this are left alone (hashes: a SHA-512 in hex
+/// is 128 digits).
+pub(crate) const MIN_HEX: usize = 130;
+/// Arrays of byte values shorter than this are left alone unless handed to
+/// a typed array or `fromCharCode`.
+pub(crate) const MIN_LOOSE_BYTES: usize = 64;
+/// Byte arrays handed to a typed array or `fromCharCode` need this many.
+pub(crate) const MIN_BYTES: usize = 8;
+/// How many variables are followed per script.
+const MAX_VARIABLES: usize = 4096;
+
+/// How a payload was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// Base64 text, handed to `atob`.
+    Atob,
+    /// A long base64 string literal (or concatenation of literals).
+    Base64,
+    /// A long hex string literal.
+    Hex,
+    /// Byte values in an array (`Uint8Array`, `Blob`).
+    Bytes,
+    /// `String.fromCharCode` of character codes.
+    CharCodes,
+}
+
+impl Encoding {
+    /// The label's word for it.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Encoding::Atob => "atob",
+            Encoding::Base64 => "base64",
+            Encoding::Hex => "hex",
+            Encoding::Bytes => "bytes",
+            Encoding::CharCodes => "fromCharCode",
+        }
+    }
+}
+
+/// One payload found in a script: the text to decode (base64 or hex) or
+/// the bytes themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Payload {
+    /// How it was written.
+    pub encoding: Encoding,
+    /// Where its expression starts in the script.
+    pub offset: usize,
+    /// The base64 or hex text, or the bytes.
+    pub data: Vec<u8>,
+}
+
+/// The content of each `<script>` element of an HTML or SVG page (without
+/// a CDATA wrapper), at most `MAX_SCRIPTS`, and whether there were more.
+pub(crate) fn script_elements(page: &[u8]) -> (Vec<Range<usize>>, bool) {
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    while let Some(open) = find_ci(&page[pos..], b"<script").map(|i| pos + i) {
+        let after = open + b"<script".len();
+        // `<scripts>` or `<script-x>` is another element.
+        if page
+            .get(after)
+            .is_some_and(|&c| !(c.is_ascii_whitespace() || c == b'>' || c == b'/'))
+        {
+            pos = after;
+            continue;
+        }
+        let Some(gt) = memchr::memchr(b'>', &page[after..]).map(|i| after + i + 1) else {
+            break;
+        };
+        let end = find_ci(&page[gt..], b"</script").map_or(page.len(), |i| gt + i);
+        pos = end.max(gt);
+        let mut body = gt..end;
+        trim_cdata(page, &mut body);
+        if page[body.clone()].iter().any(|c| !c.is_ascii_whitespace()) {
+            if out.len() == MAX_SCRIPTS {
+                return (out, true);
+            }
+            out.push(body);
+        }
+    }
+    (out, false)
+}
+
+/// Narrows `r` to what lies inside `<![CDATA[ ... ]]>`, when it is wrapped.
+fn trim_cdata(page: &[u8], r: &mut Range<usize>) {
+    let body = &page[r.clone()];
+    let lead = body.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    if body[lead..].starts_with(b"<![CDATA[") {
+        let start = r.start + lead + 9;
+        let end = memmem::rfind(&page[start..r.end], b"]]>").map_or(r.end, |i| start + i);
+        *r = start..end;
+    }
+}
+
+/// True when `page` is an SVG image: its root element is `<svg`.
+pub(crate) fn is_svg(page: &[u8]) -> bool {
+    find_ci(&page[..page.len().min(4096)], b"<svg").is_some()
+}
+
+/// What in an SVG image runs script: a `<script>` element, or an event
+/// handler attribute (`onload=`), named as the finding names it.
+pub(crate) fn svg_active_content(page: &[u8]) -> Option<String> {
+    if find_ci(page, b"<script").is_some() {
+        return Some("a <script> element".into());
+    }
+    let mut pos = 0;
+    while let Some(i) = find_ci(&page[pos..], b"on").map(|i| pos + i) {
+        pos = i + 2;
+        if !page
+            .get(i.wrapping_sub(1))
+            .is_some_and(|c| c.is_ascii_whitespace())
+            || i == 0
+        {
+            continue;
+        }
+        let name_end = page[pos..]
+            .iter()
+            .position(|c| !c.is_ascii_alphabetic())
+            .map_or(page.len(), |n| pos + n);
+        if name_end - pos < 3 {
+            continue;
+        }
+        let mut j = name_end;
+        while page.get(j).is_some_and(|c| c.is_ascii_whitespace()) {
+            j += 1;
+        }
+        if page.get(j) == Some(&b'=') && in_tag(page, i) {
+            let name = String::from_utf8_lossy(&page[i..name_end]).into_owned();
+            return Some(format!("an event handler ({name})"));
+        }
+    }
+    if find_ci(page, b"javascript:").is_some() {
+        return Some("a javascript: link".into());
+    }
+    None
+}
+
+/// True when position `i` lies inside a tag (the last `<` before it comes
+/// after the last `>`).
+fn in_tag(page: &[u8], i: usize) -> bool {
+    let head = &page[i.saturating_sub(4096)..i];
+    match (memchr::memrchr(b'<', head), memchr::memrchr(b'>', head)) {
+        (Some(lt), Some(gt)) => lt > gt,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// Case-insensitive search for a lowercase ASCII `needle`.
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle[0];
+    let mut from = 0;
+    while let Some(i) = memchr::memchr2(first, first.to_ascii_uppercase(), &hay[from..]) {
+        let at = from + i;
+        if hay
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// A token of JavaScript, as far as this reader cares.
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Str(Vec<u8>),
+    Num(Option<u32>),
+    Name(Range<usize>),
+    Punct(u8),
+    /// `+=`.
+    AddAssign,
+}
+
+/// The tokens of `src`, each with its offset.
+fn lex(src: &[u8]) -> Vec<(usize, Tok)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < src.len() {
+        let c = src[i];
+        let start = i;
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' | 0x0c => i += 1,
+            b'/' if src.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', &src[i..]).map_or(src.len(), |n| i + n);
+            }
+            b'/' if src.get(i + 1) == Some(&b'*') => {
+                i = memmem::find(&src[i + 2..], b"*/").map_or(src.len(), |n| i + 2 + n + 2);
+            }
+            b'"' | b'\'' | b'`' => {
+                let (s, next) = string(src, i);
+                out.push((start, Tok::Str(s)));
+                i = next;
+            }
+            b'0'..=b'9' => {
+                let end = src[i..]
+                    .iter()
+                    .position(|c| !(c.is_ascii_alphanumeric() || *c == b'.'))
+                    .map_or(src.len(), |n| i + n);
+                out.push((start, Tok::Num(number(&src[i..end]))));
+                i = end;
+            }
+            b'+' if src.get(i + 1) == Some(&b'=') => {
+                out.push((start, Tok::AddAssign));
+                i += 2;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' => {
+                let end = src[i..]
+                    .iter()
+                    .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$'))
+                    .map_or(src.len(), |n| i + n);
+                out.push((start, Tok::Name(i..end)));
+                i = end;
+            }
+            c => {
+                out.push((start, Tok::Punct(c)));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A string literal from its opening quote: its value (escapes read) and
+/// where the next token starts. A quoted string ends at its line's end
+/// (so that a regular expression holding a quote costs one line only).
+fn string(src: &[u8], open: usize) -> (Vec<u8>, usize) {
+    let q = src[open];
+    let mut v = Vec::new();
+    let mut i = open + 1;
+    while i < src.len() {
+        let c = src[i];
+        if c == q {
+            return (v, i + 1);
+        }
+        if c == b'\n' && q != b'`' {
+            return (v, i);
+        }
+        if q == b'`' && c == b'$' && src.get(i + 1) == Some(&b'{') {
+            // A template with substitutions: not a literal we can read.
+            v.clear();
+        }
+        if c == b'\\' {
+            let (bytes, used) = escape(&src[i + 1..]);
+            v.extend_from_slice(&bytes);
+            i += 1 + used;
+            continue;
+        }
+        v.push(c);
+        i += 1;
+    }
+    (v, src.len())
+}
+
+/// One escape after its backslash: the bytes it stands for (UTF-8) and
+/// how many bytes it took.
+fn escape(s: &[u8]) -> (Vec<u8>, usize) {
+    let hex = |b: &[u8]| {
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|t| u32::from_str_radix(t, 16).ok())
+    };
+    let utf8 = |c: u32| char::from_u32(c).map_or_else(Vec::new, |ch| ch.to_string().into_bytes());
+    match s.first() {
+        None => (Vec::new(), 0),
+        Some(b'x') => match s.get(1..3).and_then(hex) {
+            Some(c) => (utf8(c), 3),
+            None => (vec![b'x'], 1),
+        },
+        Some(b'u') => match s.get(1..5).and_then(hex) {
+            Some(c) => (utf8(c), 5),
+            None => (vec![b'u'], 1),
+        },
+        Some(b'n') => (vec![b'\n'], 1),
+        Some(b'r') => (vec![b'\r'], 1),
+        Some(b't') => (vec![b'\t'], 1),
+        Some(b'\r') if s.get(1) == Some(&b'\n') => (Vec::new(), 2),
+        Some(b'\n') => (Vec::new(), 1),
+        Some(&c) => (vec![c], 1),
+    }
+}
+
+/// A numeric literal's value when it is a whole number that fits 32 bits
+/// (decimal, `0x` hex, `0o`, `0b`).
+fn number(b: &[u8]) -> Option<u32> {
+    let t = std::str::from_utf8(b).ok()?;
+    let lower = t.to_ascii_lowercase();
+    if let Some(h) = lower.strip_prefix("0x") {
+        u32::from_str_radix(h, 16).ok()
+    } else if let Some(o) = lower.strip_prefix("0o") {
+        u32::from_str_radix(o, 8).ok()
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        u32::from_str_radix(b, 2).ok()
+    } else {
+        t.parse().ok()
+    }
+}
+
+/// The payloads a script assembles from literals, at most `MAX_PAYLOADS`,
+/// and whether there were more. Identical payloads are listed once.
+pub(crate) fn payloads(src: &[u8]) -> (Vec<Payload>, bool) {
+    let toks = lex(src);
+    let name = |t: &Tok| match t {
+        Tok::Name(r) => Some(&src[r.clone()]),
+        _ => None,
+    };
+    let mut vars: HashMap<&[u8], Vec<u8>> = HashMap::new();
+    let mut out: Vec<Payload> = Vec::new();
+    let mut more = false;
+    // What one script may assemble in all: its own size, twice.
+    let mut allowance = src.len().saturating_mul(2);
+    let mut push = |p: Payload, out: &mut Vec<Payload>| {
+        if out.iter().any(|q| q.data == p.data) {
+            return;
+        }
+        if out.len() == MAX_PAYLOADS {
+            more = true;
+            return;
+        }
+        out.push(p);
+    };
+    let mut i = 0;
+    while i < toks.len() {
+        let (off, tok) = &toks[i];
+        match tok {
+            // `name = expr` / `name += expr`, `var|let|const name = expr`.
+            Tok::Name(_)
+                if matches!(
+                    toks.get(i + 1),
+                    Some((_, Tok::Punct(b'='))) | Some((_, Tok::AddAssign))
+                ) && !matches!(toks.get(i + 2), Some((_, Tok::Punct(b'=')))) =>
+            {
+                let append = matches!(toks.get(i + 1), Some((_, Tok::AddAssign)));
+                let target = name(tok).unwrap_or_default();
+                let (value, parts, next) = concat(&toks, i + 2, &vars, src, &mut allowance);
+                // Past a value read whole; otherwise on into the expression
+                // (`s = atob(...)`).
+                let resume = if value.is_some() {
+                    next.max(i + 2)
+                } else {
+                    i + 2
+                };
+                match value {
+                    Some(v) if parts > 0 => {
+                        if looks_base64(&v) {
+                            push(payload(Encoding::Base64, *off, &v), &mut out);
+                        } else if looks_hex(&v) {
+                            push(payload(Encoding::Hex, *off, &v), &mut out);
+                        }
+                        if append {
+                            let e = vars.entry(target).or_default();
+                            if e.len() + v.len() <= src.len() {
+                                e.extend_from_slice(&v);
+                            }
+                        } else {
+                            vars.insert(target, v);
+                        }
+                    }
+                    _ => {
+                        if !append {
+                            vars.remove(target);
+                        }
+                    }
+                }
+                if vars.len() > MAX_VARIABLES {
+                    vars.clear();
+                }
+                i = resume;
+                continue;
+            }
+            Tok::Name(r) if &src[r.clone()] == b"atob" => {
+                if matches!(toks.get(i + 1), Some((_, Tok::Punct(b'(')))) {
+                    let (value, _, next) = concat(&toks, i + 2, &vars, src, &mut allowance);
+                    let read = value.is_some();
+                    if let Some(v) = value.filter(|v| v.len() >= 16) {
+                        push(payload(Encoding::Atob, *off, &v), &mut out);
+                    }
+                    i = if read { next.max(i + 2) } else { i + 2 };
+                    continue;
+                }
+            }
+            Tok::Name(r) if &src[r.clone()] == b"fromCharCode" => {
+                let mut j = i + 1;
+                // `.apply(null, [...])` or `(...)`.
+                if matches!(toks.get(j), Some((_, Tok::Punct(b'.')))) {
+                    j += 2;
+                }
+                if matches!(toks.get(j), Some((_, Tok::Punct(b'(')))) {
+                    let mut first = j + 1;
+                    if matches!(toks.get(first + 1), Some((_, Tok::Punct(b','))))
+                        && matches!(toks.get(first + 2), Some((_, Tok::Punct(b'['))))
+                    {
+                        first += 3;
+                    }
+                    let (codes, next) = numbers(&toks, first);
+                    if codes.len() >= MIN_BYTES {
+                        let mut bytes = Vec::new();
+                        for c in codes {
+                            match u8::try_from(c) {
+                                Ok(b) => bytes.push(b),
+                                Err(_) => bytes.extend_from_slice(
+                                    char::from_u32(c)
+                                        .unwrap_or('\u{fffd}')
+                                        .to_string()
+                                        .as_bytes(),
+                                ),
+                            }
+                        }
+                        push(
+                            Payload {
+                                encoding: Encoding::CharCodes,
+                                offset: *off,
+                                data: bytes,
+                            },
+                            &mut out,
+                        );
+                        i = next;
+                        continue;
+                    }
+                }
+            }
+            Tok::Punct(b'[') => {
+                let typed = i >= 2
+                    && matches!(toks[i - 1].1, Tok::Punct(b'('))
+                    && name(&toks[i - 2].1).is_some_and(|n| {
+                        n.ends_with(b"nt8Array")
+                            || n.ends_with(b"Uint8ClampedArray")
+                            || n == b"Blob"
+                            || n == b"from"
+                    });
+                let (values, next) = numbers(&toks, i + 1);
+                let min = if typed { MIN_BYTES } else { MIN_LOOSE_BYTES };
+                if values.len() >= min && values.iter().all(|&v| v <= 255) {
+                    let data = values.iter().map(|&v| v as u8).collect();
+                    push(
+                        Payload {
+                            encoding: Encoding::Bytes,
+                            offset: *off,
+                            data,
+                        },
+                        &mut out,
+                    );
+                    i = next;
+                    continue;
+                }
+            }
+            Tok::Str(s) if looks_base64(s) => {
+                push(payload(Encoding::Base64, *off, s), &mut out);
+            }
+            Tok::Str(s) if looks_hex(s) => {
+                push(
+                    Payload {
+                        encoding: Encoding::Hex,
+                        offset: *off,
+                        data: s.clone(),
+                    },
+                    &mut out,
+                );
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (out, more)
+}
+
+fn payload(encoding: Encoding, offset: usize, text: &[u8]) -> Payload {
+    Payload {
+        encoding,
+        offset,
+        data: text.to_vec(),
+    }
+}
+
+/// The value of `"a" + b + 'c'` from token `i`: string literals and
+/// variables that hold strings, joined by `+`, optionally in parentheses.
+/// `None` when anything else takes part. Returns the value, how many parts
+/// it had and the token after the expression.
+fn concat(
+    toks: &[(usize, Tok)],
+    mut i: usize,
+    vars: &HashMap<&[u8], Vec<u8>>,
+    src: &[u8],
+    allowance: &mut usize,
+) -> (Option<Vec<u8>>, usize, usize) {
+    let mut v = Vec::new();
+    let mut parts = 0;
+    let mut ok = true;
+    let mut depth = 0usize;
+    loop {
+        while matches!(toks.get(i), Some((_, Tok::Punct(b'(')))) {
+            depth += 1;
+            i += 1;
+        }
+        let part: Option<&[u8]> = match toks.get(i) {
+            Some((_, Tok::Str(s))) => Some(s),
+            Some((_, Tok::Name(r))) => vars.get(&src[r.clone()]).map(Vec::as_slice),
+            _ => None,
+        };
+        match part {
+            Some(p) if p.len() <= *allowance => {
+                *allowance -= p.len();
+                v.extend_from_slice(p);
+                parts += 1;
+            }
+            _ => {
+                ok = false;
+            }
+        }
+        i += 1;
+        while depth > 0 && matches!(toks.get(i), Some((_, Tok::Punct(b')')))) {
+            depth -= 1;
+            i += 1;
+        }
+        if ok && matches!(toks.get(i), Some((_, Tok::Punct(b'+')))) {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    // What follows must end the expression.
+    let ends = matches!(
+        toks.get(i),
+        None | Some((_, Tok::Punct(b';' | b')' | b',' | b'}' | b']')))
+    ) || matches!(toks.get(i), Some((_, Tok::Name(_))));
+    ((ok && ends).then_some(v), parts, i)
+}
+
+/// The whole numbers of a list `a, b, c` up to its closing bracket, and the
+/// token after it. The list stops at anything else.
+fn numbers(toks: &[(usize, Tok)], mut i: usize) -> (Vec<u32>, usize) {
+    let mut out = Vec::new();
+    while let Some((_, t)) = toks.get(i) {
+        match t {
+            Tok::Num(Some(n)) => out.push(*n),
+            Tok::Punct(b',') => {}
+            Tok::Punct(b']' | b')') => return (out, i + 1),
+            _ => return (Vec::new(), i),
+        }
+        i += 1;
+    }
+    (Vec::new(), i)
+}
+
+/// A long string of the base64 alphabet (standard or URL-safe) that is
+/// not one word: prose, identifiers and the base64 alphabet spelled out in
+/// a decoder do not have the mix of cases and digits of encoded bytes.
+pub(crate) fn looks_base64(s: &[u8]) -> bool {
+    if s.len() < MIN_BASE64 {
+        return false;
+    }
+    let mut digits = 0;
+    let mut upper = 0;
+    let mut lower = 0;
+    for &c in s {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b'A'..=b'Z' => upper += 1,
+            b'a'..=b'z' => lower += 1,
+            b'+' | b'/' | b'=' | b'-' | b'_' | b'\r' | b'\n' => {}
+            _ => return false,
+        }
+    }
+    upper > 0 && lower > 0 && digits + upper + lower >= MIN_BASE64 && !is_alphabet(s)
+}
+
+/// The base64 alphabet itself, as a decoder spells it out.
+fn is_alphabet(s: &[u8]) -> bool {
+    memmem::find(s, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ").is_some()
+        || memmem::find(s, b"abcdefghijklmnopqrstuvwxyz").is_some()
+}
+
+/// A long string of hex digits, an even number of them.
+pub(crate) fn looks_hex(s: &[u8]) -> bool {
+    s.len() >= MIN_HEX && s.len().is_multiple_of(2) && s.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// The bytes of a hex string.
+pub(crate) fn unhex(s: &[u8]) -> Vec<u8> {
+    let v = |c: u8| match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        b'A'..=b'F' => c - b'A' + 10,
+        _ => 0,
+    };
+    s.chunks_exact(2).map(|p| v(p[0]) << 4 | v(p[1])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atob_of_concatenated_literals_and_variables() {
+        let js = br#"var a = "TVqQAAMAAAAEAAAA"; a += '//8AALgAAAAA'; var b = a + "QAAAAAAAAAAA";
+            var blob = new Blob([atob(b)]);"#;
+        let (p, more) = payloads(js);
+        assert!(!more);
+        let atob: Vec<_> = p.iter().filter(|p| p.encoding == Encoding::Atob).collect();
+        assert_eq!(atob.len(), 1);
+        assert_eq!(atob[0].data, b"TVqQAAMAAAAEAAAA//8AALgAAAAAQAAAAAAAAAAA");
+    }
+
+    #[test]
+    fn typed_arrays_and_char_codes() {
+        let js = b"let u = new Uint8Array([77,90,144,0,3,0,0,0,4]); s = String.fromCharCode(72,101,108,108,111,32,119,111);";
+        let (p, _) = payloads(js);
+        assert_eq!(p[0].encoding, Encoding::Bytes);
+        assert_eq!(p[0].data[..2], *b"MZ");
+        assert_eq!(p[1].encoding, Encoding::CharCodes);
+        assert_eq!(p[1].data, b"Hello wo");
+    }
+
+    #[test]
+    fn ordinary_code_has_no_payload() {
+        let js = br#"$(function(){ var x = [1, 2, 3]; $('#a').on('click', function(e){ e.preventDefault(); }); var k = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/="; });"#;
+        assert!(payloads(js).0.is_empty());
+    }
+
+    #[test]
+    fn runaway_appends_are_bounded() {
+        let mut js = b"var a = 'QUFBQUFBQUFBQUFBQUFBQUFB'; ".to_vec();
+        for _ in 0..200 {
+            js.extend_from_slice(b"a += a; ");
+        }
+        js.extend_from_slice(b"atob(a);");
+        let (p, _) = payloads(&js);
+        assert!(p.iter().all(|p| p.data.len() <= js.len() * 2));
+    }
+
+    #[test]
+    fn scripts_of_a_page() {
+        let page = b"<html><SCRIPT type=x>alert(1)</script><scripts>no</scripts><script src=a.js></script><svg><script><![CDATA[ f() ]]></script>";
+        let (r, more) = script_elements(page);
+        assert!(!more);
+        let bodies: Vec<_> = r.iter().map(|r| &page[r.clone()]).collect();
+        assert_eq!(bodies, vec![&b"alert(1)"[..], b" f() "]);
+    }
+
+    #[test]
+    fn svg_handlers() {
+        assert!(svg_active_content(b"<svg onload=\"x()\"></svg>").is_some());
+        assert!(svg_active_content(b"<svg><text>turn on = off</text></svg>").is_none());
+        assert!(svg_active_content(b"<svg><rect width='1'/></svg>").is_none());
+    }
+}

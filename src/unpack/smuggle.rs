@@ -1,0 +1,133 @@
+//! HTML smuggling: a page (HTML, SVG, an HTML application) or a script
+//! that carries a program as text and has the browser turn it back into a
+//! download. Nothing runs here: the page's `data:` URIs are decoded
+//! ([`super::datauri`]), its `<script>` elements become children typed
+//! JavaScript (so that the script rules see them), and the payloads that a
+//! script assembles from literals (`atob`, byte arrays, `fromCharCode`,
+//! long base64 and hex strings) are decoded into children that the engine
+//! types like any other object.
+
+use bytes::Bytes;
+
+use super::{Ctx, Unpacked};
+use crate::finding::FindingKind;
+use crate::format::smuggle::{self, Encoding};
+use crate::limits::LimitKind;
+use crate::report::Origin;
+use crate::types::{FileType, known};
+
+/// Decoded payloads shorter than this hold no program.
+const MIN_PAYLOAD: usize = 16;
+
+/// True when a page or script gives this unpacker something to do: a
+/// `data:` URI or a `<script>` element in a page (HTML, XML, HTA), an SVG
+/// image (its handlers are looked for), or any script (the lexer decides).
+pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
+    if t == known::HTML || t == known::XML || t == known::HTA {
+        memchr::memmem::find(data, b";base64,").is_some()
+            || has_script_tag(data)
+            || (t == known::XML && smuggle::is_svg(data))
+    } else {
+        t == known::JSCRIPT || t == known::JAVASCRIPT
+    }
+}
+
+fn has_script_tag(data: &[u8]) -> bool {
+    memchr::memchr_iter(b'<', data).take(1 << 20).any(|i| {
+        data.get(i + 1..i + 7)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"script"))
+    })
+}
+
+/// A page: its `data:` URIs, its scripts, and for an SVG a finding when it
+/// runs script.
+pub(crate) fn page(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = super::datauri::unpack(data, ctx);
+    if smuggle::is_svg(data)
+        && let Some(what) = smuggle::svg_active_content(data)
+    {
+        out.findings.push(FindingKind::SvgScript { detail: what });
+    }
+    let (scripts, more) = smuggle::script_elements(data);
+    for (n, r) in scripts.into_iter().enumerate() {
+        if (n as u64) >= ctx.budget.objects_left() {
+            out.entries_cut(n);
+            return out;
+        }
+        let name = format!("<script #{} @{}>", n + 1, r.start);
+        let before = out.children.len();
+        out.push_slice(
+            name,
+            Origin::Carved {
+                offset: r.start as u64,
+            },
+            data.slice(r),
+            ctx.budget,
+        );
+        if out.children.len() > before {
+            out.declare_last(known::JAVASCRIPT);
+        }
+    }
+    if more {
+        out.findings.push(FindingKind::Limit {
+            limit: LimitKind::Objects,
+            detail: format!(
+                "only the first {} script elements were scanned as scripts",
+                smuggle::MAX_SCRIPTS
+            ),
+        });
+    }
+    out
+}
+
+/// A script: the payloads it assembles from literals, decoded.
+pub(crate) fn script(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = Unpacked::default();
+    let (found, more) = smuggle::payloads(data);
+    let mut listed = 0usize;
+    for p in found {
+        let bytes = match p.encoding {
+            Encoding::Atob | Encoding::Base64 => super::decode::base64(&p.data),
+            Encoding::Hex => smuggle::unhex(&p.data),
+            Encoding::Bytes | Encoding::CharCodes => p.data,
+        };
+        if bytes.len() < MIN_PAYLOAD {
+            continue;
+        }
+        if listed as u64 >= ctx.budget.objects_left() {
+            out.entries_cut(listed);
+            return out;
+        }
+        listed += 1;
+        let name = format!(
+            "<smuggled {} #{} @{}>",
+            p.encoding.label(),
+            listed,
+            p.offset
+        );
+        out.push_drained(name, Origin::Decoded, ctx.budget.take(bytes));
+    }
+    if more {
+        out.findings.push(FindingKind::Limit {
+            limit: LimitKind::Objects,
+            detail: format!(
+                "only the first {} payloads of the script were decoded",
+                smuggle::MAX_PAYLOADS
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_with_scripts_have_work() {
+        assert!(has_work(known::HTML, b"<p>x</p><SCRIPT>f()</SCRIPT>"));
+        assert!(!has_work(known::HTML, b"<p>no scripts here</p>"));
+        assert!(has_work(known::JAVASCRIPT, b"x"));
+        assert!(!has_work(known::TEXT, b"<script>"));
+    }
+}

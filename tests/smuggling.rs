@@ -1,0 +1,170 @@
+//! Script smuggling: payloads that a page's JavaScript assembles from
+//! literals (`atob` of concatenated strings, byte arrays, `fromCharCode`)
+//! are decoded, without running anything, and scanned as what the browser
+//! would hand the user; the `<script>` elements of HTML and SVG are scanned
+//! as JavaScript. Ordinary pages stay clean and do not explode into
+//! objects.
+
+use crate::util::*;
+use xferscan::Verdict;
+
+/// Base64 text split into `"...." + "...."` literals of `n` characters.
+fn split_literals(b64: &[u8], n: usize) -> String {
+    let text: String = String::from_utf8(b64.to_vec()).unwrap().replace("\r\n", "");
+    text.as_bytes()
+        .chunks(n)
+        .map(|c| format!("\"{}\"", std::str::from_utf8(c).unwrap()))
+        .collect::<Vec<_>>()
+        .join(" +\n  ")
+}
+
+fn numbers(b: &[u8]) -> String {
+    b.iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn html(script: &str) -> Vec<u8> {
+    format!(
+        "<!DOCTYPE html><html><head><title>Invoice</title></head><body>\
+         <p>Your document is downloading.</p><script>\n{script}\n</script></body></html>"
+    )
+    .into_bytes()
+}
+
+const SAVE: &str = "var blob = new Blob([bytes], {type: 'application/octet-stream'});\n\
+    var a = document.createElement('a'); a.href = URL.createObjectURL(blob);\n\
+    a.download = 'invoice.pdf'; a.click();";
+
+#[test]
+fn atob_of_concatenated_literals() {
+    let js = format!(
+        "var s = atob({});\nvar bytes = new Uint8Array(s.length);\n{SAVE}",
+        split_literals(&b64(&tiny_pe(false)), 12)
+    );
+    let r = scan("invoice.html", html(&js));
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    let js = format!("var s = atob({});", split_literals(&b64(&eicar()), 8));
+    let r = scan("invoice.html", html(&js));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let (path, _) = deepest(&r);
+    assert!(path.to_string().contains("<smuggled atob #1"), "{path}");
+}
+
+#[test]
+fn atob_of_variables_built_up_from_literals() {
+    let text = String::from_utf8(b64(&eicar()))
+        .unwrap()
+        .replace("\r\n", "");
+    let (a, b) = text.split_at(40);
+    let js = format!("var p1 = \"{a}\";\nvar p = p1;\np += '{b}';\nvar s = window.atob(p);");
+    let r = scan("x.html", html(&js));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+#[test]
+fn byte_values_in_a_typed_array() {
+    let js = format!(
+        "var bytes = new Uint8Array([{}]);\n{SAVE}",
+        numbers(&tiny_pe(false))
+    );
+    let r = scan("invoice.html", html(&js));
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn char_codes() {
+    let js = format!(
+        "var s = String.fromCharCode({});\ndocument.write(s);",
+        numbers(&eicar())
+    );
+    let r = scan("x.html", html(&js));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let js = format!(
+        "var s = String.fromCharCode.apply(null, [{}]);",
+        numbers(&eicar())
+    );
+    let r = scan("x.html", html(&js));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+#[test]
+fn a_long_base64_or_hex_literal_in_a_script_file() {
+    let text = String::from_utf8(b64(&tiny_pe(false)))
+        .unwrap()
+        .replace("\r\n", "");
+    let js = format!("var payload = \"{text}\";\nfunction go() {{ return payload; }}\n");
+    // A script file by content: the name says .js, which the type policy
+    // blocks anyway; the payload is found all the same.
+    let r = scan("lib.js", js.into_bytes());
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
+    let hex: String = eicar().iter().map(|b| format!("{b:02x}")).collect();
+    let r = scan("x.html", html(&format!("var h = '{hex}';")));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+#[test]
+fn an_svg_with_a_script_is_flagged_and_its_payload_decoded() {
+    let svg = format!(
+        "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">\
+         <rect width=\"10\" height=\"10\"/><script type=\"application/ecmascript\"><![CDATA[\n\
+         var s = atob({});\n]]></script></svg>",
+        split_literals(&b64(&tiny_pe(false)), 16)
+    );
+    let r = scan("logo.svg", svg.into_bytes());
+    assert!(has_key(&r, "document.svg.script"), "{:?}", keys(&r));
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"location='https://example.com/'\"><rect/></svg>";
+    let r = scan("logo.svg", svg.as_bytes().to_vec());
+    assert!(has_key(&r, "document.svg.script"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Suspicious);
+}
+
+#[test]
+fn a_plain_svg_is_clean() {
+    let svg = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\">\
+        <title>on the button</title><style>.a{fill:red}</style><rect class=\"a\" width=\"10\" height=\"10\"/></svg>";
+    assert_clean(&scan("icon.svg", svg.as_bytes().to_vec()));
+}
+
+#[test]
+fn an_ordinary_page_is_clean_and_small() {
+    let mut page = String::from("<!DOCTYPE html><html><head><title>Shop</title>\n");
+    for i in 0..10 {
+        page.push_str(&format!(
+            "<script>\n(function($){{ 'use strict';\n  var items{i} = [1, 2, 3, 4, 5];\n  \
+             $(document).ready(function(){{ $('.btn-{i}').on('click', function(e){{ e.preventDefault();\n  \
+             $.ajax({{url: '/api/cart', data: {{id: {i}}}, success: function(r){{ $('#n').text(r.count); }}}});\n  \
+             }}); }});\n  var key = \"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=\";\n\
+             }})(jQuery);\n</script>\n"
+        ));
+    }
+    page.push_str("</head><body><h1>Welcome</h1><p>Buy things.</p></body></html>");
+    let r = scan("shop.html", page.into_bytes());
+    assert_clean(&r);
+    assert!(r.objects.len() <= 11, "{} objects", r.objects.len());
+}
+
+#[test]
+fn a_small_image_in_a_script_is_clean() {
+    let gif = "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==";
+    let png = String::from_utf8(b64(&tiny_png()))
+        .unwrap()
+        .replace("\r\n", "");
+    let js = format!(
+        "var pixel = '{gif}';\nvar logo = atob(\"{png}\");\nimg.src = 'data:image/png;base64,' + btoa(logo);"
+    );
+    assert_clean(&scan("page.html", html(&js)));
+}
+
+#[test]
+fn json_with_a_long_base64_picture_is_clean() {
+    let mut png = tiny_png();
+    png.extend(std::iter::repeat_n(0u8, 600));
+    let text = String::from_utf8(b64(&png)).unwrap().replace("\r\n", "");
+    let json = format!("{{\"name\": \"avatar.png\", \"data\": \"{text}\"}}");
+    assert_clean(&scan("avatar.json", json.into_bytes()));
+}

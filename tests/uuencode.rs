@@ -1,0 +1,239 @@
+//! Files carried as text in mail bodies from before MIME: uuencode (the
+//! real `uuencode` of sharutils makes one fixture) and BinHex 4.0 (built
+//! here: run-length encoding with 0x90, CRC-16/XMODEM, the 64-character
+//! alphabet). Each decoded file is a child under its name; a truncated
+//! body, a bad line or a wrong CRC is a finding, and what decoded is still
+//! scanned.
+
+use crate::util::*;
+use xferscan::Verdict;
+
+/// `uuencode [-m] FILE NAME` of `data`, by sharutils' own tool.
+fn uuencode_tool(data: &[u8], name: &str, base64: bool) -> Option<Vec<u8>> {
+    let uu = tool("uuencode")?;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in"), data).unwrap();
+    let mut cmd = std::process::Command::new(uu);
+    if base64 {
+        cmd.arg("-m");
+    }
+    let out = cmd
+        .arg("in")
+        .arg(name)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    Some(out.stdout)
+}
+
+/// uuencode written here, for the fixtures that must lie.
+fn uuencode(data: &[u8], name: &str) -> Vec<u8> {
+    let enc = |v: u8| if v == 0 { b'`' } else { v + 0x20 };
+    let mut out = format!("begin 644 {name}\n").into_bytes();
+    for line in data.chunks(45) {
+        out.push(enc(line.len() as u8));
+        for g in line.chunks(3) {
+            let b = [g[0], *g.get(1).unwrap_or(&0), *g.get(2).unwrap_or(&0)];
+            for v in [
+                b[0] >> 2,
+                (b[0] << 4 | b[1] >> 4) & 63,
+                (b[1] << 2 | b[2] >> 6) & 63,
+                b[2] & 63,
+            ] {
+                out.push(enc(v));
+            }
+        }
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b"`\nend\n");
+    out
+}
+
+fn plain_mail(body: &[u8]) -> Vec<u8> {
+    let mut m =
+        b"From: a@example.com\nTo: b@example.com\nSubject: the file\n\nHi,\n\nhere it is:\n\n"
+            .to_vec();
+    m.extend_from_slice(body);
+    m.extend_from_slice(b"\nCheers\n");
+    m
+}
+
+fn child_named<'a>(r: &'a xferscan::Report, name: &str) -> Option<&'a xferscan::ObjectInfo> {
+    r.objects
+        .iter()
+        .find(|o| o.path.names().last().is_some_and(|n| n == name))
+}
+
+#[test]
+fn the_real_uuencode_in_a_plain_mail() {
+    let Some(uu) = uuencode_tool(&eicar(), "eicar.com", false) else {
+        return;
+    };
+    let r = scan("old.eml", plain_mail(&uu));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(child_named(&r, "eicar.com").is_some());
+    assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    // `uuencode -m`: begin-base64 ... ====.
+    let uu = uuencode_tool(&tiny_pe(false), "setup.exe", true).unwrap();
+    let r = scan("old.eml", plain_mail(&uu));
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
+    assert!(child_named(&r, "setup.exe").is_some());
+}
+
+#[test]
+fn uuencode_inside_a_mime_text_part_plain_or_base64() {
+    let mut body = b"See below.\r\n\r\n".to_vec();
+    body.extend(uuencode(&tiny_pe(false), "invoice.exe"));
+    let m = message(&[("Content-Type: text/plain; charset=us-ascii", &body)]);
+    let r = scan("m.eml", m);
+    assert!(child_named(&r, "invoice.exe").is_some(), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    let m = message(&[(
+        "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64",
+        &b64(&body),
+    )]);
+    let r = scan("m.eml", m);
+    assert!(child_named(&r, "invoice.exe").is_some(), "{:?}", keys(&r));
+}
+
+#[test]
+fn truncated_or_bad_lines_are_findings_and_still_scanned() {
+    let uu = uuencode(&eicar(), "eicar.com");
+    let cut = &uu[..uu.len() - b"`\nend\n".len()];
+    let r = scan("m.eml", plain_mail(cut));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    let mut data = eicar();
+    data.extend(std::iter::repeat_n(b'A', 100));
+    let mut uu = uuencode(&data, "eicar.com");
+    // The third line (bytes 90..) loses its tail.
+    let third = uu
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == b'\n')
+        .nth(2)
+        .unwrap()
+        .0;
+    uu.drain(third + 10..third + 40);
+    let r = scan("m.eml", plain_mail(&uu));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
+/// CRC-16/XMODEM, as BinHex computes it.
+fn crc16(data: &[u8]) -> u16 {
+    let mut crc = 0u16;
+    for &b in data {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// A BinHex 4.0 file of `data` (no resource fork), with its banner.
+fn binhex(name: &str, data: &[u8], good_crc: bool) -> Vec<u8> {
+    let mut s = vec![name.len() as u8];
+    s.extend_from_slice(name.as_bytes());
+    s.push(0);
+    s.extend_from_slice(b"APPLMSWD");
+    s.extend_from_slice(&[0, 0]);
+    s.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    s.extend_from_slice(&0u32.to_be_bytes());
+    let c = crc16(&s);
+    s.extend_from_slice(&c.to_be_bytes());
+    s.extend_from_slice(data);
+    let c = crc16(data) ^ if good_crc { 0 } else { 0x5555 };
+    s.extend_from_slice(&c.to_be_bytes());
+    s.extend_from_slice(&crc16(&[]).to_be_bytes());
+    // Run-length encoding: runs of 3..=255 as X 0x90 n, 0x90 as 0x90 0.
+    let mut rle = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let b = s[i];
+        let run = s[i..].iter().take(255).take_while(|&&c| c == b).count();
+        if b == 0x90 {
+            rle.extend_from_slice(&[0x90, 0]);
+            i += 1;
+        } else if run >= 3 {
+            rle.extend_from_slice(&[b, 0x90, run as u8]);
+            i += run;
+        } else {
+            rle.push(b);
+            i += 1;
+        }
+    }
+    const A: &[u8; 64] = b"!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr";
+    let mut text = vec![b':'];
+    let mut col = 1;
+    for g in rle.chunks(3) {
+        let b = [g[0], *g.get(1).unwrap_or(&0), *g.get(2).unwrap_or(&0)];
+        let n = [
+            b[0] >> 2,
+            (b[0] << 4 | b[1] >> 4) & 63,
+            (b[1] << 2 | b[2] >> 6) & 63,
+            b[2] & 63,
+        ];
+        for v in &n[..g.len() + 1] {
+            text.push(A[*v as usize]);
+            col += 1;
+            if col == 64 {
+                text.push(b'\n');
+                col = 0;
+            }
+        }
+    }
+    text.push(b':');
+    let mut out = b"(This file must be converted with BinHex 4.0)\n\n".to_vec();
+    out.extend(text);
+    out.push(b'\n');
+    out
+}
+
+#[test]
+fn binhex_in_a_mail_is_decoded() {
+    let r = scan("mac.eml", plain_mail(&binhex("eicar.com", &eicar(), true)));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(child_named(&r, "eicar.com").is_some());
+    assert!(
+        !has_key(&r, "unscannable") && !has_key(&r, "container"),
+        "{:?}",
+        keys(&r)
+    );
+    // A PE: its runs of zeros take the RLE path.
+    let r = scan(
+        "mac.eml",
+        plain_mail(&binhex("Setup", &tiny_pe(false), true)),
+    );
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
+}
+
+#[test]
+fn binhex_with_a_bad_crc_is_a_finding_and_still_scanned() {
+    let r = scan("mac.eml", plain_mail(&binhex("eicar.com", &eicar(), false)));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "container.checksum_mismatch"), "{:?}", keys(&r));
+}
+
+#[test]
+fn mail_that_only_mentions_these_is_clean() {
+    let body = b"Let's begin 644 is the mode to set.\nbegin 644 notes.txt\nwas the header of old attachments.\n\
+        Old Macs said (This file must be converted with BinHex 4.0) at the top.\nThanks\n";
+    let r = scan("m.eml", plain_mail(body));
+    assert_clean(&r);
+    assert_eq!(
+        r.objects.len(),
+        1,
+        "{:?}",
+        r.objects
+            .iter()
+            .map(|o| o.path.to_string())
+            .collect::<Vec<_>>()
+    );
+}
