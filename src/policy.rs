@@ -106,6 +106,13 @@ impl Default for Policy {
             ("stream.conflicting_piece", Action::Block),
             ("name.blocked_extension", Action::Block),
             ("type.polyglot", Action::Flag),
+            ("document.remote_template", Action::Flag),
+            ("document.external_object", Action::Block),
+            ("document.external_link", Action::Flag),
+            ("document.external_link.handler", Action::Block),
+            ("document.dde", Action::Flag),
+            ("document.dde.command", Action::Block),
+            ("document.chm.command", Action::Block),
         ] {
             p.findings.insert(k.into(), a);
         }

@@ -7,6 +7,7 @@ pub(crate) mod compressed;
 pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
+pub(crate) mod ooxml;
 pub(crate) mod sevenz;
 pub(crate) mod tar;
 pub(crate) mod zip;
@@ -156,6 +157,9 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::HTML, |_, d, c| datauri::unpack(d, c)),
         (known::XML, |_, d, c| datauri::unpack(d, c)),
     ];
+    if matches!(t.name(), "docx" | "xlsx" | "pptx") {
+        return Some(|_, d, c| ooxml::unpack(d, c));
+    }
     if t.is_zip_based() {
         return Some(|_, d, c| zip::unpack(d, c));
     }
