@@ -26,3 +26,4 @@ mod sevenz_writer;
 mod streaming;
 mod zip_names;
 mod zip_views;
+mod ooxml_external;
