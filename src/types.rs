@@ -458,6 +458,8 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("utf16-text", G::Text, &[]),
     // Unknown bytes.
     ("data", G::Unknown, &[]),
+    // A OneNote section: a document that carries embedded files.
+    ("onenote", G::Document, &["one"]),
 ];
 
 /// Zip-based types, read through the zip directory.
@@ -475,6 +477,7 @@ const CONTAINERS: &[FileType] = &[
     known::SEVENZ,
     known::ZSTD,
     known::TAR,
+    known::ONENOTE,
 ];
 
 /// The types the detector names by constant.
@@ -537,6 +540,7 @@ pub mod known {
     pub const TEXT: FileType = FileType::new("text", G::Text);
     pub const UTF16_TEXT: FileType = FileType::new("utf16-text", G::Text);
     pub const DATA: FileType = FileType::new("data", G::Unknown);
+    pub const ONENOTE: FileType = FileType::new("onenote", G::Document);
 }
 
 #[cfg(test)]

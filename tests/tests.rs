@@ -27,3 +27,4 @@ mod streaming;
 mod zip_names;
 mod zip_views;
 mod ooxml_external;
+mod onenote;

@@ -7,6 +7,7 @@ pub(crate) mod compressed;
 pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
+pub(crate) mod onenote;
 pub(crate) mod ooxml;
 pub(crate) mod sevenz;
 pub(crate) mod tar;
@@ -143,7 +144,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// The one dispatch table: the unpacker of each type that
 /// [`FileType::is_container`] names, and of HTML and XML for `data:` URIs.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 10] = [
+    let table: [(FileType, Unpacker); 11] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -156,6 +157,7 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         // embedded in it; the unpacker's own search finds the URIs.
         (known::HTML, |_, d, c| datauri::unpack(d, c)),
         (known::XML, |_, d, c| datauri::unpack(d, c)),
+        (known::ONENOTE, |_, d, c| onenote::unpack(d, c)),
     ];
     if matches!(t.name(), "docx" | "xlsx" | "pptx") {
         return Some(|_, d, c| ooxml::unpack(d, c));
