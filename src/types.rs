@@ -478,6 +478,7 @@ const CONTAINERS: &[FileType] = &[
     known::ZSTD,
     known::TAR,
     known::ONENOTE,
+    known::CHM,
 ];
 
 /// The types the detector names by constant.

@@ -28,3 +28,4 @@ mod zip_names;
 mod zip_views;
 mod ooxml_external;
 mod onenote;
+mod chm;

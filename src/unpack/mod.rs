@@ -3,6 +3,7 @@
 //! children back to the engine's work queue, and every byte they produce
 //! goes through [`Budget::drain`](crate::limits::Budget) on the way.
 
+pub(crate) mod chm;
 pub(crate) mod compressed;
 pub(crate) mod datauri;
 pub(crate) mod decode;
@@ -144,7 +145,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// The one dispatch table: the unpacker of each type that
 /// [`FileType::is_container`] names, and of HTML and XML for `data:` URIs.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 11] = [
+    let table: [(FileType, Unpacker); 12] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -158,6 +159,7 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::HTML, |_, d, c| datauri::unpack(d, c)),
         (known::XML, |_, d, c| datauri::unpack(d, c)),
         (known::ONENOTE, |_, d, c| onenote::unpack(d, c)),
+        (known::CHM, |_, d, c| chm::unpack(d, c)),
     ];
     if matches!(t.name(), "docx" | "xlsx" | "pptx") {
         return Some(|_, d, c| ooxml::unpack(d, c));
