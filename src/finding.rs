@@ -539,7 +539,9 @@ impl FindingKind {
             RemoteTemplate { .. } => keys::DOCUMENT_REMOTE_TEMPLATE,
             ExternalObject { .. } => keys::DOCUMENT_EXTERNAL_OBJECT,
             ExternalLink { handler: None, .. } => keys::DOCUMENT_EXTERNAL_LINK,
-            ExternalLink { handler: Some(_), .. } => keys::DOCUMENT_EXTERNAL_LINK_HANDLER,
+            ExternalLink {
+                handler: Some(_), ..
+            } => keys::DOCUMENT_EXTERNAL_LINK_HANDLER,
             Dde {
                 interpreter: false, ..
             } => keys::DOCUMENT_DDE,

@@ -67,7 +67,10 @@ pub fn stored_chm(files: &[(&str, &[u8])]) -> Vec<u8> {
     for v in [-1i32, 0, 0, -1, 1, 0x409] {
         dir.extend(v.to_le_bytes());
     }
-    dir.extend([0x6a, 0x92, 0x02, 0x5d, 0x2e, 0x21, 0xd0, 0x11, 0x9d, 0xf9, 0x00, 0xa0, 0xc9, 0x22, 0xe6, 0xec]);
+    dir.extend([
+        0x6a, 0x92, 0x02, 0x5d, 0x2e, 0x21, 0xd0, 0x11, 0x9d, 0xf9, 0x00, 0xa0, 0xc9, 0x22, 0xe6,
+        0xec,
+    ]);
     dir.extend(0x54u32.to_le_bytes());
     for _ in 0..3 {
         dir.extend((-1i32).to_le_bytes());
@@ -81,12 +84,21 @@ pub fn stored_chm(files: &[(&str, &[u8])]) -> Vec<u8> {
     for v in [3u32, 0x60, 1, 0x1234_5678, 0x409] {
         f.extend(v.to_le_bytes());
     }
-    let guid1 = [0x10, 0xfd, 0x01, 0x7c, 0xaa, 0x7b, 0xd0, 0x11, 0x9e, 0x0c, 0x00, 0xa0, 0xc9, 0x22, 0xe6, 0xec];
+    let guid1 = [
+        0x10, 0xfd, 0x01, 0x7c, 0xaa, 0x7b, 0xd0, 0x11, 0x9e, 0x0c, 0x00, 0xa0, 0xc9, 0x22, 0xe6,
+        0xec,
+    ];
     let mut guid2 = guid1;
     guid2[0] = 0x11;
     f.extend(guid1);
     f.extend(guid2);
-    for v in [0x60u64, 0x18, dir_off as u64, dir.len() as u64, content_off as u64] {
+    for v in [
+        0x60u64,
+        0x18,
+        dir_off as u64,
+        dir.len() as u64,
+        content_off as u64,
+    ] {
         f.extend(v.to_le_bytes());
     }
     f.extend(0x1feu32.to_le_bytes());
@@ -153,7 +165,10 @@ fn eicar_in_a_stored_entry_is_found() {
     let r = util::scan("guide.chm", f);
     assert!(util::found_eicar(&r));
     let (path, _) = util::deepest(&r);
-    assert_eq!(path.names().last().map(|s| s.as_str()), Some("files/readme.txt"));
+    assert_eq!(
+        path.names().last().map(|s| s.as_str()),
+        Some("files/readme.txt")
+    );
 }
 
 #[test]
@@ -192,7 +207,10 @@ fn eicar_in_a_compressed_page_is_found() {
 fn an_ordinary_help_file_is_judged_by_its_type_alone() {
     let Some(f) = compiled_chm(&[
         ("index.html", ORDINARY_PAGE),
-        ("settings.html", "<html><body><h2>Settings</h2><p>Choose a folder.</p></body></html>"),
+        (
+            "settings.html",
+            "<html><body><h2>Settings</h2><p>Choose a folder.</p></body></html>",
+        ),
     ]) else {
         return;
     };
@@ -206,7 +224,11 @@ fn an_ordinary_help_file_is_judged_by_its_type_alone() {
         "{:#?}",
         r.findings
     );
-    assert!(r.objects.iter().any(|o| o.path.names().last().map(|s| s.as_str()) == Some("settings.html")));
+    assert!(
+        r.objects
+            .iter()
+            .any(|o| o.path.names().last().map(|s| s.as_str()) == Some("settings.html"))
+    );
 }
 
 #[test]
@@ -248,8 +270,11 @@ fn pages_after_many_compressed_blocks_are_read() {
     big.push_str("</body></html>");
     let eicar = String::from_utf8(util::eicar()).unwrap();
     let page = format!("<html><body><pre>{eicar}</pre></body></html>");
-    let Some(f) = compiled_chm(&[("a.html", &big), ("z.html", &page), ("y.html", SHORTCUT_PAGE)])
-    else {
+    let Some(f) = compiled_chm(&[
+        ("a.html", &big),
+        ("z.html", &page),
+        ("y.html", SHORTCUT_PAGE),
+    ]) else {
         return;
     };
     let r = util::scan("guide.chm", f);

@@ -55,14 +55,20 @@ fn a_section_is_its_own_type() {
 fn an_embedded_batch_file_is_blocked() {
     let r = util::scan(
         "invoice.one",
-        section("Double-click to view the invoice", &[util::tiny_png().as_slice(), BATCH]),
+        section(
+            "Double-click to view the invoice",
+            &[util::tiny_png().as_slice(), BATCH],
+        ),
     );
     let batch = r
         .objects
         .iter()
         .find(|o| o.types.first().is_some_and(|t| t.ty.name() == "batch"))
         .unwrap_or_else(|| panic!("no batch child: {:#?}", r.objects));
-    assert_eq!(batch.path.names().last().map(|s| s.as_str()), Some("<onenote file 2>"));
+    assert_eq!(
+        batch.path.names().last().map(|s| s.as_str()),
+        Some("<onenote file 2>")
+    );
     assert!(matches!(batch.origin, Origin::Carved { .. }));
     assert!(has_key(&r, "type.script.windows"), "{:#?}", r.findings);
     assert_eq!(r.verdict, Verdict::Malicious);
@@ -74,14 +80,20 @@ fn eicar_in_an_embedded_file_is_found() {
     let r = util::scan("notes.one", section("see attachment", &[&eicar]));
     assert!(util::found_eicar(&r));
     let (path, _) = util::deepest(&r);
-    assert_eq!(path.names().last().map(|s| s.as_str()), Some("<onenote file 1>"));
+    assert_eq!(
+        path.names().last().map(|s| s.as_str()),
+        Some("<onenote file 1>")
+    );
 }
 
 #[test]
 fn a_section_with_text_only_is_clean() {
     let r = util::scan(
         "notes.one",
-        section("Shopping: milk, bread, eggs. Call the plumber on Monday.", &[]),
+        section(
+            "Shopping: milk, bread, eggs. Call the plumber on Monday.",
+            &[],
+        ),
     );
     assert_eq!(r.objects.len(), 1);
     assert_clean(&r);

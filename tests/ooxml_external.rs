@@ -11,7 +11,9 @@ const RELS_NS: &str = "http://schemas.openxmlformats.org/package/2006/relationsh
 const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
 fn rels(items: &[(&str, &str, bool)]) -> Vec<u8> {
-    let mut x = format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n<Relationships xmlns=\"{RELS_NS}\">");
+    let mut x = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\r\n<Relationships xmlns=\"{RELS_NS}\">"
+    );
     for (i, (ty, target, external)) in items.iter().enumerate() {
         let mode = if *external {
             " TargetMode=\"External\""
@@ -129,7 +131,10 @@ fn a_ddeauto_field_split_across_runs_is_blocked() {
     match &f[0].kind {
         FindingKind::Dde { form, command, .. } => {
             assert_eq!(form, "DDEAUTO");
-            assert!(command.contains("cmd.exe") && command.contains("calc"), "{command}");
+            assert!(
+                command.contains("cmd.exe") && command.contains("calc"),
+                "{command}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -139,7 +144,9 @@ fn a_ddeauto_field_split_across_runs_is_blocked() {
 #[test]
 fn a_dde_field_to_another_program_is_flagged() {
     let d = docx(
-        &body("<w:p><w:fldSimple w:instr=' DDE Excel \"C:\\\\data\\\\q3.xlsx\" \"Sheet1!R1C1\" '><w:r><w:t>42</w:t></w:r></w:fldSimple></w:p>"),
+        &body(
+            "<w:p><w:fldSimple w:instr=' DDE Excel \"C:\\\\data\\\\q3.xlsx\" \"Sheet1!R1C1\" '><w:r><w:t>42</w:t></w:r></w:fldSimple></w:p>",
+        ),
         &rels(&[]),
         &rels(&[]),
     );
@@ -186,10 +193,16 @@ fn an_xlsx_dde_link_to_cmd_is_blocked() {
 #[test]
 fn an_ordinary_docx_with_hyperlinks_and_a_local_template_is_clean() {
     let d = docx(
-        &body("<w:p><w:hyperlink r:id=\"rId2\"><w:r><w:t>site</w:t></w:r></w:hyperlink><w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType=\"end\"/></w:r></w:p>"),
+        &body(
+            "<w:p><w:hyperlink r:id=\"rId2\"><w:r><w:t>site</w:t></w:r></w:hyperlink><w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r><w:r><w:fldChar w:fldCharType=\"end\"/></w:r></w:p>",
+        ),
         &rels(&[
             ("styles", "styles.xml", false),
-            ("hyperlink", "https://www.example.com/products?a=1&amp;b=2", true),
+            (
+                "hyperlink",
+                "https://www.example.com/products?a=1&amp;b=2",
+                true,
+            ),
             ("hyperlink", "mailto:sales@example.com", true),
             ("image", "media/image1.png", false),
         ]),
@@ -202,7 +215,9 @@ fn an_ordinary_docx_with_hyperlinks_and_a_local_template_is_clean() {
     let r = util::scan("letter.docx", d);
     assert_clean(&r);
     assert!(
-        !r.findings.iter().any(|f| f.kind.key().starts_with("document.")),
+        !r.findings
+            .iter()
+            .any(|f| f.kind.key().starts_with("document.")),
         "{:#?}",
         r.findings
     );
@@ -220,7 +235,9 @@ fn an_ordinary_xlsx_with_formulas_is_clean() {
     );
     assert_clean(&r);
     assert!(
-        !r.findings.iter().any(|f| f.kind.key().starts_with("document.")),
+        !r.findings
+            .iter()
+            .any(|f| f.kind.key().starts_with("document.")),
         "{:#?}",
         r.findings
     );

@@ -19,6 +19,9 @@ mod props;
 mod regression;
 mod seams;
 // The daemon is part of the command.
+mod chm;
+mod onenote;
+mod ooxml_external;
 #[cfg(feature = "cli")]
 mod serve;
 mod sevenz;
@@ -26,6 +29,3 @@ mod sevenz_writer;
 mod streaming;
 mod zip_names;
 mod zip_views;
-mod ooxml_external;
-mod onenote;
-mod chm;

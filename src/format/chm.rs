@@ -115,7 +115,9 @@ pub(crate) fn listing(data: &[u8], max: usize) -> Result<Listing, String> {
         let end = match chunk_size.checked_sub(free) {
             Some(e) if e >= 0x14 => e,
             _ => {
-                out.problems.push(format!("listing chunk {i}: free space {free} past its size"));
+                out.problems.push(format!(
+                    "listing chunk {i}: free space {free} past its size"
+                ));
                 chunk_size
             }
         };

@@ -64,9 +64,8 @@ pub(crate) fn blocks(data: &[u8], max: usize) -> (Vec<Block>, bool) {
         let truncated = declared > room || at + BLOCK_HEAD_LEN > data.len();
         // Bounded by the file: `declared.min(room)` fits in usize.
         let data_end = data_start + declared.min(room) as usize;
-        let footer = (0..8).any(|pad| {
-            data.get(data_end + pad..data_end + pad + 16) == Some(&BLOCK_FOOTER[..])
-        });
+        let footer = (0..8)
+            .any(|pad| data.get(data_end + pad..data_end + pad + 16) == Some(&BLOCK_FOOTER[..]));
         covered = data_end;
         out.push(Block {
             header: at,

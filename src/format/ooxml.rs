@@ -492,11 +492,13 @@ mod tests {
     fn dde_split_over_runs() {
         let x = br#"<w:document><w:body><w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> dd</w:instrText></w:r><w:r><w:instrText>EAUTO c:\\Windows\\System32\\cmd.exe "/k calc.exe"</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>x</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p></w:body></w:document>"#;
         match &fields(x)[..] {
-            [Reference::Dde {
-                form,
-                command,
-                interpreter,
-            }] => {
+            [
+                Reference::Dde {
+                    form,
+                    command,
+                    interpreter,
+                },
+            ] => {
                 assert_eq!(form, "DDEAUTO");
                 assert!(command.contains("cmd.exe"), "{command}");
                 assert!(*interpreter);

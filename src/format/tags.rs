@@ -113,7 +113,8 @@ impl<'a> Iterator for Tags<'a> {
                 return Some(Tag::Text(text));
             }
             let skip_to = |pat: &[u8], from: usize| {
-                memchr::memmem::find(&data[from..], pat).map_or(data.len(), |i| from + i + pat.len())
+                memchr::memmem::find(&data[from..], pat)
+                    .map_or(data.len(), |i| from + i + pat.len())
             };
             if rest.starts_with(b"<!--") {
                 self.pos = skip_to(b"-->", self.pos + 4);
@@ -121,7 +122,8 @@ impl<'a> Iterator for Tags<'a> {
             }
             if rest.starts_with(b"<![CDATA[") {
                 let start = self.pos + 9;
-                let end = memchr::memmem::find(&data[start..], b"]]>").map_or(data.len(), |i| start + i);
+                let end =
+                    memchr::memmem::find(&data[start..], b"]]>").map_or(data.len(), |i| start + i);
                 self.pos = (end + 3).min(data.len());
                 return Some(Tag::Text(&data[start..end]));
             }
@@ -154,7 +156,11 @@ impl<'a> Iterator for Tags<'a> {
             }
             let inner = &data[name_end..end];
             let empty = inner.last() == Some(&b'/');
-            let attrs = if empty { &inner[..inner.len() - 1] } else { inner };
+            let attrs = if empty {
+                &inner[..inner.len() - 1]
+            } else {
+                inner
+            };
             return Some(Tag::Start { name, attrs, empty });
         }
     }
@@ -267,7 +273,8 @@ mod tests {
 
     #[test]
     fn tags_attributes_and_entities() {
-        let x = br#"<?xml version="1.0"?><!-- c --><a:R  T='x>y' b = "1&amp;2" c=u/><b>t&#x41;</b>"#;
+        let x =
+            br#"<?xml version="1.0"?><!-- c --><a:R  T='x>y' b = "1&amp;2" c=u/><b>t&#x41;</b>"#;
         let tags: Vec<Tag<'_>> = Tags::new(x).collect();
         match &tags[0] {
             Tag::Start { name, attrs, empty } => {
@@ -295,7 +302,15 @@ mod tests {
 
     #[test]
     fn broken_markup_ends_without_a_panic() {
-        for x in [&b"<"[..], b"<a b='", b"<!--", b"<![CDATA[x", b"</", b"< a>", b"<a b=>"] {
+        for x in [
+            &b"<"[..],
+            b"<a b='",
+            b"<!--",
+            b"<![CDATA[x",
+            b"</",
+            b"< a>",
+            b"<a b=>",
+        ] {
             let _ = Tags::new(x).count();
         }
     }

@@ -87,7 +87,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         match (params, find(LZX_CONTENT)) {
             (Ok(p), Some(content)) => decode_section(&p, &content, &compressed, ctx, &mut out),
             (params, _) => {
-                let why = params.err().unwrap_or_else(|| "its content is missing".into());
+                let why = params
+                    .err()
+                    .unwrap_or_else(|| "its content is missing".into());
                 out.findings.push(FindingKind::UnsupportedMethod {
                     entry: format!("section 1 ({} entries)", compressed.len()),
                     method: format!("LZX: {why}"),
@@ -112,10 +114,7 @@ fn push(out: &mut Unpacked, e: &Entry, bytes: Bytes, ctx: &mut Ctx<'_>) {
     let (name, origin) = if e.name.starts_with("::") {
         (format!("<{}>", e.name), Origin::Unnamed)
     } else {
-        (
-            e.name.trim_start_matches('/').to_owned(),
-            Origin::Entry,
-        )
+        (e.name.trim_start_matches('/').to_owned(), Origin::Entry)
     };
     out.push_slice(name, origin, bytes, ctx.budget);
 }
@@ -153,66 +152,64 @@ fn decode_section(
         0x10_0000 => lzxd::WindowSize::MB1,
         _ => lzxd::WindowSize::MB2,
     };
-    let drained = ctx
-        .budget
-        .fill(content.len() as u64, |buf, cap, watch| {
-            let mut lzx: Option<lzxd::Lzxd> = None;
-            let target = needed.min(cap);
-            let mut block = 0usize;
-            while (buf.len() as u64) < target {
-                watch.check().map_err(Stop::Limit)?;
-                let Some(&start) = p.offsets.get(block) else {
-                    return Err(Stop::Io(std::io::Error::other(format!(
-                        "the reset table ends at block {block}"
-                    ))));
-                };
-                let end = p
-                    .offsets
-                    .get(block + 1)
-                    .copied()
-                    .unwrap_or(p.compressed_len)
-                    .min(content.len() as u64);
-                let chunk = usize::try_from(start)
-                    .ok()
-                    .zip(usize::try_from(end).ok())
-                    .and_then(|(s, e)| content.get(s..e))
-                    .ok_or_else(|| {
-                        Stop::Io(std::io::Error::other(format!(
-                            "block {block} lies outside the compressed stream"
-                        )))
-                    })?;
-                // Compilers encode the last block whole too (chmlib asks
-                // for a whole block every time): what lies past the
-                // section's length is dropped.
-                let left = p.uncompressed_len.saturating_sub(buf.len() as u64);
-                let keep = p.block_len.min(left) as usize;
-                if p.reset_blocks == 0 || block as u64 % p.reset_blocks == 0 {
-                    lzx = None;
-                }
-                let dec = lzx.get_or_insert_with(|| lzxd::Lzxd::new(window));
-                // The decoder asserts on some malformed streams: a panic is
-                // a failed decode, not a crash.
-                let frame = catch_unwind(AssertUnwindSafe(|| {
-                    dec.decompress_next(chunk, p.block_len as usize)
-                        .map(|b| b[..keep.min(b.len())].to_vec())
-                }));
-                match frame {
-                    Ok(Ok(bytes)) => buf.extend_from_slice(&bytes),
-                    Ok(Err(e)) => {
-                        return Err(Stop::Io(std::io::Error::other(format!(
-                            "LZX block {block}: {e}"
-                        ))));
-                    }
-                    Err(_) => {
-                        return Err(Stop::Io(std::io::Error::other(format!(
-                            "LZX block {block} could not be decoded"
-                        ))));
-                    }
-                }
-                block += 1;
+    let drained = ctx.budget.fill(content.len() as u64, |buf, cap, watch| {
+        let mut lzx: Option<lzxd::Lzxd> = None;
+        let target = needed.min(cap);
+        let mut block = 0usize;
+        while (buf.len() as u64) < target {
+            watch.check().map_err(Stop::Limit)?;
+            let Some(&start) = p.offsets.get(block) else {
+                return Err(Stop::Io(std::io::Error::other(format!(
+                    "the reset table ends at block {block}"
+                ))));
+            };
+            let end = p
+                .offsets
+                .get(block + 1)
+                .copied()
+                .unwrap_or(p.compressed_len)
+                .min(content.len() as u64);
+            let chunk = usize::try_from(start)
+                .ok()
+                .zip(usize::try_from(end).ok())
+                .and_then(|(s, e)| content.get(s..e))
+                .ok_or_else(|| {
+                    Stop::Io(std::io::Error::other(format!(
+                        "block {block} lies outside the compressed stream"
+                    )))
+                })?;
+            // Compilers encode the last block whole too (chmlib asks
+            // for a whole block every time): what lies past the
+            // section's length is dropped.
+            let left = p.uncompressed_len.saturating_sub(buf.len() as u64);
+            let keep = p.block_len.min(left) as usize;
+            if block == 0 || (p.reset_blocks > 0 && (block as u64).is_multiple_of(p.reset_blocks)) {
+                lzx = None;
             }
-            Ok(needed > cap)
-        });
+            let dec = lzx.get_or_insert_with(|| lzxd::Lzxd::new(window));
+            // The decoder asserts on some malformed streams: a panic is
+            // a failed decode, not a crash.
+            let frame = catch_unwind(AssertUnwindSafe(|| {
+                dec.decompress_next(chunk, p.block_len as usize)
+                    .map(|b| b[..keep.min(b.len())].to_vec())
+            }));
+            match frame {
+                Ok(Ok(bytes)) => buf.extend_from_slice(&bytes),
+                Ok(Err(e)) => {
+                    return Err(Stop::Io(std::io::Error::other(format!(
+                        "LZX block {block}: {e}"
+                    ))));
+                }
+                Err(_) => {
+                    return Err(Stop::Io(std::io::Error::other(format!(
+                        "LZX block {block} could not be decoded"
+                    ))));
+                }
+            }
+            block += 1;
+        }
+        Ok(needed > cap)
+    });
     if let Some(limit) = drained.limit {
         out.findings.push(FindingKind::Limit {
             limit,
@@ -229,7 +226,9 @@ fn decode_section(
     }
     let section = drained.data.into_bytes();
     for e in entries {
-        let start = usize::try_from(e.offset).unwrap_or(usize::MAX).min(section.len());
+        let start = usize::try_from(e.offset)
+            .unwrap_or(usize::MAX)
+            .min(section.len());
         let end = usize::try_from(e.offset.saturating_add(e.length))
             .unwrap_or(usize::MAX)
             .min(section.len());
