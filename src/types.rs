@@ -471,6 +471,8 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     // Script text that a page carries (an HTML or SVG `<script>`
     // element): run by a browser inside its page, not by a double click.
     ("javascript", G::Text, &[]),
+    // A OneNote section: a document that carries embedded files.
+    ("onenote", G::Document, &["one"]),
 ];
 
 /// Zip-based types, read through the zip directory.
@@ -488,6 +490,8 @@ const CONTAINERS: &[FileType] = &[
     known::SEVENZ,
     known::ZSTD,
     known::TAR,
+    known::ONENOTE,
+    known::CHM,
 ];
 
 /// The types the detector names by constant.
@@ -557,6 +561,7 @@ pub mod known {
     pub const DESKTOP: FileType = FileType::new("desktop", G::Shortcut);
     pub const SETTING_CONTENT_MS: FileType = FileType::new("settingcontent-ms", G::Shortcut);
     pub const JAVASCRIPT: FileType = FileType::new("javascript", G::Text);
+    pub const ONENOTE: FileType = FileType::new("onenote", G::Document);
 }
 
 #[cfg(test)]

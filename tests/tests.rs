@@ -19,6 +19,9 @@ mod props;
 mod regression;
 mod seams;
 // The daemon is part of the command.
+mod chm;
+mod onenote;
+mod ooxml_external;
 #[cfg(feature = "cli")]
 mod serve;
 mod sevenz;

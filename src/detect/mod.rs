@@ -92,6 +92,7 @@ const CUSTOM: &[(&str, Matcher)] = &[
     ("tar", is_tar),
     ("mach", is_macho_fat),
     ("chm", is_chm),
+    ("onenote", crate::format::onenote::is_onenote),
 ];
 
 /// How much of a NUL-free object infer's table is shown (see `magic`):

@@ -3,10 +3,13 @@
 //! children back to the engine's work queue, and every byte they produce
 //! goes through [`Budget::drain`](crate::limits::Budget) on the way.
 
+pub(crate) mod chm;
 pub(crate) mod compressed;
 pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
+pub(crate) mod onenote;
+pub(crate) mod ooxml;
 pub(crate) mod sevenz;
 pub(crate) mod smuggle;
 pub(crate) mod tar;
@@ -168,7 +171,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 13] = [
+    let table: [(FileType, Unpacker); 15] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -184,7 +187,12 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::HTA, |_, d, c| smuggle::page(d, c)),
         (known::JSCRIPT, |_, d, c| smuggle::script(d, c)),
         (known::JAVASCRIPT, |_, d, c| smuggle::script(d, c)),
+        (known::ONENOTE, |_, d, c| onenote::unpack(d, c)),
+        (known::CHM, |_, d, c| chm::unpack(d, c)),
     ];
+    if matches!(t.name(), "docx" | "xlsx" | "pptx") {
+        return Some(|_, d, c| ooxml::unpack(d, c));
+    }
     if t.is_zip_based() {
         return Some(|_, d, c| zip::unpack(d, c));
     }

@@ -1,0 +1,47 @@
+//! OOXML packages (docx, xlsx, pptx): unpacked as the zip they are, then
+//! each part that can reach outside the file is read
+//! ([`crate::format::ooxml`]): relationships with external targets, Word's
+//! DDE fields, Excel's DDE links. The findings are placed on the part that
+//! holds them, so that the report names it.
+
+use bytes::Bytes;
+
+use super::{Ctx, Unpacked, zip};
+use crate::finding::FindingKind;
+use crate::format::ooxml::{self, Reference};
+
+/// Unpacks the package and reads its parts.
+pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = zip::unpack(data, ctx);
+    for child in &mut out.children {
+        for r in ooxml::inspect_part(&child.name, &child.data) {
+            child.findings.push(finding(r));
+        }
+    }
+    out
+}
+
+fn finding(r: Reference) -> FindingKind {
+    match r {
+        Reference::RemoteTemplate { target } => FindingKind::RemoteTemplate { target },
+        Reference::ExternalObject { target } => FindingKind::ExternalObject { target },
+        Reference::ExternalLink {
+            relationship,
+            target,
+            handler,
+        } => FindingKind::ExternalLink {
+            relationship,
+            target,
+            handler,
+        },
+        Reference::Dde {
+            form,
+            command,
+            interpreter,
+        } => FindingKind::Dde {
+            form,
+            command,
+            interpreter,
+        },
+    }
+}
