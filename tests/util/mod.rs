@@ -84,7 +84,50 @@ pub fn run_tool(dir: &std::path::Path, program: &std::path::Path, args: &[&str])
 }
 
 pub fn scan(name: &str, data: Vec<u8>) -> Report {
+    #[cfg(test)]
+    keep_for_corpus(name, &data);
     engine().scan_bytes(name, data)
+}
+
+/// With `XFERSCAN_CORPUS` set, every fixture that `scan` is given is also
+/// written there, named after the test and the name it was sent under, and
+/// listed in `index.tsv`: `bench/documents.sh` runs the format tests so and
+/// compares xferscan with clamscan on what they wrote. Fixtures stay in
+/// memory otherwise.
+#[cfg(test)]
+fn keep_for_corpus(name: &str, data: &[u8]) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let Some(dir) = std::env::var_os("XFERSCAN_CORPUS") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("test")
+        .replace("::", ".");
+    let safe: String = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let file = format!("{test}.{n}.{safe}");
+    std::fs::write(dir.join(&file), data).expect("the corpus folder is writable");
+    let mut index = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("index.tsv"))
+        .expect("the corpus index opens");
+    writeln!(index, "{file}\t{test}").expect("the corpus index is writable");
 }
 
 /// True when EICAR was found somewhere in the report.
