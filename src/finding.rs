@@ -156,6 +156,8 @@ finding_keys! {
     UNSCANNABLE_TRUNCATED = "unscannable.truncated": "Bytes of the object never arrived; what did was scanned.";
     STREAM_CONFLICTING_PIECE = "stream.conflicting_piece": "A piece of a stream came twice with different bytes.";
     UNSCANNABLE_SCAN_ERROR = "unscannable.scan_error": "The signature engine could not finish on the object.";
+    UNSCANNABLE_MISSING_VOLUME = "unscannable.missing_volume": "One part of a multi-volume archive or cabinet set: what goes on in the parts not given was not scanned.";
+    ENCRYPTED_HEADERS = "encrypted.headers": "An archive whose listing is encrypted: without its password not even the names of its entries are seen.";
 }
 
 /// True when `key` is a finding key or a prefix of some (`container`).
@@ -448,6 +450,21 @@ pub enum FindingKind {
         /// What went wrong.
         detail: String,
     },
+    /// One part of a multi-volume archive (a RAR volume, a cabinet of a
+    /// set): entries that go on in, or come from, the other parts were not
+    /// scanned whole.
+    MissingVolume {
+        /// What is missing.
+        detail: String,
+    },
+    /// An archive whose headers are encrypted (RAR's `-hp`): no entry is
+    /// listed without the password.
+    EncryptedHeaders {
+        /// The format, such as `rar5`.
+        format: String,
+        /// True when a candidate password opened it and it was scanned.
+        decrypted: bool,
+    },
 }
 
 impl FindingKind {
@@ -491,6 +508,8 @@ impl FindingKind {
             SizeDisagreement { .. } => keys::CONTAINER_SIZE_DISAGREEMENT,
             Polyglot { .. } => keys::TYPE_POLYGLOT,
             ScanError { .. } => keys::UNSCANNABLE_SCAN_ERROR,
+            MissingVolume { .. } => keys::UNSCANNABLE_MISSING_VOLUME,
+            EncryptedHeaders { .. } => keys::ENCRYPTED_HEADERS,
         }
     }
 
@@ -593,6 +612,15 @@ impl FindingKind {
             ),
             Polyglot { types } => format!("polyglot: {}", types.join(" + ")),
             ScanError { detail } => format!("signature scan failed: {detail}"),
+            MissingVolume { detail } => format!("part of a multi-volume set: {detail}"),
+            EncryptedHeaders { format, decrypted } => format!(
+                "{format} archive with encrypted headers{}",
+                if *decrypted {
+                    ", opened with a candidate password"
+                } else {
+                    ": its entries cannot be listed"
+                }
+            ),
         }
     }
 }

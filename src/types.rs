@@ -475,6 +475,9 @@ const CONTAINERS: &[FileType] = &[
     known::SEVENZ,
     known::ZSTD,
     known::TAR,
+    known::CAB,
+    known::MSI,
+    known::RAR,
 ];
 
 /// The types the detector names by constant.
@@ -537,6 +540,8 @@ pub mod known {
     pub const TEXT: FileType = FileType::new("text", G::Text);
     pub const UTF16_TEXT: FileType = FileType::new("utf16-text", G::Text);
     pub const DATA: FileType = FileType::new("data", G::Unknown);
+    pub const CAB: FileType = FileType::new("cab", G::Archive);
+    pub const RAR: FileType = FileType::new("rar", G::Archive);
 }
 
 #[cfg(test)]

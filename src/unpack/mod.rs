@@ -11,6 +11,10 @@ pub(crate) mod sevenz;
 pub(crate) mod tar;
 pub(crate) mod zip;
 
+pub(crate) mod cab;
+pub(crate) mod msi;
+pub(crate) mod rar;
+
 use bytes::Bytes;
 
 use crate::budget::{Budget, Charged, Drained};
@@ -142,7 +146,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// The one dispatch table: the unpacker of each type that
 /// [`FileType::is_container`] names, and of HTML and XML for `data:` URIs.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 10] = [
+    let table: [(FileType, Unpacker); 13] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -155,6 +159,9 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         // embedded in it; the unpacker's own search finds the URIs.
         (known::HTML, |_, d, c| datauri::unpack(d, c)),
         (known::XML, |_, d, c| datauri::unpack(d, c)),
+        (known::CAB, |_, d, c| cab::unpack(d, c)),
+        (known::MSI, |_, d, c| msi::unpack(d, c)),
+        (known::RAR, |_, d, c| rar::unpack(d, c)),
     ];
     if t.is_zip_based() {
         return Some(|_, d, c| zip::unpack(d, c));
