@@ -26,3 +26,7 @@ mod sevenz_writer;
 mod streaming;
 mod zip_names;
 mod zip_views;
+
+mod cab;
+mod rar;
+mod rar_writer;

@@ -3,7 +3,7 @@
 //! payload. What runs or is installed sits in streams that are not tables:
 //! embedded cabinets (the files installed), the `Binary` table's streams
 //! (custom action DLLs and scripts) and `Icon` streams. Every stream that
-//! is not a table is a child, named by its decoded MSI name, and the engine
+//! is not a table or a property set is a child, named by its decoded MSI name, and the engine
 //! types it (a cabinet is then unpacked as one).
 //!
 //! The OLE2 directory is read by the `cfb` crate, which is a third-party
@@ -63,7 +63,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if raw.starts_with(TABLE_MARK) {
+        // Tables, and the property sets (`\u{5}SummaryInformation`):
+        // metadata of the package, not what it installs or runs.
+        if raw.starts_with(TABLE_MARK) || raw.starts_with('\u{5}') {
             continue;
         }
         if taken as u64 >= ctx.budget.objects_left() {
