@@ -137,3 +137,16 @@ pub fn detect_and_name(data: &[u8], name: &str) -> usize {
     let _ = crate::detect::names::displayed(name);
     d.types.len() + f.len() + usize::from(ty == known::DATA)
 }
+
+/// The cabinet unpacker; an OLE2 input is also read as an MSI package.
+pub fn unpack_cab(data: &[u8]) -> Unpacked {
+    if data.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
+        return run_on(data, unpack::msi::unpack);
+    }
+    run_on(data, unpack::cab::unpack)
+}
+
+/// The RAR 4 and RAR 5 unpacker (our header reader; stored entries).
+pub fn unpack_rar(data: &[u8]) -> Unpacked {
+    run_on(data, unpack::rar::unpack)
+}

@@ -99,7 +99,7 @@ fn the_first_volume_alone_is_scanned_and_the_rest_said_missing() {
 }
 
 #[test]
-fn compressed_entries_are_an_unsupported_method() {
+fn compressed_entries_that_cannot_be_decoded_are_never_clean() {
     for (v, w) in WRITERS {
         let a = w(
             &[("a.txt", b"not really compressed")],
@@ -109,11 +109,14 @@ fn compressed_entries_are_an_unsupported_method() {
             },
         );
         let r = scan("packed.rar", a);
-        assert!(
-            has_key(&r, "unscannable.unsupported_method"),
-            "{v}: {:?}",
-            keys(&r)
-        );
+        // Without unrar, an unsupported method; with it, bytes that do
+        // not decode as the method claims: malformed.
+        let key = if cfg!(feature = "rar") {
+            "unscannable.malformed"
+        } else {
+            "unscannable.unsupported_method"
+        };
+        assert!(has_key(&r, key), "{v}: {:?}", keys(&r));
         assert_ne!(r.verdict, Verdict::Clean, "{v}");
     }
 }
@@ -149,4 +152,82 @@ fn a_stored_entry_whose_bytes_changed_is_a_checksum_mismatch() {
             keys(&r)
         );
     }
+}
+
+/// The archives of `tests/data/rar/` (see its README).
+#[cfg(feature = "rar")]
+fn data(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/data/rar/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[cfg(feature = "rar")]
+#[test]
+fn compressed_entries_are_decoded_by_unrar() {
+    for (file, inner) in [("version.rar", "VERSION"), ("solid.rar", ".gitignore")] {
+        let r = scan(file, data(file));
+        assert!(
+            r.objects
+                .iter()
+                .any(|o| o.path.name() == inner && o.size > 0),
+            "{file}: {:?} {:?}",
+            r.objects.iter().map(|o| o.path.to_string()).collect::<Vec<_>>(),
+            keys(&r)
+        );
+        assert!(r.findings.is_empty(), "{file}: {:?}", keys(&r));
+        assert_clean(&r);
+    }
+}
+
+#[cfg(feature = "rar")]
+#[test]
+fn an_encrypted_entry_opens_with_a_candidate_password() {
+    let without = scan("crypted.rar", data("crypted.rar"));
+    assert!(has_key(&without, "encrypted"), "{:?}", keys(&without));
+    assert_eq!(without.objects.len(), 1);
+    let engine = xferscan::Engine::builder()
+        .passwords(["wrong", "unrar"])
+        .build()
+        .unwrap();
+    let r = engine.scan_bytes("crypted.rar", data("crypted.rar"));
+    let opened = r
+        .findings
+        .iter()
+        .any(|f| matches!(&f.kind, xferscan::FindingKind::Encrypted { decrypted: true, .. }));
+    assert!(opened, "{:?}", keys(&r));
+    let inner = r
+        .objects
+        .iter()
+        .find(|o| o.path.name() == ".gitignore")
+        .expect("the decrypted entry");
+    assert_eq!(inner.size, "target\nCargo.lock\n".len() as u64);
+}
+
+#[cfg(feature = "rar")]
+#[test]
+fn encrypted_headers_open_with_a_candidate_password() {
+    let engine = xferscan::Engine::builder()
+        .passwords(["wrong"])
+        .build()
+        .unwrap();
+    let r = engine.scan_bytes("hpw.rar", data("comment-hpw-password.rar"));
+    assert!(has_key(&r, "encrypted.headers"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+    assert_eq!(r.objects.len(), 1);
+    // "password" is among the built-in candidates.
+    let r = scan("hpw.rar", data("comment-hpw-password.rar"));
+    assert!(
+        r.objects.iter().any(|o| o.path.name() == ".gitignore"),
+        "{:?}",
+        keys(&r)
+    );
+    let opened = r.findings.iter().any(|f| {
+        matches!(
+            &f.kind,
+            xferscan::FindingKind::EncryptedHeaders {
+                decrypted: true,
+                ..
+            }
+        )
+    });
+    assert!(opened, "{:?}", keys(&r));
 }

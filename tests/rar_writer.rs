@@ -17,7 +17,7 @@ pub struct RarOptions {
     pub last_split: bool,
     /// Entries flagged encrypted.
     pub encrypted: bool,
-    /// Headers encrypted (RAR 5: an encryption header after the main one;
+    /// Headers encrypted (RAR 5: an encryption header before the main one;
     /// RAR 4: the main header's password flag).
     pub encrypted_headers: bool,
     /// The compression method to claim (0 stored).
@@ -48,11 +48,6 @@ fn block5(body: &[u8]) -> Vec<u8> {
 /// A RAR 5 archive of `files`.
 pub fn rar5(files: &[(&str, &[u8])], o: RarOptions) -> Vec<u8> {
     let mut v = b"Rar!\x1a\x07\x01\x00".to_vec();
-    let mut main = Vec::new();
-    put_vint(&mut main, 1);
-    put_vint(&mut main, 0);
-    put_vint(&mut main, if o.volume { 0x01 } else { 0 });
-    v.extend(block5(&main));
     if o.encrypted_headers {
         let mut enc = Vec::new();
         put_vint(&mut enc, 4);
@@ -62,10 +57,15 @@ pub fn rar5(files: &[(&str, &[u8])], o: RarOptions) -> Vec<u8> {
         enc.push(15); // KDF count
         enc.extend_from_slice(&[0x5a; 16]); // salt
         v.extend(block5(&enc));
-        // What follows is ciphertext.
+        // What follows, the main header on, is ciphertext.
         v.extend_from_slice(&[0xa5; 64]);
         return v;
     }
+    let mut main = Vec::new();
+    put_vint(&mut main, 1);
+    put_vint(&mut main, 0);
+    put_vint(&mut main, if o.volume { 0x01 } else { 0 });
+    v.extend(block5(&main));
     for (i, (name, data)) in files.iter().enumerate() {
         let split = o.last_split && i + 1 == files.len();
         let mut extra = Vec::new();

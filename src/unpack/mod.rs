@@ -14,6 +14,8 @@ pub(crate) mod zip;
 pub(crate) mod cab;
 pub(crate) mod msi;
 pub(crate) mod rar;
+#[cfg(feature = "rar")]
+pub(crate) mod unrar;
 
 use bytes::Bytes;
 

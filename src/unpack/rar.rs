@@ -1,11 +1,14 @@
 //! RAR archives, versions 4 and 5, listed by our own header reader
 //! (`format::rar`). Stored entries (method 0) are slices of the archive and
-//! are scanned, their CRC checked. Compressed entries are not decoded: no
-//! kept decoder of RAR's methods exists in Rust, and the official unrar
-//! source would be C++ parsing hostile bytes in-process (see the commit
-//! message); each is an unsupported method, never passed as clean. So is
-//! every other entry that cannot be read: encrypted (entries, or the
-//! headers themselves), continued from or into another volume.
+//! are scanned, their CRC checked. With the `rar` feature (on by default),
+//! the rest is decoded by the official unrar library (`unrar.rs`):
+//! compressed entries, solid or not, and encrypted ones with the candidate
+//! passwords; its listing is compared with ours, and an entry that only one
+//! of the two readings shows is a finding (and is scanned). Without the
+//! feature, a compressed entry is an unsupported method. Never passed as
+//! clean either way: encrypted entries or headers that no candidate opens,
+//! entries continued from or into another volume, dictionaries too large
+//! to allocate.
 
 use bytes::Bytes;
 
@@ -31,12 +34,6 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             detail: format!("{format}: {p}; the entries before it were read"),
         });
     }
-    if a.encrypted_headers {
-        out.findings.push(FindingKind::EncryptedHeaders {
-            format: format.clone(),
-            decrypted: false,
-        });
-    }
     volume_findings(&a, &mut out);
     if a.end.is_some() && a.end_offset < data.len() {
         out.findings.push(FindingKind::AppendedData {
@@ -44,8 +41,18 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         });
     }
     let mut listed = 0usize;
+    let mut deferred: Vec<&Entry> = Vec::new();
     for e in &a.entries {
         if e.dir || (e.service && e.name != "STM") {
+            continue;
+        }
+        if e.header_crc_bad {
+            out.findings.push(FindingKind::ChecksumMismatch {
+                entry: format!("{} (its header)", e.name),
+            });
+        }
+        if needs_decoder(e) {
+            deferred.push(e);
             continue;
         }
         if listed as u64 >= ctx.budget.objects_left() {
@@ -65,7 +72,251 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     if a.cut {
         out.entries_cut(listed);
     }
+    decode_rest(data, &a, &deferred, ctx, &mut out);
     out
+}
+
+/// True for an entry that our reader cannot hand on: compressed or
+/// encrypted, and not a link or a continuation of another volume.
+fn needs_decoder(e: &Entry) -> bool {
+    !e.service
+        && !e.split_before
+        && !e.link.as_ref().is_some_and(|(kind, _)| *kind <= 4)
+        && (e.method != 0 || e.encrypted)
+}
+
+/// What is said of an entry no decoder read.
+fn undecoded(a: &Archive, e: &Entry, out: &mut Unpacked) {
+    if e.encrypted {
+        out.findings.push(FindingKind::Encrypted {
+            entry: e.name.clone(),
+            method: if a.version == 5 {
+                "rar5-aes256".into()
+            } else {
+                "rar-aes128".into()
+            },
+            decrypted: false,
+        });
+    } else {
+        out.findings.push(FindingKind::UnsupportedMethod {
+            entry: e.name.clone(),
+            method: method_name(a, e),
+        });
+    }
+}
+
+fn method_name(a: &Archive, e: &Entry) -> String {
+    format!(
+        "rar{} method {}{}{}",
+        a.version,
+        e.method,
+        if e.dictionary > 0 {
+            format!(", {} KiB dictionary", e.dictionary >> 10)
+        } else {
+            String::new()
+        },
+        if e.solid || a.solid { ", solid" } else { "" }
+    )
+}
+
+#[cfg(not(feature = "rar"))]
+fn decode_rest(_: &Bytes, a: &Archive, deferred: &[&Entry], _: &mut Ctx<'_>, out: &mut Unpacked) {
+    if a.encrypted_headers {
+        out.findings.push(FindingKind::EncryptedHeaders {
+            format: format!("rar{}", a.version),
+            decrypted: false,
+        });
+    }
+    for e in deferred {
+        undecoded(a, e, out);
+    }
+}
+
+/// A name as both readers can compare it.
+#[cfg(feature = "rar")]
+fn norm(n: &str) -> String {
+    n.replace('\\', "/")
+}
+
+/// Decodes the entries our reader left, through unrar.
+#[cfg(feature = "rar")]
+fn decode_rest(
+    data: &Bytes,
+    a: &Archive,
+    deferred: &[&Entry],
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+) {
+    use super::unrar::{self, MAX_DICTIONARY};
+    let format = format!("rar{}", a.version);
+    let max = usize::try_from(ctx.budget.objects_left())
+        .unwrap_or(usize::MAX)
+        .saturating_add(a.entries.len())
+        .saturating_add(1);
+    if let Some(big) = a.entries.iter().find(|e| e.dictionary > MAX_DICTIONARY) {
+        // unrar allocates the window an entry declares, before decoding.
+        for e in deferred {
+            out.findings.push(FindingKind::UnsupportedMethod {
+                entry: e.name.clone(),
+                method: format!(
+                    "{} (the archive declares a {} MiB dictionary, over {} MiB)",
+                    method_name(a, e),
+                    big.dictionary >> 20,
+                    MAX_DICTIONARY >> 20
+                ),
+            });
+        }
+        return;
+    }
+    if a.encrypted_headers {
+        let mut opened = false;
+        for pw in ctx.passwords {
+            if ctx.budget.check_time().is_err() {
+                break;
+            }
+            let pass = unrar::pass(data, Some(pw), max, &mut |_, _| true, ctx.budget);
+            let bad = pass.seen.iter().any(|s| s.bad_password);
+            if pass.seen.is_empty() || bad {
+                continue;
+            }
+            opened = true;
+            take_pass(pass, out, &format);
+            break;
+        }
+        out.findings.push(FindingKind::EncryptedHeaders {
+            format,
+            decrypted: opened,
+        });
+        return;
+    }
+    // Pass one, without a password: the compressed entries, every entry
+    // that our reader did not list, and the listing to compare.
+    let mut wanted: Vec<(String, bool)> = deferred
+        .iter()
+        .filter(|e| !e.encrypted)
+        .map(|e| (norm(&e.name), false))
+        .collect();
+    let mut ours: Vec<(String, bool)> = a
+        .entries
+        .iter()
+        .filter(|e| !e.service && !e.split_before)
+        .map(|e| (norm(&e.name), false))
+        .collect();
+    let mut only_unrar = Vec::new();
+    let pass = unrar::pass(
+        data,
+        None,
+        max,
+        &mut |_, seen| {
+            if seen.split_before {
+                return false;
+            }
+            let n = norm(&seen.name);
+            match ours.iter_mut().find(|(o, t)| !*t && *o == n) {
+                Some(o) => o.1 = true,
+                None => {
+                    only_unrar.push(seen.name.clone());
+                    return !seen.encrypted;
+                }
+            }
+            match wanted.iter_mut().find(|(w, t)| !*t && *w == n) {
+                Some(w) => {
+                    w.1 = true;
+                    true
+                }
+                None => false,
+            }
+        },
+        ctx.budget,
+    );
+    let complete = pass.ended;
+    take_pass(pass, out, &format);
+    for name in only_unrar {
+        out.findings.push(FindingKind::SingleView {
+            entry: name,
+            view: "unrar library".into(),
+        });
+    }
+    if complete {
+        for (name, seen) in &ours {
+            if !seen {
+                out.findings.push(FindingKind::SingleView {
+                    entry: name.clone(),
+                    view: "xferscan RAR header reader".into(),
+                });
+            }
+        }
+    }
+    for e in deferred.iter().filter(|e| !e.encrypted) {
+        let n = norm(&e.name);
+        if !wanted.iter().any(|(w, t)| *t && *w == n) {
+            undecoded(a, e, out);
+        }
+    }
+    // The encrypted entries, with each candidate password in turn.
+    let mut locked: Vec<&Entry> = deferred.iter().copied().filter(|e| e.encrypted).collect();
+    for pw in ctx.passwords {
+        if locked.is_empty() || ctx.budget.check_time().is_err() {
+            break;
+        }
+        let names: Vec<String> = locked.iter().map(|e| norm(&e.name)).collect();
+        let pass = unrar::pass(
+            data,
+            Some(pw),
+            max,
+            &mut |_, seen| seen.encrypted && names.contains(&norm(&seen.name)),
+            ctx.budget,
+        );
+        for s in pass.seen {
+            let Some(d) = s.drained else { continue };
+            if s.bad_password || d.error.is_some() {
+                continue;
+            }
+            let n = norm(&s.name);
+            let Some(i) = locked.iter().position(|e| norm(&e.name) == n) else {
+                continue;
+            };
+            let e = locked.remove(i);
+            out.findings.push(FindingKind::Encrypted {
+                entry: e.name.clone(),
+                method: if a.version == 5 {
+                    "rar5-aes256".into()
+                } else {
+                    "rar-aes128".into()
+                },
+                decrypted: true,
+            });
+            out.push_drained(s.name, Origin::Entry, d);
+        }
+    }
+    for e in locked {
+        undecoded(a, e, out);
+    }
+}
+
+/// The children and findings of one unrar pass.
+#[cfg(feature = "rar")]
+fn take_pass(pass: super::unrar::Pass, out: &mut Unpacked, format: &str) {
+    for s in pass.seen {
+        let Some(d) = s.drained else { continue };
+        let origin = if s.name.is_empty() {
+            Origin::Unnamed
+        } else {
+            Origin::Entry
+        };
+        out.push_drained(s.name, origin, d);
+    }
+    if let Some(e) = pass.error {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("{format} (unrar): {e}"),
+        });
+    }
+    if let Some(limit) = pass.limit {
+        out.findings.push(FindingKind::Limit {
+            limit,
+            detail: format!("{format}: unrar stopped before the end of the archive"),
+        });
+    }
 }
 
 /// The findings of a volume of a multi-volume set.
@@ -95,11 +346,6 @@ fn entry(data: &Bytes, a: &Archive, e: &Entry, ctx: &mut Ctx<'_>, out: &mut Unpa
     } else {
         e.name.clone()
     };
-    if e.header_crc_bad {
-        out.findings.push(FindingKind::ChecksumMismatch {
-            entry: format!("{name} (its header)"),
-        });
-    }
     if let Some((kind, target)) = &e.link {
         // RAR 5 redirections: 1 Unix symlink, 2 Windows symlink, 3 junction,
         // 4 hard link, 5 file copy.
@@ -109,39 +355,15 @@ fn entry(data: &Bytes, a: &Archive, e: &Entry, ctx: &mut Ctx<'_>, out: &mut Unpa
             return;
         }
     }
-    if e.encrypted {
-        out.findings.push(FindingKind::Encrypted {
-            entry: name,
-            method: if a.version == 5 {
-                "rar5-aes256".into()
-            } else {
-                "rar-aes128".into()
-            },
-            decrypted: false,
-        });
-        return;
-    }
     if e.split_before {
         out.findings.push(FindingKind::MissingVolume {
             detail: format!("{name:?} starts in a previous volume: not scanned"),
         });
         return;
     }
-    if e.method != 0 {
-        out.findings.push(FindingKind::UnsupportedMethod {
-            entry: name,
-            method: format!(
-                "rar{} method {}{}{}",
-                a.version,
-                e.method,
-                if e.dictionary > 0 {
-                    format!(", {} KiB dictionary", e.dictionary >> 10)
-                } else {
-                    String::new()
-                },
-                if e.solid || a.solid { ", solid" } else { "" }
-            ),
-        });
+    if e.method != 0 || e.encrypted {
+        // A service stream (an NTFS alternate stream) no decoder is given.
+        undecoded(a, e, out);
         return;
     }
     let stored = data.slice(e.data.clone());
