@@ -140,10 +140,7 @@ fn a_cabinet_of_text_files_holds_nothing_to_act_on() {
     let r = scan("docs.cab", cab);
     assert_eq!(r.verdict, Verdict::Malicious);
     assert_eq!(
-        acted(&r)
-            .iter()
-            .map(|f| f.kind.key())
-            .collect::<Vec<_>>(),
+        acted(&r).iter().map(|f| f.kind.key()).collect::<Vec<_>>(),
         vec!["name.blocked_extension", "type.archive"]
     );
 }
@@ -215,11 +212,7 @@ fn the_first_cabinet_of_a_set_gives_what_it_holds_and_says_the_rest_is_missing()
     );
     let r = scan("part1.cab", cab);
     assert!(found_eicar(&r), "{:?}", keys(&r));
-    assert!(
-        has_key(&r, "unscannable.missing_volume"),
-        "{:?}",
-        keys(&r)
-    );
+    assert!(has_key(&r, "unscannable.missing_volume"), "{:?}", keys(&r));
     let big = r
         .objects
         .iter()
@@ -232,7 +225,11 @@ fn the_first_cabinet_of_a_set_gives_what_it_holds_and_says_the_rest_is_missing()
 /// folder's `data1.cab` as a stream.
 fn build_msi(dir: &std::path::Path, msibuild: &std::path::Path) {
     run_tool(dir, msibuild, &["setup.msi", "-s", "Setup"]);
-    run_tool(dir, msibuild, &["setup.msi", "-a", "data1.cab", "data1.cab"]);
+    run_tool(
+        dir,
+        msibuild,
+        &["setup.msi", "-a", "data1.cab", "data1.cab"],
+    );
 }
 
 #[test]
@@ -263,7 +260,10 @@ fn msi_with_an_embedded_cabinet_is_unpacked() {
     assert!(
         r.objects.iter().any(|o| o.path.name() == "readme.txt"),
         "{:?}",
-        r.objects.iter().map(|o| o.path.to_string()).collect::<Vec<_>>()
+        r.objects
+            .iter()
+            .map(|o| o.path.to_string())
+            .collect::<Vec<_>>()
     );
     assert_clean(&r);
 }

@@ -157,7 +157,11 @@ fn a_stored_entry_whose_bytes_changed_is_a_checksum_mismatch() {
 /// The archives of `tests/data/rar/` (see its README).
 #[cfg(feature = "rar")]
 fn data(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/tests/data/rar/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/tests/data/rar/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 #[cfg(feature = "rar")]
@@ -170,7 +174,10 @@ fn compressed_entries_are_decoded_by_unrar() {
                 .iter()
                 .any(|o| o.path.name() == inner && o.size > 0),
             "{file}: {:?} {:?}",
-            r.objects.iter().map(|o| o.path.to_string()).collect::<Vec<_>>(),
+            r.objects
+                .iter()
+                .map(|o| o.path.to_string())
+                .collect::<Vec<_>>(),
             keys(&r)
         );
         assert!(r.findings.is_empty(), "{file}: {:?}", keys(&r));
@@ -189,10 +196,15 @@ fn an_encrypted_entry_opens_with_a_candidate_password() {
         .build()
         .unwrap();
     let r = engine.scan_bytes("crypted.rar", data("crypted.rar"));
-    let opened = r
-        .findings
-        .iter()
-        .any(|f| matches!(&f.kind, xferscan::FindingKind::Encrypted { decrypted: true, .. }));
+    let opened = r.findings.iter().any(|f| {
+        matches!(
+            &f.kind,
+            xferscan::FindingKind::Encrypted {
+                decrypted: true,
+                ..
+            }
+        )
+    });
     assert!(opened, "{:?}", keys(&r));
     let inner = r
         .objects

@@ -203,8 +203,9 @@ impl Detector {
             "html" | "xml" | "sh" => self.scripts.classify_text(data),
             // infer takes `MSCF` alone for a cabinet: the header must read
             // as one (InstallShield's `ISc(` stays a cabinet it names).
-            "cab" if data.starts_with(crate::format::cab::SIGNATURE)
-                && !crate::format::cab::is_cab(data) =>
+            "cab"
+                if data.starts_with(crate::format::cab::SIGNATURE)
+                    && !crate::format::cab::is_cab(data) =>
             {
                 self.scripts.classify_text(data)
             }

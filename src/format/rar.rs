@@ -85,11 +85,15 @@ pub(crate) fn parse(b: &[u8], max_entries: usize) -> Option<Archive> {
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 /// The packed bytes from `start`, `declared` long, clipped to the input.
@@ -147,7 +151,9 @@ fn parse4(b: &[u8], max_entries: usize) -> Archive {
         };
         let size = size as usize;
         let Some(h) = b.get(at..at + size).filter(|_| size >= 7) else {
-            a.problem = Some(format!("the block header at {at} is cut short or too small"));
+            a.problem = Some(format!(
+                "the block header at {at} is cut short or too small"
+            ));
             break;
         };
         let crc_ok = crc32fast::hash(&h[2..]) as u16 == crc;
@@ -213,7 +219,14 @@ fn parse4(b: &[u8], max_entries: usize) -> Archive {
 }
 
 /// A RAR 4 file (or service, 0x7a) header `h`, whose data starts at `data`.
-fn file4(b: &[u8], h: &[u8], data: usize, flags: u16, service: bool, crc_ok: bool) -> Option<Entry> {
+fn file4(
+    b: &[u8],
+    h: &[u8],
+    data: usize,
+    flags: u16,
+    service: bool,
+    crc_ok: bool,
+) -> Option<Entry> {
     let mut packed = u32_at(h, 7)? as u64;
     let mut size = u32_at(h, 11)? as u64;
     let crc = u32_at(h, 16)?;

@@ -171,7 +171,8 @@ fn read_folder(
         let want = u64::from(f.offset);
         if want < reader.pos {
             if restarts >= MAX_RESTARTS {
-                out.findings.push(FindingKind::OverlappingEntries { count: 1 });
+                out.findings
+                    .push(FindingKind::OverlappingEntries { count: 1 });
                 out.findings.push(FindingKind::Limit {
                     limit: LimitKind::OverlappingEntries,
                     detail: format!("{name:?} overlaps another file and was not decoded again"),

@@ -158,8 +158,8 @@ fn input(data: &[u8]) -> std::io::Result<Input> {
     {
         let mut f = tempfile::NamedTempFile::new()?;
         f.write_all(data)?;
-        let path = CString::new(f.path().to_string_lossy().into_owned())
-            .map_err(std::io::Error::other)?;
+        let path =
+            CString::new(f.path().to_string_lossy().into_owned()).map_err(std::io::Error::other)?;
         Ok(Input {
             _file: Box::new(f),
             path,
@@ -244,7 +244,10 @@ pub(crate) fn pass(
         if !raw.is_null() {
             drop(Handle(raw));
         }
-        result.error = Some(format!("unrar could not open it (code {})", open.open_result));
+        result.error = Some(format!(
+            "unrar could not open it (code {})",
+            open.open_result
+        ));
         return result;
     }
     let handle = Handle(raw);
@@ -340,8 +343,12 @@ pub(crate) fn pass(
                 // An entry cancelled at its cap leaves unrar's decoder
                 // mid-stream: in a solid archive what follows cannot be
                 // decoded.
-                Some(_) if flags & native::RHDF_SOLID != 0 || open.flags & native::ROADF_SOLID != 0 => {
-                    result.error = Some("a solid archive: the entries after a cut one were not decoded".into());
+                Some(_)
+                    if flags & native::RHDF_SOLID != 0 || open.flags & native::ROADF_SOLID != 0 =>
+                {
+                    result.error = Some(
+                        "a solid archive: the entries after a cut one were not decoded".into(),
+                    );
                     return result;
                 }
                 _ => {}
@@ -373,7 +380,10 @@ pub(crate) fn pass(
             }
         }
         if code != native::ERAR_SUCCESS && !wanted {
-            result.error = Some(format!("unrar stopped at {:?} (code {code})", result.seen.last().map(|s| s.name.as_str()).unwrap_or("")));
+            result.error = Some(format!(
+                "unrar stopped at {:?} (code {code})",
+                result.seen.last().map(|s| s.name.as_str()).unwrap_or("")
+            ));
             return result;
         }
     }
