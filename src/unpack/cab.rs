@@ -490,3 +490,38 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::budget::Budget;
+    use crate::format::cab::tests::stored_cab;
+    use crate::limits::Limits;
+
+    proptest::proptest! {
+        /// A cabinet with bytes changed and cut anywhere unpacks without a
+        /// panic, and never past the budget.
+        #[test]
+        fn changed_cabinets_stay_in_bounds(
+            edits in proptest::collection::vec((0usize..400, proptest::num::u8::ANY), 1..8),
+            cut in 0usize..400,
+            method in 0u16..4,
+        ) {
+            let mut cab = stored_cab(&[("a.txt", b"alpha"), ("b.bin", &[7u8; 300])]);
+            // The folder's method field (MSZIP, Quantum, LZX over stored bytes).
+            cab[42..44].copy_from_slice(&(method | if method == 3 { 0x0f00 } else { 0 }).to_le_bytes());
+            for (at, b) in edits {
+                if let Some(x) = cab.get_mut(at) {
+                    *x = b;
+                }
+            }
+            cab.truncate(cut.max(36));
+            let limits = Limits { max_total_bytes: 1 << 20, ..Limits::default() };
+            let mut budget = Budget::new(&limits);
+            let mut ctx = Ctx { budget: &mut budget, passwords: &[] };
+            let u = unpack(&Bytes::from(cab), &mut ctx);
+            let total: usize = u.children.iter().map(|c| c.data.len()).sum();
+            proptest::prop_assert!(total <= 1 << 20);
+        }
+    }
+}

@@ -468,3 +468,35 @@ mod tests {
         assert_eq!(u.children.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::budget::Budget;
+    use crate::format::rar::tests::rar5;
+    use crate::limits::Limits;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// A RAR with bytes changed and cut anywhere unpacks without a
+        /// panic, through our reader and unrar both.
+        #[test]
+        fn changed_archives_stay_in_bounds(
+            edits in proptest::collection::vec((0usize..200, proptest::num::u8::ANY), 1..8),
+            cut in 8usize..200,
+        ) {
+            let mut a = rar5(&[("a.txt", b"alpha"), ("d/b.txt", &[9u8; 100])], 0);
+            for (at, b) in edits {
+                if let Some(x) = a.get_mut(at) {
+                    *x = b;
+                }
+            }
+            a.truncate(cut);
+            let limits = Limits::default();
+            let mut budget = Budget::new(&limits);
+            let mut ctx = Ctx { budget: &mut budget, passwords: &["x".to_string()] };
+            let u = unpack(&Bytes::from(a), &mut ctx);
+            proptest::prop_assert!(u.children.len() <= 4);
+        }
+    }
+}
