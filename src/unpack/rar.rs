@@ -81,7 +81,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 fn needs_decoder(e: &Entry) -> bool {
     !e.service
         && !e.split_before
-        && !e.link.as_ref().is_some_and(|(kind, _)| *kind <= 4)
+        && e.link.as_ref().is_none_or(|(kind, _)| *kind > 4)
         && (e.method != 0 || e.encrypted)
 }
 

@@ -239,7 +239,9 @@ pub(crate) fn pass(
     };
     // SAFETY: `open` is a valid, fully initialised structure whose pointers
     // (the path, the state) outlive the handle.
-    let raw = unsafe { native::RAROpenArchiveEx(&mut open) };
+    // (unrar_sys declares the pointer const; unrar writes the result into
+    // it, so it is made from a mutable borrow.)
+    let raw = unsafe { native::RAROpenArchiveEx((&raw mut open).cast_const()) };
     if raw.is_null() || open.open_result != 0 {
         if !raw.is_null() {
             drop(Handle(raw));
@@ -260,7 +262,9 @@ pub(crate) fn pass(
             return result;
         }
         // SAFETY: a valid handle and header structure.
-        let rc = unsafe { native::RARReadHeaderEx(handle.0, &mut *header) };
+        // (Declared const by unrar_sys, written by unrar: made from a mutable
+        // borrow.)
+        let rc = unsafe { native::RARReadHeaderEx(handle.0, (&raw mut *header).cast_const()) };
         match rc {
             native::ERAR_SUCCESS => {}
             native::ERAR_END_ARCHIVE => {
