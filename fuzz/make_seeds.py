@@ -11,6 +11,7 @@ import os
 import struct
 import tarfile
 import zipfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -239,6 +240,104 @@ targets = {
     "launchers": launchers,
     "uudecode": uu,
 }
+
+# Cabinets (stored, MSZIP, LZX uncompressed block; a cut one) and RAR 4/5
+# archives of stored entries, written field by field as tests/cab.rs and
+# tests/rar_writer.rs write them.
+def cab_bytes(method, blocks, files, flags=0, set_names=b""):
+    table = b""
+    for name, off, size, folder in files:
+        table += struct.pack("<IIHHHH", size, off, folder, 0, 0, 0x20) + name + b"\0"
+    files_off = 36 + len(set_names) + 8
+    data_off = files_off + len(table)
+    total = data_off + sum(8 + len(d) for d, _ in blocks)
+    v = b"MSCF" + struct.pack("<IIIII", 0, total, 0, files_off, 0) + bytes([3, 1])
+    v += struct.pack("<HHHHH", 1, len(files), flags, 0x1234, 0) + set_names
+    v += struct.pack("<IHH", data_off, len(blocks), method) + table
+    for d, un in blocks:
+        v += struct.pack("<IHH", 0, len(d), un) + d
+    return v
+
+
+def mszip_block(data, history=b""):
+    c = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=history) if history else zlib.compressobj(9, zlib.DEFLATED, -15)
+    return b"CK" + c.compress(data) + c.flush()
+
+
+def lzx_stored(data):
+    bits = (3 << 28) | (len(data) << 4)
+    return struct.pack("<HH", bits >> 16, bits & 0xFFFF) + struct.pack("<III", 1, 1, 1) + data
+
+
+part1, part2 = b"hello cabinet " * 20, b"second block " * 30
+cabs = {
+    "stored.cab": cab_bytes(0, [(b"alphabeta", 9)], [(b"a.txt", 0, 5, 0), (b"d\\b.txt", 5, 4, 0)]),
+    "mszip.cab": cab_bytes(
+        1,
+        [(mszip_block(part1), len(part1)), (mszip_block(part2, part1), len(part2))],
+        [(b"a.txt", 0, len(part1), 0), (b"b.txt", len(part1), len(part2), 0)],
+    ),
+    "lzx.cab": cab_bytes(0x0F03, [(lzx_stored(b"lzx data"), 8)], [(b"x.bin", 0, 8, 0)]),
+    "set.cab": cab_bytes(
+        0, [(b"abc", 3), (b"", 0)], [(b"a", 0, 2, 0), (b"b", 2, 9, 0xFFFE)], 2, b"p2.cab\0d2\0"
+    ),
+}
+cabs["cut.cab"] = cabs["mszip.cab"][:-20]
+
+
+def vint(x):
+    out = b""
+    while True:
+        b, x = x & 0x7F, x >> 7
+        if x == 0:
+            return out + bytes([b])
+        out += bytes([b | 0x80])
+
+
+def block5(body):
+    sized = vint(len(body)) + body
+    return struct.pack("<I", zlib.crc32(sized)) + sized
+
+
+def rar5_bytes(files, volume=False, encrypted=False, method=0):
+    v = b"Rar!\x1a\x07\x01\x00" + block5(vint(1) + vint(0) + vint(1 if volume else 0))
+    for name, data in files:
+        extra = b""
+        if encrypted:
+            rec = vint(1) + vint(0) + vint(0) + bytes([15]) + b"\x11" * 32
+            extra = vint(len(rec)) + rec
+        f = vint(2) + vint(0x02 | (1 if extra else 0))
+        if extra:
+            f += vint(len(extra))
+        f += vint(len(data)) + vint(4) + vint(len(data)) + vint(0x20)
+        f += struct.pack("<I", zlib.crc32(data)) + vint(method << 7) + vint(1) + vint(len(name)) + name + extra
+        v += block5(f) + data
+    return v + block5(vint(5) + vint(0) + vint(1 if volume else 0))
+
+
+def block4(ty, flags, rest):
+    h = bytes([ty]) + struct.pack("<HH", flags, 7 + len(rest)) + rest
+    return struct.pack("<H", zlib.crc32(h) & 0xFFFF) + h
+
+
+def rar4_bytes(files, flags=0):
+    v = b"Rar!\x1a\x07\x00" + block4(0x73, 0, b"\0" * 6)
+    for name, data in files:
+        r = struct.pack("<IIBIIBBHI", len(data), len(data), 3, zlib.crc32(data), 0x5A210000, 29, 0x30, len(name), 0x20)
+        v += block4(0x74, 0x8000 | flags, r + name) + data
+    return v + block4(0x7B, 0x4000, b"")
+
+
+rars = {
+    "stored5.rar": rar5_bytes([(b"a.txt", b"alpha"), (b"d/b.txt", b"beta")]),
+    "volume5.rar": rar5_bytes([(b"a.txt", b"alpha")], volume=True),
+    "enc5.rar": rar5_bytes([(b"a.txt", b"alpha")], encrypted=True),
+    "packed5.rar": rar5_bytes([(b"a.txt", b"alpha")], method=3),
+    "stored4.rar": rar4_bytes([(b"a.txt", b"alpha"), (b"d\\b.txt", b"beta")]),
+    "enc4.rar": rar4_bytes([(b"a.txt", b"alpha")], flags=0x0004),
+}
+targets["unpack_cab"] = cabs
+targets["unpack_rar"] = rars
 for target, files in targets.items():
     d = os.path.join(HERE, "seeds", target)
     os.makedirs(d, exist_ok=True)

@@ -165,6 +165,8 @@ finding_keys! {
     DOCUMENT_DDE = "document.dde": "A DDE field or link: the document asks Office to start a program and talk to it.";
     DOCUMENT_DDE_COMMAND = "document.dde.command": "A DDE field or link whose program is a command interpreter or script host, or is hidden in nested fields.";
     DOCUMENT_CHM_COMMAND = "document.chm.command": "A compiled help page with a ShortCut object that runs a command.";
+    UNSCANNABLE_MISSING_VOLUME = "unscannable.missing_volume": "One part of a multi-volume archive or cabinet set: what goes on in the parts not given was not scanned.";
+    ENCRYPTED_HEADERS = "encrypted.headers": "An archive whose listing is encrypted: without its password not even the names of its entries are seen.";
 }
 
 /// True when `key` is a finding key or a prefix of some (`container`).
@@ -509,6 +511,21 @@ pub enum FindingKind {
         /// The command and its arguments.
         command: String,
     },
+    /// One part of a multi-volume archive (a RAR volume, a cabinet of a
+    /// set): entries that go on in, or come from, the other parts were not
+    /// scanned whole.
+    MissingVolume {
+        /// What is missing.
+        detail: String,
+    },
+    /// An archive whose headers are encrypted (RAR's `-hp`): no entry is
+    /// listed without the password.
+    EncryptedHeaders {
+        /// The format, such as `rar5`.
+        format: String,
+        /// True when a candidate password opened it and it was scanned.
+        decrypted: bool,
+    },
 }
 
 impl FindingKind {
@@ -567,6 +584,8 @@ impl FindingKind {
                 interpreter: true, ..
             } => keys::DOCUMENT_DDE_COMMAND,
             ChmCommand { .. } => keys::DOCUMENT_CHM_COMMAND,
+            MissingVolume { .. } => keys::UNSCANNABLE_MISSING_VOLUME,
+            EncryptedHeaders { .. } => keys::ENCRYPTED_HEADERS,
         }
     }
 
@@ -687,6 +706,15 @@ impl FindingKind {
             ChmCommand { page, command } => {
                 format!("help page {page:?} runs {command:?}")
             }
+            MissingVolume { detail } => format!("part of a multi-volume set: {detail}"),
+            EncryptedHeaders { format, decrypted } => format!(
+                "{format} archive with encrypted headers{}",
+                if *decrypted {
+                    ", opened with a candidate password"
+                } else {
+                    ": its entries cannot be listed"
+                }
+            ),
         }
     }
 }

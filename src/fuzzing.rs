@@ -200,3 +200,16 @@ pub fn document_part(data: &[u8]) -> usize {
         _ => crate::format::chm::shortcut_commands(rest).len(),
     }
 }
+
+/// The cabinet unpacker; an OLE2 input is also read as an MSI package.
+pub fn unpack_cab(data: &[u8]) -> Unpacked {
+    if data.starts_with(&[0xd0, 0xcf, 0x11, 0xe0]) {
+        return run_on(data, unpack::msi::unpack);
+    }
+    run_on(data, unpack::cab::unpack)
+}
+
+/// The RAR 4 and RAR 5 unpacker (our header reader; stored entries).
+pub fn unpack_rar(data: &[u8]) -> Unpacked {
+    run_on(data, unpack::rar::unpack)
+}

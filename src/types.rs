@@ -492,6 +492,9 @@ const CONTAINERS: &[FileType] = &[
     known::TAR,
     known::ONENOTE,
     known::CHM,
+    known::CAB,
+    known::MSI,
+    known::RAR,
 ];
 
 /// The types the detector names by constant.
@@ -562,6 +565,8 @@ pub mod known {
     pub const SETTING_CONTENT_MS: FileType = FileType::new("settingcontent-ms", G::Shortcut);
     pub const JAVASCRIPT: FileType = FileType::new("javascript", G::Text);
     pub const ONENOTE: FileType = FileType::new("onenote", G::Document);
+    pub const CAB: FileType = FileType::new("cab", G::Archive);
+    pub const RAR: FileType = FileType::new("rar", G::Archive);
 }
 
 #[cfg(test)]

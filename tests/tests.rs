@@ -34,3 +34,7 @@ mod launchers;
 mod script_rules;
 mod smuggling;
 mod uuencode;
+
+mod cab;
+mod rar;
+mod rar_writer;

@@ -204,6 +204,14 @@ impl Detector {
                 zipdoc::classify(data)
             }
             "html" | "xml" | "sh" => self.scripts.classify_text(data),
+            // infer takes `MSCF` alone for a cabinet: the header must read
+            // as one (InstallShield's `ISc(` stays a cabinet it names).
+            "cab"
+                if data.starts_with(crate::format::cab::SIGNATURE)
+                    && !crate::format::cab::is_cab(data) =>
+            {
+                self.scripts.classify_text(data)
+            }
             other => FileType::by_name(other).unwrap_or_else(|| {
                 // A type of infer's that our table does not know: keep its
                 // name; the group follows from what infer calls it.

@@ -4,10 +4,12 @@
 //! ([`tar`]) and the 7z start header ([`sevenz`]). No I/O, no allocation sized by a declared
 //! field, and nothing here knows about the engine or the budget.
 
+pub(crate) mod cab;
 pub(crate) mod chm;
 pub(crate) mod launcher;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
+pub(crate) mod rar;
 pub(crate) mod sevenz;
 pub(crate) mod smuggle;
 pub(crate) mod tags;

@@ -16,6 +16,12 @@ pub(crate) mod tar;
 pub(crate) mod textenc;
 pub(crate) mod zip;
 
+pub(crate) mod cab;
+pub(crate) mod msi;
+pub(crate) mod rar;
+#[cfg(feature = "rar")]
+pub(crate) mod unrar;
+
 use bytes::Bytes;
 
 use crate::budget::{Budget, Charged, Drained};
@@ -171,7 +177,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 15] = [
+    let table: [(FileType, Unpacker); 18] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -189,6 +195,9 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::JAVASCRIPT, |_, d, c| smuggle::script(d, c)),
         (known::ONENOTE, |_, d, c| onenote::unpack(d, c)),
         (known::CHM, |_, d, c| chm::unpack(d, c)),
+        (known::CAB, |_, d, c| cab::unpack(d, c)),
+        (known::MSI, |_, d, c| msi::unpack(d, c)),
+        (known::RAR, |_, d, c| rar::unpack(d, c)),
     ];
     if matches!(t.name(), "docx" | "xlsx" | "pptx") {
         return Some(|_, d, c| ooxml::unpack(d, c));
