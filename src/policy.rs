@@ -28,6 +28,8 @@
 //! | `findings.container.link` (a link that stays inside its archive) | allow |
 //! | `findings.name.bidi_control`, `findings.name.double_extension`, `findings.name.unsafe_path`, `findings.name.blocked_extension` | block |
 //! | `findings.limit`, `findings.unscannable`, `findings.container`, `findings.name`, `findings.type.polyglot` | flag |
+//! | `findings.document.macro` (and `.autorun` under it), `findings.document.xlm` (and `.autorun`), `findings.document.equation` | block |
+//! | `findings.document.sheet.very_hidden`, `findings.document.rtf.object` | flag |
 //!
 //! A type entry names a type (`pe-dll`), its group (`windows_script`) or
 //! the group's family (`script`, both kinds of script): the most specific
@@ -106,6 +108,11 @@ impl Default for Policy {
             ("stream.conflicting_piece", Action::Block),
             ("name.blocked_extension", Action::Block),
             ("type.polyglot", Action::Flag),
+            ("document.macro", Action::Block),
+            ("document.xlm", Action::Block),
+            ("document.sheet.very_hidden", Action::Flag),
+            ("document.rtf.object", Action::Flag),
+            ("document.equation", Action::Block),
         ] {
             p.findings.insert(k.into(), a);
         }

@@ -148,7 +148,14 @@ impl FileType {
     /// all read (`unpack::unpack` dispatches on the same types, and a test
     /// holds the two together).
     pub fn is_container(self) -> bool {
-        self.is_zip_based() || CONTAINERS.contains(&self)
+        self.is_zip_based() || self.is_ole_based() || CONTAINERS.contains(&self)
+    }
+
+    /// True for the OLE2 compound files that are unpacked stream by stream:
+    /// Word, Excel, PowerPoint, Outlook and other compound files, with or
+    /// without macros (MSI is not among them).
+    pub fn is_ole_based(self) -> bool {
+        OLE_BASED.contains(&self.name)
     }
 
     /// The extensions a name of this type may honestly carry, lowercase and
@@ -457,13 +464,18 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("text", G::Text, &[]),
     ("utf16-text", G::Text, &[]),
     // Unknown bytes.
-    ("data", G::Unknown, &[]),
+    ("data", G::Unknown, &[]),    // SYLK spreadsheets (text records; Excel 4.0 macros when they hold
+    // macro formulas, then in the macro_document group).
+    ("sylk", G::Document, &["slk"]),
 ];
 
 /// Zip-based types, read through the zip directory.
 const ZIP_BASED: &[&str] = &[
     "zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "jar", "apk",
 ];
+
+/// OLE2 compound files unpacked stream by stream, whatever their group.
+const OLE_BASED: &[&str] = &["ole", "doc", "xls", "ppt", "msg"];
 
 /// The other types unpacked by their structure.
 const CONTAINERS: &[FileType] = &[
@@ -475,6 +487,7 @@ const CONTAINERS: &[FileType] = &[
     known::SEVENZ,
     known::ZSTD,
     known::TAR,
+    known::RTF,
 ];
 
 /// The types the detector names by constant.
@@ -537,6 +550,7 @@ pub mod known {
     pub const TEXT: FileType = FileType::new("text", G::Text);
     pub const UTF16_TEXT: FileType = FileType::new("utf16-text", G::Text);
     pub const DATA: FileType = FileType::new("data", G::Unknown);
+    pub const SYLK: FileType = FileType::new("sylk", G::Document);
 }
 
 #[cfg(test)]

@@ -91,6 +91,8 @@ const CUSTOM: &[(&str, Matcher)] = &[
     ("tar", is_tar),
     ("mach", is_macho_fat),
     ("chm", is_chm),
+    ("rtf", crate::format::rtf::is_rtf),
+    ("sylk", crate::format::sylk::is_sylk),
 ];
 
 /// How much of a NUL-free object infer's table is shown (see `magic`):
@@ -201,6 +203,7 @@ impl Detector {
                 zipdoc::classify(data)
             }
             "html" | "xml" | "sh" => self.scripts.classify_text(data),
+            "sylk" => sylk(data, findings),
             other => FileType::by_name(other).unwrap_or_else(|| {
                 // A type of infer's that our table does not know: keep its
                 // name; the group follows from what infer calls it.
@@ -259,6 +262,31 @@ impl Detector {
         }
         d.types[1..].sort_by_key(|t| t.offset);
     }
+}
+
+/// A SYLK file: in the macro document group when it holds Excel 4.0
+/// macros, with findings that say which.
+fn sylk(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType {
+    let m = crate::format::sylk::macros(data);
+    for name in &m.autorun {
+        findings.push(FindingKind::XlmAutorun { name: name.clone() });
+    }
+    if !m.any() && m.autorun.is_empty() {
+        return known::SYLK;
+    }
+    let mut what = Vec::new();
+    if m.macro_sheet {
+        what.push("a macro sheet".to_owned());
+    }
+    if !m.calls.is_empty() {
+        what.push(format!("formulas calling {}", m.calls.join(", ")));
+    }
+    if !what.is_empty() {
+        findings.push(FindingKind::XlmMacros {
+            detail: format!("SYLK with {}", what.join(" and ")),
+        });
+    }
+    known::SYLK.in_group(TypeGroup::MacroDocument)
 }
 
 /// The group of a type that infer knows and our table does not.
