@@ -26,3 +26,6 @@ mod sevenz_writer;
 mod streaming;
 mod zip_names;
 mod zip_views;
+// Inside documents: OLE2, VBA, XLM, SYLK, RTF objects.
+mod ole_docs;
+mod rtf;

@@ -1,0 +1,144 @@
+//! RTF embedded objects: `\objdata` decoded as Word decodes it (whitespace,
+//! control words and `{\*\...}` groups inside the hex, odd nibbles, `\bin`),
+//! OLE1 objects and the files they package, Equation Editor objects.
+
+use crate::ole_docs::compound;
+use crate::util::*;
+use xferscan::Verdict;
+
+/// An OLE1 embedded object of `class` with `native` data.
+fn ole1(class: &str, native: &[u8]) -> Vec<u8> {
+    let mut v = 0x0501u32.to_le_bytes().to_vec();
+    v.extend_from_slice(&2u32.to_le_bytes());
+    for s in [class, "", ""] {
+        v.extend_from_slice(&(s.len() as u32 + 1).to_le_bytes());
+        v.extend_from_slice(s.as_bytes());
+        v.push(0);
+    }
+    v.extend_from_slice(&(native.len() as u32).to_le_bytes());
+    v.extend_from_slice(native);
+    v
+}
+
+/// The Packager's native data for a file.
+fn package(label: &str, path: &str, data: &[u8]) -> Vec<u8> {
+    let mut v = 2u16.to_le_bytes().to_vec();
+    for s in [label, path] {
+        v.extend_from_slice(s.as_bytes());
+        v.push(0);
+    }
+    v.extend_from_slice(&[0, 0, 3, 0]);
+    v.extend_from_slice(&(path.len() as u32 + 1).to_le_bytes());
+    v.extend_from_slice(path.as_bytes());
+    v.push(0);
+    v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    v.extend_from_slice(data);
+    v
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Hex as an attacker writes it: line breaks, spaces, a `{\*\x}` group
+/// and a control word every few digits, mixed case, an odd digit at the
+/// end.
+fn ugly_hex(b: &[u8]) -> String {
+    let h = hex(b);
+    let mut out = String::new();
+    for (i, c) in h.chars().enumerate() {
+        match i % 37 {
+            5 => out.push_str("\r\n"),
+            11 => out.push_str("{\\*\\datastore 00ff}"),
+            17 => out.push(' '),
+            23 => out.push_str("\\lang1033 "),
+            _ => {}
+        }
+        out.push(if i % 3 == 0 { c.to_ascii_uppercase() } else { c });
+    }
+    out.push('7');
+    out
+}
+
+fn rtf_with_object(class: &str, objdata: &str) -> Vec<u8> {
+    format!(
+        "{{\\rtf1\\ansi{{\\fonttbl{{\\f0 Arial;}}}}\\pard Hello\\par\
+         {{\\object\\objemb{{\\*\\objclass {class}}}\\objw100\\objh100{{\\*\\objdata {objdata}}}}}}}"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_packaged_file_in_obfuscated_hex_is_found_by_name() {
+    let obj = ole1("Package", &package("a.txt", "C:\\Users\\x\\a.txt", &eicar()));
+    for data in [hex(&obj), ugly_hex(&obj)] {
+        let r = scan("letter.rtf", rtf_with_object("Package", &data));
+        let (path, _) = deepest(&r);
+        assert_eq!(path.name(), "a.txt", "{:?}", keys(&r));
+        assert!(has_key(&r, "document.rtf.object"));
+        assert_eq!(r.verdict, Verdict::Malicious);
+    }
+}
+
+#[test]
+fn an_rtf_with_a_truncated_header_is_still_rtf() {
+    let obj = ole1("Package", &package("a.txt", "a.txt", &eicar()));
+    let mut rtf = rtf_with_object("Package", &hex(&obj));
+    // "{\rt" and no more of the word: Word opens it.
+    rtf.drain(4..6);
+    assert!(rtf.starts_with(b"{\\rt\\ansi"));
+    let r = scan("x.doc", rtf);
+    assert_eq!(r.objects[0].types[0].ty.name(), "rtf");
+    assert!(found_eicar(&r));
+}
+
+#[test]
+fn an_embedded_compound_file_is_opened() {
+    let doc = compound(&[("/WordDocument", &[0xec, 0xa5][..]), ("/Data", &eicar())]);
+    let obj = ole1("Word.Document.8", &doc);
+    let r = scan("a.rtf", rtf_with_object("Word.Document.8", &ugly_hex(&obj)));
+    let (path, _) = deepest(&r);
+    assert_eq!(path.name(), "Data", "{:?}", keys(&r));
+    assert_eq!(path.names().len(), 3);
+    assert!(!has_key(&r, "document.equation"));
+}
+
+#[test]
+fn bin_runs_carry_raw_object_bytes() {
+    let obj = ole1("Package", &package("b.txt", "b.txt", &eicar()));
+    let (a, b) = obj.split_at(20);
+    let mut rtf = b"{\\rtf1{\\object{\\*\\objdata ".to_vec();
+    rtf.extend_from_slice(hex(a).as_bytes());
+    rtf.extend_from_slice(format!("\\bin{} ", b.len()).as_bytes());
+    rtf.extend_from_slice(b);
+    rtf.extend_from_slice(b"}}}");
+    let r = scan("bin.rtf", rtf);
+    let (path, _) = deepest(&r);
+    assert_eq!(path.name(), "b.txt", "{:?}", keys(&r));
+}
+
+#[test]
+fn an_equation_object_is_blocked() {
+    let obj = ole1("Equation.3", &[0x1c, 0, 0, 0, 2, 0, 0x9e, 0xc4]);
+    let r = scan("cv.rtf", rtf_with_object("Equation.3", &hex(&obj)));
+    assert!(has_key(&r, "document.equation"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // The class hidden from \objclass: the OLE1 header still says it.
+    let r = scan("cv.rtf", rtf_with_object("Word.Picture.8", &ugly_hex(&obj)));
+    assert!(has_key(&r, "document.equation"), "{:?}", keys(&r));
+}
+
+#[test]
+fn an_object_alone_is_flagged_and_images_and_text_are_clean() {
+    let obj = ole1("Excel.Sheet.8", b"not really a workbook");
+    let r = scan("a.rtf", rtf_with_object("Excel.Sheet.8", &hex(&obj)));
+    assert!(has_key(&r, "document.rtf.object"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Suspicious);
+    let png = hex(&tiny_png());
+    let rtf = format!(
+        "{{\\rtf1\\ansi\\deff0{{\\fonttbl{{\\f0\\froman Times;}}}}{{\\colortbl;\\red255\\green0\\blue0;}}\
+         \\pard\\b Bold\\b0  and {{\\i italic}} text, \\'e9t\\'e9.\\par\
+         {{\\pict\\pngblip\\picw10\\pich10 {png}}}\\par}}"
+    );
+    assert_clean(&scan("pretty.rtf", rtf.into_bytes()));
+}
