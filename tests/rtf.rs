@@ -2,71 +2,9 @@
 //! control words and `{\*\...}` groups inside the hex, odd nibbles, `\bin`),
 //! OLE1 objects and the files they package, Equation Editor objects.
 
-use crate::ole_docs::compound;
+use crate::ole_writer::*;
 use crate::util::*;
 use xferscan::Verdict;
-
-/// An OLE1 embedded object of `class` with `native` data.
-fn ole1(class: &str, native: &[u8]) -> Vec<u8> {
-    let mut v = 0x0501u32.to_le_bytes().to_vec();
-    v.extend_from_slice(&2u32.to_le_bytes());
-    for s in [class, "", ""] {
-        v.extend_from_slice(&(s.len() as u32 + 1).to_le_bytes());
-        v.extend_from_slice(s.as_bytes());
-        v.push(0);
-    }
-    v.extend_from_slice(&(native.len() as u32).to_le_bytes());
-    v.extend_from_slice(native);
-    v
-}
-
-/// The Packager's native data for a file.
-fn package(label: &str, path: &str, data: &[u8]) -> Vec<u8> {
-    let mut v = 2u16.to_le_bytes().to_vec();
-    for s in [label, path] {
-        v.extend_from_slice(s.as_bytes());
-        v.push(0);
-    }
-    v.extend_from_slice(&[0, 0, 3, 0]);
-    v.extend_from_slice(&(path.len() as u32 + 1).to_le_bytes());
-    v.extend_from_slice(path.as_bytes());
-    v.push(0);
-    v.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    v.extend_from_slice(data);
-    v
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Hex as an attacker writes it: line breaks, spaces, a `{\*\x}` group
-/// and a control word every few digits, mixed case, an odd digit at the
-/// end.
-fn ugly_hex(b: &[u8]) -> String {
-    let h = hex(b);
-    let mut out = String::new();
-    for (i, c) in h.chars().enumerate() {
-        match i % 37 {
-            5 => out.push_str("\r\n"),
-            11 => out.push_str("{\\*\\datastore 00ff}"),
-            17 => out.push(' '),
-            23 => out.push_str("\\lang1033 "),
-            _ => {}
-        }
-        out.push(if i % 3 == 0 { c.to_ascii_uppercase() } else { c });
-    }
-    out.push('7');
-    out
-}
-
-fn rtf_with_object(class: &str, objdata: &str) -> Vec<u8> {
-    format!(
-        "{{\\rtf1\\ansi{{\\fonttbl{{\\f0 Arial;}}}}\\pard Hello\\par\
-         {{\\object\\objemb{{\\*\\objclass {class}}}\\objw100\\objh100{{\\*\\objdata {objdata}}}}}}}"
-    )
-    .into_bytes()
-}
 
 #[test]
 fn a_packaged_file_in_obfuscated_hex_is_found_by_name() {

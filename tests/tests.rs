@@ -28,4 +28,5 @@ mod zip_names;
 mod zip_views;
 // Inside documents: OLE2, VBA, XLM, SYLK, RTF objects.
 mod ole_docs;
+mod ole_writer;
 mod rtf;
