@@ -35,7 +35,10 @@ fn main() {
     let msg = compound(&[
         ("/__substg1.0_0037001F", &[0x68, 0][..]),
         ("/__attach_version1.0_#00000000/__substg1.0_3707001F", &name),
-        ("/__attach_version1.0_#00000000/__substg1.0_37010102", b"attached"),
+        (
+            "/__attach_version1.0_#00000000/__substg1.0_37010102",
+            b"attached",
+        ),
     ]);
     let ole: [(&str, Vec<u8>); 4] = [
         ("macro.doc", doc),

@@ -464,7 +464,7 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("text", G::Text, &[]),
     ("utf16-text", G::Text, &[]),
     // Unknown bytes.
-    ("data", G::Unknown, &[]),    // SYLK spreadsheets (text records; Excel 4.0 macros when they hold
+    ("data", G::Unknown, &[]), // SYLK spreadsheets (text records; Excel 4.0 macros when they hold
     // macro formulas, then in the macro_document group).
     ("sylk", G::Document, &["slk"]),
 ];

@@ -102,7 +102,10 @@ fn a_very_hidden_worksheet_is_flagged() {
 
 #[test]
 fn plain_compound_files_and_workbooks_are_clean() {
-    let wb = workbook(&[("Sheet1", 0, 0), ("Sheet2", 0, 1), ("Chart1", 2, 0)], false);
+    let wb = workbook(
+        &[("Sheet1", 0, 0), ("Sheet2", 0, 1), ("Chart1", 2, 0)],
+        false,
+    );
     assert_clean(&scan("book.xls", compound(&[("/Workbook", &wb)])));
     let doc = compound(&[
         ("/WordDocument", &[0xec, 0xa5, 0xc1, 0x00][..]),
@@ -115,13 +118,20 @@ fn plain_compound_files_and_workbooks_are_clean() {
     assert_clean(&r);
     // Every stream was a child, named by its path.
     let names: Vec<String> = r.objects.iter().map(|o| o.path.name().to_owned()).collect();
-    assert!(names.iter().any(|n| n == "ObjectPool/_1/\\x01CompObj"), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == "ObjectPool/_1/\\x01CompObj"),
+        "{names:?}"
+    );
     assert!(names.iter().any(|n| n == "1Table"), "{names:?}");
 }
 
 #[test]
 fn a_packaged_file_is_scanned_under_its_own_name() {
-    let native = ole10native("invoice.pdf", "C:\\Users\\a\\invoice.pdf.exe", &tiny_pe(false));
+    let native = ole10native(
+        "invoice.pdf",
+        "C:\\Users\\a\\invoice.pdf.exe",
+        &tiny_pe(false),
+    );
     let doc = compound(&[
         ("/WordDocument", &[0xec, 0xa5][..]),
         ("/ObjectPool/_1234/\u{1}Ole10Native", &native),
@@ -139,16 +149,26 @@ fn a_packaged_file_is_scanned_under_its_own_name() {
     let native = ole10native("a.txt", "C:\\tmp\\a.txt", &eicar());
     let doc = compound(&[("/ObjectPool/_1/\u{1}Ole10Native", &native)]);
     let r = scan("b.doc", doc);
-    assert!(r.signatures().any(|(p, _)| p.name() == "a.txt"), "{:?}", keys(&r));
+    assert!(
+        r.signatures().any(|(p, _)| p.name() == "a.txt"),
+        "{:?}",
+        keys(&r)
+    );
 }
 
 #[test]
 fn an_outlook_attachment_is_named_by_its_file_name() {
-    let name: Vec<u8> = "note.txt".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let name: Vec<u8> = "note.txt"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
     let msg = compound(&[
         ("/__substg1.0_0037001F", &[0x68, 0][..]),
         ("/__attach_version1.0_#00000000/__substg1.0_3707001F", &name),
-        ("/__attach_version1.0_#00000000/__substg1.0_37010102", &eicar()),
+        (
+            "/__attach_version1.0_#00000000/__substg1.0_37010102",
+            &eicar(),
+        ),
     ]);
     let r = scan("mail.msg", msg);
     assert!(
@@ -176,7 +196,10 @@ fn sylk_with_exec_is_a_macro_document() {
     assert!(has_key(&r, "type.macro_document"));
     assert_eq!(r.verdict, Verdict::Malicious);
     // Without the option record or name: the formula alone.
-    let r = scan("x.slk", b"ID;P\r\nC;X1;Y1;K0;ECALL(\"kernel32\",\"WinExec\")\r\nE\r\n".to_vec());
+    let r = scan(
+        "x.slk",
+        b"ID;P\r\nC;X1;Y1;K0;ECALL(\"kernel32\",\"WinExec\")\r\nE\r\n".to_vec(),
+    );
     assert!(has_key(&r, "document.xlm"), "{:?}", keys(&r));
     assert_eq!(r.verdict, Verdict::Malicious);
 }

@@ -114,7 +114,11 @@ pub fn boundsheet(name: &str, kind: u8, hidden: u8) -> Vec<u8> {
 /// substream per sheet with a formula record.
 pub fn workbook(sheets: &[(&str, u8, u8)], auto_open: bool) -> Vec<u8> {
     let mut w = Vec::new();
-    biff(&mut w, 0x0809, &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0]);
+    biff(
+        &mut w,
+        0x0809,
+        &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0],
+    );
     for (n, k, h) in sheets {
         biff(&mut w, 0x0085, &boundsheet(n, *k, *h));
     }
@@ -127,7 +131,11 @@ pub fn workbook(sheets: &[(&str, u8, u8)], auto_open: bool) -> Vec<u8> {
     }
     biff(&mut w, 0x000a, &[]);
     for _ in sheets {
-        biff(&mut w, 0x0809, &[0, 6, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0]);
+        biff(
+            &mut w,
+            0x0809,
+            &[0, 6, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0],
+        );
         // FORMULA: =SUM(A1:A2) as bytes; nothing reads them.
         biff(&mut w, 0x0006, &[0; 26]);
         biff(&mut w, 0x000a, &[]);
@@ -173,7 +181,6 @@ pub fn ole1(class: &str, native: &[u8]) -> Vec<u8> {
     v
 }
 
-
 /// Bytes as lowercase hex.
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -193,7 +200,11 @@ pub fn ugly_hex(b: &[u8]) -> String {
             23 => out.push_str("\\lang1033 "),
             _ => {}
         }
-        out.push(if i % 3 == 0 { c.to_ascii_uppercase() } else { c });
+        out.push(if i % 3 == 0 {
+            c.to_ascii_uppercase()
+        } else {
+            c
+        });
     }
     out.push('7');
     out
@@ -206,4 +217,3 @@ pub fn rtf_with_object(class: &str, objdata: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
-

@@ -8,7 +8,10 @@ use xferscan::Verdict;
 
 #[test]
 fn a_packaged_file_in_obfuscated_hex_is_found_by_name() {
-    let obj = ole1("Package", &package("a.txt", "C:\\Users\\x\\a.txt", &eicar()));
+    let obj = ole1(
+        "Package",
+        &package("a.txt", "C:\\Users\\x\\a.txt", &eicar()),
+    );
     for data in [hex(&obj), ugly_hex(&obj)] {
         let r = scan("letter.rtf", rtf_with_object("Package", &data));
         let (path, _) = deepest(&r);

@@ -159,7 +159,9 @@ impl Detector {
         });
         // What an unpacker reads by structure is not looked for as embedded
         // objects: a zip stored in a tar is an entry of the tar.
-        if !primary.is_container() {
+        // RTF is unpacked for its objects only: raw `\bin` runs elsewhere
+        // (in a picture, say) are still searched.
+        if !primary.is_container() || primary == known::RTF {
             self.embedded(data, primary, &mut d);
         } else if !primary.is_zip_based()
             && crate::format::zip::first_archive_offset(data) == Some(0)

@@ -7,12 +7,12 @@
 //! objects ([`oleobj`]). No I/O, no allocation sized by a declared field,
 //! and nothing here knows about the engine or the budget.
 
-pub(crate) mod sevenz;
-pub(crate) mod tar;
-pub(crate) mod zip;
-pub(crate) mod zipnames;
 pub(crate) mod biff;
 pub(crate) mod oleobj;
 pub(crate) mod ovba;
 pub(crate) mod rtf;
+pub(crate) mod sevenz;
 pub(crate) mod sylk;
+pub(crate) mod tar;
+pub(crate) mod zip;
+pub(crate) mod zipnames;

@@ -365,7 +365,14 @@ mod tests {
         // PROJECTVERSION: size 4, six bytes.
         d.extend_from_slice(&[9, 0, 4, 0, 0, 0, 1, 0, 0, 0, 2, 0]);
         rec(&mut d, 0x0019, b"Module1");
-        rec(&mut d, 0x0047, &"Módulo1".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>());
+        rec(
+            &mut d,
+            0x0047,
+            &"Módulo1"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<_>>(),
+        );
         rec(&mut d, 0x001a, b"Module1");
         rec(&mut d, 0x0031, &77u32.to_le_bytes());
         rec(&mut d, 0x002b, b"");

@@ -130,7 +130,10 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
         }
     }
     attachments(&entries, &streams, ctx, out);
-    for e in entries.iter().filter(|e| !e.stream && e.name.eq_ignore_ascii_case("VBA")) {
+    for e in entries
+        .iter()
+        .filter(|e| !e.stream && e.name.eq_ignore_ascii_case("VBA"))
+    {
         vba(&e.path, &entries, &streams, ctx, out);
     }
 }
@@ -182,7 +185,10 @@ pub(super) fn push_packaged(
         None => (format!("<packaged file of {place}>"), Origin::Unnamed),
     };
     let before = out.children.len();
-    let Some(data) = bytes.get(p.data.clone()).map(|_| bytes.slice(p.data.clone())) else {
+    let Some(data) = bytes
+        .get(p.data.clone())
+        .map(|_| bytes.slice(p.data.clone()))
+    else {
         return;
     };
     out.push_slice(name.clone(), origin, data, ctx.budget);
@@ -247,6 +253,13 @@ fn vba(
 ) {
     let project = shown(storage);
     let Some(dir) = stream_named(storage, "dir", entries, streams) else {
+        out.findings.push(FindingKind::Macros {
+            project: project.clone(),
+            modules: Vec::new(),
+        });
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("{project:?}: a VBA storage without its dir stream"),
+        });
         return;
     };
     let mut decompressed = Vec::new();
@@ -283,17 +296,15 @@ fn vba(
             });
             continue;
         };
-        let drained = ctx
-            .budget
-            .fill(packed.len() as u64, |buf, cap, _| {
-                let cap = usize::try_from(cap).unwrap_or(usize::MAX);
-                ovba::decompress(packed, buf, cap).map_err(|e| {
-                    Stop::Io(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        e.to_string(),
-                    ))
-                })
-            });
+        let drained = ctx.budget.fill(packed.len() as u64, |buf, cap, _| {
+            let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+            ovba::decompress(packed, buf, cap).map_err(|e| {
+                Stop::Io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    e.to_string(),
+                ))
+            })
+        });
         for entry in ovba::autorun_entries(&drained.data) {
             out.findings.push(FindingKind::MacroAutorun {
                 module: m.name.clone(),

@@ -36,7 +36,15 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             } else {
                 format!("<object {i}, escapes read as hex>")
             };
-            object(&label, o.class.as_deref(), Bytes::from(bytes), ctx, &mut out);
+            let first = reading == 0;
+            object(
+                &label,
+                o.class.as_deref(),
+                first,
+                Bytes::from(bytes),
+                ctx,
+                &mut out,
+            );
         }
         if o.odd_nibble {
             out.findings.push(FindingKind::Malformed {
@@ -47,8 +55,16 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     out
 }
 
-/// One decoded `\objdata`.
-fn object(label: &str, objclass: Option<&str>, b: Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+/// One decoded `\objdata` (`first`: its first reading, which the findings
+/// are about).
+fn object(
+    label: &str,
+    objclass: Option<&str>,
+    first: bool,
+    b: Bytes,
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+) {
     if b.is_empty() {
         return;
     }
@@ -59,9 +75,11 @@ fn object(label: &str, objclass: Option<&str>, b: Bytes, ctx: &mut Ctx<'_>, out:
         .filter(|c| !c.is_empty())
         .or_else(|| objclass.map(str::to_owned))
         .unwrap_or_default();
-    out.findings.push(FindingKind::RtfObject {
-        class: class.clone(),
-    });
+    if first {
+        out.findings.push(FindingKind::RtfObject {
+            class: class.clone(),
+        });
+    }
     for c in [Some(class.as_str()), objclass].into_iter().flatten() {
         if c.to_ascii_lowercase().starts_with("equation.") {
             out.findings.push(FindingKind::EquationObject {
@@ -76,7 +94,12 @@ fn object(label: &str, objclass: Option<&str>, b: Bytes, ctx: &mut Ctx<'_>, out:
         match memchr::memmem::find(&b, OLE2) {
             Some(at) if at > 0 => {
                 let name = format!("{label} <compound file @{at}>");
-                out.push_slice(name, Origin::Carved { offset: at as u64 }, b.slice(at..), ctx.budget);
+                out.push_slice(
+                    name,
+                    Origin::Carved { offset: at as u64 },
+                    b.slice(at..),
+                    ctx.budget,
+                );
             }
             _ => out.push_slice(label.to_owned(), Origin::Decoded, b, ctx.budget),
         }
