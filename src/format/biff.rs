@@ -172,16 +172,16 @@ pub(crate) fn findings(g: &Globals, findings: &mut Vec<FindingKind>) -> bool {
     !macro_sheets.is_empty() || !g.autorun.is_empty()
 }
 
-/// Writes a BIFF8 record: for tests and seed writers.
-#[cfg(any(test, feature = "_fuzz"))]
+/// Writes a BIFF8 record: for tests.
+#[cfg(test)]
 pub(crate) fn record(out: &mut Vec<u8>, id: u16, data: &[u8]) {
     out.extend_from_slice(&id.to_le_bytes());
     out.extend_from_slice(&(data.len() as u16).to_le_bytes());
     out.extend_from_slice(data);
 }
 
-/// A BOUNDSHEET8 record's data: for tests and seed writers.
-#[cfg(any(test, feature = "_fuzz"))]
+/// A BOUNDSHEET8 record's data: for tests.
+#[cfg(test)]
 pub(crate) fn boundsheet_data(name: &str, kind: u8, hidden: u8) -> Vec<u8> {
     let mut d = vec![0, 0, 0, 0, hidden, kind, name.len() as u8, 0];
     d.extend_from_slice(name.as_bytes());
@@ -189,8 +189,8 @@ pub(crate) fn boundsheet_data(name: &str, kind: u8, hidden: u8) -> Vec<u8> {
 }
 
 /// A LBL record's data for the built-in name `code` (1: Auto_Open): for
-/// tests and seed writers.
-#[cfg(any(test, feature = "_fuzz"))]
+/// tests.
+#[cfg(test)]
 pub(crate) fn builtin_name_data(code: u8) -> Vec<u8> {
     let mut d = vec![0x20, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     d.extend_from_slice(&[0, code]);

@@ -127,8 +127,8 @@ pub(crate) fn base_name(path: &str) -> &str {
 }
 
 /// Writes the Packager's native data (without the leading size) for a file,
-/// as Word does: for tests and seed writers.
-#[cfg(any(test, feature = "_fuzz"))]
+/// as Word does: for tests.
+#[cfg(test)]
 pub(crate) fn write_package(label: &str, path: &str, data: &[u8]) -> Vec<u8> {
     let mut v = 2u16.to_le_bytes().to_vec();
     for s in [label, path] {

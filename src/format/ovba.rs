@@ -277,9 +277,9 @@ fn procedure_name(line: &[u8]) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Compresses `data` as raw chunks (no copy tokens): the form tests and
-/// seed writers use to build a project.
-#[cfg(any(test, feature = "_fuzz"))]
+/// Compresses `data` with raw chunks and literals (no copy tokens): for
+/// tests.
+#[cfg(test)]
 pub(crate) fn compress_raw(data: &[u8]) -> Vec<u8> {
     let mut out = vec![1u8];
     for chunk in data.chunks(4096) {
