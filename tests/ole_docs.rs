@@ -230,3 +230,32 @@ fn an_equation_editor_storage_is_blocked() {
     assert!(has_key(&r, "document.equation"), "{:?}", keys(&r));
     assert_eq!(r.verdict, Verdict::Malicious);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Compound files and RTF with bytes overwritten anywhere scan to a
+    /// report: no panic, nothing unbounded (a stand-in, in the test run,
+    /// for the `unpack_ole` and `unpack_rtf` fuzz targets).
+    #[test]
+    fn damaged_documents_scan_to_a_report(
+        edits in proptest::collection::vec((proptest::num::usize::ANY, proptest::num::u8::ANY), 1..12),
+        rtf in proptest::bool::ANY,
+    ) {
+        let src = b"Attribute VB_Name = \"M\"\r\nSub AutoOpen()\r\nEnd Sub\r\n";
+        let mut data = if rtf {
+            let obj = ole1("Package", &package("a.txt", "a.txt", b"hello"));
+            rtf_with_object("Package", &ugly_hex(&obj))
+        } else {
+            with_streams(
+                &[("/Workbook", &workbook(&[("Macro1", 1, 2)], true)[..])],
+                &vba_project("Macros", &[("M", src)]),
+            )
+        };
+        for (at, b) in edits {
+            let n = data.len();
+            data[at % n] = b;
+        }
+        let r = scan("damaged", data);
+        proptest::prop_assert!(!r.objects.is_empty());
+    }
+}
