@@ -167,6 +167,13 @@ finding_keys! {
     DOCUMENT_CHM_COMMAND = "document.chm.command": "A compiled help page with a ShortCut object that runs a command.";
     UNSCANNABLE_MISSING_VOLUME = "unscannable.missing_volume": "One part of a multi-volume archive or cabinet set: what goes on in the parts not given was not scanned.";
     ENCRYPTED_HEADERS = "encrypted.headers": "An archive whose listing is encrypted: without its password not even the names of its entries are seen.";
+    DOCUMENT_MACRO = "document.macro": "A VBA project (macros) in an Office document.";
+    DOCUMENT_MACRO_AUTORUN = "document.macro.autorun": "A VBA macro that runs by itself when the document is opened or closed (AutoOpen, Document_Open, Workbook_Open...).";
+    DOCUMENT_XLM = "document.xlm": "Excel 4.0 (XLM) macros: a macro sheet, or SYLK formulas that run code.";
+    DOCUMENT_XLM_AUTORUN = "document.xlm.autorun": "An Excel 4.0 macro name that runs by itself (Auto_Open, Auto_Close).";
+    DOCUMENT_SHEET_VERY_HIDDEN = "document.sheet.very_hidden": "A workbook sheet hidden so that only a macro can show it.";
+    DOCUMENT_RTF_OBJECT = "document.rtf.object": "An embedded OLE object in an RTF document.";
+    DOCUMENT_EQUATION = "document.equation": "An Equation Editor 3.0 object (Equation.2/Equation.3), the class of CVE-2017-11882 and CVE-2018-0802.";
 }
 
 /// True when `key` is a finding key or a prefix of some (`container`).
@@ -526,6 +533,46 @@ pub enum FindingKind {
         /// True when a candidate password opened it and it was scanned.
         decrypted: bool,
     },
+    /// A VBA project: macros in an Office document.
+    Macros {
+        /// Where the project is (`Macros/VBA`, `_VBA_PROJECT_CUR/VBA`).
+        project: String,
+        /// Its modules' names.
+        modules: Vec<String>,
+    },
+    /// A VBA procedure that Office runs by itself.
+    MacroAutorun {
+        /// The module it is in.
+        module: String,
+        /// The procedure, as written (`AutoOpen`, `Document_Open`).
+        entry: String,
+    },
+    /// Excel 4.0 (XLM) macros.
+    XlmMacros {
+        /// What holds them: macro sheets, or the macro functions called.
+        detail: String,
+    },
+    /// An Excel 4.0 macro name that runs by itself.
+    XlmAutorun {
+        /// The name (`Auto_Open`).
+        name: String,
+    },
+    /// A sheet that only a macro can show.
+    VeryHiddenSheet {
+        /// The sheet's name.
+        sheet: String,
+    },
+    /// An embedded object in an RTF document.
+    RtfObject {
+        /// Its class (`Package`, `Word.Document.8`), empty when none is
+        /// given.
+        class: String,
+    },
+    /// An Equation Editor 3.0 object.
+    EquationObject {
+        /// How it was recognised (its class name, or its storage's CLSID).
+        evidence: String,
+    },
 }
 
 impl FindingKind {
@@ -586,6 +633,13 @@ impl FindingKind {
             ChmCommand { .. } => keys::DOCUMENT_CHM_COMMAND,
             MissingVolume { .. } => keys::UNSCANNABLE_MISSING_VOLUME,
             EncryptedHeaders { .. } => keys::ENCRYPTED_HEADERS,
+            Macros { .. } => keys::DOCUMENT_MACRO,
+            MacroAutorun { .. } => keys::DOCUMENT_MACRO_AUTORUN,
+            XlmMacros { .. } => keys::DOCUMENT_XLM,
+            XlmAutorun { .. } => keys::DOCUMENT_XLM_AUTORUN,
+            VeryHiddenSheet { .. } => keys::DOCUMENT_SHEET_VERY_HIDDEN,
+            RtfObject { .. } => keys::DOCUMENT_RTF_OBJECT,
+            EquationObject { .. } => keys::DOCUMENT_EQUATION,
         }
     }
 
@@ -715,6 +769,17 @@ impl FindingKind {
                     ": its entries cannot be listed"
                 }
             ),
+            Macros { project, modules } => {
+                format!("VBA macros in {project:?}: {}", modules.join(", "))
+            }
+            MacroAutorun { module, entry } => {
+                format!("macro {entry} in {module:?} runs by itself")
+            }
+            XlmMacros { detail } => format!("Excel 4.0 macros: {detail}"),
+            XlmAutorun { name } => format!("Excel 4.0 macro name {name:?} runs by itself"),
+            VeryHiddenSheet { sheet } => format!("very hidden sheet {sheet:?}"),
+            RtfObject { class } => format!("embedded object of class {class:?} in RTF"),
+            EquationObject { evidence } => format!("Equation Editor object ({evidence})"),
         }
     }
 }

@@ -156,6 +156,26 @@ pub fn unpack_compressed(data: &[u8]) -> Unpacked {
     })
 }
 
+/// The OLE2 unpacker (streams, Packager objects, attachments, VBA source),
+/// and detection's reading of the same file (workbook globals).
+pub fn unpack_ole(data: &[u8]) -> Unpacked {
+    static DETECTOR: std::sync::OnceLock<Detector> = std::sync::OnceLock::new();
+    let _ = DETECTOR.get_or_init(Detector::new).detect(data);
+    let mut findings = Vec::new();
+    crate::format::biff::findings(&crate::format::biff::globals(data), &mut findings);
+    run_on(data, unpack::ole::unpack)
+}
+
+/// The RTF unpacker (`\objdata`, OLE1 objects, Packager files), and the
+/// SYLK reader on the same bytes.
+pub fn unpack_rtf(data: &[u8]) -> Unpacked {
+    let _ = crate::format::sylk::macros(data);
+    let _ = crate::format::ovba::modules(data);
+    let mut out = Vec::new();
+    let _ = crate::format::ovba::decompress(data, &mut out, 1 << 20);
+    run_on(data, unpack::rtf::unpack)
+}
+
 /// Our zip structural pass alone: for each entry reading, where its data
 /// starts and ends.
 pub fn zip_entries(data: &[u8]) -> Vec<(String, u64, u64)> {

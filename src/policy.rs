@@ -32,6 +32,8 @@
 //! | `findings.limit`, `findings.unscannable`, `findings.container`, `findings.name`, `findings.type.polyglot` | flag |
 //! | `findings.document.svg.script` (an SVG image that runs script) | flag |
 //! | `findings.launcher.remote_target` (a launcher pointing at a share or a `file:` URL) | block |
+//! | `findings.document.macro` (and `.autorun` under it), `findings.document.xlm` (and `.autorun`), `findings.document.equation` | block |
+//! | `findings.document.sheet.very_hidden`, `findings.document.rtf.object` | flag |
 //!
 //! A type entry names a type (`pe-dll`), its group (`windows_script`) or
 //! the group's family (`script`, both kinds of script): the most specific
@@ -126,6 +128,11 @@ impl Default for Policy {
             ("document.dde", Action::Flag),
             ("document.dde.command", Action::Block),
             ("document.chm.command", Action::Block),
+            ("document.macro", Action::Block),
+            ("document.xlm", Action::Block),
+            ("document.sheet.very_hidden", Action::Flag),
+            ("document.rtf.object", Action::Flag),
+            ("document.equation", Action::Block),
         ] {
             p.findings.insert(k.into(), a);
         }
@@ -140,6 +147,7 @@ impl Default for Policy {
 /// | `types.executable`, `types.windows_script`, `types.macro_document`, `types.shortcut` | block | flag |
 /// | `types.disk_image`, `types.msi`, `types.jar`, `types.cab` | block | allow: judged by what they hold |
 /// | `findings.name.blocked_extension` | block | flag |
+/// | `findings.document.macro`, `findings.document.xlm` (macros that do not run by themselves) | block | flag |
 /// | everything else | as in the table above | the same |
 ///
 /// In chat a file is one click from being run, and nobody sends an ISO or an
@@ -194,8 +202,17 @@ impl Profile {
                 ] {
                     p.types.insert(t.into(), a);
                 }
-                p.findings
-                    .insert("name.blocked_extension".into(), Action::Flag);
+                for (k, a) in [
+                    ("name.blocked_extension", Action::Flag),
+                    // Macros are flagged like executables; those that run
+                    // by themselves still block.
+                    ("document.macro", Action::Flag),
+                    ("document.macro.autorun", Action::Block),
+                    ("document.xlm", Action::Flag),
+                    ("document.xlm.autorun", Action::Block),
+                ] {
+                    p.findings.insert(k.into(), a);
+                }
                 p
             }
         }

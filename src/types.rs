@@ -150,7 +150,14 @@ impl FileType {
     /// all read (`unpack::unpack` dispatches on the same types, and a test
     /// holds the two together).
     pub fn is_container(self) -> bool {
-        self.is_zip_based() || CONTAINERS.contains(&self)
+        self.is_zip_based() || self.is_ole_based() || CONTAINERS.contains(&self)
+    }
+
+    /// True for the OLE2 compound files that are unpacked stream by stream:
+    /// Word, Excel, PowerPoint, Outlook and other compound files, with or
+    /// without macros (MSI is not among them).
+    pub fn is_ole_based(self) -> bool {
+        OLE_BASED.contains(&self.name)
     }
 
     /// The extensions a name of this type may honestly carry, lowercase and
@@ -473,12 +480,18 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("javascript", G::Text, &[]),
     // A OneNote section: a document that carries embedded files.
     ("onenote", G::Document, &["one"]),
+    // SYLK spreadsheets (text records; Excel 4.0 macros when they hold
+    // macro formulas, then in the macro_document group).
+    ("sylk", G::Document, &["slk"]),
 ];
 
 /// Zip-based types, read through the zip directory.
 const ZIP_BASED: &[&str] = &[
     "zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "jar", "apk",
 ];
+
+/// OLE2 compound files unpacked stream by stream, whatever their group.
+const OLE_BASED: &[&str] = &["ole", "doc", "xls", "ppt", "msg"];
 
 /// The other types unpacked by their structure.
 const CONTAINERS: &[FileType] = &[
@@ -495,6 +508,7 @@ const CONTAINERS: &[FileType] = &[
     known::CAB,
     known::MSI,
     known::RAR,
+    known::RTF,
 ];
 
 /// The types the detector names by constant.
@@ -567,6 +581,7 @@ pub mod known {
     pub const ONENOTE: FileType = FileType::new("onenote", G::Document);
     pub const CAB: FileType = FileType::new("cab", G::Archive);
     pub const RAR: FileType = FileType::new("rar", G::Archive);
+    pub const SYLK: FileType = FileType::new("sylk", G::Document);
 }
 
 #[cfg(test)]

@@ -38,3 +38,7 @@ mod uuencode;
 mod cab;
 mod rar;
 mod rar_writer;
+// Inside documents: OLE2, VBA, XLM, SYLK, RTF objects.
+mod ole_docs;
+mod ole_writer;
+mod rtf;

@@ -93,6 +93,8 @@ const CUSTOM: &[(&str, Matcher)] = &[
     ("mach", is_macho_fat),
     ("chm", is_chm),
     ("onenote", crate::format::onenote::is_onenote),
+    ("rtf", crate::format::rtf::is_rtf),
+    ("sylk", crate::format::sylk::is_sylk),
 ];
 
 /// How much of a NUL-free object infer's table is shown (see `magic`):
@@ -160,7 +162,9 @@ impl Detector {
         });
         // What an unpacker reads by structure is not looked for as embedded
         // objects: a zip stored in a tar is an entry of the tar.
-        if !primary.is_container() {
+        // RTF is unpacked for its objects only: raw `\bin` runs elsewhere
+        // (in a picture, say) are still searched.
+        if !primary.is_container() || primary == known::RTF {
             self.embedded(data, primary, &mut d);
         } else if !primary.is_zip_based()
             && crate::format::zip::first_archive_offset(data) == Some(0)
@@ -212,6 +216,7 @@ impl Detector {
             {
                 self.scripts.classify_text(data)
             }
+            "sylk" => sylk(data, findings),
             other => FileType::by_name(other).unwrap_or_else(|| {
                 // A type of infer's that our table does not know: keep its
                 // name; the group follows from what infer calls it.
@@ -270,6 +275,31 @@ impl Detector {
         }
         d.types[1..].sort_by_key(|t| t.offset);
     }
+}
+
+/// A SYLK file: in the macro document group when it holds Excel 4.0
+/// macros, with findings that say which.
+fn sylk(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType {
+    let m = crate::format::sylk::macros(data);
+    for name in &m.autorun {
+        findings.push(FindingKind::XlmAutorun { name: name.clone() });
+    }
+    if !m.any() && m.autorun.is_empty() {
+        return known::SYLK;
+    }
+    let mut what = Vec::new();
+    if m.macro_sheet {
+        what.push("a macro sheet".to_owned());
+    }
+    if !m.calls.is_empty() {
+        what.push(format!("formulas calling {}", m.calls.join(", ")));
+    }
+    if !what.is_empty() {
+        findings.push(FindingKind::XlmMacros {
+            detail: format!("SYLK with {}", what.join(" and ")),
+        });
+    }
+    known::SYLK.in_group(TypeGroup::MacroDocument)
 }
 
 /// The group of a type that infer knows and our table does not.

@@ -1,10 +1,11 @@
 //! OLE2 compound files: Word, Excel, PowerPoint, MSI, Outlook, and whether
-//! they carry VBA macros or are encrypted OOXML.
+//! they carry VBA macros or Excel 4.0 macro sheets, or are encrypted OOXML.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use super::{FileType, TypeGroup, known};
 use crate::finding::FindingKind;
+use crate::format::biff;
 
 const MAGIC: [u8; 8] = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
@@ -40,6 +41,10 @@ pub(crate) fn classify(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType
             decrypted: false,
         });
     }
+    let xlm = dir
+        .workbook
+        .as_ref()
+        .is_some_and(|g| biff::findings(g, findings));
     let ty = if dir.names.iter().any(|n| n == "WordDocument") {
         known::DOC
     } else if dir.names.iter().any(|n| n == "Workbook" || n == "Book") {
@@ -53,7 +58,7 @@ pub(crate) fn classify(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType
     } else {
         known::OLE
     };
-    if dir.macros && ty.group() == TypeGroup::Document {
+    if (dir.macros || xlm) && ty.group() == TypeGroup::Document {
         ty.in_group(TypeGroup::MacroDocument)
     } else {
         ty
@@ -62,6 +67,9 @@ pub(crate) fn classify(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType
 
 struct Directory {
     names: Vec<String>,
+    /// The workbook's globals, when there is a `Workbook` (or `Book`)
+    /// stream.
+    workbook: Option<biff::Globals>,
     macros: bool,
     msi: bool,
     encrypted_package: bool,
@@ -70,8 +78,12 @@ struct Directory {
 /// Entries read from the directory at most; a real document has a few dozen.
 const MAX_ENTRIES: usize = 100_000;
 
+/// How much of a `Workbook` stream is read for its globals (sheets and
+/// names come first, before any sheet's cells).
+const WORKBOOK_HEAD: u64 = 4 << 20;
+
 fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
-    let cf = cfb::CompoundFile::open(Cursor::new(data))?;
+    let mut cf = cfb::CompoundFile::open(Cursor::new(data))?;
     let root_clsid = cf.root_entry().clsid().to_string().to_ascii_lowercase();
     let msi = root_clsid.starts_with("000c1084-") || root_clsid.starts_with("000c1086-");
     let mut names = Vec::new();
@@ -92,8 +104,18 @@ fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
         }
         names.push(name);
     }
+    let workbook = ["Workbook", "Book", "WORKBOOK", "BOOK"]
+        .iter()
+        .find(|n| names.iter().any(|x| x == *n))
+        .and_then(|n| {
+            let mut head = Vec::new();
+            let s = cf.open_stream(format!("/{n}")).ok()?;
+            s.take(WORKBOOK_HEAD).read_to_end(&mut head).ok()?;
+            Some(biff::globals(&head))
+        });
     Ok(Directory {
         names,
+        workbook,
         macros,
         msi,
         encrypted_package,

@@ -1,17 +1,25 @@
 //! Pure readers of container structure, shared by detection and unpacking:
 //! the zip directory and headers ([`zip`]) and the names they hold
 //! ([`zipnames`]: CP437, UTF-8, the Unicode Path field), the tar header
-//! ([`tar`]) and the 7z start header ([`sevenz`]). No I/O, no allocation sized by a declared
-//! field, and nothing here knows about the engine or the budget.
+//! ([`tar`]) and the 7z start header ([`sevenz`]); inside documents, the
+//! VBA project ([`ovba`]), Excel's workbook globals ([`biff`]), SYLK
+//! ([`sylk`]), RTF's embedded objects ([`rtf`]) and OLE1 and Packager
+//! objects ([`oleobj`]). No I/O, no allocation sized by a declared field,
+//! and nothing here knows about the engine or the budget.
 
+pub(crate) mod biff;
 pub(crate) mod cab;
 pub(crate) mod chm;
 pub(crate) mod launcher;
+pub(crate) mod oleobj;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
+pub(crate) mod ovba;
 pub(crate) mod rar;
+pub(crate) mod rtf;
 pub(crate) mod sevenz;
 pub(crate) mod smuggle;
+pub(crate) mod sylk;
 pub(crate) mod tags;
 pub(crate) mod tar;
 pub(crate) mod zip;

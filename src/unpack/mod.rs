@@ -8,8 +8,10 @@ pub(crate) mod compressed;
 pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
+pub(crate) mod ole;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
+pub(crate) mod rtf;
 pub(crate) mod sevenz;
 pub(crate) mod smuggle;
 pub(crate) mod tar;
@@ -177,7 +179,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 18] = [
+    let table: [(FileType, Unpacker); 19] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -198,12 +200,16 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::CAB, |_, d, c| cab::unpack(d, c)),
         (known::MSI, |_, d, c| msi::unpack(d, c)),
         (known::RAR, |_, d, c| rar::unpack(d, c)),
+        (known::RTF, |_, d, c| rtf::unpack(d, c)),
     ];
     if matches!(t.name(), "docx" | "xlsx" | "pptx") {
         return Some(|_, d, c| ooxml::unpack(d, c));
     }
     if t.is_zip_based() {
         return Some(|_, d, c| zip::unpack(d, c));
+    }
+    if t.is_ole_based() {
+        return Some(|_, d, c| ole::unpack(d, c));
     }
     table.iter().find(|(ty, _)| *ty == t).map(|(_, u)| *u)
 }

@@ -1,0 +1,10 @@
+#![no_main]
+//! The OLE2 unpacker: cfb under catch_unwind, then our readers of
+//! Packager objects, Outlook attachments, the VBA project and workbook
+//! globals.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = xferscan::fuzzing::unpack_ole(data);
+});

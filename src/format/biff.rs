@@ -1,0 +1,239 @@
+//! Excel 97-2003 workbooks (BIFF8, the `Workbook` stream): the sheets the
+//! globals substream declares (worksheets, Excel 4.0 macro sheets, and how
+//! hidden each is) and the defined names that run by themselves
+//! (`Auto_Open`). Pure: records are read from the caller's bytes.
+
+use crate::finding::FindingKind;
+
+/// A sheet's type, from its BOUNDSHEET record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SheetKind {
+    /// A worksheet or dialog sheet.
+    Worksheet,
+    /// An Excel 4.0 (XLM) macro sheet.
+    MacroSheet,
+    /// A chart sheet.
+    Chart,
+    /// A VBA module sheet (Excel 5).
+    VbaModule,
+    /// Something else.
+    Other(u8),
+}
+
+/// A sheet of the workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sheet {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub kind: SheetKind,
+    /// 0 visible, 1 hidden, 2 very hidden (only VBA can show it).
+    pub hidden: u8,
+}
+
+/// What the globals substream says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Globals {
+    /// The sheets, in order.
+    pub sheets: Vec<Sheet>,
+    /// Defined names that Excel runs on opening or closing (`Auto_Open`,
+    /// built in or spelt out), as shown.
+    pub autorun: Vec<String>,
+    /// True when the workbook is encrypted (a FILEPASS record): what
+    /// follows it cannot be read.
+    pub encrypted: bool,
+}
+
+/// Records read at most.
+const MAX_RECORDS: usize = 200_000;
+
+/// Reads the globals substream: from the first BOF to its EOF.
+pub(crate) fn globals(stream: &[u8]) -> Globals {
+    let mut g = Globals::default();
+    let mut at = 0usize;
+    for _ in 0..MAX_RECORDS {
+        let Some(h) = stream.get(at..at + 4) else {
+            break;
+        };
+        let id = u16::from_le_bytes([h[0], h[1]]);
+        let len = usize::from(u16::from_le_bytes([h[2], h[3]]));
+        let data = &stream[(at + 4).min(stream.len())..(at + 4 + len).min(stream.len())];
+        at += 4 + len;
+        match id {
+            // EOF: the end of the globals.
+            0x000a => break,
+            0x002f => {
+                g.encrypted = true;
+                break;
+            }
+            0x0085 => {
+                if let Some(s) = boundsheet(data) {
+                    g.sheets.push(s);
+                }
+            }
+            0x0018 => {
+                if let Some(n) = autorun_name(data)
+                    && !g.autorun.contains(&n)
+                {
+                    g.autorun.push(n);
+                }
+            }
+            _ => {}
+        }
+    }
+    g
+}
+
+/// BOUNDSHEET8: the substream's position (4), visibility (low 2 bits), the
+/// type, then a ShortXLUnicodeString name.
+fn boundsheet(d: &[u8]) -> Option<Sheet> {
+    let hidden = d.get(4)? & 0x03;
+    let kind = match *d.get(5)? {
+        0x00 => SheetKind::Worksheet,
+        0x01 => SheetKind::MacroSheet,
+        0x02 => SheetKind::Chart,
+        0x06 => SheetKind::VbaModule,
+        k => SheetKind::Other(k),
+    };
+    let cch = usize::from(*d.get(6).unwrap_or(&0));
+    let name = xl_string(d.get(7..).unwrap_or(&[]), cch);
+    Some(Sheet { name, kind, hidden })
+}
+
+/// The characters of an XLUnicodeStringNoCch: a flags byte (bit 0: two
+/// bytes per character), then `cch` characters.
+fn xl_string(d: &[u8], cch: usize) -> String {
+    let Some((&flags, chars)) = d.split_first() else {
+        return String::new();
+    };
+    if flags & 1 == 0 {
+        chars.iter().take(cch).map(|&c| char::from(c)).collect()
+    } else {
+        let units = chars
+            .chunks_exact(2)
+            .take(cch)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect()
+    }
+}
+
+/// A LBL record's name, when it is one that Excel runs by itself: the
+/// built-in names Auto_Open (1) and Auto_Close (2), or a name spelt
+/// `Auto_Open...` in any case (Excel runs those too).
+fn autorun_name(d: &[u8]) -> Option<String> {
+    let flags = u16::from_le_bytes([*d.first()?, *d.get(1)?]);
+    let cch = usize::from(*d.get(3)?);
+    let name = d.get(14..)?;
+    if flags & 0x0020 != 0 {
+        // A built-in name: one character (after the flags byte), its
+        // number; the low byte either way.
+        return match *name.get(1)? {
+            0x01 => Some("Auto_Open".into()),
+            0x02 => Some("Auto_Close".into()),
+            _ => None,
+        };
+    }
+    let text = xl_string(name, cch);
+    let lower = text.to_ascii_lowercase();
+    (lower.starts_with("auto_open") || lower.starts_with("auto_close")).then_some(text)
+}
+
+/// Findings about a workbook's Excel 4.0 macros and hidden sheets; true
+/// when it has macro sheets.
+pub(crate) fn findings(g: &Globals, findings: &mut Vec<FindingKind>) -> bool {
+    if g.encrypted {
+        findings.push(FindingKind::Encrypted {
+            entry: "Workbook".into(),
+            method: "biff8".into(),
+            decrypted: false,
+        });
+    }
+    let macro_sheets: Vec<&str> = g
+        .sheets
+        .iter()
+        .filter(|s| s.kind == SheetKind::MacroSheet)
+        .map(|s| s.name.as_str())
+        .collect();
+    if !macro_sheets.is_empty() {
+        findings.push(FindingKind::XlmMacros {
+            detail: format!("macro sheets {}", macro_sheets.join(", ")),
+        });
+    }
+    for name in &g.autorun {
+        findings.push(FindingKind::XlmAutorun { name: name.clone() });
+    }
+    for s in g.sheets.iter().filter(|s| s.hidden == 2) {
+        findings.push(FindingKind::VeryHiddenSheet {
+            sheet: s.name.clone(),
+        });
+    }
+    !macro_sheets.is_empty() || !g.autorun.is_empty()
+}
+
+/// Writes a BIFF8 record: for tests.
+#[cfg(test)]
+pub(crate) fn record(out: &mut Vec<u8>, id: u16, data: &[u8]) {
+    out.extend_from_slice(&id.to_le_bytes());
+    out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+    out.extend_from_slice(data);
+}
+
+/// A BOUNDSHEET8 record's data: for tests.
+#[cfg(test)]
+pub(crate) fn boundsheet_data(name: &str, kind: u8, hidden: u8) -> Vec<u8> {
+    let mut d = vec![0, 0, 0, 0, hidden, kind, name.len() as u8, 0];
+    d.extend_from_slice(name.as_bytes());
+    d
+}
+
+/// A LBL record's data for the built-in name `code` (1: Auto_Open): for
+/// tests.
+#[cfg(test)]
+pub(crate) fn builtin_name_data(code: u8) -> Vec<u8> {
+    let mut d = vec![0x20, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    d.extend_from_slice(&[0, code]);
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheets_and_autorun_names_are_read() {
+        let mut s = Vec::new();
+        record(&mut s, 0x0809, &[0; 16]);
+        record(&mut s, 0x0085, &boundsheet_data("Sheet1", 0, 0));
+        record(&mut s, 0x0085, &boundsheet_data("Macro1", 1, 2));
+        record(&mut s, 0x0018, &builtin_name_data(1));
+        let mut spelt = vec![0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        spelt.extend_from_slice(b"aUtO_oPeN");
+        record(&mut s, 0x0018, &spelt);
+        record(&mut s, 0x000a, &[]);
+        record(&mut s, 0x0085, &boundsheet_data("After", 1, 0));
+        let g = globals(&s);
+        assert_eq!(g.sheets.len(), 2);
+        assert_eq!(g.sheets[1].kind, SheetKind::MacroSheet);
+        assert_eq!(g.sheets[1].hidden, 2);
+        assert_eq!(g.sheets[1].name, "Macro1");
+        assert_eq!(g.autorun, vec!["Auto_Open", "aUtO_oPeN"]);
+        assert!(!g.encrypted);
+    }
+
+    #[test]
+    fn a_filepass_stops_the_reading() {
+        let mut s = Vec::new();
+        record(&mut s, 0x0809, &[0; 16]);
+        record(&mut s, 0x002f, &[1, 0]);
+        record(&mut s, 0x0085, &boundsheet_data("Macro1", 1, 0));
+        let g = globals(&s);
+        assert!(g.encrypted);
+        assert!(g.sheets.is_empty());
+        // Truncated records do not panic.
+        for n in 0..s.len() {
+            let _ = globals(&s[..n]);
+        }
+    }
+}

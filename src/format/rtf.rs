@@ -1,0 +1,242 @@
+//! RTF: the embedded objects (`\object` ... `{\*\objdata hex}`) a document
+//! carries, decoded as tolerantly as Word decodes them. Word skips
+//! whitespace, control words and `{\*\...}` groups inside the hex, takes
+//! raw bytes from `\bin N`, accepts either case and drops an odd last
+//! nibble; attackers use all of it to hide objects from stricter readers.
+//! Pure: the decoded bytes are never more than the input.
+
+use memchr::memmem;
+
+/// True for what Word opens as RTF: `{\rt`, whatever follows (`{\rtf1`,
+/// `{\rtf`, `{\rtx`...).
+pub(crate) fn is_rtf(b: &[u8]) -> bool {
+    b.starts_with(b"{\\rt")
+}
+
+/// One `\objdata`, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ObjData {
+    /// Where `\objdata` is in the file.
+    pub offset: usize,
+    /// The class that the enclosing `\object`'s `\objclass` names, if any.
+    pub class: Option<String>,
+    /// The bytes.
+    pub data: Vec<u8>,
+    /// True when an odd last nibble was dropped.
+    pub odd_nibble: bool,
+    /// True when the data held `\'xx` escapes: a second reading, with the
+    /// escapes' digits taken as data, is in `escaped`.
+    pub escaped: Option<Vec<u8>>,
+}
+
+/// The objects of `rtf`, at most `max_objects` of them; the bool is true
+/// when more were left.
+pub(crate) fn objdata(rtf: &[u8], max_objects: usize) -> (Vec<ObjData>, bool) {
+    let mut out = Vec::new();
+    let mut from = 0usize;
+    let finder = memmem::Finder::new(b"\\objdata");
+    while let Some(pos) = finder.find(&rtf[from..]).map(|p| p + from) {
+        let after = pos + b"\\objdata".len();
+        // A longer control word (`\objdatax`) is another word.
+        if rtf.get(after).is_some_and(u8::is_ascii_alphabetic) {
+            from = after;
+            continue;
+        }
+        if out.len() >= max_objects {
+            return (out, true);
+        }
+        let start = skip_delimiter(rtf, after);
+        let (data, odd, end, saw_escape) = decode(rtf, start, false);
+        let escaped = saw_escape.then(|| decode(rtf, start, true).0);
+        out.push(ObjData {
+            offset: pos,
+            class: object_class(&rtf[..pos]),
+            data,
+            odd_nibble: odd,
+            escaped,
+        });
+        from = end.max(after);
+    }
+    (out, false)
+}
+
+/// Past a control word's numeric parameter and its one space delimiter.
+fn skip_delimiter(b: &[u8], mut at: usize) -> usize {
+    if b.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    while b.get(at).is_some_and(u8::is_ascii_digit) {
+        at += 1;
+    }
+    if b.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    at
+}
+
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes the destination from `at` to the `}` that closes its group (or
+/// the end): the bytes, whether an odd nibble was dropped, where it ended,
+/// and whether a `\'xx` escape was seen. With `escapes_as_data`, the two
+/// digits of each escape are data.
+fn decode(b: &[u8], mut at: usize, escapes_as_data: bool) -> (Vec<u8>, bool, usize, bool) {
+    let mut out = Vec::new();
+    let mut high: Option<u8> = None;
+    let mut saw_escape = false;
+    let push = |c: u8, high: &mut Option<u8>, out: &mut Vec<u8>| {
+        if let Some(n) = nibble(c) {
+            match high.take() {
+                Some(h) => out.push(h << 4 | n),
+                None => *high = Some(n),
+            }
+        }
+    };
+    while at < b.len() {
+        match b[at] {
+            b'}' => {
+                at += 1;
+                break;
+            }
+            b'{' => at = skip_group(b, at),
+            b'\\' => {
+                let Some(&c) = b.get(at + 1) else {
+                    at += 1;
+                    break;
+                };
+                if c.is_ascii_alphabetic() {
+                    let word_start = at + 1;
+                    let mut e = word_start;
+                    while e < b.len() && e - word_start < 32 && b[e].is_ascii_alphabetic() {
+                        e += 1;
+                    }
+                    let word = &b[word_start..e];
+                    let param_start = e;
+                    let mut p = e;
+                    if b.get(p) == Some(&b'-') {
+                        p += 1;
+                    }
+                    while p < b.len() && p - param_start < 10 && b[p].is_ascii_digit() {
+                        p += 1;
+                    }
+                    let param = std::str::from_utf8(&b[param_start..p])
+                        .ok()
+                        .and_then(|s| s.parse::<i64>().ok());
+                    at = if b.get(p) == Some(&b' ') { p + 1 } else { p };
+                    if word == b"bin"
+                        && let Some(n) = param.and_then(|n| usize::try_from(n).ok())
+                    {
+                        high = None;
+                        let end = at.saturating_add(n).min(b.len());
+                        out.extend_from_slice(&b[at..end]);
+                        at = end;
+                    }
+                } else if c == b'\'' {
+                    saw_escape = true;
+                    let digits = &b[(at + 2).min(b.len())..(at + 4).min(b.len())];
+                    if escapes_as_data {
+                        for &d in digits {
+                            push(d, &mut high, &mut out);
+                        }
+                    }
+                    at += 2 + digits.len();
+                } else {
+                    at += 2;
+                }
+            }
+            c => {
+                push(c, &mut high, &mut out);
+                at += 1;
+            }
+        }
+    }
+    (out, high.is_some(), at, saw_escape)
+}
+
+/// Past the group that opens at `at` (escaped braces and backslashes do not
+/// count).
+fn skip_group(b: &[u8], mut at: usize) -> usize {
+    let mut depth = 0usize;
+    while at < b.len() {
+        match b[at] {
+            b'\\' => at += 1,
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return at + 1;
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    at
+}
+
+/// How far back from an `\objdata` its `\objclass` is looked for.
+const CLASS_WINDOW: usize = 4096;
+
+/// The text of the last `\objclass` in `before`'s tail that no other
+/// `\object` follows.
+fn object_class(before: &[u8]) -> Option<String> {
+    let tail = &before[before.len().saturating_sub(CLASS_WINDOW)..];
+    let obj = memmem::rfind(tail, b"\\object").unwrap_or(0);
+    let tail = &tail[obj..];
+    let at = memmem::rfind(tail, b"\\objclass")? + b"\\objclass".len();
+    let text: String = tail[at..]
+        .iter()
+        .take_while(|&&c| c != b'}' && c != b'\\' && c != b'{')
+        .map(|&c| char::from(c))
+        .collect();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_obfuscated_hex_decode_alike() {
+        let plain = b"{\\rtf1{\\object\\objemb{\\*\\objclass Package}{\\*\\objdata 48656c6c6f}}}";
+        let (o, more) = objdata(plain, 10);
+        assert!(!more);
+        assert_eq!(o[0].data, b"Hello");
+        assert_eq!(o[0].class.as_deref(), Some("Package"));
+        let ugly = b"{\\rt{\\object{\\*\\objdata 4 8\r\n65{\\*\\junk 00}6C\\par 6c\\'41 6F7}}}";
+        let (o, _) = objdata(ugly, 10);
+        assert_eq!(o[0].data, b"Hello");
+        assert!(o[0].odd_nibble);
+        assert_eq!(o[0].escaped.as_deref(), Some(&b"Hell\x41\x6f"[..]));
+        assert_eq!(o[0].class, None);
+    }
+
+    #[test]
+    fn bin_runs_are_raw_bytes() {
+        let rtf = b"{\\rtf1{\\object{\\*\\objdata 4142\\bin3 \x00}\x01 43}}";
+        let (o, _) = objdata(rtf, 10);
+        assert_eq!(o[0].data, b"AB\x00}\x01C");
+        // A \bin past the end takes what is there.
+        let (o, _) = objdata(b"{\\rtf1{\\*\\objdata \\bin99999 xy", 10);
+        assert_eq!(o[0].data, b"xy");
+    }
+
+    #[test]
+    fn objects_are_counted_and_rtf_is_recognised() {
+        let rtf = b"{\\rtf1{\\*\\objdata 41}{\\*\\objdata 42}{\\*\\objdatax 43}}";
+        let (o, more) = objdata(rtf, 1);
+        assert_eq!((o.len(), more), (1, true));
+        let (o, more) = objdata(rtf, 10);
+        assert_eq!((o.len(), more), (2, false));
+        assert!(is_rtf(b"{\\rtx"));
+        assert!(!is_rtf(b"{\\r"));
+    }
+}

@@ -1,0 +1,334 @@
+//! OLE2 compound files (Word, Excel, PowerPoint, Outlook, embedded
+//! objects): every stream is a child named by its storage path
+//! (`ObjectPool/_123/\x01Ole10Native`); what the streams carry is a child
+//! too: the file a Packager object holds (by its own name), an Outlook
+//! attachment (by its file name), and the source of each VBA module, with
+//! findings for macros that run by themselves and for Equation Editor
+//! objects.
+//!
+//! `cfb` reads the directory and the sector chains. It is a third-party
+//! parser fed hostile bytes: it runs inside `catch_unwind`, and no stream
+//! is read past the budget or past the file's own length, whatever the
+//! directory declares.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+
+use super::{Ctx, Unpacked};
+use crate::budget::{Charged, Stop};
+use crate::finding::FindingKind;
+use crate::format::{biff, oleobj, ovba};
+use crate::report::Origin;
+
+/// Directory entries listed at most; a real document has a few dozen.
+const MAX_ENTRIES: usize = 100_000;
+
+/// The CLSIDs of Equation Editor 3.0 (and 2.0) objects, lowercase.
+const EQUATION_CLSIDS: &[&str] = &[
+    "0002ce02-0000-0000-c000-000000000046",
+    "0002ce03-0000-0000-c000-000000000046",
+    "00021700-0000-0000-c000-000000000046",
+];
+
+/// How much a `dir` stream may decompress to: it lists modules, nothing
+/// more (a real one is a few KiB).
+const MAX_DIR: usize = 4 << 20;
+
+pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = Unpacked::default();
+    let done = catch_unwind(AssertUnwindSafe(|| read(data, ctx, &mut out)));
+    if done.is_err() {
+        out.findings.push(FindingKind::Malformed {
+            detail: "OLE2 compound file could not be parsed".into(),
+        });
+    }
+    out
+}
+
+/// One directory entry.
+struct Entry {
+    path: PathBuf,
+    name: String,
+    stream: bool,
+}
+
+fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    let mut cf = match cfb::CompoundFile::open(Cursor::new(&data[..])) {
+        Ok(cf) => cf,
+        Err(e) => {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!("OLE2 directory: {e}"),
+            });
+            return;
+        }
+    };
+    let mut entries = Vec::new();
+    let mut equation = None;
+    for e in cf.walk().take(MAX_ENTRIES + 1) {
+        let clsid = e.clsid().to_string().to_ascii_lowercase();
+        if equation.is_none() && EQUATION_CLSIDS.contains(&clsid.as_str()) {
+            equation = Some(format!("CLSID {clsid} of {}", shown(e.path())));
+        }
+        if equation.is_none() && e.is_stream() && e.name() == "Equation Native" {
+            equation = Some(format!("stream {}", shown(e.path())));
+        }
+        entries.push(Entry {
+            path: e.path().to_path_buf(),
+            name: e.name().to_owned(),
+            stream: e.is_stream(),
+        });
+    }
+    if entries.len() > MAX_ENTRIES {
+        entries.truncate(MAX_ENTRIES);
+        out.entries_cut(MAX_ENTRIES);
+    }
+    if let Some(evidence) = equation {
+        out.findings.push(FindingKind::EquationObject { evidence });
+    }
+    // Every stream's bytes, read once: children are made of them, and the
+    // VBA project and Outlook names are read from them.
+    let mut streams: HashMap<PathBuf, Charged> = HashMap::new();
+    let mut listed = 0u64;
+    let file_len = data.len() as u64;
+    for e in entries.iter().filter(|e| e.stream) {
+        if listed >= ctx.budget.objects_left() {
+            out.entries_cut(listed as usize);
+            break;
+        }
+        let drained = match cf.open_stream(&e.path) {
+            Ok(s) => ctx.budget.drain(s.take(file_len), 0),
+            Err(err) => {
+                out.findings.push(FindingKind::Malformed {
+                    detail: format!("{:?}: {err}", shown(&e.path)),
+                });
+                continue;
+            }
+        };
+        listed += 1;
+        let name = shown(&e.path);
+        let before = out.children.len();
+        out.push_drained(name, Origin::Unnamed, drained);
+        if let Some(c) = out.children.get(before) {
+            streams.insert(e.path.clone(), c.data.clone());
+        }
+    }
+    for e in entries.iter().filter(|e| e.stream) {
+        let Some(bytes) = streams.get(&e.path) else {
+            continue;
+        };
+        if e.name == "\u{1}Ole10Native" {
+            packaged(&e.path, bytes, ctx, out);
+        } else if e.name.eq_ignore_ascii_case("Workbook") && e.path.parent() != Some(Path::new("/"))
+        {
+            // An Excel workbook embedded in another document (the root's is
+            // read by detection).
+            biff::findings(&biff::globals(bytes), &mut out.findings);
+        }
+    }
+    attachments(&entries, &streams, ctx, out);
+    for e in entries
+        .iter()
+        .filter(|e| !e.stream && e.name.eq_ignore_ascii_case("VBA"))
+    {
+        vba(&e.path, &entries, &streams, ctx, out);
+    }
+}
+
+/// A storage path as a name: no leading slash, control characters written
+/// as `\xNN` (`\x01Ole10Native`, `\x05SummaryInformation`).
+fn shown(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    let s = s.trim_start_matches('/');
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The file an `\x01Ole10Native` stream carries, named as it was packaged.
+fn packaged(path: &Path, stream: &Charged, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    let Some(p) = oleobj::ole10native(stream) else {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("{:?}: not a Packager object", shown(path)),
+        });
+        return;
+    };
+    push_packaged(&p, stream, &shown(path), ctx, out);
+}
+
+/// Pushes the file of a Packager object whose ranges are into `bytes`.
+pub(super) fn push_packaged(
+    p: &oleobj::Packaged,
+    bytes: &Bytes,
+    place: &str,
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+) {
+    let mut names: Vec<String> = Vec::new();
+    for n in [&p.file_name, &p.label, &p.temp_path] {
+        let base = oleobj::base_name(n).to_owned();
+        if !base.is_empty() && !names.contains(&base) {
+            names.push(base);
+        }
+    }
+    let (name, origin) = match names.first() {
+        Some(n) => (n.clone(), Origin::Entry),
+        None => (format!("<packaged file of {place}>"), Origin::Unnamed),
+    };
+    let before = out.children.len();
+    let Some(data) = bytes
+        .get(p.data.clone())
+        .map(|_| bytes.slice(p.data.clone()))
+    else {
+        return;
+    };
+    out.push_slice(name.clone(), origin, data, ctx.budget);
+    if let Some(c) = out.children.get_mut(before) {
+        c.alt_names = names.into_iter().skip(1).collect();
+        if p.truncated {
+            c.findings.push(FindingKind::Malformed {
+                detail: format!("{name:?}: the packaged file is cut short"),
+            });
+        }
+    }
+}
+
+/// Outlook attachments: the data stream of each `__attach_version1.0_#`
+/// storage again, under the attachment's file name.
+fn attachments(
+    entries: &[Entry],
+    streams: &HashMap<PathBuf, Charged>,
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+) {
+    for e in entries
+        .iter()
+        .filter(|e| !e.stream && e.name.starts_with("__attach_version1.0_#"))
+    {
+        let Some(data) = streams.get(&e.path.join("__substg1.0_37010102")) else {
+            continue;
+        };
+        let name = ["3707001F", "3704001F", "3707001E", "3704001E"]
+            .iter()
+            .find_map(|tag| {
+                let s = streams.get(&e.path.join(format!("__substg1.0_{tag}")))?;
+                let text = if tag.ends_with('F') {
+                    let units = s.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+                    char::decode_utf16(units)
+                        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                        .collect::<String>()
+                } else {
+                    s.iter().map(|&c| char::from(c)).collect()
+                };
+                let text = text.trim_end_matches('\0').to_owned();
+                (!text.is_empty()).then_some(text)
+            });
+        if let Some(name) = name {
+            if ctx.budget.objects_left() == 0 {
+                out.entries_cut(out.children.len());
+                return;
+            }
+            out.push_slice(name, Origin::Entry, data.clone().into_bytes(), ctx.budget);
+        }
+    }
+}
+
+/// A VBA project: its modules' source, decompressed, each a child; a
+/// finding for the project and for each procedure that runs by itself.
+fn vba(
+    storage: &Path,
+    entries: &[Entry],
+    streams: &HashMap<PathBuf, Charged>,
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+) {
+    let project = shown(storage);
+    let Some(dir) = stream_named(storage, "dir", entries, streams) else {
+        out.findings.push(FindingKind::Macros {
+            project: project.clone(),
+            modules: Vec::new(),
+        });
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("{project:?}: a VBA storage without its dir stream"),
+        });
+        return;
+    };
+    let mut decompressed = Vec::new();
+    let cap = MAX_DIR.min(dir.len().saturating_mul(1000));
+    if let Err(e) = ovba::decompress(dir, &mut decompressed, cap) {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("{project:?}/dir: {e}"),
+        });
+    }
+    let (modules, bad) = ovba::modules(&decompressed);
+    if bad {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("{project:?}/dir: its records run past its end"),
+        });
+    }
+    out.findings.push(FindingKind::Macros {
+        project: project.clone(),
+        modules: modules.iter().map(|m| m.name.clone()).collect(),
+    });
+    for m in &modules {
+        let Some(stream) = stream_named(storage, &m.stream, entries, streams) else {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!("{project:?}: module {:?} has no stream", m.name),
+            });
+            continue;
+        };
+        if ctx.budget.objects_left() == 0 {
+            out.entries_cut(out.children.len());
+            return;
+        }
+        let Some(packed) = stream.get(m.text_offset as usize..) else {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!("{project:?}: module {:?} starts past its stream", m.name),
+            });
+            continue;
+        };
+        let drained = ctx.budget.fill(packed.len() as u64, |buf, cap, _| {
+            let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+            ovba::decompress(packed, buf, cap).map_err(|e| {
+                Stop::Io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    e.to_string(),
+                ))
+            })
+        });
+        for entry in ovba::autorun_entries(&drained.data) {
+            out.findings.push(FindingKind::MacroAutorun {
+                module: m.name.clone(),
+                entry,
+            });
+        }
+        out.push_drained(
+            format!("<VBA source of {}>", m.name),
+            Origin::Decoded,
+            drained,
+        );
+    }
+}
+
+/// The stream `name` in `storage`, matched without regard to case (as
+/// compound files name entries).
+fn stream_named<'a>(
+    storage: &Path,
+    name: &str,
+    entries: &[Entry],
+    streams: &'a HashMap<PathBuf, Charged>,
+) -> Option<&'a Charged> {
+    let e = entries.iter().find(|e| {
+        e.stream && e.path.parent() == Some(storage) && e.name.eq_ignore_ascii_case(name)
+    })?;
+    streams.get(&e.path)
+}

@@ -1,0 +1,261 @@
+//! Inside documents: OLE2 compound files stream by stream, VBA macros,
+//! Excel 4.0 macro sheets, SYLK and RTF embedded objects. Compound files
+//! are written with the `cfb` crate's writer; everything in them (the VBA
+//! project, BIFF8 records, OLE1 objects) field by field here.
+
+use std::io::{Cursor, Write};
+
+use crate::ole_writer::*;
+use crate::util::*;
+use xferscan::Verdict;
+
+/// A Word document whose module runs AutoOpen and holds EICAR.
+fn macro_doc(source: &[u8]) -> Vec<u8> {
+    let project = vba_project("Macros", &[("NewMacros", source)]);
+    with_streams(
+        &[
+            ("/WordDocument", &[0xec, 0xa5, 0xc1, 0x00][..]),
+            ("/1Table", b"table"),
+        ],
+        &project,
+    )
+}
+
+#[test]
+fn vba_module_source_is_scanned_and_autorun_reported() {
+    let mut src = b"Attribute VB_Name = \"NewMacros\"\r\nSub AutoOpen()\r\n  x = \"".to_vec();
+    src.extend(eicar());
+    src.extend_from_slice(b"\"\r\nEnd Sub\r\n");
+    let r = scan("invoice.doc", macro_doc(&src));
+    let (path, _) = deepest(&r);
+    assert_eq!(path.name(), "<VBA source of NewMacros>", "{:?}", keys(&r));
+    assert!(has_key(&r, "document.macro"), "{:?}", keys(&r));
+    let auto = r
+        .findings_with_key("document.macro.autorun")
+        .next()
+        .expect("autorun reported");
+    assert!(auto.kind.describe().contains("AutoOpen"));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn a_macro_without_autorun_is_still_a_macro_document() {
+    let src = b"Attribute VB_Name = \"M\"\r\nSub Helper()\r\nEnd Sub\r\n";
+    let r = scan("a.doc", macro_doc(src));
+    assert!(has_key(&r, "document.macro"), "{:?}", keys(&r));
+    assert!(!has_key(&r, "document.macro.autorun"));
+    assert!(has_key(&r, "type.macro_document"));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn vba_project_bin_inside_a_docm_is_reached() {
+    let src = b"Attribute VB_Name = \"ThisDocument\"\r\nPrivate Sub Document_Open()\r\nShell \"calc\"\r\nEnd Sub\r\n";
+    let project = vba_project("", &[("ThisDocument", src)]);
+    // vbaProject.bin has the VBA storage at its root.
+    let project: Vec<(String, Vec<u8>)> = project
+        .into_iter()
+        .map(|(p, d)| (p.replacen("//", "/", 1), d))
+        .collect();
+    let bin = with_streams(&[], &project);
+    let docm = zip_of(
+        &[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<w:document/>"),
+            ("word/vbaProject.bin", &bin),
+        ],
+        Method::Deflated,
+    );
+    let r = scan("report.docm", docm);
+    let auto = r
+        .findings_with_key("document.macro.autorun")
+        .next()
+        .unwrap_or_else(|| panic!("{:?}", keys(&r)));
+    assert!(auto.kind.describe().contains("Document_Open"));
+    assert!(auto.path.names().iter().any(|n| n == "word/vbaProject.bin"));
+}
+
+#[test]
+fn an_xls_with_a_macro_sheet_and_auto_open_is_blocked() {
+    let wb = workbook(&[("Sheet1", 0, 0), ("Macro1", 1, 2)], true);
+    let xls = compound(&[("/Workbook", &wb)]);
+    let r = scan("book.xls", xls);
+    for k in [
+        "document.xlm",
+        "document.xlm.autorun",
+        "document.sheet.very_hidden",
+        "type.macro_document",
+    ] {
+        assert!(has_key(&r, k), "{k}: {:?}", keys(&r));
+    }
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn a_very_hidden_worksheet_is_flagged() {
+    let wb = workbook(&[("Sheet1", 0, 0), ("Data", 0, 2)], false);
+    let r = scan("book.xls", compound(&[("/Workbook", &wb)]));
+    assert!(has_key(&r, "document.sheet.very_hidden"), "{:?}", keys(&r));
+    assert!(!has_key(&r, "document.xlm"));
+    assert_eq!(r.verdict, Verdict::Suspicious);
+}
+
+#[test]
+fn plain_compound_files_and_workbooks_are_clean() {
+    let wb = workbook(
+        &[("Sheet1", 0, 0), ("Sheet2", 0, 1), ("Chart1", 2, 0)],
+        false,
+    );
+    assert_clean(&scan("book.xls", compound(&[("/Workbook", &wb)])));
+    let doc = compound(&[
+        ("/WordDocument", &[0xec, 0xa5, 0xc1, 0x00][..]),
+        ("/1Table", b"table"),
+        ("/\u{5}SummaryInformation", &[0xfe, 0xff, 0, 0]),
+        ("/ObjectPool/_1/\u{1}CompObj", b"compobj"),
+        ("/ObjectPool/_1/CONTENTS", b"chart data"),
+    ]);
+    let r = scan("letter.doc", doc);
+    assert_clean(&r);
+    // Every stream was a child, named by its path.
+    let names: Vec<String> = r.objects.iter().map(|o| o.path.name().to_owned()).collect();
+    assert!(
+        names.iter().any(|n| n == "ObjectPool/_1/\\x01CompObj"),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n == "1Table"), "{names:?}");
+}
+
+#[test]
+fn a_packaged_file_is_scanned_under_its_own_name() {
+    let native = ole10native(
+        "invoice.pdf",
+        "C:\\Users\\a\\invoice.pdf.exe",
+        &tiny_pe(false),
+    );
+    let doc = compound(&[
+        ("/WordDocument", &[0xec, 0xa5][..]),
+        ("/ObjectPool/_1234/\u{1}Ole10Native", &native),
+    ]);
+    let r = scan("a.doc", doc);
+    let exe = r
+        .objects
+        .iter()
+        .find(|o| o.path.name() == "invoice.pdf.exe")
+        .unwrap_or_else(|| panic!("{:?}", r.objects));
+    assert_eq!(exe.types[0].ty.name(), "pe-exe");
+    assert!(has_key(&r, "name.double_extension"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // EICAR in a packaged text file.
+    let native = ole10native("a.txt", "C:\\tmp\\a.txt", &eicar());
+    let doc = compound(&[("/ObjectPool/_1/\u{1}Ole10Native", &native)]);
+    let r = scan("b.doc", doc);
+    assert!(
+        r.signatures().any(|(p, _)| p.name() == "a.txt"),
+        "{:?}",
+        keys(&r)
+    );
+}
+
+#[test]
+fn an_outlook_attachment_is_named_by_its_file_name() {
+    let name: Vec<u8> = "note.txt"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let msg = compound(&[
+        ("/__substg1.0_0037001F", &[0x68, 0][..]),
+        ("/__attach_version1.0_#00000000/__substg1.0_3707001F", &name),
+        (
+            "/__attach_version1.0_#00000000/__substg1.0_37010102",
+            &eicar(),
+        ),
+    ]);
+    let r = scan("mail.msg", msg);
+    assert!(
+        r.signatures().any(|(p, _)| p.name() == "note.txt"),
+        "{:?}",
+        r.objects.iter().map(|o| o.path.name()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_broken_compound_file_is_malformed_not_clean() {
+    let mut doc = compound(&[("/WordDocument", &[0u8; 5000][..])]);
+    doc.truncate(600);
+    let r = scan("cut.doc", doc);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
+#[test]
+fn sylk_with_exec_is_a_macro_document() {
+    let slk = b"ID;P\r\nO;E\r\nNN;NAuto_open;ER1C1\r\nC;X1;Y1;K0;EEXEC(\"calc.exe\")\r\nC;X1;Y2;K0;EHALT()\r\nE\r\n";
+    let r = scan("data.slk", slk.to_vec());
+    assert!(has_key(&r, "document.xlm"), "{:?}", keys(&r));
+    assert!(has_key(&r, "document.xlm.autorun"), "{:?}", keys(&r));
+    assert!(has_key(&r, "type.macro_document"));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // Without the option record or name: the formula alone.
+    let r = scan(
+        "x.slk",
+        b"ID;P\r\nC;X1;Y1;K0;ECALL(\"kernel32\",\"WinExec\")\r\nE\r\n".to_vec(),
+    );
+    assert!(has_key(&r, "document.xlm"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn a_plain_sylk_spreadsheet_is_clean() {
+    let slk = b"ID;PWXL;N;E\r\nP;PGeneral\r\nC;Y1;X1;K\"Name\"\r\nC;Y1;X2;K\"Total\"\r\nC;Y2;X2;K7;ESUM(R1C3:R1C4)\r\nE\r\n";
+    let r = scan("table.slk", slk.to_vec());
+    assert_eq!(r.objects[0].types[0].ty.name(), "sylk");
+    assert_clean(&r);
+}
+
+#[test]
+fn an_equation_editor_storage_is_blocked() {
+    let mut cf =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+    cf.set_storage_clsid(
+        "/",
+        uuid::Uuid::parse_str("0002ce02-0000-0000-c000-000000000046").unwrap(),
+    )
+    .unwrap();
+    cf.create_stream("/Equation Native")
+        .unwrap()
+        .write_all(&[0x1c, 0, 0, 0, 2, 0])
+        .unwrap();
+    cf.flush().unwrap();
+    let r = scan("obj.bin", cf.into_inner().into_inner());
+    assert!(has_key(&r, "document.equation"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Compound files and RTF with bytes overwritten anywhere scan to a
+    /// report: no panic, nothing unbounded (a stand-in, in the test run,
+    /// for the `unpack_ole` and `unpack_rtf` fuzz targets).
+    #[test]
+    fn damaged_documents_scan_to_a_report(
+        edits in proptest::collection::vec((proptest::num::usize::ANY, proptest::num::u8::ANY), 1..12),
+        rtf in proptest::bool::ANY,
+    ) {
+        let src = b"Attribute VB_Name = \"M\"\r\nSub AutoOpen()\r\nEnd Sub\r\n";
+        let mut data = if rtf {
+            let obj = ole1("Package", &package("a.txt", "a.txt", b"hello"));
+            rtf_with_object("Package", &ugly_hex(&obj))
+        } else {
+            with_streams(
+                &[("/Workbook", &workbook(&[("Macro1", 1, 2)], true)[..])],
+                &vba_project("Macros", &[("M", src)]),
+            )
+        };
+        for (at, b) in edits {
+            let n = data.len();
+            data[at % n] = b;
+        }
+        let r = scan("damaged", data);
+        proptest::prop_assert!(!r.objects.is_empty());
+    }
+}
