@@ -4,6 +4,7 @@
 //! ([`tar`]) and the 7z start header ([`sevenz`]). No I/O, no allocation sized by a declared
 //! field, and nothing here knows about the engine or the budget.
 
+pub(crate) mod pdf;
 pub(crate) mod sevenz;
 pub(crate) mod tar;
 pub(crate) mod zip;
