@@ -156,6 +156,12 @@ finding_keys! {
     UNSCANNABLE_TRUNCATED = "unscannable.truncated": "Bytes of the object never arrived; what did was scanned.";
     STREAM_CONFLICTING_PIECE = "stream.conflicting_piece": "A piece of a stream came twice with different bytes.";
     UNSCANNABLE_SCAN_ERROR = "unscannable.scan_error": "The signature engine could not finish on the object.";
+    DOCUMENT_PDF_JAVASCRIPT = "document.pdf.javascript": "A PDF holds JavaScript (form scripts, link actions); the script is scanned.";
+    DOCUMENT_PDF_JAVASCRIPT_ON_OPEN = "document.pdf.javascript_on_open": "A PDF runs JavaScript when it is opened (OpenAction, a page's open action, document-level scripts).";
+    DOCUMENT_PDF_LAUNCH = "document.pdf.launch": "A PDF action that launches a program or opens a file.";
+    DOCUMENT_PDF_URI = "document.pdf.uri": "A PDF link to a URI (recorded).";
+    DOCUMENT_PDF_SUBMIT_FORM = "document.pdf.submit_form": "A PDF form that submits its fields to an address.";
+    DOCUMENT_PDF_EMBEDDED_FILE = "document.pdf.embedded_file": "A file embedded in a PDF (itself scanned and judged).";
 }
 
 /// True when `key` is a finding key or a prefix of some (`container`).
@@ -448,6 +454,61 @@ pub enum FindingKind {
         /// What went wrong.
         detail: String,
     },
+    /// Something in a PDF that a reader acts on: JavaScript, an action run
+    /// when the document opens, a program launched, a link, a form
+    /// submitted, an embedded file.
+    Pdf {
+        /// Which.
+        feature: PdfFeature,
+        /// Its target: the start of the script, the program or file
+        /// launched, the address, the embedded file's name.
+        target: String,
+    },
+}
+
+/// The kinds of [`FindingKind::Pdf`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PdfFeature {
+    /// JavaScript that runs on some event (a click, a form field).
+    JavaScript,
+    /// JavaScript that runs when the document opens.
+    JavaScriptOnOpen,
+    /// A Launch action: a program or a file opened.
+    Launch,
+    /// A link to a URI.
+    Uri,
+    /// A form submitted to an address.
+    SubmitForm,
+    /// A file embedded in the document.
+    EmbeddedFile,
+}
+
+impl PdfFeature {
+    /// The finding key of this kind.
+    pub fn key(self) -> &'static str {
+        match self {
+            PdfFeature::JavaScript => keys::DOCUMENT_PDF_JAVASCRIPT,
+            PdfFeature::JavaScriptOnOpen => keys::DOCUMENT_PDF_JAVASCRIPT_ON_OPEN,
+            PdfFeature::Launch => keys::DOCUMENT_PDF_LAUNCH,
+            PdfFeature::Uri => keys::DOCUMENT_PDF_URI,
+            PdfFeature::SubmitForm => keys::DOCUMENT_PDF_SUBMIT_FORM,
+            PdfFeature::EmbeddedFile => keys::DOCUMENT_PDF_EMBEDDED_FILE,
+        }
+    }
+
+    /// What it is, for people.
+    fn describe(self) -> &'static str {
+        match self {
+            PdfFeature::JavaScript => "PDF JavaScript",
+            PdfFeature::JavaScriptOnOpen => "PDF JavaScript run on open",
+            PdfFeature::Launch => "PDF launch action",
+            PdfFeature::Uri => "PDF link",
+            PdfFeature::SubmitForm => "PDF form submitted",
+            PdfFeature::EmbeddedFile => "file embedded in a PDF",
+        }
+    }
 }
 
 impl FindingKind {
@@ -491,6 +552,7 @@ impl FindingKind {
             SizeDisagreement { .. } => keys::CONTAINER_SIZE_DISAGREEMENT,
             Polyglot { .. } => keys::TYPE_POLYGLOT,
             ScanError { .. } => keys::UNSCANNABLE_SCAN_ERROR,
+            Pdf { feature, .. } => feature.key(),
         }
     }
 
@@ -593,6 +655,7 @@ impl FindingKind {
             ),
             Polyglot { types } => format!("polyglot: {}", types.join(" + ")),
             ScanError { detail } => format!("signature scan failed: {detail}"),
+            Pdf { feature, target } => format!("{}: {target:?}", feature.describe()),
         }
     }
 }

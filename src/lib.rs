@@ -69,6 +69,7 @@ pub use finding::{
     FINDING_KEYS, FindingKind, MetaValue, Metadata, Severity, SignatureMatch,
     is_finding_key_or_prefix, keys,
 };
+pub use finding::PdfFeature;
 pub use limits::{CancelToken, LimitKind, Limits};
 pub use policy::Policy;
 pub use report::{

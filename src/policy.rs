@@ -28,6 +28,9 @@
 //! | `findings.container.link` (a link that stays inside its archive) | allow |
 //! | `findings.name.bidi_control`, `findings.name.double_extension`, `findings.name.unsafe_path`, `findings.name.blocked_extension` | block |
 //! | `findings.limit`, `findings.unscannable`, `findings.container`, `findings.name`, `findings.type.polyglot` | flag |
+//! | `findings.document.pdf.javascript_on_open`, `findings.document.pdf.launch` | block |
+//! | `findings.document.pdf.javascript`, `findings.document.pdf.submit_form`, `findings.document.pdf.embedded_file` | flag |
+//! | `findings.document.pdf.uri` (recorded) | allow |
 //!
 //! A type entry names a type (`pe-dll`), its group (`windows_script`) or
 //! the group's family (`script`, both kinds of script): the most specific
@@ -106,6 +109,12 @@ impl Default for Policy {
             ("stream.conflicting_piece", Action::Block),
             ("name.blocked_extension", Action::Block),
             ("type.polyglot", Action::Flag),
+            ("document.pdf.javascript", Action::Flag),
+            ("document.pdf.javascript_on_open", Action::Block),
+            ("document.pdf.launch", Action::Block),
+            ("document.pdf.uri", Action::Allow),
+            ("document.pdf.submit_form", Action::Flag),
+            ("document.pdf.embedded_file", Action::Flag),
         ] {
             p.findings.insert(k.into(), a);
         }

@@ -475,6 +475,7 @@ const CONTAINERS: &[FileType] = &[
     known::SEVENZ,
     known::ZSTD,
     known::TAR,
+    known::PDF,
 ];
 
 /// The types the detector names by constant.

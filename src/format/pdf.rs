@@ -93,9 +93,6 @@ pub(crate) struct Indirect {
     pub num: u32,
     pub generation: u32,
     pub obj: Obj,
-    /// Where reading stopped: after `endobj`, or after the value (or the
-    /// stream's data) when `endobj` is missing.
-    pub end: usize,
     /// The object was cut: too deep, too many values, or a stream whose
     /// `/Length` does not end at `endstream`.
     pub defects: Vec<&'static str>,
@@ -503,7 +500,6 @@ pub(crate) fn object_at(
     if p.cut {
         defects.push("too deeply nested or too many values");
     }
-    let mut end = p.pos;
     let obj = match obj {
         Obj::Dict(d) if p.keyword(b"stream") => {
             // The data starts after the end of line that follows `stream`.
@@ -523,32 +519,19 @@ pub(crate) fn object_at(
             if !ok {
                 defects.push("a stream's /Length does not end at endstream");
             }
-            end = range.end;
-            let mut q = Parser::new(data, range.end);
-            if q.keyword(b"endstream") {
-                end = q.pos;
-                if q.keyword(b"endobj") {
-                    end = q.pos;
-                }
-            }
             return Some(Indirect {
                 num,
                 generation,
                 obj: Obj::Stream(d, range),
-                end,
                 defects,
             });
         }
         other => other,
     };
-    if p.keyword(b"endobj") {
-        end = p.pos;
-    }
     Some(Indirect {
         num,
         generation,
         obj,
-        end,
         defects,
     })
 }
@@ -789,9 +772,11 @@ pub(crate) fn xref_stream_entries(dict: &Dict, decoded: &[u8]) -> Vec<XrefEntry>
 }
 
 /// The objects of a decoded object stream: its header of `num offset`
-/// pairs (read as long as it parses, never sized from `/N`), each object
-/// parsed at `/First` + its offset.
-pub(crate) fn object_stream(decoded: &[u8], first: usize, max: usize) -> Vec<(u32, Obj)> {
+/// pairs (read as long as it parses, never sized from `/N`), each as its
+/// number, where it starts (`/First` + its offset) and how far it may be
+/// read (the next object's start: offsets that repeat or an unclosed string
+/// cannot make the reading quadratic). Read each with [`value_in`].
+pub(crate) fn object_stream(decoded: &[u8], first: usize, max: usize) -> Vec<(u32, usize, usize)> {
     let mut header = Parser::new(&decoded[..first.min(decoded.len())], 0);
     let mut pairs = Vec::new();
     while pairs.len() < max {
@@ -808,25 +793,24 @@ pub(crate) fn object_stream(decoded: &[u8], first: usize, max: usize) -> Vec<(u3
             pairs.push((num, at));
         }
     }
-    // Each object is read up to the next one's offset: offsets that repeat
-    // or an unclosed string cannot make the reading quadratic.
     let mut starts: Vec<usize> = pairs.iter().map(|p| p.1).collect();
     starts.sort_unstable();
     starts.dedup();
     let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for (num, at) in pairs {
-        if !seen.insert((num, at)) {
-            continue;
-        }
-        let next = starts.partition_point(|&s| s <= at);
-        let window = starts.get(next).copied().unwrap_or(decoded.len());
-        let mut p = Parser::new(&decoded[..window], at);
-        if let Some(v) = p.value() {
-            out.push((num, v));
-        }
-    }
-    out
+    pairs
+        .into_iter()
+        .filter(|p| seen.insert(*p))
+        .map(|(num, at)| {
+            let next = starts.partition_point(|&s| s <= at);
+            (num, at, starts.get(next).copied().unwrap_or(decoded.len()))
+        })
+        .collect()
+}
+
+/// The value at `at`, read no further than `window`.
+pub(crate) fn value_in(data: &[u8], at: usize, window: usize) -> Option<Obj> {
+    let window = window.clamp(at.min(data.len()), data.len());
+    Parser::new(&data[..window], at).value()
 }
 
 /// A text string as a reader shows it: UTF-16 with its byte order mark,
@@ -922,6 +906,8 @@ mod tests {
         let s = b"4 0 5 8 <</A 1>> (str)";
         let o = object_stream(s, 8, 100);
         assert_eq!(o.len(), 2);
-        assert_eq!(o[1], (5, Obj::Str(b"str".to_vec())));
+        assert_eq!(o[1].0, 5);
+        assert_eq!(value_in(s, o[1].1, o[1].2), Some(Obj::Str(b"str".to_vec())));
+        assert_eq!(value_in(s, o[0].1, o[0].2).and_then(|v| v.dict().and_then(|d| d.int(b"A"))), Some(1));
     }
 }

@@ -7,6 +7,8 @@ pub(crate) mod compressed;
 pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
+pub(crate) mod pdf;
+pub(crate) mod pdf_filters;
 pub(crate) mod sevenz;
 pub(crate) mod tar;
 pub(crate) mod zip;
@@ -142,7 +144,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// The one dispatch table: the unpacker of each type that
 /// [`FileType::is_container`] names, and of HTML and XML for `data:` URIs.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 10] = [
+    let table: [(FileType, Unpacker); 11] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -155,6 +157,7 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         // embedded in it; the unpacker's own search finds the URIs.
         (known::HTML, |_, d, c| datauri::unpack(d, c)),
         (known::XML, |_, d, c| datauri::unpack(d, c)),
+        (known::PDF, |_, d, c| pdf::unpack(d, c)),
     ];
     if t.is_zip_based() {
         return Some(|_, d, c| zip::unpack(d, c));
