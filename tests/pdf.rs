@@ -331,3 +331,28 @@ fn clean_documents_stay_clean() {
     assert_clean(&r);
     assert!(r.objects.iter().any(|o| o.path.name() == "<pdf object 5 0>"));
 }
+
+#[test]
+fn hostile_structure_is_read_in_bounded_time() {
+    let start = std::time::Instant::now();
+    // Objects that each open a string and never close it, objects hidden
+    // behind a letter that only the xref points at, streams that never end.
+    let mut b = b"%PDF-1.7\n".to_vec();
+    let mut xref = String::from("xref\n");
+    for i in 0..20_000u32 {
+        let at = b.len() + 1;
+        b.extend_from_slice(format!("x{} 0 obj (", i + 1).as_bytes());
+        xref.push_str(&format!("{} 1\n{at:010} 00000 n \n", i + 1));
+        b.extend_from_slice(b"1 0 obj <</Length 5 0 R>> stream\n");
+    }
+    let at = b.len();
+    b.extend_from_slice(xref.as_bytes());
+    b.extend_from_slice(format!("trailer <</Size 20001>>\nstartxref\n{at}\n%%EOF\n").as_bytes());
+    let r = scan("doc.pdf", b);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_ne!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+}

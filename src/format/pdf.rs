@@ -158,10 +158,12 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The bare word (keyword or number) at the cursor, without moving.
+    /// The bare word (keyword or number) at the cursor, without moving:
+    /// 64 bytes at most, so that looking at a long run of letters many
+    /// times costs no more than once.
     fn word(&self) -> &'a [u8] {
         let rest = &self.data[self.pos.min(self.data.len())..];
-        let n = rest.iter().take_while(|&&c| is_regular(c)).count();
+        let n = rest.iter().take(64).take_while(|&&c| is_regular(c)).count();
         &rest[..n]
     }
 
@@ -515,7 +517,7 @@ pub(crate) fn object_at(
                 Some(Obj::Ref(r, _)) => length(*r),
                 _ => None,
             };
-            let (range, ok) = stream_extent(data, s, declared, ends);
+            let (range, ok) = stream_extent(data, s, declared, ends, window);
             if !ok {
                 defects.push("a stream's /Length does not end at endstream");
             }
@@ -538,13 +540,15 @@ pub(crate) fn object_at(
 
 /// Where a stream's data ends: at `/Length` when `endstream` follows it
 /// there, else just before the next `endstream` (an end of line before it
-/// not counted), else at the end of the buffer. The flag is false when the
-/// declared length was wrong or missing.
+/// not counted) or the next object (`window`), whichever comes first, so
+/// that streams left open do not each run to the end of the file. The flag
+/// is false when the declared length was wrong or missing.
 fn stream_extent(
     data: &[u8],
     start: usize,
     declared: Option<i64>,
     ends: &[usize],
+    window: usize,
 ) -> (Range<usize>, bool) {
     let start = start.min(data.len());
     if let Some(len) = declared.and_then(|l| usize::try_from(l).ok())
@@ -570,7 +574,7 @@ fn stream_extent(
         }
         None => data.len(),
     };
-    (start..end, false)
+    (start..end.min(window.max(start)), false)
 }
 
 /// The offsets where a linear scan finds `N G obj`, in order, stream data

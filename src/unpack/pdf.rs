@@ -134,7 +134,24 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         }
     }
     // What the cross-reference sections point at, and every trailer.
-    r.read_xref(&starts, ctx);
+    let extra = r.read_xref(&starts, ctx);
+    if !extra.is_empty() {
+        // Each object is read up to the next one that either reading found.
+        let mut all: Vec<usize> = starts.iter().copied().chain(extra.iter().map(|e| e.1)).collect();
+        all.sort_unstable();
+        all.dedup();
+        for (num, at) in extra {
+            r.index.entry(num).or_default().push(Loc::File { at, window: 0 });
+        }
+        for locs in r.index.values_mut() {
+            for l in locs.iter_mut() {
+                if let Loc::File { at, window } = l {
+                    let next = all.partition_point(|&s| s <= *at);
+                    *window = all.get(next).copied().unwrap_or(data.len());
+                }
+            }
+        }
+    }
     for (_, t) in trailers(data, 64) {
         r.trailer(&t);
     }
@@ -277,12 +294,14 @@ impl Reader<'_> {
     /// an entry that points past the end or at something else than its
     /// object is a finding; an object it points at that the linear scan
     /// did not see is read too.
-    fn read_xref(&mut self, starts: &[usize], ctx: &mut Ctx<'_>) {
+    fn read_xref(&mut self, starts: &[usize], ctx: &mut Ctx<'_>) -> Vec<(u32, usize)> {
         let data = self.data;
+        let mut extra = Vec::new();
         let Some(first) = startxref(data) else {
             self.malformed("no startxref: no cross-reference table was read".into());
-            return;
+            return extra;
         };
+        let mut checked = HashSet::new();
         let known: HashSet<usize> = starts.iter().copied().collect();
         let mut todo = vec![first];
         let mut seen = HashSet::new();
@@ -337,17 +356,17 @@ impl Reader<'_> {
                     past_end.push((num, offset));
                     continue;
                 }
-                let mut p = syntax::Parser::new(data, at);
+                if !checked.insert((num, at)) {
+                    continue;
+                }
+                // The header is looked for near the offset only.
+                let near = &data[..data.len().min(at.saturating_add(128))];
+                let mut p = syntax::Parser::new(near, at);
                 let ok = p.uint() == Some(u64::from(num)) && p.uint().is_some() && p.keyword(b"obj");
                 if !ok {
                     wrong.push((num, offset));
                 } else if !known.contains(&at) {
-                    let next = starts.partition_point(|&s| s <= at);
-                    let window = starts.get(next).copied().unwrap_or(data.len());
-                    let locs = self.index.entry(num).or_default();
-                    if !locs.iter().any(|l| matches!(l, Loc::File { at: a, .. } if *a == at)) {
-                        locs.push(Loc::File { at, window });
-                    }
+                    extra.push((num, at));
                 }
             }
         }
@@ -363,6 +382,7 @@ impl Reader<'_> {
                 wrong.len()
             ));
         }
+        extra
     }
 
     /// A trailer (or a cross-reference stream's dictionary): an `/Encrypt`
@@ -713,7 +733,10 @@ impl Reader<'_> {
                 }
             }
         }
-        for (feature, n) in std::mem::take(&mut self.target_refs) {
+        let mut refs = std::mem::take(&mut self.target_refs);
+        refs.sort_unstable_by_key(|(f, n)| (*f as u8, *n));
+        refs.dedup();
+        for (feature, n) in refs {
             let versions = self.versions(n);
             if versions.is_empty() {
                 self.record(feature, format!("(object {n}, missing)"));
@@ -737,7 +760,10 @@ impl Reader<'_> {
                 }
             }
         }
-        for n in std::mem::take(&mut self.aa_refs) {
+        let mut aa = std::mem::take(&mut self.aa_refs);
+        aa.sort_unstable();
+        aa.dedup();
+        for n in aa {
             for o in self.versions(n) {
                 if let Some(d) = o.dict() {
                     self.open_events(d);
