@@ -58,9 +58,12 @@ fn eicar_in_a_named_embedded_file() {
     assert!(t.iter().any(|t| t.contains("eicar.com")), "{t:?}");
     // The name is the sender's and is judged: a double extension blocks.
     let mut p = one_page("", &text_content("x"));
-    p.obj(5, "<</Type /Filespec /F (invoice.pdf.exe) /EF <</F 6 0 R>>>>")
-        .stream(6, "/Type /EmbeddedFile", b"plain bytes")
-        .xref("/Root 1 0 R");
+    p.obj(
+        5,
+        "<</Type /Filespec /F (invoice.pdf.exe) /EF <</F 6 0 R>>>>",
+    )
+    .stream(6, "/Type /EmbeddedFile", b"plain bytes")
+    .xref("/Root 1 0 R");
     let r = scan("doc.pdf", p.bytes());
     assert!(has_key(&r, "name.double_extension"), "{:?}", keys(&r));
     assert_eq!(r.verdict, Verdict::Malicious);
@@ -93,13 +96,20 @@ fn objects_in_an_object_stream_are_read() {
     let mut p = one_page("/OpenAction 6 0 R", &text_content("hello"));
     p.stream(
         7,
-        &format!("/Type /ObjStm /N 2 /First {} /Filter /FlateDecode", header.len()),
+        &format!(
+            "/Type /ObjStm /N 2 /First {} /Filter /FlateDecode",
+            header.len()
+        ),
         &zlib(&body),
     )
     .xref("/Root 1 0 R");
     let r = scan("doc.pdf", eicar_free(&p.bytes()));
     assert!(found_eicar(&r), "{:?}", keys(&r));
-    assert!(has_key(&r, "document.pdf.javascript_on_open"), "{:?}", keys(&r));
+    assert!(
+        has_key(&r, "document.pdf.javascript_on_open"),
+        "{:?}",
+        keys(&r)
+    );
     assert_eq!(r.verdict, Verdict::Malicious);
 }
 
@@ -123,21 +133,39 @@ fn javascript_on_open_is_blocked_escaped_names_too() {
         ("/Open#41ction", "/J#61vaScript", "/J#53"),
     ] {
         let mut p = one_page(&format!("{open} 5 0 R"), &text_content("hi"));
-        p.obj(5, &format!("<</Type /Action /S {s} {js} (this.exportDataObject\\({{cName: 'x'}}\\))>>"))
-            .xref("/Root 1 0 R");
+        p.obj(
+            5,
+            &format!("<</Type /Action /S {s} {js} (this.exportDataObject\\({{cName: 'x'}}\\))>>"),
+        )
+        .xref("/Root 1 0 R");
         let r = scan("doc.pdf", p.bytes());
-        assert!(has_key(&r, "document.pdf.javascript_on_open"), "{open}: {:?}", keys(&r));
+        assert!(
+            has_key(&r, "document.pdf.javascript_on_open"),
+            "{open}: {:?}",
+            keys(&r)
+        );
         assert_eq!(r.verdict, Verdict::Malicious);
         let t = finding_targets(&r, "document.pdf.javascript_on_open");
         assert!(t[0].contains("exportDataObject"), "{t:?}");
         // The script is a child of its own, for the script rules.
-        assert!(r.objects.iter().any(|o| o.path.name().starts_with("<pdf javascript")));
+        assert!(
+            r.objects
+                .iter()
+                .any(|o| o.path.name().starts_with("<pdf javascript"))
+        );
     }
     // A script in a stream, run by a page's open action, in hex.
     let mut p = one_page("", &text_content("hi"));
-    p.obj(5, "<</Type /Page /Parent 2 0 R /AA <</O <</S /JavaScript /JS 6 0 R>>>>>>")
-        .stream(6, "/Filter /ASCIIHexDecode", &hex(b"app.launchURL('http://x.test')"))
-        .xref("/Root 1 0 R");
+    p.obj(
+        5,
+        "<</Type /Page /Parent 2 0 R /AA <</O <</S /JavaScript /JS 6 0 R>>>>>>",
+    )
+    .stream(
+        6,
+        "/Filter /ASCIIHexDecode",
+        &hex(b"app.launchURL('http://x.test')"),
+    )
+    .xref("/Root 1 0 R");
     let r = scan("doc.pdf", p.bytes());
     let t = finding_targets(&r, "document.pdf.javascript_on_open");
     assert!(t.iter().any(|t| t.contains("launchURL")), "{:?}", keys(&r));
@@ -148,7 +176,11 @@ fn javascript_on_open_is_blocked_escaped_names_too() {
         .obj(7, "<</S /JavaScript /JS <6170702e616c65727428322900>>>")
         .xref("/Root 1 0 R");
     let r = scan("doc.pdf", p.bytes());
-    assert!(has_key(&r, "document.pdf.javascript_on_open"), "{:?}", keys(&r));
+    assert!(
+        has_key(&r, "document.pdf.javascript_on_open"),
+        "{:?}",
+        keys(&r)
+    );
 }
 
 #[test]
@@ -168,15 +200,16 @@ fn javascript_of_a_link_is_flagged_not_blocked() {
 #[test]
 fn a_launch_action_is_blocked_with_its_target() {
     let mut p = one_page("/OpenAction 5 0 R", &text_content("hi"));
-    p.obj(
-        5,
-        "<</S /Launch /Win <</F (cmd.exe) /P (/c calc.exe)>>>>",
-    )
-    .xref("/Root 1 0 R");
+    p.obj(5, "<</S /Launch /Win <</F (cmd.exe) /P (/c calc.exe)>>>>")
+        .xref("/Root 1 0 R");
     let r = scan("doc.pdf", p.bytes());
     assert_eq!(r.verdict, Verdict::Malicious);
     let t = finding_targets(&r, "document.pdf.launch");
-    assert!(t.iter().any(|t| t.contains("cmd.exe") && t.contains("calc.exe")), "{t:?}");
+    assert!(
+        t.iter()
+            .any(|t| t.contains("cmd.exe") && t.contains("calc.exe")),
+        "{t:?}"
+    );
     // A file specification by reference.
     let mut p = one_page("", &text_content("hi"));
     p.obj(5, "<</Type /Annot /A <</S /Launch /F 6 0 R>>>>")
@@ -197,7 +230,10 @@ fn links_are_recorded_and_forms_submitting_are_flagged() {
     .xref("/Root 1 0 R");
     let r = scan("doc.pdf", p.bytes());
     let t = finding_targets(&r, "document.pdf.uri");
-    assert!(t.iter().any(|t| t.contains("https://example.com/a")), "{t:?}");
+    assert!(
+        t.iter().any(|t| t.contains("https://example.com/a")),
+        "{t:?}"
+    );
     assert_clean(&r);
     let mut p = one_page("", &text_content("form"));
     p.obj(
@@ -219,7 +255,8 @@ fn an_unsupported_filter_is_a_finding() {
         .xref("/Root 1 0 R");
     let r = scan("doc.pdf", p.bytes());
     assert_eq!(
-        r.findings_with_key("unscannable.unsupported_method").count(),
+        r.findings_with_key("unscannable.unsupported_method")
+            .count(),
         2,
         "{:?}",
         keys(&r)
@@ -287,7 +324,11 @@ fn reference_loops_end() {
         .xref("/Root 1 0 R");
     let r = scan("doc.pdf", p.bytes());
     let t = finding_targets(&r, "document.pdf.javascript_on_open");
-    assert!(t.iter().any(|t| t.contains("app.alert(8)")), "{:?}", keys(&r));
+    assert!(
+        t.iter().any(|t| t.contains("app.alert(8)")),
+        "{:?}",
+        keys(&r)
+    );
 }
 
 #[test]
@@ -309,7 +350,10 @@ fn clean_documents_stay_clean() {
     assert_clean(&scan("minutes.pdf", p.bytes()));
     // A form: fields, a format script on a field (not on open), no JS on
     // open. Scripts are flagged, so this form has none.
-    let mut p = one_page("/AcroForm <</Fields [5 0 R] /NeedAppearances true>>", &text_content("Name:"));
+    let mut p = one_page(
+        "/AcroForm <</Fields [5 0 R] /NeedAppearances true>>",
+        &text_content("Name:"),
+    );
     p.obj(
         5,
         "<</FT /Tx /T (name) /V (Alice) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R>>",
@@ -329,7 +373,11 @@ fn clean_documents_stay_clean() {
     .xref("/Root 1 0 R");
     let r = scan("photo.pdf", p.bytes());
     assert_clean(&r);
-    assert!(r.objects.iter().any(|o| o.path.name() == "<pdf object 5 0>"));
+    assert!(
+        r.objects
+            .iter()
+            .any(|o| o.path.name() == "<pdf object 5 0>")
+    );
 }
 
 #[test]

@@ -117,14 +117,17 @@ pub fn hex(data: &[u8]) -> Vec<u8> {
 /// caller's; `xref` is not written yet.
 pub fn one_page(catalog_extra: &str, content: &[u8]) -> Pdf {
     let mut p = Pdf::new();
-    p.obj(1, &format!("<</Type /Catalog /Pages 2 0 R {catalog_extra}>>"))
-        .obj(2, "<</Type /Pages /Kids [3 0 R] /Count 1>>")
-        .obj(
-            3,
-            "<</Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+    p.obj(
+        1,
+        &format!("<</Type /Catalog /Pages 2 0 R {catalog_extra}>>"),
+    )
+    .obj(2, "<</Type /Pages /Kids [3 0 R] /Count 1>>")
+    .obj(
+        3,
+        "<</Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
              /Resources <</Font <</F1 <</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>>>>>>>",
-        )
-        .stream(4, "/Filter /FlateDecode", &zlib(content));
+    )
+    .stream(4, "/Filter /FlateDecode", &zlib(content));
     p
 }
 

@@ -743,7 +743,12 @@ pub(crate) fn xref_stream_entries(dict: &Dict, decoded: &[u8]) -> Vec<XrefEntry>
                 }
             }
         }
-        _ => sections.push((0, dict.int(b"Size").and_then(|s| u64::try_from(s).ok()).unwrap_or(0))),
+        _ => sections.push((
+            0,
+            dict.int(b"Size")
+                .and_then(|s| u64::try_from(s).ok())
+                .unwrap_or(0),
+        )),
     }
     let field = |b: &[u8]| b.iter().fold(0u64, |a, &c| a << 8 | u64::from(c));
     let mut rows = decoded.chunks_exact(row);
@@ -856,7 +861,10 @@ mod tests {
         assert_eq!(val(b"(x(y)z)"), Obj::Str(b"x(y)z".to_vec()));
         assert_eq!(val(b"<41 42 4>"), Obj::Str(b"AB@".to_vec()));
         assert_eq!(val(b"12 0 R"), Obj::Ref(12, 0));
-        assert_eq!(val(b"[1 2 R 3]"), Obj::Array(vec![Obj::Ref(1, 2), Obj::Int(3)]));
+        assert_eq!(
+            val(b"[1 2 R 3]"),
+            Obj::Array(vec![Obj::Ref(1, 2), Obj::Int(3)])
+        );
         let d = val(b"<</S/JavaScript/JS(app.alert\\(1\\))>>");
         let d = d.dict().unwrap();
         assert!(d.has_name(b"S", b"JavaScript"));
@@ -912,6 +920,9 @@ mod tests {
         assert_eq!(o.len(), 2);
         assert_eq!(o[1].0, 5);
         assert_eq!(value_in(s, o[1].1, o[1].2), Some(Obj::Str(b"str".to_vec())));
-        assert_eq!(value_in(s, o[0].1, o[0].2).and_then(|v| v.dict().and_then(|d| d.int(b"A"))), Some(1));
+        assert_eq!(
+            value_in(s, o[0].1, o[0].2).and_then(|v| v.dict().and_then(|d| d.int(b"A"))),
+            Some(1)
+        );
     }
 }

@@ -130,18 +130,28 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             .uint()
             .and_then(|n| u32::try_from(n).ok())
         {
-            r.index.entry(num).or_default().push(Loc::File { at, window });
+            r.index
+                .entry(num)
+                .or_default()
+                .push(Loc::File { at, window });
         }
     }
     // What the cross-reference sections point at, and every trailer.
     let extra = r.read_xref(&starts, ctx);
     if !extra.is_empty() {
         // Each object is read up to the next one that either reading found.
-        let mut all: Vec<usize> = starts.iter().copied().chain(extra.iter().map(|e| e.1)).collect();
+        let mut all: Vec<usize> = starts
+            .iter()
+            .copied()
+            .chain(extra.iter().map(|e| e.1))
+            .collect();
         all.sort_unstable();
         all.dedup();
         for (num, at) in extra {
-            r.index.entry(num).or_default().push(Loc::File { at, window: 0 });
+            r.index
+                .entry(num)
+                .or_default()
+                .push(Loc::File { at, window: 0 });
         }
         for locs in r.index.values_mut() {
             for l in locs.iter_mut() {
@@ -362,7 +372,8 @@ impl Reader<'_> {
                 // The header is looked for near the offset only.
                 let near = &data[..data.len().min(at.saturating_add(128))];
                 let mut p = syntax::Parser::new(near, at);
-                let ok = p.uint() == Some(u64::from(num)) && p.uint().is_some() && p.keyword(b"obj");
+                let ok =
+                    p.uint() == Some(u64::from(num)) && p.uint().is_some() && p.keyword(b"obj");
                 if !ok {
                     wrong.push((num, offset));
                 } else if !known.contains(&at) {
@@ -496,7 +507,10 @@ impl Reader<'_> {
             return;
         };
         if objstm && dec.unsupported.is_none() {
-            let first = d.int(b"First").and_then(|f| usize::try_from(f).ok()).unwrap_or(0);
+            let first = d
+                .int(b"First")
+                .and_then(|f| usize::try_from(f).ok())
+                .unwrap_or(0);
             self.packed.push((data.clone().into_bytes(), first));
         }
         if !may_push {
@@ -819,11 +833,15 @@ impl Reader<'_> {
         }
         if self.bad_lengths > 0 {
             let n = self.bad_lengths;
-            self.malformed(format!("{n} streams whose /Length does not end at endstream"));
+            self.malformed(format!(
+                "{n} streams whose /Length does not end at endstream"
+            ));
         }
         if self.cut_objects > 0 {
             let n = self.cut_objects;
-            self.malformed(format!("{n} objects too deeply nested or too large, read in part"));
+            self.malformed(format!(
+                "{n} objects too deeply nested or too large, read in part"
+            ));
         }
         if self.children_cut {
             let n = self.out.children.len();

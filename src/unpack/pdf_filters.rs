@@ -139,7 +139,8 @@ pub(crate) fn decode(dict: &Dict, raw: Bytes, budget: &mut Budget) -> Decoded {
         };
         out.decoded = true;
         if let Some(e) = d.error {
-            out.errors.push(format!("{}: {e}", String::from_utf8_lossy(n)));
+            out.errors
+                .push(format!("{}: {e}", String::from_utf8_lossy(n)));
         }
         cur = d.data.clone().into_bytes();
         last = Some(d.data);
@@ -166,7 +167,9 @@ pub(crate) fn decode(dict: &Dict, raw: Bytes, budget: &mut Budget) -> Decoded {
 fn zlib_body(input: &[u8]) -> &[u8] {
     match input {
         [cmf, flg, rest @ ..]
-            if cmf & 0x0f == 8 && cmf >> 4 <= 7 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0 =>
+            if cmf & 0x0f == 8
+                && cmf >> 4 <= 7
+                && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0 =>
         {
             if flg & 0x20 != 0 {
                 rest.get(4..).unwrap_or(&[])
@@ -429,7 +432,11 @@ mod tests {
     }
 
     fn run(d: &[u8], raw: Vec<u8>) -> Decoded {
-        decode(&dict(d), Bytes::from(raw), &mut Budget::new(&Limits::default()))
+        decode(
+            &dict(d),
+            Bytes::from(raw),
+            &mut Budget::new(&Limits::default()),
+        )
     }
 
     #[test]
@@ -442,7 +449,12 @@ mod tests {
         let _ = w;
         let watch_budget = &mut Budget::new(&Limits::default());
         let d = watch_budget.fill(0, |out, cap, watch| {
-            run_length_into(&[2, b'a', b'b', b'c', 253, b'x', 128, b'q'], out, cap, watch)
+            run_length_into(
+                &[2, b'a', b'b', b'c', 253, b'x', 128, b'q'],
+                out,
+                cap,
+                watch,
+            )
         });
         o.extend_from_slice(&d.data);
         assert_eq!(o, b"abcxxxx");
@@ -452,10 +464,7 @@ mod tests {
     fn chains_and_predictors() {
         let z = zlib(b"payload");
         let hex: String = z.iter().map(|b| format!("{b:02x}")).collect();
-        let d = run(
-            b"<</Filter[/AHx /FlateDecode]>>",
-            hex.into_bytes(),
-        );
+        let d = run(b"<</Filter[/AHx /FlateDecode]>>", hex.into_bytes());
         assert_eq!(&d.data.unwrap()[..], b"payload");
         // PNG Up predictor over rows of 3.
         let rows = [2u8, 1, 2, 3, 2, 1, 1, 1];
