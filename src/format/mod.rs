@@ -1,7 +1,7 @@
 //! Pure readers of container structure, shared by detection and unpacking:
 //! the zip directory and headers ([`zip`]) and the names they hold
 //! ([`zipnames`]: CP437, UTF-8, the Unicode Path field), the tar header
-//! ([`tar`]) and the 7z start header ([`sevenz`]). No I/O, no allocation sized by a declared
+//! ([`tar`]), the 7z start header ([`sevenz`]) and PDF syntax ([`pdf`]). No I/O, no allocation sized by a declared
 //! field, and nothing here knows about the engine or the budget.
 
 pub(crate) mod pdf;
