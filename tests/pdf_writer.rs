@@ -49,7 +49,7 @@ impl Pdf {
     pub fn obj_bytes(&mut self, num: u32, body: &[u8]) -> &mut Self {
         self.pending.push((num, self.buf.len()));
         self.size = self.size.max(num + 1);
-        write!(self.buf, "{num} 0 obj\n").unwrap();
+        writeln!(self.buf, "{num} 0 obj").unwrap();
         self.buf.extend_from_slice(body);
         self.buf.extend_from_slice(b"\nendobj\n");
         self

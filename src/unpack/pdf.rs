@@ -108,7 +108,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     // Every object the linear scan finds.
     let mut time = Ok(());
     let starts = scan_objects(data, |n| {
-        if n % 1024 == 0 {
+        if n.is_multiple_of(1024) {
             time = ctx.budget.check_time();
         }
         n < MAX_OBJECTS && time.is_ok()
@@ -178,7 +178,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         .collect();
     locs.sort_unstable_by_key(|l| l.1);
     for (i, &(num, at, window)) in locs.iter().enumerate() {
-        if i % 256 == 0 && r.time_up(ctx) {
+        if i.is_multiple_of(256) && r.time_up(ctx) {
             break;
         }
         r.file_object(num, at, window, ctx);
@@ -188,7 +188,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         let (buf, first) = r.packed[stream].clone();
         for (num, at, window) in object_stream(&buf, first, MAX_OBJECTS) {
             n += 1;
-            if n > MAX_OBJECTS || (n % 256 == 0 && r.time_up(ctx)) {
+            if n > MAX_OBJECTS || (n.is_multiple_of(256) && r.time_up(ctx)) {
                 break 'streams;
             }
             r.index
@@ -412,13 +412,14 @@ impl Reader<'_> {
         let method = dicts
             .iter()
             .filter_map(Obj::dict)
-            .find_map(|d| {
+            .map(|d| {
                 let filter = match d.get(b"Filter") {
                     Some(Obj::Name(n)) => String::from_utf8_lossy(n).into_owned(),
                     _ => "Standard".into(),
                 };
-                Some(format!("pdf-{filter} V{}", d.int(b"V").unwrap_or(0)))
+                format!("pdf-{filter} V{}", d.int(b"V").unwrap_or(0))
             })
+            .next()
             .unwrap_or_else(|| "pdf".into());
         self.encrypted = Some(method);
     }
@@ -799,11 +800,7 @@ impl Reader<'_> {
                 break;
             }
             match v {
-                Obj::Ref(n, _) => {
-                    if visited.insert(n) {
-                        queue.extend(self.versions(n));
-                    }
-                }
+                Obj::Ref(n, _) if visited.insert(n) => queue.extend(self.versions(n)),
                 Obj::Array(a) => queue.extend(a),
                 Obj::Dict(d) | Obj::Stream(d, _) => {
                     if is_js_action(&d) {

@@ -234,7 +234,7 @@ fn run_length_into(input: &[u8], out: &mut Vec<u8>, cap: u64, watch: &Watch) -> 
     let mut steps = 0u32;
     while let Some(&l) = input.get(i) {
         steps = steps.wrapping_add(1);
-        if steps % 4096 == 0 {
+        if steps.is_multiple_of(4096) {
             watch.check().map_err(Stop::Limit)?;
         }
         i += 1;
