@@ -213,6 +213,59 @@ try:
 except (OSError, subprocess.CalledProcessError):
     pass
 
+
+
+def pdf_bytes(objects, trailer=b"/Root 1 0 R", prefix=b""):
+    """A PDF of `objects` ((num, body) pairs) with a computed xref table."""
+    out = bytearray(prefix + b"%PDF-1.7\n")
+    offsets = []
+    for num, body in objects:
+        offsets.append((num, len(out)))
+        out += b"%d 0 obj\n" % num + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n"
+    for num, off in sorted(offsets):
+        out += b"%d 1\n%010d 00000 n \n" % (num, off)
+    size = max(n for n, _ in objects) + 1
+    out += b"trailer\n<</Size %d %s>>\nstartxref\n%d\n%%%%EOF\n" % (size, trailer, xref)
+    return bytes(out)
+
+
+def pdf_stream(dict_, data):
+    return b"<<" + dict_ + b" /Length %d>>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+_page = [
+    (1, b"<</Type /Catalog /Pages 2 0 R /OpenAction 5 0 R /Names <</JavaScript 8 0 R>>>>"),
+    (2, b"<</Type /Pages /Kids [3 0 R] /Count 1>>"),
+    (3, b"<</Type /Page /Parent 2 0 R /Contents 4 0 R /AA <</O 5 0 R>>>>"),
+    (4, pdf_stream(b"/Filter /FlateDecode", zlib.compress(b"BT /F1 12 Tf (hello) Tj ET"))),
+    (5, b"<</S /J#61vaScript /JS (app.alert\\(1\\)) /Next [6 0 R]>>"),
+    (6, b"<</S /Launch /Win <</F (cmd.exe) /P (/c echo)>> /Next 5 0 R>>"),
+    (8, b"<</Names [(a) 5 0 R] /Kids [8 0 R]>>"),
+]
+_objstm_body = b"10 0 11 9 <</A 1>> <</S /URI /URI (https://example.test)>>"
+pdfs = {
+    "page.pdf": pdf_bytes(_page),
+    "filters.pdf": pdf_bytes([
+        (1, b"<</Type /Catalog>>"),
+        (2, pdf_stream(b"/Filter [/AHx /Fl] /DecodeParms [null <</Predictor 12 /Columns 4>>]",
+                       zlib.compress(bytes([2, 1, 2, 3, 4, 2, 0, 0, 0, 0])).hex().encode() + b">")),
+        (3, pdf_stream(b"/Filter /A85", b"<~87cURD]i,\"Ebo80~>")),
+        (4, pdf_stream(b"/Filter /RunLengthDecode", b"\x02abc\xfdx\x80")),
+        (5, pdf_stream(b"/Filter /LZWDecode", bytes.fromhex("800b6050220c0c8501"))),
+        (6, pdf_stream(b"/Filter /DCTDecode", b"\xff\xd8\xff\xd9")),
+        (7, pdf_stream(b"/Filter /Crypt /DecodeParms <</Name /Identity>>", b"plain")),
+    ]),
+    "objstm.pdf": pdf_bytes([
+        (1, b"<</Type /Catalog /OpenAction 11 0 R>>"),
+        (7, pdf_stream(b"/Type /ObjStm /N 2 /First 10 /Filter /FlateDecode", zlib.compress(_objstm_body))),
+        (9, b"<</Type /Filespec /UF (a.txt) /EF <</F 12 0 R>>>>"),
+        (12, pdf_stream(b"/Type /EmbeddedFile", b"attached")),
+    ], trailer=b"/Root 1 0 R /Encrypt 13 0 R"),
+    "broken.pdf": pdf_bytes([(1, b"<</Type /Catalog>>"), (2, b"<</Length 99>>\nstream\nshort\nendstream")],
+                            prefix=b"junk" * 20)[:-30] + b"startxref\n999999\n",
+}
 targets = {
     "document_part": parts,
     "unpack_onenote": onenote,
@@ -239,6 +292,7 @@ targets = {
     "unpack_smuggle": smuggle,
     "launchers": launchers,
     "uudecode": uu,
+    "unpack_pdf": pdfs,
 }
 
 # Cabinets (stored, MSZIP, LZX uncompressed block; a cut one) and RAR 4/5

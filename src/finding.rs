@@ -174,6 +174,12 @@ finding_keys! {
     DOCUMENT_SHEET_VERY_HIDDEN = "document.sheet.very_hidden": "A workbook sheet hidden so that only a macro can show it.";
     DOCUMENT_RTF_OBJECT = "document.rtf.object": "An embedded OLE object in an RTF document.";
     DOCUMENT_EQUATION = "document.equation": "An Equation Editor 3.0 object (Equation.2/Equation.3), the class of CVE-2017-11882 and CVE-2018-0802.";
+    DOCUMENT_PDF_JAVASCRIPT = "document.pdf.javascript": "A PDF holds JavaScript (form scripts, link actions); the script is scanned.";
+    DOCUMENT_PDF_JAVASCRIPT_ON_OPEN = "document.pdf.javascript_on_open": "A PDF runs JavaScript when it is opened (OpenAction, a page's open action, document-level scripts).";
+    DOCUMENT_PDF_LAUNCH = "document.pdf.launch": "A PDF action that launches a program or opens a file.";
+    DOCUMENT_PDF_URI = "document.pdf.uri": "A PDF link to a URI (recorded).";
+    DOCUMENT_PDF_SUBMIT_FORM = "document.pdf.submit_form": "A PDF form that submits its fields to an address.";
+    DOCUMENT_PDF_EMBEDDED_FILE = "document.pdf.embedded_file": "A file embedded in a PDF (itself scanned and judged).";
 }
 
 /// True when `key` is a finding key or a prefix of some (`container`).
@@ -573,6 +579,61 @@ pub enum FindingKind {
         /// How it was recognised (its class name, or its storage's CLSID).
         evidence: String,
     },
+    /// Something in a PDF that a reader acts on: JavaScript, an action run
+    /// when the document opens, a program launched, a link, a form
+    /// submitted, an embedded file.
+    Pdf {
+        /// Which.
+        feature: PdfFeature,
+        /// Its target: the start of the script, the program or file
+        /// launched, the address, the embedded file's name.
+        target: String,
+    },
+}
+
+/// The kinds of [`FindingKind::Pdf`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PdfFeature {
+    /// JavaScript that runs on some event (a click, a form field).
+    JavaScript,
+    /// JavaScript that runs when the document opens.
+    JavaScriptOnOpen,
+    /// A Launch action: a program or a file opened.
+    Launch,
+    /// A link to a URI.
+    Uri,
+    /// A form submitted to an address.
+    SubmitForm,
+    /// A file embedded in the document.
+    EmbeddedFile,
+}
+
+impl PdfFeature {
+    /// The finding key of this kind.
+    pub fn key(self) -> &'static str {
+        match self {
+            PdfFeature::JavaScript => keys::DOCUMENT_PDF_JAVASCRIPT,
+            PdfFeature::JavaScriptOnOpen => keys::DOCUMENT_PDF_JAVASCRIPT_ON_OPEN,
+            PdfFeature::Launch => keys::DOCUMENT_PDF_LAUNCH,
+            PdfFeature::Uri => keys::DOCUMENT_PDF_URI,
+            PdfFeature::SubmitForm => keys::DOCUMENT_PDF_SUBMIT_FORM,
+            PdfFeature::EmbeddedFile => keys::DOCUMENT_PDF_EMBEDDED_FILE,
+        }
+    }
+
+    /// What it is, for people.
+    fn describe(self) -> &'static str {
+        match self {
+            PdfFeature::JavaScript => "PDF JavaScript",
+            PdfFeature::JavaScriptOnOpen => "PDF JavaScript run on open",
+            PdfFeature::Launch => "PDF launch action",
+            PdfFeature::Uri => "PDF link",
+            PdfFeature::SubmitForm => "PDF form submitted",
+            PdfFeature::EmbeddedFile => "file embedded in a PDF",
+        }
+    }
 }
 
 impl FindingKind {
@@ -640,6 +701,7 @@ impl FindingKind {
             VeryHiddenSheet { .. } => keys::DOCUMENT_SHEET_VERY_HIDDEN,
             RtfObject { .. } => keys::DOCUMENT_RTF_OBJECT,
             EquationObject { .. } => keys::DOCUMENT_EQUATION,
+            Pdf { feature, .. } => feature.key(),
         }
     }
 
@@ -780,6 +842,7 @@ impl FindingKind {
             VeryHiddenSheet { sheet } => format!("very hidden sheet {sheet:?}"),
             RtfObject { class } => format!("embedded object of class {class:?} in RTF"),
             EquationObject { evidence } => format!("Equation Editor object ({evidence})"),
+            Pdf { feature, target } => format!("{}: {target:?}", feature.describe()),
         }
     }
 }

@@ -143,6 +143,11 @@ pub fn unpack_tar(data: &[u8]) -> Unpacked {
     run_on(data, unpack::tar::unpack)
 }
 
+/// The PDF unpacker: objects, cross-reference sections, filters.
+pub fn unpack_pdf(data: &[u8]) -> Unpacked {
+    run_on(data, unpack::pdf::unpack)
+}
+
 /// The gzip, bzip2, xz, lzma and zstd unpackers, picked by the first byte.
 pub fn unpack_compressed(data: &[u8]) -> Unpacked {
     let (sel, rest) = data.split_first().unwrap_or((&0, &[]));

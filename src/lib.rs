@@ -65,6 +65,7 @@ pub use engine::{
     DEFAULT_PASSWORDS, Engine, EngineBuilder, Flow, HeadJudgement, ScanOptions, SharedEngine, Sink,
 };
 pub use error::Error;
+pub use finding::PdfFeature;
 pub use finding::{
     FINDING_KEYS, FindingKind, MetaValue, Metadata, Severity, SignatureMatch,
     is_finding_key_or_prefix, keys,

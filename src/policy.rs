@@ -34,6 +34,9 @@
 //! | `findings.launcher.remote_target` (a launcher pointing at a share or a `file:` URL) | block |
 //! | `findings.document.macro` (and `.autorun` under it), `findings.document.xlm` (and `.autorun`), `findings.document.equation` | block |
 //! | `findings.document.sheet.very_hidden`, `findings.document.rtf.object` | flag |
+//! | `findings.document.pdf.javascript_on_open`, `findings.document.pdf.launch` | block |
+//! | `findings.document.pdf.javascript`, `findings.document.pdf.submit_form`, `findings.document.pdf.embedded_file` | flag |
+//! | `findings.document.pdf.uri` (recorded) | allow |
 //!
 //! A type entry names a type (`pe-dll`), its group (`windows_script`) or
 //! the group's family (`script`, both kinds of script): the most specific
@@ -133,6 +136,12 @@ impl Default for Policy {
             ("document.sheet.very_hidden", Action::Flag),
             ("document.rtf.object", Action::Flag),
             ("document.equation", Action::Block),
+            ("document.pdf.javascript", Action::Flag),
+            ("document.pdf.javascript_on_open", Action::Block),
+            ("document.pdf.launch", Action::Block),
+            ("document.pdf.uri", Action::Allow),
+            ("document.pdf.submit_form", Action::Flag),
+            ("document.pdf.embedded_file", Action::Flag),
         ] {
             p.findings.insert(k.into(), a);
         }

@@ -509,6 +509,7 @@ const CONTAINERS: &[FileType] = &[
     known::MSI,
     known::RAR,
     known::RTF,
+    known::PDF,
 ];
 
 /// The types the detector names by constant.

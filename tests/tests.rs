@@ -14,6 +14,8 @@ mod layering;
 mod limits;
 mod mail;
 mod names;
+mod pdf;
+mod pdf_writer;
 mod policy;
 mod props;
 mod regression;

@@ -1,11 +1,11 @@
 //! Pure readers of container structure, shared by detection and unpacking:
 //! the zip directory and headers ([`zip`]) and the names they hold
 //! ([`zipnames`]: CP437, UTF-8, the Unicode Path field), the tar header
-//! ([`tar`]) and the 7z start header ([`sevenz`]); inside documents, the
-//! VBA project ([`ovba`]), Excel's workbook globals ([`biff`]), SYLK
-//! ([`sylk`]), RTF's embedded objects ([`rtf`]) and OLE1 and Packager
-//! objects ([`oleobj`]). No I/O, no allocation sized by a declared field,
-//! and nothing here knows about the engine or the budget.
+//! ([`tar`]), the 7z start header ([`sevenz`]) and PDF syntax ([`pdf`]);
+//! inside documents, the VBA project ([`ovba`]), Excel's workbook globals
+//! ([`biff`]), SYLK ([`sylk`]), RTF's embedded objects ([`rtf`]) and OLE1
+//! and Packager objects ([`oleobj`]). No I/O, no allocation sized by a
+//! declared field, and nothing here knows about the engine or the budget.
 
 pub(crate) mod biff;
 pub(crate) mod cab;
@@ -15,6 +15,7 @@ pub(crate) mod oleobj;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
 pub(crate) mod ovba;
+pub(crate) mod pdf;
 pub(crate) mod rar;
 pub(crate) mod rtf;
 pub(crate) mod sevenz;

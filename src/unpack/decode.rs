@@ -141,7 +141,12 @@ pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8]) -> Drained {
 
 /// Inflates raw deflate `input` onto `out`, at most `cap` bytes; true when
 /// the stream had more to give. The buffer never holds more than `cap`.
-fn inflate_into(input: &[u8], out: &mut Vec<u8>, cap: u64, watch: &Watch) -> Result<bool, Stop> {
+pub(crate) fn inflate_into(
+    input: &[u8],
+    out: &mut Vec<u8>,
+    cap: u64,
+    watch: &Watch,
+) -> Result<bool, Stop> {
     use flate2::{Decompress, FlushDecompress, Status};
     const STEP: usize = 256 << 10;
     let cap = cap.min(usize::MAX as u64) as usize;

@@ -11,6 +11,8 @@ pub(crate) mod mime;
 pub(crate) mod ole;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
+pub(crate) mod pdf;
+pub(crate) mod pdf_filters;
 pub(crate) mod rtf;
 pub(crate) mod sevenz;
 pub(crate) mod smuggle;
@@ -179,7 +181,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 19] = [
+    let table: [(FileType, Unpacker); 20] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -201,6 +203,7 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::MSI, |_, d, c| msi::unpack(d, c)),
         (known::RAR, |_, d, c| rar::unpack(d, c)),
         (known::RTF, |_, d, c| rtf::unpack(d, c)),
+        (known::PDF, |_, d, c| pdf::unpack(d, c)),
     ];
     if matches!(t.name(), "docx" | "xlsx" | "pptx") {
         return Some(|_, d, c| ooxml::unpack(d, c));

@@ -1,0 +1,861 @@
+//! PDF documents: every stream decoded and scanned, embedded files under
+//! their names, JavaScript handed to the script rules, and the actions a
+//! reader would run recorded as findings.
+//!
+//! Objects are read every way a reader might find them: a linear scan for
+//! `N G obj` (every version of every object, incremental updates and
+//! objects no table points at included), what the cross-reference tables
+//! and streams point at (a bad entry is a finding), and the objects packed
+//! in object streams. Nothing is resolved through one "current" version:
+//! where a reference is followed, every version of its target is read.
+//! References are followed only where an action is looked for (open
+//! actions, `/Next` chains, the JavaScript name tree), with a visited set
+//! and a cap on steps, so reference loops end.
+
+use std::collections::{HashMap, HashSet};
+
+use bytes::Bytes;
+
+use super::pdf_filters::{self, Decoded};
+use super::{Child, Ctx, Unpacked};
+use crate::finding::{FindingKind, PdfFeature};
+use crate::format::pdf::{
+    self as syntax, Dict, Indirect, Obj, XrefEntry, endstreams, object_at, object_stream,
+    scan_objects, startxref, text, trailers, value_in, xref_stream_entries, xref_table_at,
+};
+use crate::limits::LimitKind;
+use crate::report::Origin;
+
+/// Most objects read from one file (its own and those packed in object
+/// streams): a 100 MB file of tiny objects stops here.
+const MAX_OBJECTS: usize = 1_000_000;
+
+/// Most cross-reference sections followed through `/Prev`.
+const MAX_SECTIONS: usize = 64;
+
+/// Most references followed when looking for what runs on open.
+const MAX_STEPS: usize = 10_000;
+
+/// Findings of one kind recorded per file; more are counted in one.
+const MAX_PER_KIND: usize = 32;
+
+/// How much of a script or target a finding quotes.
+const QUOTE: usize = 120;
+
+/// Where an object is read.
+#[derive(Debug, Clone, Copy)]
+enum Loc {
+    /// In the file, at an offset, read no further than the window's end.
+    File { at: usize, window: usize },
+    /// In a decoded object stream (its index in `Reader::packed`).
+    Packed {
+        stream: usize,
+        at: usize,
+        window: usize,
+    },
+}
+
+/// What the reading of one file has gathered.
+struct Reader<'a> {
+    data: &'a Bytes,
+    ends: Vec<usize>,
+    /// Every place each object number was found.
+    index: HashMap<u32, Vec<Loc>>,
+    /// Decoded object streams, with their `/First`.
+    packed: Vec<(Bytes, usize)>,
+    out: Unpacked,
+    /// The children made of each stream object, by object number.
+    stream_child: HashMap<u32, Vec<usize>>,
+    /// Object numbers of embedded file streams, with their names.
+    embedded: HashMap<u32, String>,
+    /// Object numbers that `/JS` points at.
+    js_refs: Vec<u32>,
+    /// Values that run when the document opens.
+    on_open: Vec<Obj>,
+    /// References to `/AA` dictionaries, read once all objects are.
+    aa_refs: Vec<u32>,
+    /// References to Launch and SubmitForm targets (file specifications).
+    target_refs: Vec<(PdfFeature, u32)>,
+    /// Recorded findings of each kind, and how many more there were.
+    found: Vec<(PdfFeature, Vec<String>, usize)>,
+    scripts: usize,
+    encrypted: Option<String>,
+    bad_lengths: usize,
+    cut_objects: usize,
+    children_cut: bool,
+}
+
+pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut r = Reader {
+        data,
+        ends: endstreams(data),
+        index: HashMap::new(),
+        packed: Vec::new(),
+        out: Unpacked::default(),
+        stream_child: HashMap::new(),
+        embedded: HashMap::new(),
+        js_refs: Vec::new(),
+        on_open: Vec::new(),
+        aa_refs: Vec::new(),
+        target_refs: Vec::new(),
+        found: Vec::new(),
+        scripts: 0,
+        encrypted: None,
+        bad_lengths: 0,
+        cut_objects: 0,
+        children_cut: false,
+    };
+    // Every object the linear scan finds.
+    let mut time = Ok(());
+    let starts = scan_objects(data, |n| {
+        if n.is_multiple_of(1024) {
+            time = ctx.budget.check_time();
+        }
+        n < MAX_OBJECTS && time.is_ok()
+    });
+    if let Err(limit) = time {
+        r.out.findings.push(FindingKind::Limit {
+            limit,
+            detail: "the PDF's objects were not all found".into(),
+        });
+    } else if starts.len() >= MAX_OBJECTS {
+        r.out.findings.push(FindingKind::Limit {
+            limit: LimitKind::Objects,
+            detail: format!("the PDF's first {MAX_OBJECTS} objects were read"),
+        });
+    }
+    for (i, &at) in starts.iter().enumerate() {
+        let window = starts.get(i + 1).copied().unwrap_or(data.len());
+        if let Some(num) = syntax::Parser::new(data, at)
+            .uint()
+            .and_then(|n| u32::try_from(n).ok())
+        {
+            r.index
+                .entry(num)
+                .or_default()
+                .push(Loc::File { at, window });
+        }
+    }
+    // What the cross-reference sections point at, and every trailer.
+    let extra = r.read_xref(&starts, ctx);
+    if !extra.is_empty() {
+        // Each object is read up to the next one that either reading found.
+        let mut all: Vec<usize> = starts
+            .iter()
+            .copied()
+            .chain(extra.iter().map(|e| e.1))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        for (num, at) in extra {
+            r.index
+                .entry(num)
+                .or_default()
+                .push(Loc::File { at, window: 0 });
+        }
+        for locs in r.index.values_mut() {
+            for l in locs.iter_mut() {
+                if let Loc::File { at, window } = l {
+                    let next = all.partition_point(|&s| s <= *at);
+                    *window = all.get(next).copied().unwrap_or(data.len());
+                }
+            }
+        }
+    }
+    for (_, t) in trailers(data, 64) {
+        r.trailer(&t);
+    }
+    // Each object of the file, then each packed in an object stream.
+    let mut locs: Vec<(u32, usize, usize)> = r
+        .index
+        .iter()
+        .flat_map(|(n, v)| {
+            v.iter().filter_map(move |l| match *l {
+                Loc::File { at, window } => Some((*n, at, window)),
+                Loc::Packed { .. } => None,
+            })
+        })
+        .collect();
+    locs.sort_unstable_by_key(|l| l.1);
+    for (i, &(num, at, window)) in locs.iter().enumerate() {
+        if i.is_multiple_of(256) && r.time_up(ctx) {
+            break;
+        }
+        r.file_object(num, at, window, ctx);
+    }
+    let mut n = 0usize;
+    'streams: for stream in 0..r.packed.len() {
+        let (buf, first) = r.packed[stream].clone();
+        for (num, at, window) in object_stream(&buf, first, MAX_OBJECTS) {
+            n += 1;
+            if n > MAX_OBJECTS || (n.is_multiple_of(256) && r.time_up(ctx)) {
+                break 'streams;
+            }
+            r.index
+                .entry(num)
+                .or_default()
+                .push(Loc::Packed { stream, at, window });
+            if let Some(obj) = value_in(&buf, at, window) {
+                r.inspect(&obj, ctx);
+            }
+        }
+    }
+    r.resolve(ctx);
+    r.finish()
+}
+
+/// The start of a script or target, as a finding quotes it.
+fn quote(s: &[u8]) -> String {
+    let t = text(s);
+    let t = t.trim();
+    match t.char_indices().nth(QUOTE) {
+        Some((i, _)) => format!("{}...", &t[..i]),
+        None => t.to_owned(),
+    }
+}
+
+/// The name a file specification gives its file (`/UF` first, as readers
+/// show it).
+fn filespec_name(d: &Dict) -> Option<String> {
+    [&b"UF"[..], b"F", b"Unix", b"DOS", b"Mac"]
+        .iter()
+        .find_map(|k| match d.get(k) {
+            Some(Obj::Str(s)) if !s.is_empty() => Some(text(s)),
+            _ => None,
+        })
+}
+
+/// True for an action dictionary that runs JavaScript.
+fn is_js_action(d: &Dict) -> bool {
+    d.has_name(b"S", b"JavaScript") || d.get(b"JS").is_some()
+}
+
+impl Reader<'_> {
+    fn time_up(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        if let Err(limit) = ctx.budget.check_time() {
+            self.out.findings.push(FindingKind::Limit {
+                limit,
+                detail: "the PDF's objects were not all read".into(),
+            });
+            return true;
+        }
+        false
+    }
+
+    fn malformed(&mut self, detail: String) {
+        self.out.findings.push(FindingKind::Malformed {
+            detail: format!("PDF: {detail}"),
+        });
+    }
+
+    fn record(&mut self, feature: PdfFeature, target: String) {
+        match self.found.iter_mut().find(|(f, _, _)| *f == feature) {
+            Some((_, list, more)) => {
+                if list.len() < MAX_PER_KIND {
+                    if !list.contains(&target) {
+                        list.push(target);
+                    }
+                } else {
+                    *more += 1;
+                }
+            }
+            None => self.found.push((feature, vec![target], 0)),
+        }
+    }
+
+    /// Reads the object at `at` of the file, `/Length` resolved through
+    /// the objects the scan found.
+    fn read_at(&self, at: usize, window: usize) -> Option<Indirect> {
+        let length = |num: u32| -> Option<i64> {
+            self.index.get(&num)?.iter().find_map(|l| match *l {
+                Loc::File { at, window } => {
+                    match object_at(self.data, at, window, &self.ends, &|_| None)?.obj {
+                        Obj::Int(i) => Some(i),
+                        _ => None,
+                    }
+                }
+                Loc::Packed { stream, at, window } => {
+                    match value_in(&self.packed.get(stream)?.0, at, window)? {
+                        Obj::Int(i) => Some(i),
+                        _ => None,
+                    }
+                }
+            })
+        };
+        object_at(self.data, at, window, &self.ends, &length)
+    }
+
+    /// Every version of object `num`.
+    fn versions(&self, num: u32) -> Vec<Obj> {
+        let Some(locs) = self.index.get(&num) else {
+            return Vec::new();
+        };
+        locs.iter()
+            .filter_map(|l| match *l {
+                Loc::File { at, window } => self.read_at(at, window).map(|o| o.obj),
+                Loc::Packed { stream, at, window } => {
+                    value_in(&self.packed.get(stream)?.0, at, window)
+                }
+            })
+            .collect()
+    }
+
+    /// Follows `startxref` and each section's `/Prev` (and `/XRefStm`):
+    /// an entry that points past the end or at something else than its
+    /// object is a finding; an object it points at that the linear scan
+    /// did not see is read too.
+    fn read_xref(&mut self, starts: &[usize], ctx: &mut Ctx<'_>) -> Vec<(u32, usize)> {
+        let data = self.data;
+        let mut extra = Vec::new();
+        // Without one, every reader rebuilds the table by scanning for
+        // objects, as the linear scan did: one reading, nothing to report.
+        let Some(first) = startxref(data) else {
+            return extra;
+        };
+        let mut checked = HashSet::new();
+        let known: HashSet<usize> = starts.iter().copied().collect();
+        let mut todo = vec![first];
+        let mut seen = HashSet::new();
+        let (mut past_end, mut wrong) = (Vec::new(), Vec::new());
+        while let Some(off) = todo.pop() {
+            if !seen.insert(off) {
+                continue;
+            }
+            if seen.len() > MAX_SECTIONS {
+                self.malformed(format!("more than {MAX_SECTIONS} cross-reference sections"));
+                break;
+            }
+            let pos = usize::try_from(off).unwrap_or(usize::MAX);
+            if pos >= data.len() {
+                self.malformed(format!(
+                    "a cross-reference section at offset {off} lies past the end ({} bytes)",
+                    data.len()
+                ));
+                continue;
+            }
+            let (entries, trailer) = if let Some(t) = xref_table_at(data, pos) {
+                t
+            } else if let Some(o) = self.read_at(pos, data.len())
+                && let Obj::Stream(d, range) = o.obj
+                && d.has_name(b"Type", b"XRef")
+            {
+                let raw = data.slice(range);
+                let dec = pdf_filters::decode(&d, raw, ctx.budget);
+                let entries = match &dec.data {
+                    Some(b) => xref_stream_entries(&d, b),
+                    None => Vec::new(),
+                };
+                (entries, d)
+            } else {
+                self.malformed(format!(
+                    "startxref or /Prev points at offset {off}, where no cross-reference section is"
+                ));
+                continue;
+            };
+            self.trailer(&trailer);
+            for key in [&b"Prev"[..], b"XRefStm"] {
+                if let Some(p) = trailer.int(key).and_then(|p| u64::try_from(p).ok()) {
+                    todo.push(p);
+                }
+            }
+            for e in entries {
+                let XrefEntry::At { num, offset } = e else {
+                    continue;
+                };
+                let at = usize::try_from(offset).unwrap_or(usize::MAX);
+                if at >= data.len() {
+                    past_end.push((num, offset));
+                    continue;
+                }
+                if !checked.insert((num, at)) {
+                    continue;
+                }
+                // The header is looked for near the offset only.
+                let near = &data[..data.len().min(at.saturating_add(128))];
+                let mut p = syntax::Parser::new(near, at);
+                let ok =
+                    p.uint() == Some(u64::from(num)) && p.uint().is_some() && p.keyword(b"obj");
+                if !ok {
+                    wrong.push((num, offset));
+                } else if !known.contains(&at) {
+                    extra.push((num, at));
+                }
+            }
+        }
+        if let Some((num, off)) = past_end.first() {
+            self.malformed(format!(
+                "{} cross-reference entries point past the end of the file (object {num} at {off})",
+                past_end.len()
+            ));
+        }
+        if let Some((num, off)) = wrong.first() {
+            self.malformed(format!(
+                "{} cross-reference entries point at no such object (object {num} at {off})",
+                wrong.len()
+            ));
+        }
+        extra
+    }
+
+    /// A trailer (or a cross-reference stream's dictionary): an `/Encrypt`
+    /// entry makes the document encrypted.
+    fn trailer(&mut self, t: &Dict) {
+        if self.encrypted.is_some() {
+            return;
+        }
+        let Some(e) = t.get(b"Encrypt").filter(|e| **e != Obj::Null) else {
+            return;
+        };
+        let dicts = match e {
+            Obj::Ref(n, _) => self.versions(*n),
+            other => vec![other.clone()],
+        };
+        let method = dicts
+            .iter()
+            .filter_map(Obj::dict)
+            .map(|d| {
+                let filter = match d.get(b"Filter") {
+                    Some(Obj::Name(n)) => String::from_utf8_lossy(n).into_owned(),
+                    _ => "Standard".into(),
+                };
+                format!("pdf-{filter} V{}", d.int(b"V").unwrap_or(0))
+            })
+            .next()
+            .unwrap_or_else(|| "pdf".into());
+        self.encrypted = Some(method);
+    }
+
+    /// One object of the file: a stream is decoded and scanned; every
+    /// object is inspected for actions and file specifications.
+    fn file_object(&mut self, num: u32, at: usize, window: usize, ctx: &mut Ctx<'_>) {
+        let Some(o) = self.read_at(at, window).filter(|o| o.num == num) else {
+            return;
+        };
+        for d in &o.defects {
+            if d.starts_with("a stream") {
+                self.bad_lengths += 1;
+            } else {
+                self.cut_objects += 1;
+            }
+        }
+        if let Obj::Stream(d, range) = &o.obj {
+            self.stream(num, o.generation, d, range.clone(), ctx);
+        }
+        self.inspect(&o.obj, ctx);
+    }
+
+    /// Decodes a stream into a child; an object stream's objects and a
+    /// cross-reference stream's dictionary are read too.
+    fn stream(
+        &mut self,
+        num: u32,
+        generation: u32,
+        d: &Dict,
+        range: std::ops::Range<usize>,
+        ctx: &mut Ctx<'_>,
+    ) {
+        if d.has_name(b"Type", b"XRef") {
+            self.trailer(d);
+        }
+        if range.is_empty() {
+            return;
+        }
+        let objstm = d.has_name(b"Type", b"ObjStm");
+        let may_push = (self.out.children.len() as u64) < ctx.budget.objects_left();
+        if !may_push && !objstm {
+            self.children_cut = true;
+            return;
+        }
+        let raw = self.data.slice(range.clone());
+        let dec: Decoded = pdf_filters::decode(d, raw, ctx.budget);
+        let label = if d.has_name(b"Type", b"EmbeddedFile") {
+            self.embedded
+                .entry(num)
+                .or_insert_with(|| format!("<pdf embedded file {num} {generation}>"));
+            format!("<pdf embedded file {num} {generation}>")
+        } else {
+            format!("<pdf object {num} {generation}>")
+        };
+        let mut findings = Vec::new();
+        if let Some(limit) = dec.limit {
+            findings.push(FindingKind::Limit {
+                limit,
+                detail: format!("{label} was cut"),
+            });
+        }
+        if self.encrypted.is_none() {
+            for e in &dec.errors {
+                findings.push(FindingKind::Malformed {
+                    detail: format!("{label}: {e}"),
+                });
+            }
+            if let Some(m) = &dec.unsupported {
+                self.out.findings.push(FindingKind::UnsupportedMethod {
+                    entry: label.clone(),
+                    method: m.clone(),
+                });
+            }
+        }
+        if dec.too_long {
+            findings.push(FindingKind::Malformed {
+                detail: format!(
+                    "{label}: more than {} filters; the rest were not applied",
+                    pdf_filters::MAX_FILTERS
+                ),
+            });
+        }
+        let Some(data) = dec.data else {
+            self.out.findings.extend(findings);
+            return;
+        };
+        if objstm && dec.unsupported.is_none() {
+            let first = d
+                .int(b"First")
+                .and_then(|f| usize::try_from(f).ok())
+                .unwrap_or(0);
+            self.packed.push((data.clone().into_bytes(), first));
+        }
+        if !may_push {
+            self.children_cut = true;
+            return;
+        }
+        // An undecodable filter leaves bytes that are not the content.
+        if dec.unsupported.is_some() && !dec.decoded {
+            self.out.findings.extend(findings);
+            return;
+        }
+        let origin = if dec.decoded {
+            Origin::Decoded
+        } else {
+            Origin::Carved {
+                offset: range.start as u64,
+            }
+        };
+        self.stream_child
+            .entry(num)
+            .or_default()
+            .push(self.out.children.len());
+        self.out.children.push(Child {
+            name: label,
+            origin,
+            alt_names: Vec::new(),
+            data,
+            findings,
+            shared: false,
+        });
+    }
+
+    /// Looks through every dictionary of a value for actions, file
+    /// specifications and what runs on open.
+    fn inspect(&mut self, v: &Obj, ctx: &mut Ctx<'_>) {
+        match v {
+            Obj::Array(a) => a.iter().for_each(|x| self.inspect(x, ctx)),
+            Obj::Dict(d) | Obj::Stream(d, _) => {
+                self.dict(d, ctx);
+                for (_, x) in &d.0 {
+                    self.inspect(x, ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn dict(&mut self, d: &Dict, ctx: &mut Ctx<'_>) {
+        // A file specification with an embedded file.
+        if let Some(Obj::Dict(ef)) = d.get(b"EF") {
+            let name = filespec_name(d);
+            for (_, v) in &ef.0 {
+                if let (Obj::Ref(n, _), Some(name)) = (v, &name) {
+                    self.embedded.insert(*n, name.clone());
+                }
+            }
+        }
+        for s in d.all(b"S") {
+            let Obj::Name(s) = s else { continue };
+            match s.as_slice() {
+                b"Launch" => self.launch(d),
+                b"URI" => {
+                    for u in d.all(b"URI") {
+                        match u {
+                            Obj::Str(u) => self.record(PdfFeature::Uri, quote(u)),
+                            Obj::Ref(n, _) => self.target_refs.push((PdfFeature::Uri, *n)),
+                            _ => {}
+                        }
+                    }
+                }
+                b"SubmitForm" => self.target(PdfFeature::SubmitForm, d.get(b"F")),
+                _ => {}
+            }
+        }
+        if is_js_action(d) {
+            self.js(d, ctx);
+        }
+        for v in d.all(b"OpenAction") {
+            self.on_open.push(v.clone());
+        }
+        // Names dictionaries: document-level scripts run on open.
+        for v in d.all(b"JavaScript") {
+            if !matches!(v, Obj::Name(_)) {
+                self.on_open.push(v.clone());
+            }
+        }
+        for aa in d.all(b"AA") {
+            match aa {
+                Obj::Dict(aa) => self.open_events(aa),
+                Obj::Ref(n, _) => self.aa_refs.push(*n),
+                _ => {}
+            }
+        }
+    }
+
+    /// The events of an additional-actions dictionary that fire when a
+    /// page is opened or shown.
+    fn open_events(&mut self, aa: &Dict) {
+        for key in [&b"O"[..], b"PO", b"PV"] {
+            for v in aa.all(key) {
+                self.on_open.push(v.clone());
+            }
+        }
+    }
+
+    /// A Launch action's target: `/F`, or the Windows parameters.
+    fn launch(&mut self, d: &Dict) {
+        let before = self.count(PdfFeature::Launch);
+        let pending = self.target_refs.len();
+        self.target(PdfFeature::Launch, d.get(b"F"));
+        for key in [&b"Win"[..], b"Unix", b"Mac"] {
+            if let Some(Obj::Dict(w)) = d.get(key) {
+                let f = match w.get(b"F") {
+                    Some(Obj::Str(s)) => quote(s),
+                    _ => String::new(),
+                };
+                let p = match w.get(b"P") {
+                    Some(Obj::Str(s)) => format!(" {}", quote(s)),
+                    _ => String::new(),
+                };
+                self.record(PdfFeature::Launch, format!("{f}{p}"));
+            }
+        }
+        if self.count(PdfFeature::Launch) == before && self.target_refs.len() == pending {
+            self.record(PdfFeature::Launch, "(no target)".into());
+        }
+    }
+
+    fn count(&self, feature: PdfFeature) -> usize {
+        self.found
+            .iter()
+            .find(|(f, _, _)| *f == feature)
+            .map_or(0, |(_, l, m)| l.len() + m)
+    }
+
+    /// Records the target of an action: a string, a file specification,
+    /// or a reference to one (read once every object is).
+    fn target(&mut self, feature: PdfFeature, v: Option<&Obj>) {
+        match v {
+            Some(Obj::Str(s)) => self.record(feature, quote(s)),
+            Some(Obj::Dict(f)) => {
+                let name = filespec_name(f)
+                    .or_else(|| match f.get(b"URL").or(f.get(b"FS")) {
+                        Some(Obj::Str(s)) => Some(quote(s)),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| "(no target)".into());
+                self.record(feature, name);
+            }
+            Some(Obj::Ref(n, _)) => self.target_refs.push((feature, *n)),
+            _ => {}
+        }
+    }
+
+    /// A JavaScript action: a script in a string is scanned as a child of
+    /// its own; one in a stream (a reference) is found once all are read.
+    fn js(&mut self, d: &Dict, ctx: &mut Ctx<'_>) {
+        let mut any = false;
+        for v in d.all(b"JS") {
+            match v {
+                Obj::Str(s) => {
+                    any = true;
+                    self.record(PdfFeature::JavaScript, quote(s));
+                    self.script(s.clone(), ctx);
+                }
+                Obj::Ref(n, _) => {
+                    any = true;
+                    self.js_refs.push(*n);
+                }
+                _ => {}
+            }
+        }
+        if !any {
+            self.record(PdfFeature::JavaScript, "(no script)".into());
+        }
+    }
+
+    /// A script held in a string, as a child for the script rules.
+    fn script(&mut self, s: Vec<u8>, ctx: &mut Ctx<'_>) {
+        if s.is_empty() {
+            return;
+        }
+        if self.out.children.len() as u64 >= ctx.budget.objects_left() {
+            self.children_cut = true;
+            return;
+        }
+        self.scripts += 1;
+        let name = format!("<pdf javascript {}>", self.scripts);
+        self.out
+            .push_drained(name, Origin::Decoded, ctx.budget.take(s));
+    }
+
+    /// The text of a script that `v` (a `/JS` value) holds.
+    fn js_text(&self, v: &Obj) -> String {
+        match v {
+            Obj::Str(s) => quote(s),
+            Obj::Ref(n, _) => {
+                if let Some(&i) = self.stream_child.get(n).and_then(|c| c.first()) {
+                    let data = &self.out.children[i].data;
+                    return quote(&data[..data.len().min(QUOTE * 4)]);
+                }
+                self.versions(*n)
+                    .iter()
+                    .find_map(|o| match o {
+                        Obj::Str(s) => Some(quote(s)),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| format!("(object {n})"))
+            }
+            _ => "(no script)".into(),
+        }
+    }
+
+    /// Follows what was found only by reference, once every object is
+    /// read: scripts in streams or strings, action targets, embedded files'
+    /// names, and the actions that run on open.
+    fn resolve(&mut self, ctx: &mut Ctx<'_>) {
+        let mut seen = HashSet::new();
+        for n in std::mem::take(&mut self.js_refs) {
+            if !seen.insert(n) {
+                continue;
+            }
+            let t = self.js_text(&Obj::Ref(n, 0));
+            self.record(PdfFeature::JavaScript, t);
+            if let Some(ids) = self.stream_child.get(&n) {
+                for &i in ids {
+                    self.out.children[i].name = format!("<pdf javascript object {n}>");
+                }
+            } else {
+                for o in self.versions(n) {
+                    if let Obj::Str(s) = o {
+                        self.script(s, ctx);
+                    }
+                }
+            }
+        }
+        let mut refs = std::mem::take(&mut self.target_refs);
+        refs.sort_unstable_by_key(|(f, n)| (*f as u8, *n));
+        refs.dedup();
+        for (feature, n) in refs {
+            let versions = self.versions(n);
+            if versions.is_empty() {
+                self.record(feature, format!("(object {n}, missing)"));
+            }
+            for o in versions {
+                self.target(feature, Some(&o).filter(|o| !matches!(o, Obj::Ref(..))));
+            }
+        }
+        // Embedded files, named as their file specification names them:
+        // the sender's name, judged as names are.
+        let embedded: Vec<(u32, String)> = self.embedded.drain().collect();
+        for (n, name) in embedded {
+            self.record(PdfFeature::EmbeddedFile, name.clone());
+            if let Some(ids) = self.stream_child.get(&n) {
+                for &i in ids {
+                    let c = &mut self.out.children[i];
+                    if !name.starts_with("<pdf ") {
+                        c.name = name.clone();
+                        c.origin = Origin::Entry;
+                    }
+                }
+            }
+        }
+        let mut aa = std::mem::take(&mut self.aa_refs);
+        aa.sort_unstable();
+        aa.dedup();
+        for n in aa {
+            for o in self.versions(n) {
+                if let Some(d) = o.dict() {
+                    self.open_events(d);
+                }
+            }
+        }
+        // What runs on open: actions and their /Next chains, and the
+        // JavaScript name tree, each reference followed once.
+        let mut queue = std::mem::take(&mut self.on_open);
+        let mut visited = HashSet::new();
+        let mut steps = 0usize;
+        while let Some(v) = queue.pop() {
+            steps += 1;
+            if steps > MAX_STEPS {
+                self.out.findings.push(FindingKind::Limit {
+                    limit: LimitKind::Objects,
+                    detail: format!("the PDF's open actions were followed for {MAX_STEPS} steps"),
+                });
+                break;
+            }
+            match v {
+                Obj::Ref(n, _) if visited.insert(n) => queue.extend(self.versions(n)),
+                Obj::Array(a) => queue.extend(a),
+                Obj::Dict(d) | Obj::Stream(d, _) => {
+                    if is_js_action(&d) {
+                        let t = d
+                            .all(b"JS")
+                            .map(|v| self.js_text(v))
+                            .next()
+                            .unwrap_or_else(|| "(no script)".into());
+                        self.record(PdfFeature::JavaScriptOnOpen, t);
+                    }
+                    for key in [&b"Next"[..], b"Names", b"Kids"] {
+                        queue.extend(d.all(key).cloned());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn finish(mut self) -> Unpacked {
+        if let Some(method) = self.encrypted.take() {
+            self.out.findings.push(FindingKind::Encrypted {
+                entry: "<pdf>".into(),
+                method,
+                decrypted: false,
+            });
+        }
+        if self.bad_lengths > 0 {
+            let n = self.bad_lengths;
+            self.malformed(format!(
+                "{n} streams whose /Length does not end at endstream"
+            ));
+        }
+        if self.cut_objects > 0 {
+            let n = self.cut_objects;
+            self.malformed(format!(
+                "{n} objects too deeply nested or too large, read in part"
+            ));
+        }
+        if self.children_cut {
+            let n = self.out.children.len();
+            self.out.entries_cut(n);
+        }
+        for (feature, list, more) in std::mem::take(&mut self.found) {
+            for target in list {
+                self.out.findings.push(FindingKind::Pdf { feature, target });
+            }
+            if more > 0 {
+                self.out.findings.push(FindingKind::Pdf {
+                    feature,
+                    target: format!("({more} more)"),
+                });
+            }
+        }
+        self.out
+    }
+}

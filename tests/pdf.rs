@@ -1,0 +1,469 @@
+//! PDF documents: EICAR in every place a PDF can hide it (compressed
+//! streams, filter chains, embedded files, object streams, incremental
+//! updates), the actions a reader runs (JavaScript on open, Launch, links,
+//! forms), malformed structure, and clean controls.
+
+use crate::pdf_writer::{Pdf, hex, one_page, text_content, zlib};
+use crate::util::*;
+use xferscan::Verdict;
+
+fn finding_targets(r: &xferscan::Report, key: &str) -> Vec<String> {
+    r.findings_with_key(key)
+        .map(|f| f.kind.describe())
+        .collect()
+}
+
+#[test]
+fn eicar_in_a_flate_stream_is_found() {
+    let pdf = one_page("", &eicar()).xref("/Root 1 0 R").bytes();
+    let r = scan("doc.pdf", eicar_free(&pdf));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(deepest(&r).0.name(), "<pdf object 4 0>");
+}
+
+/// The bytes themselves must not hold EICAR (it is compressed), or the
+/// tests prove nothing: this returns them as they are after checking.
+fn eicar_free(pdf: &[u8]) -> Vec<u8> {
+    let e = eicar();
+    assert!(!pdf.windows(e.len()).any(|w| w == e.as_slice()));
+    pdf.to_vec()
+}
+
+#[test]
+fn eicar_behind_junk_before_the_header() {
+    let mut p = Pdf::with_prefix(&[b'#'; 600]);
+    p.obj(1, "<</Type /Catalog>>")
+        .stream(2, "/Filter /FlateDecode", &zlib(&eicar()))
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", eicar_free(&p.bytes()));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+#[test]
+fn eicar_in_a_named_embedded_file() {
+    let mut p = one_page(
+        "/Names <</EmbeddedFiles <</Names [(a) 5 0 R]>>>>",
+        &text_content("see attachment"),
+    );
+    p.obj(
+        5,
+        "<</Type /Filespec /F (old.txt) /UF <FEFF00650069006300610072002E0063006F006D> /EF <</F 6 0 R>>>>",
+    )
+    .stream(6, "/Type /EmbeddedFile /Filter /FlateDecode", &zlib(&eicar()))
+    .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", eicar_free(&p.bytes()));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(deepest(&r).0.name(), "eicar.com");
+    let t = finding_targets(&r, "document.pdf.embedded_file");
+    assert!(t.iter().any(|t| t.contains("eicar.com")), "{t:?}");
+    // The name is the sender's and is judged: a double extension blocks.
+    let mut p = one_page("", &text_content("x"));
+    p.obj(
+        5,
+        "<</Type /Filespec /F (invoice.pdf.exe) /EF <</F 6 0 R>>>>",
+    )
+    .stream(6, "/Type /EmbeddedFile", b"plain bytes")
+    .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    assert!(has_key(&r, "name.double_extension"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn eicar_behind_a_chain_of_filters() {
+    let mut p = Pdf::new();
+    p.obj(1, "<</Type /Catalog>>")
+        .stream(
+            2,
+            "/Filter [/ASCIIHexDecode /FlateDecode]",
+            &hex(&zlib(&eicar())),
+        )
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", eicar_free(&p.bytes()));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
+#[test]
+fn objects_in_an_object_stream_are_read() {
+    // Object 5 (a string) and 6 (an open action running JavaScript) are
+    // packed in object stream 7, with EICAR after them.
+    let o5 = "(hello)";
+    let o6 = "<</S /JavaScript /JS (app.alert\\(1\\))>>";
+    let header = format!("5 0 6 {} ", o5.len() + 1);
+    let mut body = format!("{header}{o5} {o6}\n").into_bytes();
+    body.extend_from_slice(&eicar());
+    let mut p = one_page("/OpenAction 6 0 R", &text_content("hello"));
+    p.stream(
+        7,
+        &format!(
+            "/Type /ObjStm /N 2 /First {} /Filter /FlateDecode",
+            header.len()
+        ),
+        &zlib(&body),
+    )
+    .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", eicar_free(&p.bytes()));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(
+        has_key(&r, "document.pdf.javascript_on_open"),
+        "{:?}",
+        keys(&r)
+    );
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn eicar_only_in_an_incremental_update() {
+    let mut p = one_page("", &text_content("version one"));
+    p.xref("/Root 1 0 R");
+    let clean = p.bytes();
+    assert_clean(&scan("doc.pdf", clean));
+    p.stream(4, "/Filter /FlateDecode", &zlib(&eicar()))
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", eicar_free(&p.bytes()));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
+#[test]
+fn javascript_on_open_is_blocked_escaped_names_too() {
+    for (open, s, js) in [
+        ("/OpenAction", "/JavaScript", "/JS"),
+        ("/Open#41ction", "/J#61vaScript", "/J#53"),
+    ] {
+        let mut p = one_page(&format!("{open} 5 0 R"), &text_content("hi"));
+        p.obj(
+            5,
+            &format!("<</Type /Action /S {s} {js} (this.exportDataObject\\({{cName: 'x'}}\\))>>"),
+        )
+        .xref("/Root 1 0 R");
+        let r = scan("doc.pdf", p.bytes());
+        assert!(
+            has_key(&r, "document.pdf.javascript_on_open"),
+            "{open}: {:?}",
+            keys(&r)
+        );
+        assert_eq!(r.verdict, Verdict::Malicious);
+        let t = finding_targets(&r, "document.pdf.javascript_on_open");
+        assert!(t[0].contains("exportDataObject"), "{t:?}");
+        // The script is a child of its own, for the script rules.
+        assert!(
+            r.objects
+                .iter()
+                .any(|o| o.path.name().starts_with("<pdf javascript"))
+        );
+    }
+    // A script in a stream, run by a page's open action, in hex.
+    let mut p = one_page("", &text_content("hi"));
+    p.obj(
+        5,
+        "<</Type /Page /Parent 2 0 R /AA <</O <</S /JavaScript /JS 6 0 R>>>>>>",
+    )
+    .stream(
+        6,
+        "/Filter /ASCIIHexDecode",
+        &hex(b"app.launchURL('http://x.test')"),
+    )
+    .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    let t = finding_targets(&r, "document.pdf.javascript_on_open");
+    assert!(t.iter().any(|t| t.contains("launchURL")), "{:?}", keys(&r));
+    // Document-level scripts (the JavaScript name tree) run on open too.
+    let mut p = one_page("/Names 5 0 R", &text_content("hi"));
+    p.obj(5, "<</JavaScript 6 0 R>>")
+        .obj(6, "<</Names [(init) 7 0 R]>>")
+        .obj(7, "<</S /JavaScript /JS <6170702e616c65727428322900>>>")
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    assert!(
+        has_key(&r, "document.pdf.javascript_on_open"),
+        "{:?}",
+        keys(&r)
+    );
+}
+
+#[test]
+fn javascript_of_a_link_is_flagged_not_blocked() {
+    let mut p = one_page("", &text_content("click"));
+    p.obj(
+        5,
+        "<</Type /Annot /Subtype /Link /Rect [0 0 10 10] /A <</S /JavaScript /JS (app.alert\\(1\\))>>>>",
+    )
+    .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    assert!(has_key(&r, "document.pdf.javascript"), "{:?}", keys(&r));
+    assert!(!has_key(&r, "document.pdf.javascript_on_open"));
+    assert_eq!(r.verdict, Verdict::Suspicious);
+}
+
+#[test]
+fn a_launch_action_is_blocked_with_its_target() {
+    let mut p = one_page("/OpenAction 5 0 R", &text_content("hi"));
+    p.obj(5, "<</S /Launch /Win <</F (cmd.exe) /P (/c calc.exe)>>>>")
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    assert_eq!(r.verdict, Verdict::Malicious);
+    let t = finding_targets(&r, "document.pdf.launch");
+    assert!(
+        t.iter()
+            .any(|t| t.contains("cmd.exe") && t.contains("calc.exe")),
+        "{t:?}"
+    );
+    // A file specification by reference.
+    let mut p = one_page("", &text_content("hi"));
+    p.obj(5, "<</Type /Annot /A <</S /Launch /F 6 0 R>>>>")
+        .obj(6, "<</Type /Filespec /F (payload.exe)>>")
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    let t = finding_targets(&r, "document.pdf.launch");
+    assert!(t.iter().any(|t| t.contains("payload.exe")), "{t:?}");
+}
+
+#[test]
+fn links_are_recorded_and_forms_submitting_are_flagged() {
+    let mut p = one_page("", &text_content("link"));
+    p.obj(
+        5,
+        "<</Type /Annot /Subtype /Link /A <</S /URI /URI (https://example.com/a)>>>>",
+    )
+    .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    let t = finding_targets(&r, "document.pdf.uri");
+    assert!(
+        t.iter().any(|t| t.contains("https://example.com/a")),
+        "{t:?}"
+    );
+    assert_clean(&r);
+    let mut p = one_page("", &text_content("form"));
+    p.obj(
+        5,
+        "<</Type /Annot /Subtype /Widget /A <</S /SubmitForm /F <</FS /URL /F (https://collect.test/)>>>>>>",
+    )
+    .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    let t = finding_targets(&r, "document.pdf.submit_form");
+    assert!(t.iter().any(|t| t.contains("collect.test")), "{t:?}");
+    assert_eq!(r.verdict, Verdict::Suspicious);
+}
+
+#[test]
+fn an_unsupported_filter_is_a_finding() {
+    let mut p = one_page("", &text_content("x"));
+    p.stream(5, "/Filter /Crypt /DecodeParms <</Name /StdCF>>", b"opaque")
+        .stream(6, "/Filter /NoSuchDecode", b"opaque")
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    assert_eq!(
+        r.findings_with_key("unscannable.unsupported_method")
+            .count(),
+        2,
+        "{:?}",
+        keys(&r)
+    );
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
+#[test]
+fn a_truncated_stream_keeps_what_it_decoded() {
+    let mut content = eicar();
+    content.extend((0..20_000u32).map(|i| (i * 7919 % 251) as u8));
+    let z = zlib(&content);
+    let cut = &z[..z.len() / 2];
+    let mut p = Pdf::new();
+    p.obj(1, "<</Type /Catalog>>")
+        .stream(2, "/Filter /FlateDecode", cut)
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", eicar_free(&p.bytes()));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    // The whole file cut in the middle of a stream.
+    let mut p = Pdf::new();
+    p.obj(1, "<</Type /Catalog>>")
+        .stream(2, "/Filter /FlateDecode", &z);
+    let mut b = p.bytes();
+    b.truncate(b.len() - z.len() / 2);
+    let r = scan("doc.pdf", b);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
+#[test]
+fn xref_entries_past_the_end_are_malformed() {
+    let mut p = one_page("", &text_content("x"));
+    p.xref("/Root 1 0 R");
+    let mut bytes = p.bytes();
+    // Object 1's entry is the first after the free entry.
+    let at = find(&bytes, b" 00000 n") - 10;
+    bytes[at..at + 10].copy_from_slice(b"0999999999");
+    let r = scan("doc.pdf", bytes);
+    let t = finding_targets(&r, "unscannable.malformed");
+    assert!(t.iter().any(|t| t.contains("past the end")), "{t:?}");
+    // startxref past the end too.
+    let mut bytes = p.bytes();
+    let s = find(&bytes, b"startxref\n") + 10;
+    bytes.splice(s..s, b"9".iter().copied());
+    let r = scan("doc.pdf", bytes);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len()).position(|w| w == needle).unwrap()
+}
+
+#[test]
+fn reference_loops_end() {
+    let mut p = one_page("/OpenAction 5 0 R", &text_content("loop"));
+    p.obj(5, "<</S /GoTo /D [3 0 R /Fit] /Next 6 0 R>>")
+        .obj(6, "<</S /GoTo /Next [5 0 R 6 0 R 7 0 R]>>")
+        .obj(7, "<</S /JavaScript /JS 8 0 R /Next 5 0 R>>")
+        // A script whose /Length points at itself, in a loop of /Length.
+        .obj(8, "<</Length 9 0 R>>\nstream\napp.alert(8)\nendstream")
+        .obj(9, "9 0 R")
+        .obj(10, "<</Type /Pages /Kids [10 0 R 2 0 R]>>")
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    let t = finding_targets(&r, "document.pdf.javascript_on_open");
+    assert!(
+        t.iter().any(|t| t.contains("app.alert(8)")),
+        "{:?}",
+        keys(&r)
+    );
+}
+
+#[test]
+fn an_encrypted_pdf_is_never_clean() {
+    let mut p = one_page("", b"encrypted bytes, not deflate");
+    p.obj(5, "<</Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4>>")
+        .xref("/Root 1 0 R /Encrypt 5 0 R /ID [<01><01>]");
+    let r = scan("doc.pdf", p.bytes());
+    assert!(has_key(&r, "encrypted"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
+#[test]
+fn clean_documents_stay_clean() {
+    // Plain text.
+    let mut p = one_page("/Info 5 0 R", &text_content("Minutes of the meeting"));
+    p.obj(5, "<</Title (Minutes) /Producer (a writer)>>")
+        .xref("/Root 1 0 R");
+    assert_clean(&scan("minutes.pdf", p.bytes()));
+    // A form: fields, a format script on a field (not on open), no JS on
+    // open. Scripts are flagged, so this form has none.
+    let mut p = one_page(
+        "/AcroForm <</Fields [5 0 R] /NeedAppearances true>>",
+        &text_content("Name:"),
+    );
+    p.obj(
+        5,
+        "<</FT /Tx /T (name) /V (Alice) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R>>",
+    )
+    .xref("/Root 1 0 R");
+    assert_clean(&scan("form.pdf", p.bytes()));
+    // A picture: a JPEG stream is handed on as it is.
+    let mut jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
+    jpeg.extend((0..2000u32).map(|i| (i * 31 % 253) as u8));
+    jpeg.extend_from_slice(b"\xff\xd9");
+    let mut p = one_page("", b"q 100 0 0 100 0 0 cm /Im1 Do Q");
+    p.stream(
+        5,
+        "/Type /XObject /Subtype /Image /Width 10 /Height 10 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode",
+        &jpeg,
+    )
+    .xref("/Root 1 0 R");
+    let r = scan("photo.pdf", p.bytes());
+    assert_clean(&r);
+    assert!(
+        r.objects
+            .iter()
+            .any(|o| o.path.name() == "<pdf object 5 0>")
+    );
+}
+
+#[test]
+fn hostile_structure_is_read_in_bounded_time() {
+    let start = std::time::Instant::now();
+    // Objects that each open a string and never close it, objects hidden
+    // behind a letter that only the xref points at, streams that never end.
+    let mut b = b"%PDF-1.7\n".to_vec();
+    let mut xref = String::from("xref\n");
+    for i in 0..20_000u32 {
+        let at = b.len() + 1;
+        b.extend_from_slice(format!("x{} 0 obj (", i + 1).as_bytes());
+        xref.push_str(&format!("{} 1\n{at:010} 00000 n \n", i + 1));
+        b.extend_from_slice(b"1 0 obj <</Length 5 0 R>> stream\n");
+    }
+    let at = b.len();
+    b.extend_from_slice(xref.as_bytes());
+    b.extend_from_slice(format!("trailer <</Size 20001>>\nstartxref\n{at}\n%%EOF\n").as_bytes());
+    let r = scan("doc.pdf", b);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_ne!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+}
+
+/// Mutations of the fuzz seeds (bytes flipped, cut, spliced, repeated)
+/// through the whole scan: no panic, and each ends in bounded time. A
+/// cheap companion of the `unpack_pdf` fuzz target; `PDF_MUTATIONS` sets
+/// how many to run.
+#[test]
+fn mutated_pdfs_never_panic() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/unpack_pdf");
+    let seeds: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(!seeds.is_empty());
+    let n: u64 = std::env::var("PDF_MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rnd = |m: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % m.max(1) as u64) as usize
+    };
+    for i in 0..n {
+        let mut d = seeds[rnd(seeds.len())].clone();
+        for _ in 0..1 + rnd(4) {
+            let len = d.len();
+            if len == 0 {
+                break;
+            }
+            match rnd(5) {
+                0 => {
+                    let at = rnd(len);
+                    d[at] ^= 1 << rnd(8);
+                }
+                1 => d.truncate(rnd(len)),
+                2 => {
+                    let other = &seeds[rnd(seeds.len())];
+                    let at = rnd(other.len());
+                    let piece = other[at..(at + rnd(200)).min(other.len())].to_vec();
+                    let to = rnd(len);
+                    d.splice(to..to, piece);
+                }
+                3 => {
+                    let at = rnd(len);
+                    let piece = d[at..(at + rnd(64)).min(len)].to_vec();
+                    for _ in 0..rnd(50) {
+                        d.extend_from_slice(&piece);
+                    }
+                }
+                _ => {
+                    let at = rnd(len);
+                    d.insert(at, b"()<>[]/%0 Rnobjstreamendxref#\\"[rnd(30)]);
+                }
+            }
+        }
+        let start = std::time::Instant::now();
+        let r = scan("m.pdf", d);
+        assert!(start.elapsed().as_secs() < 20, "mutation {i}");
+        let _ = r.verdict;
+    }
+}
