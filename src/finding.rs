@@ -156,6 +156,9 @@ finding_keys! {
     UNSCANNABLE_TRUNCATED = "unscannable.truncated": "Bytes of the object never arrived; what did was scanned.";
     STREAM_CONFLICTING_PIECE = "stream.conflicting_piece": "A piece of a stream came twice with different bytes.";
     UNSCANNABLE_SCAN_ERROR = "unscannable.scan_error": "The signature engine could not finish on the object.";
+    IMAGE_HIDDEN_FILE = "image.hidden_file": "A file of a disk image that is hidden (the ISO 9660 or UDF hidden flag, FAT's hidden or system attribute), or in a hidden folder.";
+    IMAGE_TREE_MISMATCH = "image.tree_mismatch": "A file that one directory tree of a disk image shows and another does not (ISO 9660, Joliet, UDF: the UDF bridge decoy).";
+    IMAGE_SHORTCUT_WITH_HIDDEN_PAYLOAD = "image.shortcut_with_hidden_payload": "A disk image whose root holds a shortcut beside a hidden executable or script: how most malware in images is delivered.";
 }
 
 /// True when `key` is a finding key or a prefix of some (`container`).
@@ -448,6 +451,29 @@ pub enum FindingKind {
         /// What went wrong.
         detail: String,
     },
+    /// A file of a disk image that is hidden, or in a hidden folder.
+    HiddenFile {
+        /// Its path in the image.
+        entry: String,
+    },
+    /// A file that some directory trees of a disk image show and others do
+    /// not (a UDF bridge image whose ISO 9660 tree is a decoy).
+    TreeMismatch {
+        /// The file, as the first tree that shows it names it.
+        entry: String,
+        /// The trees that show it.
+        shown_by: String,
+        /// The trees that do not.
+        hidden_from: String,
+    },
+    /// A shortcut at a disk image's root beside a hidden executable or
+    /// script.
+    ShortcutWithHiddenPayload {
+        /// The shortcut.
+        shortcut: String,
+        /// The hidden file it likely runs.
+        payload: String,
+    },
 }
 
 impl FindingKind {
@@ -491,6 +517,9 @@ impl FindingKind {
             SizeDisagreement { .. } => keys::CONTAINER_SIZE_DISAGREEMENT,
             Polyglot { .. } => keys::TYPE_POLYGLOT,
             ScanError { .. } => keys::UNSCANNABLE_SCAN_ERROR,
+            HiddenFile { .. } => keys::IMAGE_HIDDEN_FILE,
+            TreeMismatch { .. } => keys::IMAGE_TREE_MISMATCH,
+            ShortcutWithHiddenPayload { .. } => keys::IMAGE_SHORTCUT_WITH_HIDDEN_PAYLOAD,
         }
     }
 
@@ -593,6 +622,15 @@ impl FindingKind {
             ),
             Polyglot { types } => format!("polyglot: {}", types.join(" + ")),
             ScanError { detail } => format!("signature scan failed: {detail}"),
+            HiddenFile { entry } => format!("{entry:?} is hidden in the image"),
+            TreeMismatch {
+                entry,
+                shown_by,
+                hidden_from,
+            } => format!("{entry:?} is shown by {shown_by} but not by {hidden_from}"),
+            ShortcutWithHiddenPayload { shortcut, payload } => {
+                format!("shortcut {shortcut:?} beside hidden {payload:?}")
+            }
         }
     }
 }

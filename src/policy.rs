@@ -28,6 +28,8 @@
 //! | `findings.container.link` (a link that stays inside its archive) | allow |
 //! | `findings.name.bidi_control`, `findings.name.double_extension`, `findings.name.unsafe_path`, `findings.name.blocked_extension` | block |
 //! | `findings.limit`, `findings.unscannable`, `findings.container`, `findings.name`, `findings.type.polyglot` | flag |
+//! | `findings.image` (a hidden file in a disk image, trees of an image that show different files) | flag |
+//! | `findings.image.shortcut_with_hidden_payload` (a shortcut at an image's root beside a hidden executable or script) | block |
 //!
 //! A type entry names a type (`pe-dll`), its group (`windows_script`) or
 //! the group's family (`script`, both kinds of script): the most specific
@@ -106,6 +108,8 @@ impl Default for Policy {
             ("stream.conflicting_piece", Action::Block),
             ("name.blocked_extension", Action::Block),
             ("type.polyglot", Action::Flag),
+            ("image", Action::Flag),
+            ("image.shortcut_with_hidden_payload", Action::Block),
         ] {
             p.findings.insert(k.into(), a);
         }

@@ -475,6 +475,12 @@ const CONTAINERS: &[FileType] = &[
     known::SEVENZ,
     known::ZSTD,
     known::TAR,
+    // Disk images (DMG and QCOW2 are not unpacked).
+    known::ISO,
+    known::UDF,
+    known::IMG,
+    known::VHD,
+    known::VHDX,
 ];
 
 /// The types the detector names by constant.

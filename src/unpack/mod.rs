@@ -10,6 +10,11 @@ pub(crate) mod mime;
 pub(crate) mod sevenz;
 pub(crate) mod tar;
 pub(crate) mod zip;
+// Disk images.
+pub(crate) mod fat;
+pub(crate) mod image;
+pub(crate) mod iso;
+pub(crate) mod vhd;
 
 use bytes::Bytes;
 
@@ -142,7 +147,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// The one dispatch table: the unpacker of each type that
 /// [`FileType::is_container`] names, and of HTML and XML for `data:` URIs.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 10] = [
+    let table: [(FileType, Unpacker); 15] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -155,6 +160,12 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         // embedded in it; the unpacker's own search finds the URIs.
         (known::HTML, |_, d, c| datauri::unpack(d, c)),
         (known::XML, |_, d, c| datauri::unpack(d, c)),
+        // Disk images.
+        (known::ISO, |_, d, c| iso::unpack(d, c)),
+        (known::UDF, |_, d, c| iso::unpack(d, c)),
+        (known::IMG, |_, d, c| fat::unpack(d, c)),
+        (known::VHD, |_, d, c| vhd::unpack(d, false, c)),
+        (known::VHDX, |_, d, c| vhd::unpack(d, true, c)),
     ];
     if t.is_zip_based() {
         return Some(|_, d, c| zip::unpack(d, c));

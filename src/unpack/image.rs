@@ -1,0 +1,207 @@
+//! What the disk image unpackers ([`iso`](super::iso), [`fat`](super::fat),
+//! [`vhd`](super::vhd)) share: turning a file's pieces into a child (a slice
+//! of the image when it is one run, assembled through the budget when it is
+//! fragmented or sparse), the hidden-file finding, and the pattern of a
+//! shortcut beside a hidden payload that delivers most malware in images.
+
+use bytes::Bytes;
+
+use super::{Child, Ctx, Unpacked};
+use crate::budget::Stop;
+use crate::finding::FindingKind;
+use crate::format::disk::Piece;
+use crate::report::Origin;
+
+/// One file of an image, as the unpacker hands it on.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// The name the reader most users see shows.
+    pub name: String,
+    /// The names other readers show.
+    pub alt_names: Vec<String>,
+    /// Where its bytes lie.
+    pub pieces: Vec<Piece>,
+    /// The file or a folder it is in is hidden.
+    pub hidden: bool,
+}
+
+/// Extensions of what a shortcut in an image is there to run.
+const PAYLOAD_EXTENSIONS: &[&str] = &[
+    "dll", "exe", "scr", "cpl", "ocx", "com", "pif", "msi", "js", "jse", "vbs", "vbe", "wsf",
+    "wsh", "hta", "bat", "cmd", "ps1", "psm1", "lnk", "url", "chm", "jar", "sct",
+];
+
+fn extension(name: &str) -> String {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    match base.rfind('.') {
+        Some(i) if i > 0 => base[i + 1..].to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// True when the entry's bytes start with `magic` (read from the image
+/// without copying).
+fn starts_with(data: &[u8], e: &Entry, magic: &[u8]) -> bool {
+    match e.pieces.first() {
+        Some(Piece::Data { offset, len }) if *len >= magic.len() as u64 => {
+            let Ok(off) = usize::try_from(*offset) else {
+                return false;
+            };
+            data.get(off..off.saturating_add(magic.len())) == Some(magic)
+        }
+        _ => false,
+    }
+}
+
+const LNK_MAGIC: [u8; 8] = [0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0x00];
+
+/// The pattern of ISO-delivered malware: a shortcut at the image's root
+/// (what the user sees and clicks) beside a hidden executable or script
+/// (what it runs).
+fn shortcut_with_hidden_payload(data: &[u8], entries: &[Entry]) -> Option<FindingKind> {
+    let names = |e: &Entry| std::iter::once(e.name.clone()).chain(e.alt_names.clone());
+    let shortcut = entries.iter().find(|e| {
+        !e.hidden
+            && !e.name.contains('/')
+            && (names(e).any(|n| extension(&n) == "lnk") || starts_with(data, e, &LNK_MAGIC))
+    })?;
+    let payload = entries.iter().find(|e| {
+        e.hidden
+            && (names(e).any(|n| PAYLOAD_EXTENSIONS.contains(&extension(&n).as_str()))
+                || starts_with(data, e, b"MZ"))
+    })?;
+    Some(FindingKind::ShortcutWithHiddenPayload {
+        shortcut: shortcut.name.clone(),
+        payload: payload.name.clone(),
+    })
+}
+
+/// Hands every entry on as a child, after the image-wide checks.
+pub(crate) fn emit(out: &mut Unpacked, data: &Bytes, entries: Vec<Entry>, ctx: &mut Ctx<'_>) {
+    if let Some(f) = shortcut_with_hidden_payload(data, &entries) {
+        out.findings.push(f);
+    }
+    for e in entries {
+        // An empty file holds nothing to scan (its name was judged above).
+        if crate::format::disk::pieces_len(&e.pieces) == 0 {
+            continue;
+        }
+        let mut findings = Vec::new();
+        if e.hidden {
+            findings.push(FindingKind::HiddenFile {
+                entry: e.name.clone(),
+            });
+        }
+        push_pieces(out, data, e.name, Origin::Entry, &e.pieces, ctx, findings);
+        if let Some(c) = out.children.last_mut()
+            && c.alt_names.is_empty()
+        {
+            c.alt_names = e.alt_names;
+        }
+    }
+}
+
+/// A child made of `pieces` of `data`: a slice when it is one run inside
+/// the image, otherwise assembled through the budget. Bytes the image does
+/// not hold (it is cut short, or an extent points past it) are a finding.
+pub(crate) fn push_pieces(
+    out: &mut Unpacked,
+    data: &Bytes,
+    name: String,
+    origin: Origin,
+    pieces: &[Piece],
+    ctx: &mut Ctx<'_>,
+    mut findings: Vec<FindingKind>,
+) {
+    let len = data.len() as u64;
+    let missing: u64 = pieces
+        .iter()
+        .map(|p| match *p {
+            Piece::Data { offset, len: l } => {
+                offset.saturating_add(l).saturating_sub(len.max(offset))
+                    .min(l)
+            }
+            Piece::Zeros(_) => 0,
+        })
+        .sum();
+    if missing > 0 {
+        findings.push(FindingKind::Malformed {
+            detail: format!("{name:?}: {missing} of its bytes lie past the end of the image"),
+        });
+    }
+    let charged = match pieces {
+        [] => ctx.budget.charge_slice(Bytes::new()),
+        [Piece::Data { offset, len: l }] => {
+            let start = usize::try_from((*offset).min(len)).unwrap_or(usize::MAX);
+            let end = usize::try_from(offset.saturating_add(*l).min(len)).unwrap_or(usize::MAX);
+            ctx.budget.charge_slice(data.slice(start..end.max(start)))
+        }
+        _ => {
+            let d = ctx.budget.fill(0, |buf, cap, watch| {
+                for p in pieces {
+                    watch.check().map_err(Stop::Limit)?;
+                    let room = cap.saturating_sub(buf.len() as u64);
+                    let (want, more) = (p.len().min(room), p.len() > room);
+                    match *p {
+                        Piece::Data { offset, .. } => {
+                            buf.extend_from_slice(crate::format::disk::bytes_at(data, offset, want));
+                        }
+                        Piece::Zeros(_) => {
+                            let n = usize::try_from(want).unwrap_or(usize::MAX);
+                            buf.resize(buf.len().saturating_add(n), 0);
+                        }
+                    }
+                    if more {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            });
+            if let Some(limit) = d.limit {
+                findings.push(FindingKind::Limit {
+                    limit,
+                    detail: format!("{name:?} was cut at {} bytes", d.data.len()),
+                });
+            }
+            Ok(d.data)
+        }
+    };
+    match charged {
+        Ok(data) => out.children.push(Child {
+            name,
+            origin,
+            alt_names: Vec::new(),
+            data,
+            findings,
+            shared: false,
+        }),
+        Err(limit) => out.findings.push(FindingKind::Limit {
+            limit,
+            detail: format!("{name:?} was not scanned"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, hidden: bool) -> Entry {
+        Entry {
+            name: name.into(),
+            alt_names: Vec::new(),
+            pieces: Vec::new(),
+            hidden,
+        }
+    }
+
+    #[test]
+    fn the_shortcut_pattern_needs_both_halves() {
+        let e = |v: Vec<Entry>| shortcut_with_hidden_payload(&[], &v).is_some();
+        assert!(e(vec![entry("a.lnk", false), entry("a.dll", true)]));
+        assert!(e(vec![entry("Doc.LNK", false), entry("x/run.js", true)]));
+        assert!(!e(vec![entry("a.lnk", false), entry("a.dll", false)]));
+        assert!(!e(vec![entry("a/b.lnk", false), entry("a.dll", true)]));
+        assert!(!e(vec![entry("a.txt", false), entry("a.dll", true)]));
+    }
+}
