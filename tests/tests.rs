@@ -26,3 +26,5 @@ mod sevenz_writer;
 mod streaming;
 mod zip_names;
 mod zip_views;
+// Disk images.
+mod images;

@@ -411,8 +411,16 @@ fn short_name(e: &[u8]) -> String {
     if base[0] == 0x05 {
         base[0] = 0xe5;
     }
-    let base = conv(&base);
-    let ext = conv(&e[8..11]);
+    // Windows NT's case flags: a base or an extension stored lowercase.
+    let lower = |s: String, bit: u8| {
+        if e[12] & bit != 0 {
+            s.to_ascii_lowercase()
+        } else {
+            s
+        }
+    };
+    let base = lower(conv(&base), 0x08);
+    let ext = lower(conv(&e[8..11]), 0x10);
     if ext.is_empty() {
         base
     } else {
