@@ -205,3 +205,83 @@ mod tests {
         assert!(!e(vec![entry("a.txt", false), entry("a.dll", true)]));
     }
 }
+
+/// The fuzz seeds of the image targets (`fuzz/make_seeds.py` crafts them)
+/// unpack to the files they were made with, and without a finding but the
+/// ones they were made to carry.
+#[cfg(test)]
+mod seeds {
+    use bytes::Bytes;
+
+    use crate::budget::Budget;
+    use crate::limits::Limits;
+    use crate::unpack::{Ctx, Unpacked};
+
+    fn seed(target: &str, name: &str) -> Vec<u8> {
+        let p = format!("{}/fuzz/seeds/{target}/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(p).unwrap_or_default()
+    }
+
+    fn run(data: Vec<u8>, f: fn(&Bytes, &mut Ctx<'_>) -> Unpacked) -> (Vec<String>, Vec<String>) {
+        let mut budget = Budget::new(&Limits::default());
+        let mut ctx = Ctx {
+            budget: &mut budget,
+            passwords: &[],
+        };
+        let u = f(&Bytes::from(data), &mut ctx);
+        let mut names: Vec<String> = u.children.iter().map(|c| c.name.clone()).collect();
+        names.sort();
+        let mut findings: Vec<String> = u.findings.iter().map(|f| f.describe()).collect();
+        findings.extend(u.children.iter().flat_map(|c| c.findings.iter().map(|f| f.describe())));
+        (names, findings)
+    }
+
+    #[test]
+    fn fat_and_mbr() {
+        let (names, findings) = run(seed("unpack_fat", "fat12.img"), super::super::fat::unpack);
+        assert_eq!(names, ["HID.DLL", "Hello World.txt", "SUB/INNER.TXT"]);
+        assert_eq!(findings, ["\"HID.DLL\" is hidden in the image"]);
+        let (names, _) = run(seed("unpack_fat", "mbr.img"), super::super::fat::unpack);
+        assert_eq!(names, ["<partition 1>"]);
+    }
+
+    #[test]
+    fn vhd_and_vhdx() {
+        let vhd = |d: &Bytes, c: &mut Ctx<'_>| super::super::vhd::unpack(d, false, c);
+        for name in ["fixed.vhd", "dynamic.vhd"] {
+            let (names, findings) = run(seed("unpack_vhd", name)[1..].to_vec(), vhd);
+            assert_eq!(names, ["<virtual disk>"], "{name}");
+            assert!(findings.is_empty(), "{name}: {findings:?}");
+        }
+        let raw = seed("unpack_vhd", "spread.vhdx");
+        let mut image = Vec::new();
+        for (i, c) in raw[1..].chunks(4096).enumerate() {
+            image.resize(i * (64 << 10), 0);
+            image.extend_from_slice(c);
+        }
+        let vhdx = |d: &Bytes, c: &mut Ctx<'_>| super::super::vhd::unpack(d, true, c);
+        let (names, findings) = run(image, vhdx);
+        assert!(names.is_empty());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].contains("past the end"), "{findings:?}");
+    }
+
+    #[test]
+    fn iso_and_udf() {
+        let with_system_area = |name| {
+            let mut d = vec![0u8; 32768];
+            d.extend(seed("unpack_iso", name));
+            d
+        };
+        let (names, findings) = run(with_system_area("joliet_rr.iso"), super::super::iso::unpack);
+        assert_eq!(
+            names,
+            ["BIG.BIN", "Read Me.txt", "a name continued in a CE area.txt", "hidden.dll"]
+        );
+        assert!(findings.iter().any(|f| f.contains("hidden.dll")), "{findings:?}");
+        let (names, findings) = run(with_system_area("udf.iso"), super::super::iso::unpack);
+        assert_eq!(names, ["hello.txt", "sub/inner.txt"]);
+        // The folder `sub` carries the hidden flag.
+        assert_eq!(findings, ["\"sub/inner.txt\" is hidden in the image"]);
+    }
+}
