@@ -56,7 +56,11 @@ fn run_tool_env(dir: &Path, program: &Path, args: &[&str]) {
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `raw` converted by qemu-img to `format` (with `opts`).
@@ -137,7 +141,11 @@ fn eicar_in_a_nested_folder_of_a_joliet_rock_ridge_iso() {
         assert_eq!(path, vec![want.to_string()], "{args:?}");
         assert!(!has_key(&r, "unscannable.unsupported_format"));
         assert!(!has_key(&r, "image"), "{args:?}: {:?}", keys(&r));
-        assert!(!has_key(&r, "container.name_mismatch"), "{args:?}: {:?}", keys(&r));
+        assert!(
+            !has_key(&r, "container.name_mismatch"),
+            "{args:?}: {:?}",
+            keys(&r)
+        );
         assert!(!has_key(&r, "unscannable"), "{args:?}: {}", malformed(&r));
     }
 }
@@ -155,7 +163,11 @@ fn an_xorriso_image_is_unpacked() {
     );
     let r = scan("x.iso", std::fs::read(dir.path().join("x.iso")).unwrap());
     assert_eq!(eicar_path(&r), vec!["d/e/eicar.txt".to_string()]);
-    assert!(!has_key(&r, "image") && !has_key(&r, "unscannable"), "{:?}", keys(&r));
+    assert!(
+        !has_key(&r, "image") && !has_key(&r, "unscannable"),
+        "{:?}",
+        keys(&r)
+    );
 }
 
 #[test]
@@ -207,7 +219,8 @@ fn a_file_only_the_udf_tree_shows_is_scanned_and_a_tree_mismatch() {
         .map(|f| f.kind.describe())
         .collect::<Vec<_>>();
     assert!(
-        m.iter().any(|d| d.contains("\"report.txt\" is shown by UDF but not by Joliet, ISO 9660")),
+        m.iter()
+            .any(|d| d.contains("\"report.txt\" is shown by UDF but not by Joliet, ISO 9660")),
         "{m:?}"
     );
 }
@@ -244,7 +257,11 @@ fn a_shortcut_beside_a_hidden_dll_is_the_image_pattern() {
         return;
     };
     let r = scan("invoice.iso", iso.clone());
-    assert!(has_key(&r, "image.shortcut_with_hidden_payload"), "{:?}", keys(&r));
+    assert!(
+        has_key(&r, "image.shortcut_with_hidden_payload"),
+        "{:?}",
+        keys(&r)
+    );
     assert!(has_key(&r, "image.hidden_file"));
     // Where images, shortcuts and executables pass by type, the pattern
     // still blocks.
@@ -274,15 +291,28 @@ fn a_clean_linux_like_iso_is_clean_where_images_are_allowed() {
     blob[0] = 0x42;
     let files: &[(&str, &[u8])] = &[
         ("README.md", b"# A distribution\n\nSee docs/.\n"),
-        ("docs/install.txt", b"Boot the image and follow the prompts.\n"),
+        (
+            "docs/install.txt",
+            b"Boot the image and follow the prompts.\n",
+        ),
         ("docs/licenses/COPYING", b"GNU GENERAL PUBLIC LICENSE\n"),
-        ("boot/grub/grub.cfg", b"set timeout=5\nmenuentry 'Live' { linux /casper/vmlinuz }\n"),
+        (
+            "boot/grub/grub.cfg",
+            b"set timeout=5\nmenuentry 'Live' { linux /casper/vmlinuz }\n",
+        ),
         ("casper/filesystem.size", b"1234567\n"),
         ("casper/filesystem.squashfs.data", &blob),
-        ("md5sum.txt", b"d41d8cd98f00b204e9800998ecf8427e  ./README.md\n"),
+        (
+            "md5sum.txt",
+            b"d41d8cd98f00b204e9800998ecf8427e  ./README.md\n",
+        ),
         (".disk/info", b"Live 24.04\n"),
     ];
-    for args in [&["-J", "-R"][..], &["-R", "-udf"], &["-J", "-joliet-long", "-R"]] {
+    for args in [
+        &["-J", "-R"][..],
+        &["-R", "-udf"],
+        &["-J", "-joliet-long", "-R"],
+    ] {
         let Some(iso) = genisoimage(files, args) else {
             return;
         };
@@ -311,7 +341,10 @@ fn a_fat12_floppy_with_eicar_in_a_subfolder() {
     };
     let r = scan("floppy.img", img);
     assert_eq!(r.objects[0].types[0].ty.name(), "img");
-    assert_eq!(eicar_path(&r), vec!["docs/inner/Eicar Long Name.txt".to_string()]);
+    assert_eq!(
+        eicar_path(&r),
+        vec!["docs/inner/Eicar Long Name.txt".to_string()]
+    );
     let hidden: Vec<_> = r.findings_with_key("image.hidden_file").collect();
     assert_eq!(hidden.len(), 1);
     assert_eq!(hidden[0].path.name(), "readme.txt");
@@ -345,7 +378,10 @@ fn a_fat32_volume_and_the_same_volume_in_a_partitioned_disk() {
     let r = scan("disk.img", disk);
     assert_eq!(
         eicar_path(&r),
-        vec!["<partition 1>".to_string(), "files/sub/dir/eicar.txt".to_string()]
+        vec![
+            "<partition 1>".to_string(),
+            "files/sub/dir/eicar.txt".to_string()
+        ]
     );
 }
 
@@ -361,7 +397,9 @@ fn floppy_with_eicar() -> Option<Vec<u8>> {
 
 #[test]
 fn vhd_fixed_and_dynamic_and_vhdx_of_a_fat_image() {
-    let Some(raw) = floppy_with_eicar() else { return };
+    let Some(raw) = floppy_with_eicar() else {
+        return;
+    };
     for (format, opts) in [
         ("vpc", &["-o", "subformat=fixed"][..]),
         ("vpc", &[][..]),
@@ -378,7 +416,11 @@ fn vhd_fixed_and_dynamic_and_vhdx_of_a_fat_image() {
             vec!["<virtual disk>".to_string(), "d/eicar.txt".to_string()],
             "{format} {opts:?}"
         );
-        assert!(!has_key(&r, "unscannable"), "{format} {opts:?}: {}", malformed(&r));
+        assert!(
+            !has_key(&r, "unscannable"),
+            "{format} {opts:?}: {}",
+            malformed(&r)
+        );
     }
 }
 
@@ -435,7 +477,11 @@ fn a_directory_loop_is_read_once() {
         iso[at + 6..at + 10].copy_from_slice(&root.to_be_bytes());
     }
     let r = scan("loop.iso", iso);
-    assert!(malformed(&r).contains("directory loop"), "{}", malformed(&r));
+    assert!(
+        malformed(&r).contains("directory loop"),
+        "{}",
+        malformed(&r)
+    );
 }
 
 /// Sets FAT12 entry `n` of the FAT that starts at `fat`.
@@ -453,21 +499,31 @@ fn set_fat12(img: &mut [u8], fat: usize, n: usize, v: u16) {
 #[test]
 fn a_fat_cluster_chain_loop_is_malformed() {
     let big = vec![b'x'; 3000];
-    let Some(mut img) = fat_image("12", "1440", &[("big.txt", &big)], &[&["mcopy", "tree/big.txt", "::big.txt"]])
-    else {
+    let Some(mut img) = fat_image(
+        "12",
+        "1440",
+        &[("big.txt", &big)],
+        &[&["mcopy", "tree/big.txt", "::big.txt"]],
+    ) else {
         return;
     };
     // The first file of a fresh floppy starts at cluster 2 (one sector per
     // cluster): its third cluster now leads back to its first.
     set_fat12(&mut img, 512, 4, 2);
     let r = scan("loop.img", img);
-    assert!(malformed(&r).contains("cluster chain loop"), "{}", malformed(&r));
+    assert!(
+        malformed(&r).contains("cluster chain loop"),
+        "{}",
+        malformed(&r)
+    );
     assert!(r.objects.iter().any(|o| o.path.name() == "big.txt"));
 }
 
 #[test]
 fn a_vhd_block_table_with_absurd_sizes_is_malformed() {
-    let Some(raw) = floppy_with_eicar() else { return };
+    let Some(raw) = floppy_with_eicar() else {
+        return;
+    };
     let Some(vhd) = qemu_img(&raw, "vpc", &[]) else {
         return;
     };
@@ -477,7 +533,11 @@ fn a_vhd_block_table_with_absurd_sizes_is_malformed() {
     let mut bad = vhd.clone();
     bad[header + 32..header + 36].copy_from_slice(&3u32.to_be_bytes());
     let r = scan("bad.vhd", bad);
-    assert!(malformed(&r).contains("absurd block size"), "{}", malformed(&r));
+    assert!(
+        malformed(&r).contains("absurd block size"),
+        "{}",
+        malformed(&r)
+    );
     // Entries that point far past the end, and a table that claims 2^32 entries.
     let mut bad = vhd;
     let table = u64::from_be_bytes(bad[header + 16..header + 24].try_into().unwrap()) as usize;
@@ -507,4 +567,35 @@ fn random_bytes_with_a_boot_signature_are_not_a_disk_image() {
         let r = scan("x.bin", b);
         assert_ne!(r.objects[0].types[0].ty.name(), "img");
     }
+}
+
+/// genisoimage leaves the El Torito boot catalog out of the UDF tree: that
+/// is the tool's habit, not a decoy.
+#[test]
+fn a_bootable_bridge_image_is_not_a_tree_mismatch() {
+    let boot = vec![0u8; 4096];
+    let Some(iso) = genisoimage(
+        &[("isolinux/isolinux.bin", &boot), ("a.txt", b"alpha")],
+        &[
+            "-J",
+            "-R",
+            "-udf",
+            "-b",
+            "isolinux/isolinux.bin",
+            "-c",
+            "isolinux/boot.cat",
+            "-no-emul-boot",
+            "-boot-load-size",
+            "4",
+        ],
+    ) else {
+        return;
+    };
+    let r = allowing_images().scan_bytes("boot.iso", iso);
+    assert!(
+        r.objects
+            .iter()
+            .any(|o| o.path.name() == "isolinux/boot.cat")
+    );
+    assert_clean(&r);
 }

@@ -101,7 +101,8 @@ impl Bpb {
         (self.reserved + self.fats * self.fat_sectors) * self.bytes_per_sector
     }
     fn data_offset(&self) -> u64 {
-        self.root_offset() + (self.root_entries * 32).div_ceil(self.bytes_per_sector) * self.bytes_per_sector
+        self.root_offset()
+            + (self.root_entries * 32).div_ceil(self.bytes_per_sector) * self.bytes_per_sector
     }
     /// The declared number of data clusters.
     fn clusters(&self) -> u64 {
@@ -145,8 +146,12 @@ struct Reader<'a> {
 /// sector is not a FAT one.
 pub(crate) fn read(data: &[u8], cap: usize) -> Option<FatListing> {
     let bpb = Bpb::parse(data)?;
-    let fat = bytes_at(data, bpb.fat_offset(), bpb.fat_sectors * bpb.bytes_per_sector);
-    let entries_in_fat = (fat.len() as u64 * 8) / u64::from(bpb.bits.min(28).max(12));
+    let fat = bytes_at(
+        data,
+        bpb.fat_offset(),
+        bpb.fat_sectors * bpb.bytes_per_sector,
+    );
+    let entries_in_fat = (fat.len() as u64 * 8) / u64::from(bpb.bits);
     let max_cluster = (bpb.clusters() + 1).min(entries_in_fat.saturating_sub(1));
     let mut r = Reader {
         data,
@@ -229,7 +234,9 @@ impl<'a> Reader<'a> {
                 self.out.findings.push(malformed(if own {
                     format!("cluster chain loop: the chain of {what} comes back to cluster {c}")
                 } else {
-                    format!("cross-linked cluster chains: {what} shares cluster {c} with another file")
+                    format!(
+                        "cross-linked cluster chains: {what} shares cluster {c} with another file"
+                    )
                 }));
                 break;
             }
@@ -369,9 +376,9 @@ impl<'a> Reader<'a> {
             return None;
         }
         let parts = std::mem::take(lfn);
-        let expected = e[..11]
-            .iter()
-            .fold(0u8, |s, &c| ((s & 1) << 7).wrapping_add(s >> 1).wrapping_add(c));
+        let expected = e[..11].iter().fold(0u8, |s, &c| {
+            ((s & 1) << 7).wrapping_add(s >> 1).wrapping_add(c)
+        });
         let mut units: Vec<u16> = Vec::new();
         for (_, u) in parts.iter().rev() {
             units.extend_from_slice(u);

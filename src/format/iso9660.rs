@@ -38,6 +38,9 @@ pub(crate) struct IsoListing {
     pub has_primary: bool,
     /// True when a Joliet descriptor was found.
     pub has_joliet: bool,
+    /// Where the El Torito boot catalog lies (a file that mastering tools
+    /// show in some trees and not others).
+    pub boot_catalog: Option<u64>,
     /// Structural problems (each a finding).
     pub findings: Vec<FindingKind>,
     /// True when a tree held more files than `cap`.
@@ -70,14 +73,16 @@ pub(crate) fn read(data: &[u8], cap: usize) -> IsoListing {
                 if matches!(bs, 512 | 1024 | 2048) {
                     block = bs;
                 } else {
-                    out.findings.push(malformed(format!(
-                        "logical block size {bs} (2048 assumed)"
-                    )));
+                    out.findings
+                        .push(malformed(format!("logical block size {bs} (2048 assumed)")));
                 }
                 primary = Some(root_of(&vd[156..190], false));
             }
             2 if joliet.is_none() && matches!(&vd[88..91], b"%/@" | b"%/C" | b"%/E") => {
                 joliet = Some(root_of(&vd[156..190], true));
+            }
+            0 if vd[7..].starts_with(b"EL TORITO SPECIFICATION") => {
+                out.boot_catalog = Some(u64::from(le32(vd, 0x47)) * 2048);
             }
             255 => break,
             _ => {}
@@ -230,7 +235,8 @@ impl<'a> Walk<'a> {
             pos += len;
             let nl = usize::from(rec[32]);
             let Some(raw_name) = rec.get(33..33 + nl) else {
-                self.findings.push(malformed("a name runs past its record".into()));
+                self.findings
+                    .push(malformed("a name runs past its record".into()));
                 continue;
             };
             if nl == 1 && raw_name[0] <= 1 {

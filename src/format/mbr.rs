@@ -86,14 +86,18 @@ fn logical(b: &[u8], base: u64, out: &mut Vec<Partition>, problems: &mut Vec<Str
     for _ in 0..MAX_LOGICAL {
         let s = bytes_at(b, ebr.saturating_mul(512), 512);
         if s.len() < 512 || s[510] != 0x55 || s[511] != 0xaa {
-            problems.push(format!("the extended boot record at sector {ebr} is missing or bad"));
+            problems.push(format!(
+                "the extended boot record at sector {ebr} is missing or bad"
+            ));
             return;
         }
         let (e, next) = (&s[446..462], &s[462..478]);
         if e[4] != 0 && le32(e, 12) != 0 {
             out.push(Partition {
                 number: out.len() + 1,
-                offset: ebr.saturating_add(u64::from(le32(e, 8))).saturating_mul(512),
+                offset: ebr
+                    .saturating_add(u64::from(le32(e, 8)))
+                    .saturating_mul(512),
                 len: u64::from(le32(e, 12)) * 512,
             });
         }
@@ -103,7 +107,9 @@ fn logical(b: &[u8], base: u64, out: &mut Vec<Partition>, problems: &mut Vec<Str
         }
         ebr = base.saturating_add(link);
     }
-    problems.push(format!("the extended partition's chain runs past {MAX_LOGICAL} records"));
+    problems.push(format!(
+        "the extended partition's chain runs past {MAX_LOGICAL} records"
+    ));
 }
 
 /// The GPT's partitions (the primary header at LBA 1, sectors of 512).
@@ -162,7 +168,14 @@ mod tests {
         assert!(is_mbr(&d));
         let mut p = Vec::new();
         let parts = partitions(&d, &mut p);
-        assert_eq!(parts, vec![Partition { number: 1, offset: 1024, len: 2048 }]);
+        assert_eq!(
+            parts,
+            vec![Partition {
+                number: 1,
+                offset: 1024,
+                len: 2048
+            }]
+        );
         d[446] = 0x12;
         assert!(!is_mbr(&d));
     }

@@ -15,7 +15,9 @@
 
 use std::collections::HashSet;
 
-use super::disk::{ImageFile, Piece, bytes_at, le16, le32, le64, push_piece, truncate_pieces, ucs2};
+use super::disk::{
+    ImageFile, Piece, bytes_at, le16, le32, le64, push_piece, truncate_pieces, ucs2,
+};
 use crate::finding::FindingKind;
 
 /// How deep folders are followed.
@@ -51,22 +53,20 @@ fn malformed(detail: String) -> FindingKind {
 enum Map {
     /// A physical partition starting at this sector.
     Physical { start: u64 },
-    /// The metadata partition of UDF 2.50: blocks of the metadata file, whose
-    /// own allocation is in the physical partition `parent`.
+    /// The metadata partition of UDF 2.50: the blocks of the metadata file
+    /// (a file of the physical partition).
     Metadata { pieces: Vec<Piece> },
 }
 
-/// A `long_ad`: where an ICB or extent lives.
+/// A `long_ad`'s location: where an ICB lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct LongAd {
-    len: u32,
     block: u32,
     part: u16,
 }
 
 fn long_ad(b: &[u8], off: usize) -> LongAd {
     LongAd {
-        len: le32(b, off),
         block: le32(b, off + 4),
         part: le16(b, off + 8),
     }
@@ -162,7 +162,9 @@ pub(crate) fn read(data: &[u8], cap: usize) -> UdfListing {
     // metadata identifier a metadata partition.
     let n_maps = le32(lvd, 268).min(64);
     let table_len = usize::try_from(le32(lvd, 264)).unwrap_or(0);
-    let table = lvd.get(440..440usize.saturating_add(table_len).min(lvd.len())).unwrap_or(&[]);
+    let table = lvd
+        .get(440..440usize.saturating_add(table_len).min(lvd.len()))
+        .unwrap_or(&[]);
     let mut pos = 0usize;
     let mut metadata: Vec<(usize, u16, u32)> = Vec::new();
     for _ in 0..n_maps {
@@ -176,7 +178,9 @@ pub(crate) fn read(data: &[u8], cap: usize) -> UdfListing {
         let m = table.get(pos..pos + len).unwrap_or(&[]);
         let find = |num: u16| partitions.iter().find(|p| p.0 == num).map(|p| p.1);
         match ty {
-            1 if m.len() >= 6 => r.maps.push(find(le16(m, 4)).map(|start| Map::Physical { start })),
+            1 if m.len() >= 6 => r
+                .maps
+                .push(find(le16(m, 4)).map(|start| Map::Physical { start })),
             2 if m.len() >= 44 && m[5..].starts_with(b"*UDF Metadata Partition") => {
                 metadata.push((r.maps.len(), le16(m, 38), le32(m, 40)));
                 r.maps.push(None);
@@ -186,8 +190,7 @@ pub(crate) fn read(data: &[u8], cap: usize) -> UdfListing {
                     entry: "<UDF partition map>".into(),
                     method: format!(
                         "partition map type {ty} {:?}",
-                        String::from_utf8_lossy(m.get(5..28).unwrap_or(&[]))
-                            .trim_end_matches('\0')
+                        String::from_utf8_lossy(m.get(5..28).unwrap_or(&[])).trim_end_matches('\0')
                     ),
                 });
                 r.maps.push(None);
@@ -198,34 +201,37 @@ pub(crate) fn read(data: &[u8], cap: usize) -> UdfListing {
     // The metadata file is a File Entry in the physical partition; its
     // data is the metadata partition.
     for (index, num, loc) in metadata {
-        let parent = r.maps.iter().position(|m| {
-            matches!(m, Some(Map::Physical { .. }))
-        });
+        let start = partitions.iter().find(|p| p.0 == num).map(|p| p.1);
+        let parent = r
+            .maps
+            .iter()
+            .position(|m| matches!(m, Some(Map::Physical { start: s }) if Some(*s) == start));
         let pieces = parent.and_then(|p| {
-            let _ = num;
             let ad = LongAd {
-                len: block as u32,
                 block: loc,
-                part: p as u16,
+                part: u16::try_from(p).unwrap_or(u16::MAX),
             };
             r.file_entry(ad).map(|(_, pieces, _)| pieces)
         });
         match pieces {
             Some(pieces) => r.maps[index] = Some(Map::Metadata { pieces }),
-            None => r
-                .out
-                .findings
-                .push(malformed("the metadata partition's file cannot be read".into())),
+            None => r.out.findings.push(malformed(
+                "the metadata partition's file cannot be read".into(),
+            )),
         }
     }
     // The file set descriptor, then the root.
     let fsd_ad = long_ad(lvd, 248);
     let Some(fsd) = r.block_at(fsd_ad.part, fsd_ad.block) else {
-        r.out.findings.push(malformed("no file set descriptor".into()));
+        r.out
+            .findings
+            .push(malformed("no file set descriptor".into()));
         return r.out;
     };
     if !tag_ok(fsd, 256) {
-        r.out.findings.push(malformed("no file set descriptor".into()));
+        r.out
+            .findings
+            .push(malformed("no file set descriptor".into()));
         return r.out;
     }
     let root = long_ad(fsd, 400);
@@ -358,7 +364,9 @@ impl<'a> Reader<'a> {
             match aed {
                 Some(b) if continuations <= MAX_AD_CONTINUATIONS && tag_ok(b, 258) => {
                     let l = usize::try_from(le32(b, 20)).unwrap_or(usize::MAX);
-                    ads = b.get(24..24usize.saturating_add(l).min(b.len())).unwrap_or(&[]);
+                    ads = b
+                        .get(24..24usize.saturating_add(l).min(b.len()))
+                        .unwrap_or(&[]);
                 }
                 _ => {
                     self.out.findings.push(malformed(
@@ -389,9 +397,9 @@ impl<'a> Reader<'a> {
             return;
         }
         let Some((_, pieces, _)) = self.file_entry(icb) else {
-            self.out
-                .findings
-                .push(malformed(format!("folder {shown:?} has no readable file entry")));
+            self.out.findings.push(malformed(format!(
+                "folder {shown:?} has no readable file entry"
+            )));
             return;
         };
         let mut bytes = Vec::new();

@@ -85,8 +85,9 @@ fn dynamic(data: &[u8], footer: &[u8], max_len: u64, d: &mut VirtualDisk) {
     let entries = u64::from(be32(header, 28));
     let block = u64::from(be32(header, 32));
     if !block.is_power_of_two() || !(512..=MAX_BLOCK).contains(&block) {
-        d.problems
-            .push(format!("block allocation table with an absurd block size of {block} bytes"));
+        d.problems.push(format!(
+            "block allocation table with an absurd block size of {block} bytes"
+        ));
         return;
     }
     if entries.saturating_mul(block) < d.declared {
@@ -109,10 +110,7 @@ fn dynamic(data: &[u8], footer: &[u8], max_len: u64, d: &mut VirtualDisk) {
     let mut last_data = 0usize;
     for (i, e) in bat.chunks_exact(4).enumerate() {
         if covered >= want {
-            d.cut = covered < d.declared
-                && bat[i * 4..]
-                    .chunks_exact(4)
-                    .any(|e| e != [0xff; 4]);
+            d.cut = covered < d.declared && bat[i * 4..].chunks_exact(4).any(|e| e != [0xff; 4]);
             break;
         }
         let e = u32::from_be_bytes([e[0], e[1], e[2], e[3]]);
@@ -127,7 +125,13 @@ fn dynamic(data: &[u8], footer: &[u8], max_len: u64, d: &mut VirtualDisk) {
                 first_absurd.get_or_insert((i, e));
                 push_piece(&mut d.pieces, Piece::Zeros(block));
             } else {
-                push_piece(&mut d.pieces, Piece::Data { offset: at, len: block });
+                push_piece(
+                    &mut d.pieces,
+                    Piece::Data {
+                        offset: at,
+                        len: block,
+                    },
+                );
                 last_data = d.pieces.len();
             }
         }
@@ -161,7 +165,13 @@ mod tests {
         let mut img = vec![7u8; 4096];
         img.extend(footer(2, 4096, u64::MAX));
         let d = read(&img, 1 << 20);
-        assert_eq!(d.pieces, vec![Piece::Data { offset: 0, len: 4096 }]);
+        assert_eq!(
+            d.pieces,
+            vec![Piece::Data {
+                offset: 0,
+                len: 4096
+            }]
+        );
         assert!(d.problems.is_empty());
     }
 
@@ -177,6 +187,10 @@ mod tests {
         img.extend(footer(3, 1 << 40, 512));
         let d = read(&img, 1 << 20);
         assert!(d.pieces.is_empty());
-        assert!(d.problems.iter().any(|p| p.contains("absurd")), "{:?}", d.problems);
+        assert!(
+            d.problems.iter().any(|p| p.contains("absurd")),
+            "{:?}",
+            d.problems
+        );
     }
 }

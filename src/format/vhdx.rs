@@ -65,11 +65,13 @@ pub(crate) fn read(data: &[u8], max_len: u64) -> VirtualDisk {
         } else if e[..16] == METADATA {
             meta = Some(region);
         } else if le32(e, 28) & 1 != 0 {
-            d.problems.push("a required region of an unknown kind".into());
+            d.problems
+                .push("a required region of an unknown kind".into());
         }
     }
     let (Some((bat_off, bat_len)), Some((meta_off, meta_len))) = (bat, meta) else {
-        d.problems.push("the region table lacks the BAT or the metadata region".into());
+        d.problems
+            .push("the region table lacks the BAT or the metadata region".into());
         return d;
     };
     let m = bytes_at(data, meta_off, meta_len);
@@ -96,8 +98,9 @@ pub(crate) fn read(data: &[u8], max_len: u64) -> VirtualDisk {
         }
     }
     if !block.is_power_of_two() || !((1 << 20)..=(256 << 20)).contains(&block) {
-        d.problems
-            .push(format!("block allocation table with an absurd block size of {block} bytes"));
+        d.problems.push(format!(
+            "block allocation table with an absurd block size of {block} bytes"
+        ));
         return d;
     }
     if !matches!(sector, 512 | 4096) {
@@ -133,7 +136,13 @@ pub(crate) fn read(data: &[u8], max_len: u64) -> VirtualDisk {
                     absurd += 1;
                     push_piece(&mut d.pieces, Piece::Zeros(block));
                 } else {
-                    push_piece(&mut d.pieces, Piece::Data { offset: at, len: block });
+                    push_piece(
+                        &mut d.pieces,
+                        Piece::Data {
+                            offset: at,
+                            len: block,
+                        },
+                    );
                     last_data = d.pieces.len();
                 }
             }

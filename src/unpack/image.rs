@@ -117,10 +117,10 @@ pub(crate) fn push_pieces(
     let missing: u64 = pieces
         .iter()
         .map(|p| match *p {
-            Piece::Data { offset, len: l } => {
-                offset.saturating_add(l).saturating_sub(len.max(offset))
-                    .min(l)
-            }
+            Piece::Data { offset, len: l } => offset
+                .saturating_add(l)
+                .saturating_sub(len.max(offset))
+                .min(l),
             Piece::Zeros(_) => 0,
         })
         .sum();
@@ -144,7 +144,9 @@ pub(crate) fn push_pieces(
                     let (want, more) = (p.len().min(room), p.len() > room);
                     match *p {
                         Piece::Data { offset, .. } => {
-                            buf.extend_from_slice(crate::format::disk::bytes_at(data, offset, want));
+                            buf.extend_from_slice(crate::format::disk::bytes_at(
+                                data, offset, want,
+                            ));
                         }
                         Piece::Zeros(_) => {
                             let n = usize::try_from(want).unwrap_or(usize::MAX);
@@ -232,7 +234,11 @@ mod seeds {
         let mut names: Vec<String> = u.children.iter().map(|c| c.name.clone()).collect();
         names.sort();
         let mut findings: Vec<String> = u.findings.iter().map(|f| f.describe()).collect();
-        findings.extend(u.children.iter().flat_map(|c| c.findings.iter().map(|f| f.describe())));
+        findings.extend(
+            u.children
+                .iter()
+                .flat_map(|c| c.findings.iter().map(|f| f.describe())),
+        );
         (names, findings)
     }
 
@@ -276,9 +282,17 @@ mod seeds {
         let (names, findings) = run(with_system_area("joliet_rr.iso"), super::super::iso::unpack);
         assert_eq!(
             names,
-            ["BIG.BIN", "Read Me.txt", "a name continued in a CE area.txt", "hidden.dll"]
+            [
+                "BIG.BIN",
+                "Read Me.txt",
+                "a name continued in a CE area.txt",
+                "hidden.dll"
+            ]
         );
-        assert!(findings.iter().any(|f| f.contains("hidden.dll")), "{findings:?}");
+        assert!(
+            findings.iter().any(|f| f.contains("hidden.dll")),
+            "{findings:?}"
+        );
         let (names, findings) = run(with_system_area("udf.iso"), super::super::iso::unpack);
         assert_eq!(names, ["hello.txt", "sub/inner.txt"]);
         // The folder `sub` carries the hidden flag.

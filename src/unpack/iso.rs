@@ -93,15 +93,17 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let placed = by_place.into_values().map(|g| (g, true));
     for (g, placed) in placed.chain(empty.into_values().map(|g| (g, false))) {
         let shown = g.names[0].1.clone();
-        // Empty files hold nothing and have no place to compare by.
-        if placed && trees.len() > 1 && !cut {
+        // Empty files hold nothing and have no place to compare by; the
+        // boot catalog is left out of some trees by the tools themselves.
+        let catalog = iso.boot_catalog.is_some() && g.file.start() == iso.boot_catalog;
+        if placed && !catalog && trees.len() > 1 && !cut {
             let missing: Vec<&str> = trees
                 .iter()
                 .copied()
                 .filter(|t| {
-                    !g.names.iter().any(|(v, _)| {
-                        v == t || (*t == "ISO 9660" && *v == "Rock Ridge")
-                    })
+                    !g.names
+                        .iter()
+                        .any(|(v, _)| v == t || (*t == "ISO 9660" && *v == "Rock Ridge"))
                 })
                 .collect();
             if !missing.is_empty() {
@@ -166,7 +168,11 @@ fn names_differ(shown: &str, other: &str, other_is_plain: bool) -> bool {
         return !(ea.starts_with(&eb) && (eb.is_empty() == ea.is_empty()));
     }
     // Joliet cuts names at 64 characters.
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     !(short == long || (short.chars().count() >= 60 && long.starts_with(short.as_str())))
 }
 
