@@ -298,4 +298,57 @@ mod seeds {
         // The folder `sub` carries the hidden flag.
         assert_eq!(findings, ["\"sub/inner.txt\" is hidden in the image"]);
     }
+
+    /// Each seed with bytes overwritten at random (in a debug build, where
+    /// arithmetic overflow panics): no panic, and the budget holds.
+    #[test]
+    fn mutated_seeds_never_panic() {
+        let vhd = |d: &Bytes, c: &mut Ctx<'_>| super::super::vhd::unpack(d, false, c);
+        let vhdx = |d: &Bytes, c: &mut Ctx<'_>| super::super::vhd::unpack(d, true, c);
+        let cases: [(&str, &str, fn(&Bytes, &mut Ctx<'_>) -> Unpacked, usize); 7] = [
+            ("unpack_fat", "fat12.img", super::super::fat::unpack, 0),
+            ("unpack_fat", "mbr.img", super::super::fat::unpack, 0),
+            ("unpack_vhd", "fixed.vhd", vhd, 1),
+            ("unpack_vhd", "dynamic.vhd", vhd, 1),
+            ("unpack_vhd", "spread.vhdx", vhdx, 1),
+            ("unpack_iso", "joliet_rr.iso", super::super::iso::unpack, 0),
+            ("unpack_iso", "udf.iso", super::super::iso::unpack, 0),
+        ];
+        let mut x = 0x1234_5678_9abc_def1u64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for (target, name, f, skip) in cases {
+            let mut base = seed(target, name);
+            if base.len() <= skip {
+                continue;
+            }
+            base.drain(..skip);
+            if target == "unpack_iso" {
+                base.splice(0..0, std::iter::repeat_n(0u8, 32768));
+            } else if name.ends_with("vhdx") {
+                let mut image = Vec::new();
+                for (i, c) in base.chunks(4096).enumerate() {
+                    image.resize(i * (64 << 10), 0);
+                    image.extend_from_slice(c);
+                }
+                base = image;
+            }
+            for _ in 0..1500 {
+                let mut d = base.clone();
+                for _ in 0..1 + rand() % 8 {
+                    let at = (rand() % d.len() as u64) as usize;
+                    d[at] = match rand() % 4 {
+                        0 => 0xff,
+                        1 => 0,
+                        _ => rand() as u8,
+                    };
+                }
+                let _ = run(d, f);
+            }
+        }
+    }
 }
