@@ -305,7 +305,8 @@ mod seeds {
     fn mutated_seeds_never_panic() {
         let vhd = |d: &Bytes, c: &mut Ctx<'_>| super::super::vhd::unpack(d, false, c);
         let vhdx = |d: &Bytes, c: &mut Ctx<'_>| super::super::vhd::unpack(d, true, c);
-        let cases: [(&str, &str, fn(&Bytes, &mut Ctx<'_>) -> Unpacked, usize); 7] = [
+        type Unpacker = fn(&Bytes, &mut Ctx<'_>) -> Unpacked;
+        let cases: [(&str, &str, Unpacker, usize); 7] = [
             ("unpack_fat", "fat12.img", super::super::fat::unpack, 0),
             ("unpack_fat", "mbr.img", super::super::fat::unpack, 0),
             ("unpack_vhd", "fixed.vhd", vhd, 1),
