@@ -92,9 +92,10 @@ pub(crate) fn emit(out: &mut Unpacked, data: &Bytes, entries: Vec<Entry>, ctx: &
                 entry: e.name.clone(),
             });
         }
+        let before = out.children.len();
         push_pieces(out, data, e.name, Origin::Entry, &e.pieces, ctx, findings);
-        if let Some(c) = out.children.last_mut()
-            && c.alt_names.is_empty()
+        if out.children.len() > before
+            && let Some(c) = out.children.last_mut()
         {
             c.alt_names = e.alt_names;
         }
