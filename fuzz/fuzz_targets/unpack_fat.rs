@@ -1,6 +1,7 @@
 #![no_main]
-//! The raw disk unpacker (FAT, MBR, GPT) under a small budget: every child is bounded by
-//! the budget, whatever the image declares.
+//! The raw disk unpacker (a FAT volume, an MBR or GPT disk) under a small
+//! budget: every child is bounded by the budget, whatever the image
+//! declares.
 
 use libfuzzer_sys::fuzz_target;
 

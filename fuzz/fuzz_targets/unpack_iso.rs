@@ -1,6 +1,7 @@
 #![no_main]
-//! The ISO 9660 and UDF unpacker (inputs start after the system area) under a small budget: every child is bounded by
-//! the budget, whatever the image declares.
+//! The ISO 9660 and UDF unpacker (inputs start after the 32 KiB system
+//! area, which the entry point adds back) under a small budget: every
+//! child is bounded by the budget, whatever the image declares.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -1,6 +1,7 @@
 #![no_main]
-//! The VHD and VHDX unpacker (the first byte chooses) under a small budget: every child is bounded by
-//! the budget, whatever the image declares.
+//! The VHD (first byte even) and VHDX (odd; spread out by 64 KiB) unpacker
+//! under a small budget: every child is bounded by the budget, whatever
+//! the image declares.
 
 use libfuzzer_sys::fuzz_target;
 
