@@ -266,6 +266,255 @@ pdfs = {
     "broken.pdf": pdf_bytes([(1, b"<</Type /Catalog>>"), (2, b"<</Length 99>>\nstream\nshort\nendstream")],
                             prefix=b"junk" * 20)[:-30] + b"startxref\n999999\n",
 }
+# Disk images, crafted small: a FAT12 volume of eight sectors, the same in
+# an MBR disk, in fixed and dynamic VHDs and behind a VHDX's structures; an
+# ISO 9660 volume (Joliet, Rock Ridge with a CE area, a hidden and a
+# multi-extent file) and a UDF volume, both without their 32 KiB system
+# area (the ISO target adds it back).
+def fat12():
+    b = bytearray(8 * 512)
+    b[0:3] = b"\xeb\x3c\x90"
+    b[3:11] = b"MSDOS5.0"
+    struct.pack_into("<HBHBHHBHHHII", b, 11, 512, 1, 1, 2, 16, 64, 0xF8, 1, 32, 2, 0, 0)
+    b[0x26] = 0x29
+    b[0x2B:0x36] = b"NO NAME    "
+    b[0x36:0x3E] = b"FAT12   "
+    b[510:512] = b"\x55\xaa"
+    fat = bytearray(512)
+    def setf(n, v):
+        o = n + n // 2
+        cur = struct.unpack_from("<H", fat, o)[0]
+        cur = (cur & 0x000F) | (v << 4) if n & 1 else (cur & 0xF000) | (v & 0xFFF)
+        struct.pack_into("<H", fat, o, cur)
+    for n, v in [(0, 0xFF8), (1, 0xFFF), (2, 0xFFF), (3, 0xFFF), (4, 0xFFF), (5, 0xFFF)]:
+        setf(n, v)
+    b[512:1024] = fat
+    b[1024:1536] = fat
+    def short(name, attr, cluster, size):
+        e = bytearray(32)
+        e[0:11] = name
+        e[11] = attr
+        struct.pack_into("<HI", e, 26, cluster, size)
+        return e
+    def lfn(long, short_name):
+        s = 0
+        for c in short_name:
+            s = (((s & 1) << 7) + (s >> 1) + c) & 0xFF
+        units = [ord(c) for c in long] + [0]
+        units += [0xFFFF] * (13 - len(units) % 13 if len(units) % 13 else 0)
+        parts = [units[i:i + 13] for i in range(0, len(units), 13)]
+        out = b""
+        for i, p in reversed(list(enumerate(parts))):
+            e = bytearray(32)
+            e[0] = (i + 1) | (0x40 if i == len(parts) - 1 else 0)
+            e[11] = 0x0F
+            e[13] = s
+            for j, off in enumerate([1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30]):
+                struct.pack_into("<H", e, off, p[j])
+            out += e
+        return out
+    root = lfn("Hello World.txt", b"HELLOW~1TXT") + short(b"HELLOW~1TXT", 0x20, 2, 20)
+    root += short(b"SUB        ", 0x10, 3, 0) + short(b"HID     DLL", 0x22, 5, 64)
+    b[1536:1536 + len(root)] = root
+    sub = short(b".          ", 0x10, 3, 0) + short(b"..         ", 0x10, 0, 0)
+    sub += short(b"INNER   TXT", 0x20, 4, 11)
+    b[2048:2068] = b"hello from fat12 ..."
+    b[2560:2560 + len(sub)] = sub
+    b[3072:3083] = b"inner file\n"
+    b[3584:3648] = b"MZ" + bytes(62)
+    return bytes(b)
+
+
+def mbr_disk(volume):
+    m = bytearray(512)
+    struct.pack_into("<BBBBBBBBII", m, 446, 0x80, 0, 0, 0, 0x01, 0, 0, 0, 1, len(volume) // 512)
+    m[510:512] = b"\x55\xaa"
+    return bytes(m) + volume
+
+
+def vhd_footer(kind, size, data_offset):
+    f = bytearray(512)
+    f[0:8] = b"conectix"
+    struct.pack_into(">IIQ", f, 8, 2, 0x10000, data_offset)
+    struct.pack_into(">QQ", f, 40, size, size)
+    struct.pack_into(">I", f, 60, kind)
+    struct.pack_into(">I", f, 64, (~sum(f)) & 0xFFFFFFFF)
+    return bytes(f)
+
+
+def vhd_dynamic(volume):
+    block = 4096
+    footer = vhd_footer(3, len(volume), 512)
+    h = bytearray(1024)
+    h[0:8] = b"cxsparse"
+    struct.pack_into(">QQIII", h, 8, 0xFFFFFFFFFFFFFFFF, 1536, 0x10000, 1, block)
+    bat = bytearray(b"\xff" * 512)
+    struct.pack_into(">I", bat, 0, 4)  # the block at sector 4, behind its bitmap
+    body = footer + h + bat + b"\xff" * 512 + volume[:block].ljust(block, b"\0")
+    return body + footer
+
+
+def vhdx(volume_len):
+    guid = bytes.fromhex
+    chunks = [b"vhdxfile".ljust(4096, b"\0")]
+    for seq in (1, 0):
+        h = bytearray(4096)
+        h[0:4] = b"head"
+        struct.pack_into("<Q", h, 8, seq)
+        struct.pack_into("<HHIQ", h, 64, 0, 1, 1 << 20, 1 << 20)
+        chunks.append(bytes(h))
+    r = bytearray(4096)
+    r[0:4] = b"regi"
+    struct.pack_into("<I", r, 8, 2)
+    r[16:32] = guid("6677c22d23f600429d64115e9bfd4a08")
+    struct.pack_into("<QII", r, 32, 6 << 16, 4096, 1)
+    r[48:64] = guid("06a27c8b90479a4bb8fe575f050f886e")
+    struct.pack_into("<QII", r, 64, 5 << 16, 4096, 1)
+    chunks += [bytes(r), bytes(4096)]
+    m = bytearray(4096)
+    m[0:8] = b"metadata"
+    struct.pack_into("<H", m, 10, 3)
+    items = [("3767a1ca36fa434db3b633f0aa44e76b", struct.pack("<II", 1 << 20, 0)),
+             ("2442a52f1bcd7648b2115dbed83bf4b8", struct.pack("<Q", volume_len)),
+             ("1dbf41816fa90947ba47f233a8faab5f", struct.pack("<I", 512))]
+    for i, (g, v) in enumerate(items):
+        e = 32 + 32 * i
+        m[e:e + 16] = guid(g)
+        struct.pack_into("<II", m, e + 16, 256 + 16 * i, len(v))
+        m[256 + 16 * i:256 + 16 * i + len(v)] = v
+    chunks.append(bytes(m))
+    bat = bytearray(4096)
+    struct.pack_into("<Q", bat, 0, (1 << 20) | 6)  # block 0 at 1 MiB (past this seed's end)
+    chunks.append(bytes(bat))
+    return b"\x01" + b"".join(chunks)
+
+
+def both(v32):
+    return struct.pack("<I", v32) + struct.pack(">I", v32)
+
+
+def iso_record(extent, size, flags, name, su=b""):
+    pad = b"\0" if len(name) % 2 == 0 else b""
+    n = 33 + len(name) + len(pad) + len(su)
+    r = struct.pack("<BB", n, 0) + both(extent) + both(size) + bytes(7)
+    r += struct.pack("<BBB", flags, 0, 0) + struct.pack("<HH", 1, 1 << 8)
+    return r + struct.pack("<B", len(name)) + name + pad + su
+
+
+def iso():
+    # Sectors of 2048 for the descriptors; logical blocks of 512 after them.
+    def vd(kind, root, joliet=False):
+        v = bytearray(2048)
+        v[0] = kind
+        v[1:7] = b"CD001\x01"
+        struct.pack_into("<HH", v, 128, 512, 0)
+        if joliet:
+            v[88:91] = b"%/E"
+        v[156:190] = root
+        return bytes(v)
+    nm = lambda s: b"NM" + struct.pack("<BBB", 5 + len(s), 1, 0) + s
+    ce = b"CE" + struct.pack("<BB", 28, 1) + both(82) + both(0) + both(5 + 40)
+    d = lambda blk, size: iso_record(blk, size, 2, b"\0")
+    sp = b"SP\x07\x01\xbe\xef\x00"
+    root = d(76, 512)
+    plain = bytearray(512)
+    recs = [iso_record(76, 512, 2, b"\0", sp), iso_record(76, 512, 2, b"\1"),
+            iso_record(80, 100, 0, b"README.TXT;1", nm(b"Read Me.txt")),
+            iso_record(81, 30, 1, b"HIDDEN.DLL;1", nm(b"hidden.dll")),
+            iso_record(80, 512, 0x80, b"BIG.BIN;1"), iso_record(81, 30, 0, b"BIG.BIN;1"),
+            iso_record(82, 50, 0, b"LONG.TXT;1", ce),
+            iso_record(77, 512, 2, b"SUB", nm(b"sub"))]
+    plain[:] = b"".join(recs).ljust(512, b"\0")
+    sub = b"".join([d(77, 512), iso_record(76, 512, 2, b"\1"),
+                    iso_record(80, 100, 0, b"INNER.TXT;1")]).ljust(512, b"\0")
+    j = lambda s: s.encode("utf-16-be")
+    jroot = b"".join([d(78, 512), iso_record(78, 512, 2, b"\1"),
+                      iso_record(80, 100, 0, j("Read Me.txt;1")),
+                      iso_record(81, 30, 1, j("hidden.dll;1")),
+                      iso_record(79, 512, 2, j("sub"))]).ljust(512, b"\0")
+    jsub = b"".join([d(79, 512), iso_record(78, 512, 2, b"\1"),
+                     iso_record(80, 100, 0, j("inner.txt;1"))]).ljust(512, b"\0")
+    data = b"readme of the seed image\n".ljust(512, b"\0")
+    dll = (b"MZ" + bytes(28)).ljust(512, b"\0")
+    ce_area = (nm(b"a name continued in a CE area.txt")).ljust(512, b"\0")
+    body = vd(1, root) + vd(2, d(78, 512), True) + (b"\xffCD001\x01").ljust(2048, b"\0")
+    return body + plain + sub + jroot + jsub + data + dll + ce_area
+
+
+def udf():
+    sector = 512
+    def tag(ident, loc, body):
+        b = bytearray(body.ljust(sector, b"\0"))
+        struct.pack_into("<HHBBHHHI", b, 0, ident, 2, 0, 0, 1, 0, 0, loc)
+        b[4] = sum(b[0:4] + b[5:16]) & 0xFF
+        return bytes(b)
+    def long_ad(length, lbn):
+        return struct.pack("<IIH", length, lbn, 0) + bytes(6)
+    def fe(lbn, ftype, flags, info_len, ads, extended=False):
+        b = bytearray(216 if extended else 176)
+        b[27] = ftype
+        struct.pack_into("<H", b, 34, flags)
+        struct.pack_into("<Q", b, 56, info_len)
+        base = 216 if extended else 176
+        struct.pack_into("<II", b, base - 8, 0, len(ads))
+        return tag(266 if extended else 261, lbn, bytes(b) + ads)
+    def fid(chars, name, icb_lbn):
+        n = (b"\x08" + name) if name else b""
+        b = bytearray(38)
+        struct.pack_into("<HBB", b, 16, 1, chars, len(n))
+        b[20:36] = long_ad(sector, icb_lbn)
+        b = bytes(b) + n
+        b = b.ljust((len(b) + 3) & ~3, b"\0")
+        t = bytearray(b)
+        struct.pack_into("<HHBBHHHI", t, 0, 257, 2, 0, 0, 1, 0, 0, 0)
+        t[4] = sum(t[0:4] + t[5:16]) & 0xFF
+        return bytes(t)
+    part = 70
+    pd = bytearray(512)
+    struct.pack_into("<H", pd, 22, 0)
+    struct.pack_into("<II", pd, 188, part, 8)
+    lvd = bytearray(512)
+    struct.pack_into("<I", lvd, 212, sector)
+    lvd[248:264] = long_ad(sector, 0)
+    struct.pack_into("<II", lvd, 264, 6, 1)
+    lvd[440:446] = struct.pack("<BBHH", 1, 6, 1, 0)
+    fsd = bytearray(512)
+    fsd[400:416] = long_ad(sector, 1)
+    root_fids = fid(0x08, b"", 1) + fid(0, b"hello.txt", 3) + fid(0x03, b"sub", 4)
+    sub_fids = fid(0x08, b"", 1) + fid(0, b"inner.txt", 5)
+    blocks = [
+        tag(256, 0, bytes(fsd)),
+        fe(1, 4, 0, len(root_fids), struct.pack("<II", len(root_fids), 2)),
+        root_fids.ljust(sector, b"\0"),
+        fe(3, 5, 3, 9, b"hello udf"),
+        fe(4, 4, 3, len(sub_fids), sub_fids),
+        fe(5, 5, 0, 20, struct.pack("<II", 20, 6), extended=True),
+        b"inner file of udf...".ljust(sector, b"\0"),
+    ]
+    image = bytearray(part * sector)
+    image[66 * sector:67 * sector] = tag(5, 66, bytes(pd))
+    image[67 * sector:68 * sector] = tag(6, 67, bytes(lvd))
+    image[68 * sector:69 * sector] = tag(8, 68, b"")
+    for blk in blocks:
+        image += blk
+    last = len(image) // sector
+    avdp = bytearray(512)
+    struct.pack_into("<IIII", avdp, 16, 3 * sector, 66, 0, 0)
+    image += tag(2, last, bytes(avdp))
+    return bytes(image[16 * 2048:])
+
+
+fat = fat12()
+images = {
+    "unpack_fat": {"fat12.img": fat, "mbr.img": mbr_disk(fat)},
+    "unpack_vhd": {
+        "fixed.vhd": b"\0" + fat + vhd_footer(2, len(fat), 0xFFFFFFFFFFFFFFFF),
+        "dynamic.vhd": b"\0" + vhd_dynamic(fat),
+        "spread.vhdx": vhdx(len(fat)),
+    },
+    "unpack_iso": {"joliet_rr.iso": iso(), "udf.iso": udf()},
+}
+
 targets = {
     "document_part": parts,
     "unpack_onenote": onenote,
@@ -293,6 +542,7 @@ targets = {
     "launchers": launchers,
     "uudecode": uu,
     "unpack_pdf": pdfs,
+    **images,
 }
 
 # Cabinets (stored, MSZIP, LZX uncompressed block; a cut one) and RAR 4/5

@@ -180,6 +180,9 @@ finding_keys! {
     DOCUMENT_PDF_URI = "document.pdf.uri": "A PDF link to a URI (recorded).";
     DOCUMENT_PDF_SUBMIT_FORM = "document.pdf.submit_form": "A PDF form that submits its fields to an address.";
     DOCUMENT_PDF_EMBEDDED_FILE = "document.pdf.embedded_file": "A file embedded in a PDF (itself scanned and judged).";
+    IMAGE_HIDDEN_FILE = "image.hidden_file": "A file of a disk image that is hidden (the ISO 9660 or UDF hidden flag, FAT's hidden or system attribute), or in a hidden folder.";
+    IMAGE_TREE_MISMATCH = "image.tree_mismatch": "A file that one directory tree of a disk image shows and another does not (ISO 9660, Joliet, UDF: the UDF bridge decoy).";
+    IMAGE_SHORTCUT_WITH_HIDDEN_PAYLOAD = "image.shortcut_with_hidden_payload": "A disk image whose root holds a shortcut beside a hidden executable or script: how most malware in images is delivered.";
 }
 
 /// True when `key` is a finding key or a prefix of some (`container`).
@@ -589,6 +592,29 @@ pub enum FindingKind {
         /// launched, the address, the embedded file's name.
         target: String,
     },
+    /// A file of a disk image that is hidden, or in a hidden folder.
+    HiddenFile {
+        /// Its path in the image.
+        entry: String,
+    },
+    /// A file that some directory trees of a disk image show and others do
+    /// not (a UDF bridge image whose ISO 9660 tree is a decoy).
+    TreeMismatch {
+        /// The file, as the first tree that shows it names it.
+        entry: String,
+        /// The trees that show it.
+        shown_by: String,
+        /// The trees that do not.
+        hidden_from: String,
+    },
+    /// A shortcut at a disk image's root beside a hidden executable or
+    /// script.
+    ShortcutWithHiddenPayload {
+        /// The shortcut.
+        shortcut: String,
+        /// The hidden file it likely runs.
+        payload: String,
+    },
 }
 
 /// The kinds of [`FindingKind::Pdf`].
@@ -702,6 +728,9 @@ impl FindingKind {
             RtfObject { .. } => keys::DOCUMENT_RTF_OBJECT,
             EquationObject { .. } => keys::DOCUMENT_EQUATION,
             Pdf { feature, .. } => feature.key(),
+            HiddenFile { .. } => keys::IMAGE_HIDDEN_FILE,
+            TreeMismatch { .. } => keys::IMAGE_TREE_MISMATCH,
+            ShortcutWithHiddenPayload { .. } => keys::IMAGE_SHORTCUT_WITH_HIDDEN_PAYLOAD,
         }
     }
 
@@ -843,6 +872,15 @@ impl FindingKind {
             RtfObject { class } => format!("embedded object of class {class:?} in RTF"),
             EquationObject { evidence } => format!("Equation Editor object ({evidence})"),
             Pdf { feature, target } => format!("{}: {target:?}", feature.describe()),
+            HiddenFile { entry } => format!("{entry:?} is hidden in the image"),
+            TreeMismatch {
+                entry,
+                shown_by,
+                hidden_from,
+            } => format!("{entry:?} is shown by {shown_by} but not by {hidden_from}"),
+            ShortcutWithHiddenPayload { shortcut, payload } => {
+                format!("shortcut {shortcut:?} beside hidden {payload:?}")
+            }
         }
     }
 }

@@ -238,3 +238,47 @@ pub fn unpack_cab(data: &[u8]) -> Unpacked {
 pub fn unpack_rar(data: &[u8]) -> Unpacked {
     run_on(data, unpack::rar::unpack)
 }
+
+/// How much of an optical disc image precedes its volume descriptors (the
+/// system area): the ISO target's inputs start after it, so that seeds stay
+/// small.
+pub const ISO_SYSTEM_AREA: usize = 16 * 2048;
+
+/// The ISO 9660 and UDF unpacker, on `data` behind a zeroed system area.
+pub fn unpack_iso(data: &[u8]) -> Unpacked {
+    let mut image = vec![0u8; ISO_SYSTEM_AREA];
+    image.extend_from_slice(data);
+    run_on(&image, unpack::iso::unpack)
+}
+
+/// The raw disk unpacker: a FAT volume or a partitioned disk.
+pub fn unpack_fat(data: &[u8]) -> Unpacked {
+    run_on(data, unpack::fat::unpack)
+}
+
+/// Where chunk `i` of a VHDX fuzz input is placed: the structures of a
+/// VHDX sit 64 KiB apart, so each 4 KiB of input is spread to its own
+/// 64 KiB slot of the image (chunk 0 the identifier, 1 and 2 the headers,
+/// 3 and 4 the region tables, 5 and on the metadata, the BAT, data).
+pub const VHDX_SPREAD: (usize, usize) = (4096, 64 << 10);
+
+/// The VHD (first byte even) or VHDX (odd) unpacker. A VHDX input is spread
+/// out as [`VHDX_SPREAD`] says.
+pub fn unpack_vhd(data: &[u8]) -> Unpacked {
+    let Some((&choice, rest)) = data.split_first() else {
+        return Unpacked {
+            children: Vec::new(),
+            findings: 0,
+        };
+    };
+    if choice & 1 == 0 {
+        return run_on(rest, |d, c| unpack::vhd::unpack(d, false, c));
+    }
+    let (chunk, slot) = VHDX_SPREAD;
+    let mut image = Vec::new();
+    for (i, c) in rest.chunks(chunk).take(64).enumerate() {
+        image.resize(i * slot, 0);
+        image.extend_from_slice(c);
+    }
+    run_on(&image, |d, c| unpack::vhd::unpack(d, true, c))
+}

@@ -37,6 +37,8 @@
 //! | `findings.document.pdf.javascript_on_open`, `findings.document.pdf.launch` | block |
 //! | `findings.document.pdf.javascript`, `findings.document.pdf.submit_form`, `findings.document.pdf.embedded_file` | flag |
 //! | `findings.document.pdf.uri` (recorded) | allow |
+//! | `findings.image` (a hidden file in a disk image, trees of an image that show different files) | flag |
+//! | `findings.image.shortcut_with_hidden_payload` (a shortcut at an image's root beside a hidden executable or script) | block |
 //!
 //! A type entry names a type (`pe-dll`), its group (`windows_script`) or
 //! the group's family (`script`, both kinds of script): the most specific
@@ -142,6 +144,8 @@ impl Default for Policy {
             ("document.pdf.uri", Action::Allow),
             ("document.pdf.submit_form", Action::Flag),
             ("document.pdf.embedded_file", Action::Flag),
+            ("image", Action::Flag),
+            ("image.shortcut_with_hidden_payload", Action::Block),
         ] {
             p.findings.insert(k.into(), a);
         }

@@ -510,6 +510,12 @@ const CONTAINERS: &[FileType] = &[
     known::RAR,
     known::RTF,
     known::PDF,
+    // Disk images (DMG and QCOW2 are not unpacked).
+    known::ISO,
+    known::UDF,
+    known::IMG,
+    known::VHD,
+    known::VHDX,
 ];
 
 /// The types the detector names by constant.

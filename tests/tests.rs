@@ -44,3 +44,5 @@ mod rar_writer;
 mod ole_docs;
 mod ole_writer;
 mod rtf;
+// Disk images.
+mod images;

@@ -381,16 +381,17 @@ fn is_dmg(b: &[u8]) -> bool {
     b.len() >= 512 && b[b.len() - 512..].starts_with(b"koly")
 }
 
+/// A raw disk image: a FAT boot sector whose BPB is sane (with the boot
+/// signature), an NTFS or exFAT boot sector, or a disk whose MBR holds a
+/// sane partition table.
 fn is_fat_image(b: &[u8]) -> bool {
-    b.len() >= 1024
-        && b[510] == 0x55
-        && b[511] == 0xaa
-        && (b[0] == 0xeb || b[0] == 0xe9)
-        && (b.get(0x36..0x3b) == Some(b"FAT12")
-            || b.get(0x36..0x3b) == Some(b"FAT16")
-            || b.get(0x52..0x57) == Some(b"FAT32")
-            || b.get(3..11) == Some(b"NTFS    ")
-            || b.get(3..11) == Some(b"EXFAT   "))
+    if b.len() < 1024 || b[510] != 0x55 || b[511] != 0xaa {
+        return false;
+    }
+    crate::format::fat::Bpb::parse(b).is_some()
+        || b.get(3..11) == Some(b"NTFS    ")
+        || b.get(3..11) == Some(b"EXFAT   ")
+        || crate::format::mbr::is_mbr(b)
 }
 
 /// PDF readers accept the header anywhere in the first KiB; infer looks at

@@ -4,13 +4,19 @@
 //! ([`tar`]), the 7z start header ([`sevenz`]) and PDF syntax ([`pdf`]);
 //! inside documents, the VBA project ([`ovba`]), Excel's workbook globals
 //! ([`biff`]), SYLK ([`sylk`]), RTF's embedded objects ([`rtf`]) and OLE1
-//! and Packager objects ([`oleobj`]). No I/O, no allocation sized by a
-//! declared field, and nothing here knows about the engine or the budget.
+//! and Packager objects ([`oleobj`]); disk images ([`iso9660`], [`udf`],
+//! [`fat`], [`mbr`], [`vhd`], [`vhdx`], sharing [`disk`]). No I/O, no
+//! allocation sized by a declared field, and nothing here knows about the
+//! engine or the budget.
 
 pub(crate) mod biff;
 pub(crate) mod cab;
 pub(crate) mod chm;
+pub(crate) mod disk;
+pub(crate) mod fat;
+pub(crate) mod iso9660;
 pub(crate) mod launcher;
+pub(crate) mod mbr;
 pub(crate) mod oleobj;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
@@ -23,5 +29,8 @@ pub(crate) mod smuggle;
 pub(crate) mod sylk;
 pub(crate) mod tags;
 pub(crate) mod tar;
+pub(crate) mod udf;
+pub(crate) mod vhd;
+pub(crate) mod vhdx;
 pub(crate) mod zip;
 pub(crate) mod zipnames;

@@ -19,6 +19,11 @@ pub(crate) mod smuggle;
 pub(crate) mod tar;
 pub(crate) mod textenc;
 pub(crate) mod zip;
+// Disk images.
+pub(crate) mod fat;
+pub(crate) mod image;
+pub(crate) mod iso;
+pub(crate) mod vhd;
 
 pub(crate) mod cab;
 pub(crate) mod msi;
@@ -181,7 +186,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 20] = [
+    let table: [(FileType, Unpacker); 25] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -204,6 +209,12 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::RAR, |_, d, c| rar::unpack(d, c)),
         (known::RTF, |_, d, c| rtf::unpack(d, c)),
         (known::PDF, |_, d, c| pdf::unpack(d, c)),
+        // Disk images.
+        (known::ISO, |_, d, c| iso::unpack(d, c)),
+        (known::UDF, |_, d, c| iso::unpack(d, c)),
+        (known::IMG, |_, d, c| fat::unpack(d, c)),
+        (known::VHD, |_, d, c| vhd::unpack(d, false, c)),
+        (known::VHDX, |_, d, c| vhd::unpack(d, true, c)),
     ];
     if matches!(t.name(), "docx" | "xlsx" | "pptx") {
         return Some(|_, d, c| ooxml::unpack(d, c));
