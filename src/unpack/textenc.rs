@@ -140,7 +140,7 @@ fn opens_body(text: &[u8], at: usize, b64: bool) -> bool {
     match line.first() {
         Some(&c) if (0x21..=0x60).contains(&c) => {
             let want = usize::from((c - 0x20) & 0x3f).div_ceil(3) * 4;
-            line.len() - 1 >= want && line[1..].iter().all(|c| (0x20..=0x60).contains(c))
+            line.len() > want && line[1..].iter().all(|c| (0x20..=0x60).contains(c))
         }
         _ => false,
     }
