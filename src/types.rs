@@ -478,6 +478,9 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     // Script text that a page carries (an HTML or SVG `<script>`
     // element): run by a browser inside its page, not by a double click.
     ("javascript", G::Text, &[]),
+    // The source of a VBA module that an Office document carries: run by
+    // Office inside its document, never on its own.
+    ("vba", G::Text, &[]),
     // A OneNote section: a document that carries embedded files.
     ("onenote", G::Document, &["one"]),
     // SYLK spreadsheets (text records; Excel 4.0 macros when they hold
@@ -585,6 +588,8 @@ pub mod known {
     pub const DESKTOP: FileType = FileType::new("desktop", G::Shortcut);
     pub const SETTING_CONTENT_MS: FileType = FileType::new("settingcontent-ms", G::Shortcut);
     pub const JAVASCRIPT: FileType = FileType::new("javascript", G::Text);
+    /// The source of a VBA module (a child of an Office document).
+    pub const VBA: FileType = FileType::new("vba", G::Text);
     pub const ONENOTE: FileType = FileType::new("onenote", G::Document);
     pub const CAB: FileType = FileType::new("cab", G::Archive);
     pub const RAR: FileType = FileType::new("rar", G::Archive);

