@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crate::util::*;
-use xferscan::{Action, Engine, Policy, Report, Verdict};
+use xferscan::{Action, Engine, Profile, Report, Verdict};
 
 /// Writes `files` (path, bytes) under `dir/tree`.
 fn tree(dir: &Path, files: &[(&str, &[u8])]) {
@@ -89,15 +89,11 @@ fn malformed(r: &Report) -> String {
         .join("\n")
 }
 
-/// An engine whose policy lets disk images, shortcuts and executables pass
-/// by type and name (as a P2P profile might): only what they hold decides.
-fn allowing_images() -> Engine {
-    let mut p = Policy::default();
-    p.set_type("disk_image", Action::Allow)
-        .set_type("shortcut", Action::Allow)
-        .set_type("executable", Action::Allow)
-        .set_finding("name.blocked_extension", Action::Allow);
-    Engine::builder().policy(p).build().unwrap()
+/// An engine with the built-in P2P profile: disk images pass by type, and
+/// what they hold decides (executables and shortcuts are flagged).
+fn p2p() -> &'static Engine {
+    static E: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    E.get_or_init(|| Engine::builder().profile(Profile::P2p).build().unwrap())
 }
 
 /// Where a directory record named `name` (as stored) lies in `iso`: every
@@ -236,7 +232,7 @@ fn an_empty_udf_volume_from_mkudffs_is_read_cleanly() {
         &mk,
         &["--media-type=hd", "--udfrev=2.01", "-b", "2048", "u.img"],
     );
-    let r = allowing_images().scan_bytes("u.udf", std::fs::read(dir.path().join("u.img")).unwrap());
+    let r = p2p().scan_bytes("u.udf", std::fs::read(dir.path().join("u.img")).unwrap());
     assert_eq!(r.objects[0].types[0].ty.name(), "udf");
     assert_clean(&r);
 }
@@ -263,9 +259,9 @@ fn a_shortcut_beside_a_hidden_dll_is_the_image_pattern() {
         keys(&r)
     );
     assert!(has_key(&r, "image.hidden_file"));
-    // Where images, shortcuts and executables pass by type, the pattern
-    // still blocks.
-    let r = allowing_images().scan_bytes("invoice.iso", iso);
+    // Under p2p, where images pass by type and shortcuts and executables
+    // are only flagged, the pattern still blocks.
+    let r = p2p().scan_bytes("invoice.iso", iso);
     let f = r
         .findings_with_key("image.shortcut_with_hidden_payload")
         .next()
@@ -274,12 +270,12 @@ fn a_shortcut_beside_a_hidden_dll_is_the_image_pattern() {
     assert_eq!(r.verdict, Verdict::Malicious);
     // Control: nothing hidden, no pattern.
     let iso = genisoimage(files, &["-J", "-R"]).unwrap();
-    let r = allowing_images().scan_bytes("tools.iso", iso);
+    let r = p2p().scan_bytes("tools.iso", iso);
     assert!(!has_key(&r, "image"), "{:?}", keys(&r));
 }
 
 #[test]
-fn a_clean_linux_like_iso_is_clean_where_images_are_allowed() {
+fn a_clean_linux_like_iso_is_clean_under_p2p() {
     let mut blob = vec![0u8; 200_000];
     let mut x = 0x9e37_79b9u32;
     for b in blob.iter_mut() {
@@ -316,7 +312,7 @@ fn a_clean_linux_like_iso_is_clean_where_images_are_allowed() {
         let Some(iso) = genisoimage(files, args) else {
             return;
         };
-        let r = allowing_images().scan_bytes("live.iso", iso);
+        let r = p2p().scan_bytes("live.iso", iso);
         assert_clean(&r);
         assert!(r.objects.len() >= files.len(), "{args:?}");
         assert!(r.findings.iter().all(|f| f.action == Action::Allow));
@@ -425,7 +421,7 @@ fn vhd_fixed_and_dynamic_and_vhdx_of_a_fat_image() {
 }
 
 #[test]
-fn clean_fat_vhd_and_vhdx_images_are_clean_where_images_are_allowed() {
+fn clean_fat_vhd_and_vhdx_images_are_clean_under_p2p() {
     let Some(raw) = fat_image(
         "16",
         "20000",
@@ -434,7 +430,7 @@ fn clean_fat_vhd_and_vhdx_images_are_clean_where_images_are_allowed() {
     ) else {
         return;
     };
-    let engine = allowing_images();
+    let engine = p2p();
     assert_clean(&engine.scan_bytes("disk.img", raw.clone()));
     for (format, opts) in [("vpc", &[][..]), ("vhdx", &[][..])] {
         let img = qemu_img(&raw, format, opts).unwrap();
@@ -591,7 +587,7 @@ fn a_bootable_bridge_image_is_not_a_tree_mismatch() {
     ) else {
         return;
     };
-    let r = allowing_images().scan_bytes("boot.iso", iso);
+    let r = p2p().scan_bytes("boot.iso", iso);
     assert!(
         r.objects
             .iter()

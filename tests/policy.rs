@@ -159,7 +159,10 @@ fn profiles_chat_blocks_types_p2p_judges_contents() {
         let f = r.findings_with_key("type.executable").next().unwrap();
         assert_eq!(f.decided_by, "types.executable");
         let blocked_name = r.findings_with_key("name.blocked_extension").next();
-        assert_eq!(blocked_name.map(|f| f.action), Some(xferscan::Action::Flag));
+        assert_eq!(
+            blocked_name.map(|f| f.action),
+            Some(xferscan::Action::Allow)
+        );
         // Signatures and deception still block.
         let zip = zip_of(&[("readme.txt", &eicar()[..])], Method::Deflated);
         let r = engine.scan_bytes("pack.zip", zip);
