@@ -51,9 +51,8 @@ fn script_rules_match_macro_code() {
     let hit = r
         .findings
         .iter()
-        .find_map(|f| match &f.kind {
-            xferscan::FindingKind::Signature(m) if m.rule == "VBS_Downloader" => Some(f),
-            _ => None,
+        .find(|f| {
+            matches!(&f.kind, xferscan::FindingKind::Signature(m) if m.rule == "VBS_Downloader")
         })
         .unwrap_or_else(|| panic!("no VBS_Downloader: {:?}", keys(&r)));
     assert_eq!(hit.path.name(), "<VBA source of NewMacros>");
