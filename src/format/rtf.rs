@@ -35,7 +35,11 @@ pub(crate) fn objdata(rtf: &[u8], max_objects: usize) -> (Vec<ObjData>, bool) {
     let mut out = Vec::new();
     let mut from = 0usize;
     let finder = memmem::Finder::new(b"\\objdata");
-    while let Some(pos) = finder.find(&rtf[from..]).map(|p| p + from) {
+    while let Some(pos) = rtf
+        .get(from..)
+        .and_then(|rest| finder.find(rest))
+        .map(|p| p + from)
+    {
         let after = pos + b"\\objdata".len();
         // A longer control word (`\objdatax`) is another word.
         if rtf.get(after).is_some_and(u8::is_ascii_alphabetic) {
@@ -157,7 +161,7 @@ fn decode(b: &[u8], mut at: usize, escapes_as_data: bool) -> (Vec<u8>, bool, usi
             }
         }
     }
-    (out, high.is_some(), at, saw_escape)
+    (out, high.is_some(), at.min(b.len()), saw_escape)
 }
 
 /// Past the group that opens at `at` (escaped braces and backslashes do not
@@ -178,7 +182,8 @@ fn skip_group(b: &[u8], mut at: usize) -> usize {
         }
         at += 1;
     }
-    at
+    // A backslash as the last byte steps one past the end.
+    at.min(b.len())
 }
 
 /// How far back from an `\objdata` its `\objclass` is looked for.
@@ -203,6 +208,22 @@ fn object_class(before: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `unpack_rtf` fuzz target: a group cut after a
+    /// backslash, inside an object's data, ended the reading one byte past
+    /// the input, and the next search sliced out of bounds.
+    #[test]
+    fn a_group_cut_after_a_backslash_ends_inside_the_input() {
+        assert_eq!(skip_group(b"{\\", 0), 2);
+        for rtf in [
+            &b"{\\*\\objdata 0105{\\"[..],
+            b"{\\*\\objdata {\\*\\objdata 01{\\",
+            b"\\objdata\\",
+        ] {
+            let (objects, _) = objdata(rtf, 8);
+            assert!(!objects.is_empty());
+        }
+    }
 
     #[test]
     fn plain_and_obfuscated_hex_decode_alike() {
