@@ -102,12 +102,13 @@ pub(crate) fn decode(dict: &Dict, raw: Bytes, budget: &mut Budget) -> Decoded {
             out.image = true;
             break;
         }
+        let mut not_undone = None;
         let d = match n {
             b"FlateDecode" | b"Fl" => {
                 let parms = *parms;
                 budget.fill(cur.len() as u64, |o, cap, w| {
                     let r = inflate_into(zlib_body(&cur), o, cap, w);
-                    predict(o, parms);
+                    not_undone = predict(o, parms);
                     r
                 })
             }
@@ -116,7 +117,7 @@ pub(crate) fn decode(dict: &Dict, raw: Bytes, budget: &mut Budget) -> Decoded {
                 let early = parms.and_then(|p| p.int(b"EarlyChange")) != Some(0);
                 budget.fill(cur.len() as u64, |o, cap, w| {
                     let r = lzw_into(&cur, early, o, cap, w);
-                    predict(o, parms);
+                    not_undone = predict(o, parms);
                     r
                 })
             }
@@ -138,6 +139,12 @@ pub(crate) fn decode(dict: &Dict, raw: Bytes, budget: &mut Budget) -> Decoded {
             }
         };
         out.decoded = true;
+        if let Some(why) = not_undone {
+            // The bytes are scanned as decoded so far; that the predictor
+            // was not undone is reported as an unsupported method.
+            out.unsupported
+                .get_or_insert(format!("{} {why}", String::from_utf8_lossy(n)));
+        }
         if let Some(e) = d.error {
             out.errors
                 .push(format!("{}: {e}", String::from_utf8_lossy(n)));
@@ -330,22 +337,25 @@ fn ascii85(input: &[u8]) -> Vec<u8> {
 }
 
 /// Undoes a PNG (10 and up) or TIFF (2, 8 bits per component) predictor
-/// in place, as `/DecodeParms` asks; other values leave the data as is.
-fn predict(data: &mut Vec<u8>, parms: Option<&Dict>) {
-    let Some(p) = parms else { return };
+/// in place, as `/DecodeParms` asks. A predictor asked for but not undone
+/// (an unknown one, a row over `MAX_ROW`, TIFF at other depths) leaves the
+/// data as is and says why: the caller reports it, never a silent clean.
+fn predict(data: &mut Vec<u8>, parms: Option<&Dict>) -> Option<String> {
+    let p = parms?;
     let predictor = p.int(b"Predictor").unwrap_or(1);
     if predictor < 2 {
-        return;
+        return None;
     }
+    let not_undone = |why: &str| Some(format!("predictor {predictor} ({why})"));
     let colors = p.int(b"Colors").unwrap_or(1).clamp(1, 32) as usize;
     let bpc = p.int(b"BitsPerComponent").unwrap_or(8);
     if !matches!(bpc, 1 | 2 | 4 | 8 | 16) {
-        return;
+        return not_undone("bits per component");
     }
     let bpc = bpc as usize;
     let columns = p.int(b"Columns").unwrap_or(1).max(1);
     let Ok(columns) = usize::try_from(columns) else {
-        return;
+        return not_undone("columns");
     };
     let Some(row) = colors
         .checked_mul(bpc)
@@ -353,21 +363,22 @@ fn predict(data: &mut Vec<u8>, parms: Option<&Dict>) {
         .map(|b| b.div_ceil(8))
         .filter(|&r| r <= MAX_ROW && r > 0)
     else {
-        return;
+        return not_undone("row too wide");
     };
     let bpp = (colors * bpc).div_ceil(8).max(1);
     if predictor == 2 {
-        if bpc == 8 {
-            for r in data.chunks_mut(row) {
-                for i in colors..r.len() {
-                    r[i] = r[i].wrapping_add(r[i - colors]);
-                }
+        if bpc != 8 {
+            return not_undone("TIFF at other than 8 bits");
+        }
+        for r in data.chunks_mut(row) {
+            for i in colors..r.len() {
+                r[i] = r[i].wrapping_add(r[i - colors]);
             }
         }
-        return;
+        return None;
     }
     if predictor < 10 {
-        return;
+        return not_undone("unknown");
     }
     let mut prev = vec![0u8; row];
     let (mut r, mut w) = (0usize, 0usize);
@@ -393,6 +404,7 @@ fn predict(data: &mut Vec<u8>, parms: Option<&Dict>) {
         w += n;
     }
     data.truncate(w);
+    None
 }
 
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
@@ -458,6 +470,30 @@ mod tests {
         });
         o.extend_from_slice(&d.data);
         assert_eq!(o, b"abcxxxx");
+    }
+
+    /// A predictor that is asked for but not undone is reported, and the
+    /// bytes are still given to be scanned.
+    #[test]
+    fn a_predictor_not_undone_is_unsupported_not_silent() {
+        for parms in [
+            &b"<</Filter/FlateDecode/DecodeParms<</Predictor 3/Columns 3>>>>"[..],
+            b"<</Filter/FlateDecode/DecodeParms<</Predictor 12/Columns 99999999>>>>",
+            b"<</Filter/FlateDecode/DecodeParms<</Predictor 2/BitsPerComponent 4>>>>",
+        ] {
+            let d = run(parms, zlib(b"payload"));
+            assert!(
+                d.unsupported.is_some(),
+                "{}",
+                String::from_utf8_lossy(parms)
+            );
+            assert_eq!(&d.data.unwrap()[..], b"payload");
+        }
+        let d = run(
+            b"<</Filter/FlateDecode/DecodeParms<</Predictor 1>>>>",
+            zlib(b"payload"),
+        );
+        assert!(d.unsupported.is_none());
     }
 
     #[test]
