@@ -269,17 +269,24 @@ fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
         if count(Family::WshXml) > 0 && is_wsh_xml(body) {
             return Some(known::WSH);
         }
+        let ps = count(Family::PowerShell);
+        let wsh = count(Family::Wsh);
+        let vbs = count(Family::Vbs);
+        let js = count(Family::Js);
+        let batch = count(Family::Batch);
+        // Without the indicators that any family below needs, the answer
+        // is None whatever the text reads as: the line-by-line readings
+        // (the costly part, on every text) are left out.
+        if ps < 2 && vbs < 4 && batch == 0 && (wsh == 0 || (vbs < 2 && js < 2)) {
+            return None;
+        }
         if is_other_language(body) || reads_as_prose(body) {
             return None;
         }
-        let ps = count(Family::PowerShell);
         let ps_syntax = || text.contains('$') && (text.contains(" = ") || text.contains("| "));
         if ps >= 3 || (ps >= 2 && ps_syntax()) {
             return Some(known::POWERSHELL);
         }
-        let wsh = count(Family::Wsh);
-        let vbs = count(Family::Vbs);
-        let js = count(Family::Js);
         if wsh >= 1 && has("activexobject") && js >= 2 {
             return Some(known::JSCRIPT);
         }
@@ -289,7 +296,7 @@ fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
         if wsh >= 1 && js >= 3 {
             return Some(known::JSCRIPT);
         }
-        if count(Family::Batch) == 0 {
+        if batch == 0 {
             return None;
         }
         is_batch(body).then_some(known::BATCH)
