@@ -60,38 +60,46 @@ pub fn file_name(name: &str) -> &str {
 /// Where an object sits: its names from the outer file down, such as
 /// `mail.zip > docs/a.zip > run.exe`. Names are shown as text; bytes that are
 /// not UTF-8 are replaced, and control characters are escaped.
+///
+/// A child's path shares its parent's names (each is reference-counted), so
+/// that making the paths of an archive's thousands of entries copies no
+/// name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct ObjectPath(Arc<[String]>);
+pub struct ObjectPath(Arc<[Arc<str>]>);
 
 impl ObjectPath {
     /// The path of an outer file.
     pub fn root(name: &str) -> Self {
-        ObjectPath(Arc::from(vec![name.to_owned()]))
+        ObjectPath(Arc::from([Arc::from(name)]))
     }
 
     /// The path of a child named `name` inside this object.
     pub fn child(&self, name: &str) -> Self {
-        let mut v: Vec<String> = self.0.to_vec();
-        v.push(name.to_owned());
-        ObjectPath(Arc::from(v))
+        ObjectPath(
+            self.0
+                .iter()
+                .cloned()
+                .chain(std::iter::once(Arc::from(name)))
+                .collect(),
+        )
     }
 
     /// The names, outer first.
-    pub fn names(&self) -> &[String] {
+    pub fn names(&self) -> &[Arc<str>] {
         &self.0
     }
 
     /// The last name.
     pub fn name(&self) -> &str {
-        self.0.last().map(String::as_str).unwrap_or("")
+        self.0.last().map(|n| &**n).unwrap_or("")
     }
 
     /// This path with `prefix` replaced by `new_prefix`, if it starts with it.
     pub(crate) fn rebase(&self, prefix: &ObjectPath, new_prefix: &ObjectPath) -> Option<Self> {
         let rest = self.0.strip_prefix(&prefix.0[..])?;
-        let mut v = new_prefix.0.to_vec();
-        v.extend_from_slice(rest);
-        Some(ObjectPath(Arc::from(v)))
+        Some(ObjectPath(
+            new_prefix.0.iter().chain(rest).cloned().collect(),
+        ))
     }
 }
 

@@ -165,10 +165,7 @@ fn eicar_in_a_stored_entry_is_found() {
     let r = util::scan("guide.chm", f);
     assert!(util::found_eicar(&r));
     let (path, _) = util::deepest(&r);
-    assert_eq!(
-        path.names().last().map(|s| s.as_str()),
-        Some("files/readme.txt")
-    );
+    assert_eq!(path.names().last().map(|s| &**s), Some("files/readme.txt"));
 }
 
 #[test]
@@ -227,7 +224,7 @@ fn an_ordinary_help_file_is_judged_by_its_type_alone() {
     assert!(
         r.objects
             .iter()
-            .any(|o| o.path.names().last().map(|s| s.as_str()) == Some("settings.html"))
+            .any(|o| o.path.names().last().map(|s| &**s) == Some("settings.html"))
     );
 }
 
@@ -284,7 +281,7 @@ fn pages_after_many_compressed_blocks_are_read() {
     let a = r
         .objects
         .iter()
-        .find(|o| o.path.names().last().map(|s| s.as_str()) == Some("a.html"))
+        .find(|o| o.path.names().last().map(|s| &**s) == Some("a.html"))
         .unwrap();
     assert_eq!(a.size, big.len() as u64);
 }

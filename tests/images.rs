@@ -78,7 +78,10 @@ fn qemu_img(raw: &[u8], format: &str, opts: &[&str]) -> Option<Vec<u8>> {
 /// The deepest object's path where EICAR matched, as names below the image.
 fn eicar_path(r: &Report) -> Vec<String> {
     assert!(found_eicar(r), "{:?}", keys(r));
-    deepest(r).0.names()[1..].to_vec()
+    deepest(r).0.names()[1..]
+        .iter()
+        .map(|n| n.to_string())
+        .collect()
 }
 
 /// The details of the report's `unscannable.malformed` findings.

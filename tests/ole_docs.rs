@@ -98,7 +98,12 @@ fn vba_project_bin_inside_a_docm_is_reached() {
         .next()
         .unwrap_or_else(|| panic!("{:?}", keys(&r)));
     assert!(auto.kind.describe().contains("Document_Open"));
-    assert!(auto.path.names().iter().any(|n| n == "word/vbaProject.bin"));
+    assert!(
+        auto.path
+            .names()
+            .iter()
+            .any(|n| &**n == "word/vbaProject.bin")
+    );
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn an_embedded_batch_file_is_blocked() {
         .find(|o| o.types.first().is_some_and(|t| t.ty.name() == "batch"))
         .unwrap_or_else(|| panic!("no batch child: {:#?}", r.objects));
     assert_eq!(
-        batch.path.names().last().map(|s| s.as_str()),
+        batch.path.names().last().map(|s| &**s),
         Some("<onenote file 2>")
     );
     assert!(matches!(batch.origin, Origin::Carved { .. }));
@@ -80,10 +80,7 @@ fn eicar_in_an_embedded_file_is_found() {
     let r = util::scan("notes.one", section("see attachment", &[&eicar]));
     assert!(util::found_eicar(&r));
     let (path, _) = util::deepest(&r);
-    assert_eq!(
-        path.names().last().map(|s| s.as_str()),
-        Some("<onenote file 1>")
-    );
+    assert_eq!(path.names().last().map(|s| &**s), Some("<onenote file 1>"));
 }
 
 #[test]

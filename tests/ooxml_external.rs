@@ -73,7 +73,7 @@ fn a_remote_template_is_flagged_with_its_url() {
     assert_eq!(f[0].action, Action::Flag);
     assert!(matches!(&f[0].kind, FindingKind::RemoteTemplate { target } if target == url));
     assert_eq!(
-        f[0].path.names().last().map(|s| s.as_str()),
+        f[0].path.names().last().map(|s| &**s),
         Some("word/_rels/settings.xml.rels")
     );
     assert_eq!(r.verdict, Verdict::Suspicious);

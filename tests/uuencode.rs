@@ -62,7 +62,7 @@ fn plain_mail(body: &[u8]) -> Vec<u8> {
 fn child_named<'a>(r: &'a xferscan::Report, name: &str) -> Option<&'a xferscan::ObjectInfo> {
     r.objects
         .iter()
-        .find(|o| o.path.names().last().is_some_and(|n| n == name))
+        .find(|o| o.path.names().last().is_some_and(|n| &**n == name))
 }
 
 #[test]
