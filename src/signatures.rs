@@ -48,7 +48,7 @@ pub const GLOBAL_GROUP: &str = "xferscan_group";
 
 /// What the rules are told about the object they see (the engine fills it
 /// from the true type).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ObjectType {
     /// The type's name.
     pub name: &'static str,
@@ -240,6 +240,9 @@ self_cell::self_cell!(
 struct CacheEntry {
     alive: Weak<()>,
     scanner: CachedScanner,
+    /// The type its globals were last set to: most objects of a scan are of
+    /// few types, and setting a global looks it up and converts the value.
+    globals: Option<ObjectType>,
 }
 
 thread_local! {
@@ -292,14 +295,17 @@ impl RuleSets {
                                 scanner: CachedScanner::new(set.clone(), |r| {
                                     yara_x::Scanner::new(r)
                                 }),
+                                globals: None,
                             });
                             cache.len() - 1
                         }
                     };
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        cache[idx]
+                        let entry = &mut cache[idx];
+                        let globals = &mut entry.globals;
+                        entry
                             .scanner
-                            .with_dependent_mut(|_, s| run(s, data, ty, timeout, &mut out))
+                            .with_dependent_mut(|_, s| run(s, data, ty, timeout, globals, &mut out))
                     }));
                     match result {
                         Ok(r) => r?,
@@ -317,7 +323,7 @@ impl RuleSets {
             Err(_) => {
                 for set in &self.sets {
                     let mut s = yara_x::Scanner::new(set);
-                    run(&mut s, data, ty, timeout, &mut out)?;
+                    run(&mut s, data, ty, timeout, &mut None, &mut out)?;
                 }
                 Ok(())
             }
@@ -326,15 +332,21 @@ impl RuleSets {
     }
 }
 
+/// One scan; the globals are set only when `ty` differs from what they
+/// hold (`globals`, updated).
 fn run(
     s: &mut yara_x::Scanner<'_>,
     data: &[u8],
     ty: ObjectType,
     timeout: Duration,
+    globals: &mut Option<ObjectType>,
     out: &mut Vec<SignatureMatch>,
 ) -> Result<(), ScanFailure> {
     s.set_timeout(timeout);
-    set_type(|k, v| s.set_global(k, v).map(|_| ()), ty);
+    if *globals != Some(ty) {
+        set_type(|k, v| s.set_global(k, v).map(|_| ()), ty);
+        *globals = Some(ty);
+    }
     let results = s.scan(data).map_err(failure)?;
     collect(&results, out);
     Ok(())
