@@ -531,17 +531,58 @@ fn bytes_look_like_text(b: &[u8]) -> bool {
     if memchr::memchr(0, b).is_some() {
         return false;
     }
-    // Counted in byte-wide lanes, so that it vectorises.
-    let mut control = 0usize;
-    for chunk in b.chunks(255) {
-        let mut n: u8 = 0;
-        for &c in chunk {
-            let ws = (c == b'\t') | (c == b'\n') | (c == b'\r') | (c == 0x0c) | (c == 0x1b);
-            n += u8::from(((c < 0x20) & !ws) | (c == 0x7f));
-        }
-        control += usize::from(n);
+    control_bytes(b) * 100 <= b.len()
+}
+
+/// The control bytes of `b` other than white space and escape. Every text
+/// object's first 4 KiB pass through here, so it runs with AVX2 where the
+/// CPU has it (twice the lanes of the x86-64 baseline).
+fn control_bytes(b: &[u8]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { control_bytes_avx2(b) };
     }
-    control * 100 <= b.len()
+    count_control(b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn control_bytes_avx2(b: &[u8]) -> usize {
+    count_control(b)
+}
+
+/// Counted in 32 byte-wide lanes, so that it vectorises whole.
+#[inline(always)]
+fn count_control(b: &[u8]) -> usize {
+    let control = |c: u8| {
+        let ws = (c == b'\t') | (c == b'\n') | (c == b'\r') | (c == 0x0c) | (c == 0x1b);
+        u8::from(((c < 0x20) & !ws) | (c == 0x7f))
+    };
+    let sum = |lanes: &[u8; 32]| lanes.iter().map(|&l| usize::from(l)).sum::<usize>();
+    let mut total = 0usize;
+    let mut lanes = [0u8; 32];
+    let mut rounds = 0u8;
+    let mut blocks = b.chunks_exact(32);
+    for block in &mut blocks {
+        for (l, &c) in lanes.iter_mut().zip(block) {
+            *l += control(c);
+        }
+        // A lane holds at most 255.
+        rounds += 1;
+        if rounds == u8::MAX {
+            total += sum(&lanes);
+            lanes = [0; 32];
+            rounds = 0;
+        }
+    }
+    total += sum(&lanes);
+    total
+        + blocks
+            .remainder()
+            .iter()
+            .map(|&c| usize::from(control(c)))
+            .sum::<usize>()
 }
 
 fn utf16(b: &[u8], big_endian: bool) -> Option<String> {
@@ -617,6 +658,17 @@ mod tests {
     #[test]
     fn csv_is_text() {
         assert_eq!(classify(b"name,amount\nbob,3\nalice,4\n"), known::TEXT);
+    }
+
+    #[test]
+    fn control_bytes_are_counted_alike_on_every_path() {
+        let b: Vec<u8> = (0..50_000u32).map(|i| (i * 37 % 256) as u8).collect();
+        let expected = b
+            .iter()
+            .filter(|&&c| (c < 0x20 && !matches!(c, 9 | 10 | 13 | 0x0c | 0x1b)) || c == 0x7f)
+            .count();
+        assert_eq!(control_bytes(&b), expected);
+        assert_eq!(count_control(&b), expected);
     }
 
     #[test]
