@@ -1,7 +1,8 @@
 //! In-process costs: a 10 KB attachment through the whole pipeline with one
 //! shared engine, against a bare yara-x scan of the same bytes with a reused
-//! scanner; scans per second on 1 and 2 threads; engine start-up with the
-//! built-in rules compiled and with precompiled rules.
+//! scanner; a zip of 1,000 small entries against the floor (inflate and
+//! one yara-x pass per entry); scans per second on 1 and 2 threads; engine
+//! start-up with the built-in rules compiled and with precompiled rules.
 //!
 //! With `--features capi` it also times the C API's scan of the same
 //! attachment (the `extern "C"` functions, called as C calls them) against
@@ -176,6 +177,109 @@ fn c_api(engine: &Engine, data: &[u8]) {
     }
 }
 
+/// A zip of 1,000 small deflated entries (text, JSON, CSV, images' worth of
+/// random bytes), as a chat export or a folder of thumbnails.
+fn small_entries_zip() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut seed = 0x2545_f491_u32;
+    let mut random = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed as u8
+            })
+            .collect()
+    };
+    for i in 0..1000 {
+        let (name, body) = match i % 4 {
+            0 => (
+                format!("notes/n{i}.txt"),
+                attachment()[..2000 + i % 3000].to_vec(),
+            ),
+            1 => (
+                format!("chat/{i}.json"),
+                format!("{{\"id\": {i}, \"from\": \"user{i}\", \"text\": \"see you at {i}\"}}")
+                    .repeat(20)
+                    .into_bytes(),
+            ),
+            2 => (
+                format!("data/t{i}.csv"),
+                "a,b,c\n1,2,3\n".repeat(100).into_bytes(),
+            ),
+            _ => (format!("thumbs/p{i}.jpg"), {
+                let mut b = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00".to_vec();
+                b.extend(random(3000));
+                b
+            }),
+        };
+        w.start_file(name, opts).expect("zip entry");
+        w.write_all(&body).expect("zip write");
+    }
+    w.finish().expect("zip").into_inner()
+}
+
+/// The pipeline's cost per entry of a zip of 1,000 small entries against the
+/// floor's: inflate each entry (the `zip` crate) and one yara-x pass over it
+/// and over the zip, with a reused scanner, nothing else.
+fn zip_of_small_entries(engine: &Engine, rules_src: &[&str]) {
+    use std::io::Read;
+    let zip = small_entries_zip();
+    let bytes = bytes::Bytes::from(zip.clone());
+    let n = 200;
+    let mut compiler = yara_x::Compiler::new();
+    for var in ["xferscan_type", "xferscan_group"] {
+        compiler.define_global(var, "").expect("global");
+    }
+    for src in rules_src {
+        compiler.add_source(*src).expect("rules");
+    }
+    let rules = compiler.build();
+    let mut scanner = yara_x::Scanner::new(&rules);
+    let mut pipeline = Duration::ZERO;
+    let mut floor = Duration::ZERO;
+    // Alternated in rounds, so that drift in the machine hits both alike.
+    for _ in 0..5 {
+        pipeline += per_op(n / 5, || {
+            black_box(engine.scan_bytes("export.zip", bytes.clone()));
+        });
+        floor += per_op(n / 5, || {
+            let mut z = zip::ZipArchive::new(std::io::Cursor::new(&zip[..])).expect("zip");
+            black_box(scanner.scan(&zip).expect("scan").matching_rules().len());
+            let mut buf = Vec::new();
+            for i in 0..z.len() {
+                buf.clear();
+                z.by_index(i)
+                    .expect("entry")
+                    .read_to_end(&mut buf)
+                    .expect("inflate");
+                black_box(scanner.scan(&buf).expect("scan").matching_rules().len());
+            }
+        });
+    }
+    let per_entry = |d: Duration| d.as_secs_f64() * 1e6 / 5.0 / 1000.0;
+    println!(
+        "zip of 1,000 small entries ({} KB), per entry",
+        zip.len() / 1000
+    );
+    println!(
+        "  xferscan scan_bytes:                 {:>8.2} us",
+        per_entry(pipeline)
+    );
+    println!(
+        "  floor (zip crate + yara-x):          {:>8.2} us",
+        per_entry(floor)
+    );
+    println!(
+        "  ratio xferscan / floor:              {:>8.2} (target <= 1.15)",
+        pipeline.as_secs_f64() / floor.as_secs_f64()
+    );
+}
+
 fn main() {
     let data = attachment();
     let engine = compare("built-in rules", &[], true, &data);
@@ -192,6 +296,8 @@ fn main() {
         }
         None => println!("(python3 missing: the benchmark's 100 rules were not measured)"),
     }
+    let builtin: Vec<&str> = xferscan::BUILTIN.iter().map(|(_, src)| *src).collect();
+    zip_of_small_entries(&engine, &builtin);
     let bytes = bytes::Bytes::from(data.clone());
 
     for threads in [1usize, 2] {

@@ -345,7 +345,12 @@ pub fn collisions<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(usize, usize
     let mut seen: std::collections::HashMap<String, (usize, &'a str)> = Default::default();
     let mut out = Vec::new();
     for (i, n) in names.enumerate() {
-        let key: String = n.nfc().collect::<String>().to_lowercase();
+        // NFC leaves ASCII as it is: most names skip the normaliser.
+        let key: String = if n.is_ascii() {
+            n.to_ascii_lowercase()
+        } else {
+            n.nfc().collect::<String>().to_lowercase()
+        };
         match seen.get(&key) {
             Some(&(j, other)) if other != n => out.push((i, j)),
             Some(_) => {}

@@ -130,8 +130,8 @@ pub(crate) fn zstd_reader<'a>(input: &'a [u8]) -> io::Result<impl Read + 'a> {
 }
 
 /// Inflates a raw deflate stream (most of what real archives hold) under the
-/// budget: straight into the budget's buffer, with no intermediate copy and
-/// no zeroing of its spare room.
+/// budget: straight into the budget's buffer, with no intermediate copy, in
+/// steps sized to what the input likely makes.
 pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8]) -> Drained {
     budget.fill(input.len() as u64, |out, cap, watch| {
         inflate_into(input, out, cap, watch)
@@ -167,11 +167,16 @@ pub(crate) fn inflate_into(
             let grow = out.len().max(32 << 10).min(cap - out.len());
             out.reserve_exact(grow);
         }
-        // Straight into the buffer's spare room, a step at a time (the
-        // watch is checked between steps), without zeroing it first: for
-        // thousands of small entries the zeroing cost more than inflating.
+        // Into the buffer's spare room, a step at a time (the watch is
+        // checked between steps). flate2 zeroes each step before inflating
+        // into it, so a step is sized to what the rest of the input likely
+        // makes (twice its length, or the output so far, at least 16 KiB)
+        // rather than all the room reserved: for thousands of small
+        // entries, zeroing the room of an incompressible one cost more than
+        // inflating it.
         let len = out.len();
-        let step = (out.capacity() - len).min(cap - len).min(STEP);
+        let likely = (2 * rest.len()).max(len).max(16 << 10);
+        let step = (out.capacity() - len).min(cap - len).min(STEP).min(likely);
         let (in_before, out_before) = (d.total_in(), d.total_out());
         let status = d.decompress_uninit(
             rest,
