@@ -60,6 +60,11 @@ fn compare(label: &str, sources: &[(&str, &str)], default_rules: bool, data: &[u
     });
 
     let mut compiler = yara_x::Compiler::new();
+    // The globals the engine declares for every rule set (the object's
+    // true type and its group; the script rules use them).
+    for var in ["xferscan_type", "xferscan_group"] {
+        compiler.define_global(var, "").expect("global");
+    }
     let builtin = if default_rules {
         xferscan::BUILTIN
     } else {
