@@ -27,7 +27,9 @@
  * - A panic inside the library is caught at the boundary and returned as
  *   XFERSCAN_RESULT_PANIC (or the fail-closed value); it never unwinds into
  *   the caller or aborts the process. Rust's default panic hook still
- *   writes the panic's message to stderr.
+ *   writes the panic's message to stderr. (The one abort there is:
+ *   xferscan_engine_scan_bytes_owned, should the library ever find it
+ *   still holds the caller's buffer when it is about to return.)
  * - An error with more to say than its code (a rule that does not compile,
  *   a TOML key that does not exist) keeps its text on the builder:
  *   xferscan_engine_builder_error(). There is no thread-local last error.
@@ -388,6 +390,12 @@ typedef struct xferscan_stream xferscan_stream;
 // exception, no longjmp out of it) and must not call back into the scan
 // that called it.
 typedef int (*xferscan_finding_callback)(void *userdata, const char *key, xferscan_action action, const char *path, const char *rule, xferscan_verdict verdict);
+
+// Frees a buffer handed over with xferscan_engine_scan_bytes_owned. It is
+// given back the `userdata`, `data` and `len` that the scan call was given
+// (`data` may be NULL). It must not unwind (no C++ exception, no longjmp
+// out of it) and must not call back into the scan that called it.
+typedef void (*xferscan_free_callback)(void *userdata, const uint8_t *data, size_t len);
 
 #ifdef __cplusplus
 extern "C" {
@@ -915,9 +923,9 @@ void xferscan_thread_release(void);
 // NULL. On success `*out` is a new report (free it with
 // xferscan_report_free), whatever the verdict.
 //
-// The bytes are copied once (C cannot hand over a buffer the library
-// could free), so the caller may reuse its buffer as soon as the call
-// returns. Safe to call from many threads at once with one engine.
+// The bytes are copied once, so the caller may reuse its buffer as soon as
+// the call returns; xferscan_engine_scan_bytes_owned scans without the
+// copy. Safe to call from many threads at once with one engine.
 //
 // # Safety
 //
@@ -925,6 +933,40 @@ void xferscan_thread_release(void);
 // `data` is NULL or points to `len` readable bytes; `out` is NULL or
 // writable.
 xferscan_result xferscan_engine_scan_bytes(const struct xferscan_engine *engine, const char *name, const uint8_t *data, size_t len, const struct xferscan_scan_options *opts, struct xferscan_report **out);
+
+// Scans `len` bytes at `data` without copying them: the caller hands the
+// buffer over, and the library calls `free_cb(userdata, data, len)` when it
+// no longer needs it. Otherwise as xferscan_engine_scan_bytes (`name`,
+// `opts`, `out`, and `(NULL, 0)` as the empty file).
+//
+// Ownership: if `free_cb` is not NULL, it is called exactly once, whatever
+// the result: on success, on every error (a NULL engine, name or `out`, a
+// buffer `(NULL, n > 0)`, which it gets as it was given) and when the
+// library catches a bug (XFERSCAN_RESULT_PANIC). So after the call the
+// caller never frees the buffer itself. A NULL `free_cb` gives
+// XFERSCAN_RESULT_NULL_PARAMETER and nothing is scanned or called.
+//
+// When and where: `free_cb` is called before this function returns, on the
+// thread that called it (during the scan, once the last object that
+// points into the buffer is done with, or at its end). Nothing the call
+// leaves behind holds on to the buffer: not the report (it holds copies of
+// what it shows), not the thread's cached YARA scanners, not the finding
+// callback's arguments. So a host that keeps its buffer may also pass a
+// `free_cb` that does nothing, and reuse the buffer once the call returns.
+// The library checks this before it returns; were it ever not so (a bug
+// in the library), it aborts the process rather than return while it
+// could still read the buffer. That is the one place where the library
+// may abort.
+//
+// Safe to call from many threads at once with one engine.
+//
+// # Safety
+//
+// `engine` and `opts` are NULL or live; `name` is NULL or NUL-terminated;
+// `data` is NULL or points to `len` bytes that stay readable and unchanged
+// until `free_cb` is called; `free_cb` may be called with `userdata`;
+// `out` is NULL or writable.
+xferscan_result xferscan_engine_scan_bytes_owned(const struct xferscan_engine *engine, const char *name, const uint8_t *data, size_t len, xferscan_free_callback free_cb, void *userdata, const struct xferscan_scan_options *opts, struct xferscan_report **out);
 
 // Scans a file on disk (a NUL-terminated path, taken byte for byte); only
 // its last component is judged as a name. XFERSCAN_RESULT_IO when it
