@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Builds the C libraries into target/release: libxferscan.so (soname
 # libxferscan.so.0) and libxferscan.a, from the library alone (no `cli`
-# feature, so no command-line code) with the `capi` feature.
+# feature, so no command-line code) with the `capi` feature and the `rar`
+# feature (RARLAB's unrar, C++, for compressed and encrypted RAR entries).
+#
+# unrar is C++: libxferscan.so needs libstdc++.so.6 (linked dynamically,
+# as unrar_sys asks), and a static link of libxferscan.a needs -lstdc++,
+# which rustc prints among the native static libraries below and
+# capi/install.sh writes into xferscan.pc's Libs.private.
 #
 # The crate types are given here (cargo rustc --crate-type), as cargo-c
 # does, rather than in Cargo.toml's [lib]: there, every `cargo build` and
@@ -15,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=target/release
 log=$(mktemp)
-cargo rustc --release --locked --lib --no-default-features --features capi \
+cargo rustc --release --locked --lib --no-default-features --features capi,rar \
   --crate-type cdylib --crate-type staticlib -- \
   -C link-arg=-Wl,-soname,libxferscan.so.0 -C link-arg=-Wl,-z,nodelete \
   --print native-static-libs 2>&1 | tee "$log"
