@@ -49,20 +49,31 @@
  * last scan ends.
  *
  * SIGNALS
- * YARA rule conditions run as code compiled by wasmtime (yara-x 1.22.1,
- * wasmtime 48). The first engine built in the process (the first rule
- * compilation or load) creates wasmtime's engine, which installs
- * process-wide handlers with sigaction(SA_SIGINFO | SA_NODEFER |
- * SA_ONSTACK) for SIGSEGV, SIGILL and, on x86_64, SIGFPE (SIGBUS too on
- * macOS and FreeBSD). They are installed once and stay for the life of the
- * process. A signal that does not come from wasmtime's code is passed on to
- * the handler that was installed before (or to the default action). On
- * the first scan of each thread, wasmtime also gives the thread a 256 KiB
- * alternate signal stack (sigaltstack) if it has none that large, freed
- * when the thread exits. The first scan also starts one background thread
- * (yara-x's scan-timeout heartbeat) that wakes once a second and never
- * exits.
- * What this means for a host with handlers of its own:
+ * YARA rule conditions run as WebAssembly in wasmtime (yara-x 1.22.1,
+ * wasmtime 48), in one of two ways fixed when the library is built;
+ * xferscan_engine_installs_signal_handlers() says which one this is.
+ * - Native (capi/build.sh's default): conditions are compiled to machine
+ *   code, and wasmtime turns its faults into traps with signal handlers.
+ *   The first engine built in the process (the first rule compilation or
+ *   load) creates wasmtime's engine, which installs process-wide handlers
+ *   with sigaction(SA_SIGINFO | SA_NODEFER | SA_ONSTACK) for SIGSEGV,
+ *   SIGILL and, on x86_64, SIGFPE (SIGBUS too on macOS and FreeBSD). They
+ *   are installed once and stay for the life of the process. A signal that
+ *   does not come from wasmtime's code is passed on to the handler that was
+ *   installed before (or to the default action).
+ * - Pulley (XFERSCAN_PULLEY=1 capi/build.sh, the `pulley` feature):
+ *   conditions run in wasmtime's interpreter, which checks for traps
+ *   itself; no signal handler is installed, ever. It is slower: about 15%
+ *   more per scan of a 10 KB attachment with the built-in rules, 2 to 4
+ *   times the matching time with rule sets heavy in conditions
+ *   (bench/README.md, "C API"). Everything below about handlers then does
+ *   not apply; the rest does.
+ * In both, on the first scan of each thread, wasmtime gives the thread a
+ * 256 KiB alternate signal stack (sigaltstack) if it has none that large,
+ * freed when the thread exits; and the first scan starts one background
+ * thread (yara-x's scan-timeout heartbeat) that wakes once a second and
+ * never exits.
+ * What the native build means for a host with handlers of its own:
  * - Install yours (a crash reporter, a JVM, a Go runtime) BEFORE building
  *   the first engine, so that wasmtime chains to them. A handler installed
  *   after must pass on the signals it does not own to the previous one
@@ -71,12 +82,14 @@
  *   preloaded so that the JVM chains signals it does not own.
  * - Go (cgo): Go requires SA_ONSTACK on foreign handlers, which wasmtime
  *   sets; Go forwards signals from non-Go code to the handler it found.
- * - Unloading: wasmtime can remove its handlers only if no engine, rules or
- *   scanner is alive anywhere and no handler was installed after it, and
- *   the heartbeat thread would re-create them within a second. So the
- *   library offers no "finalize", and libxferscan.so is linked with
- *   -z nodelete: dlclose() leaves it mapped, because the handlers and the
- *   heartbeat thread point into it.
+ * - A host that cannot arrange any of this builds the library with pulley.
+ * Unloading: in the native build wasmtime can remove its handlers only if
+ * no engine, rules or scanner is alive anywhere and no handler was
+ * installed after it, and the heartbeat thread would re-create them
+ * within a second; in both builds the heartbeat thread runs, and each
+ * thread's alternate stack is freed at its exit, by code in the library.
+ * So the library offers no "finalize", and libxferscan.so is linked with
+ * -z nodelete: dlclose() leaves it mapped.
  */
 
 
@@ -530,13 +543,24 @@ xferscan_result xferscan_engine_builder_set_object_hashes(struct xferscan_engine
 // xferscan_engine_builder_error says which file, which line, what.
 //
 // The first engine built in a process sets up yara-x's code runtime
-// (wasmtime), which installs process-wide signal handlers: see "Signals"
-// at the top of this header.
+// (wasmtime), which installs process-wide signal handlers unless the
+// library was built with pulley (xferscan_engine_installs_signal_handlers
+// says which): see "SIGNALS" at the top of this header.
 //
 // # Safety
 //
 // `builder` is NULL or a live builder; `out` is NULL or writable.
 xferscan_result xferscan_engine_builder_build(struct xferscan_engine_builder *builder, struct xferscan_engine **out);
+
+// Whether building the first engine installs wasmtime's process-wide
+// handlers for SIGSEGV, SIGILL and (x86_64) SIGFPE: true for the native
+// build (rule conditions compiled to machine code, the default of
+// capi/build.sh), false for a library built with the `pulley` feature
+// (`XFERSCAN_PULLEY=1 capi/build.sh`: conditions run in wasmtime's
+// interpreter, which installs no signal handlers). A host whose own
+// handlers must stay alone can check it at start-up. See "SIGNALS" at the
+// top of this header.
+bool xferscan_engine_installs_signal_handlers(void);
 
 // Frees an engine handle. Scans, streams and shared engines that use it
 // keep it alive until they end. NULL is fine; freeing twice is undefined

@@ -1,13 +1,14 @@
 /* The C API's tests: EICAR in a nested zip, clean files, buffers copied
  * and handed over, streams fed in small chunks and in shuffled pieces, 8
  * threads sharing one engine while another swaps it, compressed and
- * encrypted RAR entries decoded by unrar, and every error path. Run by
- * tests/c/run.sh under ASan+UBSan and under valgrind. argv[1] is the folder
- * fixtures.py wrote. */
+ * encrypted RAR entries decoded by unrar, the signal handlers the build
+ * installs (or not), and every error path. Run by tests/c/run.sh under
+ * ASan+UBSan and under valgrind. argv[1] is the folder fixtures.py wrote. */
 
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX 2008 and sigaltstack */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -623,6 +624,81 @@ static void test_rar(void) {
   xferscan_engine_free(e);
 }
 
+/* The handlers of the signals wasmtime's native build takes, as they were
+ * before the first engine was built (main records them first). */
+struct handlers {
+  struct sigaction segv, ill, fpe;
+};
+static struct handlers at_start;
+
+static void get_handlers(struct handlers *h) {
+  sigaction(SIGSEGV, NULL, &h->segv);
+  sigaction(SIGILL, NULL, &h->ill);
+  sigaction(SIGFPE, NULL, &h->fpe);
+}
+
+static int same_handler(const struct sigaction *a, const struct sigaction *b) {
+  return a->sa_handler == b->sa_handler && a->sa_flags == b->sa_flags;
+}
+
+/* A scan on a new thread, with the thread's alternate signal stack before
+ * and after it. */
+struct altstack_ctx {
+  const xferscan_engine *e;
+  stack_t before, after;
+  xferscan_verdict verdict;
+};
+static void *altstack_thread(void *arg) {
+  struct altstack_ctx *c = arg;
+  sigaltstack(NULL, &c->before);
+  xferscan_report *r = NULL;
+  c->verdict = XFERSCAN_VERDICT_CLEAN;
+  if (xferscan_engine_scan_bytes(c->e, "eicar.com", (const uint8_t *)eicar,
+                                 strlen(eicar), NULL,
+                                 &r) == XFERSCAN_RESULT_OK)
+    c->verdict = xferscan_report_verdict(r);
+  xferscan_report_free(r);
+  sigaltstack(NULL, &c->after);
+  xferscan_thread_release();
+  return NULL;
+}
+
+/* What the header's SIGNALS section says, checked: the native build
+ * installs handlers for SIGSEGV, SIGILL and (x86_64) SIGFPE once an engine
+ * exists; the pulley build leaves every handler as it was; both give a
+ * scanning thread an alternate signal stack of at least 256 KiB. */
+static void test_signals(const xferscan_engine *e) {
+  struct handlers now;
+  get_handlers(&now);
+  int installs = xferscan_engine_installs_signal_handlers();
+  printf("test_capi: %s build: SIGSEGV handler %s, SIGILL handler %s\n",
+         installs ? "native" : "pulley",
+         same_handler(&now.segv, &at_start.segv) ? "unchanged" : "replaced",
+         same_handler(&now.ill, &at_start.ill) ? "unchanged" : "replaced");
+  if (installs) {
+    CHECK(!same_handler(&now.segv, &at_start.segv));
+    CHECK(!same_handler(&now.ill, &at_start.ill));
+    CHECK(now.segv.sa_flags & SA_SIGINFO);
+    CHECK(now.segv.sa_flags & SA_ONSTACK);
+#if defined(__x86_64__)
+    CHECK(!same_handler(&now.fpe, &at_start.fpe));
+#endif
+  } else {
+    CHECK(same_handler(&now.segv, &at_start.segv));
+    CHECK(same_handler(&now.ill, &at_start.ill));
+    CHECK(same_handler(&now.fpe, &at_start.fpe));
+  }
+  struct altstack_ctx c;
+  memset(&c, 0, sizeof c);
+  c.e = e;
+  pthread_t t;
+  pthread_create(&t, NULL, altstack_thread, &c);
+  pthread_join(t, NULL);
+  CHECK(c.verdict == XFERSCAN_VERDICT_MALICIOUS);
+  CHECK(!(c.after.ss_flags & SS_DISABLE));
+  CHECK(c.after.ss_size >= 256 * 1024);
+}
+
 static void test_builder(void) {
   xferscan_engine_builder *b = NULL;
   xferscan_engine *e = NULL;
@@ -948,9 +1024,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   dir = argv[1];
+  get_handlers(&at_start); /* before any engine exists */
   make_eicar();
   test_misc();
   xferscan_engine *e = default_engine();
+  test_signals(e);
   test_buffers(e);
   test_nested_zip(e);
   test_streams(e);
