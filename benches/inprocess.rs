@@ -61,8 +61,8 @@ fn compare(label: &str, sources: &[(&str, &str)], default_rules: bool, data: &[u
     });
 
     let mut compiler = yara_x::Compiler::new();
-    // The globals the engine declares for every rule set (the object's
-    // true type and its group; the script rules use them).
+    // The globals that the built-in rules read, declared as the engine
+    // declares them (the bare scan leaves them empty).
     for var in ["xferscan_type", "xferscan_group"] {
         compiler.define_global(var, "").expect("global");
     }
