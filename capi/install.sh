@@ -11,7 +11,9 @@ prefix=${1:?usage: capi/install.sh PREFIX [LIBDIR]}
 libdir=${2:-$prefix/lib}
 src=target/release
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
-static_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
+# What rustc printed for the build (capi/build.sh keeps it); this fallback
+# is its output on Linux with the rar feature (unrar is C++: -lstdc++).
+static_libs="-lstdc++ -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 if [ -f "$src/xferscan-native-static-libs.txt" ]; then
   static_libs=$(cat "$src/xferscan-native-static-libs.txt")
 fi

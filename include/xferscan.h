@@ -27,7 +27,9 @@
  * - A panic inside the library is caught at the boundary and returned as
  *   XFERSCAN_RESULT_PANIC (or the fail-closed value); it never unwinds into
  *   the caller or aborts the process. Rust's default panic hook still
- *   writes the panic's message to stderr.
+ *   writes the panic's message to stderr. (The one abort there is:
+ *   xferscan_engine_scan_bytes_owned, should the library ever find it
+ *   still holds the caller's buffer when it is about to return.)
  * - An error with more to say than its code (a rule that does not compile,
  *   a TOML key that does not exist) keeps its text on the builder:
  *   xferscan_engine_builder_error(). There is no thread-local last error.
@@ -47,20 +49,31 @@
  * last scan ends.
  *
  * SIGNALS
- * YARA rule conditions run as code compiled by wasmtime (yara-x 1.22.1,
- * wasmtime 48). The first engine built in the process (the first rule
- * compilation or load) creates wasmtime's engine, which installs
- * process-wide handlers with sigaction(SA_SIGINFO | SA_NODEFER |
- * SA_ONSTACK) for SIGSEGV, SIGILL and, on x86_64, SIGFPE (SIGBUS too on
- * macOS and FreeBSD). They are installed once and stay for the life of the
- * process. A signal that does not come from wasmtime's code is passed on to
- * the handler that was installed before (or to the default action). On
- * the first scan of each thread, wasmtime also gives the thread a 256 KiB
- * alternate signal stack (sigaltstack) if it has none that large, freed
- * when the thread exits. The first scan also starts one background thread
- * (yara-x's scan-timeout heartbeat) that wakes once a second and never
- * exits.
- * What this means for a host with handlers of its own:
+ * YARA rule conditions run as WebAssembly in wasmtime (yara-x 1.22.1,
+ * wasmtime 48), in one of two ways fixed when the library is built;
+ * xferscan_engine_installs_signal_handlers() says which one this is.
+ * - Native (capi/build.sh's default): conditions are compiled to machine
+ *   code, and wasmtime turns its faults into traps with signal handlers.
+ *   The first engine built in the process (the first rule compilation or
+ *   load) creates wasmtime's engine, which installs process-wide handlers
+ *   with sigaction(SA_SIGINFO | SA_NODEFER | SA_ONSTACK) for SIGSEGV,
+ *   SIGILL and, on x86_64, SIGFPE (SIGBUS too on macOS and FreeBSD). They
+ *   are installed once and stay for the life of the process. A signal that
+ *   does not come from wasmtime's code is passed on to the handler that was
+ *   installed before (or to the default action).
+ * - Pulley (XFERSCAN_PULLEY=1 capi/build.sh, the `pulley` feature):
+ *   conditions run in wasmtime's interpreter, which checks for traps
+ *   itself; no signal handler is installed, ever. It is slower: about 15%
+ *   more per scan of a 10 KB attachment with the built-in rules, 2 to 4
+ *   times the matching time with rule sets heavy in conditions
+ *   (bench/README.md, "C API"). Everything below about handlers then does
+ *   not apply; the rest does.
+ * In both, on the first scan of each thread, wasmtime gives the thread a
+ * 256 KiB alternate signal stack (sigaltstack) if it has none that large,
+ * freed when the thread exits; and the first scan starts one background
+ * thread (yara-x's scan-timeout heartbeat) that wakes once a second and
+ * never exits.
+ * What the native build means for a host with handlers of its own:
  * - Install yours (a crash reporter, a JVM, a Go runtime) BEFORE building
  *   the first engine, so that wasmtime chains to them. A handler installed
  *   after must pass on the signals it does not own to the previous one
@@ -69,12 +82,14 @@
  *   preloaded so that the JVM chains signals it does not own.
  * - Go (cgo): Go requires SA_ONSTACK on foreign handlers, which wasmtime
  *   sets; Go forwards signals from non-Go code to the handler it found.
- * - Unloading: wasmtime can remove its handlers only if no engine, rules or
- *   scanner is alive anywhere and no handler was installed after it, and
- *   the heartbeat thread would re-create them within a second. So the
- *   library offers no "finalize", and libxferscan.so is linked with
- *   -z nodelete: dlclose() leaves it mapped, because the handlers and the
- *   heartbeat thread point into it.
+ * - A host that cannot arrange any of this builds the library with pulley.
+ * Unloading: in the native build wasmtime can remove its handlers only if
+ * no engine, rules or scanner is alive anywhere and no handler was
+ * installed after it, and the heartbeat thread would re-create them
+ * within a second; in both builds the heartbeat thread runs, and each
+ * thread's alternate stack is freed at its exit, by code in the library.
+ * So the library offers no "finalize", and libxferscan.so is linked with
+ * -z nodelete: dlclose() leaves it mapped.
  */
 
 
@@ -389,6 +404,12 @@ typedef struct xferscan_stream xferscan_stream;
 // that called it.
 typedef int (*xferscan_finding_callback)(void *userdata, const char *key, xferscan_action action, const char *path, const char *rule, xferscan_verdict verdict);
 
+// Frees a buffer handed over with xferscan_engine_scan_bytes_owned. It is
+// given back the `userdata`, `data` and `len` that the scan call was given
+// (`data` may be NULL). It must not unwind (no C++ exception, no longjmp
+// out of it) and must not call back into the scan that called it.
+typedef void (*xferscan_free_callback)(void *userdata, const uint8_t *data, size_t len);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -522,13 +543,24 @@ xferscan_result xferscan_engine_builder_set_object_hashes(struct xferscan_engine
 // xferscan_engine_builder_error says which file, which line, what.
 //
 // The first engine built in a process sets up yara-x's code runtime
-// (wasmtime), which installs process-wide signal handlers: see "Signals"
-// at the top of this header.
+// (wasmtime), which installs process-wide signal handlers unless the
+// library was built with pulley (xferscan_engine_installs_signal_handlers
+// says which): see "SIGNALS" at the top of this header.
 //
 // # Safety
 //
 // `builder` is NULL or a live builder; `out` is NULL or writable.
 xferscan_result xferscan_engine_builder_build(struct xferscan_engine_builder *builder, struct xferscan_engine **out);
+
+// Whether building the first engine installs wasmtime's process-wide
+// handlers for SIGSEGV, SIGILL and (x86_64) SIGFPE: true for the native
+// build (rule conditions compiled to machine code, the default of
+// capi/build.sh), false for a library built with the `pulley` feature
+// (`XFERSCAN_PULLEY=1 capi/build.sh`: conditions run in wasmtime's
+// interpreter, which installs no signal handlers). A host whose own
+// handlers must stay alone can check it at start-up. See "SIGNALS" at the
+// top of this header.
+bool xferscan_engine_installs_signal_handlers(void);
 
 // Frees an engine handle. Scans, streams and shared engines that use it
 // keep it alive until they end. NULL is fine; freeing twice is undefined
@@ -915,9 +947,9 @@ void xferscan_thread_release(void);
 // NULL. On success `*out` is a new report (free it with
 // xferscan_report_free), whatever the verdict.
 //
-// The bytes are copied once (C cannot hand over a buffer the library
-// could free), so the caller may reuse its buffer as soon as the call
-// returns. Safe to call from many threads at once with one engine.
+// The bytes are copied once, so the caller may reuse its buffer as soon as
+// the call returns; xferscan_engine_scan_bytes_owned scans without the
+// copy. Safe to call from many threads at once with one engine.
 //
 // # Safety
 //
@@ -925,6 +957,40 @@ void xferscan_thread_release(void);
 // `data` is NULL or points to `len` readable bytes; `out` is NULL or
 // writable.
 xferscan_result xferscan_engine_scan_bytes(const struct xferscan_engine *engine, const char *name, const uint8_t *data, size_t len, const struct xferscan_scan_options *opts, struct xferscan_report **out);
+
+// Scans `len` bytes at `data` without copying them: the caller hands the
+// buffer over, and the library calls `free_cb(userdata, data, len)` when it
+// no longer needs it. Otherwise as xferscan_engine_scan_bytes (`name`,
+// `opts`, `out`, and `(NULL, 0)` as the empty file).
+//
+// Ownership: if `free_cb` is not NULL, it is called exactly once, whatever
+// the result: on success, on every error (a NULL engine, name or `out`, a
+// buffer `(NULL, n > 0)`, which it gets as it was given) and when the
+// library catches a bug (XFERSCAN_RESULT_PANIC). So after the call the
+// caller never frees the buffer itself. A NULL `free_cb` gives
+// XFERSCAN_RESULT_NULL_PARAMETER and nothing is scanned or called.
+//
+// When and where: `free_cb` is called before this function returns, on the
+// thread that called it (during the scan, once the last object that
+// points into the buffer is done with, or at its end). Nothing the call
+// leaves behind holds on to the buffer: not the report (it holds copies of
+// what it shows), not the thread's cached YARA scanners, not the finding
+// callback's arguments. So a host that keeps its buffer may also pass a
+// `free_cb` that does nothing, and reuse the buffer once the call returns.
+// The library checks this before it returns; were it ever not so (a bug
+// in the library), it aborts the process rather than return while it
+// could still read the buffer. That is the one place where the library
+// may abort.
+//
+// Safe to call from many threads at once with one engine.
+//
+// # Safety
+//
+// `engine` and `opts` are NULL or live; `name` is NULL or NUL-terminated;
+// `data` is NULL or points to `len` bytes that stay readable and unchanged
+// until `free_cb` is called; `free_cb` may be called with `userdata`;
+// `out` is NULL or writable.
+xferscan_result xferscan_engine_scan_bytes_owned(const struct xferscan_engine *engine, const char *name, const uint8_t *data, size_t len, xferscan_free_callback free_cb, void *userdata, const struct xferscan_scan_options *opts, struct xferscan_report **out);
 
 // Scans a file on disk (a NUL-terminated path, taken byte for byte); only
 // its last component is judged as a name. XFERSCAN_RESULT_IO when it

@@ -1,12 +1,14 @@
 #![no_main]
 //! The C API's buffer and stream entry points, called as C calls them
-//! (through the `extern "C"` functions, with raw pointers): a buffer scan
-//! and a stream of fuzzer-chosen pieces of the same bytes must both succeed
-//! and agree on the verdict when every byte arrived once; the report
-//! accessors must hold up for every index, in range or not; a name that is
-//! not UTF-8 is never refused.
+//! (through the `extern "C"` functions, with raw pointers): a buffer scan,
+//! a scan of a buffer handed over without a copy, and a stream of
+//! fuzzer-chosen pieces of the same bytes must all succeed and agree on the
+//! verdict when every byte arrived once; the handed-over buffer's free
+//! callback runs exactly once, before the call returns, on success and on
+//! a fuzzer-chosen error alike; the report accessors must hold up for every
+//! index, in range or not; a name that is not UTF-8 is never refused.
 
-use std::ffi::CString;
+use std::ffi::{CString, c_void};
 use std::ptr;
 use std::sync::OnceLock;
 
@@ -18,7 +20,7 @@ use xferscan::ffi::engine::{
 };
 use xferscan::ffi::report::*;
 use xferscan::ffi::result::xferscan_result;
-use xferscan::ffi::scan::xferscan_engine_scan_bytes;
+use xferscan::ffi::scan::{xferscan_engine_scan_bytes, xferscan_engine_scan_bytes_owned};
 use xferscan::ffi::stream::*;
 
 #[derive(Arbitrary, Debug)]
@@ -30,6 +32,23 @@ struct Input<'a> {
     cuts: Vec<u8>,
     order: Vec<u8>,
     null_piece: bool,
+    /// Hand the buffer over with no place for the report: an error, which
+    /// must free it all the same.
+    owned_without_out: bool,
+}
+
+/// A heap copy of the input handed over, and the free callback's calls.
+struct Handed {
+    buffer: Option<Box<[u8]>>,
+    calls: usize,
+}
+
+unsafe extern "C" fn free_handed(userdata: *mut c_void, data: *const u8, len: usize) {
+    // SAFETY: the target passes a live `Handed`.
+    let h = unsafe { &mut *userdata.cast::<Handed>() };
+    h.calls += 1;
+    let buffer = h.buffer.take().expect("freed twice");
+    assert_eq!((data, len), (buffer.as_ptr(), buffer.len()));
 }
 
 /// One engine for the process, as a C host keeps it.
@@ -118,6 +137,43 @@ fuzz_target!(|input: Input<'_>| {
             xferscan_result::Ok
         );
         read_all(whole);
+
+        // The same bytes handed over without a copy.
+        let mut handed = Handed {
+            buffer: Some(input.data.into()),
+            calls: 0,
+        };
+        let buffer = handed.buffer.as_ref().expect("just set");
+        let (owned_data, owned_len) = (buffer.as_ptr(), buffer.len());
+        let mut owned = ptr::null_mut();
+        let out: *mut *mut xferscan_report = if input.owned_without_out {
+            ptr::null_mut()
+        } else {
+            &mut owned
+        };
+        let rc = xferscan_engine_scan_bytes_owned(
+            e,
+            name.as_ptr(),
+            owned_data,
+            owned_len,
+            Some(free_handed),
+            (&raw mut handed).cast(),
+            ptr::null(),
+            out,
+        );
+        assert_eq!(handed.calls, 1, "freed once, before the return");
+        if input.owned_without_out {
+            assert_eq!(rc, xferscan_result::NullParameter);
+            assert!(owned.is_null());
+        } else {
+            assert_eq!(rc, xferscan_result::Ok);
+            assert_eq!(
+                xferscan_report_verdict(owned),
+                xferscan_report_verdict(whole)
+            );
+            read_all(owned);
+            xferscan_report_free(owned);
+        }
 
         // The same bytes as a stream of pieces, in a fuzzer-chosen order.
         let mut pieces = Vec::new();

@@ -441,8 +441,9 @@ pub unsafe extern "C" fn xferscan_engine_builder_set_object_hashes(
 /// xferscan_engine_builder_error says which file, which line, what.
 ///
 /// The first engine built in a process sets up yara-x's code runtime
-/// (wasmtime), which installs process-wide signal handlers: see "Signals"
-/// at the top of this header.
+/// (wasmtime), which installs process-wide signal handlers unless the
+/// library was built with pulley (xferscan_engine_installs_signal_handlers
+/// says which): see "SIGNALS" at the top of this header.
 ///
 /// # Safety
 ///
@@ -466,6 +467,19 @@ pub unsafe extern "C" fn xferscan_engine_builder_build(
         unsafe { write_out(out, to_c(xferscan_engine { engine })) };
         Ok(())
     })
+}
+
+/// Whether building the first engine installs wasmtime's process-wide
+/// handlers for SIGSEGV, SIGILL and (x86_64) SIGFPE: true for the native
+/// build (rule conditions compiled to machine code, the default of
+/// capi/build.sh), false for a library built with the `pulley` feature
+/// (`XFERSCAN_PULLEY=1 capi/build.sh`: conditions run in wasmtime's
+/// interpreter, which installs no signal handlers). A host whose own
+/// handlers must stay alone can check it at start-up. See "SIGNALS" at the
+/// top of this header.
+#[unsafe(no_mangle)]
+pub extern "C" fn xferscan_engine_installs_signal_handlers() -> bool {
+    !cfg!(feature = "pulley")
 }
 
 /// Frees an engine handle. Scans, streams and shared engines that use it

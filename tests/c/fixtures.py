@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 """Writes the C tests' fixtures into the folder given: EICAR in a zip in a
-zip, a clean file, a configuration, a corrupt precompiled rules file. The
-EICAR string is assembled here from two halves, so that no file in the
+zip, a clean file, a configuration, a corrupt precompiled rules file, and
+copies of the WinRAR-made archives of tests/data/rar/ (compressed, solid,
+encrypted: no free tool writes compressed RAR, so there is no RAR fixture
+with EICAR in a compressed entry; see that folder's README). The EICAR
+string is assembled here from two halves, so that no file in the
 repository holds it whole."""
 
 import io
+import shutil
 import sys
 import zipfile
 from pathlib import Path
 
 out = Path(sys.argv[1])
 out.mkdir(parents=True, exist_ok=True)
+
+for rar in ["solid.rar", "version.rar", "crypted.rar"]:
+    shutil.copyfile(Path(__file__).parent.parent / "data" / "rar" / rar, out / rar)
 
 eicar = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 

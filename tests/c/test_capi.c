@@ -1,11 +1,14 @@
-/* The C API's tests: EICAR in a nested zip, clean files, streams fed in
- * small chunks and in shuffled pieces, 8 threads sharing one engine while
- * another swaps it, and every error path. Run by tests/c/run.sh under
+/* The C API's tests: EICAR in a nested zip, clean files, buffers copied
+ * and handed over, streams fed in small chunks and in shuffled pieces, 8
+ * threads sharing one engine while another swaps it, compressed and
+ * encrypted RAR entries decoded by unrar, the signal handlers the build
+ * installs (or not), and every error path. Run by tests/c/run.sh under
  * ASan+UBSan and under valgrind. argv[1] is the folder fixtures.py wrote. */
 
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX 2008 and sigaltstack */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +400,305 @@ static void test_options(const xferscan_engine *e) {
   free(zip);
 }
 
+/* What the free callback of a buffer handed over saw. */
+struct freelog {
+  int calls;
+  const uint8_t *data;
+  size_t len;
+  pthread_t thread;
+};
+
+/* Frees the buffer as a host would, and records the call. */
+static void free_logged(void *userdata, const uint8_t *data, size_t len) {
+  struct freelog *f = userdata;
+  f->calls++;
+  f->data = data;
+  f->len = len;
+  f->thread = pthread_self();
+  free((void *)data);
+}
+
+/* A copy of `len` bytes in a fresh heap buffer, to hand over. */
+static uint8_t *dup_bytes(const void *p, size_t len) {
+  uint8_t *b = malloc(len ? len : 1);
+  memcpy(b, p, len);
+  return b;
+}
+
+/* Hands `len` bytes over (a heap copy) and checks the free callback ran
+ * once, before the return, on this thread, with the buffer given. */
+static xferscan_result scan_owned(const xferscan_engine *e, const char *name,
+                                  const void *p, size_t len,
+                                  const xferscan_scan_options *o,
+                                  xferscan_report **r) {
+  struct freelog f = {0, NULL, 0, pthread_self()};
+  uint8_t *buf = dup_bytes(p, len);
+  xferscan_result rc =
+      xferscan_engine_scan_bytes_owned(e, name, buf, len, free_logged, &f, o, r);
+  CHECK(f.calls == 1);
+  CHECK(f.data == buf && f.len == len);
+  CHECK(pthread_equal(f.thread, pthread_self()));
+  return rc;
+}
+
+static void no_free(void *userdata, const uint8_t *data, size_t len) {
+  int *calls = userdata;
+  (void)data;
+  (void)len;
+  (*calls)++;
+}
+
+static void test_owned(const xferscan_engine *e) {
+  size_t len = 0;
+  unsigned char *zip = read_file("nested.zip", &len);
+  CHECK(zip != NULL);
+
+  /* EICAR in a zip in a zip, handed over: found where it sits. */
+  xferscan_report *r = NULL;
+  OK(scan_owned(e, "nested.zip", zip, len, NULL, &r));
+  CHECK(xferscan_report_verdict(r) == XFERSCAN_VERDICT_MALICIOUS);
+  int deep = 0;
+  for (size_t i = 0; i < xferscan_report_finding_count(r); i++) {
+    const char *rule = xferscan_report_finding_rule(r, i);
+    if (rule && strcmp(rule, "EICAR_Test_File") == 0)
+      deep |= strstr(xferscan_report_finding_path(r, i),
+                     "docs/inner.zip > eicar.com") != NULL;
+  }
+  CHECK(deep);
+  CHECK(xferscan_report_complete(r));
+  xferscan_report_free(r);
+
+  /* A clean file is clean. */
+  size_t clen = 0;
+  unsigned char *clean = read_file("clean.txt", &clen);
+  r = NULL;
+  OK(scan_owned(e, "clean.txt", clean, clen, NULL, &r));
+  CHECK(xferscan_report_verdict(r) == XFERSCAN_VERDICT_CLEAN);
+  CHECK(xferscan_report_object_size(r, 0) == clen);
+  xferscan_report_free(r);
+  free(clean);
+
+  /* With options: a finding callback that stops at the first finding. */
+  xferscan_scan_options *o = NULL;
+  OK(xferscan_scan_options_new(&o));
+  struct counter c = {0, XFERSCAN_FLOW_STOP};
+  OK(xferscan_scan_options_set_finding_callback(o, on_finding, &c));
+  r = NULL;
+  OK(scan_owned(e, "nested.zip", zip, len, o, &r));
+  CHECK(c.findings == 1);
+  CHECK(xferscan_report_stopped(r) == XFERSCAN_STOP_REASON_CALLBACK);
+  xferscan_report_free(r);
+  xferscan_scan_options_free(o);
+
+  /* The empty file, (NULL, 0): the callback still runs, with NULL. */
+  struct freelog f = {0, (const uint8_t *)"x", 1, pthread_self()};
+  r = NULL;
+  OK(xferscan_engine_scan_bytes_owned(e, "empty.txt", NULL, 0, free_logged,
+                                      &f, NULL, &r));
+  CHECK(f.calls == 1 && f.data == NULL && f.len == 0);
+  CHECK(xferscan_report_object_size(r, 0) == 0);
+  xferscan_report_free(r);
+
+  /* Every error frees too (ASan and valgrind see a leak or a double free
+   * otherwise), and writes no report. */
+  r = NULL;
+  CHECK_RC(scan_owned(NULL, "a.txt", "abc", 3, NULL, &r),
+           XFERSCAN_RESULT_NULL_PARAMETER);
+  CHECK_RC(scan_owned(e, NULL, "abc", 3, NULL, &r),
+           XFERSCAN_RESULT_NULL_PARAMETER);
+  CHECK_RC(scan_owned(e, "a.txt", "abc", 3, NULL, NULL),
+           XFERSCAN_RESULT_NULL_PARAMETER);
+  f.calls = 0;
+  CHECK_RC(xferscan_engine_scan_bytes_owned(e, "a.txt", NULL, 5, free_logged,
+                                            &f, NULL, &r),
+           XFERSCAN_RESULT_NULL_PARAMETER);
+  CHECK(f.calls == 1 && f.data == NULL && f.len == 5);
+  int calls = 0;
+  CHECK_RC(xferscan_engine_scan_bytes_owned(e, "a.txt", zip, SIZE_MAX, no_free,
+                                            &calls, NULL, &r),
+           XFERSCAN_RESULT_INVALID_PARAMETER);
+  CHECK(calls == 1);
+  /* No callback: refused, nothing called; the buffer is still ours. */
+  CHECK_RC(xferscan_engine_scan_bytes_owned(e, "a.txt", zip, len, NULL, NULL,
+                                            NULL, &r),
+           XFERSCAN_RESULT_NULL_PARAMETER);
+  CHECK(r == NULL);
+
+  /* A buffer the host keeps: a callback that frees nothing, and the buffer
+   * reused at once; the report holds its own copies of what it shows. */
+  char kept[128];
+  snprintf(kept, sizeof kept, "%s", eicar);
+  calls = 0;
+  r = NULL;
+  OK(xferscan_engine_scan_bytes_owned(e, "eicar.com", (const uint8_t *)kept,
+                                      strlen(kept), no_free, &calls, NULL, &r));
+  CHECK(calls == 1);
+  memset(kept, 'A', sizeof kept);
+  CHECK(xferscan_report_verdict(r) == XFERSCAN_VERDICT_MALICIOUS);
+  CHECK(has_rule(r, "EICAR_Test_File"));
+  CHECK(strcmp(xferscan_report_object_path(r, 0), "eicar.com") == 0);
+  xferscan_report_free(r);
+  free(zip);
+}
+
+static int has_key(const xferscan_report *r, const char *key) {
+  for (size_t i = 0; i < xferscan_report_finding_count(r); i++)
+    if (strcmp(xferscan_report_finding_key(r, i), key) == 0) return 1;
+  return 0;
+}
+
+/* Is `rule` among the findings, on an object whose path ends with `tail`?
+ * (A scan of a path names the outer object by the whole path.) */
+static int has_rule_at(const xferscan_report *r, const char *rule,
+                       const char *tail) {
+  for (size_t i = 0; i < xferscan_report_finding_count(r); i++) {
+    const char *got = xferscan_report_finding_rule(r, i);
+    const char *path = xferscan_report_finding_path(r, i);
+    size_t n = strlen(path), t = strlen(tail);
+    if (got && strcmp(got, rule) == 0 && n >= t &&
+        strcmp(path + n - t, tail) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* Compressed RAR entries, decoded by unrar (the C library is built with the
+ * rar feature): WinRAR's archives of tests/data/rar/. A rule on text that
+ * appears only once the entry is decompressed (the archives hold no
+ * EICAR: no free tool writes compressed RAR) must match inside the entry;
+ * without unrar the entry would be an unsupported method, and unmatched. */
+static void test_rar(void) {
+  xferscan_engine_builder *b = NULL;
+  xferscan_engine *e = NULL;
+  OK(xferscan_engine_builder_new(&b));
+  OK(xferscan_engine_builder_set_builtin_rules(b, false));
+  OK(xferscan_engine_builder_add_rules_source(
+      b, "rar.yar",
+      "rule Rar_Decoded { strings: $a = \"Cargo.lock\" condition: $a }\n"));
+  OK(xferscan_engine_builder_build(b, &e));
+  xferscan_engine_builder_free(b);
+
+  /* RAR 5, solid, compressed. */
+  xferscan_report *r = NULL;
+  char *p = path_of("solid.rar");
+  OK(xferscan_engine_scan_path(e, p, NULL, &r));
+  free(p);
+  CHECK(has_rule_at(r, "Rar_Decoded", "/solid.rar > .gitignore"));
+  CHECK(!has_key(r, "unscannable.unsupported_method"));
+  CHECK(xferscan_report_verdict(r) == XFERSCAN_VERDICT_MALICIOUS);
+  xferscan_report_free(r);
+
+  /* RAR 4, compressed, handed over without a copy. */
+  size_t len = 0;
+  unsigned char *rar = read_file("version.rar", &len);
+  CHECK(rar != NULL);
+  r = NULL;
+  OK(scan_owned(e, "version.rar", rar, len, NULL, &r));
+  free(rar);
+  CHECK(!has_key(r, "unscannable.unsupported_method"));
+  int decoded = 0;
+  for (size_t i = 0; i < xferscan_report_object_count(r); i++)
+    if (strcmp(xferscan_report_object_path(r, i), "version.rar > VERSION") == 0)
+      decoded = xferscan_report_object_size(r, i) == 11;
+  CHECK(decoded);
+  xferscan_report_free(r);
+
+  /* RAR 4, an encrypted entry: never clean without its password, opened
+   * with a candidate from the scan's options. */
+  p = path_of("crypted.rar");
+  r = NULL;
+  OK(xferscan_engine_scan_path(e, p, NULL, &r));
+  CHECK(has_key(r, "encrypted"));
+  CHECK(xferscan_report_verdict(r) != XFERSCAN_VERDICT_CLEAN);
+  CHECK(!has_rule(r, "Rar_Decoded"));
+  xferscan_report_free(r);
+  xferscan_scan_options *o = NULL;
+  OK(xferscan_scan_options_new(&o));
+  OK(xferscan_scan_options_add_password(o, "unrar"));
+  r = NULL;
+  OK(xferscan_engine_scan_path(e, p, o, &r));
+  CHECK(has_rule_at(r, "Rar_Decoded", "/crypted.rar > .gitignore"));
+  xferscan_report_free(r);
+  xferscan_scan_options_free(o);
+  free(p);
+  xferscan_engine_free(e);
+}
+
+/* The handlers of the signals wasmtime's native build takes, as they were
+ * before the first engine was built (main records them first). */
+struct handlers {
+  struct sigaction segv, ill, fpe;
+};
+static struct handlers at_start;
+
+static void get_handlers(struct handlers *h) {
+  sigaction(SIGSEGV, NULL, &h->segv);
+  sigaction(SIGILL, NULL, &h->ill);
+  sigaction(SIGFPE, NULL, &h->fpe);
+}
+
+static int same_handler(const struct sigaction *a, const struct sigaction *b) {
+  return a->sa_handler == b->sa_handler && a->sa_flags == b->sa_flags;
+}
+
+/* A scan on a new thread, with the thread's alternate signal stack before
+ * and after it. */
+struct altstack_ctx {
+  const xferscan_engine *e;
+  stack_t before, after;
+  xferscan_verdict verdict;
+};
+static void *altstack_thread(void *arg) {
+  struct altstack_ctx *c = arg;
+  sigaltstack(NULL, &c->before);
+  xferscan_report *r = NULL;
+  c->verdict = XFERSCAN_VERDICT_CLEAN;
+  if (xferscan_engine_scan_bytes(c->e, "eicar.com", (const uint8_t *)eicar,
+                                 strlen(eicar), NULL,
+                                 &r) == XFERSCAN_RESULT_OK)
+    c->verdict = xferscan_report_verdict(r);
+  xferscan_report_free(r);
+  sigaltstack(NULL, &c->after);
+  xferscan_thread_release();
+  return NULL;
+}
+
+/* What the header's SIGNALS section says, checked: the native build
+ * installs handlers for SIGSEGV, SIGILL and (x86_64) SIGFPE once an engine
+ * exists; the pulley build leaves every handler as it was; both give a
+ * scanning thread an alternate signal stack of at least 256 KiB. */
+static void test_signals(const xferscan_engine *e) {
+  struct handlers now;
+  get_handlers(&now);
+  int installs = xferscan_engine_installs_signal_handlers();
+  printf("test_capi: %s build: SIGSEGV handler %s, SIGILL handler %s\n",
+         installs ? "native" : "pulley",
+         same_handler(&now.segv, &at_start.segv) ? "unchanged" : "replaced",
+         same_handler(&now.ill, &at_start.ill) ? "unchanged" : "replaced");
+  if (installs) {
+    CHECK(!same_handler(&now.segv, &at_start.segv));
+    CHECK(!same_handler(&now.ill, &at_start.ill));
+    CHECK(now.segv.sa_flags & SA_SIGINFO);
+    CHECK(now.segv.sa_flags & SA_ONSTACK);
+#if defined(__x86_64__)
+    CHECK(!same_handler(&now.fpe, &at_start.fpe));
+#endif
+  } else {
+    CHECK(same_handler(&now.segv, &at_start.segv));
+    CHECK(same_handler(&now.ill, &at_start.ill));
+    CHECK(same_handler(&now.fpe, &at_start.fpe));
+  }
+  struct altstack_ctx c;
+  memset(&c, 0, sizeof c);
+  c.e = e;
+  pthread_t t;
+  pthread_create(&t, NULL, altstack_thread, &c);
+  pthread_join(t, NULL);
+  CHECK(c.verdict == XFERSCAN_VERDICT_MALICIOUS);
+  CHECK(!(c.after.ss_flags & SS_DISABLE));
+  CHECK(c.after.ss_size >= 256 * 1024);
+}
+
 static void test_builder(void) {
   xferscan_engine_builder *b = NULL;
   xferscan_engine *e = NULL;
@@ -616,10 +918,19 @@ static void *scanner_thread(void *arg) {
     int bad = 0;
     if (xferscan_shared_engine_get(c->shared, &e) != XFERSCAN_RESULT_OK) bad = 1;
     const char *data = (i % 2) ? eicar : "plain text, nothing more";
-    if (xferscan_engine_scan_bytes(e, "f.txt", (const uint8_t *)data,
-                                   strlen(data), NULL,
-                                   &r) != XFERSCAN_RESULT_OK)
-      bad = 1;
+    xferscan_result rc;
+    if (i % 4 < 2) {
+      rc = xferscan_engine_scan_bytes(e, "f.txt", (const uint8_t *)data,
+                                      strlen(data), NULL, &r);
+    } else {
+      /* Handed over: freed once, before the return, on this thread. */
+      struct freelog f = {0, NULL, 0, pthread_self()};
+      uint8_t *buf = dup_bytes(data, strlen(data));
+      rc = xferscan_engine_scan_bytes_owned(e, "f.txt", buf, strlen(data),
+                                            free_logged, &f, NULL, &r);
+      if (f.calls != 1 || !pthread_equal(f.thread, pthread_self())) bad = 1;
+    }
+    if (rc != XFERSCAN_RESULT_OK) bad = 1;
     xferscan_verdict want =
         (i % 2) ? XFERSCAN_VERDICT_MALICIOUS : XFERSCAN_VERDICT_CLEAN;
     if (xferscan_report_verdict(r) != want) bad = 1;
@@ -713,17 +1024,21 @@ int main(int argc, char **argv) {
     return 2;
   }
   dir = argv[1];
+  get_handlers(&at_start); /* before any engine exists */
   make_eicar();
   test_misc();
   xferscan_engine *e = default_engine();
+  test_signals(e);
   test_buffers(e);
   test_nested_zip(e);
   test_streams(e);
   test_options(e);
+  test_owned(e);
   test_nulls(e);
   test_cancel_from_thread(e);
   xferscan_engine_free(e);
   test_builder();
+  test_rar();
   test_threads();
   xferscan_thread_release();
   if (failures) {

@@ -1,5 +1,6 @@
 // The C API from C++: the header compiles as C++, handles fit
-// std::unique_ptr, and a stream of EICAR in a nested zip is blocked.
+// std::unique_ptr, a stream of EICAR in a nested zip is blocked, and a
+// std::vector handed over without a copy is freed exactly once.
 // argv[1] is the folder tests/c/fixtures.py wrote.
 
 #include <cstdio>
@@ -44,6 +45,46 @@ Engine build() {
   return Engine(e);
 }
 
+// A std::vector handed over to xferscan_engine_scan_bytes_owned: the free
+// callback deletes it and counts the calls.
+struct Handed {
+  std::vector<unsigned char> bytes;
+  int *calls;
+};
+extern "C" void free_handed(void *userdata, const uint8_t *data, size_t len) {
+  auto *h = static_cast<Handed *>(userdata);
+  if (data != h->bytes.data() || len != h->bytes.size()) ++*h->calls;  // twice: a failure
+  ++*h->calls;
+  delete h;
+}
+
+xferscan_verdict scan_handed(const xferscan_engine *engine, const char *name,
+                             std::vector<unsigned char> bytes,
+                             xferscan_result want, bool *found_eicar) {
+  int calls = 0;
+  auto *h = new Handed{std::move(bytes), &calls};
+  const uint8_t *data = h->bytes.data();
+  size_t len = h->bytes.size();
+  xferscan_report *r = nullptr;
+  xferscan_result rc = xferscan_engine_scan_bytes_owned(
+      engine, name, data, len, free_handed, h, nullptr, &r);
+  check(rc == want, "owned scan result");
+  check(calls == 1, "freed exactly once, before the return");
+  if (rc != XFERSCAN_RESULT_OK) {
+    check(r == nullptr, "no report on failure");
+    return XFERSCAN_VERDICT_MALICIOUS;
+  }
+  Report report(r);
+  for (size_t i = 0; i < xferscan_report_finding_count(r); i++) {
+    const char *rule = xferscan_report_finding_rule(r, i);
+    const char *path = xferscan_report_finding_path(r, i);
+    if (found_eicar && rule && std::strcmp(rule, "EICAR_Test_File") == 0 &&
+        std::strstr(path, "docs/inner.zip > eicar.com"))
+      *found_eicar = true;
+  }
+  return xferscan_report_verdict(r);
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -83,6 +124,20 @@ int main(int argc, char **argv) {
   Report clean_report(r2);
   check(xferscan_report_verdict(clean_report.get()) == XFERSCAN_VERDICT_CLEAN,
         "clean");
+
+  // Handed over without a copy: EICAR in the nested zip, a clean note, and
+  // an error (no engine) that frees all the same.
+  bool found = false;
+  check(scan_handed(engine.get(), "nested.zip", zip, XFERSCAN_RESULT_OK,
+                    &found) == XFERSCAN_VERDICT_MALICIOUS,
+        "owned nested zip");
+  check(found, "EICAR found inside docs/inner.zip");
+  check(scan_handed(engine.get(), "note.txt",
+                    std::vector<unsigned char>(clean.begin(), clean.end()),
+                    XFERSCAN_RESULT_OK, nullptr) == XFERSCAN_VERDICT_CLEAN,
+        "owned clean");
+  scan_handed(nullptr, "note.txt", std::vector<unsigned char>(10, 'x'),
+              XFERSCAN_RESULT_NULL_PARAMETER, nullptr);
   xferscan_thread_release();
   if (failures) return 1;
   std::printf("test_cpp: all checks passed\n");
