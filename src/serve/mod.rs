@@ -231,6 +231,9 @@ enum LogMsg {
 /// file, per batch rather than per scan).
 static LOG: std::sync::OnceLock<std::sync::mpsc::SyncSender<LogMsg>> = std::sync::OnceLock::new();
 
+/// How long the logging thread lets lines gather between two writes.
+const LOG_BATCH: Duration = Duration::from_millis(20);
+
 fn start_logger() {
     let (tx, rx) = std::sync::mpsc::sync_channel::<LogMsg>(4096);
     let spawned = std::thread::Builder::new()
@@ -252,6 +255,9 @@ fn start_logger() {
                     next = rx.try_recv().ok();
                 }
                 let _ = out.flush();
+                // Lines written in batches: a wake-up of this thread for
+                // every scan's line cost the daemon more than the line.
+                std::thread::sleep(LOG_BATCH);
             }
         });
     if spawned.is_ok() {
