@@ -14,6 +14,7 @@ import random
 import struct
 import sys
 import zipfile
+import zlib
 
 OUT = sys.argv[1]
 rnd = random.Random(20261129)
@@ -53,7 +54,9 @@ def png(n):
 
 
 def pdf(n):
-    stream = rnd.randbytes(n - 300)
+    # A page whose content is a compressed image, as a scan would be: the
+    # stream is a real zlib stream (of incompressible bytes).
+    stream = zlib.compress(rnd.randbytes(n - 300))
     return (b"%PDF-1.5\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"
             b"2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj\n"
             b"3 0 obj <</Type /Page /Parent 2 0 R /Contents 4 0 R>> endobj\n"
