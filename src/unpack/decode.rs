@@ -132,25 +132,64 @@ pub(crate) fn zstd_reader<'a>(input: &'a [u8]) -> io::Result<impl Read + 'a> {
 /// Inflates a raw deflate stream (most of what real archives hold) under the
 /// budget: straight into the budget's buffer, with no intermediate copy, in
 /// steps sized to what the input likely makes.
-pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8]) -> Drained {
+/// `inflater` is reused from one call to the next (an archive's entries).
+pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8], inflater: &mut Inflater) -> Drained {
     budget.fill(input.len() as u64, |out, cap, watch| {
-        inflate_into(input, out, cap, watch)
+        inflater.inflate_into(input, out, cap, watch)
     })
 }
 
-/// Inflates raw deflate `input` onto `out`, at most `cap` bytes; true when
-/// the stream had more to give. The buffer never holds more than `cap`.
+/// A raw-deflate inflater kept across the entries of an archive: its state
+/// (window, tables) is reset for each stream rather than allocated and
+/// zeroed again, which for thousands of small entries cost as much as
+/// inflating them.
+#[derive(Default)]
+pub(crate) struct Inflater(Option<flate2::Decompress>);
+
+impl Inflater {
+    /// The inflater, in the state of a new one.
+    fn fresh(&mut self) -> &mut flate2::Decompress {
+        if let Some(d) = self.0.as_mut() {
+            d.reset(false);
+        }
+        self.0.get_or_insert_with(|| flate2::Decompress::new(false))
+    }
+
+    /// Inflates raw deflate `input` onto `out`, at most `cap` bytes; true
+    /// when the stream had more to give. The buffer never holds more than
+    /// `cap`.
+    pub(crate) fn inflate_into(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        cap: u64,
+        watch: &Watch,
+    ) -> Result<bool, Stop> {
+        inflate_with(self.fresh(), input, out, cap, watch)
+    }
+}
+
+/// [`Inflater::inflate_into`] with an inflater of its own.
 pub(crate) fn inflate_into(
     input: &[u8],
     out: &mut Vec<u8>,
     cap: u64,
     watch: &Watch,
 ) -> Result<bool, Stop> {
-    use flate2::{Decompress, FlushDecompress, Status};
+    Inflater::default().inflate_into(input, out, cap, watch)
+}
+
+fn inflate_with(
+    d: &mut flate2::Decompress,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    cap: u64,
+    watch: &Watch,
+) -> Result<bool, Stop> {
+    use flate2::{FlushDecompress, Status};
     const STEP: usize = 256 << 10;
     let cap = cap.min(usize::MAX as u64) as usize;
     let corrupt = || io::Error::new(io::ErrorKind::InvalidData, "corrupt deflate stream");
-    let mut d = Decompress::new(false);
     loop {
         let rest = &input[(d.total_in() as usize).min(input.len())..];
         if out.len() >= cap {
@@ -315,7 +354,11 @@ mod tests {
     #[test]
     fn drain_deflate_gives_what_the_stream_holds() {
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-        let d = drain_deflate(&mut Budget::new(&Limits::default()), &deflate(&data));
+        let d = drain_deflate(
+            &mut Budget::new(&Limits::default()),
+            &deflate(&data),
+            &mut Inflater::default(),
+        );
         assert_eq!((d.limit, d.error.is_none()), (None, true));
         assert_eq!(&d.data[..], &data[..]);
     }
@@ -323,9 +366,17 @@ mod tests {
     #[test]
     fn drain_deflate_tells_an_exact_fit_from_an_overflow() {
         let z = deflate(&[7u8; 1000]);
-        let d = drain_deflate(&mut Budget::new(&limits_with(1000)), &z);
+        let d = drain_deflate(
+            &mut Budget::new(&limits_with(1000)),
+            &z,
+            &mut Inflater::default(),
+        );
         assert_eq!((d.data.len(), d.limit), (1000, None));
-        let d = drain_deflate(&mut Budget::new(&limits_with(999)), &z);
+        let d = drain_deflate(
+            &mut Budget::new(&limits_with(999)),
+            &z,
+            &mut Inflater::default(),
+        );
         assert_eq!((d.data.len(), d.limit), (999, Some(LimitKind::ObjectSize)));
     }
 
@@ -336,9 +387,17 @@ mod tests {
                 .map(|i| (i * 7 % 256) as u8)
                 .collect::<Vec<_>>(),
         );
-        let d = drain_deflate(&mut Budget::new(&Limits::default()), &z[..z.len() / 2]);
+        let d = drain_deflate(
+            &mut Budget::new(&Limits::default()),
+            &z[..z.len() / 2],
+            &mut Inflater::default(),
+        );
         assert!(d.error.is_some());
-        let d = drain_deflate(&mut Budget::new(&Limits::default()), &[0xff; 64]);
+        let d = drain_deflate(
+            &mut Budget::new(&Limits::default()),
+            &[0xff; 64],
+            &mut Inflater::default(),
+        );
         assert!(d.error.is_some());
     }
 
@@ -418,7 +477,11 @@ mod tests {
                 let at = at % z.len();
                 z[at] ^= x;
             }
-            let fast = drain_deflate(&mut Budget::new(&limits_with(cap)), &z);
+            // An inflater used before, and left mid-stream by a cut one
+            // (as an archive's entries leave it), reads as a new one.
+            let mut inflater = Inflater::default();
+            let _ = drain_deflate(&mut Budget::new(&limits_with(cap)), &deflate(&data)[..3], &mut inflater);
+            let fast = drain_deflate(&mut Budget::new(&limits_with(cap)), &z, &mut inflater);
             let slow = Budget::new(&limits_with(cap))
                 .drain(flate2::bufread::DeflateDecoder::new(&z[..]), z.len() as u64);
             proptest::prop_assert_eq!(fast.limit, slow.limit);

@@ -39,6 +39,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     // overlapping bomb: many names, one kernel) are inflated once.
     let mut done: HashMap<(u64, u64, u16, u16), usize> = HashMap::new();
     let mut aes = None;
+    let mut inflater = decode::Inflater::default();
     for e in &layout.entries {
         data_starts.insert(e.data_start);
         if e.is_dir() {
@@ -80,7 +81,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             return out;
         }
         let before = out.children.len();
-        extract(data, e, ctx, &mut out, &mut aes);
+        extract(data, e, ctx, &mut out, &mut aes, &mut inflater);
         if out.children.len() == before + 1 {
             done.insert(key, before);
             // The names other readers show are judged like the name.
@@ -118,6 +119,7 @@ fn extract<'a>(
     ctx: &mut Ctx<'_>,
     out: &mut Unpacked,
     aes: &mut Option<AesView<'a>>,
+    inflater: &mut decode::Inflater,
 ) {
     // The local header's own name for its reading, so that the name checks
     // judge what an extractor trusting it would write.
@@ -189,7 +191,7 @@ fn extract<'a>(
         return;
     }
     let drained = if method == 8 {
-        decode::drain_deflate(ctx.budget, &plain)
+        decode::drain_deflate(ctx.budget, &plain, inflater)
     } else {
         let output_cap = ctx.budget.limits().max_object_bytes;
         let reader = match decode::zip_method(method, &plain, e.header.usize, output_cap) {
