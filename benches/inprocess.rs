@@ -100,7 +100,7 @@ fn compare(label: &str, sources: &[(&str, &str)], default_rules: bool, data: &[u
         create.as_secs_f64() * 1e6
     );
     println!(
-        "  ratio xferscan / bare yara-x:        {:>8.2} (target <= 1.5)",
+        "  ratio xferscan / bare yara-x:        {:>8.2} (target <= 1.25)",
         pipeline.as_secs_f64() / bare.as_secs_f64()
     );
     engine
