@@ -206,28 +206,20 @@ fn inflate_with(
             let grow = out.len().max(32 << 10).min(cap - out.len());
             out.reserve_exact(grow);
         }
-        // Into the buffer's spare room, a step at a time (the watch is
-        // checked between steps). flate2 zeroes each step before inflating
-        // into it, so a step is sized to what the rest of the input likely
-        // makes (twice its length, or the output so far, at least 16 KiB)
-        // rather than all the room reserved: for thousands of small
-        // entries, zeroing the room of an incompressible one cost more than
-        // inflating it.
+        // The output room has to be zeroed first (safe Rust writes only to
+        // initialised bytes; flate2's zlib-rs backend zeroes uninitialised
+        // room itself too), a step at a time (the watch is checked between
+        // steps). A step is what the rest of the input likely makes (twice
+        // its length, or the output so far, at least 16 KiB) rather than all
+        // the room reserved: for thousands of small entries, zeroing the
+        // room of an incompressible one cost more than inflating it.
         let len = out.len();
         let likely = (2 * rest.len()).max(len).max(16 << 10);
         let step = (out.capacity() - len).min(cap - len).min(STEP).min(likely);
+        out.resize(len + step, 0);
         let (in_before, out_before) = (d.total_in(), d.total_out());
-        let status = d.decompress_uninit(
-            rest,
-            &mut out.spare_capacity_mut()[..step],
-            FlushDecompress::None,
-        );
-        let written = usize::try_from(d.total_out() - out_before)
-            .unwrap_or(usize::MAX)
-            .min(step);
-        // SAFETY: the inflater initialised the `written` bytes it reports,
-        // all of them inside the `step` bytes of spare room it was given.
-        unsafe { out.set_len(len + written) };
+        let status = d.decompress(rest, &mut out[len..], FlushDecompress::None);
+        out.truncate(len + (d.total_out() - out_before) as usize);
         match status {
             Ok(Status::StreamEnd) => return Ok(false),
             Ok(Status::Ok | Status::BufError) => {
