@@ -265,6 +265,19 @@ fn over_the_limit_gets_clamds_error_at_the_chunk_header() {
         read_to_end(&mut s),
         b"INSTREAM size limit exceeded. ERROR\n"
     );
+    // A client that sends the whole file before it reads (PyPI's clamd:
+    // 1 KiB chunks, 4 MiB over a 1 MiB limit) finds the reply, not a
+    // reset: the rest of the stream is read and dropped.
+    for _ in 0..3 {
+        let mut s = d.tcp();
+        s.set_write_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(&instream_bytes(&vec![b'a'; 5 << 20], 1024))
+            .expect("the daemon reads the rest of a refused stream");
+        assert_eq!(
+            read_to_end(&mut s),
+            b"INSTREAM size limit exceeded. ERROR\0"
+        );
+    }
     // Inside a session the error is numbered and the session ends.
     let mut sess = b"zIDSESSION\0zINSTREAM\0".to_vec();
     sess.extend(u32::MAX.to_be_bytes());

@@ -438,9 +438,18 @@ pub struct Instream {
 
 #[derive(Debug, Clone, Copy)]
 enum State {
-    Header { have: [u8; 4], n: usize },
-    Data { left: u64 },
+    Header {
+        have: [u8; 4],
+        n: usize,
+    },
+    Data {
+        left: u64,
+    },
     Done,
+    /// A chunk of `len` bytes was refused.
+    Refused {
+        len: u64,
+    },
 }
 
 /// What [`Instream::step`] found.
@@ -474,6 +483,7 @@ impl Instream {
         loop {
             match &mut self.state {
                 State::Done => return (at, Step::End),
+                State::Refused { .. } => return (at, Step::TooLarge),
                 State::Header { have, n } => {
                     let take = (4 - *n).min(input.len() - at);
                     have[*n..*n + take].copy_from_slice(&input[at..at + take]);
@@ -488,7 +498,7 @@ impl Instream {
                         return (at, Step::End);
                     }
                     if len > self.quota {
-                        self.state = State::Done;
+                        self.state = State::Refused { len };
                         return (at, Step::TooLarge);
                     }
                     self.quota -= len;
@@ -507,6 +517,20 @@ impl Instream {
                     return (at + take, Step::Data(&input[at..at + take]));
                 }
             }
+        }
+    }
+
+    /// After [`Step::TooLarge`]: a decoder that reads on past the refused
+    /// chunk to the zero length, taking `max` bytes in all, so that the
+    /// rest of the stream can be read and dropped. `None` when the refused
+    /// chunk alone is over `max`, or nothing was refused.
+    pub fn past_refusal(&self, max: u64) -> Option<Instream> {
+        match self.state {
+            State::Refused { len } if len <= max => Some(Instream {
+                quota: max - len,
+                state: State::Data { left: len },
+            }),
+            _ => None,
         }
     }
 }
@@ -695,6 +719,43 @@ mod tests {
         let (got, end, used) = decode(&wire, 1, 100 << 20);
         assert_eq!((got.len(), end, used), (0, Some(Step::TooLarge), 4));
         assert_eq!(SIZE_LIMIT, "INSTREAM size limit exceeded. ERROR");
+    }
+
+    #[test]
+    fn a_refused_stream_can_be_read_on_to_its_end() {
+        let data = vec![7u8; 5000];
+        let wire = framed(&data, 1000);
+        let mut d = Instream::new(2500);
+        let mut at = 0;
+        loop {
+            let (n, step) = d.step(&wire[at..]);
+            at += n;
+            match step {
+                Step::Data(_) => continue,
+                Step::TooLarge => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        // Two chunks were taken; the third's header was refused.
+        assert_eq!(at, 2 * 1004 + 4);
+        assert!(d.past_refusal(999).is_none(), "the refused chunk is over");
+        let mut rest = d.past_refusal(3000).unwrap();
+        let mut skipped = 0;
+        loop {
+            let (n, step) = rest.step(&wire[at..]);
+            at += n;
+            match step {
+                Step::Data(b) => skipped += b.len(),
+                Step::End => break,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!((skipped, at), (3000, wire.len()));
+        // A cap below what remains stops at a header, refused again.
+        let mut d = Instream::new(2500);
+        let (_, _) = d.step(&wire);
+        assert!(d.past_refusal(10).is_none(), "nothing refused yet");
+        assert!(Instream::new(0).past_refusal(10).is_none());
     }
 
     #[test]

@@ -252,7 +252,9 @@ fn instream(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Af
                     clamd::SIZE_LIMIT,
                     started,
                 );
-                let _ = say(conn, term, id, &[clamd::SIZE_LIMIT.into()]);
+                if let After::Next = say(conn, term, id, &[clamd::SIZE_LIMIT.into()]) {
+                    drop_rest(conn, &dec, cfg.stream_max, cfg.read_timeout);
+                }
                 return After::Close;
             }
             Step::Need => conn.consume(n),
@@ -291,6 +293,34 @@ fn instream(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Af
         started,
     );
     say(conn, term, id, &[line])
+}
+
+/// After a refused INSTREAM: reads and drops the rest of the stream, up to
+/// its zero length, so that a client that sends it all before it reads
+/// (PyPI's clamd, most libraries) finds the reply instead of a reset.
+/// Bounded: at most `max` more bytes (and 64 MiB), within `timeout`.
+fn drop_rest(conn: &mut Conn, dec: &Instream, max: u64, timeout: Duration) {
+    let Some(mut rest) = dec.past_refusal(max.clamp(1 << 20, 64 << 20)) else {
+        return;
+    };
+    let deadline = Instant::now() + timeout;
+    loop {
+        let (n, step) = rest.step(conn.pending());
+        let go_on = match step {
+            Step::Data(_) => Some(true),
+            Step::Need => Some(false),
+            Step::End | Step::TooLarge => None,
+        };
+        conn.consume(n);
+        match go_on {
+            Some(true) => continue,
+            Some(false) => {}
+            None => return,
+        }
+        if conn.fill(deadline, None).is_err() {
+            return;
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
