@@ -18,6 +18,8 @@ use super::{Daemon, ScanLog};
 
 /// How long a reply may take to write.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest a refused stream's rest is read for.
+const DRAIN_TIME: Duration = Duration::from_secs(30);
 /// Most files one path command scans.
 const MAX_PATH_FILES: usize = 100_000;
 
@@ -298,12 +300,14 @@ fn instream(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Af
 /// After a refused INSTREAM: reads and drops the rest of the stream, up to
 /// its zero length, so that a client that sends it all before it reads
 /// (PyPI's clamd, most libraries) finds the reply instead of a reset.
-/// Bounded: at most `max` more bytes (and 64 MiB), within `timeout`.
+/// Bounded: at most four times `max` more bytes (64 MiB..1 GiB), each read
+/// within `timeout`, all within [`DRAIN_TIME`]; nothing is kept.
 fn drop_rest(conn: &mut Conn, dec: &Instream, max: u64, timeout: Duration) {
-    let Some(mut rest) = dec.past_refusal(max.clamp(1 << 20, 64 << 20)) else {
+    let cap = max.saturating_mul(4).clamp(64 << 20, 1 << 30);
+    let Some(mut rest) = dec.past_refusal(cap) else {
         return;
     };
-    let deadline = Instant::now() + timeout;
+    let until = Instant::now() + DRAIN_TIME;
     loop {
         let (n, step) = rest.step(conn.pending());
         let go_on = match step {
@@ -317,7 +321,7 @@ fn drop_rest(conn: &mut Conn, dec: &Instream, max: u64, timeout: Duration) {
             Some(false) => {}
             None => return,
         }
-        if conn.fill(deadline, None).is_err() {
+        if conn.fill((Instant::now() + timeout).min(until), None).is_err() {
             return;
         }
     }
