@@ -142,19 +142,19 @@ pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8], inflater: &mut In
 /// A raw-deflate inflater kept across the entries of an archive: its state
 /// (window, tables) is reset for each stream rather than allocated and
 /// zeroed again, which for thousands of small entries cost as much as
-/// inflating them.
+/// inflating them. It also keeps a scratch buffer, zeroed once, that a
+/// small stream is inflated into and then copied out of at its exact
+/// length: no zeroed room, no growing and no shrinking per entry.
 #[derive(Default)]
-pub(crate) struct Inflater(Option<flate2::Decompress>);
+pub(crate) struct Inflater {
+    d: Option<flate2::Decompress>,
+    scratch: Vec<u8>,
+}
+
+/// Streams that inflate to at most this much go through the scratch buffer.
+const SCRATCH: usize = 64 << 10;
 
 impl Inflater {
-    /// The inflater, in the state of a new one.
-    fn fresh(&mut self) -> &mut flate2::Decompress {
-        if let Some(d) = self.0.as_mut() {
-            d.reset(false);
-        }
-        self.0.get_or_insert_with(|| flate2::Decompress::new(false))
-    }
-
     /// Inflates raw deflate `input` onto `out`, at most `cap` bytes; true
     /// when the stream had more to give. The buffer never holds more than
     /// `cap`.
@@ -165,8 +165,38 @@ impl Inflater {
         cap: u64,
         watch: &Watch,
     ) -> Result<bool, Stop> {
-        inflate_with(self.fresh(), input, out, cap, watch)
+        use flate2::{FlushDecompress, Status};
+        if let Some(d) = self.d.as_mut() {
+            d.reset(false);
+        }
+        let d = self.d.get_or_insert_with(|| flate2::Decompress::new(false));
+        let room = SCRATCH.min(cap.min(usize::MAX as u64) as usize);
+        if out.is_empty() && room > 0 {
+            watch.check().map_err(Stop::Limit)?;
+            if self.scratch.len() < room {
+                self.scratch.resize(room, 0);
+            }
+            let status = d.decompress(input, &mut self.scratch[..room], FlushDecompress::None);
+            let made = &self.scratch[..d.total_out() as usize];
+            if out.capacity() < made.len() || out.capacity() - made.len() > made.len() / 4 + 4096 {
+                *out = made.to_vec();
+            } else {
+                out.extend_from_slice(made);
+            }
+            match status {
+                Ok(Status::StreamEnd) => return Ok(false),
+                Ok(Status::Ok | Status::BufError) => {}
+                Err(_) => return Err(corrupt().into()),
+            }
+            // More to come, or the input ended: the general loop goes on
+            // from here and tells which.
+        }
+        inflate_with(d, input, out, cap, watch)
     }
+}
+
+fn corrupt() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "corrupt deflate stream")
 }
 
 /// [`Inflater::inflate_into`] with an inflater of its own.
@@ -189,7 +219,6 @@ fn inflate_with(
     use flate2::{FlushDecompress, Status};
     const STEP: usize = 256 << 10;
     let cap = cap.min(usize::MAX as u64) as usize;
-    let corrupt = || io::Error::new(io::ErrorKind::InvalidData, "corrupt deflate stream");
     loop {
         let rest = &input[(d.total_in() as usize).min(input.len())..];
         if out.len() >= cap {
