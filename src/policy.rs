@@ -72,7 +72,9 @@
 //! PE_UPX_Stub = "allow"
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 use std::ops::Range;
 
 use serde::Deserialize;

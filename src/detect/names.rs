@@ -342,7 +342,7 @@ fn names_a_stream(file: &str) -> bool {
 /// returns, for each later name, the index of the earlier one. Identical raw
 /// names are left to the container's own duplicate check.
 pub fn collisions<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(usize, usize)> {
-    let mut seen: std::collections::HashMap<String, (usize, &'a str)> = Default::default();
+    let mut seen: foldhash::HashMap<String, (usize, &'a str)> = Default::default();
     let mut out = Vec::new();
     for (i, n) in names.enumerate() {
         // NFC leaves ASCII as it is: most names skip the normaliser.

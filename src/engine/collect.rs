@@ -4,7 +4,7 @@
 //! [`Report`]. Identical objects found twice get the first one's findings
 //! repeated at their own place once the walk is done.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};

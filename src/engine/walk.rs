@@ -2,7 +2,9 @@
 //! type policy), matched against the signatures and, if it is a container,
 //! unpacked; its children join the queue. Nothing here recurses.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use foldhash::{HashMap, HashMapExt};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use bytes::Bytes;

@@ -18,7 +18,7 @@
 //! between and after the archives is reported and carved out for scanning.
 //! Nothing here trusts a declared count or size for an allocation.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use memchr::memmem;
 

@@ -12,7 +12,7 @@
 //! actions, `/Next` chains, the JavaScript name tree), with a visited set
 //! and a cap on steps, so reference loops end.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use bytes::Bytes;
 

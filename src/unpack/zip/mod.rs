@@ -5,7 +5,7 @@
 
 mod crypto;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::io::Cursor;
 
 use bytes::Bytes;
