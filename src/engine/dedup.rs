@@ -7,25 +7,34 @@
 //! is compared with them byte by byte, which stops at the first difference
 //! (objects that merely share a length differ in their first bytes, nearly
 //! always): most objects of a scan are never hashed. Past a few of one
-//! length (an attacker's thousand same-length entries), that length is
-//! hashed, so each newcomer costs one hash and one lookup. Kept bytes are
-//! held up to a memory cap (bytes inside the outer file cost nothing, since
-//! it is kept anyway); past the cap everything kept is hashed and let go.
-//! Siblings that share one buffer are the same bytes by construction and
-//! are never compared at all.
+//! length (an attacker's thousand same-length entries, or a chat export's
+//! thumbnails), that length is indexed by a fast hash keyed at random for
+//! the scan, and a newcomer is compared byte by byte with the few kept
+//! objects of its hash: a collision costs a comparison, never a missed
+//! object, and more than a few under one hash (collisions made on purpose)
+//! go to the cryptographic hash. Kept bytes are held up to a memory cap
+//! (bytes inside the outer file cost nothing, since it is kept anyway);
+//! past the cap everything kept is hashed with BLAKE3 and let go, and
+//! BLAKE3 is used from then on. Siblings that share one buffer are the same
+//! bytes by construction and are never compared at all.
 //!
-//! The hash is BLAKE3: a collision that an attacker could make would hide
-//! one child behind another, so it has to be cryptographic.
+//! BLAKE3, where the bytes are not kept: a collision that an attacker could
+//! make would hide one child behind another, so it has to be cryptographic.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use bytes::Bytes;
+use foldhash::{HashMap, HashMapExt};
 
 /// Bytes outside the outer file that may be kept unhashed at once.
 const KEEP_CAP: usize = 16 << 20;
 
 /// Objects of one length compared byte by byte before that length is hashed.
 const KEPT_PER_LENGTH: usize = 4;
+
+/// Objects kept under one fast hash; past them (collisions made on
+/// purpose), BLAKE3.
+const KEPT_PER_HASH: usize = 4;
 
 /// What is known of the objects of one length.
 enum Slot {
@@ -43,13 +52,23 @@ pub(crate) struct Dedup {
     /// length is hashed.
     by_len: HashMap<usize, Slot>,
     kept: usize,
-    /// First object by the hash of its bytes.
+    /// Objects of the hashed lengths, kept by a fast keyed hash of their
+    /// bytes (until the cap is first reached).
+    fast: HashMap<u64, Vec<(usize, Bytes)>>,
+    /// The key of the fast hash, random for each scan.
+    fast_key: foldhash::quality::RandomState,
+    /// The cap was reached once: hashed lengths go to BLAKE3 from then on.
+    capped: bool,
+    /// First object by the BLAKE3 hash of its bytes.
     seen: HashMap<[u8; 32], usize>,
     /// First object by shared buffer (address and length); the buffer is
     /// held so that its address cannot be reused while the scan runs.
     buffers: HashMap<(usize, usize), (usize, Bytes)>,
-    /// How many objects were hashed (for tests and benchmarks).
+    /// How many objects were hashed with BLAKE3 (for tests and benchmarks).
     pub(crate) hashed: usize,
+    /// Every fast hash the same, as an attacker's collisions would be.
+    #[cfg(test)]
+    collide: bool,
 }
 
 impl Dedup {
@@ -60,9 +79,14 @@ impl Dedup {
             root: (start, start + root.len()),
             by_len: HashMap::new(),
             kept: 0,
+            fast: HashMap::new(),
+            fast_key: foldhash::quality::RandomState::default(),
+            capped: false,
             seen: HashMap::new(),
             buffers: HashMap::new(),
             hashed: 0,
+            #[cfg(test)]
+            collide: false,
         }
     }
 
@@ -102,11 +126,38 @@ impl Dedup {
                 }
                 let old = std::mem::take(list);
                 self.by_len.insert(len, Slot::Hashed);
-                self.hash_into_seen(old);
-                self.by_hash(id, data)
+                if self.capped {
+                    self.hash_into_seen(old);
+                } else {
+                    for (first, bytes) in old {
+                        let k = self.fast_hash(&bytes);
+                        self.fast.entry(k).or_default().push((first, bytes));
+                    }
+                }
+                self.by_fast_hash(id, data, cost)
             }
-            Some(Slot::Hashed) => self.by_hash(id, data),
+            Some(Slot::Hashed) => self.by_fast_hash(id, data, cost),
         }
+    }
+
+    /// The first object with these bytes among the kept ones of the same
+    /// fast hash, or `id` kept as it; BLAKE3 once the cap was reached, or
+    /// past a few objects under one fast hash.
+    fn by_fast_hash(&mut self, id: usize, data: &Bytes, cost: usize) -> Option<usize> {
+        if self.capped {
+            return self.by_hash(id, data);
+        }
+        let k = self.fast_hash(data);
+        let list = self.fast.entry(k).or_default();
+        if let Some((first, _)) = list.iter().find(|(_, b)| b[..] == data[..]) {
+            return Some(*first);
+        }
+        if list.len() >= KEPT_PER_HASH {
+            return self.by_hash(id, data);
+        }
+        list.push((id, data.clone()));
+        self.keep(cost);
+        None
     }
 
     /// The first object with this hash, or `id` recorded as it.
@@ -138,7 +189,7 @@ impl Dedup {
         }
     }
 
-    /// Hashes everything kept and lets the bytes go.
+    /// Hashes everything kept and lets the bytes go; BLAKE3 from then on.
     fn hash_all_kept(&mut self) {
         let mut kept = Vec::new();
         for slot in self.by_len.values_mut() {
@@ -146,8 +197,20 @@ impl Dedup {
                 kept.extend(list);
             }
         }
+        for (_, list) in self.fast.drain() {
+            kept.extend(list);
+        }
         self.hash_into_seen(kept);
         self.kept = 0;
+        self.capped = true;
+    }
+
+    fn fast_hash(&self, data: &[u8]) -> u64 {
+        #[cfg(test)]
+        if self.collide {
+            return 0;
+        }
+        self.fast_key.hash_one(data)
     }
 
     fn key(&mut self, data: &[u8]) -> [u8; 32] {
@@ -203,12 +266,50 @@ mod tests {
             assert_eq!(d.earlier(i + 1, &owned(&[i as u8; 64]), false), None);
         }
         assert_eq!(d.earlier(50, &owned(&[1u8; 64]), false), Some(2));
-        assert_eq!(d.hashed, 0);
-        // One more stranger of that length: the length is hashed from now on.
+        assert!(d.fast.is_empty());
+        // One more stranger of that length: the length goes to the fast
+        // hash from now on, and copies are still found on both sides.
         assert_eq!(d.earlier(60, &owned(&[9u8; 64]), false), None);
-        assert_eq!(d.hashed, KEPT_PER_LENGTH + 1);
+        assert_eq!(
+            d.fast.values().map(Vec::len).sum::<usize>(),
+            KEPT_PER_LENGTH + 1
+        );
         assert_eq!(d.earlier(61, &owned(&[2u8; 64]), false), Some(3));
         assert_eq!(d.earlier(62, &owned(&[9u8; 64]), false), Some(60));
+        for i in 100..1000 {
+            let mut b = [0u8; 64];
+            b[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            assert_eq!(d.earlier(i, &owned(&b), false), None);
+        }
+        let mut b = [0u8; 64];
+        b[..8].copy_from_slice(&500u64.to_le_bytes());
+        assert_eq!(d.earlier(2000, &owned(&b), false), Some(500));
+        assert_eq!(d.hashed, 0, "no BLAKE3 without a cap or collisions");
+    }
+
+    #[test]
+    fn collisions_of_the_fast_hash_never_hide_an_object() {
+        let root = owned(b"r");
+        let mut d = Dedup::new(&root);
+        d.collide = true;
+        // Objects that differ only in their last byte, all under one
+        // fast hash: each is its own, and each copy finds its first.
+        let obj = |i: u8| {
+            let mut b = vec![0u8; 300];
+            b[299] = i;
+            owned(&b)
+        };
+        for i in 0..40u8 {
+            assert_eq!(d.earlier(usize::from(i) + 1, &obj(i), false), None);
+        }
+        assert!(d.fast[&0].len() <= KEPT_PER_HASH + KEPT_PER_LENGTH);
+        assert!(d.hashed > 0, "past a few per hash, BLAKE3");
+        for i in 0..40u8 {
+            assert_eq!(
+                d.earlier(100 + usize::from(i), &obj(i), false),
+                Some(usize::from(i) + 1)
+            );
+        }
     }
 
     #[test]
@@ -242,6 +343,15 @@ mod tests {
         assert!(d.kept <= KEEP_CAP);
         assert!(d.hashed >= 4);
         assert_eq!(d.earlier(10, &big(2, 2), false), Some(3));
+        // Same-length objects past the cap: BLAKE3, copies still found.
+        let same = |fill: u8| owned(&vec![fill; 5 << 20]);
+        for i in 0..8u8 {
+            assert_eq!(d.earlier(20 + usize::from(i), &same(i), false), None);
+        }
+        assert!(d.fast.is_empty());
+        for i in 0..8u8 {
+            assert_eq!(d.earlier(40, &same(i), false), Some(20 + usize::from(i)));
+        }
     }
 
     #[test]
