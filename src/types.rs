@@ -163,37 +163,51 @@ impl FileType {
     /// The extensions a name of this type may honestly carry, lowercase and
     /// without the dot. Empty when any name will do.
     pub fn extensions(self) -> &'static [&'static str] {
-        TABLE
-            .iter()
-            .find(|(n, _, _)| same(n, self.name))
-            .map(|(_, _, e)| *e)
+        INDEX
+            .by_name
+            .get(self.name)
+            .map(|&i| TABLE[i].2)
             .unwrap_or(&[])
     }
 
-    /// The type a name's extension claims, when one of ours lists it.
+    /// The type a name's extension claims, when one of ours lists it (the
+    /// first in the table that does).
     pub fn claimed_by_extension(ext: &str) -> Option<FileType> {
-        TABLE
-            .iter()
-            .find(|(_, _, e)| e.iter().any(|x| same(x, ext)))
-            .map(|(n, g, _)| FileType::new(n, *g))
+        INDEX.by_ext.get(ext).map(|&i| {
+            let (n, g, _) = TABLE[i];
+            FileType::new(n, g)
+        })
     }
 
     /// The type named `name` in our table, or in infer's tables when it is
     /// not in ours.
     pub fn by_name(name: &str) -> Option<FileType> {
-        TABLE
-            .iter()
-            .find(|(n, _, _)| same(n, name))
-            .map(|(n, g, _)| FileType::new(n, *g))
+        INDEX.by_name.get(name).map(|&i| {
+            let (n, g, _) = TABLE[i];
+            FileType::new(n, g)
+        })
     }
 }
 
-/// String equality that settles most pairs on their first byte: these
-/// lookups run for every object, over some 300 short strings, and a
-/// library compare call for each cost more than the rest of the name checks.
-fn same(a: &str, b: &str) -> bool {
-    a.as_bytes().first() == b.as_bytes().first() && a == b
+/// The table's rows by type name and by extension (the first row of each),
+/// built once: these lookups run for every named object, and scanning some
+/// 300 rows for each cost more than the rest of the name checks.
+struct Index {
+    by_name: foldhash::HashMap<&'static str, usize>,
+    by_ext: foldhash::HashMap<&'static str, usize>,
 }
+
+static INDEX: std::sync::LazyLock<Index> = std::sync::LazyLock::new(|| {
+    let mut by_name = foldhash::HashMap::default();
+    let mut by_ext = foldhash::HashMap::default();
+    for (i, (name, _, exts)) in TABLE.iter().enumerate() {
+        by_name.entry(*name).or_insert(i);
+        for e in *exts {
+            by_ext.entry(*e).or_insert(i);
+        }
+    }
+    Index { by_name, by_ext }
+});
 
 use TypeGroup as G;
 

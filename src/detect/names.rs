@@ -6,6 +6,9 @@
 //! Each check looks at the raw name and at the name as a user would see it
 //! once bidi controls have done their work.
 
+use std::sync::LazyLock;
+
+use foldhash::HashSet;
 use unicode_normalization::UnicodeNormalization;
 
 use super::{FileType, TypeGroup};
@@ -236,7 +239,7 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     if let Some(ext) = [&raw_ext, &shown_ext]
         .into_iter()
         .flatten()
-        .find(|e| listed(WINDOWS_RUNS, e))
+        .find(|e| SETS.windows_runs.contains(e.as_str()))
     {
         out.push(FindingKind::BlockedExtension {
             extension: ext.clone(),
@@ -244,8 +247,10 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     }
     for (n, ext) in [(name, &raw_ext), (&*shown, &shown_ext)] {
         if let Some(real) = ext
-            && listed(RUNNABLE, real)
-            && let Some(decoy) = inner_extensions(n).into_iter().find(|e| listed(DECOYS, e))
+            && SETS.runnable.contains(real.as_str())
+            && let Some(decoy) = inner_extensions(n)
+                .into_iter()
+                .find(|e| SETS.decoys.contains(e.as_str()))
         {
             out.push(FindingKind::DoubleExtension {
                 decoy,
@@ -265,13 +270,13 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
 /// `.jpg`, a Python file with a shell shebang, an `.odt` named `.docx`) is
 /// opened by the same kind of program.
 fn mismatch(ext: &str, ty: FileType) -> bool {
-    if listed(ty.extensions(), ext) {
+    if ty.extensions().contains(&ext) {
         return false;
     }
     if matches!(ty.name(), "text" | "utf16-text" | "pem") {
         return false;
     }
-    let is_text_ext = listed(TEXT_EXTENSIONS, ext);
+    let is_text_ext = SETS.text.contains(ext);
     if matches!(ty.group(), TypeGroup::Text | TypeGroup::Unknown) && is_text_ext {
         return false;
     }
@@ -281,14 +286,24 @@ fn mismatch(ext: &str, ty: FileType) -> bool {
     }
 }
 
-/// Whether `list` holds `s`, settling most entries on their first byte: the
-/// lists are checked for every named object, and a library compare call for
-/// each entry of the same length cost more than the rest of the checks.
-fn listed(list: &[&str], s: &str) -> bool {
-    let first = s.as_bytes().first();
-    list.iter()
-        .any(|e| e.as_bytes().first() == first && *e == s)
+/// The lists above as sets, built once: they are checked for every named
+/// object, and a walk through each cost more than the rest of the checks.
+struct Sets {
+    runnable: HashSet<&'static str>,
+    windows_runs: HashSet<&'static str>,
+    decoys: HashSet<&'static str>,
+    text: HashSet<&'static str>,
 }
+
+static SETS: LazyLock<Sets> = LazyLock::new(|| {
+    let set = |l: &[&'static str]| l.iter().copied().collect();
+    Sets {
+        runnable: set(RUNNABLE),
+        windows_runs: set(WINDOWS_RUNS),
+        decoys: set(DECOYS),
+        text: set(TEXT_EXTENSIONS),
+    }
+});
 
 /// Why a name would leave the folder it is extracted in, if it would.
 fn unsafe_path(name: &str) -> Option<&'static str> {
