@@ -321,7 +321,10 @@ fn drop_rest(conn: &mut Conn, dec: &Instream, max: u64, timeout: Duration) {
             Some(false) => {}
             None => return,
         }
-        if conn.fill((Instant::now() + timeout).min(until), None).is_err() {
+        if conn
+            .fill((Instant::now() + timeout).min(until), None)
+            .is_err()
+        {
             return;
         }
     }
