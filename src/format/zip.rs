@@ -871,6 +871,98 @@ fn account(len: u64, archives: &[Archive], out: &mut Layout) {
     }
 }
 
+/// One reading of an entry's name, for telling document types apart.
+pub(crate) struct RawName<'a> {
+    /// The name's bytes as stored.
+    pub name: &'a [u8],
+    /// The compression method this reading declares.
+    pub method: u16,
+    /// The entry's bytes when this reading says they are stored, else
+    /// empty.
+    pub stored: &'a [u8],
+}
+
+/// The raw names of the entries the last central directory lists, and the
+/// local headers' where those differ in name or method, without decoding
+/// or copying any: what [`quick_listing`] gives document detection, at a
+/// fraction of its cost for archives of thousands of entries. `None` when
+/// there is no central directory (the caller falls back to the local
+/// headers). Reads at most `max` entries.
+pub(crate) fn raw_names(data: &[u8], max: usize) -> Option<Vec<RawName<'_>>> {
+    let tail = data.len().saturating_sub(22 + 65535);
+    let eocd = memmem::find_iter(&data[tail..], EOCD)
+        .last()
+        .map(|p| (tail + p) as u64)?;
+    let EndRecord { dirs, .. } = parse_eocd(data, eocd)?;
+    let &(mut off, base) = dirs.first()?;
+    let mut out = Vec::new();
+    let slice = |start: u64, len: u64| -> &[u8] {
+        let start = start.min(data.len() as u64) as usize;
+        let end = (start as u64).saturating_add(len).min(data.len() as u64) as usize;
+        &data[start..end]
+    };
+    while out.len() < max && sig_at(data, off, CDH) {
+        let (Some(nlen), Some(elen), Some(clen), Some(method), Some(lfh)) = (
+            le(data, off + 28, 2),
+            le(data, off + 30, 2),
+            le(data, off + 32, 2),
+            le(data, off + 10, 2),
+            le(data, off + 42, 4),
+        ) else {
+            break;
+        };
+        let Some(name) = bytes_at(data, off + 46, nlen) else {
+            break;
+        };
+        // Sizes and the offset may be in a zip64 field.
+        let mut h = Header {
+            flags: 0,
+            method: method as u16,
+            mod_time: 0,
+            crc: 0,
+            csize: le(data, off + 20, 4).unwrap_or(0),
+            usize: 0,
+            name: Vec::new(),
+            aes: None,
+            unicode_paths: Vec::new(),
+        };
+        let mut lfh = lfh;
+        read_extra(
+            bytes_at(data, off + 46 + nlen, elen).unwrap_or(&[]),
+            &mut h,
+            Some(&mut lfh),
+        );
+        let lfh = lfh.saturating_add(base);
+        let local = sig_at(data, lfh, LFH)
+            .then(|| {
+                let ln = le(data, lfh + 26, 2)?;
+                let le_ = le(data, lfh + 28, 2)?;
+                let lm = le(data, lfh + 8, 2)? as u16;
+                Some((bytes_at(data, lfh + 30, ln)?, lm, lfh + 30 + ln + le_))
+            })
+            .flatten();
+        let start = local.map_or(u64::MAX, |l| l.2);
+        let stored = |m: u16| if m == 0 { slice(start, h.csize) } else { &[][..] };
+        out.push(RawName {
+            name,
+            method: h.method,
+            stored: stored(h.method),
+        });
+        if let Some((ln, lm, _)) = local
+            && (ln != name || lm != h.method)
+            && out.len() < max
+        {
+            out.push(RawName {
+                name: ln,
+                method: lm,
+                stored: stored(lm),
+            });
+        }
+        off += 46 + nlen + elen + clen;
+    }
+    Some(out)
+}
+
 /// The names, data offsets and methods listed by the last central
 /// directory, or by local headers when there is none: enough to tell
 /// OOXML, ODF, JAR and APK apart. Reads at most `max` entries.
