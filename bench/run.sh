@@ -91,7 +91,10 @@ for tool in xferscan clamscan yara floor; do
 done
 printf '\nratio wall xferscan/clamscan: %s (target <= 0.025)\n' "$(echo "scale=4; $W_xferscan / $W_clamscan" | bc)"
 printf 'ratio wall xferscan/yara:     %s (target <= 0.5)\n' "$(echo "scale=4; $W_xferscan / $W_yara" | bc)"
-printf 'ratio xferscan/floor:         wall %s, CPU %s (target <= 1.3)\n' \
-  "$(echo "scale=4; $W_xferscan / $W_floor" | bc)" "$(echo "scale=4; $C_xferscan / $C_floor" | bc)"
+# The archive-heavy corpus's goal is issue 13's (the cost of a layer).
+floor_target=1.3
+[ "$PROFILE" = archives ] && floor_target=1.08
+printf 'ratio xferscan/floor:         wall %s, CPU %s (target <= %s)\n' \
+  "$(echo "scale=4; $W_xferscan / $W_floor" | bc)" "$(echo "scale=4; $C_xferscan / $C_floor" | bc)" "$floor_target"
 printf 'floor: %s\n' "$(cat "$OUT/floor.out")"
 done

@@ -35,13 +35,13 @@ fn by_names(entries: &[RawName<'_>]) -> FileType {
     }
     let has = |n: &str| entries.iter().any(|e| e.name == n.as_bytes());
     let any_prefix = |p: &str| entries.iter().any(|e| e.name.starts_with(p.as_bytes()));
-    let ends_with_any_case = |n: &[u8], s: &[u8]| {
-        n.len() >= s.len() && n[n.len() - s.len()..].eq_ignore_ascii_case(s)
-    };
+    let ends_with_any_case =
+        |n: &[u8], s: &[u8]| n.len() >= s.len() && n[n.len() - s.len()..].eq_ignore_ascii_case(s);
     let macros = entries.iter().any(|e| {
         ends_with_any_case(e.name, b"vbaproject.bin")
             || ends_with_any_case(e.name, b"vbaprojectsignature.bin")
-    }) || any_prefix("Basic/") && entries.iter().any(|e| e.name.ends_with(b"script-lb.xml"));
+    }) || any_prefix("Basic/")
+        && entries.iter().any(|e| e.name.ends_with(b"script-lb.xml"));
     let with_macros = |t: FileType| {
         if macros {
             t.in_group(TypeGroup::MacroDocument)
@@ -60,7 +60,10 @@ fn by_names(entries: &[RawName<'_>]) -> FileType {
             return with_macros(known::PPTX);
         }
     }
-    if let Some(m) = entries.iter().find(|e| e.name == b"mimetype" && e.method == 0) {
+    if let Some(m) = entries
+        .iter()
+        .find(|e| e.name == b"mimetype" && e.method == 0)
+    {
         let content = m.stored;
         // A template is the document type it makes (`.ott` of `.odt`).
         let content = content.strip_suffix(b"-template").unwrap_or(content);

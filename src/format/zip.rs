@@ -942,7 +942,13 @@ pub(crate) fn raw_names(data: &[u8], max: usize) -> Option<Vec<RawName<'_>>> {
             })
             .flatten();
         let start = local.map_or(u64::MAX, |l| l.2);
-        let stored = |m: u16| if m == 0 { slice(start, h.csize) } else { &[][..] };
+        let stored = |m: u16| {
+            if m == 0 {
+                slice(start, h.csize)
+            } else {
+                &[][..]
+            }
+        };
         out.push(RawName {
             name,
             method: h.method,
