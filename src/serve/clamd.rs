@@ -751,7 +751,7 @@ mod tests {
             }
         }
         assert_eq!((skipped, at), (3000, wire.len()));
-        // A cap below what remains stops at a header, refused again.
+        // Nothing refused yet, or nothing at all: no decoder.
         let mut d = Instream::new(2500);
         let (_, _) = d.step(&wire);
         assert!(d.past_refusal(10).is_none(), "nothing refused yet");
