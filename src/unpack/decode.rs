@@ -170,7 +170,11 @@ impl Inflater {
             d.reset(false);
         }
         let d = self.d.get_or_insert_with(|| flate2::Decompress::new(false));
-        let room = SCRATCH.min(cap.min(usize::MAX as u64) as usize);
+        // Room for what the input likely makes (as the general loop's
+        // steps), so that an archive of one small entry zeroes no more
+        // than before; the buffer grows, zeroed once, as entries need.
+        let likely = input.len().saturating_mul(4).max(16 << 10);
+        let room = SCRATCH.min(likely).min(cap.min(usize::MAX as u64) as usize);
         if out.is_empty() && room > 0 {
             watch.check().map_err(Stop::Limit)?;
             if self.scratch.len() < room {
@@ -199,14 +203,16 @@ fn corrupt() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, "corrupt deflate stream")
 }
 
-/// [`Inflater::inflate_into`] with an inflater of its own.
+/// [`Inflater::inflate_into`] for one stream (a PDF's), with a state of its
+/// own and straight into `out`: a scratch buffer would be zeroed for one
+/// use.
 pub(crate) fn inflate_into(
     input: &[u8],
     out: &mut Vec<u8>,
     cap: u64,
     watch: &Watch,
 ) -> Result<bool, Stop> {
-    Inflater::default().inflate_into(input, out, cap, watch)
+    inflate_with(&mut flate2::Decompress::new(false), input, out, cap, watch)
 }
 
 fn inflate_with(
