@@ -871,6 +871,16 @@ fn account(len: u64, archives: &[Archive], out: &mut Layout) {
     }
 }
 
+/// Where the directory of the last end record (within a comment's reach of
+/// the end) starts, with the base its offsets are relative to: the quick
+/// readings' one directory.
+fn last_directory(data: &[u8]) -> Option<(u64, u64)> {
+    let tail = data.len().saturating_sub(22 + 65535);
+    let eocd = memmem::find_iter(&data[tail..], EOCD).last()?;
+    let EndRecord { dirs, .. } = parse_eocd(data, (tail + eocd) as u64)?;
+    dirs.first().copied()
+}
+
 /// One reading of an entry's name, for telling document types apart.
 pub(crate) struct RawName<'a> {
     /// The name's bytes as stored.
@@ -889,12 +899,7 @@ pub(crate) struct RawName<'a> {
 /// there is no central directory (the caller falls back to the local
 /// headers). Reads at most `max` entries.
 pub(crate) fn raw_names(data: &[u8], max: usize) -> Option<Vec<RawName<'_>>> {
-    let tail = data.len().saturating_sub(22 + 65535);
-    let eocd = memmem::find_iter(&data[tail..], EOCD)
-        .last()
-        .map(|p| (tail + p) as u64)?;
-    let EndRecord { dirs, .. } = parse_eocd(data, eocd)?;
-    let &(mut off, base) = dirs.first()?;
+    let (mut off, base) = last_directory(data)?;
     let mut out = Vec::new();
     let slice = |start: u64, len: u64| -> &[u8] {
         let start = start.min(data.len() as u64) as usize;
@@ -975,13 +980,7 @@ pub(crate) fn raw_names(data: &[u8], max: usize) -> Option<Vec<RawName<'_>>> {
 pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
     let mut out = Layout::default();
     let mut by_lfh = HashMap::new();
-    let tail = data.len().saturating_sub(22 + 65535);
-    let eocd = memmem::find_iter(&data[tail..], EOCD)
-        .last()
-        .map(|p| (tail + p) as u64);
-    if let Some(EndRecord { dirs, .. }) = eocd.and_then(|p| parse_eocd(data, p))
-        && let Some(&(start, base)) = dirs.first()
-    {
+    if let Some((start, base)) = last_directory(data) {
         let mut off = start;
         while let Some((c, next)) = parse_central(data, off, base) {
             if out.entries.len() >= max {
@@ -1032,10 +1031,7 @@ pub(crate) fn first_archive_offset(data: &[u8]) -> Option<u64> {
     if local_checks_out(data, 0) {
         return Some(0);
     }
-    let tail = data.len().saturating_sub(22 + 65535);
-    if let Some(p) = memmem::find_iter(&data[tail..], EOCD).last()
-        && let Some(EndRecord { dirs, .. }) = parse_eocd(data, (tail + p) as u64)
-        && let Some(&(start, base)) = dirs.first()
+    if let Some((start, base)) = last_directory(data)
         && let Some((c, _)) = parse_central(data, start, base)
         && parse_local(data, c.lfh_offset).is_some_and(|l| l.header.name == c.header.name)
     {
