@@ -546,3 +546,113 @@ fn icap_past_the_connection_limit_gets_503() {
     let head = icap_head(&mut s);
     assert!(head.starts_with("ICAP/1.0 204"), "{head}");
 }
+
+/// The `CONNECTIONS:` figure of `STATS` (the STATS connection included).
+fn connections(d: &Served) -> usize {
+    let stats = String::from_utf8(d.clamd(b"nSTATS\n")).unwrap();
+    stats
+        .lines()
+        .find_map(|l| l.strip_prefix("CONNECTIONS: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no CONNECTIONS in {stats}"))
+}
+
+#[test]
+fn crowds_of_streams_each_get_their_own_verdict() {
+    // 16 clients at once on both sockets, each stream written in pieces
+    // with pauses (so that it arrives over many reads, its chunk headers
+    // split anywhere), on 2 scanning threads: every reply is the verdict
+    // of that client's own bytes.
+    let d = std::sync::Arc::new(Served::start(""));
+    let threads: Vec<_> = (0..16u32)
+        .map(|t| {
+            let d = std::sync::Arc::clone(&d);
+            std::thread::spawn(move || {
+                for i in 0..12u32 {
+                    let bad = (t + i) % 3 == 0;
+                    let data = if bad {
+                        nested_eicar()
+                    } else {
+                        format!("client {t} file {i}: nothing to see\n")
+                            .repeat(50 + (t * i) as usize % 400)
+                            .into_bytes()
+                    };
+                    let wire =
+                        instream_bytes(&data, 1 + (t as usize * 37 + i as usize * 101) % 3000);
+                    let reply = if (t + i) % 2 == 0 {
+                        let mut s = d.unix();
+                        for (k, piece) in wire
+                            .chunks(1 + (t as usize * 13 + i as usize) % 700)
+                            .enumerate()
+                        {
+                            s.write_all(piece).unwrap();
+                            if k % 5 == 4 {
+                                std::thread::sleep(Duration::from_millis(1));
+                            }
+                        }
+                        read_to_end(&mut s)
+                    } else {
+                        let mut s = d.tcp();
+                        for (k, piece) in wire
+                            .chunks(1 + (t as usize * 29 + i as usize) % 900)
+                            .enumerate()
+                        {
+                            s.write_all(piece).unwrap();
+                            if k % 7 == 6 {
+                                std::thread::sleep(Duration::from_millis(1));
+                            }
+                        }
+                        read_to_end(&mut s)
+                    };
+                    let want: &[u8] = if bad {
+                        b"stream: EICAR_Test_File FOUND\0"
+                    } else {
+                        b"stream: OK\0"
+                    };
+                    assert_eq!(reply, want, "client {t}, file {i}");
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    d.assert_serving();
+}
+
+#[test]
+fn every_way_a_connection_ends_gives_its_place_back() {
+    let d = Served::start("");
+    // Scans, PING, sessions, a client gone mid-command and mid-stream, a
+    // refused stream, a timed-out one, unknown commands, bytes after the
+    // reply: each connection, however it ended, is no longer counted.
+    for _ in 0..3 {
+        assert_eq!(d.clamd(&instream_bytes(b"fine", 2)), b"stream: OK\0");
+        assert_eq!(d.clamd(b"zPING\0"), b"PONG\0");
+        assert_eq!(d.clamd(b"zIDSESSION\0zPING\0zEND\0"), b"1: PONG\0");
+        assert_eq!(d.clamd(b"zHELLO\0"), b"UNKNOWN COMMAND\0");
+        let mut sess = b"zINSTREAM\0".to_vec();
+        sess.extend(u32::MAX.to_be_bytes());
+        assert_eq!(d.clamd(&sess), b"INSTREAM size limit exceeded. ERROR\0");
+        // Bytes after the reply, outside a session: read and dropped.
+        let mut extra = b"zPING\0".to_vec();
+        extra.extend(vec![b'x'; 100_000]);
+        assert_eq!(d.clamd(&extra), b"PONG\0");
+        drop(d.unix().write_all(b"zPI"));
+        let mut s = d.tcp();
+        s.write_all(&instream_bytes(&[b'a'; 5000], 1000)[..3000])
+            .unwrap();
+        drop(s);
+        let mut s = d.tcp();
+        s.write_all(b"zINSTREAM\0\0\0\0\x10ab").unwrap();
+        assert_eq!(read_to_end(&mut s), b"COMMAND READ TIMED OUT\n");
+    }
+    // Closes are seen within the sweeps and the drains.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut n = connections(&d);
+    while n != 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        n = connections(&d);
+    }
+    assert_eq!(n, 1, "connections still counted");
+}

@@ -17,7 +17,7 @@ use super::pool::Failed;
 use super::{Daemon, ScanLog};
 
 /// How long a reply may take to write.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+pub(super) const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest a refused stream's rest is read for.
 const DRAIN_TIME: Duration = Duration::from_secs(30);
 /// Most files one path command scans.
@@ -114,7 +114,7 @@ pub(super) fn handle(d: &Arc<Daemon>, mut conn: Conn) {
     }
 }
 
-fn log_refusal(conn: &Conn, why: &str) {
+pub(super) fn log_refusal(conn: &Conn, why: &str) {
     super::log_event(
         "refused",
         serde_json::json!({ "proto": "clamd", "client": conn.peer, "why": why }),
@@ -195,14 +195,14 @@ fn run(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>, cmd: Comma
 }
 
 /// The reply line of a scan's result.
-fn result_line(d: &Daemon, label: &str, r: &Result<Report, String>) -> String {
+pub(super) fn result_line(d: &Daemon, label: &str, r: &Result<Report, String>) -> String {
     match r {
         Ok(report) => clamd::scan_line(label, &clamd::outcome(report, d.cfg().suspicious_found)),
         Err(e) => clamd::error_line(label, e),
     }
 }
 
-fn failed(e: Failed) -> String {
+pub(super) fn failed(e: Failed) -> String {
     match e {
         Failed::Overloaded => "Server overloaded, try again".into(),
         Failed::Crashed => "Scan failed".into(),
@@ -244,19 +244,7 @@ fn instream(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Af
             Step::TooLarge => {
                 conn.consume(n);
                 cancel.cancel();
-                log(
-                    d,
-                    conn,
-                    "INSTREAM",
-                    size,
-                    None,
-                    false,
-                    clamd::SIZE_LIMIT,
-                    started,
-                );
-                if let After::Next = say(conn, term, id, &[clamd::SIZE_LIMIT.into()]) {
-                    drop_rest(conn, &dec, cfg.stream_max, cfg.read_timeout);
-                }
+                refused(d, conn, term, id, &dec, size, started);
                 return After::Close;
             }
             Step::Need => conn.consume(n),
@@ -297,6 +285,32 @@ fn instream(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Af
     say(conn, term, id, &[line])
 }
 
+/// A refused INSTREAM (over `stream_max`): logged, told, and the rest of
+/// the stream read and dropped; the connection is to be closed after.
+pub(super) fn refused(
+    d: &Daemon,
+    conn: &mut Conn,
+    term: Term,
+    id: Option<u64>,
+    dec: &Instream,
+    size: u64,
+    started: Instant,
+) {
+    log(
+        d,
+        conn,
+        "INSTREAM",
+        size,
+        None,
+        false,
+        clamd::SIZE_LIMIT,
+        started,
+    );
+    if let After::Next = say(conn, term, id, &[clamd::SIZE_LIMIT.into()]) {
+        drop_rest(conn, dec, d.cfg().stream_max, d.cfg().read_timeout);
+    }
+}
+
 /// After a refused INSTREAM: reads and drops the rest of the stream, up to
 /// its zero length, so that a client that sends it all before it reads
 /// (PyPI's clamd, most libraries) finds the reply instead of a reset.
@@ -331,7 +345,7 @@ fn drop_rest(conn: &mut Conn, dec: &Instream, max: u64, timeout: Duration) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn log(
+pub(super) fn log(
     d: &Daemon,
     conn: &Conn,
     command: &str,

@@ -16,6 +16,7 @@
 pub mod clamd;
 mod clamd_io;
 pub mod config;
+mod evloop;
 pub mod icap;
 mod icap_io;
 mod net;
@@ -91,6 +92,8 @@ pub(crate) struct Daemon {
     connections: AtomicUsize,
     scans: AtomicU64,
     stopping: Arc<AtomicBool>,
+    /// Set once the connections are done: the scanning threads end.
+    quit: AtomicBool,
     reload: Arc<AtomicBool>,
     conn_threads: ConnThreads,
 }
@@ -153,7 +156,7 @@ impl Daemon {
 
     pub(crate) fn stats(&self) -> clamd::Stats {
         clamd::Stats {
-            busy: self.pool.busy(),
+            busy: self.pool.busy_now(),
             workers: self.pool.workers(),
             queued: self.pool.queued(),
             connections: self.connections.load(Ordering::Relaxed),
@@ -465,8 +468,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     // SIGPIPE is ignored by Rust's runtime already: a client gone mid-reply
     // is an EPIPE on that connection alone.
 
-    let pool = Pool::start(cfg.workers, cfg.queue)
-        .map_err(|e| format!("can not start the workers: {e}"))?;
+    let pool =
+        Pool::new(cfg.workers, cfg.queue).map_err(|e| format!("can not start the workers: {e}"))?;
     let workers = cfg.workers;
     let max_connections = cfg.max_connections;
     let d = Arc::new(Daemon {
@@ -478,11 +481,15 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         connections: AtomicUsize::new(0),
         scans: AtomicU64::new(0),
         stopping,
+        quit: AtomicBool::new(false),
         reload,
         conn_threads: ConnThreads::new(max_connections),
     });
-    let mut accept_threads = Vec::new();
+    // clamd's listeners go to the scanning threads' event loop; ICAP's
+    // keeps an accepting thread and a thread per connection.
     let mut addrs = Vec::new();
+    let mut clamd_listeners = Vec::new();
+    let mut accept_threads = Vec::new();
     for (l, proto) in listeners {
         addrs.push(match &l {
             Listener::Tcp(t) => format!(
@@ -493,12 +500,29 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             ),
             Listener::Unix(_) => format!("{}:unix", proto.name()),
         });
+        if let Proto::Clamd = proto {
+            clamd_listeners.push(l);
+            continue;
+        }
         let d = Arc::clone(&d);
         let t = std::thread::Builder::new()
             .name(format!("accept-{}", proto.name()))
             .spawn(move || accept_loop(&d, &l, proto))
             .map_err(|e| format!("can not start a listener: {e}"))?;
         accept_threads.push(t);
+    }
+    let lp = Arc::new(
+        evloop::Loop::new(clamd_listeners, d.pool.event_fd())
+            .map_err(|e| format!("can not start the event loop: {e}"))?,
+    );
+    let mut scan_threads = Vec::new();
+    for i in 0..d.pool.workers() {
+        let (d, lp) = (Arc::clone(&d), Arc::clone(&lp));
+        let t = std::thread::Builder::new()
+            .name(format!("scan-{i}"))
+            .spawn(move || evloop::run(&d, &lp))
+            .map_err(|e| format!("can not start the workers: {e}"))?;
+        scan_threads.push(t);
     }
     log_event(
         "ready",
@@ -530,12 +554,14 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         if d.reload.swap(false, Ordering::Relaxed) {
             do_reload(&d);
         }
+        lp.conns.sweep(&d);
     }
 
     log_event(
         "stopping",
         serde_json::json!({ "connections": d.connections.load(Ordering::Relaxed) }),
     );
+    lp.stop_accepting();
     for t in accept_threads {
         let _ = t.join();
     }
@@ -545,14 +571,21 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let deadline = Instant::now() + d.cfg.shutdown_grace;
     while d.connections.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
+        lp.conns.sweep(&d);
     }
     let left = d.connections.load(Ordering::Relaxed);
     log_event(
         "stopped",
         serde_json::json!({ "unfinished_connections": left }),
     );
+    d.pool.close();
+    d.quit.store(true, Ordering::Relaxed);
     if left == 0 {
-        d.pool.close();
+        // Each ends within its wait's tick; with scans still running, the
+        // process's end cuts them off instead.
+        for t in scan_threads {
+            let _ = t.join();
+        }
     }
     Ok(())
 }
@@ -589,7 +622,7 @@ fn do_reload(d: &Daemon) -> bool {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Proto {
+pub(crate) enum Proto {
     Clamd,
     Icap,
 }
@@ -639,7 +672,14 @@ const CONN_THREAD_IDLE: Duration = Duration::from_secs(60);
 /// ended is always taken.
 const CONN_THREADS_KEPT: usize = 4;
 
-type ConnJob = (Stream, Proto);
+/// What a connection thread is given.
+pub(crate) enum ConnJob {
+    /// A new connection.
+    New(Stream, Proto),
+    /// A connection from the event loop (still counted), to serve from
+    /// where it is.
+    Resume(Box<dyn FnOnce() + Send>),
+}
 
 /// Connection threads outlive their connection and wait for the next one:
 /// a thread per connection, but not a thread created per connection (its
@@ -666,18 +706,18 @@ impl ConnThreads {
 }
 
 /// Serves one connection; the count drops when it ends, however.
-fn serve_conn(d: &Arc<Daemon>, (stream, proto): ConnJob) {
+fn serve_conn(d: &Arc<Daemon>, job: ConnJob) {
     let _counted = Counted(&d.connections);
-    let conn = Conn::new(stream);
     // A panic ends this connection alone.
-    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| match proto {
-        Proto::Clamd => clamd_io::handle(d, conn),
-        Proto::Icap => icap_io::handle(d, conn),
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| match job {
+        ConnJob::New(stream, Proto::Clamd) => clamd_io::handle(d, Conn::new(stream)),
+        ConnJob::New(stream, Proto::Icap) => icap_io::handle(d, Conn::new(stream)),
+        ConnJob::Resume(f) => f(),
     }));
 }
 
 /// Hands a connection to a waiting thread, or starts one.
-fn dispatch(d: &Arc<Daemon>, job: ConnJob) {
+pub(crate) fn dispatch(d: &Arc<Daemon>, job: ConnJob) {
     let ct = &d.conn_threads;
     let limit = d.cfg.max_connections + CONN_THREADS_KEPT;
     if ct.idle.load(Ordering::Relaxed) > 0 || ct.threads.load(Ordering::Relaxed) >= limit {
@@ -749,13 +789,13 @@ fn accept_loop(d: &Arc<Daemon>, l: &Listener, proto: Proto) {
             refuse(d, stream, proto);
             continue;
         }
-        dispatch(d, (stream, proto));
+        dispatch(d, ConnJob::New(stream, proto));
     }
 }
 
 /// Over `max_connections`: ICAP is told 503; clamd has no such reply, and
 /// the connection is closed.
-fn refuse(d: &Daemon, stream: Stream, proto: Proto) {
+pub(crate) fn refuse(d: &Daemon, stream: Stream, proto: Proto) {
     let mut conn = Conn::new(stream);
     log_event(
         "refused",

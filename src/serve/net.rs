@@ -76,6 +76,14 @@ impl Conn {
         }
     }
 
+    /// The socket's descriptor.
+    pub fn fd(&self) -> RawFd {
+        match &self.stream {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
     /// True on a Unix socket.
     pub fn is_unix(&self) -> bool {
         matches!(self.stream, Stream::Unix(_))
@@ -95,10 +103,8 @@ impl Conn {
         }
     }
 
-    /// Reads more bytes, waiting until `deadline` at most; `stop`, when
-    /// given, ends the wait as soon as it is set. Returns how many came.
-    pub fn fill(&mut self, deadline: Instant, stop: Option<&AtomicBool>) -> Result<usize, Wait> {
-        // Room for a read: move what is pending to the front, or grow.
+    /// Room for a read: moves what is pending to the front, or grows.
+    fn make_room(&mut self) {
         if self.buf.len() - self.end < READ_SIZE / 4 {
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
@@ -110,6 +116,12 @@ impl Conn {
                 self.buf.resize(self.buf.len() + more, 0);
             }
         }
+    }
+
+    /// Reads more bytes, waiting until `deadline` at most; `stop`, when
+    /// given, ends the wait as soon as it is set. Returns how many came.
+    pub fn fill(&mut self, deadline: Instant, stop: Option<&AtomicBool>) -> Result<usize, Wait> {
+        self.make_room();
         let old = self.end;
         let r = loop {
             if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
@@ -152,6 +164,109 @@ impl Conn {
         r
     }
 
+    /// One read without waiting (the socket is non-blocking, in the event
+    /// loop): `Ok(None)` when nothing is there now.
+    pub fn read_now(&mut self) -> Result<Option<usize>, Wait> {
+        self.make_room();
+        let old = self.end;
+        loop {
+            let got = match &mut self.stream {
+                Stream::Tcp(s) => s.read(&mut self.buf[old..]),
+                Stream::Unix(s) => {
+                    recv_with_fds(s.as_raw_fd(), &mut self.buf[old..], &mut self.fds)
+                }
+            };
+            return match got {
+                Ok(0) => Err(Wait::Eof),
+                Ok(n) => {
+                    self.end = old + n;
+                    Ok(Some(n))
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => Err(Wait::Failed),
+            };
+        }
+    }
+
+    /// Puts the socket in non-blocking mode (the event loop's), or back.
+    pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
+        match &self.stream {
+            Stream::Tcp(s) => s.set_nonblocking(on),
+            Stream::Unix(s) => s.set_nonblocking(on),
+        }
+    }
+
+    /// Writes the last reply before a close, from the event loop: at once
+    /// when the socket takes it (a reply is a line), else the rest in
+    /// blocking mode, giving up after `timeout` without progress. On TCP
+    /// the bytes wait for the close (MSG_MORE), so that they leave with the
+    /// FIN in one segment rather than two.
+    pub fn send_last(&mut self, bytes: &[u8], timeout: Duration) -> io::Result<()> {
+        let flags = libc::MSG_NOSIGNAL
+            | match self.stream {
+                Stream::Tcp(_) => libc::MSG_MORE,
+                Stream::Unix(_) => 0,
+            };
+        let fd = self.fd();
+        let mut at = 0;
+        while at < bytes.len() {
+            let rest = &bytes[at..];
+            // SAFETY: sends from a live buffer of the length given.
+            let n = unsafe { libc::send(fd, rest.as_ptr().cast(), rest.len(), flags) };
+            let r = if n < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(n as usize)
+            };
+            match r {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => at += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.set_nonblocking(false)?;
+                    let r = self.send(&bytes[at..], timeout);
+                    self.set_nonblocking(true)?;
+                    return r;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes after a reply when the peer has sent nothing more; otherwise
+    /// gives the connection back, for [`Conn::close`] on a thread that may
+    /// wait.
+    pub fn close_if_quiet(self) -> Option<Conn> {
+        if self.start == self.end && !self.more_waiting() {
+            None
+        } else {
+            Some(self)
+        }
+    }
+
+    /// True when the peer has sent bytes not read yet, or the socket can
+    /// not tell (one non-blocking peek; an end of stream is not "more").
+    fn more_waiting(&self) -> bool {
+        let fd = self.fd();
+        let mut b = [0u8; 1];
+        // SAFETY: a one-byte buffer that lives across the call.
+        let n = unsafe {
+            libc::recv(
+                fd,
+                b.as_mut_ptr().cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        match n {
+            0 => false,
+            n if n > 0 => true,
+            _ => io::Error::last_os_error().kind() != io::ErrorKind::WouldBlock,
+        }
+    }
+
     fn set_read_timeout(&self, d: Duration) -> io::Result<()> {
         let d = Some(d.max(Duration::from_millis(1)));
         match &self.stream {
@@ -175,11 +290,15 @@ impl Conn {
         }
     }
 
-    /// Closes after a reply: says so to the peer, then reads what it still
-    /// sends (up to 1 MiB, for a second at most) so that the kernel does not
-    /// answer it with a reset that could destroy the reply before it is
-    /// read.
+    /// Closes after a reply. When the peer has sent nothing more, at once:
+    /// the close is a plain end of stream. Otherwise says so to the peer,
+    /// then reads what it still sends (up to 1 MiB, for a second at most) so
+    /// that the kernel does not answer it with a reset that could destroy
+    /// the reply before it is read.
     pub fn close(mut self) {
+        if self.start == self.end && !self.more_waiting() {
+            return;
+        }
         let _ = match &self.stream {
             Stream::Tcp(s) => s.shutdown(Shutdown::Write),
             Stream::Unix(s) => s.shutdown(Shutdown::Write),
@@ -251,6 +370,45 @@ pub enum Listener {
 }
 
 impl Listener {
+    /// The listening descriptor.
+    pub fn fd(&self) -> RawFd {
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Unix(l) => l.as_raw_fd(),
+        }
+    }
+
+    /// Takes a waiting connection without waiting (the event loop's): the
+    /// new socket is non-blocking already. `Ok(None)` when none waits.
+    pub fn accept_now(&self) -> io::Result<Option<Stream>> {
+        loop {
+            // SAFETY: accept4 with no address wanted; the descriptor it
+            // returns is owned at once.
+            let fd = unsafe {
+                libc::accept4(
+                    self.fd(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+                )
+            };
+            if fd >= 0 {
+                // SAFETY: a fresh descriptor that nothing else owns.
+                let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+                return Ok(Some(match self {
+                    Listener::Tcp(_) => Stream::Tcp(TcpStream::from(owned)),
+                    Listener::Unix(_) => Stream::Unix(UnixStream::from(owned)),
+                }));
+            }
+            let e = io::Error::last_os_error();
+            match e.kind() {
+                io::ErrorKind::WouldBlock => return Ok(None),
+                io::ErrorKind::Interrupted | io::ErrorKind::ConnectionAborted => {}
+                _ => return Err(e),
+            }
+        }
+    }
+
     /// Waits up to [`TICK`] for a connection; `Ok(None)` when none came.
     pub fn accept_tick(&self) -> io::Result<Option<Stream>> {
         let fd = match self {

@@ -1,15 +1,19 @@
-//! A bounded pool of scanning threads fed by a bounded queue: a scan waits
-//! for room (backpressure) for a set time at most, and a scan that panics
-//! fails alone.
+//! The scanning threads' work that does not come from their own event loop:
+//! a bounded queue of jobs from connection threads (ICAP, sessions, path
+//! commands), with an eventfd that wakes one scanning thread per job. A job
+//! waits for room (backpressure) for a set time at most, and a job that
+//! panics fails alone.
 
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::panic::AssertUnwindSafe;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-type Job = Box<dyn FnOnce() + Send + 'static>;
+/// A job for a scanning thread.
+pub type Job = Box<dyn FnOnce() + Send + 'static>;
 
 /// Why a job gave no result.
 #[derive(Debug, PartialEq, Eq)]
@@ -20,61 +24,98 @@ pub enum Failed {
     Crashed,
 }
 
-#[derive(Default)]
-struct Counts {
-    queued: AtomicUsize,
+struct Queue {
+    jobs: VecDeque<Job>,
+    closed: bool,
+}
+
+/// The queue, and how many threads there are and how many are busy.
+pub struct Pool {
+    queue: Mutex<Queue>,
+    /// Counts the jobs queued (EFD_SEMAPHORE: each read takes one).
+    efd: OwnedFd,
+    cap: usize,
+    workers: usize,
     busy: AtomicUsize,
 }
 
-/// The pool.
-pub struct Pool {
-    tx: Mutex<Option<SyncSender<Job>>>,
-    counts: Arc<Counts>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
-    workers: usize,
-}
-
 impl Pool {
-    /// Starts `workers` threads behind a queue of `queue` jobs.
-    pub fn start(workers: usize, queue: usize) -> std::io::Result<Pool> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(queue.max(1));
-        let rx = Arc::new(Mutex::new(rx));
-        let counts = Arc::new(Counts::default());
-        let mut threads = Vec::new();
-        for i in 0..workers.max(1) {
-            let rx: Arc<Mutex<Receiver<Job>>> = Arc::clone(&rx);
-            let counts = Arc::clone(&counts);
-            threads.push(
-                std::thread::Builder::new()
-                    .name(format!("scan-{i}"))
-                    .spawn(move || {
-                        loop {
-                            let job = match rx.lock() {
-                                Ok(r) => r.recv(),
-                                Err(p) => p.into_inner().recv(),
-                            };
-                            let Ok(job) = job else { break };
-                            counts.queued.fetch_sub(1, Ordering::Relaxed);
-                            counts.busy.fetch_add(1, Ordering::Relaxed);
-                            // The job's own catch_unwind reports the panic;
-                            // this one keeps the thread.
-                            let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
-                            counts.busy.fetch_sub(1, Ordering::Relaxed);
-                        }
-                        xferscan::release_thread_scanners();
-                    })?,
-            );
+    /// A queue of `queue` jobs for `workers` scanning threads (which the
+    /// event loop starts).
+    pub fn new(workers: usize, queue: usize) -> io::Result<Pool> {
+        // SAFETY: plain system call; the descriptor is owned at once.
+        let fd = unsafe {
+            libc::eventfd(
+                0,
+                libc::EFD_NONBLOCK | libc::EFD_SEMAPHORE | libc::EFD_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
         }
         Ok(Pool {
-            tx: Mutex::new(Some(tx)),
-            counts,
-            threads: Mutex::new(threads),
+            queue: Mutex::new(Queue {
+                jobs: VecDeque::new(),
+                closed: false,
+            }),
+            // SAFETY: a fresh descriptor that nothing else owns.
+            efd: unsafe { OwnedFd::from_raw_fd(fd) },
+            cap: queue.max(1),
             workers: workers.max(1),
+            busy: AtomicUsize::new(0),
         })
     }
 
-    /// Runs `f` on a worker and waits for what it returns, having waited
-    /// for room in the queue for `wait` at most.
+    /// The descriptor that is readable while jobs wait.
+    pub fn event_fd(&self) -> RawFd {
+        self.efd.as_raw_fd()
+    }
+
+    fn push(&self, job: Job) -> Result<(), (Job, bool)> {
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if q.closed {
+            return Err((job, true));
+        }
+        if q.jobs.len() >= self.cap {
+            return Err((job, false));
+        }
+        q.jobs.push_back(job);
+        drop(q);
+        let one = 1u64.to_ne_bytes();
+        // SAFETY: writes 8 bytes from a live buffer to our eventfd.
+        unsafe { libc::write(self.efd.as_raw_fd(), one.as_ptr().cast(), 8) };
+        Ok(())
+    }
+
+    /// Takes one job, when the eventfd said one waits (another thread may
+    /// have taken it first).
+    pub fn take(&self) -> Option<Job> {
+        let mut v = [0u8; 8];
+        // SAFETY: reads 8 bytes into a live buffer from our eventfd.
+        let n = unsafe { libc::read(self.efd.as_raw_fd(), v.as_mut_ptr().cast(), 8) };
+        if n != 8 {
+            return None;
+        }
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        q.jobs.pop_front()
+    }
+
+    /// Runs a job taken from the queue, counted as busy.
+    pub fn run_job(&self, job: Job) {
+        let _busy = self.busy();
+        // The job's own catch_unwind reports the panic; this one keeps the
+        // thread.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+    }
+
+    /// Counts this thread busy until the guard is dropped.
+    pub fn busy(&self) -> Busy<'_> {
+        self.busy.fetch_add(1, Ordering::Relaxed);
+        Busy(&self.busy)
+    }
+
+    /// Runs `f` on a scanning thread and waits for what it returns, having
+    /// waited for room in the queue for `wait` at most.
     pub fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> T + Send + 'static,
@@ -86,107 +127,124 @@ impl Pool {
                 let _ = tx.send(v);
             }
         });
-        let sender = match self.tx.lock() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        };
-        let sender = sender.ok_or(Failed::Crashed)?;
-        self.counts.queued.fetch_add(1, Ordering::Relaxed);
         let deadline = Instant::now() + wait;
         loop {
-            match sender.try_send(job) {
+            match self.push(job) {
                 Ok(()) => break,
-                Err(TrySendError::Full(j)) if Instant::now() < deadline => {
+                Err((_, true)) => return Err(Failed::Crashed),
+                Err((j, false)) if Instant::now() < deadline => {
                     job = j;
                     std::thread::sleep(Duration::from_millis(2));
                 }
-                Err(_) => {
-                    self.counts.queued.fetch_sub(1, Ordering::Relaxed);
-                    return Err(Failed::Overloaded);
-                }
+                Err(_) => return Err(Failed::Overloaded),
             }
         }
         rx.recv().map_err(|_| Failed::Crashed)
     }
 
-    /// Workers in all.
+    /// Scanning threads in all.
     pub fn workers(&self) -> usize {
         self.workers
     }
 
-    /// Workers scanning now.
-    pub fn busy(&self) -> usize {
-        self.counts.busy.load(Ordering::Relaxed)
+    /// Scanning threads at work now.
+    pub fn busy_now(&self) -> usize {
+        self.busy.load(Ordering::Relaxed)
     }
 
-    /// Jobs waiting for a worker.
+    /// Jobs waiting for a thread.
     pub fn queued(&self) -> usize {
-        self.counts.queued.load(Ordering::Relaxed)
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .jobs
+            .len()
     }
 
-    /// Takes no more jobs and waits for the workers to finish theirs.
+    /// Takes no more jobs; those queued are dropped (their callers are told
+    /// the pool is closed).
     pub fn close(&self) {
-        if let Ok(mut g) = self.tx.lock() {
-            g.take();
-        }
-        let threads = match self.threads.lock() {
-            Ok(mut g) => std::mem::take(&mut *g),
-            Err(_) => Vec::new(),
-        };
-        for t in threads {
-            let _ = t.join();
-        }
+        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        q.closed = true;
+        q.jobs.clear();
+    }
+}
+
+/// A busy thread, counted until dropped.
+pub struct Busy<'a>(&'a AtomicUsize);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    /// A thread that takes jobs as the event loop does, until told to stop.
+    fn worker(
+        pool: &Arc<Pool>,
+        stop: &Arc<std::sync::atomic::AtomicBool>,
+    ) -> std::thread::JoinHandle<()> {
+        let (p, s) = (Arc::clone(pool), Arc::clone(stop));
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                let mut fds = libc::pollfd {
+                    fd: p.event_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd.
+                unsafe { libc::poll(&mut fds, 1, 20) };
+                if let Some(job) = p.take() {
+                    p.run_job(job);
+                }
+            }
+        })
+    }
 
     #[test]
     fn a_panicking_job_fails_alone() {
-        let pool = Pool::start(1, 1).unwrap();
+        let pool = Arc::new(Pool::new(1, 1).unwrap());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let w = worker(&pool, &stop);
         let wait = Duration::from_secs(5);
         assert_eq!(pool.run(|| 1 + 1, wait), Ok(2));
         let r: Result<(), Failed> = pool.run(|| panic!("a bug in one scan"), wait);
         assert_eq!(r, Err(Failed::Crashed));
-        // The same single worker goes on.
+        // The same single thread goes on.
         assert_eq!(pool.run(|| "next", wait), Ok("next"));
+        assert_eq!(pool.busy_now(), 0);
         pool.close();
         assert_eq!(pool.run(|| 1, wait), Err(Failed::Crashed));
+        stop.store(true, Ordering::Relaxed);
+        w.join().unwrap();
     }
 
     #[test]
     fn a_full_queue_pushes_back_then_gives_up() {
-        let pool = Arc::new(Pool::start(1, 1).unwrap());
-        let (hold_tx, hold_rx) = std::sync::mpsc::channel::<()>();
-        let hold_rx = Arc::new(Mutex::new(hold_rx));
-        // One job runs and one waits in the queue...
-        let mut waiting = Vec::new();
-        for _ in 0..2 {
-            let (p, h) = (Arc::clone(&pool), Arc::clone(&hold_rx));
-            waiting.push(std::thread::spawn(move || {
-                p.run(
-                    move || {
-                        let _ = h.lock().unwrap().recv_timeout(Duration::from_secs(10));
-                    },
-                    Duration::from_secs(10),
-                )
-            }));
+        // No thread takes jobs: the one place in the queue fills.
+        let pool = Arc::new(Pool::new(1, 1).unwrap());
+        let p = Arc::clone(&pool);
+        let first = std::thread::spawn(move || p.run(|| 1, Duration::from_secs(10)));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while pool.queued() < 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
         }
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while pool.busy() + pool.queued() < 2 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        // ...so a third finds no room within its wait.
+        let t = Instant::now();
         assert_eq!(
-            pool.run(|| (), Duration::from_millis(50)),
+            pool.run(|| 2, Duration::from_millis(50)),
             Err(Failed::Overloaded)
         );
-        hold_tx.send(()).unwrap();
-        hold_tx.send(()).unwrap();
-        for w in waiting {
-            assert_eq!(w.join().unwrap(), Ok(()));
-        }
+        assert!(t.elapsed() >= Duration::from_millis(50));
+        // Now a thread comes and takes the first.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let w = worker(&pool, &stop);
+        assert_eq!(first.join().unwrap(), Ok(1));
+        stop.store(true, Ordering::Relaxed);
+        w.join().unwrap();
     }
 }
