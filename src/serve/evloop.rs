@@ -304,7 +304,7 @@ fn accept(d: &Arc<Daemon>, lp: &Loop, i: usize) {
     if !d.stopping().load(Ordering::Relaxed) {
         let _ = lp.ep.arm(l.fd(), LISTENER + i as u64, false);
     }
-    let stream = match taken {
+    let (stream, peer) = match taken {
         Ok(Some(s)) => s,
         Ok(None) => return,
         Err(e) => {
@@ -324,7 +324,7 @@ fn accept(d: &Arc<Daemon>, lp: &Loop, i: usize) {
         return;
     }
     let token = lp.conns.insert(Live {
-        conn: Some(Conn::new(stream)),
+        conn: Some(Conn::with_peer(stream, peer)),
         phase: Phase::Command,
         deadline: Instant::now() + d.cfg().command_timeout,
         armed: false,

@@ -474,11 +474,13 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     if let Some(a) = cfg.tcp {
         let l =
             std::net::TcpListener::bind(a).map_err(|e| format!("can not listen on {a}: {e}"))?;
+        set_nodelay(&l);
         listeners.push((Listener::Tcp(l), Proto::Clamd));
     }
     if let Some(a) = cfg.icap {
         let l =
             std::net::TcpListener::bind(a).map_err(|e| format!("can not listen on {a}: {e}"))?;
+        set_nodelay(&l);
         listeners.push((Listener::Tcp(l), Proto::Icap));
     }
 
@@ -679,6 +681,22 @@ fn bind_unix(p: &Path, mode: u32) -> Result<std::os::unix::net::UnixListener, St
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
         .map_err(|e| format!("can not set the mode of `{}`: {e}", p.display()))?;
     Ok(l)
+}
+
+/// Sets TCP_NODELAY on a listener: the connections it accepts inherit it
+/// (one system call per listener rather than one per connection).
+fn set_nodelay(l: &std::net::TcpListener) {
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt on a descriptor we hold, with a live int.
+    unsafe {
+        libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(l),
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            (&raw const on).cast(),
+            std::mem::size_of_val(&on) as libc::socklen_t,
+        )
+    };
 }
 
 /// Decrements the connection count when a connection ends, however.

@@ -63,9 +63,12 @@ impl Conn {
                 .map_or_else(|_| "tcp".into(), |a| a.to_string()),
             Stream::Unix(_) => "unix".into(),
         };
-        if let Stream::Tcp(s) = &stream {
-            let _ = s.set_nodelay(true);
-        }
+        Conn::with_peer(stream, peer)
+    }
+
+    /// A connection over `stream` from `peer` (as accept(2) said). TCP
+    /// sockets come from listeners with TCP_NODELAY set, which they inherit.
+    pub fn with_peer(stream: Stream, peer: String) -> Conn {
         Conn {
             stream,
             buf: Vec::new(),
@@ -378,17 +381,21 @@ impl Listener {
         }
     }
 
-    /// Takes a waiting connection without waiting (the event loop's): the
-    /// new socket is non-blocking already. `Ok(None)` when none waits.
-    pub fn accept_now(&self) -> io::Result<Option<Stream>> {
+    /// Takes a waiting connection without waiting (the event loop's), with
+    /// its peer's address for the logs (from accept(2) itself): the new
+    /// socket is non-blocking already. `Ok(None)` when none waits.
+    pub fn accept_now(&self) -> io::Result<Option<(Stream, String)>> {
         loop {
-            // SAFETY: accept4 with no address wanted; the descriptor it
+            // SAFETY: sockaddr_storage is plain data; all-zero is valid.
+            let mut addr: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+            let mut len = std::mem::size_of_val(&addr) as libc::socklen_t;
+            // SAFETY: accept4 with room for any address; the descriptor it
             // returns is owned at once.
             let fd = unsafe {
                 libc::accept4(
                     self.fd(),
-                    std::ptr::null_mut(),
-                    std::ptr::null_mut(),
+                    (&raw mut addr).cast(),
+                    &mut len,
                     libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
                 )
             };
@@ -396,8 +403,8 @@ impl Listener {
                 // SAFETY: a fresh descriptor that nothing else owns.
                 let owned = unsafe { OwnedFd::from_raw_fd(fd) };
                 return Ok(Some(match self {
-                    Listener::Tcp(_) => Stream::Tcp(TcpStream::from(owned)),
-                    Listener::Unix(_) => Stream::Unix(UnixStream::from(owned)),
+                    Listener::Tcp(_) => (Stream::Tcp(TcpStream::from(owned)), peer_of(&addr)),
+                    Listener::Unix(_) => (Stream::Unix(UnixStream::from(owned)), "unix".into()),
                 }));
             }
             let e = io::Error::last_os_error();
@@ -442,5 +449,34 @@ impl Listener {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// An IPv4 or IPv6 peer's address as `SocketAddr` prints it.
+fn peer_of(addr: &libc::sockaddr_storage) -> String {
+    match i32::from(addr.ss_family) {
+        libc::AF_INET => {
+            // SAFETY: the family says this storage holds a sockaddr_in.
+            let a =
+                unsafe { &*(addr as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+            std::net::SocketAddrV4::new(
+                std::net::Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)),
+                u16::from_be(a.sin_port),
+            )
+            .to_string()
+        }
+        libc::AF_INET6 => {
+            // SAFETY: the family says this storage holds a sockaddr_in6.
+            let a =
+                unsafe { &*(addr as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
+            std::net::SocketAddrV6::new(
+                std::net::Ipv6Addr::from(a.sin6_addr.s6_addr),
+                u16::from_be(a.sin6_port),
+                a.sin6_flowinfo,
+                a.sin6_scope_id,
+            )
+            .to_string()
+        }
+        _ => "tcp".into(),
     }
 }
