@@ -40,6 +40,9 @@ const JOBS: u64 = 1 << 63;
 /// Most bytes one thread reads from one connection before it lets the
 /// others ready have their turn.
 const TURN_BYTES: usize = 1 << 20;
+/// Bytes of a stream gathered before they are fed to its scan (which judges
+/// the head at the first piece, and may then decide early).
+const GATHER: usize = 256 << 10;
 /// How long a thread waits in epoll_wait before it looks at the flags.
 const TICK_MS: i32 = 200;
 
@@ -95,6 +98,9 @@ enum Phase {
 struct Streaming {
     term: Term,
     scan: Option<ScanStream>,
+    /// Chunks not yet fed to the scan: a file of a few chunks is fed whole,
+    /// as one piece (no copy per chunk, nothing joined again).
+    gathered: Vec<u8>,
     dec: Instream,
     cancel: CancelToken,
     size: u64,
@@ -455,6 +461,7 @@ fn work(d: &Arc<Daemon>, conn: &mut Conn, phase: &mut Phase) -> Next {
                 *phase = Phase::Stream(Box::new(Streaming {
                     term,
                     scan: Some(d.engine().stream("stream", &opts)),
+                    gathered: Vec::new(),
                     dec: Instream::new(d.cfg().stream_max),
                     cancel,
                     size: 0,
@@ -478,20 +485,17 @@ fn work(d: &Arc<Daemon>, conn: &mut Conn, phase: &mut Phase) -> Next {
                 st.size += b.len() as u64;
                 // Once the first bytes decide, the rest is read and
                 // dropped: the client must still send it all.
-                if !st.early
-                    && st.broken.is_none()
-                    && let Some(scan) = st.scan.as_mut()
-                {
-                    match scan.feed(Bytes::copy_from_slice(b)) {
-                        Ok(p) if p.blocked() && d.cfg().first_hit => st.early = true,
-                        Ok(_) => {}
-                        Err(e) => st.broken = Some(e.to_string()),
+                if !st.early && st.broken.is_none() {
+                    st.gathered.extend_from_slice(b);
+                    if st.gathered.len() >= GATHER {
+                        st.feed(d);
                     }
                 }
                 conn.consume(n);
             }
             Step::End => {
                 conn.consume(n);
+                st.feed(d);
                 let result = match (st.broken.take(), st.scan.take()) {
                     (Some(e), _) => Err(e),
                     (None, Some(scan)) => {
@@ -519,6 +523,23 @@ fn work(d: &Arc<Daemon>, conn: &mut Conn, phase: &mut Phase) -> Next {
             Step::Need => {
                 conn.consume(n);
                 return Next::More;
+            }
+        }
+    }
+}
+
+impl Streaming {
+    /// Feeds what was gathered to the scan.
+    fn feed(&mut self, d: &Daemon) {
+        if self.gathered.is_empty() || self.early || self.broken.is_some() {
+            return;
+        }
+        let piece = Bytes::from(std::mem::take(&mut self.gathered));
+        if let Some(scan) = self.scan.as_mut() {
+            match scan.feed(piece) {
+                Ok(p) if p.blocked() && d.cfg().first_hit => self.early = true,
+                Ok(_) => {}
+                Err(e) => self.broken = Some(e.to_string()),
             }
         }
     }
