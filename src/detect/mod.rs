@@ -102,6 +102,15 @@ const CUSTOM: &[(&str, Matcher)] = &[
 /// its tar matcher reads to byte 261, the furthest of the rest.
 const INFER_TEXT_VIEW: usize = 262;
 
+/// Searchers built once (a searcher built per object cost as much as the
+/// search).
+static FIND_MZ: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b"MZ"));
+static FIND_7Z: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b"7z\xbc\xaf\x27\x1c"));
+static FIND_PDF: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b"%PDF-"));
+
 /// How far into a file an embedded executable is looked for.
 const EMBEDDED_SEARCH_HITS: usize = 256;
 
@@ -250,7 +259,7 @@ impl Detector {
             1
         };
         if data.len() > start {
-            for pos in memmem::find_iter(&data[start..], b"MZ").take(EMBEDDED_SEARCH_HITS) {
+            for pos in FIND_MZ.find_iter(&data[start..]).take(EMBEDDED_SEARCH_HITS) {
                 let off = start + pos;
                 if let Some(tail) = data.get(off..)
                     && pe::is_pe(tail)
@@ -265,7 +274,7 @@ impl Detector {
         }
         // A 7z glued behind a self-extractor's stub (its start header's CRC
         // makes the signature certain).
-        for pos in memmem::find_iter(&data[1..], b"7z\xbc\xaf\x27\x1c").take(EMBEDDED_SEARCH_HITS) {
+        for pos in FIND_7Z.find_iter(&data[1..]).take(EMBEDDED_SEARCH_HITS) {
             if crate::format::sevenz::starts_archive(&data[1 + pos..]) {
                 d.types.push(TypeAt {
                     ty: known::SEVENZ,
@@ -398,7 +407,7 @@ fn is_fat_image(b: &[u8]) -> bool {
 /// PDF readers accept the header anywhere in the first KiB; infer looks at
 /// offset 0 only.
 fn is_pdf_late_header(b: &[u8]) -> bool {
-    memmem::find(&b[..b.len().min(1024)], b"%PDF-").is_some()
+    FIND_PDF.find(&b[..b.len().min(1024)]).is_some()
 }
 
 /// A tar header: the checksum of the first block is right (the magic at 257

@@ -18,6 +18,8 @@
 //! between and after the archives is reported and carved out for scanning.
 //! Nothing here trusts a declared count or size for an allocation.
 
+use std::sync::LazyLock;
+
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use memchr::memmem;
@@ -29,6 +31,15 @@ pub(crate) const LFH: &[u8; 4] = b"PK\x03\x04";
 pub(crate) const CDH: &[u8; 4] = b"PK\x01\x02";
 pub(crate) const EOCD: &[u8; 4] = b"PK\x05\x06";
 const Z64_EOCD: &[u8; 4] = b"PK\x06\x06";
+
+/// Searchers for the signatures, built once: most objects of a scan are
+/// searched for an end record and a local header (embedded archives), and
+/// building a searcher per search cost as much as a short search.
+static FIND_EOCD: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(EOCD));
+static FIND_LFH: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(LFH));
+static FIND_DESCRIPTOR: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(DESCRIPTOR));
+static FIND_PK: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"PK"));
 const Z64_LOCATOR: &[u8; 4] = b"PK\x06\x07";
 const DESCRIPTOR: &[u8; 4] = b"PK\x07\x08";
 
@@ -402,7 +413,10 @@ fn parse_eocd(data: &[u8], pos: u64) -> Option<EndRecord> {
 fn find_descriptor(data: &[u8], start: u64) -> Option<(u64, u64)> {
     let s = usize::try_from(start).ok()?;
     let hay = data.get(s..)?;
-    for pos in memmem::find_iter(hay, DESCRIPTOR).take(MAX_DESCRIPTOR_CANDIDATES) {
+    for pos in FIND_DESCRIPTOR
+        .find_iter(hay)
+        .take(MAX_DESCRIPTOR_CANDIDATES)
+    {
         let p = start + pos as u64;
         if le(data, p + 8, 4) == Some(pos as u64) {
             return Some((p, p + 16));
@@ -413,7 +427,7 @@ fn find_descriptor(data: &[u8], start: u64) -> Option<(u64, u64)> {
     }
     // Descriptors without their optional signature: look just before the
     // next header.
-    for pos in memmem::find_iter(hay, b"PK").take(MAX_DESCRIPTOR_CANDIDATES) {
+    for pos in FIND_PK.find_iter(hay).take(MAX_DESCRIPTOR_CANDIDATES) {
         let p = start + pos as u64;
         if (sig_at(data, p, LFH) || sig_at(data, p, CDH))
             && pos >= 12
@@ -441,7 +455,7 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
     // last first; the cap applies to the last ones, nearest the end.
     let mut last = std::collections::VecDeque::with_capacity(MAX_EOCD_CANDIDATES + 2);
     let mut total = 0usize;
-    for p in memmem::find_iter(data, EOCD) {
+    for p in FIND_EOCD.find_iter(data) {
         total += 1;
         last.push_back(p);
         if last.len() > MAX_EOCD_CANDIDATES {
@@ -632,7 +646,7 @@ fn walk_locals(
     cap: usize,
 ) {
     let len = data.len() as u64;
-    let finder = memmem::Finder::new(LFH);
+    let finder = &*FIND_LFH;
     let mut visited: HashSet<u64> = HashSet::new();
     let mut p = 0u64;
     let has_directory = !archives.is_empty();
@@ -876,7 +890,7 @@ fn account(len: u64, archives: &[Archive], out: &mut Layout) {
 /// readings' one directory.
 fn last_directory(data: &[u8]) -> Option<(u64, u64)> {
     let tail = data.len().saturating_sub(22 + 65535);
-    let eocd = memmem::find_iter(&data[tail..], EOCD).last()?;
+    let eocd = FIND_EOCD.find_iter(&data[tail..]).last()?;
     let EndRecord { dirs, .. } = parse_eocd(data, (tail + eocd) as u64)?;
     dirs.first().copied()
 }
@@ -1037,7 +1051,8 @@ pub(crate) fn first_archive_offset(data: &[u8]) -> Option<u64> {
     {
         return Some(c.lfh_offset.min(start));
     }
-    memmem::find_iter(data, LFH)
+    FIND_LFH
+        .find_iter(data)
         .take(64)
         .map(|p| p as u64)
         .find(|&p| local_checks_out(data, p))
@@ -1091,7 +1106,8 @@ fn local_checks_out(data: &[u8], off: u64) -> bool {
     let Some(rest) = data.get(l.data_start as usize..) else {
         return false;
     };
-    memmem::find_iter(rest, DESCRIPTOR)
+    FIND_DESCRIPTOR
+        .find_iter(rest)
         .take(MAX_DESCRIPTOR_CANDIDATES)
         .any(|q| {
             let q = l.data_start + q as u64;

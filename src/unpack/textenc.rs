@@ -6,6 +6,9 @@
 //! all the same.
 
 use std::io::Read;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use super::{Child, Ctx, Unpacked};
 use crate::finding::FindingKind;
@@ -20,9 +23,10 @@ const BINHEX_BANNER: &[u8] = b"(This file must be converted with BinHex";
 /// True when `text` may hold a uuencoded or BinHex file (a cheap look
 /// before the line-by-line reading).
 pub(crate) fn may_hold(text: &[u8]) -> bool {
-    text.starts_with(b"begin")
-        || memchr::memmem::find(text, b"\nbegin").is_some()
-        || memchr::memmem::find(text, BINHEX_BANNER).is_some()
+    // Searchers built once: every text is asked.
+    static BEGIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\nbegin"));
+    static BANNER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(BINHEX_BANNER));
+    text.starts_with(b"begin") || BEGIN.find(text).is_some() || BANNER.find(text).is_some()
 }
 
 /// Decodes every uuencoded and BinHex file in `text` into children of
