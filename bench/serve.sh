@@ -82,17 +82,32 @@ run() { # label address pid folder
   scans=$(awk '{print $3}' <<<"$out")
   [ "${scans:-0}" -gt 0 ] || scans=1
   printf '%s  server CPU %6.1f us/scan\n' "$out" "$(echo "($after - $before) * 1000000 / $TICK / $scans" | bc -l)"
+  LAST="$out"
+}
+# The goal's figures for one case: xferscan's scans/s over clamd's, and
+# both p99 latencies. $1 and $2 are the two runs' lines.
+ratio() {
+  awk -v x="$1" -v c="$2" 'BEGIN {
+    split(x, a, " +"); split(c, b, " +")
+    for (i = 1; i in a; i++) { if (a[i] == "scans/s") xs = a[i+1]; if (a[i] == "p99") xp = a[i+1] }
+    for (i = 1; i in b; i++) { if (b[i] == "scans/s") cs = b[i+1]; if (b[i] == "p99") cp = b[i+1] }
+    printf "ratio      xferscan/clamd scans/s %.2f (goal >= 4); p99 %s vs %s ms (goal: lower)\n", xs / cs, xp, cp
+  }'
 }
 for set in plain mix; do
   echo "-- $set: $(ls "$OUT/$set" | wc -l) files, $(du -sk "$OUT/$set" | cut -f1) KB; Unix socket"
   run xferscan "$XS" "$XPID" "$OUT/$set"
+  X="$LAST"
   run clamd "$CS" "$CPID" "$OUT/$set"
+  ratio "$X" "$LAST"
 done
 TCPSECS=$(( SECS < 3 ? SECS : 3 ))
 for set in plain mix; do
   echo "-- $set; TCP loopback (${TCPSECS}s runs, 20s apart)"
   SECS=$TCPSECS run xferscan "127.0.0.1:$XP" "$XPID" "$OUT/$set"
+  X="$LAST"
   sleep 20
   SECS=$TCPSECS run clamd "127.0.0.1:$CP" "$CPID" "$OUT/$set"
+  ratio "$X" "$LAST"
   sleep 20
 done
