@@ -36,14 +36,21 @@ impl Served {
     /// with `extra`.
     fn start_in(dir: tempfile::TempDir, top: &str, extra: &str) -> Served {
         let cfg = dir.path().join("xferscan.toml");
-        std::fs::write(
-            &cfg,
-            format!(
-                "{top}\n[serve]\ncommand_timeout = \"1s\"\nread_timeout = \"1s\"\nidle_timeout = \"1s\"\n\
-                 stream_max = \"1M\"\nworkers = 2\nqueue = 8\n{extra}\n"
-            ),
-        )
-        .unwrap();
+        // Defaults that `extra` does not set itself.
+        let mut serve = String::new();
+        for (key, value) in [
+            ("command_timeout", "\"1s\""),
+            ("read_timeout", "\"1s\""),
+            ("idle_timeout", "\"1s\""),
+            ("stream_max", "\"1M\""),
+            ("workers", "2"),
+            ("queue", "8"),
+        ] {
+            if !extra.lines().any(|l| l.starts_with(key)) {
+                serve.push_str(&format!("{key} = {value}\n"));
+            }
+        }
+        std::fs::write(&cfg, format!("{top}\n[serve]\n{serve}{extra}\n")).unwrap();
         let sock = dir.path().join("clamd.sock");
         let mut child = Command::new(env!("CARGO_BIN_EXE_xferscan"))
             .arg("serve")
@@ -655,4 +662,54 @@ fn every_way_a_connection_ends_gives_its_place_back() {
         n = connections(&d);
     }
     assert_eq!(n, 1, "connections still counted");
+}
+
+#[test]
+fn a_client_waiting_on_busy_scanners_is_not_timed_out() {
+    // One scanning thread, held by a slow scan (a rule whose condition
+    // loops over every byte) for longer than the read timeout. A client
+    // that had begun its stream before, and sends the rest meanwhile, is
+    // served when the thread is free: its bytes waited on the daemon, so
+    // it is not told its read timed out.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("slow.yar"),
+        "rule Slow { condition: for all i in (0..filesize) : \
+         (for all j in (0..400) : (uint8(i) != j + 256)) }",
+    )
+    .unwrap();
+    let d = Served::start_in(
+        dir,
+        "[rules]\npaths = [\"slow.yar\"]",
+        "workers = 1\nstream_max = \"8M\"",
+    );
+    let wire = instream_bytes(b"an ordinary note", 4);
+    let mut waiting = d.tcp();
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    waiting.write_all(&wire[..16]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // The slow scan starts; the waiting client's rest comes during it.
+    let slow = std::thread::spawn({
+        let mut s = d.unix();
+        s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        move || {
+            let t = Instant::now();
+            s.write_all(&instream_bytes(&vec![b'a'; 6 << 20], 1 << 20))
+                .unwrap();
+            (read_to_end(&mut s), t.elapsed())
+        }
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    waiting.write_all(&wire[16..]).unwrap();
+    let reply = read_to_end(&mut waiting);
+    let (slow_reply, took) = slow.join().unwrap();
+    assert_eq!(slow_reply, b"stream: OK\0");
+    // The scenario happened: the slow scan outlasted the read timeout.
+    assert!(
+        took > Duration::from_millis(1500),
+        "the slow scan took {took:?}"
+    );
+    assert_eq!(reply, b"stream: OK\0");
 }

@@ -203,6 +203,14 @@ impl Conns {
             if l.deadline > now {
                 continue;
             }
+            // While every scanning thread is busy, bytes that wait to be
+            // read are the daemon's delay, not the client's stall.
+            if d.pool.busy_now() >= d.pool.workers()
+                && l.conn.as_ref().is_some_and(Conn::has_unread)
+            {
+                l.deadline = now + d.cfg().read_timeout;
+                continue;
+            }
             let Some(conn) = l.conn.take() else {
                 continue;
             };

@@ -249,6 +249,22 @@ impl Conn {
         }
     }
 
+    /// True when the peer has sent bytes that the socket holds unread (an
+    /// end of stream or an error is not).
+    pub fn has_unread(&self) -> bool {
+        let mut b = [0u8; 1];
+        // SAFETY: a one-byte buffer that lives across the call.
+        let n = unsafe {
+            libc::recv(
+                self.fd(),
+                b.as_mut_ptr().cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        n > 0
+    }
+
     /// True when the peer has sent bytes not read yet, or the socket can
     /// not tell (one non-blocking peek; an end of stream is not "more").
     fn more_waiting(&self) -> bool {
