@@ -715,3 +715,32 @@ fn a_client_waiting_on_busy_scanners_is_not_timed_out() {
     );
     assert_eq!(reply, b"stream: OK\0");
 }
+
+#[test]
+fn a_client_that_sends_after_the_reply_still_reads_it() {
+    // pyclamd sends a second zero length when a file is a multiple of
+    // 4 KiB: bytes that arrive after the reply. The daemon must not have
+    // closed by then (its close would reset the client: a broken pipe on
+    // its send, or the reply lost).
+    let d = Served::start("");
+    for unix in [true, false] {
+        let mut wire = instream_bytes(&[b'a'; 8192], 4096);
+        wire.extend([0, 0, 0, 0]);
+        let (first, late) = wire.split_at(wire.len() - 4);
+        let reply = if unix {
+            let mut s = d.unix();
+            s.write_all(first).unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            s.write_all(late).expect("the daemon still reads");
+            read_to_end(&mut s)
+        } else {
+            let mut s = d.tcp();
+            s.write_all(first).unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            s.write_all(late).expect("the daemon still reads");
+            read_to_end(&mut s)
+        };
+        assert_eq!(reply, b"stream: OK\0", "unix: {unix}");
+    }
+    assert_eq!(d.clamd(b"zPING\0"), b"PONG\0");
+}

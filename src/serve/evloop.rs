@@ -2,7 +2,8 @@
 //! holding the clamd listeners, their connections and the job queue's
 //! eventfd. Whichever thread is free takes whatever is ready: it accepts,
 //! reads what a connection has sent, and when an INSTREAM is whole scans it
-//! there and then, replies and closes. A scan costs no hand-over between
+//! there and then, replies and ends its side; the connection is closed
+//! when the peer has closed its own (what it still sends is dropped). A scan costs no hand-over between
 //! threads and, under load, no sleep: most of the daemon's kernel time on
 //! small files went to waking the thread that read a stream, the worker
 //! that scanned it and the thread again for the reply.
@@ -23,7 +24,7 @@ use std::os::fd::RawFd;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use xferscan::{CancelToken, Report, ScanStream};
@@ -40,6 +41,10 @@ const JOBS: u64 = 1 << 63;
 /// Most bytes one thread reads from one connection before it lets the
 /// others ready have their turn.
 const TURN_BYTES: usize = 1 << 20;
+/// Most bytes read and dropped after a reply before the close.
+const CLOSING_DRAIN: usize = 1 << 20;
+/// Longest wait for the peer's close after a reply.
+const CLOSING_TIME: Duration = Duration::from_secs(1);
 /// Bytes of a stream gathered before they are fed to its scan (which judges
 /// the head at the first piece, and may then decide early).
 const GATHER: usize = 256 << 10;
@@ -93,6 +98,12 @@ enum Phase {
     Command,
     /// An INSTREAM's chunks.
     Stream(Box<Streaming>),
+    /// Replied and our side ended: what the peer still sends is dropped
+    /// until it closes.
+    Closing {
+        /// Bytes dropped so far.
+        drained: usize,
+    },
 }
 
 struct Streaming {
@@ -203,6 +214,14 @@ impl Conns {
             if l.deadline > now {
                 continue;
             }
+            // Replied long enough ago: the peer has its answer.
+            if let Phase::Closing { .. } = l.phase {
+                l.conn = None;
+                drop(l);
+                self.remove(token);
+                d.connections.fetch_sub(1, Ordering::Relaxed);
+                continue;
+            }
             // While every scanning thread is busy, bytes that wait to be
             // read are the daemon's delay, not the client's stall.
             if d.pool.busy_now() >= d.pool.workers()
@@ -215,7 +234,7 @@ impl Conns {
                 continue;
             };
             match std::mem::replace(&mut l.phase, Phase::Command) {
-                Phase::Command => {
+                Phase::Command | Phase::Closing { .. } => {
                     clamd_io::log_refusal(&conn, "command read timed out");
                 }
                 Phase::Stream(st) => {
@@ -350,7 +369,9 @@ fn accept(d: &Arc<Daemon>, lp: &Loop, i: usize) {
 enum Next {
     /// Wait for more bytes.
     More,
-    /// Replied: close.
+    /// Replied: end our side, and close once the peer has closed its own.
+    Replied,
+    /// Close now (the peer is gone, or nothing more is to be said).
     Close,
     /// Serve the rest on a connection thread.
     Hand(Handoff),
@@ -372,6 +393,15 @@ fn serve(d: &Arc<Daemon>, lp: &Loop, token: u64) {
         let read = conn.read_now();
         let next = std::panic::catch_unwind(AssertUnwindSafe(|| work(d, &mut conn, &mut l.phase)))
             .unwrap_or(Next::Close);
+        if let Next::Replied = next {
+            // Our side ends (the reply leaves with the FIN); the peer reads
+            // it, then closes its own, which the set tells. Closing at once
+            // instead would reset a peer that still sends.
+            conn.shutdown_write();
+            l.phase = Phase::Closing { drained: 0 };
+            l.deadline = Instant::now() + CLOSING_TIME;
+            continue;
+        }
         // Bytes came: a stream's deadline moves (from the command's, too,
         // when these bytes began the stream).
         if let (Ok(Some(n)), Phase::Stream(_)) = (&read, &l.phase) {
@@ -416,12 +446,10 @@ fn serve(d: &Arc<Daemon>, lp: &Loop, token: u64) {
     lp.conns.remove(token);
     match next {
         Next::Hand(f) => hand_over(d, conn, f),
-        _ => match conn.close_if_quiet() {
-            None => {
-                d.connections.fetch_sub(1, Ordering::Relaxed);
-            }
-            Some(conn) => hand_over(d, conn, |_, c| c.close()),
-        },
+        _ => {
+            drop(conn);
+            d.connections.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -441,6 +469,18 @@ fn hand_over(d: &Arc<Daemon>, conn: Conn, f: impl FnOnce(&Arc<Daemon>, Conn) + S
 
 /// Serves what the connection has sent so far.
 fn work(d: &Arc<Daemon>, conn: &mut Conn, phase: &mut Phase) -> Next {
+    if let Phase::Closing { drained } = phase {
+        // What the peer still sends after the reply (pyclamd sends a
+        // second zero length when a file is a multiple of 4 KiB) is read
+        // and dropped, so that the close resets nothing; 1 MiB at most.
+        *drained += conn.pending().len();
+        conn.consume(conn.pending().len());
+        return if *drained > CLOSING_DRAIN {
+            Next::Close
+        } else {
+            Next::More
+        };
+    }
     if let Phase::Command = phase {
         let (term, consumed, cmd) = match clamd::split_command(conn.pending()) {
             Split::Need => return Next::More,
@@ -455,12 +495,12 @@ fn work(d: &Arc<Daemon>, conn: &mut Conn, phase: &mut Phase) -> Next {
             Ok(Command::Ping) => {
                 conn.consume(consumed);
                 let _ = conn.send_last(&clamd::reply(term, None, "PONG"), WRITE_TIMEOUT);
-                return Next::Close;
+                return Next::Replied;
             }
             Ok(Command::Version) => {
                 conn.consume(consumed);
                 let _ = conn.send_last(&clamd::reply(term, None, &d.version()), WRITE_TIMEOUT);
-                return Next::Close;
+                return Next::Replied;
             }
             Ok(Command::Instream) => {
                 conn.consume(consumed);
@@ -516,7 +556,7 @@ fn work(d: &Arc<Daemon>, conn: &mut Conn, phase: &mut Phase) -> Next {
                     (None, None) => Err("the stream was scanned already".into()),
                 };
                 reply(d, conn, st, &result);
-                return Next::Close;
+                return Next::Replied;
             }
             Step::TooLarge => {
                 conn.consume(n);

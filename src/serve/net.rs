@@ -203,8 +203,8 @@ impl Conn {
     /// Writes the last reply before a close, from the event loop: at once
     /// when the socket takes it (a reply is a line), else the rest in
     /// blocking mode, giving up after `timeout` without progress. On TCP
-    /// the bytes wait for the close (MSG_MORE), so that they leave with the
-    /// FIN in one segment rather than two.
+    /// the bytes wait for the shutdown that follows (MSG_MORE), so that
+    /// they leave with the FIN in one segment rather than two.
     pub fn send_last(&mut self, bytes: &[u8], timeout: Duration) -> io::Result<()> {
         let flags = libc::MSG_NOSIGNAL
             | match self.stream {
@@ -238,15 +238,14 @@ impl Conn {
         Ok(())
     }
 
-    /// Closes after a reply when the peer has sent nothing more; otherwise
-    /// gives the connection back, for [`Conn::close`] on a thread that may
-    /// wait.
-    pub fn close_if_quiet(self) -> Option<Conn> {
-        if self.start == self.end && !self.more_waiting() {
-            None
-        } else {
-            Some(self)
-        }
+    /// Ends our side of the connection: what was sent leaves, then the
+    /// end of stream (on TCP, in the same segment as bytes held by
+    /// MSG_MORE).
+    pub fn shutdown_write(&self) {
+        let _ = match &self.stream {
+            Stream::Tcp(s) => s.shutdown(Shutdown::Write),
+            Stream::Unix(s) => s.shutdown(Shutdown::Write),
+        };
     }
 
     /// True when the peer has sent bytes that the socket holds unread (an
@@ -263,27 +262,6 @@ impl Conn {
             )
         };
         n > 0
-    }
-
-    /// True when the peer has sent bytes not read yet, or the socket can
-    /// not tell (one non-blocking peek; an end of stream is not "more").
-    fn more_waiting(&self) -> bool {
-        let fd = self.fd();
-        let mut b = [0u8; 1];
-        // SAFETY: a one-byte buffer that lives across the call.
-        let n = unsafe {
-            libc::recv(
-                fd,
-                b.as_mut_ptr().cast(),
-                1,
-                libc::MSG_PEEK | libc::MSG_DONTWAIT,
-            )
-        };
-        match n {
-            0 => false,
-            n if n > 0 => true,
-            _ => io::Error::last_os_error().kind() != io::ErrorKind::WouldBlock,
-        }
     }
 
     fn set_read_timeout(&self, d: Duration) -> io::Result<()> {
@@ -309,15 +287,11 @@ impl Conn {
         }
     }
 
-    /// Closes after a reply. When the peer has sent nothing more, at once:
-    /// the close is a plain end of stream. Otherwise says so to the peer,
-    /// then reads what it still sends (up to 1 MiB, for a second at most) so
-    /// that the kernel does not answer it with a reset that could destroy
-    /// the reply before it is read.
+    /// Closes after a reply: says so to the peer, then reads what it still
+    /// sends (up to 1 MiB, for a second at most) so that the kernel does not
+    /// answer it with a reset that could destroy the reply before it is
+    /// read.
     pub fn close(mut self) {
-        if self.start == self.end && !self.more_waiting() {
-            return;
-        }
         let _ = match &self.stream {
             Stream::Tcp(s) => s.shutdown(Shutdown::Write),
             Stream::Unix(s) => s.shutdown(Shutdown::Write),
