@@ -2,16 +2,20 @@
 //! clamd's socket protocol (Unix socket, TCP) and in ICAP.
 //!
 //! - `clamd`, `icap`: the protocols as pure functions over bytes;
-//! - `clamd_io`, `icap_io`: one connection of each, moving bytes between
-//!   the socket and those functions;
+//! - `clamd_io`, `icap_io`: one connection of each on a thread of its own,
+//!   moving bytes between the socket and those functions;
+//! - `evloop`: the scanning threads, which serve clamd's sockets themselves
+//!   (PING, VERSION, INSTREAM) and hand everything else to a thread;
+//! - `pool`: the queue of scans from connection threads;
 //! - `net`: sockets, deadlines, descriptors passed on a Unix socket;
 //! - `config`: the `[serve]` table;
-//! - here: the listeners, the worker pool, reloads, shutdown and logs.
+//! - here: the listeners, the connection threads, reloads, shutdown and
+//!   logs.
 //!
-//! Threads: one per listener (accepting), one per connection (reading and
-//! writing, bounded by `max_connections`), and `workers` that scan, fed by a
-//! queue of `queue` scans at most. A connection that waits for a worker
-//! waits (backpressure) for `queue_timeout` at most.
+//! Threads: `workers` that scan (the event loop), one accepting ICAP, and
+//! one per connection handed over or on ICAP (bounded, with the event
+//! loop's, by `max_connections`). A connection thread's scan waits in a
+//! queue of `queue` scans (backpressure) for `queue_timeout` at most.
 
 pub mod clamd;
 mod clamd_io;
