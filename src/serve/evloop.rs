@@ -214,12 +214,14 @@ impl Conns {
             if l.deadline > now {
                 continue;
             }
-            // Replied long enough ago: the peer has its answer.
+            // Replied long enough ago: the peer has its answer. (No
+            // connection here: a thread has just ended it, and uncounts it.)
             if let Phase::Closing { .. } = l.phase {
-                l.conn = None;
-                drop(l);
-                self.remove(token);
-                d.connections.fetch_sub(1, Ordering::Relaxed);
+                if l.conn.take().is_some() {
+                    drop(l);
+                    self.remove(token);
+                    d.connections.fetch_sub(1, Ordering::Relaxed);
+                }
                 continue;
             }
             // While every scanning thread is busy, bytes that wait to be
