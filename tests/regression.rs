@@ -25,6 +25,23 @@ fn zip_with_a_pdf_marker_in_its_first_kib_is_still_unpacked() {
     assert!(found_eicar(&r), "{:?}", keys(&r));
 }
 
+/// Found by fuzz/archive_structured (session 8): a zip behind 180 bytes of
+/// junk, one of whose entry names holds `%PDF`, was typed as a PDF; a PDF
+/// was not searched for archives glued into it, so the zip was never
+/// unpacked and the EICAR in its first entry was missed.
+#[test]
+fn a_zip_behind_junk_that_reads_as_a_pdf_is_still_unpacked() {
+    for method in [Method::Stored, Method::Deflated] {
+        let mut data = vec![0xb4u8; 180];
+        data.extend(zip_of(
+            &[("{", &eicar()), ("NKHEB?%PDF<9630-*'0-*Q", b"")],
+            method,
+        ));
+        let r = scan("fuzz.zip", data);
+        assert!(found_eicar(&r), "{:?}", keys(&r));
+    }
+}
+
 /// Found in review: a duplicate took its original's type, so text that was
 /// first seen as `readme.txt` and again as `run.vbs` was not a script the
 /// second time, and the script policy never saw it.

@@ -173,8 +173,10 @@ impl Detector {
         // What an unpacker reads by structure is not looked for as embedded
         // objects: a zip stored in a tar is an entry of the tar.
         // RTF is unpacked for its objects only: raw `\bin` runs elsewhere
-        // (in a picture, say) are still searched.
-        if !primary.is_container() || primary == known::RTF {
+        // (in a picture, say) are still searched; so is a PDF, whose reader
+        // follows its objects and not what is glued before or after them
+        // (a zip behind junk whose names say `%PDF` reads as a PDF first).
+        if !primary.is_container() || primary == known::RTF || primary == known::PDF {
             self.embedded(data, primary, &mut d);
         } else if !primary.is_zip_based()
             && crate::format::zip::first_archive_offset(data) == Some(0)
