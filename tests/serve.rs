@@ -142,7 +142,7 @@ impl Drop for Served {
 }
 
 /// What the peer sends until it closes (or an error ends the read).
-fn read_to_end(s: &mut impl Read) -> Vec<u8> {
+fn read_to_end(s: &mut (impl Read + ?Sized)) -> Vec<u8> {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
@@ -554,6 +554,22 @@ fn icap_past_the_connection_limit_gets_503() {
     assert!(head.starts_with("ICAP/1.0 204"), "{head}");
 }
 
+/// A socket of either kind.
+trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
+
+/// Writes `wire` in pieces of `piece` bytes, pausing a millisecond after
+/// every `pause`-th, then reads the reply to the end.
+fn trickle(s: &mut dyn ReadWrite, wire: &[u8], piece: usize, pause: usize) -> Vec<u8> {
+    for (k, p) in wire.chunks(piece).enumerate() {
+        s.write_all(p).unwrap();
+        if k % pause == pause - 1 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    read_to_end(s)
+}
+
 /// The `CONNECTIONS:` figure of `STATS` (the STATS connection included).
 fn connections(d: &Served) -> usize {
     let stats = String::from_utf8(d.clamd(b"nSTATS\n")).unwrap();
@@ -587,29 +603,11 @@ fn crowds_of_streams_each_get_their_own_verdict() {
                     let wire =
                         instream_bytes(&data, 1 + (t as usize * 37 + i as usize * 101) % 3000);
                     let reply = if (t + i) % 2 == 0 {
-                        let mut s = d.unix();
-                        for (k, piece) in wire
-                            .chunks(1 + (t as usize * 13 + i as usize) % 700)
-                            .enumerate()
-                        {
-                            s.write_all(piece).unwrap();
-                            if k % 5 == 4 {
-                                std::thread::sleep(Duration::from_millis(1));
-                            }
-                        }
-                        read_to_end(&mut s)
+                        let piece = 1 + (t as usize * 13 + i as usize) % 700;
+                        trickle(&mut d.unix(), &wire, piece, 5)
                     } else {
-                        let mut s = d.tcp();
-                        for (k, piece) in wire
-                            .chunks(1 + (t as usize * 29 + i as usize) % 900)
-                            .enumerate()
-                        {
-                            s.write_all(piece).unwrap();
-                            if k % 7 == 6 {
-                                std::thread::sleep(Duration::from_millis(1));
-                            }
-                        }
-                        read_to_end(&mut s)
+                        let piece = 1 + (t as usize * 29 + i as usize) % 900;
+                        trickle(&mut d.tcp(), &wire, piece, 7)
                     };
                     let want: &[u8] = if bad {
                         b"stream: EICAR_Test_File FOUND\0"
@@ -727,18 +725,16 @@ fn a_client_that_sends_after_the_reply_still_reads_it() {
         let mut wire = instream_bytes(&[b'a'; 8192], 4096);
         wire.extend([0, 0, 0, 0]);
         let (first, late) = wire.split_at(wire.len() - 4);
+        let send_late = |s: &mut dyn ReadWrite| {
+            s.write_all(first).unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            s.write_all(late).expect("the daemon still reads");
+            read_to_end(s)
+        };
         let reply = if unix {
-            let mut s = d.unix();
-            s.write_all(first).unwrap();
-            std::thread::sleep(Duration::from_millis(200));
-            s.write_all(late).expect("the daemon still reads");
-            read_to_end(&mut s)
+            send_late(&mut d.unix())
         } else {
-            let mut s = d.tcp();
-            s.write_all(first).unwrap();
-            std::thread::sleep(Duration::from_millis(200));
-            s.write_all(late).expect("the daemon still reads");
-            read_to_end(&mut s)
+            send_late(&mut d.tcp())
         };
         assert_eq!(reply, b"stream: OK\0", "unix: {unix}");
     }

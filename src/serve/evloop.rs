@@ -317,10 +317,16 @@ pub(crate) fn run(d: &Arc<Daemon>, lp: &Loop) {
                 if let Some(job) = d.pool.take() {
                     d.pool.run_job(job);
                 }
-            } else if token >= LISTENER {
-                accept(d, lp, (token - LISTENER) as usize);
             } else {
-                serve(d, lp, token);
+                // A bug outside a scan (which has its own guard) ends that
+                // connection, never the scanning thread.
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    if token >= LISTENER {
+                        accept(d, lp, (token - LISTENER) as usize);
+                    } else {
+                        serve(d, lp, token);
+                    }
+                }));
             }
         }
     }

@@ -408,12 +408,8 @@ impl Listener {
 
     /// Waits up to [`TICK`] for a connection; `Ok(None)` when none came.
     pub fn accept_tick(&self) -> io::Result<Option<Stream>> {
-        let fd = match self {
-            Listener::Tcp(l) => l.as_raw_fd(),
-            Listener::Unix(l) => l.as_raw_fd(),
-        };
         let mut p = libc::pollfd {
-            fd,
+            fd: self.fd(),
             events: libc::POLLIN,
             revents: 0,
         };
