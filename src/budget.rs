@@ -9,7 +9,9 @@
 //! limit; only bytes really produced are counted.
 
 use std::io::{self, Read};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::clock::Moment;
 
 use bytes::Bytes;
 
@@ -57,7 +59,7 @@ impl std::ops::Deref for Charged {
 /// What stops a scan before it is done: its deadline, or the host.
 #[derive(Debug, Clone)]
 pub(crate) struct Watch {
-    deadline: Instant,
+    deadline: Moment,
     cancel: Option<CancelToken>,
 }
 
@@ -68,7 +70,7 @@ impl Watch {
         if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
             return Err(LimitKind::Cancelled);
         }
-        if Instant::now() >= self.deadline {
+        if Moment::now() >= self.deadline {
             return Err(LimitKind::Time);
         }
         Ok(())
@@ -96,9 +98,10 @@ impl Budget {
         Budget {
             limits: limits.clone(),
             watch: Watch {
-                deadline: Instant::now()
+                deadline: Moment::now()
                     .checked_add(limits.max_time)
-                    .unwrap_or_else(|| Instant::now() + Duration::from_secs(1 << 40)),
+                    .or_else(|| Moment::now().checked_add(Duration::from_secs(1 << 40)))
+                    .unwrap_or(Moment::now()),
                 cancel,
             },
             objects: 0,
@@ -145,9 +148,7 @@ impl Budget {
 
     /// The wall time that is left, for engines with their own timeout.
     pub fn time_left(&self) -> Duration {
-        self.watch
-            .deadline
-            .saturating_duration_since(Instant::now())
+        self.watch.deadline.saturating_since(Moment::now())
     }
 
     /// Charges a child that is a slice of its parent (stored, not inflated):

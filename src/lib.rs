@@ -41,6 +41,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod budget;
+mod clock;
 pub mod config;
 pub mod detect;
 mod engine;

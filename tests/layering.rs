@@ -10,9 +10,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("types", &[]),
     ("limits", &[]),
     ("error", &[]),
+    ("clock", &[]),
     ("finding", &["limits", "types"]),
     ("report", &["finding", "types"]),
-    ("budget", &["limits"]),
+    ("budget", &["clock", "limits"]),
     ("policy", &["error", "finding", "report", "types"]),
     ("format", &["finding", "types"]),
     (
