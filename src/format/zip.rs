@@ -18,6 +18,7 @@
 //! between and after the archives is reported and carved out for scanning.
 //! Nothing here trusts a declared count or size for an allocation.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
@@ -202,6 +203,11 @@ fn parse_local(data: &[u8], off: u64) -> Option<Local> {
         data_start: off + 30 + nlen + elen,
         zip64,
     })
+}
+
+/// The raw name of the central header at `off`, in the file's bytes.
+fn central_name(data: &[u8], off: u64) -> Option<&[u8]> {
+    bytes_at(data, off + 46, le(data, off + 28, 2)?)
 }
 
 fn parse_central(data: &[u8], off: u64, base: u64) -> Option<(Central, u64)> {
@@ -494,8 +500,10 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
             }
             let mut off = cd_start;
             let mut count = 0u64;
-            let mut raw_names: HashSet<Vec<u8>> = HashSet::new();
-            let mut shown_names: HashSet<String> = HashSet::new();
+            // Names as keys borrow the file's bytes where they can: the
+            // raw name always, the shown one when it is those bytes.
+            let mut raw_names: HashSet<&[u8]> = HashSet::new();
+            let mut shown_names: HashSet<Cow<'_, str>> = HashSet::new();
             while let Some((c, next)) = parse_central(data, off, base) {
                 if out.entries.len() >= cap {
                     out.entry_limit_hit = true;
@@ -503,10 +511,15 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
                 }
                 count += 1;
                 let names = c.header.names();
+                let raw = central_name(data, off).unwrap_or_default();
+                let shown = match std::str::from_utf8(raw) {
+                    Ok(s) if s == names.shown => Cow::Borrowed(s),
+                    _ => Cow::Owned(names.shown.clone()),
+                };
                 // The same raw bytes (what Explorer compares), or the same
                 // name as shown (what 7-Zip compares): both overwrite.
-                let raw_new = raw_names.insert(c.header.name.clone());
-                if !shown_names.insert(names.shown.clone()) || !raw_new {
+                let raw_new = raw_names.insert(raw);
+                if !shown_names.insert(shown) || !raw_new {
                     out.findings.push(FindingKind::DuplicateName {
                         name: names.shown.clone(),
                     });
@@ -557,10 +570,12 @@ fn add_central(
 ) {
     let len = data.len() as u64;
     out.findings.append(&mut names.findings);
-    let name = names.shown.clone();
     let Some(local) = parse_local(data, c.lfh_offset) else {
         out.findings.push(FindingKind::Malformed {
-            detail: format!("entry {name:?}: no local header at offset {}", c.lfh_offset),
+            detail: format!(
+                "entry {:?}: no local header at offset {}",
+                names.shown, c.lfh_offset
+            ),
         });
         return;
     };
@@ -596,33 +611,30 @@ fn add_central(
     if local_sizes_known && (l.csize != ch.csize || (!descriptor && l.usize != ch.usize)) {
         fields.push("sizes");
     }
-    let make = |h: &Header, view: View, n: &Names| {
-        let want_end = local.data_start.saturating_add(h.csize);
+    let (lfh_offset, symlink) = (c.lfh_offset, c.symlink);
+    // The header and names move into the entry: thousands of entries, each
+    // copied, cost as much as the rest of the reading.
+    let make = |header: Header, view: View, n: Names| {
+        let want_end = local.data_start.saturating_add(header.csize);
+        let flags = header.flags;
         Entry {
-            header: h.clone(),
-            lfh_offset: c.lfh_offset,
+            header,
+            lfh_offset,
             data_start: local.data_start.min(len),
             data_end: want_end.min(len),
-            record_end: want_end.min(len) + descriptor_len(data, want_end.min(len), h.flags),
+            record_end: want_end.min(len) + descriptor_len(data, want_end.min(len), flags),
             truncated: want_end > len,
             end_unknown: false,
-            symlink: c.symlink,
+            symlink,
             view,
             overlaps: false,
-            name: n.shown.clone(),
-            alt_names: n.others.clone(),
+            name: n.shown,
+            alt_names: n.others,
         }
     };
-    let central = make(ch, View::Central, &names);
-    by_lfh.insert(c.lfh_offset, central.data_end);
-    out.entries.push(central);
-    if !fields.is_empty() {
-        out.findings.push(FindingKind::HeaderMismatch {
-            entry: name,
-            fields: fields.iter().map(|f| f.to_string()).collect(),
-        });
-        // A reader that trusts the local header sees other bytes, or the
-        // same bytes under another name: scan that reading too.
+    // A reader that trusts the local header sees other bytes, or the same
+    // bytes under another name: that reading is scanned too.
+    let local_reading = (!fields.is_empty()).then(|| {
         let mut lh = l.clone();
         if !local_sizes_known {
             lh.csize = ch.csize;
@@ -630,8 +642,18 @@ fn add_central(
             lh.crc = ch.crc;
         }
         let ln = local_names.unwrap_or_else(|| names.clone());
-        out.entries.push(make(&lh, View::LocalOfCentral, &ln));
+        make(lh, View::LocalOfCentral, ln)
+    });
+    if !fields.is_empty() {
+        out.findings.push(FindingKind::HeaderMismatch {
+            entry: names.shown.clone(),
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+        });
     }
+    let central = make(c.header, View::Central, names);
+    by_lfh.insert(lfh_offset, central.data_end);
+    out.entries.push(central);
+    out.entries.extend(local_reading);
 }
 
 /// Walks local headers from the first one, jumping over entry data, over
@@ -680,6 +702,16 @@ fn walk_locals(
                 .max(p + 4);
             continue;
         }
+        if let Some(&end) = by_lfh.get(&p) {
+            // A directory lists it, and its local header was read then
+            // (`add_central`): its extent comes from the directory.
+            if !visited.insert(p) {
+                return;
+            }
+            let flags = le(data, p + 6, 2).unwrap_or(0) as u16;
+            p = (end + descriptor_len(data, end, flags)).max(p + 30);
+            continue;
+        }
         let Some(local) = parse_local(data, p).filter(|_| sig_at(data, p, LFH)) else {
             // Not a header here: find the next one.
             let Some(next) = usize::try_from(p + 1)
@@ -696,70 +728,67 @@ fn walk_locals(
             return;
         }
         let h = &local.header;
-        let (data_end, record_end, end_unknown) = if let Some(&end) = by_lfh.get(&p) {
-            // A directory lists it; its extent comes from there.
-            (end, end + descriptor_len(data, end, h.flags), false)
-        } else if h.flags & 8 != 0 && h.csize == 0 && !local.zip64 {
-            match find_descriptor(data, local.data_start) {
-                Some((d, r)) => (d, r, false),
-                None => (len, len, true),
-            }
-        } else {
-            let end = local.data_start.saturating_add(h.csize);
-            (
-                end.min(len),
-                end.min(len) + descriptor_len(data, end, h.flags),
-                false,
-            )
-        };
-        if !by_lfh.contains_key(&p) {
-            let want_end = local.data_start.saturating_add(h.csize);
-            let mut header = h.clone();
-            if h.flags & 8 != 0 && !end_unknown && record_end > data_end {
-                // Bit 3: the CRC (and often the sizes) are in the descriptor,
-                // and the local header holds zeros.
-                let at = data_end
-                    + if sig_at(data, data_end, DESCRIPTOR) {
-                        4
-                    } else {
-                        0
-                    };
-                if let Some(crc) = le(data, at, 4) {
-                    header.crc = crc as u32;
+        // No directory lists it (those were passed over above).
+        let (data_end, record_end, end_unknown) =
+            if h.flags & 8 != 0 && h.csize == 0 && !local.zip64 {
+                match find_descriptor(data, local.data_start) {
+                    Some((d, r)) => (d, r, false),
+                    None => (len, len, true),
                 }
-            }
-            let mut names = header.names();
-            out.findings.append(&mut names.findings);
-            let entry = Entry {
-                name: names.shown,
-                alt_names: names.others,
-                header,
-                lfh_offset: p,
-                data_start: local.data_start.min(len),
-                data_end,
-                record_end: record_end.min(len),
-                truncated: !end_unknown && want_end > len,
-                end_unknown,
-                symlink: false,
-                view: View::LocalOnly,
-                overlaps: false,
+            } else {
+                let end = local.data_start.saturating_add(h.csize);
+                (
+                    end.min(len),
+                    end.min(len) + descriptor_len(data, end, h.flags),
+                    false,
+                )
             };
-            if has_directory && !entry.is_dir() {
-                out.findings.push(FindingKind::SingleView {
-                    entry: entry.name(),
-                    view: "local headers (no central directory lists it)".into(),
-                });
-            } else if !has_directory && !no_directory_reported {
-                // Readers that start from the end open nothing here.
-                no_directory_reported = true;
-                out.findings.push(FindingKind::Malformed {
-                    detail: "no central directory (truncated or streamed zip): \
-                             entries were read from their local headers"
-                        .into(),
-                });
+        let want_end = local.data_start.saturating_add(h.csize);
+        let mut header = h.clone();
+        if h.flags & 8 != 0 && !end_unknown && record_end > data_end {
+            // Bit 3: the CRC (and often the sizes) are in the descriptor,
+            // and the local header holds zeros.
+            let at = data_end
+                + if sig_at(data, data_end, DESCRIPTOR) {
+                    4
+                } else {
+                    0
+                };
+            if let Some(crc) = le(data, at, 4) {
+                header.crc = crc as u32;
             }
-            out.entries.push(entry);
         }
+        let mut names = header.names();
+        out.findings.append(&mut names.findings);
+        let entry = Entry {
+            name: names.shown,
+            alt_names: names.others,
+            header,
+            lfh_offset: p,
+            data_start: local.data_start.min(len),
+            data_end,
+            record_end: record_end.min(len),
+            truncated: !end_unknown && want_end > len,
+            end_unknown,
+            symlink: false,
+            view: View::LocalOnly,
+            overlaps: false,
+        };
+        if has_directory && !entry.is_dir() {
+            out.findings.push(FindingKind::SingleView {
+                entry: entry.name(),
+                view: "local headers (no central directory lists it)".into(),
+            });
+        } else if !has_directory && !no_directory_reported {
+            // Readers that start from the end open nothing here.
+            no_directory_reported = true;
+            out.findings.push(FindingKind::Malformed {
+                detail: "no central directory (truncated or streamed zip): \
+                         entries were read from their local headers"
+                    .into(),
+            });
+        }
+        out.entries.push(entry);
         p = record_end.max(p + 30);
     }
 }

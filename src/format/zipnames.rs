@@ -58,6 +58,10 @@ const CP437_HIGH: [char; 128] = [
 
 /// Bytes read as code page 437.
 pub(crate) fn cp437(raw: &[u8]) -> String {
+    // Most names: ASCII, the same in every code page.
+    if raw.is_ascii() {
+        return String::from_utf8_lossy(raw).into_owned();
+    }
     raw.iter()
         .map(|&b| match b.checked_sub(0x80) {
             // 0x80..=0xFF: the table has exactly 128 entries.
@@ -240,7 +244,7 @@ pub(crate) fn read(raw: &[u8], flags: u16, unicode_paths: &[Vec<u8>]) -> Names {
     match valid.next() {
         Some(first) => {
             names.shown = first;
-            readings.push((header_name.clone(), raw_reader(utf8_flag)));
+            readings.push((header_name, raw_reader(utf8_flag)));
             for r in raw_others {
                 readings.push((r, ""));
             }
@@ -253,7 +257,7 @@ pub(crate) fn read(raw: &[u8], flags: u16, unicode_paths: &[Vec<u8>]) -> Names {
             }
         }
         None => {
-            names.shown = header_name.clone();
+            names.shown = header_name;
             for r in raw_others {
                 readings.push((r, ""));
             }

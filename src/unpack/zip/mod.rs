@@ -275,19 +275,17 @@ fn crate_view(data: &Bytes, ctx: &mut Ctx<'_>, ours: &HashSet<u64>, out: &mut Un
         // CRC matches, else UTF-8 where valid, else CP437. Entries are
         // matched by where their data starts, not by name, so a name read
         // another way here is no disagreement.
-        let (start, name, encrypted) = match archive.by_index_raw(i) {
-            Ok(f) => (
-                f.data_start(),
-                f.name()
-                    .map(|n| n.into_owned())
-                    .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
-                f.encrypted(),
-            ),
+        // The name is made only for an entry that is kept: most are ours.
+        let name = match archive.by_index_raw(i) {
+            Ok(f) if f.data_start().is_some_and(|s| ours.contains(&s)) || f.encrypted() => {
+                continue;
+            }
+            Ok(f) => f
+                .name()
+                .map(|n| n.into_owned())
+                .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
             Err(_) => continue,
         };
-        if start.is_some_and(|s| ours.contains(&s)) || encrypted {
-            continue;
-        }
         out.findings.push(FindingKind::SingleView {
             entry: name.clone(),
             view: "zip crate".into(),
