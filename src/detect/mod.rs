@@ -342,11 +342,12 @@ pub fn refine_by_name(ty: FileType, name: &str) -> FileType {
     if ty.group() != TypeGroup::Text {
         return ty;
     }
-    let Some(ext) = names::extension(&names::displayed(name)) else {
+    let shown = names::displayed(name);
+    let Some(ext) = names::extension(&shown) else {
         return ty;
     };
     // Most text is named as text: no need to look the extension up.
-    if PLAIN_TEXT.contains(&ext.as_str()) {
+    if PLAIN_TEXT.contains(&ext.as_ref()) {
         return ty;
     }
     match FileType::claimed_by_extension(&ext) {

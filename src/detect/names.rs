@@ -6,6 +6,7 @@
 //! Each check looks at the raw name and at the name as a user would see it
 //! once bidi controls have done their work.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use foldhash::HashSet;
@@ -145,23 +146,35 @@ pub fn displayed(name: &str) -> std::borrow::Cow<'_, str> {
 /// The extension of a name's last component, compatibility-normalised
 /// (full-width letters are letters) and lowercased; trailing dots and
 /// spaces, which Windows drops, are dropped first.
-pub fn extension(name: &str) -> Option<String> {
-    let file = nfkc(file_name(name));
+pub fn extension(name: &str) -> Option<Cow<'_, str>> {
+    let ext = match nfkc(file_name(name)) {
+        Cow::Borrowed(file) => Cow::Borrowed(ext_of(file)?),
+        Cow::Owned(file) => Cow::Owned(ext_of(&file)?.to_owned()),
+    };
+    // Most extensions are lower-case ASCII already: nothing to copy.
+    if ext.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
+        return Some(ext);
+    }
+    Some(Cow::Owned(ext.to_lowercase()))
+}
+
+/// The extension of a file name (NFKC already), trimmed, not lower-cased.
+fn ext_of(file: &str) -> Option<&str> {
     let file = file.trim_end_matches(['.', ' ']);
     let (stem, ext) = file.rsplit_once('.')?;
     if stem.is_empty() || ext.is_empty() || ext.len() > 16 {
         return None;
     }
-    Some(ext.trim().to_lowercase())
+    Some(ext.trim())
 }
 
 /// NFKC (full-width letters and the like fold to ASCII); ASCII is already
 /// in that form, and most names are ASCII.
-fn nfkc(s: &str) -> std::borrow::Cow<'_, str> {
+fn nfkc(s: &str) -> Cow<'_, str> {
     if s.is_ascii() {
-        std::borrow::Cow::Borrowed(s)
+        Cow::Borrowed(s)
     } else {
-        std::borrow::Cow::Owned(s.nfkc().collect())
+        Cow::Owned(s.nfkc().collect())
     }
 }
 
@@ -185,7 +198,8 @@ fn inner_extensions(name: &str) -> Vec<String> {
 /// Checks one name against the object's true type.
 pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     let shown = displayed(name);
-    if let Some(c) = name.chars().find(|&c| is_bidi_control(c)) {
+    // Bidirectional controls are not ASCII; most names are.
+    if let Some(c) = name.chars().find(|&c| !c.is_ascii() && is_bidi_control(c)) {
         out.push(FindingKind::BidiControl {
             code_point: c as u32,
             displayed: shown.to_string(),
@@ -221,7 +235,7 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
         && mismatch(ext, ty)
     {
         out.push(FindingKind::ExtensionMismatch {
-            extension: ext.clone(),
+            extension: ext.to_string(),
             ty,
             displayed: false,
         });
@@ -231,7 +245,7 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
         && mismatch(ext, ty)
     {
         out.push(FindingKind::ExtensionMismatch {
-            extension: ext.clone(),
+            extension: ext.to_string(),
             ty,
             displayed: true,
         });
@@ -239,22 +253,22 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     if let Some(ext) = [&raw_ext, &shown_ext]
         .into_iter()
         .flatten()
-        .find(|e| SETS.windows_runs.contains(e.as_str()))
+        .find(|e| SETS.windows_runs.contains(e.as_ref()))
     {
         out.push(FindingKind::BlockedExtension {
-            extension: ext.clone(),
+            extension: ext.to_string(),
         });
     }
     for (n, ext) in [(name, &raw_ext), (&*shown, &shown_ext)] {
         if let Some(real) = ext
-            && SETS.runnable.contains(real.as_str())
+            && SETS.runnable.contains(real.as_ref())
             && let Some(decoy) = inner_extensions(n)
                 .into_iter()
                 .find(|e| SETS.decoys.contains(e.as_str()))
         {
             out.push(FindingKind::DoubleExtension {
                 decoy,
-                real: real.clone(),
+                real: real.to_string(),
             });
             break;
         }
@@ -357,14 +371,17 @@ fn names_a_stream(file: &str) -> bool {
 /// returns, for each later name, the index of the earlier one. Identical raw
 /// names are left to the container's own duplicate check.
 pub fn collisions<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(usize, usize)> {
-    let mut seen: foldhash::HashMap<String, (usize, &'a str)> = Default::default();
+    let mut seen: foldhash::HashMap<Cow<'a, str>, (usize, &'a str)> = Default::default();
     let mut out = Vec::new();
     for (i, n) in names.enumerate() {
-        // NFC leaves ASCII as it is: most names skip the normaliser.
-        let key: String = if n.is_ascii() {
-            n.to_ascii_lowercase()
+        // NFC leaves ASCII as it is: most names skip the normaliser, and
+        // most are lower-case already and are their own key.
+        let key: Cow<'a, str> = if !n.is_ascii() {
+            Cow::Owned(n.nfc().collect::<String>().to_lowercase())
+        } else if n.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(n.to_ascii_lowercase())
         } else {
-            n.nfc().collect::<String>().to_lowercase()
+            Cow::Borrowed(n)
         };
         match seen.get(&key) {
             Some(&(j, other)) if other != n => out.push((i, j)),
