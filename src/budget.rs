@@ -216,6 +216,26 @@ impl Budget {
         compressed_len: u64,
         fill: impl FnOnce(&mut Vec<u8>, u64, &Watch) -> Result<bool, Stop>,
     ) -> Drained {
+        self.fill_with(compressed_len, true, fill)
+    }
+
+    /// [`Budget::fill`] for a codec that sizes the buffer itself (the
+    /// inflater copies a small stream out of its scratch at its exact
+    /// length): it is handed an empty buffer with no room reserved.
+    pub(crate) fn fill_unreserved(
+        &mut self,
+        compressed_len: u64,
+        fill: impl FnOnce(&mut Vec<u8>, u64, &Watch) -> Result<bool, Stop>,
+    ) -> Drained {
+        self.fill_with(compressed_len, false, fill)
+    }
+
+    fn fill_with(
+        &mut self,
+        compressed_len: u64,
+        reserve: bool,
+        fill: impl FnOnce(&mut Vec<u8>, u64, &Watch) -> Result<bool, Stop>,
+    ) -> Drained {
         let object_cap = self.limits.max_object_bytes;
         let total_left = self.limits.max_total_bytes.saturating_sub(self.produced);
         let ratio_cap = if compressed_len > 0 {
@@ -228,7 +248,11 @@ impl Budget {
         let cap = object_cap.min(total_left).min(ratio_cap);
         // Room for what the input plausibly makes; the buffer still grows
         // only with bytes really produced.
-        let hint = compressed_len.saturating_mul(4).min(cap).min(64 << 20) as usize;
+        let hint = if reserve {
+            compressed_len.saturating_mul(4).min(cap).min(64 << 20) as usize
+        } else {
+            0
+        };
         let mut out: Vec<u8> = Vec::with_capacity(hint);
         let mut limit = None;
         let mut error = None;

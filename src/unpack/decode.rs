@@ -134,7 +134,7 @@ pub(crate) fn zstd_reader<'a>(input: &'a [u8]) -> io::Result<impl Read + 'a> {
 /// steps sized to what the input likely makes.
 /// `inflater` is reused from one call to the next (an archive's entries).
 pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8], inflater: &mut Inflater) -> Drained {
-    budget.fill(input.len() as u64, |out, cap, watch| {
+    budget.fill_unreserved(input.len() as u64, |out, cap, watch| {
         inflater.inflate_into(input, out, cap, watch)
     })
 }
