@@ -343,9 +343,14 @@ fn run(
     out: &mut Vec<SignatureMatch>,
 ) -> Result<(), ScanFailure> {
     s.set_timeout(timeout);
-    if *globals != Some(ty) {
-        set_type(|k, v| s.set_global(k, v).map(|_| ()), ty);
-        *globals = Some(ty);
+    // Each global that changes, alone: setting one makes a string value
+    // (two allocations), and objects of one group often follow each other.
+    let was = globals.replace(ty);
+    if was.map(|w| w.name) != Some(ty.name) {
+        let _ = s.set_global(GLOBAL_TYPE, ty.name);
+    }
+    if was.map(|w| w.group) != Some(ty.group) {
+        let _ = s.set_global(GLOBAL_GROUP, ty.group);
     }
     let results = s.scan(data).map_err(failure)?;
     collect(&results, out);
