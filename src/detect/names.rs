@@ -372,6 +372,7 @@ fn names_a_stream(file: &str) -> bool {
 /// names are left to the container's own duplicate check.
 pub fn collisions<'a>(names: impl Iterator<Item = &'a str>) -> Vec<(usize, usize)> {
     let mut seen: foldhash::HashMap<Cow<'a, str>, (usize, &'a str)> = Default::default();
+    seen.reserve(names.size_hint().0);
     let mut out = Vec::new();
     for (i, n) in names.enumerate() {
         // NFC leaves ASCII as it is: most names skip the normaliser, and

@@ -93,6 +93,12 @@ impl Dedup {
         }
     }
 
+    /// Room for `n` more objects (children already unpacked, so really
+    /// there): the record grows once for them.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.by_len.reserve(n);
+    }
+
     /// The first object with the same bytes as object `id`, if there was
     /// one; otherwise `id` is recorded as the first with these bytes.
     /// `shared` says that its siblings may share its buffer.

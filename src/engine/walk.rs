@@ -418,6 +418,10 @@ impl Walk<'_> {
             st.finding(id, &path, FindingKind::NormalizationCollision { other });
         }
         let mut refused: HashMap<LimitKind, usize> = HashMap::new();
+        // Room for the children really unpacked, in the record of copies
+        // and the queue, once rather than growing a step at a time.
+        st.dedup.reserve(unpacked.children.len());
+        self.queue.reserve(unpacked.children.len());
         for (child, declared) in unpacked.children.into_iter().zip(declared) {
             match self.budget.admit() {
                 Ok(()) => self.queue.push_back(Pending {

@@ -205,6 +205,23 @@ fn parse_local(data: &[u8], off: u64) -> Option<Local> {
     })
 }
 
+/// How many central headers follow one another from `off`, up to `cap`.
+fn count_central(data: &[u8], mut off: u64, cap: usize) -> usize {
+    let mut n = 0;
+    while n < cap && sig_at(data, off, CDH) {
+        let (Some(nlen), Some(elen), Some(clen)) = (
+            le(data, off + 28, 2),
+            le(data, off + 30, 2),
+            le(data, off + 32, 2),
+        ) else {
+            break;
+        };
+        n += 1;
+        off += 46 + nlen + elen + clen;
+    }
+    n
+}
+
 /// The raw name of the central header at `off`, in the file's bytes.
 fn central_name(data: &[u8], off: u64) -> Option<&[u8]> {
     bytes_at(data, off + 46, le(data, off + 28, 2)?)
@@ -502,8 +519,13 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
             let mut count = 0u64;
             // Names as keys borrow the file's bytes where they can: the
             // raw name always, the shown one when it is those bytes.
-            let mut raw_names: HashSet<&[u8]> = HashSet::new();
-            let mut shown_names: HashSet<Cow<'_, str>> = HashSet::new();
+            // Sized by the headers really there (counted first, up to the
+            // cap), not by the count the end record declares.
+            let listed = count_central(data, cd_start, cap - out.entries.len().min(cap));
+            let mut raw_names: HashSet<&[u8]> = HashSet::with_capacity(listed);
+            let mut shown_names: HashSet<Cow<'_, str>> = HashSet::with_capacity(listed);
+            by_lfh.reserve(listed);
+            out.entries.reserve(listed);
             while let Some((c, next)) = parse_central(data, off, base) {
                 if out.entries.len() >= cap {
                     out.entry_limit_hit = true;
@@ -669,7 +691,7 @@ fn walk_locals(
 ) {
     let len = data.len() as u64;
     let finder = &*FIND_LFH;
-    let mut visited: HashSet<u64> = HashSet::new();
+    let mut visited: HashSet<u64> = HashSet::with_capacity(out.entries.len());
     let mut p = 0u64;
     let has_directory = !archives.is_empty();
     let mut no_directory_reported = false;
@@ -815,8 +837,8 @@ fn descriptor_len(data: &[u8], at: u64, flags: u16) -> u64 {
 fn mark_overlaps(out: &mut Layout) {
     // One extent per local header: two readings of one header are not an
     // overlap.
-    let mut order: Vec<usize> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut order: Vec<usize> = Vec::with_capacity(out.entries.len());
+    let mut seen = HashSet::with_capacity(out.entries.len());
     for (i, e) in out.entries.iter().enumerate() {
         if seen.insert(e.lfh_offset) {
             order.push(i);
@@ -844,7 +866,7 @@ fn mark_overlaps(out: &mut Layout) {
     }
     // Central entries that share one local header are the fully overlapping
     // bomb: many names for the same bytes.
-    let mut refs: HashMap<u64, usize> = HashMap::new();
+    let mut refs: HashMap<u64, usize> = HashMap::with_capacity(out.entries.len());
     for e in out.entries.iter().filter(|e| e.view == View::Central) {
         *refs.entry(e.lfh_offset).or_default() += 1;
     }

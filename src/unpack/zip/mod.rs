@@ -34,10 +34,12 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     }
     let mut overlapping_done = 0usize;
     let mut overlapping_skipped = 0usize;
-    let mut data_starts: HashSet<u64> = HashSet::new();
+    let n = layout.entries.len();
+    let mut data_starts: HashSet<u64> = HashSet::with_capacity(n);
     // Entries that name the very same bytes the same way (the fully
     // overlapping bomb: many names, one kernel) are inflated once.
-    let mut done: HashMap<(u64, u64, u16, u16), usize> = HashMap::new();
+    let mut done: HashMap<(u64, u64, u16, u16), usize> = HashMap::with_capacity(n);
+    out.children.reserve(n);
     let mut aes = None;
     let mut inflater = decode::Inflater::default();
     for e in &layout.entries {
