@@ -169,7 +169,9 @@ impl ScriptMatcher {
     /// Classifies bytes that infer did not recognise (or called text).
     pub(crate) fn classify_text(&self, data: &[u8]) -> FileType {
         let head = &data[..data.len().min(WINDOW)];
-        let (text, utf16): (std::borrow::Cow<'_, str>, bool) = match decode(head) {
+        // One pass over the head's bytes for all that they tell.
+        let bytes = head_bytes(head);
+        let (text, utf16): (std::borrow::Cow<'_, str>, bool) = match decode(head, &bytes) {
             Some(t) => t,
             None => return known::DATA,
         };
@@ -191,7 +193,7 @@ impl ScriptMatcher {
         let mut seen = [false; INDICATORS.len()];
         // Prose without any of these characters holds no indicator worth
         // the pass (each indicator, or its family's quorum, needs one).
-        if let Some(ac) = self.ac.as_ref().filter(|_| looks_like_code(head)) {
+        if let Some(ac) = self.ac.as_ref().filter(|_| bytes.code) {
             for m in ac.find_overlapping_iter(text.as_ref()) {
                 seen[m.pattern().as_usize()] = true;
             }
@@ -220,16 +222,6 @@ impl ScriptMatcher {
             known::TEXT
         }
     }
-}
-
-/// True when the text has a character that code uses and prose mostly
-/// does not, or the CRLF line ends of Windows (a batch file can be written
-/// without any of those characters: `if not exist x goto fail`).
-fn looks_like_code(b: &[u8]) -> bool {
-    use memchr::memchr3;
-    memchr3(b'$', b'(', b'<', b).is_some()
-        || memchr3(b'%', b'=', b'@', b).is_some()
-        || memchr3(b';', b'{', b'\r', b).is_some()
 }
 
 /// How many distinct indicators of family `f` were seen. Prose skips the
@@ -514,15 +506,22 @@ fn batch_syntax(l: &str) -> bool {
 /// is fine; borrowed, not copied) or UTF-16 with a BOM or with the zero
 /// bytes of ASCII in UTF-16. Control characters other than white space are
 /// allowed only sparsely, NUL never.
-fn decode(head: &[u8]) -> Option<(std::borrow::Cow<'_, str>, bool)> {
+fn decode<'a>(head: &'a [u8], bytes: &HeadBytes) -> Option<(std::borrow::Cow<'a, str>, bool)> {
     if head.len() >= 2 && (head[..2] == [0xff, 0xfe] || head[..2] == [0xfe, 0xff]) {
         return utf16(&head[2..], head[0] == 0xfe).map(|s| (s.into(), true));
     }
     if head.len() >= 8 && head[0] != 0 && head.iter().skip(1).step_by(2).take(32).all(|&b| b == 0) {
         return utf16(head, false).map(|s| (s.into(), true));
     }
-    if !bytes_look_like_text(head) {
+    // No NUL, and at most 1% control bytes other than white space and
+    // escape.
+    if bytes.nul || bytes.controls * 100 > head.len() {
         return None;
+    }
+    if !bytes.high {
+        // Bytes below 0x80 are ASCII: UTF-8 as they are.
+        // SAFETY: the pass above found no byte past 0x7f in `head`.
+        return Some((unsafe { std::str::from_utf8_unchecked(head) }.into(), false));
     }
     match std::str::from_utf8(head) {
         Ok(s) => Some((s.into(), false)),
@@ -533,47 +532,76 @@ fn decode(head: &[u8]) -> Option<(std::borrow::Cow<'_, str>, bool)> {
     }
 }
 
-/// No NUL, and at most 1% control bytes other than white space and escape.
-fn bytes_look_like_text(b: &[u8]) -> bool {
-    if memchr::memchr(0, b).is_some() {
-        return false;
-    }
-    control_bytes(b) * 100 <= b.len()
+/// What one pass over the bytes of a text's head tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct HeadBytes {
+    /// Control bytes other than white space and escape.
+    controls: usize,
+    /// A NUL byte.
+    nul: bool,
+    /// A character that code uses and prose mostly does not, or the CRLF
+    /// line ends of Windows (a batch file can be written without any of
+    /// those characters: `if not exist x goto fail`): `$ ( < % = @ ; {`
+    /// or CR.
+    code: bool,
+    /// A byte past ASCII.
+    high: bool,
 }
 
-/// The control bytes of `b` other than white space and escape. Every text
-/// object's first 4 KiB pass through here, so it runs with AVX2 where the
-/// CPU has it (twice the lanes of the x86-64 baseline).
-fn control_bytes(b: &[u8]) -> usize {
+/// [`HeadBytes`] of `b`. Every text object's first 4 KiB pass through
+/// here, so it runs with AVX2 where the CPU has it (twice the lanes of the
+/// x86-64 baseline): one pass where there were six (NUL, control bytes,
+/// three searches for the code characters, and the UTF-8 check of ASCII).
+fn head_bytes(b: &[u8]) -> HeadBytes {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { control_bytes_avx2(b) };
+        return unsafe { head_bytes_avx2(b) };
     }
-    count_control(b)
+    count_head(b)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn control_bytes_avx2(b: &[u8]) -> usize {
-    count_control(b)
+fn head_bytes_avx2(b: &[u8]) -> HeadBytes {
+    count_head(b)
 }
 
-/// Counted in 32 byte-wide lanes, so that it vectorises whole.
+/// Counted in 32 byte-wide lanes, so that it vectorises whole: one count
+/// and three flags per lane, each a compare and an add or an or.
 #[inline(always)]
-fn count_control(b: &[u8]) -> usize {
+fn count_head(b: &[u8]) -> HeadBytes {
     let control = |c: u8| {
         let ws = (c == b'\t') | (c == b'\n') | (c == b'\r') | (c == 0x0c) | (c == 0x1b);
         u8::from(((c < 0x20) & !ws) | (c == 0x7f))
     };
+    let code = |c: u8| {
+        u8::from(
+            (c == b'$')
+                | (c == b'(')
+                | (c == b'<')
+                | (c == b'%')
+                | (c == b'=')
+                | (c == b'@')
+                | (c == b';')
+                | (c == b'{')
+                | (c == b'\r'),
+        )
+    };
     let sum = |lanes: &[u8; 32]| lanes.iter().map(|&l| usize::from(l)).sum::<usize>();
+    let any = |lanes: &[u8; 32]| lanes.iter().fold(0u8, |a, &l| a | l) != 0;
     let mut total = 0usize;
     let mut lanes = [0u8; 32];
+    let (mut nul, mut coded, mut high) = ([0u8; 32], [0u8; 32], [0u8; 32]);
     let mut rounds = 0u8;
     let mut blocks = b.chunks_exact(32);
     for block in &mut blocks {
-        for (l, &c) in lanes.iter_mut().zip(block) {
-            *l += control(c);
+        for i in 0..32 {
+            let c = block[i];
+            lanes[i] += control(c);
+            nul[i] |= u8::from(c == 0);
+            coded[i] |= code(c);
+            high[i] |= c >> 7;
         }
         // A lane holds at most 255.
         rounds += 1;
@@ -584,12 +612,19 @@ fn count_control(b: &[u8]) -> usize {
         }
     }
     total += sum(&lanes);
-    total
-        + blocks
-            .remainder()
-            .iter()
-            .map(|&c| usize::from(control(c)))
-            .sum::<usize>()
+    let mut out = HeadBytes {
+        controls: total,
+        nul: any(&nul),
+        code: any(&coded),
+        high: any(&high),
+    };
+    for &c in blocks.remainder() {
+        out.controls += usize::from(control(c));
+        out.nul |= c == 0;
+        out.code |= code(c) != 0;
+        out.high |= c >= 0x80;
+    }
+    out
 }
 
 fn utf16(b: &[u8], big_endian: bool) -> Option<String> {
@@ -678,14 +713,48 @@ mod tests {
     }
 
     #[test]
-    fn control_bytes_are_counted_alike_on_every_path() {
+    fn head_bytes_are_counted_alike_on_every_path() {
         let b: Vec<u8> = (0..50_000u32).map(|i| (i * 37 % 256) as u8).collect();
         let expected = b
             .iter()
             .filter(|&&c| (c < 0x20 && !matches!(c, 9 | 10 | 13 | 0x0c | 0x1b)) || c == 0x7f)
             .count();
-        assert_eq!(control_bytes(&b), expected);
-        assert_eq!(count_control(&b), expected);
+        let all = HeadBytes {
+            controls: expected,
+            nul: true,
+            code: true,
+            high: true,
+        };
+        assert_eq!(head_bytes(&b), all);
+        assert_eq!(count_head(&b), all);
+        // Each flag alone, in a lane and in the tail past the last lane.
+        for at in [5usize, 70] {
+            for (byte, want) in [
+                (0u8, "nul"),
+                (b'=', "code"),
+                (b'\r', "code"),
+                (b'{', "code"),
+                (0xc3, "high"),
+                (1, "controls"),
+            ] {
+                let mut t = vec![b'a'; 71];
+                t[at] = byte;
+                let h = head_bytes(&t);
+                assert_eq!(h, count_head(&t));
+                let got = [
+                    (h.nul, "nul"),
+                    (h.code, "code"),
+                    (h.high, "high"),
+                    (h.controls > 0, "controls"),
+                ];
+                for (on, name) in got {
+                    // NUL is a control byte too.
+                    let expected = name == want || (byte == 0 && name == "controls");
+                    assert_eq!(on, expected, "{byte:#x} at {at}: {name}");
+                }
+            }
+        }
+        assert_eq!(head_bytes(b"plain words\n"), HeadBytes::default());
     }
 
     #[test]
