@@ -147,7 +147,12 @@ pub fn displayed(name: &str) -> std::borrow::Cow<'_, str> {
 /// (full-width letters are letters) and lowercased; trailing dots and
 /// spaces, which Windows drops, are dropped first.
 pub fn extension(name: &str) -> Option<Cow<'_, str>> {
-    let ext = match nfkc(file_name(name)) {
+    extension_of_file(file_name(name))
+}
+
+/// [`extension`] of a name's last component.
+fn extension_of_file(file: &str) -> Option<Cow<'_, str>> {
+    let ext = match nfkc(file) {
         Cow::Borrowed(file) => Cow::Borrowed(ext_of(file)?),
         Cow::Owned(file) => Cow::Owned(ext_of(&file)?.to_owned()),
     };
@@ -214,23 +219,21 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     if file.ends_with('.') || file.ends_with(' ') {
         out.push(FindingKind::TrailingDotOrSpace);
     }
-    let longest = name.split(['/', '\\']).map(str::len).max().unwrap_or(0);
+    // Most names show as they are (ASCII): one reading to check.
+    let same = shown == name;
+    let longest = components(name).map(<[u8]>::len).max().unwrap_or(0);
     if longest > MAX_COMPONENT || name.len() > MAX_PATH {
         out.push(FindingKind::LongName { length: name.len() });
     }
-    if let Some(reason) = unsafe_path(name) {
+    if let Some(reason) = unsafe_path_of(name, file) {
         out.push(FindingKind::UnsafePath {
             reason: reason.into(),
         });
     }
     // The raw name decides what runs; the displayed one what the user
     // believes. Report a lie in either, once.
-    let raw_ext = extension(name);
-    let shown_ext = if shown == name {
-        raw_ext.clone()
-    } else {
-        extension(&shown)
-    };
+    let raw_ext = extension_of_file(file);
+    let shown_ext = if same { None } else { extension(&shown) };
     if let Some(ext) = &raw_ext
         && mismatch(ext, ty)
     {
@@ -259,7 +262,8 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
             extension: ext.to_string(),
         });
     }
-    for (n, ext) in [(name, &raw_ext), (&*shown, &shown_ext)] {
+    let readings = [(name, &raw_ext), (&*shown, &shown_ext)];
+    for (n, ext) in readings.into_iter().take(if same { 1 } else { 2 }) {
         if let Some(real) = ext
             && SETS.runnable.contains(real.as_ref())
             && let Some(decoy) = inner_extensions(n)
@@ -320,7 +324,14 @@ static SETS: LazyLock<Sets> = LazyLock::new(|| {
 });
 
 /// Why a name would leave the folder it is extracted in, if it would.
+#[cfg(test)]
 fn unsafe_path(name: &str) -> Option<&'static str> {
+    unsafe_path_of(name, file_name(name))
+}
+
+/// Why a name whose last component is `file` would leave the folder it is
+/// extracted in, if it would.
+fn unsafe_path_of(name: &str, file: &str) -> Option<&'static str> {
     let b = name.as_bytes();
     if b.starts_with(b"/") || b.starts_with(b"\\") {
         return Some(if b.starts_with(b"\\\\") || b.starts_with(b"//") {
@@ -333,16 +344,19 @@ fn unsafe_path(name: &str) -> Option<&'static str> {
     if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && b.get(2) != Some(&b':') {
         return Some("drive letter");
     }
-    if name
-        .split(['/', '\\'])
-        .any(|c| c.trim_end_matches(['.', ' ']) == ".." || c == "..")
-    {
+    if components(name).any(|c| c == b"..") {
         return Some("parent directory (..)");
     }
-    if names_a_stream(file_name(name)) {
+    if names_a_stream(file) {
         return Some("alternate data stream");
     }
     None
+}
+
+/// The components of an archive path (either slash), as bytes: both
+/// slashes are ASCII, never inside a UTF-8 sequence.
+fn components(name: &str) -> impl Iterator<Item = &[u8]> {
+    name.as_bytes().split(|&c| c == b'/' || c == b'\\')
 }
 
 /// True when Windows would read the name as `file:stream` and write an NTFS
@@ -452,6 +466,9 @@ mod tests {
         assert_eq!(unsafe_path("/etc/passwd"), Some("absolute path"));
         assert_eq!(unsafe_path("C:\\x"), Some("drive letter"));
         assert_eq!(unsafe_path("docs/a.txt"), None);
+        for fine in ["a/..b/x", "a/b../x", "a/.x", "a/./x", "..hidden"] {
+            assert_eq!(unsafe_path(fine), None, "{fine:?}");
+        }
     }
 
     #[test]
