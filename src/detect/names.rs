@@ -344,7 +344,7 @@ fn unsafe_path_of(name: &str, file: &str) -> Option<&'static str> {
     if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && b.get(2) != Some(&b':') {
         return Some("drive letter");
     }
-    if components(name).any(|c| c == b"..") {
+    if components(name).any(is_parent) {
         return Some("parent directory (..)");
     }
     if names_a_stream(file) {
@@ -357,6 +357,13 @@ fn unsafe_path_of(name: &str, file: &str) -> Option<&'static str> {
 /// slashes are ASCII, never inside a UTF-8 sequence.
 fn components(name: &str) -> impl Iterator<Item = &[u8]> {
     name.as_bytes().split(|&c| c == b'/' || c == b'\\')
+}
+
+/// A component that names the parent folder: `..`, or `..` with the
+/// trailing dots and spaces that Windows drops from a component (`.. `,
+/// `...`).
+fn is_parent(c: &[u8]) -> bool {
+    c.starts_with(b"..") && c[2..].iter().all(|&b| b == b'.' || b == b' ')
 }
 
 /// True when Windows would read the name as `file:stream` and write an NTFS
@@ -466,6 +473,11 @@ mod tests {
         assert_eq!(unsafe_path("/etc/passwd"), Some("absolute path"));
         assert_eq!(unsafe_path("C:\\x"), Some("drive letter"));
         assert_eq!(unsafe_path("docs/a.txt"), None);
+        // Windows drops a component's trailing dots and spaces: these climb
+        // too.
+        for up in ["a/.. /x", "a\\.. \\x", ".../x", "a/..../x", "../"] {
+            assert_eq!(unsafe_path(up), Some("parent directory (..)"), "{up:?}");
+        }
         for fine in ["a/..b/x", "a/b../x", "a/.x", "a/./x", "..hidden"] {
             assert_eq!(unsafe_path(fine), None, "{fine:?}");
         }
