@@ -418,9 +418,11 @@ impl Walk<'_> {
             st.finding(id, &path, FindingKind::NormalizationCollision { other });
         }
         let mut refused: HashMap<LimitKind, usize> = HashMap::new();
-        // Room for the children really unpacked, in the record of copies
-        // and the queue, once rather than growing a step at a time.
+        // Room for the children really unpacked, in the record of copies,
+        // the report's objects and the queue, once rather than growing a
+        // step at a time (each step a copy of all of it).
         st.dedup.reserve(unpacked.children.len());
+        st.objects.reserve(unpacked.children.len());
         self.queue.reserve(unpacked.children.len());
         for (child, declared) in unpacked.children.into_iter().zip(declared) {
             match self.budget.admit() {
