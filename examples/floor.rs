@@ -2,7 +2,9 @@
 //! compressed byte and run one yara-x pass over every layer, and nothing
 //! else (no type detection, no name checks, no second readings, no hashing,
 //! no budget). It opens what the benchmark corpus holds: zip (through the
-//! `zip` crate), gzip and tar.
+//! `zip` crate), gzip, tar, and mail (mbox files and messages, through
+//! `mail-parser`, whose decoded parts are its layers: a mail's attachments
+//! are layers that must be decoded to be scanned at all).
 //!
 //! `cargo run --release --example floor -- RULES DIR [THREADS]`
 //!
@@ -96,6 +98,26 @@ fn layer(scanner: &mut yara_x::Scanner<'_>, data: &[u8], t: &mut (u64, u64, u64)
         {
             layer(scanner, &child, t);
         }
+    } else if is_mail(data) {
+        // An mbox file: each message from its "From " line to the next.
+        let mut starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memmem::find_iter(data, b"\nFrom ").map(|p| p + 1))
+            .collect();
+        starts.push(data.len());
+        let parser = mail_parser::MessageParser::new().with_mime_headers();
+        for w in starts.windows(2) {
+            let Some(message) = parser.parse(&data[w[0]..w[1]]) else {
+                continue;
+            };
+            for part in &message.parts {
+                let body: &[u8] = match &part.body {
+                    mail_parser::PartType::Binary(b) | mail_parser::PartType::InlineBinary(b) => b,
+                    mail_parser::PartType::Text(t) | mail_parser::PartType::Html(t) => t.as_bytes(),
+                    _ => continue,
+                };
+                layer(scanner, body, t);
+            }
+        }
     } else if data.len() >= 512 && &data[257..262] == b"ustar" {
         let mut at = 0usize;
         while at + 512 <= data.len() && data[at] != 0 {
@@ -113,4 +135,11 @@ fn layer(scanner: &mut yara_x::Scanner<'_>, data: &[u8], t: &mut (u64, u64, u64)
             at = body.saturating_add(size.div_ceil(512).saturating_mul(512));
         }
     }
+}
+
+/// A mail message or an mbox file: an mbox's "From " line, or a header
+/// block that declares MIME.
+fn is_mail(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(1024)];
+    data.starts_with(b"From ") || memchr::memmem::find(head, b"\nMIME-Version:").is_some()
 }
