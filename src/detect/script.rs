@@ -170,8 +170,8 @@ impl ScriptMatcher {
     pub(crate) fn classify_text(&self, data: &[u8]) -> FileType {
         let head = &data[..data.len().min(WINDOW)];
         // One pass over the head's bytes for all that they tell.
-        let bytes = head_bytes(head);
-        let (text, utf16): (std::borrow::Cow<'_, str>, bool) = match decode(head, &bytes) {
+        let (bytes, decoded) = decode(head);
+        let (text, utf16): (std::borrow::Cow<'_, str>, bool) = match decoded {
             Some(t) => t,
             None => return known::DATA,
         };
@@ -506,30 +506,40 @@ fn batch_syntax(l: &str) -> bool {
 /// is fine; borrowed, not copied) or UTF-16 with a BOM or with the zero
 /// bytes of ASCII in UTF-16. Control characters other than white space are
 /// allowed only sparsely, NUL never.
-fn decode<'a>(head: &'a [u8], bytes: &HeadBytes) -> Option<(std::borrow::Cow<'a, str>, bool)> {
-    if head.len() >= 2 && (head[..2] == [0xff, 0xfe] || head[..2] == [0xfe, 0xff]) {
-        return utf16(&head[2..], head[0] == 0xfe).map(|s| (s.into(), true));
+fn decode(head: &[u8]) -> (HeadBytes, Option<(std::borrow::Cow<'_, str>, bool)>) {
+    fn text<'a>(head: &'a [u8], bytes: &HeadBytes) -> Option<(std::borrow::Cow<'a, str>, bool)> {
+        if head.len() >= 2 && (head[..2] == [0xff, 0xfe] || head[..2] == [0xfe, 0xff]) {
+            return utf16(&head[2..], head[0] == 0xfe).map(|s| (s.into(), true));
+        }
+        if head.len() >= 8
+            && head[0] != 0
+            && head.iter().skip(1).step_by(2).take(32).all(|&b| b == 0)
+        {
+            return utf16(head, false).map(|s| (s.into(), true));
+        }
+        // No NUL, and at most 1% control bytes other than white space and
+        // escape.
+        if bytes.nul || bytes.controls * 100 > head.len() {
+            return None;
+        }
+        if !bytes.high {
+            // Bytes below 0x80 are ASCII: UTF-8 as they are.
+            // SAFETY: `bytes` is the pass over this very `head` (made in
+            // `decode`), and it found no byte past 0x7f.
+            return Some((unsafe { std::str::from_utf8_unchecked(head) }.into(), false));
+        }
+        match std::str::from_utf8(head) {
+            Ok(s) => Some((s.into(), false)),
+            Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()])
+                .ok()
+                .map(|s| (s.into(), false)),
+            Err(_) => None,
+        }
     }
-    if head.len() >= 8 && head[0] != 0 && head.iter().skip(1).step_by(2).take(32).all(|&b| b == 0) {
-        return utf16(head, false).map(|s| (s.into(), true));
-    }
-    // No NUL, and at most 1% control bytes other than white space and
-    // escape.
-    if bytes.nul || bytes.controls * 100 > head.len() {
-        return None;
-    }
-    if !bytes.high {
-        // Bytes below 0x80 are ASCII: UTF-8 as they are.
-        // SAFETY: the pass above found no byte past 0x7f in `head`.
-        return Some((unsafe { std::str::from_utf8_unchecked(head) }.into(), false));
-    }
-    match std::str::from_utf8(head) {
-        Ok(s) => Some((s.into(), false)),
-        Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()])
-            .ok()
-            .map(|s| (s.into(), false)),
-        Err(_) => None,
-    }
+    // The pass is made here, with the text it vouches for (the ASCII
+    // shortcut trusts it), and no other caller can pair them otherwise.
+    let bytes = head_bytes(head);
+    (bytes, text(head, &bytes))
 }
 
 /// What one pass over the bytes of a text's head tells.

@@ -3,10 +3,11 @@
 //! eventfd. Whichever thread is free takes whatever is ready: it accepts,
 //! reads what a connection has sent, and when an INSTREAM is whole scans it
 //! there and then, replies and ends its side; the connection is closed
-//! when the peer has closed its own (what it still sends is dropped). A scan costs no hand-over between
-//! threads and, under load, no sleep: most of the daemon's kernel time on
-//! small files went to waking the thread that read a stream, the worker
-//! that scanned it and the thread again for the reply.
+//! when the peer has closed its own (what it still sends is dropped). A
+//! scan costs no hand-over between threads and, under load, no sleep: most
+//! of the daemon's kernel time on small files went to waking the thread
+//! that read a stream, the worker that scanned it and the thread again for
+//! the reply.
 //!
 //! Only the one-shot commands that load servers send (`PING`, `VERSION`,
 //! `INSTREAM` outside a session) are served here. Anything else (sessions,
