@@ -12,6 +12,7 @@
 //!
 //! Detection is pure: no I/O, no unpacking, no allocation sized by a header.
 
+mod indicators;
 mod infer_order;
 mod json;
 mod launcher;

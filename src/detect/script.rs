@@ -3,104 +3,14 @@
 //! not use; one indicator is never enough, so a mail that mentions
 //! `Invoke-WebRequest` stays text.
 //!
-//! All indicators are found in one case-insensitive Aho-Corasick pass (a
-//! DFA) over the first 4 KiB; nothing is copied for ASCII and UTF-8 text.
+//! All indicators are found in one case-insensitive pass over the first
+//! 4 KiB (`super::indicators`); nothing is copied for ASCII and UTF-8 text.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-
+use super::indicators::{COUNT, Family, INDICATORS, IndicatorSet};
 use super::{FileType, known};
 
 /// How much of a file is read to classify text.
 const WINDOW: usize = 4 << 10;
-
-/// Which family an indicator speaks for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Family {
-    PowerShell,
-    Wsh,
-    Vbs,
-    Js,
-    Hta,
-    /// The root elements of Windows Script Host files in XML.
-    WshXml,
-    Html,
-    Batch,
-}
-
-const INDICATORS: &[(&str, Family)] = &[
-    ("invoke-expression", Family::PowerShell),
-    ("iex(", Family::PowerShell),
-    ("iex (", Family::PowerShell),
-    ("new-object ", Family::PowerShell),
-    ("net.webclient", Family::PowerShell),
-    ("downloadstring(", Family::PowerShell),
-    ("downloadfile(", Family::PowerShell),
-    ("invoke-webrequest", Family::PowerShell),
-    ("start-process", Family::PowerShell),
-    ("-encodedcommand", Family::PowerShell),
-    ("$env:", Family::PowerShell),
-    ("[system.", Family::PowerShell),
-    ("[convert]::", Family::PowerShell),
-    ("frombase64string", Family::PowerShell),
-    ("set-executionpolicy", Family::PowerShell),
-    ("add-type", Family::PowerShell),
-    ("write-host", Family::PowerShell),
-    ("get-childitem", Family::PowerShell),
-    ("foreach-object", Family::PowerShell),
-    ("where-object", Family::PowerShell),
-    ("$psscriptroot", Family::PowerShell),
-    ("-windowstyle hidden", Family::PowerShell),
-    ("param(", Family::PowerShell),
-    ("[cmdletbinding", Family::PowerShell),
-    ("$null", Family::PowerShell),
-    ("-bypass", Family::PowerShell),
-    ("wscript.", Family::Wsh),
-    ("createobject(", Family::Wsh),
-    ("activexobject", Family::Wsh),
-    ("shell.application", Family::Wsh),
-    ("scripting.filesystemobject", Family::Wsh),
-    ("on error resume next", Family::Vbs),
-    ("\ndim ", Family::Vbs),
-    ("end sub", Family::Vbs),
-    ("end function", Family::Vbs),
-    ("end if", Family::Vbs),
-    ("msgbox", Family::Vbs),
-    ("& vbcrlf", Family::Vbs),
-    ("executeglobal", Family::Vbs),
-    ("execute(", Family::Vbs),
-    ("chr(", Family::Vbs),
-    ("\nsub ", Family::Vbs),
-    ("var ", Family::Js),
-    ("function(", Family::Js),
-    ("function ", Family::Js),
-    ("eval(", Family::Js),
-    ("};", Family::Js),
-    ("\");", Family::Js),
-    ("';", Family::Js),
-    ("<hta:application", Family::Hta),
-    ("<job", Family::WshXml),
-    ("<package", Family::WshXml),
-    ("<scriptlet", Family::WshXml),
-    ("<component", Family::WshXml),
-    ("<body", Family::Html),
-    ("<head", Family::Html),
-    ("goto ", Family::Batch),
-    ("setlocal", Family::Batch),
-    ("%~dp0", Family::Batch),
-    ("cmd /c", Family::Batch),
-    ("cmd.exe /c", Family::Batch),
-    ("exit /b", Family::Batch),
-    ("if exist", Family::Batch),
-    ("if not exist", Family::Batch),
-    ("reg add", Family::Batch),
-    ("schtasks ", Family::Batch),
-    ("bitsadmin ", Family::Batch),
-    ("certutil ", Family::Batch),
-    ("\nrem ", Family::Batch),
-    ("\ncall ", Family::Batch),
-    ("\nstart ", Family::Batch),
-    ("\nset ", Family::Batch),
-];
 
 /// Lines that begin a batch command: counted towards the share of a text
 /// that reads as batch, never enough on their own (prose starts lines with
@@ -150,20 +60,14 @@ const BATCH_STARTS: &[&str] = &[
 
 /// The indicators, compiled once per detector.
 pub(crate) struct ScriptMatcher {
-    /// Building from our fixed patterns cannot fail in practice; if it did,
-    /// no text would be called a script by content (names still decide).
-    ac: Option<AhoCorasick>,
+    indicators: IndicatorSet,
 }
 
 impl ScriptMatcher {
     pub(crate) fn new() -> Self {
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(INDICATORS.iter().map(|i| i.0))
-            .ok();
-        ScriptMatcher { ac }
+        ScriptMatcher {
+            indicators: IndicatorSet::new(),
+        }
     }
 
     /// Classifies bytes that infer did not recognise (or called text).
@@ -190,13 +94,11 @@ impl ScriptMatcher {
             return known::JSON;
         }
         // One pass: which distinct indicators occur.
-        let mut seen = [false; INDICATORS.len()];
+        let mut seen = [false; COUNT];
         // Prose without any of these characters holds no indicator worth
         // the pass (each indicator, or its family's quorum, needs one).
-        if let Some(ac) = self.ac.as_ref().filter(|_| bytes.code) {
-            for m in ac.find_overlapping_iter(text.as_ref()) {
-                seen[m.pattern().as_usize()] = true;
-            }
+        if bytes.code {
+            self.indicators.find(text.as_bytes(), &mut seen);
         }
         if let Some(t) = script_type(&text, &seen) {
             return t;
