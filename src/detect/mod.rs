@@ -12,6 +12,7 @@
 //!
 //! Detection is pure: no I/O, no unpacking, no allocation sized by a header.
 
+mod embedded;
 mod indicators;
 mod infer_order;
 mod json;
@@ -105,15 +106,8 @@ const INFER_TEXT_VIEW: usize = 262;
 
 /// Searchers built once (a searcher built per object cost as much as the
 /// search).
-static FIND_MZ: std::sync::LazyLock<memmem::Finder<'static>> =
-    std::sync::LazyLock::new(|| memmem::Finder::new(b"MZ"));
-static FIND_7Z: std::sync::LazyLock<memmem::Finder<'static>> =
-    std::sync::LazyLock::new(|| memmem::Finder::new(b"7z\xbc\xaf\x27\x1c"));
 static FIND_PDF: std::sync::LazyLock<memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memmem::Finder::new(b"%PDF-"));
-
-/// How far into a file an embedded executable is looked for.
-const EMBEDDED_SEARCH_HITS: usize = 256;
 
 impl Detector {
     /// A detector: our matchers first, then infer's table.
@@ -176,7 +170,7 @@ impl Detector {
         // follows its objects and not what is glued before or after them
         // (a zip behind junk whose names say `%PDF` reads as a PDF first).
         if !primary.is_container() || primary == known::RTF || primary == known::PDF {
-            self.embedded(data, primary, &mut d);
+            embedded::find(data, primary, &mut d);
         } else if !primary.is_zip_based()
             && crate::format::zip::first_archive_offset(data) == Some(0)
         {
@@ -234,57 +228,6 @@ impl Detector {
                 FileType::new(other, group_of(kind))
             }),
         }
-    }
-
-    /// Archives and executables that start after offset 0.
-    fn embedded(&self, data: &[u8], primary: FileType, d: &mut Detection) {
-        // Every zip entry that can be extracted has a NUL byte in its
-        // headers (the method field, 0 or 8, is two bytes), and so does a PE
-        // ("PE\0\0"): bytes without one hold neither. One memchr over text
-        // saves three substring searches.
-        if memchr::memchr(0, data).is_none() {
-            return;
-        }
-        // A zip at offset 0 too: the primary type here is not a zip (a zip
-        // that also reads as a PDF is both, and both are scanned).
-        if let Some(off) = crate::format::zip::first_archive_offset(data) {
-            d.types.push(TypeAt {
-                ty: known::ZIP,
-                offset: off,
-            });
-        }
-        // An executable glued behind something else (an image, a document).
-        let start = if primary.group() == TypeGroup::Executable {
-            2
-        } else {
-            1
-        };
-        if data.len() > start {
-            for pos in FIND_MZ.find_iter(&data[start..]).take(EMBEDDED_SEARCH_HITS) {
-                let off = start + pos;
-                if let Some(tail) = data.get(off..)
-                    && pe::is_pe(tail)
-                {
-                    d.types.push(TypeAt {
-                        ty: pe::classify(tail),
-                        offset: off as u64,
-                    });
-                    break;
-                }
-            }
-        }
-        // A 7z glued behind a self-extractor's stub (its start header's CRC
-        // makes the signature certain).
-        for pos in FIND_7Z.find_iter(&data[1..]).take(EMBEDDED_SEARCH_HITS) {
-            if crate::format::sevenz::starts_archive(&data[1 + pos..]) {
-                d.types.push(TypeAt {
-                    ty: known::SEVENZ,
-                    offset: 1 + pos as u64,
-                });
-                break;
-            }
-        }
-        d.types[1..].sort_by_key(|t| t.offset);
     }
 }
 

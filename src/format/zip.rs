@@ -1093,6 +1093,23 @@ pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
 /// whose data descriptor gives the length it runs), or an end record whose
 /// central directory points back at a local header of the same name.
 pub(crate) fn first_archive_offset(data: &[u8]) -> Option<u64> {
+    archive_offset_by_structure(data).or_else(|| {
+        FIND_LFH
+            .find_iter(data)
+            .take(LFH_CANDIDATES)
+            .map(|p| p as u64)
+            .find(|&p| local_checks_out(data, p))
+    })
+}
+
+/// How many `PK\3\4` signatures [`first_archive_offset`] tries.
+pub(crate) const LFH_CANDIDATES: usize = 64;
+
+/// The first two tests of [`first_archive_offset`], which need no search:
+/// a local header at 0, or the last end record's directory. The third, a
+/// search for local headers, is left to the caller (detection finds them
+/// in one pass with other signatures).
+pub(crate) fn archive_offset_by_structure(data: &[u8]) -> Option<u64> {
     if local_checks_out(data, 0) {
         return Some(0);
     }
@@ -1102,11 +1119,7 @@ pub(crate) fn first_archive_offset(data: &[u8]) -> Option<u64> {
     {
         return Some(c.lfh_offset.min(start));
     }
-    FIND_LFH
-        .find_iter(data)
-        .take(64)
-        .map(|p| p as u64)
-        .find(|&p| local_checks_out(data, p))
+    None
 }
 
 /// Compression methods of the zip specification (APPNOTE 4.4.5) and of
@@ -1118,7 +1131,7 @@ const KNOWN_METHODS: &[u16] = &[
 /// True when a local header at `off` is one a zip writer made: a name of
 /// printable bytes, a known method and version, and data that ends where
 /// the sizes say (see [`first_archive_offset`]).
-fn local_checks_out(data: &[u8], off: u64) -> bool {
+pub(crate) fn local_checks_out(data: &[u8], off: u64) -> bool {
     let Some(l) = parse_local(data, off) else {
         return false;
     };
