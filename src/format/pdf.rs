@@ -653,8 +653,20 @@ pub(crate) fn trailers(data: &[u8], max: usize) -> Vec<(usize, Dict)> {
 
 /// The offset in the last `startxref` of the file.
 pub(crate) fn startxref(data: &[u8]) -> Option<u64> {
-    let at = memchr::memmem::rfind(data, b"startxref")?;
-    Parser::new(data, at + 9).uint()
+    const KEY: &[u8] = b"startxref";
+    // A writer puts it in the last bytes: searched backwards there. A
+    // file without one there (none at all, or junk appended) is searched
+    // forwards for its last one, which memchr vectorises and its reverse
+    // search does not.
+    let tail = data.len().saturating_sub(64 << 10);
+    let at = match memchr::memmem::rfind(&data[tail..], KEY) {
+        Some(p) => tail + p,
+        // Up to the tail's start, plus what a match starting before it
+        // needs.
+        None => memchr::memmem::find_iter(&data[..(tail + KEY.len() - 1).min(data.len())], KEY)
+            .last()?,
+    };
+    Parser::new(data, at + KEY.len()).uint()
 }
 
 /// One entry of a cross-reference section.
@@ -849,6 +861,45 @@ pub(crate) fn text(s: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn startxref_is_the_last_one_wherever_it_lies() {
+        let naive = |d: &[u8]| {
+            memchr::memmem::rfind(d, b"startxref").and_then(|at| Parser::new(d, at + 9).uint())
+        };
+        let tail = 64 << 10;
+        for junk in [
+            0usize,
+            10,
+            tail - 12,
+            tail - 9,
+            tail - 8,
+            tail - 1,
+            tail,
+            tail + 5,
+            200_000,
+        ] {
+            for twice in [false, true] {
+                let mut d = b"%PDF-1.4\n".to_vec();
+                if twice {
+                    d.extend_from_slice(b"startxref\n7\n%%EOF\n");
+                }
+                d.extend_from_slice(b"startxref\n1234\n%%EOF\n");
+                d.extend(std::iter::repeat_n(b'x', junk));
+                assert_eq!(startxref(&d), Some(1234), "junk {junk}, twice {twice}");
+                assert_eq!(startxref(&d), naive(&d));
+                // The keyword across the tail's first byte, at every cut.
+                for cut in 0..9 {
+                    let mut e = vec![b'y'; tail + 100];
+                    let at = e.len() - tail - cut;
+                    e[at..at + 12].copy_from_slice(b"startxref 9\n");
+                    assert_eq!(startxref(&e), Some(9), "cut {cut}");
+                }
+            }
+        }
+        assert_eq!(startxref(b"no keyword here"), None);
+        assert_eq!(startxref(b""), None);
+    }
 
     fn val(s: &[u8]) -> Obj {
         Parser::new(s, 0).value().unwrap()
