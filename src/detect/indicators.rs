@@ -113,7 +113,12 @@ pub(super) const COUNT: usize = INDICATORS.len();
 /// hashes, where it starts, as the indicator does.
 #[inline(always)]
 fn hash(four: [u8; 4]) -> usize {
-    let w = u32::from_le_bytes(four) | 0x2020_2020;
+    hash_folded(u32::from_le_bytes(four) | 0x2020_2020)
+}
+
+/// [`hash`] of four bytes already folded.
+#[inline(always)]
+fn hash_folded(w: u32) -> usize {
     (w.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)) as usize
 }
 
@@ -121,7 +126,7 @@ fn hash(four: [u8; 4]) -> usize {
 pub(crate) struct IndicatorSet {
     /// For each hash: 0 when no indicator of four bytes or more hashes
     /// there, else 1 + its index in `buckets`.
-    slot: Box<[u8]>,
+    slot: Box<[u8; 1 << HASH_BITS]>,
     /// The indicators (indexes into `INDICATORS`) under each used hash.
     buckets: Vec<Vec<u8>>,
     /// The indicators shorter than four bytes, each ending in `;`.
@@ -130,7 +135,7 @@ pub(crate) struct IndicatorSet {
 
 impl IndicatorSet {
     pub(crate) fn new() -> Self {
-        let mut slot = vec![0u8; 1 << HASH_BITS].into_boxed_slice();
+        let mut slot = Box::new([0u8; 1 << HASH_BITS]);
         let mut buckets: Vec<Vec<u8>> = Vec::new();
         let mut short = Vec::new();
         for (id, (p, _)) in INDICATORS.iter().enumerate() {
@@ -157,10 +162,25 @@ impl IndicatorSet {
     /// Marks in `seen` every indicator that occurs in `text`, ASCII case
     /// ignored.
     pub(crate) fn find(&self, text: &[u8], seen: &mut [bool; COUNT]) {
-        for (i, w) in text.windows(4).enumerate() {
-            let s = self.slot[hash([w[0], w[1], w[2], w[3]])];
+        let slot = &self.slot;
+        // Five positions per eight bytes loaded and folded once; then the
+        // last positions one at a time.
+        let mut i = 0;
+        while let Some(eight) = text.get(i..i + 8) {
+            let w =
+                u64::from_le_bytes(eight.try_into().unwrap_or_default()) | 0x2020_2020_2020_2020;
+            for k in 0..5 {
+                let s = slot[hash_folded((w >> (8 * k)) as u32)];
+                if s != 0 {
+                    self.confirm(text, i + k, usize::from(s) - 1, seen);
+                }
+            }
+            i += 5;
+        }
+        for (k, w) in text[i..].windows(4).enumerate() {
+            let s = slot[hash([w[0], w[1], w[2], w[3]])];
             if s != 0 {
-                self.confirm(text, i, usize::from(s) - 1, seen);
+                self.confirm(text, i + k, usize::from(s) - 1, seen);
             }
         }
         for end in memchr::memchr_iter(b';', text) {
