@@ -217,16 +217,20 @@ fn string(s: &[u8], mut i: usize) -> Option<usize> {
     loop {
         // Ordinary characters, the most of any string: eight at a time,
         // then one at a time for the tail.
+        let mut stopped = false;
         while let Some(eight) = s.get(i..i + 8) {
             let m = stops(u64::from_le_bytes(eight.try_into().unwrap_or_default()));
             if m != 0 {
                 i += m.trailing_zeros() as usize / 8;
+                stopped = true;
                 break;
             }
             i += 8;
         }
-        while i < s.len() && !STOPS[usize::from(s[i])] {
-            i += 1;
+        if !stopped {
+            while i < s.len() && !STOPS[usize::from(s[i])] {
+                i += 1;
+            }
         }
         match *s.get(i)? {
             b'"' => return Some(i + 1),
