@@ -27,6 +27,9 @@ pub(super) enum Family {
     Batch,
 }
 
+/// The indicators, and the family each speaks for: lower-case ASCII, and
+/// those shorter than four bytes end in `;` (the pass relies on both, and a
+/// test checks them).
 pub(super) const INDICATORS: &[(&str, Family)] = &[
     ("invoke-expression", Family::PowerShell),
     ("iex(", Family::PowerShell),

@@ -33,8 +33,8 @@ const MAX_LINES: usize = 200;
 /// message.
 pub(crate) fn is_message(text: &str) -> bool {
     // Whole lines only: the last piece of a cut window is not judged.
-    // Whole lines only (memchr's search: most texts fail on their first
-    // line, and a one-line JSON file is searched to its end for it).
+    // Split with memchr's search: most texts fail on their first line, and
+    // a one-line JSON file is searched to its end for it.
     let mut start = 0;
     let mut lines = memchr::memchr_iter(b'\n', text.as_bytes()).map(|end| {
         let line = &text[start..end];
