@@ -13,9 +13,6 @@ use crate::format::{sevenz, zip};
 /// How many `MZ` or 7z signatures are tried before giving up on each.
 const SEARCH_HITS: usize = 256;
 
-/// The start of a 7z archive.
-const SEVENZ: &[u8] = b"7z\xbc\xaf\x27\x1c";
-
 /// Pushes onto `d.types` the archives and executables found in `data`
 /// after its start (a zip also at its start, when `primary` is not one).
 pub(super) fn find(data: &[u8], primary: FileType, d: &mut Detection) {
@@ -61,7 +58,7 @@ pub(super) fn find(data: &[u8], primary: FileType, d: &mut Detection) {
                     mz_left = 0;
                 }
             }
-            b'7' if sevenz_left > 0 && at >= 1 && data[at..].starts_with(SEVENZ) => {
+            b'7' if sevenz_left > 0 && at >= 1 && data[at..].starts_with(sevenz::SIGNATURE) => {
                 sevenz_left -= 1;
                 if sevenz::starts_archive(&data[at..]) {
                     found.push(TypeAt {
