@@ -37,6 +37,8 @@ const Z64_EOCD: &[u8; 4] = b"PK\x06\x06";
 /// searched for an end record and a local header (embedded archives), and
 /// building a searcher per search cost as much as a short search.
 static FIND_EOCD: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(EOCD));
+static FIND_EOCD_REV: LazyLock<memmem::FinderRev<'static>> =
+    LazyLock::new(|| memmem::FinderRev::new(EOCD));
 static FIND_LFH: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(LFH));
 static FIND_DESCRIPTOR: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(DESCRIPTOR));
@@ -44,7 +46,8 @@ static FIND_PK: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Fin
 const Z64_LOCATOR: &[u8; 4] = b"PK\x06\x07";
 const DESCRIPTOR: &[u8; 4] = b"PK\x07\x08";
 
-/// End records looked at; a file with more is malformed on purpose.
+/// End-record signatures looked at outside entries' data; a file with more
+/// is malformed on purpose.
 const MAX_EOCD_CANDIDATES: usize = 1024;
 /// Archives read from one file.
 const MAX_ARCHIVES: usize = 64;
@@ -366,6 +369,89 @@ impl RangeIndex {
         let m = *self.max_end.get(idx.checked_sub(1)?)?;
         (m > pos).then_some(m)
     }
+
+    /// If `pos` lies inside some entry's data, the lowest start of the
+    /// ranges that hold it: every byte from there to `pos` is covered.
+    fn covering_start(&self, pos: u64) -> Option<u64> {
+        let idx = self.starts.partition_point(|&s| s <= pos);
+        let ends = self.max_end.get(..idx)?;
+        if *ends.last()? <= pos {
+            return None;
+        }
+        // The first range whose running maximum end passes `pos` is itself
+        // a range holding `pos` (its start is at or below it).
+        self.starts
+            .get(ends.partition_point(|&m| m <= pos))
+            .copied()
+    }
+
+    /// The furthest that the ranges starting below `pos` reach (0 when
+    /// none does).
+    fn reach_below(&self, pos: u64) -> u64 {
+        let idx = self.starts.partition_point(|&s| s < pos);
+        idx.checked_sub(1)
+            .and_then(|i| self.max_end.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// How many bytes below the last place looked at one search for end
+/// records covers at most.
+const EOCD_WINDOW: usize = 64 * 1024;
+
+/// The end-record signatures of a file, last first, that no entry's data
+/// known so far covers. What a forward pass over the whole file would give
+/// (kept last first, those covered at their turn skipped), but read only in
+/// the gaps between the entries' data: once the last archive is read, its
+/// entries' data (almost all of an ordinary zip) is jumped over, not
+/// searched. The index only grows, so what is covered when jumped over
+/// would have been skipped at its turn.
+struct EndSearch {
+    /// Everything at or above this offset has been searched or jumped.
+    hi: usize,
+    /// Signatures found in the last window, ascending; taken from the back.
+    pending: Vec<usize>,
+    /// The most bytes one search covers.
+    window: usize,
+}
+
+impl EndSearch {
+    fn new(len: usize, window: usize) -> Self {
+        EndSearch {
+            hi: len,
+            pending: Vec::new(),
+            window: window.max(1),
+        }
+    }
+
+    /// The next signature below the last one given that `index` does not
+    /// cover.
+    fn next(&mut self, data: &[u8], index: &RangeIndex) -> Option<u64> {
+        loop {
+            while let Some(p) = self.pending.pop() {
+                if index.covering_end(p as u64).is_none() {
+                    return Some(p as u64);
+                }
+            }
+            let hi = self.hi.min(data.len());
+            if hi == 0 {
+                return None;
+            }
+            if let Some(start) = index.covering_start(hi as u64 - 1) {
+                self.hi = usize::try_from(start).unwrap_or(0);
+                continue;
+            }
+            // Bytes below `hi` down to `lo` are in no range; a signature
+            // that starts below `hi` may end above it.
+            let reach = usize::try_from(index.reach_below(hi as u64)).unwrap_or(hi);
+            let lo = reach.min(hi - 1).max(hi.saturating_sub(self.window));
+            let stop = (hi + EOCD.len() - 1).min(data.len());
+            self.pending
+                .extend(FIND_EOCD.find_iter(&data[lo..stop]).map(|p| lo + p));
+            self.hi = lo;
+        }
+    }
 }
 
 /// What an end record says.
@@ -473,29 +559,18 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
     let cap = usize::try_from(max_entries).unwrap_or(usize::MAX);
 
     // 1. End records, last first: the outermost archive ends last, and the
-    //    end records of stored inner archives lie inside its entries' data.
-    // Found forwards (the reverse searcher is several times slower), kept
-    // last first; the cap applies to the last ones, nearest the end.
-    let mut last = std::collections::VecDeque::with_capacity(MAX_EOCD_CANDIDATES + 2);
-    let mut total = 0usize;
-    for p in FIND_EOCD.find_iter(data) {
-        total += 1;
-        last.push_back(p);
-        if last.len() > MAX_EOCD_CANDIDATES {
-            last.pop_front();
+    //    end records of stored inner archives lie inside its entries' data
+    //    (not looked at: the inner archive is read when its entry is).
+    let mut ends = EndSearch::new(data.len(), EOCD_WINDOW);
+    let mut examined = 0usize;
+    while let Some(pos) = ends.next(data, &index) {
+        if examined == MAX_EOCD_CANDIDATES {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!("more than {MAX_EOCD_CANDIDATES} end-of-directory signatures"),
+            });
+            break;
         }
-    }
-    let eocds: Vec<usize> = last.into_iter().rev().collect();
-    if total > MAX_EOCD_CANDIDATES {
-        out.findings.push(FindingKind::Malformed {
-            detail: format!("more than {MAX_EOCD_CANDIDATES} end-of-directory signatures"),
-        });
-    }
-    for pos in eocds.into_iter().take(MAX_EOCD_CANDIDATES) {
-        let pos = pos as u64;
-        if index.covering_end(pos).is_some() {
-            continue;
-        }
+        examined += 1;
         let Some(EndRecord {
             mut records,
             dirs,
@@ -940,10 +1015,25 @@ fn account(len: u64, archives: &[Archive], out: &mut Layout) {
 /// the end) starts, with the base its offsets are relative to: the quick
 /// readings' one directory.
 fn last_directory(data: &[u8]) -> Option<(u64, u64)> {
-    let tail = data.len().saturating_sub(22 + 65535);
-    let eocd = FIND_EOCD.find_iter(&data[tail..]).last()?;
-    let EndRecord { dirs, .. } = parse_eocd(data, (tail + eocd) as u64)?;
+    let EndRecord { dirs, .. } = parse_eocd(data, last_end_record(data)? as u64)?;
     dirs.first().copied()
+}
+
+/// The last end-record signature within a comment's reach of the end.
+fn last_end_record(data: &[u8]) -> Option<usize> {
+    let tail = data.len().saturating_sub(22 + 65535);
+    // Most zips end with their end record (no comment, or a short one): the
+    // last KiB is searched backwards; the rest of a comment's reach, only
+    // when that finds nothing, forwards keeping the last (the reverse
+    // searcher is several times slower).
+    let near = data.len().saturating_sub(1024).max(tail);
+    FIND_EOCD_REV
+        .rfind(&data[near..])
+        .map(|p| near + p)
+        .or_else(|| {
+            let rest = &data[tail..(near + EOCD.len() - 1).min(data.len())];
+            FIND_EOCD.find_iter(rest).last().map(|p| tail + p)
+        })
 }
 
 /// One reading of an entry's name, for telling document types apart.
@@ -1186,7 +1276,17 @@ mod tests {
 
     #[test]
     fn range_index_finds_the_covering_range() {
-        let mk = |s, e| Entry {
+        let mk = data_range;
+        let idx = RangeIndex::new(&[mk(10, 100), mk(20, 30), mk(200, 210)]);
+        assert_eq!(idx.covering_end(25), Some(100));
+        assert_eq!(idx.covering_end(150), None);
+        assert_eq!(idx.covering_end(205), Some(210));
+        assert_eq!(idx.covering_end(5), None);
+    }
+
+    /// An entry that is only its data's range.
+    fn data_range(s: u64, e: u64) -> Entry {
+        Entry {
             header: Header {
                 flags: 0,
                 method: 0,
@@ -1209,12 +1309,87 @@ mod tests {
             overlaps: false,
             name: String::new(),
             alt_names: Vec::new(),
-        };
-        let idx = RangeIndex::new(&[mk(10, 100), mk(20, 30), mk(200, 210)]);
-        assert_eq!(idx.covering_end(25), Some(100));
-        assert_eq!(idx.covering_end(150), None);
-        assert_eq!(idx.covering_end(205), Some(210));
-        assert_eq!(idx.covering_end(5), None);
+        }
+    }
+
+    #[test]
+    fn the_end_search_jumps_over_entries_data() {
+        let mut data = vec![0u8; 300];
+        for at in [10, 50, 120, 250, 296] {
+            data[at..at + 4].copy_from_slice(EOCD);
+        }
+        // 40..200 is an entry's data: the signatures at 50 and 120 are an
+        // inner archive's, read when that entry is.
+        let index = RangeIndex::new(&[data_range(40, 200), data_range(100, 130)]);
+        assert_eq!(index.covering_start(120), Some(40));
+        assert_eq!(index.covering_start(39), None);
+        assert_eq!(index.reach_below(250), 200);
+        let mut search = EndSearch::new(data.len(), 16);
+        let mut got = Vec::new();
+        while let Some(p) = search.next(&data, &index) {
+            got.push(p);
+        }
+        assert_eq!(got, [296, 250, 10]);
+    }
+
+    proptest::proptest! {
+        /// The search in the gaps gives what the forward pass over the
+        /// whole file gave: every signature, last first, those covered at
+        /// their turn skipped, while each one taken adds entries' data.
+        #[test]
+        fn the_end_search_gives_what_the_whole_pass_gave(
+            data in proptest::collection::vec(
+                proptest::sample::select(vec![b'P', b'K', 5u8, 6, 0]), 0..600),
+            window in 1usize..80,
+            added in proptest::collection::vec(
+                proptest::collection::vec((0u64..620, 0u64..200), 0..3), 0..40),
+        ) {
+            let mut data = data;
+            for i in (0..data.len().saturating_sub(3)).step_by(37) {
+                data[i..i + 4].copy_from_slice(EOCD);
+            }
+            let grow = |ranges: &mut Vec<Entry>, turn: usize| {
+                for &(s, n) in added.get(turn).map_or(&[][..], Vec::as_slice) {
+                    ranges.push(data_range(s, s + n));
+                }
+                RangeIndex::new(ranges)
+            };
+            let mut want = Vec::new();
+            let (mut ranges, mut index) = (Vec::new(), RangeIndex::new(&[]));
+            let all: Vec<usize> = FIND_EOCD.find_iter(&data).collect();
+            for &p in all.iter().rev() {
+                if index.covering_end(p as u64).is_none() {
+                    index = grow(&mut ranges, want.len());
+                    want.push(p as u64);
+                }
+            }
+            let mut got = Vec::new();
+            let (mut ranges, mut index) = (Vec::new(), RangeIndex::new(&[]));
+            let mut search = EndSearch::new(data.len(), window);
+            while let Some(p) = search.next(&data, &index) {
+                index = grow(&mut ranges, got.len());
+                got.push(p);
+            }
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest::proptest! {
+        /// The last end record near the end is the one a forward pass over
+        /// a comment's reach finds last, wherever the signatures lie.
+        #[test]
+        fn the_last_end_record_is_the_forward_pass_last(
+            len in 0usize..70_000,
+            at in proptest::collection::vec(0usize..70_000, 0..4),
+        ) {
+            let mut data = vec![0u8; len];
+            for a in at.into_iter().filter(|&a| a + 4 <= len) {
+                data[a..a + 4].copy_from_slice(EOCD);
+            }
+            let tail = len.saturating_sub(22 + 65535);
+            let want = FIND_EOCD.find_iter(&data[tail..]).last().map(|p| tail + p);
+            proptest::prop_assert_eq!(last_end_record(&data), want);
+        }
     }
 
     #[test]
