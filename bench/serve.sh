@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Load test of the daemon: the same clamd-protocol client (examples/
-# serve_load.rs: CLIENTS threads, INSTREAM on a new connection per scan)
+# serve_load.rs: CLIENTS scans in flight, INSTREAM on a new connection per
+# scan, driven by one event loop per core so that the client takes little
+# of the CPU that the server under test needs)
 # against `xferscan serve` and against ClamAV's clamd, with the same ~100
 # rules (bench/gen_rules.py, which ClamAV loads too), on loopback, for
 # SECONDS per run. Two sets of attachments (bench/gen_attachments.py): 10 KB

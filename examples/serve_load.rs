@@ -1,26 +1,90 @@
-//! A clamd-protocol load client for `bench/serve.sh`: CLIENTS threads, each
-//! sending the files of a folder in turn as `zINSTREAM` (8188-byte chunks,
-//! as clamdscan sends them) on a new connection per scan, for SECONDS at
-//! most. Prints one line: scans answered, scans per second, p50 and p99
-//! latency in milliseconds, errors, and how many replies said FOUND.
+//! A clamd-protocol load client for `bench/serve.sh`: CLIENTS scans in
+//! flight at all times, each sending the files of a folder in turn as
+//! `zINSTREAM` (8188-byte chunks, as clamdscan sends them) on a new
+//! connection per scan, for SECONDS at most. Prints one line: scans
+//! answered, scans per second, p50 and p99 latency in milliseconds, errors,
+//! and how many replies said FOUND.
+//!
+//! The client shares the machine with the server it measures, so it is
+//! made to cost that server little: one thread per core, each driving its
+//! share of the connections through its own epoll set (non-blocking
+//! sockets, edge-triggered). A blocking thread per client spent most of its
+//! time being scheduled, on the cores the server scans on. What goes on the
+//! wire is the same: one connection per scan, the whole request written,
+//! the reply read to the server's close. (On loopback the kernel's TCP work
+//! for both ends runs in the sender's thread, so one thread alone is the
+//! bottleneck over TCP: one per core.)
 //!
 //! usage: serve_load ADDR:PORT|/unix/socket SECONDS CLIENTS FOLDER LABEL
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Most scans one thread makes, whatever the time.
-const MAX_PER_CLIENT: usize = 200_000;
+/// Longest a scan may wait for its reply before it counts as an error.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Where the server listens.
+enum Target {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+}
+
+/// One scan in flight.
+struct Conn {
+    fd: RawFd,
+    file: usize,
+    sent: usize,
+    reply: Vec<u8>,
+    started: Instant,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is this connection's own, closed once.
+        unsafe { libc::close(self.fd) };
+    }
+}
+
+/// What a thread counted.
+#[derive(Default)]
+struct Tally {
+    lat: Vec<Duration>,
+    errors: u64,
+    found: u64,
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn error(&mut self, e: String) {
+        self.errors += 1;
+        self.first_error.get_or_insert(e);
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.lat.extend(other.lat);
+        self.errors += other.errors;
+        self.found += other.found;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, addr, seconds, clients, folder, label] = args.as_slice() else {
-        return Err("usage: serve_load ADDR:PORT SECONDS CLIENTS FOLDER LABEL".into());
+        return Err("usage: serve_load ADDR:PORT|/unix/socket SECONDS CLIENTS FOLDER LABEL".into());
     };
     let seconds: u64 = seconds.parse()?;
     let clients: usize = clients.parse()?;
+    let target = if addr.starts_with('/') {
+        Target::Unix(PathBuf::from(addr))
+    } else {
+        Target::Tcp(addr.parse()?)
+    };
     let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)?
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -30,69 +94,46 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for p in &paths {
         files.push(frame(&std::fs::read(p)?));
     }
-    if files.is_empty() {
-        return Err("no files".into());
+    if files.is_empty() || clients == 0 {
+        return Err("no files or no clients".into());
     }
-    let files = std::sync::Arc::new(files);
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(clients);
     let started = Instant::now();
-    let mut threads = Vec::new();
-    for c in 0..clients {
-        let files = std::sync::Arc::clone(&files);
-        let addr = addr.clone();
-        threads.push(std::thread::spawn(move || {
-            let mut lat = Vec::new();
-            let (mut errors, mut found) = (0u64, 0u64);
-            let mut first_error: Option<String> = None;
-            let mut i = c;
-            while Instant::now() < deadline && lat.len() < MAX_PER_CLIENT {
-                let t = Instant::now();
-                match scan(&addr, &files[i % files.len()]) {
-                    Ok(reply) if reply.ends_with(b"FOUND\0") => {
-                        found += 1;
-                        lat.push(t.elapsed());
-                    }
-                    Ok(reply) if reply.ends_with(b"OK\0") => lat.push(t.elapsed()),
-                    other => {
-                        errors += 1;
-                        if first_error.is_none() {
-                            first_error = Some(match other {
-                                Ok(r) => format!("reply {:?}", String::from_utf8_lossy(&r)),
-                                Err(e) => e.to_string(),
-                            });
-                        }
-                    }
-                }
-                i += 1;
-            }
-            (lat, errors, found, first_error)
-        }));
-    }
-    let mut lat = Vec::new();
-    let (mut errors, mut found) = (0u64, 0u64);
-    let mut first_error = None;
-    for t in threads {
-        let (l, e, f, fe) = t.join().map_err(|_| "a client thread panicked")?;
-        lat.extend(l);
-        errors += e;
-        found += f;
-        first_error = first_error.or(fe);
-    }
-    if let Some(e) = first_error {
+    let deadline = started + Duration::from_secs(seconds);
+    let mut tally = Tally::default();
+    std::thread::scope(|s| -> Result<(), Box<dyn std::error::Error>> {
+        let (target, files) = (&target, &files);
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let share = clients / threads + usize::from(t < clients % threads);
+                s.spawn(move || drive(target, files, share, t, deadline))
+            })
+            .collect();
+        for h in handles {
+            tally.merge(h.join().map_err(|_| "a client thread panicked")??);
+        }
+        Ok(())
+    })?;
+    if let Some(e) = &tally.first_error {
         eprintln!("{label}: first error: {e}");
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let mut lat = tally.lat;
     lat.sort();
     let pct = |p: f64| {
         lat.get(((lat.len() as f64 - 1.0) * p).round() as usize)
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
     println!(
-        "{label:<10} scans {:>7}  scans/s {:>8.1}  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {errors}  found {found}",
+        "{label:<10} scans {:>7}  scans/s {:>8.1}  p50 {:>7.2} ms  p99 {:>7.2} ms  errors {}  found {}",
         lat.len(),
         lat.len() as f64 / elapsed,
         pct(0.50),
         pct(0.99),
+        tally.errors,
+        tally.found,
     );
     Ok(())
 }
@@ -108,20 +149,252 @@ fn frame(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// One scan on a new connection; the reply read to EOF.
-fn scan(addr: &str, wire: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut reply = Vec::new();
-    if addr.starts_with('/') {
-        let mut s = std::os::unix::net::UnixStream::connect(addr)?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        s.write_all(wire)?;
-        s.read_to_end(&mut reply)?;
-    } else {
-        let mut s = TcpStream::connect(addr)?;
-        s.set_nodelay(true)?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        s.write_all(wire)?;
-        s.read_to_end(&mut reply)?;
+/// An epoll set, closed when dropped.
+struct Epoll(RawFd);
+
+impl Drop for Epoll {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is this set's own, closed once.
+        unsafe { libc::close(self.0) };
     }
-    Ok(reply)
+}
+
+/// Keeps `clients` scans in flight until `deadline`, then lets the last
+/// ones finish. Thread `t` starts its clients on files of its own, so that
+/// the threads do not send the same file at the same moment.
+fn drive(
+    target: &Target,
+    files: &[Vec<u8>],
+    clients: usize,
+    t: usize,
+    deadline: Instant,
+) -> io::Result<Tally> {
+    // SAFETY: plain system call; the descriptor is owned by `ep` below.
+    let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let ep = Epoll(fd);
+    let mut slots: Vec<Option<Conn>> = (0..clients).map(|_| None).collect();
+    let mut next_file: Vec<usize> = (0..clients).map(|i| i * 7 + t).collect();
+    let mut tally = Tally::default();
+    let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; clients.max(1)];
+    loop {
+        if Instant::now() < deadline {
+            for (i, slot) in slots.iter_mut().enumerate() {
+                if slot.is_some() {
+                    continue;
+                }
+                match connect(ep.0, target, i) {
+                    Ok(Some(fd)) => {
+                        *slot = Some(Conn {
+                            fd,
+                            file: next_file[i] % files.len(),
+                            sent: 0,
+                            reply: Vec::new(),
+                            started: Instant::now(),
+                        });
+                        next_file[i] += clients;
+                    }
+                    Ok(None) => {}
+                    Err(e) => tally.error(format!("connect: {e}")),
+                }
+            }
+        }
+        if slots.iter().all(Option::is_none) {
+            return Ok(tally);
+        }
+        // SAFETY: `events` holds `events.len()` entries for the kernel to fill.
+        let n = unsafe { libc::epoll_wait(ep.0, events.as_mut_ptr(), events.len() as i32, 100) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        for ev in &events[..n as usize] {
+            let i = ev.u64 as usize;
+            let Some(conn) = slots[i].as_mut() else {
+                continue;
+            };
+            match advance(conn, &files[conn.file]) {
+                Ok(false) => {}
+                Ok(true) => {
+                    if let Some(conn) = slots[i].take() {
+                        if conn.reply.ends_with(b"FOUND\0") {
+                            tally.found += 1;
+                            tally.lat.push(conn.started.elapsed());
+                        } else if conn.reply.ends_with(b"OK\0") {
+                            tally.lat.push(conn.started.elapsed());
+                        } else {
+                            let reply = String::from_utf8_lossy(&conn.reply).into_owned();
+                            tally.error(format!("reply {reply:?}"));
+                        }
+                    }
+                }
+                Err(e) => {
+                    slots[i] = None;
+                    tally.error(e.to_string());
+                }
+            }
+        }
+        for slot in &mut slots {
+            if slot
+                .as_ref()
+                .is_some_and(|c| c.started.elapsed() > REPLY_TIMEOUT)
+            {
+                *slot = None;
+                tally.error("no reply in 30 s".into());
+            }
+        }
+    }
+}
+
+/// A non-blocking socket connecting to `target`, in the epoll set `ep`
+/// under `slot`, edge-triggered for both directions; `None` when a Unix
+/// socket's backlog is full (a blocking client would have waited: the slot
+/// tries again on the next turn).
+fn connect(ep: RawFd, target: &Target, slot: usize) -> io::Result<Option<RawFd>> {
+    let family = match target {
+        Target::Tcp(SocketAddr::V4(_)) => libc::AF_INET,
+        Target::Tcp(SocketAddr::V6(_)) => libc::AF_INET6,
+        Target::Unix(_) => libc::AF_UNIX,
+    };
+    let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: plain system call; every path below closes the descriptor or
+    // hands it on.
+    let fd = unsafe { libc::socket(family, kind, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let fail = |fd: RawFd, e: io::Error| {
+        // SAFETY: the descriptor was opened above and is not handed on.
+        unsafe { libc::close(fd) };
+        Err(e)
+    };
+    if let Target::Tcp(_) = target {
+        let one: libc::c_int = 1;
+        // SAFETY: `one` lives across the call, with its size given.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_NODELAY,
+                (&one as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+    }
+    // SAFETY: each address structure is zeroed, filled within its size, and
+    // passed with that size.
+    let rc = unsafe {
+        match target {
+            Target::Tcp(SocketAddr::V4(a)) => {
+                let mut sa: libc::sockaddr_in = std::mem::zeroed();
+                sa.sin_family = libc::AF_INET as libc::sa_family_t;
+                sa.sin_port = a.port().to_be();
+                sa.sin_addr.s_addr = u32::from(*a.ip()).to_be();
+                libc::connect(
+                    fd,
+                    (&sa as *const libc::sockaddr_in).cast(),
+                    std::mem::size_of_val(&sa) as libc::socklen_t,
+                )
+            }
+            Target::Tcp(SocketAddr::V6(a)) => {
+                let mut sa: libc::sockaddr_in6 = std::mem::zeroed();
+                sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                sa.sin6_port = a.port().to_be();
+                sa.sin6_addr.s6_addr = a.ip().octets();
+                libc::connect(
+                    fd,
+                    (&sa as *const libc::sockaddr_in6).cast(),
+                    std::mem::size_of_val(&sa) as libc::socklen_t,
+                )
+            }
+            Target::Unix(path) => {
+                let mut sa: libc::sockaddr_un = std::mem::zeroed();
+                sa.sun_family = libc::AF_UNIX as libc::sa_family_t;
+                let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str());
+                if bytes.len() >= sa.sun_path.len() {
+                    return fail(
+                        fd,
+                        io::Error::new(io::ErrorKind::InvalidInput, "socket path too long"),
+                    );
+                }
+                for (d, s) in sa.sun_path.iter_mut().zip(bytes) {
+                    *d = *s as libc::c_char;
+                }
+                libc::connect(
+                    fd,
+                    (&sa as *const libc::sockaddr_un).cast(),
+                    std::mem::size_of_val(&sa) as libc::socklen_t,
+                )
+            }
+        }
+    };
+    if rc < 0 {
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINPROGRESS) => {}
+            Some(libc::EAGAIN) => {
+                // SAFETY: the descriptor was opened above and is not handed on.
+                unsafe { libc::close(fd) };
+                return Ok(None);
+            }
+            _ => return fail(fd, e),
+        }
+    }
+    let mut ev = libc::epoll_event {
+        events: (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32,
+        u64: slot as u64,
+    };
+    // SAFETY: `ev` lives across the call.
+    if unsafe { libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, fd, &mut ev) } < 0 {
+        return fail(fd, io::Error::last_os_error());
+    }
+    Ok(Some(fd))
+}
+
+/// Writes what the socket takes, then reads what it has; true once the
+/// server has closed its side after the reply.
+fn advance(conn: &mut Conn, wire: &[u8]) -> io::Result<bool> {
+    while conn.sent < wire.len() {
+        let rest = &wire[conn.sent..];
+        // SAFETY: `rest` is valid for its length.
+        let n = unsafe {
+            libc::send(
+                conn.fd,
+                rest.as_ptr().cast(),
+                rest.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EAGAIN) => return Ok(false),
+                Some(libc::EINTR) => continue,
+                _ => return Err(e),
+            }
+        }
+        conn.sent += n as usize;
+    }
+    let mut buf = [0u8; 4096];
+    loop {
+        // SAFETY: `buf` is valid for its length.
+        let n = unsafe { libc::recv(conn.fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EAGAIN) => return Ok(false),
+                Some(libc::EINTR) => continue,
+                _ => return Err(e),
+            }
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+        conn.reply.extend_from_slice(&buf[..n as usize]);
+    }
 }
