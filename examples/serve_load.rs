@@ -7,8 +7,8 @@
 //!
 //! The client shares the machine with the server it measures, so it is
 //! made to cost that server little: one thread per core, each driving its
-//! share of the connections through its own epoll set (non-blocking
-//! sockets, edge-triggered). A blocking thread per client spent most of its
+//! share of the connections through its own epoll set (each socket
+//! non-blocking once connected, edge-triggered). A blocking thread per client spent most of its
 //! time being scheduled, on the cores the server scans on. What goes on the
 //! wire is the same: one connection per scan, the whole request written,
 //! the reply read to the server's close. (On loopback the kernel's TCP work
@@ -17,9 +17,10 @@
 //!
 //! usage: serve_load ADDR:PORT|/unix/socket SECONDS CLIENTS FOLDER LABEL
 
-use std::io;
-use std::net::SocketAddr;
-use std::os::fd::RawFd;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -32,20 +33,17 @@ enum Target {
     Unix(PathBuf),
 }
 
+/// A connected socket of either kind.
+trait Stream: Read + Write + AsRawFd {}
+impl<T: Read + Write + AsRawFd> Stream for T {}
+
 /// One scan in flight.
 struct Conn {
-    fd: RawFd,
+    sock: Box<dyn Stream>,
     file: usize,
     sent: usize,
     reply: Vec<u8>,
     started: Instant,
-}
-
-impl Drop for Conn {
-    fn drop(&mut self) {
-        // SAFETY: the descriptor is this connection's own, closed once.
-        unsafe { libc::close(self.fd) };
-    }
 }
 
 /// What a thread counted.
@@ -149,16 +147,6 @@ fn frame(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// An epoll set, closed when dropped.
-struct Epoll(RawFd);
-
-impl Drop for Epoll {
-    fn drop(&mut self) {
-        // SAFETY: the descriptor is this set's own, closed once.
-        unsafe { libc::close(self.0) };
-    }
-}
-
 /// Keeps `clients` scans in flight until `deadline`, then lets the last
 /// ones finish. Thread `t` starts its clients on files of its own, so that
 /// the threads do not send the same file at the same moment.
@@ -169,12 +157,13 @@ fn drive(
     t: usize,
     deadline: Instant,
 ) -> io::Result<Tally> {
-    // SAFETY: plain system call; the descriptor is owned by `ep` below.
+    // SAFETY: plain system call.
     let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
-    let ep = Epoll(fd);
+    // SAFETY: `fd` was just opened and is owned by nothing else.
+    let ep = unsafe { OwnedFd::from_raw_fd(fd) };
     let mut slots: Vec<Option<Conn>> = (0..clients).map(|_| None).collect();
     let mut next_file: Vec<usize> = (0..clients).map(|i| i * 7 + t).collect();
     let mut tally = Tally::default();
@@ -185,10 +174,10 @@ fn drive(
                 if slot.is_some() {
                     continue;
                 }
-                match connect(ep.0, target, i) {
-                    Ok(Some(fd)) => {
+                match connect(ep.as_raw_fd(), target, i) {
+                    Ok(sock) => {
                         *slot = Some(Conn {
-                            fd,
+                            sock,
                             file: next_file[i] % files.len(),
                             sent: 0,
                             reply: Vec::new(),
@@ -196,7 +185,6 @@ fn drive(
                         });
                         next_file[i] += clients;
                     }
-                    Ok(None) => {}
                     Err(e) => tally.error(format!("connect: {e}")),
                 }
             }
@@ -205,7 +193,14 @@ fn drive(
             return Ok(tally);
         }
         // SAFETY: `events` holds `events.len()` entries for the kernel to fill.
-        let n = unsafe { libc::epoll_wait(ep.0, events.as_mut_ptr(), events.len() as i32, 100) };
+        let n = unsafe {
+            libc::epoll_wait(
+                ep.as_raw_fd(),
+                events.as_mut_ptr(),
+                events.len() as i32,
+                100,
+            )
+        };
         if n < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::Interrupted {
@@ -251,150 +246,62 @@ fn drive(
     }
 }
 
-/// A non-blocking socket connecting to `target`, in the epoll set `ep`
-/// under `slot`, edge-triggered for both directions; `None` when a Unix
-/// socket's backlog is full (a blocking client would have waited: the slot
-/// tries again on the next turn).
-fn connect(ep: RawFd, target: &Target, slot: usize) -> io::Result<Option<RawFd>> {
-    let family = match target {
-        Target::Tcp(SocketAddr::V4(_)) => libc::AF_INET,
-        Target::Tcp(SocketAddr::V6(_)) => libc::AF_INET6,
-        Target::Unix(_) => libc::AF_UNIX,
-    };
-    let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
-    // SAFETY: plain system call; every path below closes the descriptor or
-    // hands it on.
-    let fd = unsafe { libc::socket(family, kind, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let fail = |fd: RawFd, e: io::Error| {
-        // SAFETY: the descriptor was opened above and is not handed on.
-        unsafe { libc::close(fd) };
-        Err(e)
-    };
-    if let Target::Tcp(_) = target {
-        let one: libc::c_int = 1;
-        // SAFETY: `one` lives across the call, with its size given.
-        unsafe {
-            libc::setsockopt(
-                fd,
-                libc::IPPROTO_TCP,
-                libc::TCP_NODELAY,
-                (&one as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-    }
-    // SAFETY: each address structure is zeroed, filled within its size, and
-    // passed with that size.
-    let rc = unsafe {
-        match target {
-            Target::Tcp(SocketAddr::V4(a)) => {
-                let mut sa: libc::sockaddr_in = std::mem::zeroed();
-                sa.sin_family = libc::AF_INET as libc::sa_family_t;
-                sa.sin_port = a.port().to_be();
-                sa.sin_addr.s_addr = u32::from(*a.ip()).to_be();
-                libc::connect(
-                    fd,
-                    (&sa as *const libc::sockaddr_in).cast(),
-                    std::mem::size_of_val(&sa) as libc::socklen_t,
-                )
-            }
-            Target::Tcp(SocketAddr::V6(a)) => {
-                let mut sa: libc::sockaddr_in6 = std::mem::zeroed();
-                sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-                sa.sin6_port = a.port().to_be();
-                sa.sin6_addr.s6_addr = a.ip().octets();
-                libc::connect(
-                    fd,
-                    (&sa as *const libc::sockaddr_in6).cast(),
-                    std::mem::size_of_val(&sa) as libc::socklen_t,
-                )
-            }
-            Target::Unix(path) => {
-                let mut sa: libc::sockaddr_un = std::mem::zeroed();
-                sa.sun_family = libc::AF_UNIX as libc::sa_family_t;
-                let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str());
-                if bytes.len() >= sa.sun_path.len() {
-                    return fail(
-                        fd,
-                        io::Error::new(io::ErrorKind::InvalidInput, "socket path too long"),
-                    );
-                }
-                for (d, s) in sa.sun_path.iter_mut().zip(bytes) {
-                    *d = *s as libc::c_char;
-                }
-                libc::connect(
-                    fd,
-                    (&sa as *const libc::sockaddr_un).cast(),
-                    std::mem::size_of_val(&sa) as libc::socklen_t,
-                )
-            }
+/// A socket connected to `target` (on loopback the handshake is done
+/// within the call), made non-blocking and put in the epoll set `ep` under
+/// `slot`, edge-triggered for both directions.
+fn connect(ep: RawFd, target: &Target, slot: usize) -> io::Result<Box<dyn Stream>> {
+    let sock: Box<dyn Stream> = match target {
+        Target::Tcp(addr) => {
+            let s = TcpStream::connect(addr)?;
+            s.set_nodelay(true)?;
+            s.set_nonblocking(true)?;
+            Box::new(s)
+        }
+        Target::Unix(path) => {
+            let s = UnixStream::connect(path)?;
+            s.set_nonblocking(true)?;
+            Box::new(s)
         }
     };
-    if rc < 0 {
-        let e = io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::EINPROGRESS) => {}
-            Some(libc::EAGAIN) => {
-                // SAFETY: the descriptor was opened above and is not handed on.
-                unsafe { libc::close(fd) };
-                return Ok(None);
-            }
-            _ => return fail(fd, e),
-        }
-    }
     let mut ev = libc::epoll_event {
         events: (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32,
         u64: slot as u64,
     };
-    // SAFETY: `ev` lives across the call.
-    if unsafe { libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, fd, &mut ev) } < 0 {
-        return fail(fd, io::Error::last_os_error());
+    // SAFETY: `ev` lives across the call; the socket is closed (and so
+    // leaves the set) when its connection is dropped.
+    if unsafe { libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, sock.as_raw_fd(), &mut ev) } < 0 {
+        return Err(io::Error::last_os_error());
     }
-    Ok(Some(fd))
+    Ok(sock)
 }
 
 /// Writes what the socket takes, then reads what it has; true once the
-/// server has closed its side after the reply.
+/// server has closed its side after the reply, false when the socket has to
+/// be waited for.
 fn advance(conn: &mut Conn, wire: &[u8]) -> io::Result<bool> {
     while conn.sent < wire.len() {
-        let rest = &wire[conn.sent..];
-        // SAFETY: `rest` is valid for its length.
-        let n = unsafe {
-            libc::send(
-                conn.fd,
-                rest.as_ptr().cast(),
-                rest.len(),
-                libc::MSG_NOSIGNAL,
-            )
-        };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::EAGAIN) => return Ok(false),
-                Some(libc::EINTR) => continue,
-                _ => return Err(e),
-            }
+        match conn.sock.write(&wire[conn.sent..]) {
+            Ok(n) => conn.sent += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return wait_unless_failed(e),
         }
-        conn.sent += n as usize;
     }
     let mut buf = [0u8; 4096];
     loop {
-        // SAFETY: `buf` is valid for its length.
-        let n = unsafe { libc::recv(conn.fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::EAGAIN) => return Ok(false),
-                Some(libc::EINTR) => continue,
-                _ => return Err(e),
-            }
+        match conn.sock.read(&mut buf) {
+            Ok(0) => return Ok(true),
+            Ok(n) => conn.reply.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return wait_unless_failed(e),
         }
-        if n == 0 {
-            return Ok(true);
-        }
-        conn.reply.extend_from_slice(&buf[..n as usize]);
+    }
+}
+
+/// A socket that would block is waited for; any other error ends the scan.
+fn wait_unless_failed(e: io::Error) -> io::Result<bool> {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        Ok(false)
+    } else {
+        Err(e)
     }
 }
