@@ -217,6 +217,12 @@ mod tests {
         assert_eq!(r, Err(Failed::Crashed));
         // The same single thread goes on.
         assert_eq!(pool.run(|| "next", wait), Ok("next"));
+        // The job sends its result before the thread drops its busy count:
+        // the count falls to zero a moment after `run` returns.
+        let deadline = Instant::now() + wait;
+        while pool.busy_now() != 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         assert_eq!(pool.busy_now(), 0);
         pool.close();
         assert_eq!(pool.run(|| 1, wait), Err(Failed::Crashed));
