@@ -24,6 +24,10 @@ pub(super) fn refine(ty: FileType, data: &[u8], findings: &mut Vec<FindingKind>)
     if !start.is_some_and(|i| matches!(head[i], b'[' | b';' | b'#' | b'<' | 0xef)) {
         return ty;
     }
+    // Most text is settled by its first bytes, before a copy of 64 KiB.
+    if !launcher::may_be(head) {
+        return ty;
+    }
     let text = String::from_utf8_lossy(head);
     let Some(l) = launcher::read(&text) else {
         return ty;

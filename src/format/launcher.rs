@@ -39,6 +39,72 @@ pub(crate) struct Launcher {
 /// How many targets of one launcher are listed.
 const MAX_TARGETS: usize = 64;
 
+/// False when `head`, read as text (invalid UTF-8 replaced), is surely not
+/// a launcher: what [`read`] needs first (the root element's name, or a
+/// first line that is not a comment opening a section) is looked for in
+/// the bytes, without making the text. Whatever a byte test cannot settle
+/// (a byte above ASCII where whitespace could be) says true.
+pub(crate) fn may_be(head: &[u8]) -> bool {
+    let mut b = head;
+    while let Some(r) = b.strip_prefix("\u{feff}".as_bytes()) {
+        b = r;
+    }
+    // `str::trim_start`'s whitespace, as far as ASCII goes (it includes
+    // the vertical tab); `None` at a byte above ASCII.
+    fn skip_space(b: &[u8]) -> Option<&[u8]> {
+        let i = b
+            .iter()
+            .position(|c| !(c.is_ascii_whitespace() || *c == 0x0b))
+            .unwrap_or(b.len());
+        let rest = &b[i..];
+        (rest.first().is_none_or(u8::is_ascii)).then_some(rest)
+    }
+    let Some(first) = skip_space(b) else {
+        return true;
+    };
+    if first.starts_with(b"<") {
+        let mut rest = first;
+        loop {
+            let Some(r) = skip_space(rest) else {
+                return true;
+            };
+            rest = r;
+            let (close, r): (&[u8], _) = if let Some(r) = rest.strip_prefix(b"<?") {
+                (b"?>", r)
+            } else if let Some(r) = rest.strip_prefix(b"<!--") {
+                (b"-->", r)
+            } else {
+                break;
+            };
+            match memchr::memmem::find(r, close) {
+                Some(i) => rest = &r[i + close.len()..],
+                None => return false,
+            }
+        }
+        return rest.strip_prefix(b"<").is_some_and(|root| {
+            [
+                &b"libraryDescription"[..],
+                b"searchConnectorDescription",
+                b"PCSettings",
+            ]
+            .iter()
+            .any(|n| root.starts_with(n))
+        });
+    }
+    // The INI-like ones: the first line that is not blank or a comment
+    // opens a section.
+    for line in first.split(|c| *c == b'\n') {
+        let Some(l) = skip_space(line) else {
+            return true;
+        };
+        match l.first() {
+            None | Some(b';' | b'#') => continue,
+            Some(c) => return *c == b'[',
+        }
+    }
+    false
+}
+
 /// Reads `text` as a launcher, when it is one.
 pub(crate) fn read(text: &str) -> Option<Launcher> {
     let body = text.trim_start_matches('\u{feff}').trim_start();
@@ -213,6 +279,58 @@ mod tests {
         let l = read("[InternetShortcut]\nURL=https://example.com/\n").unwrap();
         assert!(!is_remote(&l.targets[0].0, &l.targets[0].1));
         assert!(read("[InternetShortcut]\nIconIndex=0\n").is_none());
+    }
+
+    proptest::proptest! {
+        /// The byte test never turns away what the reader would take:
+        /// launchers behind whatever may come first (a BOM, whitespace of
+        /// any kind, declarations, comments, invalid bytes), and bits of
+        /// them.
+        #[test]
+        fn what_may_be_says_no_to_is_no_launcher(
+            before in proptest::collection::vec(0usize..17, 0..5),
+            launcher in 0usize..7,
+            after in proptest::collection::vec(0usize..17, 0..3),
+        ) {
+            const LEAD: [&[u8]; 17] = [
+                b"\xef\xbb\xbf", b" ", b"\t", b"\x0b", "\u{a0}".as_bytes(),
+                "\u{3000}".as_bytes(), b"\n", b"\r\n", b"<?xml version=\"1.0\"?>",
+                b"<!-- c -->", b"#c\n", b";c\n", b"\xff", b"[DEFAULT]\n", b"<?", b"<!--",
+                b"<",
+            ];
+            const LAUNCHERS: [&[u8]; 7] = [
+                b"<libraryDescription xmlns=\"http://schemas.microsoft.com/windows/2009/library\"><url>\\\\h\\s</url></libraryDescription>",
+                b"<searchConnectorDescription xmlns=\"http://schemas.microsoft.com/windows/2009/searchConnector\"><url>x</url></searchConnectorDescription>",
+                b"<PCSettings><DeepLink>x</DeepLink></PCSettings>",
+                b"[InternetShortcut]\nURL=file://h/s\n",
+                b"[Shell]\nCommand=2\nIconFile=\\\\h\\i\n",
+                b"[Desktop Entry]\nType=Application\nExec=a\n",
+                b"",
+            ];
+            let bytes: Vec<u8> = before
+                .iter()
+                .map(|i| LEAD[*i])
+                .chain([LAUNCHERS[launcher]])
+                .chain(after.iter().map(|i| LEAD[*i]))
+                .flatten()
+                .copied()
+                .collect();
+            if !may_be(&bytes) {
+                proptest::prop_assert!(read(&String::from_utf8_lossy(&bytes)).is_none(), "{:?}", String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+
+    #[test]
+    fn the_byte_test_turns_away_ordinary_text() {
+        assert!(!may_be(b"# Title\n\nSome prose.\n"));
+        assert!(!may_be(b"<?xml version=\"1.0\"?>\n<w:document>"));
+        assert!(!may_be(b"<html><body>"));
+        assert!(!may_be(b"; comment only\n"));
+        assert!(may_be(b"; settings\n[Shell]\n"));
+        assert!(may_be(
+            b"\xef\xbb\xbf<?xml?><!-- x --> <libraryDescription "
+        ));
     }
 
     #[test]
