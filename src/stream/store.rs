@@ -4,6 +4,7 @@
 //! that differs is recorded. Nothing is sized by a declared length: memory
 //! grows with the bytes that arrive, up to the threshold.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Write};
@@ -233,20 +234,21 @@ impl Store {
         }
     }
 
-    /// Up to `max` bytes from offset 0 (those that have all arrived).
-    pub fn head(&self, max: usize) -> io::Result<Vec<u8>> {
+    /// Up to `max` bytes from offset 0 (those that have all arrived):
+    /// borrowed when they are in memory, read when they are in a file.
+    pub fn head(&self, max: usize) -> io::Result<Cow<'_, [u8]>> {
         let n = usize::try_from(self.contiguous())
             .unwrap_or(usize::MAX)
             .min(max);
         match &self.backing {
-            Backing::One(b) => Ok(b[..n].to_vec()),
-            Backing::Memory(v) => Ok(v[..n].to_vec()),
+            Backing::One(b) => Ok(Cow::Borrowed(&b[..n])),
+            Backing::Memory(v) => Ok(Cow::Borrowed(&v[..n])),
             Backing::File(f) => {
                 let mut buf = vec![0u8; n];
                 read_exact_at(f, &mut buf, 0)?;
-                Ok(buf)
+                Ok(Cow::Owned(buf))
             }
-            Backing::Empty => Ok(Vec::new()),
+            Backing::Empty => Ok(Cow::Borrowed(&[])),
         }
     }
 
