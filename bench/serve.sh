@@ -9,7 +9,13 @@
 # files, and a mix with zips. Prints scans/s, p50/p99 latency and the
 # server's CPU time per scan for each, over the Unix socket and over TCP.
 #
-#   bash bench/serve.sh [SECONDS] [CLIENTS]      (defaults 10, 32)
+#   bash bench/serve.sh [SECONDS] [CLIENTS] [ROUNDS]   (defaults 10, 32, 3)
+#
+# Each case runs ROUNDS times, xferscan and clamd back to back in each
+# round (in turn first and second), and the ratio reported is the median of
+# the rounds' ratios: this machine's speed drifts by a fifth and more from
+# one minute to the next, and one pair of runs can land on either side of
+# the goal by that alone.
 #
 # One connection per scan (as go-clamd, Nextcloud and python-clamd do) at
 # thousands of scans a second leaves tens of thousands of loopback sockets
@@ -21,6 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-10}
 CLIENTS=${2:-32}
+ROUNDS=${3:-3}
 OUT=bench/out/serve
 rm -rf "$OUT"
 mkdir -p "$OUT/clamdb" "$OUT/tmp"
@@ -86,30 +93,43 @@ run() { # label address pid folder
   printf '%s  server CPU %6.1f us/scan\n' "$out" "$(echo "($after - $before) * 1000000 / $TICK / $scans" | bc -l)"
   LAST="$out"
 }
-# The goal's figures for one case: xferscan's scans/s over clamd's, and
-# both p99 latencies. $1 and $2 are the two runs' lines.
-ratio() {
-  awk -v x="$1" -v c="$2" 'BEGIN {
-    split(x, a, " +"); split(c, b, " +")
-    for (i = 1; i in a; i++) { if (a[i] == "scans/s") xs = a[i+1]; if (a[i] == "p99") xp = a[i+1] }
-    for (i = 1; i in b; i++) { if (b[i] == "scans/s") cs = b[i+1]; if (b[i] == "p99") cp = b[i+1] }
-    printf "ratio      xferscan/clamd scans/s %.2f (goal >= 4); p99 %s vs %s ms (goal: lower)\n", xs / cs, xp, cp
-  }'
+# The figures of one run's line: scans/s and p99.
+field() { awk -v k="$2" '{for (i = 1; i < NF; i++) if ($i == k) print $(i+1)}' <<<"$1"; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# One case: ROUNDS rounds of both servers back to back; $1 the address
+# suffix (Unix or TCP), $2 the set, $3 seconds per run, $4 the pause
+# between runs.
+case_() {
+  local xa ca set=$2 secs=$3 pause=$4 ratios="" x c order r
+  if [ "$1" = unix ]; then xa=$XS; ca=$CS; else xa=127.0.0.1:$XP; ca=127.0.0.1:$CP; fi
+  for ((r = 1; r <= ROUNDS; r++)); do
+    order="xferscan clamd"
+    [ $((r % 2)) = 0 ] && order="clamd xferscan"
+    for who in $order; do
+      if [ "$who" = xferscan ]; then
+        SECS=$secs run xferscan "$xa" "$XPID" "$OUT/$set"; x="$LAST"
+      else
+        SECS=$secs run clamd "$ca" "$CPID" "$OUT/$set"; c="$LAST"
+      fi
+      sleep "$pause"
+    done
+    ratios+="$(echo "scale=3; $(field "$x" scans/s) / $(field "$c" scans/s)" | bc) "
+    XP99+="$(field "$x" p99) "
+    CP99+="$(field "$c" p99) "
+  done
+  printf 'ratio      xferscan/clamd scans/s %s (median of rounds %s; goal >= 4); p99 %s vs %s ms (medians; goal: lower)\n' \
+    "$(echo "$ratios" | median)" "$ratios" "$(echo "$XP99" | median)" "$(echo "$CP99" | median)"
+  XP99=""; CP99=""
 }
+XP99=""; CP99=""
 for set in plain mix; do
-  echo "-- $set: $(ls "$OUT/$set" | wc -l) files, $(du -sk "$OUT/$set" | cut -f1) KB; Unix socket"
-  run xferscan "$XS" "$XPID" "$OUT/$set"
-  X="$LAST"
-  run clamd "$CS" "$CPID" "$OUT/$set"
-  ratio "$X" "$LAST"
+  echo "-- $set: $(ls "$OUT/$set" | wc -l) files, $(du -sk "$OUT/$set" | cut -f1) KB; Unix socket (${SECS}s runs)"
+  case_ unix "$set" "$SECS" 0
 done
+# One connection per scan leaves its ports in TIME_WAIT: short TCP runs,
+# spaced, so that the ephemeral ports last.
 TCPSECS=$(( SECS < 3 ? SECS : 3 ))
 for set in plain mix; do
   echo "-- $set; TCP loopback (${TCPSECS}s runs, 20s apart)"
-  SECS=$TCPSECS run xferscan "127.0.0.1:$XP" "$XPID" "$OUT/$set"
-  X="$LAST"
-  sleep 20
-  SECS=$TCPSECS run clamd "127.0.0.1:$CP" "$CPID" "$OUT/$set"
-  ratio "$X" "$LAST"
-  sleep 20
+  case_ tcp "$set" "$TCPSECS" 20
 done
