@@ -11,7 +11,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -295,12 +294,19 @@ fn scan(args: ScanArgs) -> ExitCode {
     let mut jobs: Vec<_> = jobs.into_iter().enumerate().collect();
     jobs.sort_by_key(|(_, j)| std::cmp::Reverse(j.len()));
     let next = Mutex::new(jobs.into_iter());
-    let (tx, rx) = mpsc::channel::<(usize, Result<(String, Report), String>)>();
-    let mut worst = 0u8;
+    // Each worker prints what is ready in input order itself, under one
+    // lock: a printing thread woken for every report preempted a worker
+    // on each (two context switches per file, 1% of the CPU time of a
+    // folder of small archives on two cores).
+    let out = Mutex::new(InOrder {
+        pending: std::collections::BTreeMap::new(),
+        want: 0,
+        worst: 0,
+        json: args.json,
+    });
     std::thread::scope(|s| {
         for _ in 0..threads {
-            let tx = tx.clone();
-            let (engine, opts, next, early) = (&engine, &opts, &next, args.early);
+            let (engine, opts, next, out, early) = (&engine, &opts, &next, &out, args.early);
             s.spawn(move || {
                 loop {
                     let job = match next.lock() {
@@ -329,44 +335,54 @@ fn scan(args: ScanArgs) -> ExitCode {
                             .map_err(|e| e.to_string()),
                         Job::Error(e) => Err(e),
                     };
-                    if tx.send((i, result)).is_err() {
-                        break;
+                    match out.lock() {
+                        Ok(mut o) => o.add(i, result),
+                        Err(_) => break,
                     }
                 }
             });
         }
-        drop(tx);
-        // Print in input order as results arrive.
-        let mut pending = std::collections::BTreeMap::new();
-        let mut want = 0usize;
+    });
+    let worst = out.into_inner().map_or(2, |o| o.worst);
+    ExitCode::from(worst)
+}
+
+/// The reports of a run, printed in input order as they become ready.
+struct InOrder {
+    pending: std::collections::BTreeMap<usize, Result<(String, Report), String>>,
+    want: usize,
+    /// The exit code so far: 0 all clean, 1 a verdict not clean, 2 an error.
+    worst: u8,
+    json: bool,
+}
+
+impl InOrder {
+    /// Takes report `i`, then prints every report that is next in order.
+    fn add(&mut self, i: usize, r: Result<(String, Report), String>) {
+        self.pending.insert(i, r);
         let stdout = std::io::stdout();
-        for (i, r) in rx {
-            pending.insert(i, r);
-            while let Some(r) = pending.remove(&want) {
-                want += 1;
-                match r {
-                    Ok((name, report)) => {
-                        if report.verdict != Verdict::Clean {
-                            worst = worst.max(1);
-                        }
-                        let line = if args.json {
-                            serde_json::to_string(&report)
-                                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-                        } else {
-                            human(&name, &report)
-                        };
-                        let mut out = stdout.lock();
-                        let _ = writeln!(out, "{line}");
+        while let Some(r) = self.pending.remove(&self.want) {
+            self.want += 1;
+            match r {
+                Ok((name, report)) => {
+                    if report.verdict != Verdict::Clean {
+                        self.worst = self.worst.max(1);
                     }
-                    Err(e) => {
-                        worst = 2;
-                        eprintln!("xferscan: {e}");
-                    }
+                    let line = if self.json {
+                        serde_json::to_string(&report)
+                            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+                    } else {
+                        human(&name, &report)
+                    };
+                    let _ = writeln!(stdout.lock(), "{line}");
+                }
+                Err(e) => {
+                    self.worst = 2;
+                    eprintln!("xferscan: {e}");
                 }
             }
         }
-    });
-    ExitCode::from(worst)
+    }
 }
 
 /// Streams `reader` into a scan and stops reading as soon as the name and
