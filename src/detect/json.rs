@@ -521,6 +521,41 @@ mod tests {
         })
     }
 
+    /// Objects and arrays whose keys are header names and whose strings
+    /// are header lines.
+    fn header_keyed() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::Value;
+        let words = || {
+            proptest::sample::select(vec![
+                "From",
+                "To",
+                "Subject",
+                "Date",
+                "Received",
+                "MIME-Version",
+                "From ",
+                "x",
+                "From: a@b\nTo: c@d\n",
+                "\nSubject: s\n",
+            ])
+            .prop_map(str::to_owned)
+        };
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            words().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 5, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                proptest::collection::vec((words(), inner), 0..5)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest::proptest! {
         /// What serde_json writes is JSON, compact or pretty, and each of
         /// its beginnings is a beginning of JSON.
@@ -552,6 +587,27 @@ mod tests {
         ) {
             let text = parts.concat();
             proptest::prop_assert_eq!(is_json(text.as_bytes(), cut), reference(text.as_bytes(), cut), "{:?}", text);
+        }
+
+        /// JSON is never a message (text detection tells JSON first):
+        /// documents and JSON Lines whose keys and strings are header
+        /// names and whole header lines, compact or pretty, whole or cut.
+        #[test]
+        fn json_never_reads_as_a_message(
+            vs in proptest::collection::vec(header_keyed(), 1..4),
+            pretty in proptest::prelude::any::<bool>(),
+        ) {
+            let s = vs
+                .iter()
+                .map(|v| if pretty { serde_json::to_string_pretty(v) } else { serde_json::to_string(v) }.unwrap())
+                .collect::<Vec<_>>()
+                .join("\n");
+            for n in (0..=s.len()).filter(|n| s.is_char_boundary(*n)) {
+                let cut = n < s.len();
+                if is_json(&s.as_bytes()[..n], cut) {
+                    proptest::prop_assert!(!crate::detect::mail::is_message(&s[..n]), "{:?}", &s[..n]);
+                }
+            }
         }
 
         /// Any bytes: an answer, and never a panic.

@@ -79,19 +79,24 @@ impl ScriptMatcher {
             Some(t) => t,
             None => return known::DATA,
         };
-        // A header block at the start decides, whatever the body holds.
-        if !utf16 && super::mail::is_message(&text) {
-            return known::EMAIL;
-        }
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();
         let cut = head.len() < data.len();
         // JSON is data: words in its strings are no reason to call it a
         // script, and it is told apart faster than the indicators are.
+        // It is told before mail: a line of JSON that reads as a header
+        // field starts with a quoted key (a field's name has no quotes)
+        // or a literal, so JSON never holds the two known fields that
+        // make a message, and a chat export's hundreds of lines are not
+        // read as fields first.
         if (trimmed.starts_with('{') || trimmed.starts_with('['))
             && looks_like_json(trimmed, cut)
             && super::json::is_json(trimmed.as_bytes(), cut)
         {
             return known::JSON;
+        }
+        // A header block at the start decides, whatever the body holds.
+        if !utf16 && super::mail::is_message(&text) {
+            return known::EMAIL;
         }
         // One pass: which distinct indicators occur.
         let mut seen = [false; COUNT];
