@@ -2,8 +2,10 @@
 //! holding the clamd listeners, their connections and the job queue's
 //! eventfd. Whichever thread is free takes whatever is ready: it accepts,
 //! reads what a connection has sent, and when an INSTREAM is whole scans it
-//! there and then, replies and ends its side; the connection is closed
-//! when the peer has closed its own (what it still sends is dropped). A
+//! there and then, and replies. A TCP connection whose peer has sent
+//! nothing more is closed at once; otherwise our side ends and the
+//! connection is closed when the peer has closed its own (what it still
+//! sends is dropped). A
 //! scan costs no hand-over between threads and, under load, no sleep: most
 //! of the daemon's kernel time on small files went to waking the thread
 //! that read a stream, the worker that scanned it and the thread again for
@@ -378,7 +380,8 @@ fn accept(d: &Arc<Daemon>, lp: &Loop, i: usize) {
 enum Next {
     /// Wait for more bytes.
     More,
-    /// Replied: end our side, and close once the peer has closed its own.
+    /// Replied: close at once (TCP, nothing more sent), or end our side
+    /// and close once the peer has closed its own.
     Replied,
     /// Close now (the peer is gone, or nothing more is to be said).
     Close,
