@@ -11,6 +11,7 @@
 #        (defaults: 3 runs, scale 1.0 = ~300 MB, "mixed archives")
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 RUNS=${1:-3}
 SCALE=${2:-1.0}
 PROFILES=${3:-mixed archives}
@@ -82,7 +83,6 @@ for ((r = 1; r <= RUNS; r++)); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 printf '\n[%s] machine: %s, %s cores; corpus %s bytes (%s files), %s EICAR placements; %s runs each\n' \
   "$PROFILE" "$(uname -m)" "$(nproc)" "$BYTES" "$(ls "$CORPUS" | wc -l)" "$PLACEMENTS" "$RUNS"

@@ -25,6 +25,7 @@
 # Installs clamav-daemon from Debian packages if clamd is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECS=${1:-10}
 CLIENTS=${2:-32}
 ROUNDS=${3:-3}
@@ -95,7 +96,6 @@ run() { # label address pid folder
 }
 # The figures of one run's line: scans/s and p99.
 field() { awk -v k="$2" '{for (i = 1; i < NF; i++) if ($i == k) print $(i+1)}' <<<"$1"; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # One case: ROUNDS rounds of both servers back to back; $1 the address
 # suffix (Unix or TCP), $2 the set, $3 seconds per run, $4 the pause
 # between runs.

@@ -501,32 +501,14 @@ mod tests {
     }
 
     fn value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
-        use proptest::prelude::*;
-        use serde_json::Value;
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(Value::from),
-            any::<f64>()
-                .prop_filter("finite", |f| f.is_finite())
-                .prop_map(Value::from),
-            any::<String>().prop_map(Value::String),
-        ];
-        leaf.prop_recursive(4, 40, 6, |inner| {
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                proptest::collection::vec((any::<String>(), inner), 0..6)
-                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
-            ]
-        })
+        values_of(proptest::prelude::any::<String>())
     }
 
     /// Objects and arrays whose keys are header names and whose strings
     /// are header lines.
     fn header_keyed() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
         use proptest::prelude::*;
-        use serde_json::Value;
-        let words = || {
+        values_of(
             proptest::sample::select(vec![
                 "From",
                 "To",
@@ -539,18 +521,29 @@ mod tests {
                 "From: a@b\nTo: c@d\n",
                 "\nSubject: s\n",
             ])
-            .prop_map(str::to_owned)
-        };
+            .prop_map(str::to_owned),
+        )
+    }
+
+    /// JSON values whose keys and strings come from `words`.
+    fn values_of(
+        words: impl proptest::strategy::Strategy<Value = String> + Clone + 'static,
+    ) -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        use serde_json::Value;
         let leaf = prop_oneof![
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
             any::<i64>().prop_map(Value::from),
-            words().prop_map(Value::String),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            words.clone().prop_map(Value::String),
         ];
-        leaf.prop_recursive(3, 24, 5, move |inner| {
+        leaf.prop_recursive(4, 40, 6, move |inner| {
             prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-                proptest::collection::vec((words(), inner), 0..5)
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::vec((words.clone(), inner), 0..6)
                     .prop_map(|kv| Value::Object(kv.into_iter().collect())),
             ]
         })
