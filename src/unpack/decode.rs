@@ -139,22 +139,72 @@ pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8], inflater: &mut In
     })
 }
 
-/// A raw-deflate inflater kept across the entries of an archive: its state
-/// (window, tables) is reset for each stream rather than allocated and
-/// zeroed again, which for thousands of small entries cost as much as
-/// inflating them. It also keeps a scratch buffer, zeroed once, that a
-/// small stream is inflated into and then copied out of at its exact
-/// length: no zeroed room, no growing and no shrinking per entry.
+/// A raw-deflate inflater kept across streams: its state (window, tables)
+/// is reset for each stream rather than allocated and zeroed again, which
+/// for thousands of small entries cost as much as inflating them. It also
+/// keeps a scratch buffer, zeroed once, that a small stream is inflated
+/// into and then copied out of at its exact length: no zeroed room, no
+/// growing and no shrinking per entry.
+///
+/// Each thread keeps one ([`Inflater::lend`]), as it keeps its yara-x
+/// scanners: archives of a few entries each (the office documents inside
+/// an archive, a PDF's streams) were paying for a fresh state, and fresh
+/// pages, every time.
 #[derive(Default)]
 pub(crate) struct Inflater {
     d: Option<flate2::Decompress>,
     scratch: Vec<u8>,
 }
 
+thread_local! {
+    /// This thread's inflater while none is lent.
+    static SPARE: std::cell::Cell<Option<Inflater>> = const { std::cell::Cell::new(None) };
+}
+
+/// This thread's inflater, lent until dropped: then it goes back (a
+/// second one lent meanwhile is a fresh one, and the last given back is
+/// kept).
+pub(crate) struct Lent(Inflater);
+
+impl std::ops::Deref for Lent {
+    type Target = Inflater;
+    fn deref(&self) -> &Inflater {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Lent {
+    fn deref_mut(&mut self) -> &mut Inflater {
+        &mut self.0
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        // The state is reset before each use, so one given back from a
+        // panic's unwinding is as good as any. At the thread's exit the
+        // slot may be gone: the inflater is then dropped.
+        let back = std::mem::take(&mut self.0);
+        let _ = SPARE.try_with(|s| s.set(Some(back)));
+    }
+}
+
 /// Streams that inflate to at most this much go through the scratch buffer.
 const SCRATCH: usize = 64 << 10;
 
 impl Inflater {
+    /// This thread's inflater (a fresh one when it is lent already, or at
+    /// the thread's exit).
+    pub(crate) fn lend() -> Lent {
+        let kept = SPARE.try_with(std::cell::Cell::take).ok().flatten();
+        Lent(kept.unwrap_or_default())
+    }
+
+    /// The state, reset for a new stream.
+    fn reset(&mut self) -> &mut flate2::Decompress {
+        reset(&mut self.d)
+    }
+
     /// Inflates raw deflate `input` onto `out`, at most `cap` bytes; true
     /// when the stream had more to give. The buffer never holds more than
     /// `cap`.
@@ -166,10 +216,7 @@ impl Inflater {
         watch: &Watch,
     ) -> Result<bool, Stop> {
         use flate2::{FlushDecompress, Status};
-        if let Some(d) = self.d.as_mut() {
-            d.reset(false);
-        }
-        let d = self.d.get_or_insert_with(|| flate2::Decompress::new(false));
+        let d = reset(&mut self.d);
         // Room for what the input likely makes (as the general loop's
         // steps), so that an archive of one small entry zeroes no more
         // than before; the buffer grows, zeroed once, as entries need.
@@ -199,20 +246,28 @@ impl Inflater {
     }
 }
 
+/// A state, reset for a new stream (made on first use).
+fn reset(d: &mut Option<flate2::Decompress>) -> &mut flate2::Decompress {
+    if let Some(d) = d.as_mut() {
+        d.reset(false);
+    }
+    d.get_or_insert_with(|| flate2::Decompress::new(false))
+}
+
 fn corrupt() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, "corrupt deflate stream")
 }
 
-/// [`Inflater::inflate_into`] for one stream (a PDF's), with a state of its
-/// own and straight into `out`: a scratch buffer would be zeroed for one
-/// use.
+/// [`Inflater::inflate_into`] for one stream (a PDF's) on this thread's
+/// state, straight into `out` (its scratch buffer is for an archive's
+/// many small entries).
 pub(crate) fn inflate_into(
     input: &[u8],
     out: &mut Vec<u8>,
     cap: u64,
     watch: &Watch,
 ) -> Result<bool, Stop> {
-    inflate_with(&mut flate2::Decompress::new(false), input, out, cap, watch)
+    inflate_with(Inflater::lend().reset(), input, out, cap, watch)
 }
 
 fn inflate_with(

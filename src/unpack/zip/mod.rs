@@ -41,7 +41,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut done: HashMap<(u64, u64, u16, u16), usize> = HashMap::with_capacity(n);
     out.children.reserve(n);
     let mut aes = None;
-    let mut inflater = decode::Inflater::default();
+    let mut inflater = decode::Inflater::lend();
     for e in &layout.entries {
         data_starts.insert(e.data_start);
         if e.is_dir() {
