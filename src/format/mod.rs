@@ -5,10 +5,12 @@
 //! inside documents, the VBA project ([`ovba`]), Excel's workbook globals
 //! ([`biff`]), SYLK ([`sylk`]), RTF's embedded objects ([`rtf`]) and OLE1
 //! and Packager objects ([`oleobj`]); disk images ([`iso9660`], [`udf`],
-//! [`fat`], [`mbr`], [`vhd`], [`vhdx`], sharing [`disk`]). No I/O, no
+//! [`fat`], [`mbr`], [`vhd`], [`vhdx`], sharing [`disk`]); for text formats,
+//! a search that ignores ASCII case ([`ascii`]). No I/O, no
 //! allocation sized by a declared field, and nothing here knows about the
 //! engine or the budget.
 
+pub(crate) mod ascii;
 pub(crate) mod biff;
 pub(crate) mod cab;
 pub(crate) mod chm;

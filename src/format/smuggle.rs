@@ -13,6 +13,8 @@ use std::ops::Range;
 
 use memchr::memmem;
 
+use super::ascii::find_ci;
+
 /// How many `<script>` elements of one page are listed.
 pub(crate) const MAX_SCRIPTS: usize = 64;
 /// How many payloads of one script are listed.
@@ -166,23 +168,6 @@ fn in_tag(page: &[u8], i: usize) -> bool {
         (Some(_), None) => true,
         _ => false,
     }
-}
-
-/// Case-insensitive search for a lowercase ASCII `needle`.
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = needle[0];
-    let mut from = 0;
-    while let Some(i) = memchr::memchr2(first, first.to_ascii_uppercase(), &hay[from..]) {
-        let at = from + i;
-        if hay
-            .get(at..at + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
-        {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
 }
 
 /// A token of JavaScript, as far as this reader cares.

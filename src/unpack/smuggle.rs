@@ -37,10 +37,7 @@ pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
 }
 
 fn has_script_tag(data: &[u8]) -> bool {
-    memchr::memchr_iter(b'<', data).take(1 << 20).any(|i| {
-        data.get(i + 1..i + 7)
-            .is_some_and(|w| w.eq_ignore_ascii_case(b"script"))
-    })
+    crate::format::ascii::find_ci(data, b"<script").is_some()
 }
 
 /// A page: its `data:` URIs, its scripts, and for an SVG a finding when it

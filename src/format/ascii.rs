@@ -1,0 +1,140 @@
+//! ASCII case-insensitive search, for the readers of text formats (a
+//! `<ScRiPt` element is a `<script` element).
+//!
+//! Every position is tested on its first two bytes at once, 32 positions a
+//! step where the CPU has AVX2, each byte with its 0x20 bit set: a byte
+//! that equals a needle's byte ignoring ASCII case has the same value
+//! then, so no match is passed over, and the few other bytes that fold
+//! there are turned away when the whole needle is compared. A search by
+//! the first byte alone stopped at every `<` of a page or an XML part, a
+//! call each.
+
+/// Where the first occurrence of `needle` (lowercase ASCII, at least two
+/// bytes) starts in `hay`, ASCII case ignored.
+pub(crate) fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let [a, b] = *needle.first_chunk::<2>()?;
+    let (a, b) = (a | 0x20, b | 0x20);
+    let matches = |at: usize| {
+        hay.get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    };
+    let mut from = 0;
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        match unsafe { candidates_avx2(hay, a, b, &matches) } {
+            Ok(found) => return found,
+            Err(rest) => from = rest,
+        }
+    }
+    (from..hay.len().saturating_sub(1))
+        .find(|&at| hay[at] | 0x20 == a && hay[at + 1] | 0x20 == b && matches(at))
+}
+
+/// The vector part of [`find_ci`]: `Ok` of the answer when it is found
+/// or the candidates' offsets are all tried, `Err` of where the rest of
+/// the offsets (the last 32 or fewer) start.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn candidates_avx2(
+    hay: &[u8],
+    a: u8,
+    b: u8,
+    matches: &impl Fn(usize) -> bool,
+) -> Result<Option<usize>, usize> {
+    use std::arch::x86_64::*;
+    let fold = _mm256_set1_epi8(0x20);
+    let (va, vb) = (_mm256_set1_epi8(a as i8), _mm256_set1_epi8(b as i8));
+    let mut at = 0;
+    // Each step reads the 33 bytes at..at + 33: the pair at its last
+    // offset needs the byte after it.
+    while at + 33 <= hay.len() {
+        // SAFETY: both 32-byte loads end within `hay` (the loop's bound);
+        // `loadu` takes any alignment.
+        let (x, y) = unsafe {
+            let here = hay.as_ptr().add(at);
+            (
+                _mm256_loadu_si256(here.cast()),
+                _mm256_loadu_si256(here.add(1).cast()),
+            )
+        };
+        let hits = _mm256_and_si256(
+            _mm256_cmpeq_epi8(_mm256_or_si256(x, fold), va),
+            _mm256_cmpeq_epi8(_mm256_or_si256(y, fold), vb),
+        );
+        let mut mask = _mm256_movemask_epi8(hits) as u32;
+        while mask != 0 {
+            let hit = at + mask.trailing_zeros() as usize;
+            if matches(hit) {
+                return Ok(Some(hit));
+            }
+            mask &= mask - 1;
+        }
+        at += 32;
+    }
+    Err(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn naive(hay: &[u8], needle: &[u8]) -> Option<usize> {
+        hay.windows(needle.len())
+            .position(|w| w.eq_ignore_ascii_case(needle))
+    }
+
+    #[test]
+    fn a_needle_in_any_case_at_every_offset_is_found() {
+        for len in [7usize, 8, 31, 32, 33, 34, 39, 40, 64, 65, 100] {
+            for at in 0..=len - 7 {
+                for form in [&b"<script"[..], b"<SCRIPT", b"<ScRiPt"] {
+                    let mut hay = vec![b'x'; len];
+                    hay[at..at + 7].copy_from_slice(form);
+                    assert_eq!(
+                        find_ci(&hay, b"<script"),
+                        Some(at),
+                        "{form:?} at {at} of {len}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bytes_that_fold_alike_are_not_matches() {
+        // 0x1c folds to '<' and '`' to '@': candidates, never matches.
+        let hay = b"\x1cscript `svg <scrip <scripx \x1cSCRIPT and then enough bytes";
+        assert_eq!(find_ci(hay, b"<script"), None);
+        assert_eq!(find_ci(hay, b"@svg"), None);
+        assert_eq!(find_ci(b"", b"<script"), None);
+        assert_eq!(find_ci(b"<", b"<script"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_a_window_by_window_search(
+            mut hay in proptest::collection::vec(
+                prop_oneof![Just(b'<'), Just(b's'), Just(b'S'), Just(b'c'), Just(0x1c), any::<u8>()],
+                0..200,
+            ),
+            needle in prop_oneof![Just(&b"<script"[..]), Just(&b"<svg"[..]), Just(&b"on"[..]), Just(&b"s<"[..])],
+            upper in any::<u8>(),
+            at in any::<proptest::sample::Index>(),
+            insert in any::<bool>(),
+        ) {
+            // Half the time, the needle in some mixture of cases somewhere.
+            if insert {
+                let form: Vec<u8> = needle
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| if upper >> i & 1 == 1 { c.to_ascii_uppercase() } else { c })
+                    .collect();
+                let p = at.index(hay.len() + 1);
+                hay.splice(p..p, form);
+            }
+            prop_assert_eq!(find_ci(&hay, needle), naive(&hay, needle));
+        }
+    }
+}
