@@ -172,10 +172,13 @@ impl Detector {
         if !primary.is_container() || primary == known::RTF || primary == known::PDF {
             embedded::find(data, primary, &mut d);
         } else if !primary.is_zip_based()
-            && crate::format::zip::first_archive_offset(data) == Some(0)
+            && crate::format::zip::archive_offset_by_structure(data) == Some(0)
         {
             // A file that is both a tar (say) and a zip from its first byte
-            // is read both ways.
+            // is read both ways. (The search for local headers that
+            // `first_archive_offset` goes on to finds one at 0 only when
+            // the header at 0 checks out, which the structure's test has
+            // tried first: it would only read the whole container again.)
             d.types.push(TypeAt {
                 ty: known::ZIP,
                 offset: 0,
