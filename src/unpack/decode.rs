@@ -200,11 +200,6 @@ impl Inflater {
         Lent(kept.unwrap_or_default())
     }
 
-    /// The state, reset for a new stream.
-    fn reset(&mut self) -> &mut flate2::Decompress {
-        reset(&mut self.d)
-    }
-
     /// Inflates raw deflate `input` onto `out`, at most `cap` bytes; true
     /// when the stream had more to give. The buffer never holds more than
     /// `cap`.
@@ -259,15 +254,16 @@ fn corrupt() -> io::Error {
 }
 
 /// [`Inflater::inflate_into`] for one stream (a PDF's) on this thread's
-/// state, straight into `out` (its scratch buffer is for an archive's
-/// many small entries).
+/// inflater: a PDF's streams are mostly small, as an archive's entries
+/// are, and one that is corrupt from its first bytes fails in the scratch
+/// buffer before any room is zeroed for it.
 pub(crate) fn inflate_into(
     input: &[u8],
     out: &mut Vec<u8>,
     cap: u64,
     watch: &Watch,
 ) -> Result<bool, Stop> {
-    inflate_with(Inflater::lend().reset(), input, out, cap, watch)
+    Inflater::lend().inflate_into(input, out, cap, watch)
 }
 
 fn inflate_with(
