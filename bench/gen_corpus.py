@@ -11,8 +11,12 @@ thumbnails, office files), chat-history exports, nested zips of office
 documents, source tarballs and mailboxes of many parts: more than 10,000
 layers once unpacked at scale 1.0.
 
+With the profile `transfers`, it is a day of a gateway's transfers: about
+1,200 files, mostly single attachments, with archives, tarballs and small
+mailboxes between them (about 23,000 layers at scale 1.0).
+
 usage: gen_corpus.py OUT_DIR [SCALE] [PROFILE]   (SCALE 1.0 is about 300 MB;
-       PROFILE is `mixed`, the default, or `archives`)
+       PROFILE is `mixed`, the default, `archives` or `transfers`)
 """
 import gzip
 import io
@@ -274,7 +278,45 @@ def main_archives():
     print("corpus: %d files, %.1f MB, %d EICAR placements" % (len(os.listdir(OUT)), total / 1e6, len(placements)))
 
 
+def main_transfers():
+    """What a gateway sees in a day of transfers: mostly single attachments
+    (text, HTML, JSON, images, PDFs, office documents, random binaries),
+    with archives of tens to hundreds of small entries, source tarballs
+    and small mailboxes between them (shaped like issue 13's held-out
+    corpus: about 1,200 files, 300 MB, 23,000 layers)."""
+    os.makedirs(OUT, exist_ok=True)
+    placements = {
+        "eicar_in_attachments.zip": zip_bytes([small_member(j) for j in range(120)] + [("scan/eicar.com", EICAR)], zipfile.ZIP_DEFLATED),
+        "eicar_in_sources.tar.gz": gzip.compress(tar_bytes([small_member(j * 6 + 3) for j in range(40)] + [("src/eicar.com", EICAR)]), mtime=0),
+        "eicar_in_mail.mbox": mbox(3, 0) + b"From x@example.org Mon Nov 23 10:00:00 2026\nFrom: x@example.org\nSubject: t\n\n" + EICAR + b"\n",
+        "eicar_plain.txt": EICAR,
+    }
+    total = 0
+    for name, data in placements.items():
+        total += write(name, data)
+    for i in range(int(1225 * SCALE)):
+        k = i % 12
+        if k == 0:
+            n = rnd.randint(20, 150)
+            total += write("thumbs%04d.zip" % i, zip_bytes([small_member(i * 1000 + j) for j in range(n)], zipfile.ZIP_DEFLATED))
+        elif k == 1:
+            n = rnd.randint(10, 60)
+            total += write("src%04d.tar.gz" % i, gzip.compress(tar_bytes([small_member(i * 1000 + j * 6 + 3) for j in range(n)]), mtime=0))
+        elif k == 2:
+            total += write("doc%04d.docx" % i, docx(rnd.randint(2_000, 60_000)))
+        elif k == 3:
+            total += write("mail%04d.mbox" % i, mbox(rnd.randint(1, 5), i * 1000))
+        else:
+            ext, f = KINDS[i % len(KINDS)]
+            if ext == "exe":
+                ext, f = "txt", text
+            total += write("f%04d.%s" % (i, ext), f(rnd.randint(5_000, 700_000)))
+    print("corpus: %d files, %.1f MB, %d EICAR placements" % (len(os.listdir(OUT)), total / 1e6, len(placements)))
+
+
 if PROFILE == "archives":
     main_archives()
+elif PROFILE == "transfers":
+    main_transfers()
 else:
     main()
