@@ -742,3 +742,57 @@ fn a_client_that_sends_after_the_reply_still_reads_it() {
     }
     assert_eq!(d.clamd(b"zPING\0"), b"PONG\0");
 }
+
+#[test]
+fn streams_waiting_in_the_set_are_served_amid_a_flood_of_connections() {
+    // Under load a scanning thread takes new connections one after another
+    // straight from the listener. Clients whose streams arrive in pieces
+    // wait in the epoll set meanwhile: they must still be read long before
+    // their 1 s read timeout, however many new connections keep coming.
+    let d = std::sync::Arc::new(Served::start(""));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flood: Vec<_> = (0..8)
+        .map(|t| {
+            let (d, stop) = (std::sync::Arc::clone(&d), std::sync::Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let wire = instream_bytes(format!("flood {t}\n").as_bytes(), 64);
+                let mut n = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let reply = if t % 2 == 0 {
+                        d.clamd(b"zPING\0")
+                    } else {
+                        d.clamd(&wire)
+                    };
+                    assert!(reply == b"PONG\0" || reply == b"stream: OK\0", "{reply:?}");
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let slow: Vec<_> = (0..4)
+        .map(|t| {
+            let d = std::sync::Arc::clone(&d);
+            std::thread::spawn(move || {
+                let data = format!("slow client {t}\n").repeat(40);
+                let wire = instream_bytes(data.as_bytes(), 32);
+                // 30 ms between pieces: each wait sends the connection
+                // back to the set.
+                let mut s = d.tcp();
+                for p in wire.chunks(64) {
+                    s.write_all(p).unwrap();
+                    std::thread::sleep(Duration::from_millis(30));
+                }
+                read_to_end(&mut s)
+            })
+        })
+        .collect();
+    for s in slow {
+        assert_eq!(s.join().unwrap(), b"stream: OK\0");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let served: u32 = flood.into_iter().map(|f| f.join().unwrap()).sum();
+    assert!(served > 0);
+    d.assert_serving();
+}

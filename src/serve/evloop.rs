@@ -34,7 +34,7 @@ use xferscan::{CancelToken, Report, ScanStream};
 
 use super::clamd::{self, Command, Instream, Split, Step, Term};
 use super::clamd_io::{self, WRITE_TIMEOUT};
-use super::net::{Conn, Listener, Wait};
+use super::net::{self, Conn, Listener, Wait};
 use super::{ConnJob, Daemon, Proto};
 
 /// Tokens above this are not connections.
@@ -51,6 +51,8 @@ const CLOSING_TIME: Duration = Duration::from_secs(1);
 /// Bytes of a stream gathered before they are fed to its scan (which judges
 /// the head at the first piece, and may then decide early).
 const GATHER: usize = 256 << 10;
+/// Most connections one thread takes from a listener in a row.
+const ACCEPT_RUN: usize = 8;
 /// How long a thread waits in epoll_wait before it looks at the flags.
 const TICK_MS: i32 = 200;
 
@@ -340,6 +342,12 @@ pub(crate) fn run(d: &Arc<Daemon>, lp: &Loop) {
 /// for the next (which another thread may take), then serves the new
 /// connection at once: its command and data are most often there already,
 /// and then it never enters the epoll set.
+///
+/// Under load more connections wait: this thread then takes up to
+/// [`ACCEPT_RUN`] of them in turn straight from the listener, each a wait
+/// in epoll_wait(2) and a re-arm fewer (the armed listener stays armed
+/// until the set reports it), before it looks at the set again so that
+/// the connections waiting there have their turn.
 fn accept(d: &Arc<Daemon>, lp: &Loop, i: usize) {
     let Some(l) = lp.listeners.get(i) else {
         return;
@@ -348,9 +356,24 @@ fn accept(d: &Arc<Daemon>, lp: &Loop, i: usize) {
     if !d.stopping().load(Ordering::Relaxed) {
         let _ = lp.ep.arm(l.fd(), LISTENER + i as u64, false);
     }
+    if !take(d, lp, taken) {
+        return;
+    }
+    for _ in 1..ACCEPT_RUN {
+        if d.stopping().load(Ordering::Relaxed) || d.quit.load(Ordering::Relaxed) {
+            return;
+        }
+        if !take(d, lp, l.accept_now()) {
+            return;
+        }
+    }
+}
+
+/// Serves what accept(2) gave; false when it gave nothing (or failed).
+fn take(d: &Arc<Daemon>, lp: &Loop, taken: std::io::Result<Option<(net::Stream, String)>>) -> bool {
     let (stream, peer) = match taken {
         Ok(Some(s)) => s,
-        Ok(None) => return,
+        Ok(None) => return false,
         Err(e) => {
             super::log_event(
                 "accept_error",
@@ -358,14 +381,14 @@ fn accept(d: &Arc<Daemon>, lp: &Loop, i: usize) {
             );
             // Out of descriptors, most likely: let the others close some.
             std::thread::sleep(std::time::Duration::from_millis(20));
-            return;
+            return false;
         }
     };
     let n = d.connections.fetch_add(1, Ordering::Relaxed) + 1;
     if n > d.cfg().max_connections {
         d.connections.fetch_sub(1, Ordering::Relaxed);
         super::refuse(d, stream, Proto::Clamd);
-        return;
+        return true;
     }
     let token = lp.conns.insert(Live {
         conn: Some(Conn::with_peer(stream, peer)),
@@ -374,6 +397,7 @@ fn accept(d: &Arc<Daemon>, lp: &Loop, i: usize) {
         armed: false,
     });
     serve(d, lp, token);
+    true
 }
 
 /// What working on a connection's bytes came to.
