@@ -86,7 +86,6 @@ for ((r = 1; r <= RUNS; r++)); do
   done
 done
 
-
 printf '\n[%s] machine: %s, %s cores; corpus %s bytes (%s files), %s EICAR placements; %s runs each\n' \
   "$PROFILE" "$(uname -m)" "$(nproc)" "$BYTES" "$(ls "$CORPUS" | wc -l)" "$PLACEMENTS" "$RUNS"
 printf '%-10s %10s %10s %10s %12s %8s\n' tool wall_s cpu_s MB/s peak_rss_MB eicar
