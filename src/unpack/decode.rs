@@ -277,16 +277,10 @@ fn inflate_with(
     const STEP: usize = 256 << 10;
     let cap = cap.min(usize::MAX as u64) as usize;
     loop {
-        let rest = &input[(d.total_in() as usize).min(input.len())..];
         if out.len() >= cap {
-            // One byte more tells an exact fit from an overflow.
-            let mut probe = [0u8; 1];
-            let before = d.total_out();
-            return match d.decompress(rest, &mut probe, FlushDecompress::None) {
-                Ok(_) => Ok(d.total_out() > before),
-                Err(_) => Err(corrupt().into()),
-            };
+            return probe_past_cap(d, input);
         }
+        let rest = &input[(d.total_in() as usize).min(input.len())..];
         watch.check().map_err(Stop::Limit)?;
         if out.len() == out.capacity() {
             let grow = out.len().max(32 << 10).min(cap - out.len());
@@ -317,6 +311,34 @@ fn inflate_with(
                     )
                     .into());
                 }
+            }
+            Err(_) => return Err(corrupt().into()),
+        }
+    }
+}
+
+/// At the cap: one byte more tells an overflow (true) from an exact fit
+/// (false, the stream's end read). A stream that neither gives that byte
+/// nor ends, its input used up, was cut short: an error, as the reader's
+/// path says, and never an exact fit (a truncated entry whose output
+/// happened to stop at the cap passed as whole). Each turn reads input
+/// or returns, so the input's length bounds the turns.
+fn probe_past_cap(d: &mut flate2::Decompress, input: &[u8]) -> Result<bool, Stop> {
+    use flate2::{FlushDecompress, Status};
+    let mut probe = [0u8; 1];
+    loop {
+        let rest = &input[(d.total_in() as usize).min(input.len())..];
+        let (in_before, out_before) = (d.total_in(), d.total_out());
+        match d.decompress(rest, &mut probe, FlushDecompress::None) {
+            Ok(_) if d.total_out() > out_before => return Ok(true),
+            Ok(Status::StreamEnd) => return Ok(false),
+            Ok(_) if d.total_in() > in_before => {}
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "incomplete deflate stream",
+                )
+                .into());
             }
             Err(_) => return Err(corrupt().into()),
         }
@@ -453,6 +475,39 @@ mod tests {
         let d = drain_deflate(
             &mut Budget::new(&limits_with(999)),
             &z,
+            &mut Inflater::default(),
+        );
+        assert_eq!((d.data.len(), d.limit), (999, Some(LimitKind::ObjectSize)));
+    }
+
+    #[test]
+    fn a_cut_stream_whose_output_stops_at_the_cap_is_not_taken_as_whole() {
+        // All of the data, flushed, and then no final block: the stream
+        // was cut. Its output stopping exactly at the cap once passed as
+        // an exact fit, neither cut nor at a limit (the proptest below
+        // found it).
+        use std::io::Write;
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 31 % 7) as u8).collect();
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&data).unwrap();
+        e.flush().unwrap();
+        let cut = e.get_ref().clone();
+        for cap in [1000, 1001, 4096] {
+            let d = drain_deflate(
+                &mut Budget::new(&limits_with(cap)),
+                &cut,
+                &mut Inflater::default(),
+            );
+            assert_eq!((&d.data[..], d.limit), (&data[..], None), "cap {cap}");
+            let e = d
+                .error
+                .unwrap_or_else(|| panic!("cap {cap}: taken as whole"));
+            assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "cap {cap}");
+        }
+        // One byte short of the data is still an overflow.
+        let d = drain_deflate(
+            &mut Budget::new(&limits_with(999)),
+            &cut,
             &mut Inflater::default(),
         );
         assert_eq!((d.data.len(), d.limit), (999, Some(LimitKind::ObjectSize)));
