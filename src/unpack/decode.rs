@@ -253,6 +253,11 @@ fn corrupt() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, "corrupt deflate stream")
 }
 
+/// A stream whose input ended before the stream did.
+fn incomplete() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "incomplete deflate stream")
+}
+
 /// [`Inflater::inflate_into`] for one stream (a PDF's) on this thread's
 /// inflater: a PDF's streams are mostly small, as an archive's entries
 /// are, and one that is corrupt from its first bytes fails in the scratch
@@ -305,11 +310,7 @@ fn inflate_with(
             Ok(Status::Ok | Status::BufError) => {
                 if d.total_in() == in_before && d.total_out() == out_before {
                     // No progress with room to spare: the input ended first.
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "incomplete deflate stream",
-                    )
-                    .into());
+                    return Err(incomplete().into());
                 }
             }
             Err(_) => return Err(corrupt().into()),
@@ -334,11 +335,7 @@ fn probe_past_cap(d: &mut flate2::Decompress, input: &[u8]) -> Result<bool, Stop
             Ok(Status::StreamEnd) => return Ok(false),
             Ok(_) if d.total_in() > in_before => {}
             Ok(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "incomplete deflate stream",
-                )
-                .into());
+                return Err(incomplete().into());
             }
             Err(_) => return Err(corrupt().into()),
         }
