@@ -81,6 +81,13 @@ impl Engine {
         &self.inner.policy
     }
 
+    /// True when both handles are the same engine (one build: the same
+    /// rules, policy and limits), as a cache of verdicts keyed by engine
+    /// needs to know.
+    pub fn same_as(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The compiled rules, to build another engine on without compiling
     /// them again ([`EngineBuilder::rules`]).
     pub fn rules(&self) -> &Rules {
