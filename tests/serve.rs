@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::util::{Method, eicar, nest, tiny_pe};
@@ -19,6 +19,8 @@ use crate::util::{Method, eicar, nest, tiny_pe};
 /// A daemon on a Unix socket and two loopback ports, killed when dropped.
 struct Served {
     child: Child,
+    /// Every line the daemon has logged so far.
+    log: Arc<Mutex<Vec<String>>>,
     _dir: tempfile::TempDir,
     sock: PathBuf,
     tcp: String,
@@ -65,12 +67,15 @@ impl Served {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&log);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 if line.contains("\"event\":\"ready\"") {
-                    let _ = tx.send(line);
+                    let _ = tx.send(line.clone());
                 }
+                kept.lock().unwrap().push(line);
             }
         });
         let ready = rx
@@ -91,6 +96,7 @@ impl Served {
                 .to_owned()
         };
         Served {
+            log,
             tcp: find("clamd:127.0.0.1"),
             icap: find("icap:127.0.0.1"),
             child,
@@ -122,6 +128,26 @@ impl Served {
         let mut s = self.tcp();
         s.write_all(bytes).unwrap();
         read_to_end(&mut s)
+    }
+
+    /// The `scan` lines logged so far, once there are `n` at least (the
+    /// daemon writes its log in batches).
+    fn scan_lines(&self, n: usize) -> Vec<serde_json::Value> {
+        let t = Instant::now();
+        loop {
+            let lines: Vec<serde_json::Value> = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|l| l.contains("\"event\":\"scan\""))
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            if lines.len() >= n || t.elapsed() > Duration::from_secs(20) {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// The daemon still serves: PING and a scan.
@@ -532,6 +558,68 @@ fn changed_rules_are_reloaded_and_broken_ones_keep_the_old_engine() {
     std::thread::sleep(Duration::from_millis(1000));
     assert_eq!(d.clamd(b"zVERSION\0"), v2);
     assert_eq!(scan(b"..zzmarker-two.."), "stream: Marker_Two FOUND\0");
+}
+
+/// A stream found clean is answered from the cache when it comes again,
+/// by the engine that found it clean only: after a reload whose rules
+/// match it, it is scanned, and found. What is found is never cached.
+#[test]
+fn a_stream_found_clean_is_answered_from_the_cache_of_its_engine_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yar");
+    let rule = |name: &str, marker: &str| {
+        format!("rule {name} {{ strings: $a = \"{marker}\" condition: $a }}\n")
+    };
+    std::fs::write(&rules, rule("Marker_One", "zzmarker-one")).unwrap();
+    let d = Served::start_in(dir, "[rules]\npaths = [\"r.yar\"]", "");
+    let scan = |data: &[u8]| String::from_utf8(d.clamd(&instream_bytes(data, 7))).unwrap();
+    let cached = |line: &serde_json::Value| line["cached"].as_bool() == Some(true);
+    // Over TCP, then over the Unix socket: the second is the cache's.
+    assert_eq!(scan(b"..zzmarker-two.."), "stream: OK\0");
+    let mut u = d.unix();
+    u.write_all(&instream_bytes(b"..zzmarker-two..", 5))
+        .unwrap();
+    assert_eq!(read_to_end(&mut u), b"stream: OK\0");
+    // Found twice, scanned twice.
+    assert_eq!(scan(b"..zzmarker-one.."), "stream: Marker_One FOUND\0");
+    assert_eq!(scan(b"..zzmarker-one.."), "stream: Marker_One FOUND\0");
+    let lines = d.scan_lines(4);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(!cached(&lines[0]) && cached(&lines[1]), "{lines:?}");
+    assert_eq!(lines[1]["verdict"], "clean");
+    assert!(!cached(&lines[2]) && !cached(&lines[3]), "{lines:?}");
+    // Other bytes are scanned.
+    assert_eq!(scan(b"..zzmarker-two..!"), "stream: OK\0");
+    assert!(!cached(&d.scan_lines(5)[4]));
+    // New rules that match it: the stream is scanned again, and found.
+    let v1 = d.clamd(b"zVERSION\0");
+    std::fs::write(&rules, rule("Marker_Two", "zzmarker-two")).unwrap();
+    assert_eq!(d.clamd(b"zRELOAD\0"), b"RELOADING\0");
+    let t = Instant::now();
+    while d.clamd(b"zVERSION\0") == v1 {
+        assert!(t.elapsed() < Duration::from_secs(20), "no reload");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(scan(b"..zzmarker-two.."), "stream: Marker_Two FOUND\0");
+    assert_eq!(scan(b"..zzmarker-one.."), "stream: OK\0");
+    assert_eq!(scan(b"..zzmarker-one.."), "stream: OK\0");
+    let lines = d.scan_lines(8);
+    assert!(
+        !cached(&lines[5]) && !cached(&lines[6]) && cached(&lines[7]),
+        "{lines:?}"
+    );
+}
+
+/// With `clean_cache = 0` every stream is scanned.
+#[test]
+fn a_clean_cache_of_size_zero_scans_every_stream() {
+    let d = Served::start("clean_cache = 0");
+    for _ in 0..3 {
+        assert_eq!(d.clamd(&instream_bytes(b"plain words", 4)), b"stream: OK\0");
+    }
+    let lines = d.scan_lines(3);
+    assert_eq!(lines.len(), 3);
+    assert!(lines.iter().all(|l| l.get("cached").is_none()), "{lines:?}");
 }
 
 /// Past `max_connections` an ICAP client is told 503 (Service Overloaded)

@@ -30,6 +30,7 @@ pub struct ServeConfig {
     pub stream_max: u64,
     pub suspicious_found: bool,
     pub first_hit: bool,
+    pub clean_cache: usize,
     pub path_commands_on_tcp: bool,
     pub reload_command: bool,
     pub shutdown_command: bool,
@@ -56,6 +57,7 @@ impl Default for ServeConfig {
             stream_max: 100 << 20,
             suspicious_found: true,
             first_hit: true,
+            clean_cache: 65_536,
             path_commands_on_tcp: false,
             reload_command: true,
             shutdown_command: true,
@@ -84,6 +86,7 @@ struct Section {
     stream_max: Option<toml::Value>,
     suspicious: Option<String>,
     first_hit: Option<bool>,
+    clean_cache: Option<usize>,
     path_commands_on_tcp: Option<bool>,
     reload_command: Option<bool>,
     shutdown_command: Option<bool>,
@@ -184,6 +187,9 @@ impl ServeConfig {
         }
         if let Some(v) = s.first_hit {
             c.first_hit = v;
+        }
+        if let Some(v) = s.clean_cache {
+            c.clean_cache = v;
         }
         if let Some(v) = s.path_commands_on_tcp {
             c.path_commands_on_tcp = v;

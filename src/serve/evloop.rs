@@ -30,8 +30,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use xferscan::{CancelToken, Report, ScanStream};
+use xferscan::{CancelToken, Engine, Report, ScanStream, Verdict};
 
+use super::cache;
 use super::clamd::{self, Command, Instream, Split, Step, Term};
 use super::clamd_io::{self, WRITE_TIMEOUT};
 use super::net::{self, Conn, Listener, Wait};
@@ -114,9 +115,15 @@ enum Phase {
 struct Streaming {
     term: Term,
     scan: Option<ScanStream>,
+    /// The engine of the scan (whose verdicts the cache of clean streams
+    /// keeps apart).
+    engine: Engine,
     /// Chunks not yet fed to the scan: a file of a few chunks is fed whole,
     /// as one piece (no copy per chunk, nothing joined again).
     gathered: Vec<u8>,
+    /// Some piece went to the scan already: `gathered` is not the whole
+    /// stream.
+    fed: bool,
     dec: Instream,
     cancel: CancelToken,
     size: u64,
@@ -558,10 +565,13 @@ fn work(d: &Arc<Daemon>, conn: &mut Conn, phase: &mut Phase) -> Next {
                 conn.consume(consumed);
                 let cancel = CancelToken::new();
                 let opts = d.scan_options().cancel(cancel.clone());
+                let engine = d.engine();
                 *phase = Phase::Stream(Box::new(Streaming {
                     term,
-                    scan: Some(d.engine().stream("stream", &opts)),
+                    scan: Some(engine.stream("stream", &opts)),
+                    engine,
                     gathered: Vec::new(),
+                    fed: false,
                     dec: Instream::new(d.cfg().stream_max),
                     cancel,
                     size: 0,
@@ -595,6 +605,17 @@ fn work(d: &Arc<Daemon>, conn: &mut Conn, phase: &mut Phase) -> Next {
             }
             Step::End => {
                 conn.consume(n);
+                // A stream held whole (never fed: up to GATHER bytes) is
+                // looked for among those this engine found clean.
+                let cache = d.clean_cache();
+                let key = (cache.enabled() && !st.fed && st.broken.is_none())
+                    .then(|| cache::key("stream", &st.gathered));
+                if let Some(k) = &key
+                    && cache.is_clean(&st.engine, k)
+                {
+                    reply_cached(d, conn, st);
+                    return Next::Replied;
+                }
                 st.feed(d);
                 let result = match (st.broken.take(), st.scan.take()) {
                     (Some(e), _) => Err(e),
@@ -607,6 +628,16 @@ fn work(d: &Arc<Daemon>, conn: &mut Conn, phase: &mut Phase) -> Next {
                     }
                     (None, None) => Err("the stream was scanned already".into()),
                 };
+                // Kept: a scan that went to its end and found nothing at
+                // all (a limit reached is a finding, even when the policy
+                // delivers it: a scan again might not reach it).
+                if let (Some(k), Ok(r)) = (key, &result)
+                    && r.verdict == Verdict::Clean
+                    && r.complete
+                    && r.findings.is_empty()
+                {
+                    cache.put_clean(&st.engine, k);
+                }
                 reply(d, conn, st, &result);
                 return Next::Replied;
             }
@@ -635,6 +666,7 @@ impl Streaming {
             return;
         }
         let piece = Bytes::from(std::mem::take(&mut self.gathered));
+        self.fed = true;
         if let Some(scan) = self.scan.as_mut() {
             match scan.feed(piece) {
                 Ok(p) if p.blocked() && d.cfg().first_hit => self.early = true,
@@ -643,6 +675,24 @@ impl Streaming {
             }
         }
     }
+}
+
+/// The reply to a stream found clean before, logged and written.
+fn reply_cached(d: &Daemon, conn: &mut Conn, st: &Streaming) {
+    let line = clamd::scan_line("stream", &clamd::Outcome::Clean);
+    d.log_scan(super::ScanLog {
+        proto: "clamd",
+        client: &conn.peer,
+        command: "INSTREAM",
+        name: "stream",
+        size: st.size,
+        report: None,
+        cached: true,
+        early: false,
+        reply: &line,
+        started: st.started,
+    });
+    let _ = conn.send_last(&clamd::reply(st.term, None, &line), WRITE_TIMEOUT);
 }
 
 /// The scan's reply, logged and written.

@@ -297,6 +297,7 @@ fn modify(d: &Arc<Daemon>, conn: &mut Conn, req: &Request) -> bool {
         name: &name,
         size,
         report: result.as_ref().ok(),
+        cached: false,
         early,
         reply: &reply,
         started,

@@ -17,6 +17,7 @@
 //! loop's, by `max_connections`). A connection thread's scan waits in a
 //! queue of `queue` scans (backpressure) for `queue_timeout` at most.
 
+mod cache;
 pub mod clamd;
 mod clamd_io;
 pub mod config;
@@ -100,6 +101,8 @@ pub(crate) struct Daemon {
     quit: AtomicBool,
     reload: Arc<AtomicBool>,
     conn_threads: ConnThreads,
+    /// Streams found clean by the engine in use (`[serve] clean_cache`).
+    clean: cache::CleanCache,
 }
 
 impl Daemon {
@@ -182,13 +185,15 @@ impl Daemon {
             command: s.command,
             name: s.name,
             size: s.size,
-            verdict: match s.report {
-                Some(r) => LineVerdict::Verdict(r.verdict),
-                None => LineVerdict::Error("error"),
+            verdict: match (s.report, s.cached) {
+                (Some(r), _) => LineVerdict::Verdict(r.verdict),
+                (None, true) => LineVerdict::Verdict(xferscan::Verdict::Clean),
+                (None, false) => LineVerdict::Error("error"),
             },
             decided: f.map(clamd::finding_name),
             decided_by: f.map(|f| f.decided_by.as_str()),
             early: s.early,
+            cached: s.cached,
             reply: s.reply,
             ms: (s.started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
         };
@@ -205,6 +210,10 @@ impl Daemon {
         self.engine.get()
     }
 
+    pub(crate) fn clean_cache(&self) -> &cache::CleanCache {
+        &self.clean
+    }
+
     pub(crate) fn stopping(&self) -> &AtomicBool {
         &self.stopping
     }
@@ -218,6 +227,8 @@ pub(crate) struct ScanLog<'a> {
     pub name: &'a str,
     pub size: u64,
     pub report: Option<&'a Report>,
+    /// Answered from the cache of clean streams (no report: clean).
+    pub cached: bool,
     pub early: bool,
     pub reply: &'a str,
     pub started: Instant,
@@ -236,6 +247,9 @@ struct ScanLine<'a> {
     decided: Option<String>,
     decided_by: Option<&'a str>,
     early: bool,
+    /// Only on lines of streams answered from the cache.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    cached: bool,
     reply: &'a str,
     ms: f64,
 }
@@ -503,6 +517,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         Pool::new(cfg.workers, cfg.queue).map_err(|e| format!("can not start the workers: {e}"))?;
     let workers = cfg.workers;
     let max_connections = cfg.max_connections;
+    let clean = cache::CleanCache::new(cfg.clean_cache);
     let d = Arc::new(Daemon {
         cfg,
         sources,
@@ -515,6 +530,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         quit: AtomicBool::new(false),
         reload,
         conn_threads: ConnThreads::new(max_connections),
+        clean,
     });
     // clamd's listeners go to the scanning threads' event loop; ICAP's
     // keeps an accepting thread and a thread per connection.
