@@ -150,6 +150,16 @@ impl Served {
         }
     }
 
+    /// Waits (20 s at most) until `VERSION` answers other than `old`: a
+    /// reload has taken effect.
+    fn await_version_other_than(&self, old: &[u8]) {
+        let t = Instant::now();
+        while self.clamd(b"zVERSION\0") == old {
+            assert!(t.elapsed() < Duration::from_secs(20), "no reload");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// The daemon still serves: PING and a scan.
     fn assert_serving(&self) {
         assert_eq!(self.clamd(b"zPING\0"), b"PONG\0");
@@ -528,25 +538,32 @@ fn sigterm_ends_the_daemon_and_removes_its_socket() {
     assert!(!d.sock.exists());
 }
 
-#[test]
-fn changed_rules_are_reloaded_and_broken_ones_keep_the_old_engine() {
+/// A rule that matches `marker`, named `name`.
+fn rule(name: &str, marker: &str) -> String {
+    format!("rule {name} {{ strings: $a = \"{marker}\" condition: $a }}\n")
+}
+
+/// A daemon whose rules are one file, `r.yar` (returned), holding
+/// `Marker_One` (which matches `zzmarker-one`); `extra` in `[serve]`.
+fn with_marker_rule(extra: &str) -> (Served, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("r.yar");
-    let rule = |name: &str, marker: &str| {
-        format!("rule {name} {{ strings: $a = \"{marker}\" condition: $a }}\n")
-    };
     std::fs::write(&rules, rule("Marker_One", "zzmarker-one")).unwrap();
-    let d = Served::start_in(dir, "[rules]\npaths = [\"r.yar\"]", "watch_rules = \"1s\"");
+    (
+        Served::start_in(dir, "[rules]\npaths = [\"r.yar\"]", extra),
+        rules,
+    )
+}
+
+#[test]
+fn changed_rules_are_reloaded_and_broken_ones_keep_the_old_engine() {
+    let (d, rules) = with_marker_rule("watch_rules = \"1s\"");
     let scan = |data: &[u8]| String::from_utf8(d.clamd(&instream_bytes(data, 7))).unwrap();
     assert_eq!(scan(b"..zzmarker-one.."), "stream: Marker_One FOUND\0");
     let v1 = d.clamd(b"zVERSION\0");
     // A changed file is reloaded by the watch.
     std::fs::write(&rules, rule("Marker_Two", "zzmarker-two")).unwrap();
-    let t = Instant::now();
-    while d.clamd(b"zVERSION\0") == v1 {
-        assert!(t.elapsed() < Duration::from_secs(20), "no reload");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    d.await_version_other_than(&v1);
     assert_eq!(scan(b"..zzmarker-two.."), "stream: Marker_Two FOUND\0");
     assert_eq!(scan(b"..zzmarker-one.."), "stream: OK\0");
     let v2 = d.clamd(b"zVERSION\0");
@@ -565,13 +582,7 @@ fn changed_rules_are_reloaded_and_broken_ones_keep_the_old_engine() {
 /// match it, it is scanned, and found. What is found is never cached.
 #[test]
 fn a_stream_found_clean_is_answered_from_the_cache_of_its_engine_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let rules = dir.path().join("r.yar");
-    let rule = |name: &str, marker: &str| {
-        format!("rule {name} {{ strings: $a = \"{marker}\" condition: $a }}\n")
-    };
-    std::fs::write(&rules, rule("Marker_One", "zzmarker-one")).unwrap();
-    let d = Served::start_in(dir, "[rules]\npaths = [\"r.yar\"]", "");
+    let (d, rules) = with_marker_rule("");
     let scan = |data: &[u8]| String::from_utf8(d.clamd(&instream_bytes(data, 7))).unwrap();
     let cached = |line: &serde_json::Value| line["cached"].as_bool() == Some(true);
     // Over TCP, then over the Unix socket: the second is the cache's.
@@ -595,11 +606,7 @@ fn a_stream_found_clean_is_answered_from_the_cache_of_its_engine_only() {
     let v1 = d.clamd(b"zVERSION\0");
     std::fs::write(&rules, rule("Marker_Two", "zzmarker-two")).unwrap();
     assert_eq!(d.clamd(b"zRELOAD\0"), b"RELOADING\0");
-    let t = Instant::now();
-    while d.clamd(b"zVERSION\0") == v1 {
-        assert!(t.elapsed() < Duration::from_secs(20), "no reload");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    d.await_version_other_than(&v1);
     assert_eq!(scan(b"..zzmarker-two.."), "stream: Marker_Two FOUND\0");
     assert_eq!(scan(b"..zzmarker-one.."), "stream: OK\0");
     assert_eq!(scan(b"..zzmarker-one.."), "stream: OK\0");
