@@ -14,7 +14,7 @@ pub(crate) fn classify(data: &[u8]) -> FileType {
             let names: Vec<RawName<'_>> = entries
                 .iter()
                 .map(|e| RawName {
-                    name: &e.header.name,
+                    name: e.header.name,
                     method: e.header.method,
                     stored: match e.header.method {
                         0 => data

@@ -83,45 +83,46 @@ pub(crate) struct Aes {
 
 /// The fields of a local or central header that matter for extraction.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Header {
+pub(crate) struct Header<'a> {
     pub flags: u16,
     pub method: u16,
     pub mod_time: u16,
     pub crc: u32,
     pub csize: u64,
     pub usize: u64,
-    pub name: Vec<u8>,
+    /// The name's bytes as stored, in the file's bytes.
+    pub name: &'a [u8],
     pub aes: Option<Aes>,
     /// Bodies of its Unicode Path extra fields (0x7075): the first few and
     /// the last, at most [`MAX_UNICODE_PATHS`].
-    pub unicode_paths: Vec<Vec<u8>>,
+    pub unicode_paths: Vec<&'a [u8]>,
 }
 
-impl Header {
+impl Header<'_> {
     /// The names readers show for this header.
     pub fn names(&self) -> Names {
-        names::read(&self.name, self.flags, &self.unicode_paths)
+        names::read(self.name, self.flags, &self.unicode_paths)
     }
 }
 
 #[derive(Debug, Clone)]
-struct Local {
-    header: Header,
+struct Local<'a> {
+    header: Header<'a>,
     data_start: u64,
     /// Sizes came from a zip64 extra field.
     zip64: bool,
 }
 
 #[derive(Debug, Clone)]
-struct Central {
-    header: Header,
+struct Central<'a> {
+    header: Header<'a>,
     lfh_offset: u64,
     symlink: bool,
 }
 
 /// Reads the extra fields we use: zip64 sizes (and, in a central header,
 /// the local header offset), AES parameters and Unicode Path names.
-fn read_extra(extra: &[u8], h: &mut Header, lfh_offset: Option<&mut u64>) -> bool {
+fn read_extra<'a>(extra: &'a [u8], h: &mut Header<'a>, lfh_offset: Option<&mut u64>) -> bool {
     let mut zip64 = false;
     let mut lfh = lfh_offset;
     let mut i = 0usize;
@@ -168,7 +169,7 @@ fn read_extra(extra: &[u8], h: &mut Header, lfh_offset: Option<&mut u64>) -> boo
                 if h.unicode_paths.len() >= MAX_UNICODE_PATHS {
                     h.unicode_paths.pop();
                 }
-                h.unicode_paths.push(body.to_vec());
+                h.unicode_paths.push(body);
             }
             _ => {}
         }
@@ -177,13 +178,13 @@ fn read_extra(extra: &[u8], h: &mut Header, lfh_offset: Option<&mut u64>) -> boo
     zip64
 }
 
-fn parse_local(data: &[u8], off: u64) -> Option<Local> {
+fn parse_local(data: &[u8], off: u64) -> Option<Local<'_>> {
     if !sig_at(data, off, LFH) {
         return None;
     }
     let nlen = le(data, off + 26, 2)?;
     let elen = le(data, off + 28, 2)?;
-    let name = bytes_at(data, off + 30, nlen)?.to_vec();
+    let name = bytes_at(data, off + 30, nlen)?;
     let mut header = Header {
         flags: le(data, off + 6, 2)? as u16,
         method: le(data, off + 8, 2)? as u16,
@@ -228,7 +229,7 @@ fn central_name(data: &[u8], off: u64) -> Option<&[u8]> {
     bytes_at(data, off + 46, le(data, off + 28, 2)?)
 }
 
-fn parse_central(data: &[u8], off: u64, base: u64) -> Option<(Central, u64)> {
+fn parse_central(data: &[u8], off: u64, base: u64) -> Option<(Central<'_>, u64)> {
     if !sig_at(data, off, CDH) {
         return None;
     }
@@ -238,7 +239,7 @@ fn parse_central(data: &[u8], off: u64, base: u64) -> Option<(Central, u64)> {
     let clen = le(data, off + 32, 2)?;
     let ext_attr = le(data, off + 38, 4)?;
     let mut lfh_offset = le(data, off + 42, 4)?;
-    let name = bytes_at(data, off + 46, nlen)?.to_vec();
+    let name = bytes_at(data, off + 46, nlen)?;
     let mut header = Header {
         flags: le(data, off + 8, 2)? as u16,
         method: le(data, off + 10, 2)? as u16,
@@ -278,8 +279,8 @@ pub(crate) enum View {
 
 /// One reading of one entry, ready to extract.
 #[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    pub header: Header,
+pub(crate) struct Entry<'a> {
+    pub header: Header<'a>,
     pub lfh_offset: u64,
     pub data_start: u64,
     /// End of the data, clamped to the file.
@@ -301,7 +302,7 @@ pub(crate) struct Entry {
     pub alt_names: Vec<String>,
 }
 
-impl Entry {
+impl Entry<'_> {
     pub fn encrypted(&self) -> bool {
         self.header.flags & 1 != 0
     }
@@ -323,8 +324,8 @@ struct Archive {
 
 /// Everything the pass found in one file.
 #[derive(Debug, Default)]
-pub(crate) struct Layout {
-    pub entries: Vec<Entry>,
+pub(crate) struct Layout<'a> {
+    pub entries: Vec<Entry<'a>>,
     pub findings: Vec<FindingKind>,
     /// Regions no entry accounts for, to be scanned on their own:
     /// (offset, length, label).
@@ -342,7 +343,7 @@ struct RangeIndex {
 }
 
 impl RangeIndex {
-    fn new(entries: &[Entry]) -> Self {
+    fn new(entries: &[Entry<'_>]) -> Self {
         let mut r: Vec<(u64, u64)> = entries
             .iter()
             .filter(|e| e.data_end > e.data_start)
@@ -547,7 +548,7 @@ fn find_descriptor(data: &[u8], start: u64) -> Option<(u64, u64)> {
 }
 
 /// Builds the layout of `data`, listing at most `max_entries` entries.
-pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
+pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout<'_> {
     let mut out = Layout::default();
     let len = data.len() as u64;
     let mut archives: Vec<Archive> = Vec::new();
@@ -656,11 +657,11 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout {
 
 /// Adds the readings of one central entry: the directory's, and the local
 /// header's where it disagrees. `names` are the central header's.
-fn add_central(
-    data: &[u8],
-    c: Central,
+fn add_central<'a>(
+    data: &'a [u8],
+    c: Central<'a>,
     mut names: Names,
-    out: &mut Layout,
+    out: &mut Layout<'a>,
     by_lfh: &mut HashMap<u64, u64>,
 ) {
     let len = data.len() as u64;
@@ -709,7 +710,7 @@ fn add_central(
     let (lfh_offset, symlink) = (c.lfh_offset, c.symlink);
     // The header and names move into the entry: thousands of entries, each
     // copied, cost as much as the rest of the reading.
-    let make = |header: Header, view: View, n: Names| {
+    let make = |header: Header<'a>, view: View, n: Names| {
         let want_end = local.data_start.saturating_add(header.csize);
         let flags = header.flags;
         Entry {
@@ -753,9 +754,9 @@ fn add_central(
 
 /// Walks local headers from the first one, jumping over entry data, over
 /// directories and across gaps, and adds the entries no directory lists.
-fn walk_locals(
-    data: &[u8],
-    out: &mut Layout,
+fn walk_locals<'a>(
+    data: &'a [u8],
+    out: &mut Layout<'a>,
     by_lfh: &HashMap<u64, u64>,
     index: &RangeIndex,
     dir_starts: &HashMap<u64, u64>,
@@ -907,7 +908,7 @@ fn descriptor_len(data: &[u8], at: u64, flags: u16) -> u64 {
 }
 
 /// Marks entries whose data overlap another's: sort by start, sweep once.
-fn mark_overlaps(out: &mut Layout) {
+fn mark_overlaps(out: &mut Layout<'_>) {
     // One extent per local header: two readings of one header are not an
     // overlap.
     let mut order: Vec<usize> = Vec::with_capacity(out.entries.len());
@@ -959,7 +960,7 @@ fn mark_overlaps(out: &mut Layout) {
 
 /// Accounts for every byte: before the first structure, between
 /// structures, and after the last.
-fn account(len: u64, archives: &[Archive], out: &mut Layout) {
+fn account(len: u64, archives: &[Archive], out: &mut Layout<'_>) {
     let mut spans: Vec<(u64, u64)> = Vec::new();
     for e in &out.entries {
         spans.push((e.lfh_offset, e.record_end.max(e.data_start)));
@@ -1088,7 +1089,7 @@ pub(crate) fn raw_names(data: &[u8], max: usize) -> Option<Vec<RawName<'_>>> {
             crc: 0,
             csize: le(data, off + 20, 4).unwrap_or(0),
             usize: 0,
-            name: Vec::new(),
+            name: &[],
             aes: None,
             unicode_paths: Vec::new(),
         };
@@ -1138,7 +1139,7 @@ pub(crate) fn raw_names(data: &[u8], max: usize) -> Option<Vec<RawName<'_>>> {
 /// The names, data offsets and methods listed by the last central
 /// directory, or by local headers when there is none: enough to tell
 /// OOXML, ODF, JAR and APK apart. Reads at most `max` entries.
-pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry> {
+pub(crate) fn quick_listing(data: &[u8], max: usize) -> Vec<Entry<'_>> {
     let mut out = Layout::default();
     let mut by_lfh = HashMap::new();
     if let Some((start, base)) = last_directory(data) {
@@ -1295,7 +1296,7 @@ mod tests {
     }
 
     /// An entry that is only its data's range.
-    fn data_range(s: u64, e: u64) -> Entry {
+    fn data_range(s: u64, e: u64) -> Entry<'static> {
         Entry {
             header: Header {
                 flags: 0,
@@ -1304,7 +1305,7 @@ mod tests {
                 crc: 0,
                 csize: 0,
                 usize: 0,
-                name: vec![],
+                name: &[],
                 aes: None,
                 unicode_paths: Vec::new(),
             },

@@ -176,7 +176,7 @@ fn field(body: &[u8], raw: &[u8]) -> Field {
 
 /// Reads the names of an entry from its raw header name, its flags and the
 /// bodies of its Unicode Path fields.
-pub(crate) fn read(raw: &[u8], flags: u16, unicode_paths: &[Vec<u8>]) -> Names {
+pub(crate) fn read(raw: &[u8], flags: u16, unicode_paths: &[&[u8]]) -> Names {
     let utf8_flag = flags & 0x0800 != 0;
     let mut findings = Vec::new();
     // The header name as APPNOTE says to read it, and how else readers
@@ -370,12 +370,12 @@ mod tests {
     #[test]
     fn unicode_path_with_matching_crc_names_the_entry() {
         let raw = b"\x99lf\x84sser.txt";
-        let n = read(raw, 0, &[upath(1, raw, "Ölfässer.txt")]);
+        let n = read(raw, 0, &[&upath(1, raw, "Ölfässer.txt")]);
         assert_eq!(n.shown, "Ölfässer.txt");
         assert!(n.others.is_empty() && n.findings.is_empty(), "{n:?}");
         // Info-ZIP on Unix: raw UTF-8 bytes without the flag, and the field.
         let raw = "Ölfässer.txt".as_bytes();
-        let n = read(raw, 0, &[upath(1, raw, "Ölfässer.txt")]);
+        let n = read(raw, 0, &[&upath(1, raw, "Ölfässer.txt")]);
         assert_eq!(n.shown, "Ölfässer.txt");
         assert_eq!(n.others, vec!["├ûlf├ñsser.txt".to_string()]);
         assert!(n.findings.is_empty(), "{n:?}");
@@ -386,7 +386,7 @@ mod tests {
         let n = read(
             b"invoice.pdf",
             0,
-            &[upath(1, b"invoice.pdf", "invoice.pdf.exe")],
+            &[&upath(1, b"invoice.pdf", "invoice.pdf.exe")],
         );
         assert_eq!(n.shown, "invoice.pdf.exe");
         assert_eq!(n.others, vec!["invoice.pdf".to_string()]);
@@ -396,15 +396,15 @@ mod tests {
     #[test]
     fn stale_short_or_odd_fields_are_ignored_and_reported() {
         let mut stale = upath(1, b"other", "x.exe");
-        let n = read(b"a.txt", 0, std::slice::from_ref(&stale));
+        let n = read(b"a.txt", 0, &[&stale[..]]);
         assert_eq!(n.shown, "a.txt");
         assert_eq!(n.others, vec!["x.exe".to_string()]);
         assert_eq!(keys(&n), vec!["container.unicode_path_ignored"]);
         stale.truncate(3);
-        let n = read(b"a.txt", 0, &[stale]);
+        let n = read(b"a.txt", 0, &[&stale[..]]);
         assert_eq!((n.shown.as_str(), n.others.len()), ("a.txt", 0));
         assert_eq!(keys(&n), vec!["container.unicode_path_ignored"]);
-        let n = read(b"a.txt", 0, &[upath(2, b"a.txt", "b.exe")]);
+        let n = read(b"a.txt", 0, &[&upath(2, b"a.txt", "b.exe")]);
         assert_eq!(n.shown, "a.txt");
         assert_eq!(n.others, vec!["b.exe".to_string()]);
         assert_eq!(
@@ -413,7 +413,7 @@ mod tests {
         );
         let mut bad = upath(1, b"a.txt", "");
         bad.push(0xff);
-        let n = read(b"a.txt", 0, &[bad]);
+        let n = read(b"a.txt", 0, &[&bad[..]]);
         assert_eq!(keys(&n), vec!["container.unicode_path_ignored"]);
     }
 

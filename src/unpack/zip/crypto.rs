@@ -129,7 +129,7 @@ mod tests {
             crc,
             csize: 0,
             usize: 0,
-            name: vec![],
+            name: &[],
             aes: None,
             unicode_paths: Vec::new(),
         };
@@ -160,7 +160,7 @@ mod tests {
             crc: 0xab00_0000,
             csize: 0,
             usize: 0,
-            name: vec![],
+            name: &[],
             aes: None,
             unicode_paths: Vec::new(),
         };

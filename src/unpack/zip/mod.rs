@@ -42,7 +42,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     out.children.reserve(n);
     let mut aes = None;
     let mut inflater = decode::Inflater::lend();
-    for e in &layout.entries {
+    // Entries are taken by value: their names and other names move into
+    // the children rather than being copied.
+    for mut e in layout.entries {
         data_starts.insert(e.data_start);
         if e.is_dir() {
             continue;
@@ -58,9 +60,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 first.shared = true;
                 let data = first.data.clone();
                 out.children.push(super::Child {
-                    name: e.name(),
+                    name: std::mem::take(&mut e.name),
                     origin: Origin::Entry,
-                    alt_names: e.alt_names.clone(),
+                    alt_names: std::mem::take(&mut e.alt_names),
                     data,
                     findings: Vec::new(),
                     shared: true,
@@ -83,12 +85,13 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             return out;
         }
         let before = out.children.len();
-        extract(data, e, ctx, &mut out, &mut aes, &mut inflater);
+        let alt_names = std::mem::take(&mut e.alt_names);
+        extract(data, &mut e, ctx, &mut out, &mut aes, &mut inflater);
         if out.children.len() == before + 1 {
             done.insert(key, before);
             // The names other readers show are judged like the name.
             if let Some(c) = out.children.get_mut(before) {
-                c.alt_names.clone_from(&e.alt_names);
+                c.alt_names = alt_names;
             }
         }
     }
@@ -117,15 +120,16 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 /// Extracts one reading of one entry.
 fn extract<'a>(
     data: &'a Bytes,
-    e: &Entry,
+    e: &mut Entry,
     ctx: &mut Ctx<'_>,
     out: &mut Unpacked,
     aes: &mut Option<AesView<'a>>,
     inflater: &mut decode::Inflater,
 ) {
     // The local header's own name for its reading, so that the name checks
-    // judge what an extractor trusting it would write.
-    let name = e.name();
+    // judge what an extractor trusting it would write (moved out: the
+    // entry is not named again).
+    let name = std::mem::take(&mut e.name);
     let raw = data.slice(e.data_start as usize..e.data_end as usize);
     if e.symlink {
         let target = String::from_utf8_lossy(&raw[..raw.len().min(4096)]).into_owned();
