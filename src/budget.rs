@@ -216,16 +216,20 @@ impl Budget {
         compressed_len: u64,
         fill: impl FnOnce(&mut Vec<u8>, u64, &Watch) -> Result<bool, Stop>,
     ) -> Drained {
-        self.fill_with(compressed_len, true, fill)
+        self.fill_with(compressed_len, true, |out, cap, watch| {
+            fill(out, cap, watch).map(Filled::Buffer)
+        })
     }
 
-    /// [`Budget::fill`] for a codec that sizes the buffer itself (the
-    /// inflater copies a small stream out of its scratch at its exact
-    /// length): it is handed an empty buffer with no room reserved.
-    pub(crate) fn fill_unreserved(
+    /// [`Budget::fill`] for a codec that sizes its output itself (the
+    /// inflater keeps a small stream in its arena, see
+    /// `unpack::decode::Inflater`): it is handed an empty buffer with no
+    /// room reserved, and may leave it empty and give back bytes of its own
+    /// instead ([`Filled::Shared`]), which are counted as the buffer's are.
+    pub(crate) fn fill_shared(
         &mut self,
         compressed_len: u64,
-        fill: impl FnOnce(&mut Vec<u8>, u64, &Watch) -> Result<bool, Stop>,
+        fill: impl FnOnce(&mut Vec<u8>, u64, &Watch) -> Result<Filled, Stop>,
     ) -> Drained {
         self.fill_with(compressed_len, false, fill)
     }
@@ -234,7 +238,7 @@ impl Budget {
         &mut self,
         compressed_len: u64,
         reserve: bool,
-        fill: impl FnOnce(&mut Vec<u8>, u64, &Watch) -> Result<bool, Stop>,
+        fill: impl FnOnce(&mut Vec<u8>, u64, &Watch) -> Result<Filled, Stop>,
     ) -> Drained {
         let object_cap = self.limits.max_object_bytes;
         let total_left = self.limits.max_total_bytes.saturating_sub(self.produced);
@@ -254,15 +258,17 @@ impl Budget {
             0
         };
         let mut out: Vec<u8> = Vec::with_capacity(hint);
+        let mut shared = None;
         let mut limit = None;
         let mut error = None;
         if let Err(l) = self.check_time() {
             limit = Some(l);
         } else {
             match fill(&mut out, cap, &self.watch) {
-                Ok(false) => {}
+                Ok(Filled::Buffer(false)) => {}
+                Ok(Filled::Shared(b)) => shared = Some(b),
                 Err(Stop::Limit(l)) => limit = Some(l),
-                Ok(true) => {
+                Ok(Filled::Buffer(true)) => {
                     limit = Some(if cap == ratio_cap {
                         LimitKind::Ratio
                     } else if cap == object_cap {
@@ -275,18 +281,40 @@ impl Budget {
             }
             out.truncate(cap.min(usize::MAX as u64) as usize);
         }
-        // The room reserved from the hint, where the output came out much
-        // smaller: thousands of small children would each keep it.
-        if out.capacity() - out.len() > out.len() / 4 + 4096 {
-            out.shrink_to_fit();
-        }
-        self.produced += out.len() as u64;
+        let data = match shared {
+            // Never more than the cap either.
+            Some(mut b) => {
+                b.truncate(cap.min(usize::MAX as u64) as usize);
+                b
+            }
+            None => {
+                // The room reserved from the hint, where the output came
+                // out much smaller: thousands of small children would each
+                // keep it.
+                if out.capacity() - out.len() > out.len() / 4 + 4096 {
+                    out.shrink_to_fit();
+                }
+                Bytes::from(out)
+            }
+        };
+        self.produced += data.len() as u64;
         Drained {
-            data: Charged(Bytes::from(out)),
+            data: Charged(data),
             limit,
             error,
         }
     }
+}
+
+/// What the codec handed to [`Budget::fill_shared`] made.
+#[derive(Debug)]
+pub(crate) enum Filled {
+    /// Its output is in the buffer; true when the stream had more to give
+    /// than the cap let it write.
+    Buffer(bool),
+    /// The whole stream, ended, in bytes of the codec's own (the buffer is
+    /// left empty).
+    Shared(Bytes),
 }
 
 /// Why a decoder handed to [`Budget::fill`] stopped before its end.

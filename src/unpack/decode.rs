@@ -6,7 +6,7 @@
 
 use std::io::{self, Read};
 
-use crate::budget::{Budget, Drained, Stop, Watch};
+use crate::budget::{Budget, Drained, Filled, Stop, Watch};
 
 /// Largest dictionary or window a decoder may allocate. Output is capped by
 /// the budget anyway, and a dictionary larger than the output is never used.
@@ -132,10 +132,11 @@ pub(crate) fn zstd_reader<'a>(input: &'a [u8]) -> io::Result<impl Read + 'a> {
 /// Inflates a raw deflate stream (most of what real archives hold) under the
 /// budget: straight into the budget's buffer, with no intermediate copy, in
 /// steps sized to what the input likely makes.
-/// `inflater` is reused from one call to the next (an archive's entries).
+/// `inflater` is reused from one call to the next (an archive's entries);
+/// a small stream's output is kept in its arena.
 pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8], inflater: &mut Inflater) -> Drained {
-    budget.fill_unreserved(input.len() as u64, |out, cap, watch| {
-        inflater.inflate_into(input, out, cap, watch)
+    budget.fill_shared(input.len() as u64, |out, cap, watch| {
+        inflater.inflate(input, out, cap, watch, true)
     })
 }
 
@@ -150,11 +151,31 @@ pub(crate) fn drain_deflate(budget: &mut Budget, input: &[u8], inflater: &mut In
 /// scanners: archives of a few entries each (the office documents inside
 /// an archive, a PDF's streams) were paying for a fresh state, and fresh
 /// pages, every time.
+///
+/// The output of a small stream that ended in the scratch buffer is copied
+/// into the inflater's arena, one buffer that many streams' outputs share
+/// (each a slice of it, freed with the last of them), rather than into an
+/// allocation of its own: an archive's thousand small entries cost no
+/// thousand allocations, and, the arena being kept with the inflater and
+/// taken up again once the last slice of it is dropped, the next archive's
+/// entries are written to pages already there, not to fresh ones that a
+/// heap given back to the system faults in again. The arena grows from
+/// [`ARENA_MIN`] to at most [`ARENA_MAX`] a buffer; the bytes in it are
+/// the bytes the budget counted, so what it holds stays bounded as they
+/// are.
 #[derive(Default)]
 pub(crate) struct Inflater {
     d: Option<flate2::Decompress>,
     scratch: Vec<u8>,
+    arena: bytes::BytesMut,
+    /// The size of the arena's last buffer.
+    arena_size: usize,
 }
+
+/// The arena's first buffer.
+const ARENA_MIN: usize = 128 << 10;
+/// The arena's largest buffer: what a thread keeps at most.
+const ARENA_MAX: usize = 2 << 20;
 
 thread_local! {
     /// This thread's inflater while none is lent.
@@ -210,6 +231,27 @@ impl Inflater {
         cap: u64,
         watch: &Watch,
     ) -> Result<bool, Stop> {
+        match self.inflate(input, out, cap, watch, false)? {
+            Filled::Buffer(more) => Ok(more),
+            // Not asked for; said as it would be.
+            Filled::Shared(b) => {
+                out.extend_from_slice(&b);
+                Ok(false)
+            }
+        }
+    }
+
+    /// [`inflate_into`](Self::inflate_into); with `shared`, a small stream
+    /// that ends in the scratch buffer is kept in the arena and given back
+    /// as shared bytes (`out` left empty).
+    fn inflate(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        cap: u64,
+        watch: &Watch,
+        shared: bool,
+    ) -> Result<Filled, Stop> {
         use flate2::{FlushDecompress, Status};
         let d = reset(&mut self.d);
         // Room for what the input likely makes (as the general loop's
@@ -223,21 +265,43 @@ impl Inflater {
                 self.scratch.resize(room, 0);
             }
             let status = d.decompress(input, &mut self.scratch[..room], FlushDecompress::None);
-            let made = &self.scratch[..d.total_out() as usize];
+            let n = d.total_out() as usize;
+            if shared && matches!(status, Ok(Status::StreamEnd)) {
+                return Ok(Filled::Shared(self.keep(n)));
+            }
+            let made = &self.scratch[..n];
             if out.capacity() < made.len() || out.capacity() - made.len() > made.len() / 4 + 4096 {
                 *out = made.to_vec();
             } else {
                 out.extend_from_slice(made);
             }
             match status {
-                Ok(Status::StreamEnd) => return Ok(false),
+                Ok(Status::StreamEnd) => return Ok(Filled::Buffer(false)),
                 Ok(Status::Ok | Status::BufError) => {}
                 Err(_) => return Err(corrupt().into()),
             }
             // More to come, or the input ended: the general loop goes on
             // from here and tells which.
         }
-        inflate_with(d, input, out, cap, watch)
+        inflate_with(reset_kept(&mut self.d), input, out, cap, watch).map(Filled::Buffer)
+    }
+
+    /// The first `n` bytes of the scratch buffer, copied into the arena and
+    /// handed out as a slice of it. A new buffer is taken only when the one
+    /// in hand has no room left and is still shared by slices handed out
+    /// before; each new one is twice the last, up to [`ARENA_MAX`].
+    fn keep(&mut self, n: usize) -> bytes::Bytes {
+        if n == 0 {
+            // Holds no buffer alive.
+            return bytes::Bytes::new();
+        }
+        // After a split the arena is empty: its capacity is its room.
+        if self.arena.capacity() < n && !self.arena.try_reclaim(n) {
+            self.arena_size = (self.arena_size * 2).clamp(ARENA_MIN, ARENA_MAX);
+            self.arena = bytes::BytesMut::with_capacity(self.arena_size.max(n));
+        }
+        self.arena.extend_from_slice(&self.scratch[..n]);
+        self.arena.split().freeze()
     }
 }
 
@@ -246,6 +310,11 @@ fn reset(d: &mut Option<flate2::Decompress>) -> &mut flate2::Decompress {
     if let Some(d) = d.as_mut() {
         d.reset(false);
     }
+    d.get_or_insert_with(|| flate2::Decompress::new(false))
+}
+
+/// The state [`reset`] made, as the stream left it.
+fn reset_kept(d: &mut Option<flate2::Decompress>) -> &mut flate2::Decompress {
     d.get_or_insert_with(|| flate2::Decompress::new(false))
 }
 
