@@ -55,6 +55,7 @@ mod format;
 pub mod fuzzing;
 mod limits;
 pub mod policy;
+mod prefetch;
 mod report;
 mod signatures;
 mod stream;

@@ -11,6 +11,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("limits", &[]),
     ("error", &[]),
     ("clock", &[]),
+    // Cache hints: a leaf, as the clock is.
+    ("prefetch", &[]),
     ("finding", &["limits", "types"]),
     ("report", &["finding", "types"]),
     ("budget", &["clock", "limits"]),
@@ -22,7 +24,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "unpack",
-        &["budget", "finding", "format", "limits", "report", "types"],
+        &[
+            "budget", "finding", "format", "limits", "prefetch", "report", "types",
+        ],
     ),
     ("signatures", &["error", "finding"]),
     // The C API wraps the public API only: the crate root's re-exports

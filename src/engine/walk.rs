@@ -115,6 +115,13 @@ pub(super) fn run(
     });
     let mut said = false;
     while let Some(obj) = walk.queue.pop_front() {
+        // The next object's start (where detection and the rules begin)
+        // and its last KiB (trailers), on their way in while this one is
+        // examined; what lies between is read in order, which the CPU's
+        // own prefetching follows.
+        if let Some(next) = walk.queue.front() {
+            crate::prefetch::prefetch(&next.data, 8 << 10, 1 << 10);
+        }
         // The outer object is always recorded and judged, so that a report
         // never lacks it; past it, a spent budget ends the walk.
         if obj.parent.is_some()

@@ -264,6 +264,15 @@ impl Inflater {
             if self.scratch.len() < room {
                 self.scratch.resize(room, 0);
             }
+            // The arena's room that a small stream's output is copied
+            // into: last written a scan or more before, and on its way in
+            // while the stream inflates (see `crate::prefetch`).
+            if shared {
+                crate::prefetch::prefetch_spare(
+                    self.arena.spare_capacity_mut(),
+                    input.len().saturating_mul(4).min(8 << 10),
+                );
+            }
             let status = d.decompress(input, &mut self.scratch[..room], FlushDecompress::None);
             let n = d.total_out() as usize;
             if shared && matches!(status, Ok(Status::StreamEnd)) {
