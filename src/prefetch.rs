@@ -15,7 +15,8 @@
 //! Only a hint: nothing is read, nothing can fault, and on targets other
 //! than x86-64 it does nothing.
 
-/// Lines of 64 bytes: x86-64's, and the most common elsewhere.
+/// x86-64's cache lines.
+#[cfg(target_arch = "x86_64")]
 const LINE: usize = 64;
 
 /// Asks for the first `head` bytes of `data` and its last `tail`.
