@@ -115,7 +115,7 @@ const TABLE: &[(&str, MatcherType, Matcher)] = &[
     ("lz4", MatcherType::Archive, infer::archive::is_lz4),
     ("msi", MatcherType::Archive, infer::archive::is_msi),
     ("cpio", MatcherType::Archive, infer::archive::is_cpio),
-    ("html", MatcherType::Text, infer::text::is_html),
+    ("html", MatcherType::Text, is_html_after_space),
     ("xml", MatcherType::Text, infer::text::is_xml),
     ("sh", MatcherType::Text, infer::text::is_shellscript),
 ];
@@ -126,6 +126,16 @@ static FIND_PDF: std::sync::LazyLock<memmem::Finder<'static>> =
 /// infer's `is_pdf`: `%PDF` within the first KiB.
 fn has_pdf_header(buf: &[u8]) -> bool {
     FIND_PDF.find(&buf[..buf.len().min(1024)]).is_some()
+}
+
+/// infer's `is_html`, which compares 17 tags one by one ignoring case,
+/// behind the test they all share: the first byte after white space (as
+/// infer trims it) is `<`. Every text that no matcher takes ran it whole.
+fn is_html_after_space(buf: &[u8]) -> bool {
+    buf.iter()
+        .find(|b| !matches!(b, 0x09 | 0x0a | 0x0c | 0x0d | 0x20))
+        .is_some_and(|&b| b == b'<')
+        && infer::text::is_html(buf)
 }
 
 /// What infer's table says of `buf`: the first matcher that takes it.
@@ -162,6 +172,7 @@ mod tests {
                     f.strip_prefix("matchers::")
                         .or_else(|| f.strip_prefix("infer::"))
                         .or_else(|| (*f == "has_pdf_header").then_some("archive::is_pdf"))
+                        .or_else(|| (*f == "is_html_after_space").then_some("text::is_html"))
                 });
                 format!(
                     "{} {} {}",
@@ -236,10 +247,12 @@ mod tests {
                 &b"%PDF"[..], b"%PD", b"F-1.7", b"\x7fELF", b"MZ", b"PK\x03\x04", b"\xff\xd8\xff",
                 b"\x89PNG\r\n\x1a\n", b"GIF89a", b"<html>", b"<?xml ", b"#!/bin/sh", b"ustar",
                 b"\0", b" ", b"x", b"\x1f\x8b\x08", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07",
+                b"\t", b"\n", b"\r", b"\x0c", b"\x0b", b"<", b"<p ", b"<B>", b"<!-- ", b"<DiV>",
             ]), 0..400),
         ) {
             let buf = parts.concat();
             proptest::prop_assert_eq!(has_pdf_header(&buf), infer::archive::is_pdf(&buf));
+            proptest::prop_assert_eq!(is_html_after_space(&buf), infer::text::is_html(&buf));
             proptest::prop_assert_eq!(get(&buf), infers(&buf));
         }
     }
