@@ -734,8 +734,7 @@ mod tests {
             code: true,
             high: true,
         };
-        assert_eq!(head_bytes(&b), all);
-        assert_eq!(count_head(&b), all);
+        assert_eq!(every_path(&b), all);
         // Each flag alone, in a lane and in the tail past the last lane.
         for at in [5usize, 70] {
             for (byte, want) in [
@@ -748,8 +747,7 @@ mod tests {
             ] {
                 let mut t = vec![b'a'; 71];
                 t[at] = byte;
-                let h = head_bytes(&t);
-                assert_eq!(h, count_head(&t));
+                let h = every_path(&t);
                 let got = [
                     (h.nul, "nul"),
                     (h.code, "code"),
@@ -766,20 +764,33 @@ mod tests {
         assert_eq!(head_bytes(b"plain words\n"), HeadBytes::default());
     }
 
+    /// The pass on every path this CPU has, each checked against the
+    /// scalar one.
+    fn every_path(b: &[u8]) -> HeadBytes {
+        let want = count_head(b);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            assert_eq!(unsafe { head_bytes_avx2(b) }, want, "AVX2");
+        }
+        assert_eq!(head_bytes(b), want);
+        want
+    }
+
     #[test]
     fn head_bytes_classify_every_byte_value_as_the_scalar_pass_does() {
         for c in 0..=255u8 {
-            for at in [0usize, 31, 33, 64] {
-                let mut t = vec![b'a'; 65];
+            for at in [0usize, 31, 33, 64, 100, 130] {
+                let mut t = vec![b'a'; 131];
                 t[at] = c;
-                assert_eq!(head_bytes(&t), count_head(&t), "{c:#x} at {at}");
+                every_path(&t);
+                every_path(&t[..at + 1]);
             }
         }
         // Every lane full at each turn, past the 255 turns a lane holds.
         for c in [1u8, 0x7f, 0x1f, 0] {
-            let t = vec![c; 32 * 600 + 7];
-            assert_eq!(head_bytes(&t).controls, t.len());
-            assert_eq!(head_bytes(&t), count_head(&t));
+            let t = vec![c; 64 * 600 + 39];
+            assert_eq!(every_path(&t).controls, t.len());
         }
     }
 
