@@ -47,8 +47,20 @@ enum Slot {
     Hashed,
 }
 
+/// The first object of a scan (the outer file, mostly), recorded only once
+/// a second one comes: a scan of one object records nothing.
+enum First {
+    /// None yet.
+    Unseen,
+    /// Seen, not recorded: its id, bytes and sharing.
+    Waiting(usize, Bytes, bool),
+    /// Recorded with the rest.
+    Recorded,
+}
+
 /// One scan's record of the objects seen so far.
 pub(crate) struct Dedup {
+    first: First,
     /// The outer file's address range: its slices cost nothing to keep.
     root: (usize, usize),
     /// Per length: the objects kept for comparison, or none once that
@@ -79,6 +91,7 @@ impl Dedup {
     pub(crate) fn new(root: &Bytes) -> Self {
         let start = root.as_ptr() as usize;
         Dedup {
+            first: First::Unseen,
             root: (start, start + root.len()),
             by_len: HashMap::new(),
             kept: 0,
@@ -103,6 +116,22 @@ impl Dedup {
     /// one; otherwise `id` is recorded as the first with these bytes.
     /// `shared` says that its siblings may share its buffer.
     pub(crate) fn earlier(&mut self, id: usize, data: &Bytes, shared: bool) -> Option<usize> {
+        match std::mem::replace(&mut self.first, First::Recorded) {
+            First::Unseen => {
+                // Nothing to be a copy of yet.
+                self.first = First::Waiting(id, data.clone(), shared);
+                return None;
+            }
+            First::Waiting(first, bytes, first_shared) => {
+                self.record(first, &bytes, first_shared);
+            }
+            First::Recorded => {}
+        }
+        self.record(id, data, shared)
+    }
+
+    /// [`earlier`](Self::earlier) once the first object is recorded.
+    fn record(&mut self, id: usize, data: &Bytes, shared: bool) -> Option<usize> {
         let at = (data.as_ptr() as usize, data.len());
         if shared && let Some((first, _)) = self.buffers.get(&at) {
             return Some(*first);
@@ -281,6 +310,21 @@ mod tests {
             assert_eq!(d.earlier(i + 1, &owned(&vec![7; n]), false), None);
         }
         assert_eq!(d.hashed, 0);
+    }
+
+    #[test]
+    fn the_first_object_is_recorded_only_when_a_second_comes() {
+        let root = owned(b"abcd");
+        let mut d = Dedup::new(&root);
+        assert_eq!(d.earlier(0, &root, false), None);
+        assert!(d.by_len.is_empty() && d.buffers.is_empty());
+        assert_eq!(d.earlier(1, &owned(b"abcd"), false), Some(0));
+        assert_eq!(d.earlier(2, &owned(b"abcd"), false), Some(0));
+        // A first object that shares its buffer is found by it.
+        let shared = owned(b"xy");
+        let mut d = Dedup::new(&root);
+        assert_eq!(d.earlier(5, &shared, true), None);
+        assert_eq!(d.earlier(6, &shared.clone(), true), Some(5));
     }
 
     #[test]

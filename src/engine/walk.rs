@@ -15,10 +15,10 @@ use super::collect::{Sink, State, hex, sha256_hex};
 use super::judge;
 use super::{Inner, ScanOptions};
 use crate::budget::Budget;
-use crate::detect::{self, Detection, known};
+use crate::detect::{self, known};
 use crate::finding::FindingKind;
 use crate::limits::LimitKind;
-use crate::report::{ObjectHashes, ObjectInfo, ObjectPath, Origin, Report, StopReason};
+use crate::report::{ObjectHashes, ObjectInfo, ObjectPath, Origin, Report, StopReason, TypeAt};
 use crate::signatures::{ObjectType, ScanFailure};
 use crate::types::{FileType, TypeGroup};
 use crate::unpack::{self, Ctx};
@@ -100,7 +100,9 @@ pub(super) fn run(
     let root_path = ObjectPath::root(root_label(name));
     // The outer file is always scanned, whatever the object limit.
     let _ = walk.budget.admit();
-    walk.queue.push_back(Pending {
+    // The outer object goes first, outside the queue: a scan of one file
+    // that holds nothing never allocates one.
+    let mut outer = Some(Pending {
         parent: None,
         path: root_path.clone(),
         origin: Origin::Input {
@@ -114,7 +116,7 @@ pub(super) fn run(
         declared: None,
     });
     let mut said = false;
-    while let Some(obj) = walk.queue.pop_front() {
+    while let Some(obj) = outer.take().or_else(|| walk.queue.pop_front()) {
         // The next object's start (where detection and the rules begin)
         // and its last KiB (trailers), on their way in while this one is
         // examined; what lies between is read in order, which the CPU's
@@ -247,13 +249,16 @@ impl Walk<'_> {
         judge::refine(&mut det.types, name, named);
         judge::declare(&mut det.types, obj.declared);
         let ty = det.primary();
+        // The types, for the unpacker of an object it has work on; the
+        // others' (most objects: leaves) move into the report uncopied.
+        let to_unpack = unpack::has_work(&det.types, &obj.data).then(|| det.types.clone());
         st.object(ObjectInfo {
             id,
             parent: obj.parent,
             path: obj.path.clone(),
             origin: obj.origin,
             depth: obj.depth,
-            types: det.types.clone(),
+            types: std::mem::take(&mut det.types),
             size: obj.data.len() as u64,
             sha256,
             windowed,
@@ -283,7 +288,7 @@ impl Walk<'_> {
         if st.stopped().is_some() {
             return;
         }
-        self.unpack(&obj, &det, id, name, st);
+        self.unpack(&obj, ty, to_unpack.as_deref(), id, name, st);
     }
 
     /// The signatures of an object whose true type is `ty` (the rules see
@@ -363,17 +368,18 @@ impl Walk<'_> {
     }
 
     /// Unpacks a container and queues its children, each admitted by the
-    /// budget.
+    /// budget. `types` are the object's types (its true type `ty` first)
+    /// when [`unpack::has_work`] on it, else `None`.
     fn unpack(
         &mut self,
         obj: &Pending,
-        det: &Detection,
+        ty: FileType,
+        types: Option<&[TypeAt]>,
         id: usize,
         name: &str,
         st: &mut State<'_>,
     ) {
-        let ty = det.primary();
-        if !unpack::has_work(&det.types, &obj.data) {
+        let Some(types) = types else {
             // Never a silent clean: an archive or disk image that we cannot
             // open is said to be unopened.
             if matches!(ty.group(), TypeGroup::Archive | TypeGroup::DiskImage) {
@@ -386,7 +392,7 @@ impl Walk<'_> {
                 );
             }
             return;
-        }
+        };
         if let Err(limit) = self.budget.may_unpack_at(obj.depth) {
             st.finding(
                 id,
@@ -403,7 +409,7 @@ impl Walk<'_> {
             passwords: self.passwords,
         };
         let unpacked = catch_unwind(AssertUnwindSafe(|| {
-            unpack::unpack(&det.types, name, &obj.data, &mut ctx)
+            unpack::unpack(types, name, &obj.data, &mut ctx)
         }))
         .unwrap_or_else(|_| unpack::Unpacked {
             findings: vec![FindingKind::Malformed {
