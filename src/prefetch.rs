@@ -22,9 +22,9 @@ const LINE: usize = 64;
 /// Asks for the first `head` bytes of `data` and its last `tail`.
 #[inline]
 pub(crate) fn prefetch(data: &[u8], head: usize, tail: usize) {
-    lines(&data[..data.len().min(head)]);
-    if data.len() > head {
-        lines(&data[data.len().saturating_sub(tail).max(head)..]);
+    for part in parts(data.len(), head, tail) {
+        let bytes = &data[part];
+        lines(bytes.as_ptr(), bytes.len());
     }
 }
 
@@ -32,32 +32,29 @@ pub(crate) fn prefetch(data: &[u8], head: usize, tail: usize) {
 /// first `n` bytes at most.
 #[inline]
 pub(crate) fn prefetch_spare(spare: &[std::mem::MaybeUninit<u8>], n: usize) {
-    let part = &spare[..spare.len().min(n)];
-    #[cfg(target_arch = "x86_64")]
-    for at in (0..part.len()).step_by(LINE) {
-        hint(part[at..].as_ptr().cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = part;
+    lines(spare.as_ptr().cast(), spare.len().min(n));
 }
 
+/// The start (at most `head` bytes) and the end (at most `tail`, not
+/// again what the start covers) of `len` bytes.
+fn parts(len: usize, head: usize, tail: usize) -> [std::ops::Range<usize>; 2] {
+    let start = len.min(head);
+    [0..start, len.saturating_sub(tail).max(start)..len]
+}
+
+/// One hint for each line of the `len` bytes at `p`.
 #[inline]
-fn lines(part: &[u8]) {
+fn lines(p: *const u8, len: usize) {
     #[cfg(target_arch = "x86_64")]
-    for at in (0..part.len()).step_by(LINE) {
-        hint(part[at..].as_ptr());
+    for at in (0..len).step_by(LINE) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch reads nothing and cannot fault, whatever the
+        // address; this one is within the caller's live slice besides
+        // (`wrapping_add` makes no claim either way).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(at).cast()) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = part;
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn hint(p: *const u8) {
-    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-    // SAFETY: a prefetch reads nothing and cannot fault, whatever the
-    // address; this one is within a live slice besides.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) };
+    let _ = (p, len);
 }
 
 #[cfg(test)]
@@ -70,6 +67,11 @@ mod tests {
         for len in [0usize, 1, 63, 64, 65, 4096, 10_000] {
             for (head, tail) in [(0, 0), (64, 64), (8192, 1024), (1 << 20, 1 << 20)] {
                 prefetch(&data[..len], head, tail);
+                let [start, end] = parts(len, head, tail);
+                // Within the bytes, in order, and no byte asked for twice.
+                assert!(start.end <= end.start && end.end == len.max(start.end));
+                assert_eq!(start.len(), len.min(head));
+                assert_eq!(end.len(), tail.min(len - start.len()));
             }
         }
         let mut v: Vec<u8> = Vec::with_capacity(5000);

@@ -18,7 +18,7 @@ use crate::budget::Budget;
 use crate::detect::{self, known};
 use crate::finding::FindingKind;
 use crate::limits::LimitKind;
-use crate::report::{ObjectHashes, ObjectInfo, ObjectPath, Origin, Report, StopReason, TypeAt};
+use crate::report::{ObjectHashes, ObjectInfo, ObjectPath, Origin, Report, StopReason};
 use crate::signatures::{ObjectType, ScanFailure};
 use crate::types::{FileType, TypeGroup};
 use crate::unpack::{self, Ctx};
@@ -249,15 +249,13 @@ impl Walk<'_> {
         judge::refine(&mut det.types, name, named);
         judge::declare(&mut det.types, obj.declared);
         let ty = det.primary();
-        // The types, for the unpacker of an object it has work on; the
-        // others' (most objects: leaves) move into the report uncopied.
-        let to_unpack = unpack::has_work(&det.types, &obj.data).then(|| det.types.clone());
         st.object(ObjectInfo {
             id,
             parent: obj.parent,
             path: obj.path.clone(),
             origin: obj.origin,
             depth: obj.depth,
+            // Moved, not copied: the unpacker reads them from the record.
             types: std::mem::take(&mut det.types),
             size: obj.data.len() as u64,
             sha256,
@@ -288,7 +286,7 @@ impl Walk<'_> {
         if st.stopped().is_some() {
             return;
         }
-        self.unpack(&obj, ty, to_unpack.as_deref(), id, name, st);
+        self.unpack(&obj, id, name, st);
     }
 
     /// The signatures of an object whose true type is `ty` (the rules see
@@ -367,19 +365,14 @@ impl Walk<'_> {
         }
     }
 
-    /// Unpacks a container and queues its children, each admitted by the
-    /// budget. `types` are the object's types (its true type `ty` first)
-    /// when [`unpack::has_work`] on it, else `None`.
-    fn unpack(
-        &mut self,
-        obj: &Pending,
-        ty: FileType,
-        types: Option<&[TypeAt]>,
-        id: usize,
-        name: &str,
-        st: &mut State<'_>,
-    ) {
-        let Some(types) = types else {
+    /// Unpacks a container (object `id`, whose types are recorded) and
+    /// queues its children, each admitted by the budget.
+    fn unpack(&mut self, obj: &Pending, id: usize, name: &str, st: &mut State<'_>) {
+        let recorded = &st.objects[id].types;
+        let ty = recorded.first().map(|t| t.ty).unwrap_or(known::DATA);
+        // A copy for the unpacker only where it has work: most objects are
+        // leaves, and the record is mutably borrowed from here on.
+        let Some(types) = unpack::has_work(recorded, &obj.data).then(|| recorded.clone()) else {
             // Never a silent clean: an archive or disk image that we cannot
             // open is said to be unopened.
             if matches!(ty.group(), TypeGroup::Archive | TypeGroup::DiskImage) {
@@ -409,7 +402,7 @@ impl Walk<'_> {
             passwords: self.passwords,
         };
         let unpacked = catch_unwind(AssertUnwindSafe(|| {
-            unpack::unpack(types, name, &obj.data, &mut ctx)
+            unpack::unpack(&types, name, &obj.data, &mut ctx)
         }))
         .unwrap_or_else(|_| unpack::Unpacked {
             findings: vec![FindingKind::Malformed {
