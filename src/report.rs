@@ -182,6 +182,15 @@ pub struct TypeAt {
     pub offset: u64,
 }
 
+/// The true type among an object's types: the first, or `data` when none
+/// was found.
+pub(crate) fn primary(types: &[TypeAt]) -> FileType {
+    types
+        .first()
+        .map(|t| t.ty)
+        .unwrap_or(crate::types::known::DATA)
+}
+
 /// Which objects a report gives the SHA-256 of. Hashing costs CPU: every
 /// object's hash costs about a third of the whole scan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

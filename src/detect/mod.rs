@@ -45,7 +45,7 @@ pub struct Detection {
 impl Detection {
     /// The true type.
     pub fn primary(&self) -> FileType {
-        self.types.first().map(|t| t.ty).unwrap_or(known::DATA)
+        crate::report::primary(&self.types)
     }
 
     /// The offset of the first type with this name, if found.

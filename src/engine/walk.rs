@@ -15,10 +15,10 @@ use super::collect::{Sink, State, hex, sha256_hex};
 use super::judge;
 use super::{Inner, ScanOptions};
 use crate::budget::Budget;
-use crate::detect::{self, known};
+use crate::detect;
 use crate::finding::FindingKind;
 use crate::limits::LimitKind;
-use crate::report::{ObjectHashes, ObjectInfo, ObjectPath, Origin, Report, StopReason};
+use crate::report::{self, ObjectHashes, ObjectInfo, ObjectPath, Origin, Report, StopReason};
 use crate::signatures::{ObjectType, ScanFailure};
 use crate::types::{FileType, TypeGroup};
 use crate::unpack::{self, Ctx};
@@ -184,10 +184,10 @@ impl Walk<'_> {
             // The same bytes again: report them here, scan them once. The
             // name may still change what they are (text named .vbs).
             let mut types = st.objects[orig].types.clone();
-            let first_ty = types.first().map(|t| t.ty).unwrap_or(known::DATA);
+            let first_ty = report::primary(&types);
             judge::refine(&mut types, name, named);
             judge::declare(&mut types, obj.declared);
-            let ty = types.first().map(|t| t.ty).unwrap_or(known::DATA);
+            let ty = report::primary(&types);
             let first_finding = st.findings.len();
             st.object(ObjectInfo {
                 id,
@@ -369,7 +369,7 @@ impl Walk<'_> {
     /// queues its children, each admitted by the budget.
     fn unpack(&mut self, obj: &Pending, id: usize, name: &str, st: &mut State<'_>) {
         let recorded = &st.objects[id].types;
-        let ty = recorded.first().map(|t| t.ty).unwrap_or(known::DATA);
+        let ty = report::primary(recorded);
         // A copy for the unpacker only where it has work: most objects are
         // leaves, and the record is mutably borrowed from here on.
         let Some(types) = unpack::has_work(recorded, &obj.data).then(|| recorded.clone()) else {

@@ -37,7 +37,7 @@ use crate::budget::{Budget, Charged, Drained};
 use crate::finding::FindingKind;
 use crate::limits::LimitKind;
 use crate::report::Origin;
-use crate::report::TypeAt;
+use crate::report::{TypeAt, primary};
 use crate::types::{FileType, known};
 
 /// What an unpacker may use: the scan's budget and the candidate passwords.
@@ -174,10 +174,6 @@ pub(crate) fn has_work(types: &[TypeAt], data: &[u8]) -> bool {
 }
 
 /// The true type: the first of the types found.
-fn primary(types: &[TypeAt]) -> FileType {
-    types.first().map(|t| t.ty).unwrap_or(known::DATA)
-}
-
 /// An unpacker: the object's name (a compressed stream names its content
 /// after it), its bytes and what it may spend.
 type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
