@@ -2,7 +2,7 @@
 //! `<ScRiPt` element is a `<script` element).
 //!
 //! Every position is tested on its first two bytes at once, 32 positions a
-//! step where the CPU has AVX2, each byte with its 0x20 bit set: a byte
+//! step on x86-64 (SSE2), each byte with its 0x20 bit set: a byte
 //! that equals a needle's byte ignoring ASCII case has the same value
 //! then, so no match is passed over, and the few other bytes that fold
 //! there are turned away when the whole needle is compared. A search by
@@ -25,51 +25,63 @@ pub(crate) fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
         hay.get(at..at + needle.len())
             .is_some_and(|w| w.eq_ignore_ascii_case(needle))
     };
-    let mut from = 0;
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        match unsafe { candidates_avx2(hay, a, b, &matches) } {
-            Ok(found) => return found,
-            Err(rest) => from = rest,
-        }
-    }
+    // SAFETY: SSE2 is part of x86-64: every CPU of this target has it.
+    let from = match unsafe { candidates_sse2(hay, a, b, &matches) } {
+        Ok(found) => return found,
+        Err(rest) => rest,
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let from = 0;
     (from..hay.len().saturating_sub(1))
         .find(|&at| hay[at] | 0x20 == a && hay[at + 1] | 0x20 == b && matches(at))
 }
 
-/// The vector part of [`find_ci`]: `Ok` of the answer when it is found
-/// or the candidates' offsets are all tried, `Err` of where the rest of
-/// the offsets (the last 32 or fewer) start.
+/// The vector part of [`find_ci`], 32 offsets a step in two 16-byte
+/// halves: `Ok` of the answer when it is found or the candidates' offsets
+/// are all tried, `Err` of where the rest of the offsets (the last 32 or
+/// fewer) start.
+///
+/// SSE2 and not AVX2, for the reason `detect::embedded`'s pass gives: the
+/// signature scan that runs after a long run of 256-bit instructions (of
+/// the next page, say) loses more than the search gains by them.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn candidates_avx2(
+#[target_feature(enable = "sse2")]
+fn candidates_sse2(
     hay: &[u8],
     a: u8,
     b: u8,
     matches: &impl Fn(usize) -> bool,
 ) -> Result<Option<usize>, usize> {
     use std::arch::x86_64::*;
-    let fold = _mm256_set1_epi8(0x20);
-    let (va, vb) = (_mm256_set1_epi8(a as i8), _mm256_set1_epi8(b as i8));
+    let fold = _mm_set1_epi8(0x20);
+    let (va, vb) = (_mm_set1_epi8(a as i8), _mm_set1_epi8(b as i8));
+    // The candidates that start in the 16 offsets at `here`, one bit each.
+    let half = |here: *const u8| {
+        // SAFETY: the caller passes a pointer with 17 bytes of `hay`
+        // behind it, so both 16-byte loads end within `hay`; `loadu` takes
+        // any alignment.
+        let (x, y) = unsafe {
+            (
+                _mm_loadu_si128(here.cast()),
+                _mm_loadu_si128(here.add(1).cast()),
+            )
+        };
+        let hits = _mm_and_si128(
+            _mm_cmpeq_epi8(_mm_or_si128(x, fold), va),
+            _mm_cmpeq_epi8(_mm_or_si128(y, fold), vb),
+        );
+        _mm_movemask_epi8(hits) as u32
+    };
     let mut at = 0;
     // Each step reads the 33 bytes at..at + 33: the pair at its last
     // offset needs the byte after it.
     while at + 33 <= hay.len() {
-        // SAFETY: both 32-byte loads end within `hay` (the loop's bound);
-        // `loadu` takes any alignment.
-        let (x, y) = unsafe {
-            let here = hay.as_ptr().add(at);
-            (
-                _mm256_loadu_si256(here.cast()),
-                _mm256_loadu_si256(here.add(1).cast()),
-            )
-        };
-        let hits = _mm256_and_si256(
-            _mm256_cmpeq_epi8(_mm256_or_si256(x, fold), va),
-            _mm256_cmpeq_epi8(_mm256_or_si256(y, fold), vb),
-        );
-        let mut mask = _mm256_movemask_epi8(hits) as u32;
+        // SAFETY: `at + 33 <= hay.len()`: 17 bytes from `at` and from
+        // `at + 16` are within `hay`.
+        let here = unsafe { hay.as_ptr().add(at) };
+        // SAFETY: as above.
+        let mut mask = half(here) | half(unsafe { here.add(16) }) << 16;
         while mask != 0 {
             let hit = at + mask.trailing_zeros() as usize;
             if matches(hit) {
