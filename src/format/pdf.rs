@@ -469,11 +469,30 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The offsets of every `endstream` keyword, in order: where a stream
-/// whose `/Length` is wrong ends is looked up here, never searched for again
-/// (a search per stream would make a file of unended streams quadratic).
-pub(crate) fn endstreams(data: &[u8]) -> Vec<usize> {
-    memchr::memmem::find_iter(data, b"endstream").collect()
+/// The offsets of every `endstream` keyword of a file, in order: where a
+/// stream whose `/Length` is wrong ends is looked up here, never searched
+/// for again (a search per stream would make a file of unended streams
+/// quadratic). They are searched for when a stream first needs them: a
+/// file whose every `/Length` is right (most are) is not read for them.
+pub(crate) struct Endstreams<'a> {
+    data: &'a [u8],
+    found: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl<'a> Endstreams<'a> {
+    /// The `endstream` keywords of `data`, not searched for yet.
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        Endstreams {
+            data,
+            found: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Their offsets, in order (searched for on the first call).
+    fn offsets(&self) -> &[usize] {
+        self.found
+            .get_or_init(|| memchr::memmem::find_iter(self.data, b"endstream").collect())
+    }
 }
 
 /// Reads the indirect object `N G obj ...` that starts at `pos` (white
@@ -481,13 +500,13 @@ pub(crate) fn endstreams(data: &[u8]) -> Vec<usize> {
 /// (the next object the linear scan found: so that an unclosed string
 /// cannot make every object read to the end of the file); a stream's data
 /// is found from `/Length` when `endstream` follows it, else at the next
-/// `endstream` (`ends`, from [`endstreams`]). `length` resolves an indirect
+/// `endstream` (`ends`, the same file's). `length` resolves an indirect
 /// `/Length`.
 pub(crate) fn object_at(
     data: &[u8],
     pos: usize,
     window: usize,
-    ends: &[usize],
+    ends: &Endstreams<'_>,
     length: &dyn Fn(u32) -> Option<i64>,
 ) -> Option<Indirect> {
     let window = window.clamp(pos.min(data.len()), data.len());
@@ -547,7 +566,7 @@ fn stream_extent(
     data: &[u8],
     start: usize,
     declared: Option<i64>,
-    ends: &[usize],
+    ends: &Endstreams<'_>,
     window: usize,
 ) -> (Range<usize>, bool) {
     let start = start.min(data.len());
@@ -560,6 +579,7 @@ fn stream_extent(
             return (start..end, true);
         }
     }
+    let ends = ends.offsets();
     let next = ends.partition_point(|&e| e < start);
     let end = match ends.get(next) {
         Some(&e) => {
@@ -941,13 +961,13 @@ mod tests {
                   2 0 obj<</Length 99>>stream\r\nabc\r\nendstream endobj 3 0 obj 7 endobj";
         let offs = scan_objects(f, |_| true);
         assert_eq!(offs.len(), 3);
-        let o = object_at(f, offs[0], f.len(), &endstreams(f), &|_| None).unwrap();
+        let o = object_at(f, offs[0], f.len(), &Endstreams::new(f), &|_| None).unwrap();
         assert!(matches!(&o.obj, Obj::Stream(_, r) if &f[r.clone()] == b"hello"));
         assert!(o.defects.is_empty());
-        let o = object_at(f, offs[1], f.len(), &endstreams(f), &|_| None).unwrap();
+        let o = object_at(f, offs[1], f.len(), &Endstreams::new(f), &|_| None).unwrap();
         assert!(matches!(&o.obj, Obj::Stream(_, r) if &f[r.clone()] == b"abc"));
         assert_eq!(o.defects.len(), 1);
-        let o = object_at(f, offs[2], f.len(), &endstreams(f), &|_| None).unwrap();
+        let o = object_at(f, offs[2], f.len(), &Endstreams::new(f), &|_| None).unwrap();
         assert_eq!((o.num, o.obj), (3, Obj::Int(7)));
     }
 

@@ -20,7 +20,7 @@ use super::pdf_filters::{self, Decoded};
 use super::{Child, Ctx, Unpacked};
 use crate::finding::{FindingKind, PdfFeature};
 use crate::format::pdf::{
-    self as syntax, Dict, Indirect, Obj, XrefEntry, endstreams, object_at, object_stream,
+    self as syntax, Dict, Endstreams, Indirect, Obj, XrefEntry, object_at, object_stream,
     scan_objects, startxref, text, trailers, value_in, xref_stream_entries, xref_table_at,
 };
 use crate::limits::LimitKind;
@@ -58,7 +58,7 @@ enum Loc {
 /// What the reading of one file has gathered.
 struct Reader<'a> {
     data: &'a Bytes,
-    ends: Vec<usize>,
+    ends: Endstreams<'a>,
     /// Every place each object number was found.
     index: HashMap<u32, Vec<Loc>>,
     /// Decoded object streams, with their `/First`.
@@ -88,7 +88,7 @@ struct Reader<'a> {
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut r = Reader {
         data,
-        ends: endstreams(data),
+        ends: Endstreams::new(data),
         index: HashMap::new(),
         packed: Vec::new(),
         out: Unpacked::default(),
