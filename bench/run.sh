@@ -24,7 +24,6 @@ mkdir -p "$BASE"
 need=()
 command -v clamscan >/dev/null || need+=(clamav)
 command -v yara >/dev/null || need+=(yara)
-[ -x /usr/bin/time ] || need+=(time)
 command -v bc >/dev/null || need+=(bc)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]} from Debian packages" >&2
@@ -78,7 +77,7 @@ for ((r = 1; r <= RUNS; r++)); do
   pair="xferscan floor"
   [ $((r % 2)) = 0 ] && pair="floor xferscan"
   for tool in $pair clamscan yara; do
-    /usr/bin/time -f '%e %U %S %M' -o "$OUT/time.$tool" bash -c "$(declare -f run_$tool); OUT=$OUT CORPUS=$CORPUS XFERSCAN=$XFERSCAN FLOOR=$FLOOR run_$tool"
+    timed "$OUT/time.$tool" bash -c "$(declare -f run_$tool); OUT=$OUT CORPUS=$CORPUS XFERSCAN=$XFERSCAN FLOOR=$FLOOR run_$tool"
     read -r wall user sys rss <"$OUT/time.$tool"
     WALL[$tool]+="$wall "
     CPU[$tool]+="$(echo "$user + $sys" | bc) "
