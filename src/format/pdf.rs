@@ -655,12 +655,22 @@ fn object_start(data: &[u8], at: usize) -> Option<usize> {
     Some(n_start)
 }
 
-/// The dictionaries after each `trailer` keyword, with their offsets.
+/// The dictionaries after each of the last `max` `trailer` keywords (a
+/// file's own trailers are near its end), with their offsets. Only those
+/// offsets are kept while searching: a file of nothing but the keyword
+/// costs `max` of them, not one for every seven bytes.
 pub(crate) fn trailers(data: &[u8], max: usize) -> Vec<(usize, Dict)> {
-    let all: Vec<usize> = memchr::memmem::find_iter(data, b"trailer").collect();
-    // The last ones: a file's own trailers are near its end.
-    all[all.len().saturating_sub(max)..]
-        .iter()
+    if max == 0 {
+        return Vec::new();
+    }
+    let mut last = std::collections::VecDeque::with_capacity(max.min(64));
+    for at in memchr::memmem::find_iter(data, b"trailer") {
+        if last.len() == max {
+            last.pop_front();
+        }
+        last.push_back(at);
+    }
+    last.iter()
         .filter_map(|&at| {
             let mut p = Parser::new(data, at + 7);
             match p.value() {
@@ -969,6 +979,25 @@ mod tests {
         assert_eq!(o.defects.len(), 1);
         let o = object_at(f, offs[2], f.len(), &Endstreams::new(f), &|_| None).unwrap();
         assert_eq!((o.num, o.obj), (3, Obj::Int(7)));
+    }
+
+    #[test]
+    fn only_the_last_trailers_are_read() {
+        let mut f = Vec::new();
+        for i in 0..10 {
+            f.extend_from_slice(format!("trailer <</Size {i}>>\n").as_bytes());
+        }
+        // A keyword without a dictionary after it counts among the last.
+        f.extend_from_slice(b"trailer 5");
+        let sizes = |max| -> Vec<_> {
+            trailers(&f, max)
+                .iter()
+                .filter_map(|(_, d)| d.int(b"Size"))
+                .collect()
+        };
+        assert_eq!(sizes(3), [8, 9]);
+        assert_eq!(sizes(64), (0..10).collect::<Vec<_>>());
+        assert!(trailers(&f, 0).is_empty());
     }
 
     #[test]
