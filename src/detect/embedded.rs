@@ -2,7 +2,7 @@
 //! 7z glued behind an image, a document or a self-extractor's stub.
 //!
 //! Their signatures all begin with a pair of bytes (`PK`, `MZ`, `7z`), and
-//! one pass finds the three pairs together (16 bytes a step on x86-64),
+//! one pass finds the three pairs together (in SSE2 lanes on x86-64),
 //! where a search per signature read every binary object three times over.
 //! Each signature keeps its own number of candidates, as it had with its
 //! own search, and the pass ends when all three are settled.
