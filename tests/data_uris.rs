@@ -55,3 +55,55 @@ fn svg_with_an_image_is_clean_and_tiny_uris_are_left_alone() {
     assert_clean(&r);
     assert_eq!(r.objects.len(), 1);
 }
+
+/// What a browser reads as a base64 `data:` URI, however the marker is
+/// spelled (WHATWG fetch's `data:` URL processor, after the URL parser has
+/// removed tabs and line breaks): each is a download of the program.
+#[test]
+fn every_spelling_of_the_marker_a_browser_accepts() {
+    for head in [
+        "data:application/octet-stream;BASE64,",
+        "Data:application/octet-stream;Base64,",
+        "data:application/octet-stream; base64,",
+        "data:application/octet-stream;   bAsE64 ,",
+        "data:application/octet-stream;base64\t,",
+        "da\nta:application/octet-stream;base\r\n64,",
+        "data:;\tbase64,",
+    ] {
+        let r = scan("invoice.html", page(head, &b64(&eicar())));
+        assert!(found_eicar(&r), "{head:?}: {:?}", keys(&r));
+    }
+}
+
+#[test]
+fn percent_escapes_in_the_payload_are_decoded_first() {
+    // Every `A`, `Q` and `=` of the base64 escaped, as a browser decodes
+    // them before the base64: the program must come out whole.
+    let escaped: String = String::from_utf8(b64(&eicar()))
+        .unwrap()
+        .chars()
+        .map(|c| match c {
+            'A' => "%41".to_owned(),
+            'Q' => "%51".to_owned(),
+            '=' => "%3d".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    assert!(escaped.contains("%41") || escaped.contains("%51"));
+    let r = scan("p.html", page("data:;base64,", escaped.as_bytes()));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+#[test]
+fn look_alikes_of_the_marker_are_not_decoded() {
+    // Not base64 to a browser: the payload is text, and stays in the page.
+    for head in [
+        "data:text/plain;base65,",
+        "data:text/plain;base64x,",
+        "data:text/plain,;base64",
+    ] {
+        let r = scan("page.html", page(head, &b64(&tiny_png())));
+        assert_clean(&r);
+        assert_eq!(r.objects.len(), 1, "{head:?}");
+    }
+}

@@ -19,16 +19,12 @@ use crate::types::{FileType, known};
 /// Decoded payloads shorter than this hold no program.
 const MIN_PAYLOAD: usize = 16;
 
-/// The data URI's marker, searched for in every page (built once).
-static BASE64_MARK: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b";base64,"));
-
 /// True when a page or script gives this unpacker something to do: a
 /// `data:` URI or a `<script>` element in a page (HTML, XML, HTA), an SVG
 /// image (its handlers are looked for), or any script (the lexer decides).
 pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
     if t == known::HTML || t == known::XML || t == known::HTA {
-        BASE64_MARK.find(data).is_some()
+        super::datauri::has_marker(data)
             || has_script_tag(data)
             || (t == known::XML && smuggle::is_svg(data))
     } else {
