@@ -107,3 +107,35 @@ fn look_alikes_of_the_marker_are_not_decoded() {
         assert_eq!(r.objects.len(), 1, "{head:?}");
     }
 }
+
+/// An attribute's character references are decoded before its URL is
+/// read: the marker and the payload may be written with them.
+#[test]
+fn character_references_in_the_uri_are_decoded() {
+    for head in [
+        "data:application/octet-stream;base64&#44;",
+        "data&colon;application/octet-stream&#x3B;base64&comma;",
+        "&#100;ata:application/octet-stream;&#98;ase64,",
+    ] {
+        let r = scan("invoice.html", page(head, &b64(&eicar())));
+        assert!(found_eicar(&r), "{head:?}: {:?}", keys(&r));
+    }
+    let referenced: String = String::from_utf8(b64(&eicar()))
+        .unwrap()
+        .chars()
+        .map(|c| match c {
+            'A' => "&#65;".to_owned(),
+            '+' => "&plus;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    let r = scan("p.html", page("data:;base64,", referenced.as_bytes()));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // Decoded once: `&amp;#44;` is the text `&#44;` to a browser.
+    let r = scan(
+        "page.html",
+        page("data:text/plain;base64&amp;#44;", &b64(&tiny_png())),
+    );
+    assert_clean(&r);
+    assert_eq!(r.objects.len(), 1);
+}

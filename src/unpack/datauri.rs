@@ -8,7 +8,10 @@
 //! white space before the `,`, a tab or line break anywhere (the URL parser
 //! removes them), and percent escapes in the payload, decoded before the
 //! base64 is. `;BASE64,` or `; base64,` is a download to a browser, and
-//! must be one here.
+//! must be one here. A page with character references (`&#44;` for the
+//! comma, `&#65;` in the payload) is read with them decoded, as the
+//! browser decodes an attribute's value before it parses the URL in it
+//! (an offset in a child's name is then one in that reading).
 
 use bytes::Bytes;
 
@@ -29,7 +32,8 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     // Past the last payload or marker: nothing is read twice, so a page
     // of nothing but markers costs one pass.
     let mut resume = 0usize;
-    for semi in memchr::memchr_iter(b';', &data[..]) {
+    let data = &url_view(data)[..];
+    for semi in memchr::memchr_iter(b';', data) {
         if semi < resume {
             continue;
         }
@@ -66,7 +70,85 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 /// True when `data` holds a base64 `data:` URI's marker (`;base64,` as a
 /// browser reads it), so that a page has one to decode.
 pub(crate) fn has_marker(data: &[u8]) -> bool {
+    let data = &url_view(data)[..];
     memchr::memchr_iter(b';', data).any(|semi| marker_end(data, semi).is_some())
+}
+
+/// The page as the URL parser gets an attribute's value: its character
+/// references decoded (numeric ones, and the named ones that spell a
+/// character a `data:` URI is written with), each once (`&amp;#44;` is
+/// `&#44;`, not a comma). A reference to a character past ASCII becomes a
+/// byte that no marker or payload holds, as that character would end one.
+/// Borrowed when the page has no `&`.
+fn url_view(page: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const NAMED: &[(&[u8], u8)] = &[
+        (b"colon;", b':'),
+        (b"semi;", b';'),
+        (b"comma;", b','),
+        (b"sol;", b'/'),
+        (b"plus;", b'+'),
+        (b"equals;", b'='),
+        (b"percnt;", b'%'),
+        (b"Tab;", b'\t'),
+        (b"NewLine;", b'\n'),
+        (b"amp;", b'&'),
+        (b"amp", b'&'),
+    ];
+    let Some(first) = memchr::memchr(b'&', page) else {
+        return page.into();
+    };
+    let mut out = Vec::with_capacity(page.len());
+    out.extend_from_slice(&page[..first]);
+    let mut i = first;
+    while i < page.len() {
+        let Some(amp) = memchr::memchr(b'&', &page[i..]).map(|p| i + p) else {
+            out.extend_from_slice(&page[i..]);
+            break;
+        };
+        out.extend_from_slice(&page[i..amp]);
+        i = amp + 1;
+        let rest = &page[i..];
+        if let Some(after) = rest.strip_prefix(b"#") {
+            let (hex, digits) = match after.first() {
+                Some(b'x' | b'X') => (true, &after[1..]),
+                _ => (false, after),
+            };
+            let n = digits
+                .iter()
+                .take_while(|c| {
+                    if hex {
+                        c.is_ascii_hexdigit()
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                })
+                .count();
+            if n > 0 {
+                // The value saturates: anything past ASCII is one byte
+                // that is neither a marker's nor a payload's.
+                let value = digits[..n].iter().fold(0u32, |v, &c| {
+                    let d = (c as char).to_digit(16).unwrap_or(0);
+                    v.saturating_mul(if hex { 16 } else { 10 })
+                        .saturating_add(d)
+                });
+                out.push(match u8::try_from(value) {
+                    Ok(b) if b != 0 && b.is_ascii() => b,
+                    _ => 0xff,
+                });
+                i += (after.len() - digits.len()) + 1 + n;
+                if page.get(i) == Some(&b';') {
+                    i += 1;
+                }
+                continue;
+            }
+        } else if let Some((name, c)) = NAMED.iter().find(|(name, _)| rest.starts_with(name)) {
+            out.push(*c);
+            i += name.len();
+            continue;
+        }
+        out.push(b'&');
+    }
+    out.into()
 }
 
 /// Tab, line feed and carriage return: the URL parser removes them from
@@ -167,6 +249,43 @@ mod tests {
         assert_eq!(rfind_data(b"dat"), None);
         assert_eq!(rfind_data(b"data:a ata:"), Some(0));
         assert_eq!(rfind_data(b":data"), None);
+    }
+
+    #[test]
+    fn character_references_are_decoded_once() {
+        let view = |p: &[u8]| url_view(p).into_owned();
+        assert_eq!(view(b"a&#44;b&#x2c;c&#X2C d&comma;e"), b"a,b,c, d,e");
+        assert_eq!(view(b"&#0000065;&#x41&semi;&colon;"), b"AA;:");
+        assert_eq!(
+            view(b"&amp;#44; &amp &ampx &copy; & &#; &#x;"),
+            b"&#44; & &x &copy; & &#; &#x;"
+        );
+        assert_eq!(view(b"&#233;&#0;&#99999999999;x"), b"\xff\xff\xffx");
+        assert_eq!(view(b"&Tab;&NewLine;&tab;"), b"\t\n&tab;");
+        assert!(matches!(
+            url_view(b"no references"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(view(b"ends with &"), b"ends with &");
+        assert_eq!(view(b"&#4"), b"\x04");
+    }
+
+    proptest::proptest! {
+        /// Decoding never lengthens a page, and what has no reference in
+        /// it comes out as it went in.
+        #[test]
+        fn the_view_is_never_longer_than_the_page(
+            page in proptest::collection::vec(
+                proptest::sample::select(b"&#xX09aF;:ampcolonsemiTab, ".to_vec()),
+                0..200,
+            )
+        ) {
+            let view = url_view(&page);
+            proptest::prop_assert!(view.len() <= page.len());
+            if !page.contains(&b'&') {
+                proptest::prop_assert_eq!(&view[..], &page[..]);
+            }
+        }
     }
 
     #[test]
