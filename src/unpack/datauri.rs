@@ -11,7 +11,10 @@
 //! must be one here. A page with character references (`&#44;` for the
 //! comma, `&#65;` in the payload) is read with them decoded, as the
 //! browser decodes an attribute's value before it parses the URL in it
-//! (an offset in a child's name is then one in that reading).
+//! (an offset in a child's name is then one in that reading). A URI
+//! without the marker whose payload is percent-encoded
+//! (`data:application/octet-stream,%4D%5A%90...`) is a download too: its
+//! payload is decoded when it holds a few escapes.
 
 use bytes::Bytes;
 
@@ -25,6 +28,10 @@ const MAX_MEDIA_TYPE: usize = 256;
 /// Decoded payloads shorter than this (tracking pixels, bullets) are left
 /// to the raw pass: they hold no program.
 const MIN_PAYLOAD: usize = 16;
+
+/// Percent escapes a payload without the base64 marker holds before it is
+/// decoded: fewer, and what the raw pass reads is what the browser gets.
+const MIN_ESCAPES: usize = 4;
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
@@ -64,14 +71,97 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         let name = format!("<data uri @{}>", from + open);
         out.push_drained(name, Origin::Decoded, ctx.budget.take(decoded));
     }
+    let mut from = 0;
+    while let Some(u) = next_percent_uri(data, from) {
+        from = u.end;
+        // The URL parser's removed characters go before the escapes are
+        // decoded: an escaped line break stays.
+        let raw: Vec<u8> = data[u.start..u.end]
+            .iter()
+            .copied()
+            .filter(|&c| !removed(c))
+            .collect();
+        let decoded = percent_decode(&raw);
+        if decoded.len() < MIN_PAYLOAD {
+            continue;
+        }
+        if listed >= ctx.budget.objects_left() {
+            out.entries_cut(listed as usize);
+            break;
+        }
+        listed += 1;
+        let name = format!("<data uri @{}>", u.open);
+        out.push_drained(name, Origin::Decoded, ctx.budget.take(decoded));
+    }
     out
 }
 
+/// A `data:` URI without the base64 marker whose payload holds percent
+/// escapes: where `data:` opens it, and where its payload starts and ends.
+struct PercentUri {
+    open: usize,
+    start: usize,
+    end: usize,
+}
+
+/// The first [`PercentUri`] whose `data:` ends at or after `from`. Each
+/// URI's payload is read once: the search goes on past it.
+fn next_percent_uri(data: &[u8], mut from: usize) -> Option<PercentUri> {
+    while let Some(colon) = memchr::memchr(b':', data.get(from..)?).map(|p| from + p) {
+        from = colon + 1;
+        let Some(open) = data_before(data, colon) else {
+            continue;
+        };
+        // The media type ends at the first comma.
+        let limit = data.len().min(colon + 1 + MAX_MEDIA_TYPE);
+        let Some(comma) = memchr::memchr(b',', &data[colon + 1..limit]).map(|p| colon + 1 + p)
+        else {
+            continue;
+        };
+        // A base64 URI is the marker's loop's.
+        if memchr::memchr_iter(b';', &data[colon + 1..comma])
+            .any(|s| marker_end(data, colon + 1 + s) == Some(comma + 1))
+        {
+            continue;
+        }
+        let start = comma + 1;
+        // To the quote that opened the attribute or string, or else to
+        // white space or what ends an unquoted value (a style sheet's
+        // `url(...)` too).
+        let quote = open
+            .checked_sub(1)
+            .map(|q| data[q])
+            .filter(|q| matches!(q, b'"' | b'\''));
+        let end = data[start..]
+            .iter()
+            .position(|&c| match quote {
+                Some(q) => c == q,
+                None => c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'<' | b'>' | b')'),
+            })
+            .map_or(data.len(), |p| start + p);
+        from = end;
+        let escapes = memchr::memchr_iter(b'%', &data[start..end])
+            .filter(|&p| {
+                data[start + p + 1..end]
+                    .get(..2)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+            })
+            .take(MIN_ESCAPES)
+            .count();
+        if escapes == MIN_ESCAPES {
+            return Some(PercentUri { open, start, end });
+        }
+    }
+    None
+}
+
 /// True when `data` holds a base64 `data:` URI's marker (`;base64,` as a
-/// browser reads it), so that a page has one to decode.
+/// browser reads it) or a percent-encoded payload, so that a page has one
+/// to decode.
 pub(crate) fn has_marker(data: &[u8]) -> bool {
     let data = &url_view(data)[..];
     memchr::memchr_iter(b';', data).any(|semi| marker_end(data, semi).is_some())
+        || next_percent_uri(data, 0).is_some()
 }
 
 /// The page as the URL parser gets an attribute's value: its character
@@ -188,21 +278,25 @@ fn marker_end(data: &[u8], semi: usize) -> Option<usize> {
 /// Where the last `data:` (any case, the URL parser's removed characters
 /// anywhere in it) starts in `hay`.
 fn rfind_data(hay: &[u8]) -> Option<usize> {
-    memchr::memrchr_iter(b':', hay).find_map(|colon| {
-        let mut i = colon;
-        for &want in b"atad" {
-            loop {
-                i = i.checked_sub(1)?;
-                if !removed(hay[i]) {
-                    break;
-                }
-            }
-            if hay[i].to_ascii_lowercase() != want {
-                return None;
+    memchr::memrchr_iter(b':', hay).find_map(|colon| data_before(hay, colon))
+}
+
+/// Where the `data` that the `:` at `colon` ends starts (any case, the URL
+/// parser's removed characters anywhere in it).
+fn data_before(hay: &[u8], colon: usize) -> Option<usize> {
+    let mut i = colon;
+    for &want in b"atad" {
+        loop {
+            i = i.checked_sub(1)?;
+            if !removed(hay[i]) {
+                break;
             }
         }
-        Some(i)
-    })
+        if hay[i].to_ascii_lowercase() != want {
+            return None;
+        }
+    }
+    Some(i)
 }
 
 /// The payload with its percent escapes decoded, as the `data:` URL
@@ -286,6 +380,23 @@ mod tests {
                 proptest::prop_assert_eq!(&view[..], &page[..]);
             }
         }
+    }
+
+    #[test]
+    fn where_a_percent_encoded_payload_ends() {
+        fn span(p: &[u8]) -> Option<(usize, &[u8])> {
+            next_percent_uri(p, 0).map(|u| (u.open, &p[u.start..u.end]))
+        }
+        let quoted = b"x=\"data:,%41 %42%43%44\" y";
+        assert_eq!(span(quoted), Some((3, &b"%41 %42%43%44"[..])));
+        let unquoted = b"url(data:,%41%42%43%44) x";
+        assert_eq!(span(unquoted), Some((4, &b"%41%42%43%44"[..])));
+        // Three escapes are what the page shows; base64 is the other loop's.
+        assert_eq!(span(b"'data:,%41%42%43'"), None);
+        assert_eq!(span(b"'data:;base64,%41%42%43%44'"), None);
+        // The first one with enough escapes, past the ones without.
+        let two = b"'data:,a' 'Data:,%41%42%43%44%45'";
+        assert_eq!(span(two), Some((11, &b"%41%42%43%44%45"[..])));
     }
 
     #[test]
