@@ -168,3 +168,53 @@ fn json_with_a_long_base64_picture_is_clean() {
     let json = format!("{{\"name\": \"avatar.png\", \"data\": \"{text}\"}}");
     assert_clean(&scan("avatar.json", json.into_bytes()));
 }
+
+/// A `data:` URI a script writes into a link, its comma (or any character)
+/// hidden behind a JavaScript escape, or built by `+` from variables: read
+/// once the script's literals are decoded, as the page reader reads one.
+#[test]
+fn a_data_uri_that_a_script_assembles() {
+    let text = String::from_utf8(b64(&eicar()))
+        .unwrap()
+        .replace("\r\n", "");
+    for script in [
+        format!(
+            "var a = document.createElement('a');\na.href = \"data:application/octet-stream;base64\\x2c{text}\";\na.click();"
+        ),
+        format!(
+            "var a = document.createElement('a');\na.href = 'data:application/octet-stream;base64\\u002c{text}';\na.click();"
+        ),
+        format!(
+            "var p = \"{text}\";\nvar u = \"data:application/octet-stream;\" + \"base64,\" + p;\nlocation = u;"
+        ),
+    ] {
+        let r = scan("invoice.html", html(&script));
+        assert!(found_eicar(&r), "{script}: {:?}", keys(&r));
+    }
+    // A script file on its own, the URI as it is.
+    let js = format!(
+        "var a = document.createElement('a');\na.href = \"data:application/octet-stream;base64,{text}\";\n"
+    );
+    let r = scan("lib.js", js.into_bytes());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+#[test]
+fn a_script_with_ordinary_urls_has_no_payload() {
+    let r = scan(
+        "app.html",
+        html(
+            "var api = 'https://example.com/v1/items?ids=1,2,3';\n\
+              var icon = 'data:image/gif;base64,R0lGODlhAQABAAAAACw=';\n\
+              fetch(api).then(function (r) { return r.json(); });",
+        ),
+    );
+    assert_clean(&r);
+    // The page and its script element; the pixel is too small to list.
+    assert_eq!(
+        r.objects.len(),
+        2,
+        "{:?}",
+        r.objects.iter().map(|o| o.path.clone()).collect::<Vec<_>>()
+    );
+}

@@ -46,6 +46,10 @@ pub(crate) enum Encoding {
     Bytes,
     /// `String.fromCharCode` of character codes.
     CharCodes,
+    /// A string (or a concatenation) that holds a `data:` URI, read as the
+    /// page reader reads one once the script's escapes are decoded
+    /// (`"data:...;base64\x2c..."` assigned to a link's `href`).
+    DataUri,
 }
 
 impl Encoding {
@@ -57,6 +61,7 @@ impl Encoding {
             Encoding::Hex => "hex",
             Encoding::Bytes => "bytes",
             Encoding::CharCodes => "fromCharCode",
+            Encoding::DataUri => "data uri",
         }
     }
 }
@@ -351,7 +356,9 @@ pub(crate) fn payloads(src: &[u8]) -> (Vec<Payload>, bool) {
                 };
                 match value {
                     Some(v) if parts > 0 => {
-                        if looks_base64(&v) {
+                        if holds_data_uri(&v) {
+                            push(payload(Encoding::DataUri, *off, &v), &mut out);
+                        } else if looks_base64(&v) {
                             push(payload(Encoding::Base64, *off, &v), &mut out);
                         } else if looks_hex(&v) {
                             push(payload(Encoding::Hex, *off, &v), &mut out);
@@ -453,6 +460,9 @@ pub(crate) fn payloads(src: &[u8]) -> (Vec<Payload>, bool) {
                     continue;
                 }
             }
+            Tok::Str(s) if holds_data_uri(s) => {
+                push(payload(Encoding::DataUri, *off, s), &mut out);
+            }
             Tok::Str(s) if looks_base64(s) => {
                 push(payload(Encoding::Base64, *off, s), &mut out);
             }
@@ -551,6 +561,13 @@ fn numbers(toks: &[(usize, Tok)], mut i: usize) -> (Vec<u32>, usize) {
     (Vec::new(), i)
 }
 
+/// A string that holds `data:` (any case) with a comma after it: a URI
+/// whose payload the page reader may decode.
+pub(crate) fn holds_data_uri(s: &[u8]) -> bool {
+    crate::format::ascii::find_ci(s, b"data:")
+        .is_some_and(|at| memchr::memchr(b',', &s[at..]).is_some())
+}
+
 /// A long string of the base64 alphabet (standard or URL-safe) that is
 /// not one word: prose, identifiers and the base64 alphabet spelled out in
 /// a decoder do not have the mix of cases and digits of encoded bytes.
@@ -618,6 +635,18 @@ mod tests {
         assert_eq!(p[0].data[..2], *b"MZ");
         assert_eq!(p[1].encoding, Encoding::CharCodes);
         assert_eq!(p[1].data, b"Hello wo");
+    }
+
+    #[test]
+    fn strings_that_hold_a_data_uri() {
+        let js = b"a.href = \"data:;base64\\x2cQUJD\"; var u = 'https://x.org/a,b'; var d = 'data: none';";
+        let (found, _) = payloads(js);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].encoding, Encoding::DataUri);
+        assert_eq!(found[0].data, b"data:;base64,QUJD");
+        assert!(holds_data_uri(b"DATA:x,y"));
+        assert!(!holds_data_uri(b"data:x y"));
+        assert!(!holds_data_uri(b"x,data:"));
     }
 
     #[test]

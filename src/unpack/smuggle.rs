@@ -87,6 +87,15 @@ pub(crate) fn script(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             Encoding::Atob | Encoding::Base64 => super::decode::base64(&p.data),
             Encoding::Hex => smuggle::unhex(&p.data),
             Encoding::Bytes | Encoding::CharCodes => p.data,
+            Encoding::DataUri => {
+                // The URIs it holds, decoded as a page's are (their
+                // children are charged to the budget there).
+                let inner = super::datauri::unpack(&Bytes::from(p.data), ctx);
+                listed += inner.children.len();
+                out.children.extend(inner.children);
+                out.findings.extend(inner.findings);
+                continue;
+            }
         };
         if bytes.len() < MIN_PAYLOAD {
             continue;
