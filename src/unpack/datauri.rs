@@ -380,6 +380,30 @@ mod tests {
                 proptest::prop_assert_eq!(&view[..], &page[..]);
             }
         }
+
+        /// The readers of markers and percent-encoded payloads stay in
+        /// bounds and move forward on any bytes a page may hold.
+        #[test]
+        fn uris_are_read_in_bounds(
+            page in proptest::collection::vec(
+                proptest::sample::select(b"data:;base64,%4a&#x2c\t\n\r \"'()<>".to_vec()),
+                0..300,
+            )
+        ) {
+            let _ = has_marker(&page);
+            for i in 0..page.len() {
+                if let Some(end) = marker_end(&page, i) {
+                    proptest::prop_assert!(end > i && end <= page.len());
+                }
+            }
+            let mut from = 0;
+            while let Some(u) = next_percent_uri(&page, from) {
+                proptest::prop_assert!(u.open < u.start && u.start <= u.end && u.end <= page.len());
+                proptest::prop_assert!(u.end >= from);
+                from = u.end.max(from + 1);
+            }
+            let _ = rfind_data(&page);
+        }
     }
 
     #[test]
