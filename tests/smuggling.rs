@@ -187,6 +187,8 @@ fn a_data_uri_that_a_script_assembles() {
         format!(
             "var p = \"{text}\";\nvar u = \"data:application/octet-stream;\" + \"base64,\" + p;\nlocation = u;"
         ),
+        // A tab inside `data:`, which the URL parser removes.
+        format!("location = `da\\tta:application/octet-stream;base64\\x2c{text}`;"),
     ] {
         let r = scan("invoice.html", html(&script));
         assert!(found_eicar(&r), "{script}: {:?}", keys(&r));

@@ -561,9 +561,24 @@ fn numbers(toks: &[(usize, Tok)], mut i: usize) -> (Vec<u32>, usize) {
     (Vec::new(), i)
 }
 
-/// A string that holds `data:` (any case) with a comma after it: a URI
-/// whose payload the page reader may decode.
+/// A string that holds `data:` (any case, with the tabs and line breaks
+/// that the URL parser removes anywhere in it) with a comma after it: a
+/// URI whose payload the page reader may decode.
 pub(crate) fn holds_data_uri(s: &[u8]) -> bool {
+    if memchr::memchr(b':', s).is_none() {
+        return false;
+    }
+    let kept: Vec<u8>;
+    let s = if memchr::memchr3(b'\t', b'\n', b'\r', s).is_some() {
+        kept = s
+            .iter()
+            .copied()
+            .filter(|c| !matches!(c, b'\t' | b'\n' | b'\r'))
+            .collect();
+        &kept[..]
+    } else {
+        s
+    };
     crate::format::ascii::find_ci(s, b"data:")
         .is_some_and(|at| memchr::memchr(b',', &s[at..]).is_some())
 }
@@ -645,6 +660,7 @@ mod tests {
         assert_eq!(found[0].encoding, Encoding::DataUri);
         assert_eq!(found[0].data, b"data:;base64,QUJD");
         assert!(holds_data_uri(b"DATA:x,y"));
+        assert!(holds_data_uri(b"da\tta\n:x,y"));
         assert!(!holds_data_uri(b"data:x y"));
         assert!(!holds_data_uri(b"x,data:"));
     }
