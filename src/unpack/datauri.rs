@@ -107,6 +107,9 @@ struct PercentUri {
 /// The first [`PercentUri`] whose `data:` ends at or after `from`. Each
 /// URI's payload is read once: the search goes on past it.
 fn next_percent_uri(data: &[u8], mut from: usize) -> Option<PercentUri> {
+    // Up to here no comma is left to find: a page of `data:` without one
+    // is searched for commas once, not once for each `data:`.
+    let mut searched = 0usize;
     while let Some(colon) = memchr::memchr(b':', data.get(from..)?).map(|p| from + p) {
         from = colon + 1;
         let Some(open) = data_before(data, colon) else {
@@ -114,8 +117,9 @@ fn next_percent_uri(data: &[u8], mut from: usize) -> Option<PercentUri> {
         };
         // The media type ends at the first comma.
         let limit = data.len().min(colon + 1 + MAX_MEDIA_TYPE);
-        let Some(comma) = memchr::memchr(b',', &data[colon + 1..limit]).map(|p| colon + 1 + p)
-        else {
+        let look = searched.max(colon + 1).min(limit);
+        let Some(comma) = memchr::memchr(b',', &data[look..limit]).map(|p| look + p) else {
+            searched = limit;
             continue;
         };
         // A base64 URI is the marker's loop's.
