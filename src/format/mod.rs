@@ -14,6 +14,7 @@ pub(crate) mod ascii;
 pub(crate) mod biff;
 pub(crate) mod cab;
 pub(crate) mod chm;
+pub(crate) mod datauri;
 pub(crate) mod disk;
 pub(crate) mod fat;
 pub(crate) mod iso9660;

@@ -565,22 +565,10 @@ fn numbers(toks: &[(usize, Tok)], mut i: usize) -> (Vec<u32>, usize) {
 /// that the URL parser removes anywhere in it) with a comma after it: a
 /// URI whose payload the page reader may decode.
 pub(crate) fn holds_data_uri(s: &[u8]) -> bool {
-    if memchr::memchr(b':', s).is_none() {
-        return false;
-    }
-    let kept: Vec<u8>;
-    let s = if memchr::memchr3(b'\t', b'\n', b'\r', s).is_some() {
-        kept = s
-            .iter()
-            .copied()
-            .filter(|c| !matches!(c, b'\t' | b'\n' | b'\r'))
-            .collect();
-        &kept[..]
-    } else {
-        s
-    };
-    crate::format::ascii::find_ci(s, b"data:")
-        .is_some_and(|at| memchr::memchr(b',', &s[at..]).is_some())
+    memchr::memchr_iter(b':', s).any(|colon| {
+        super::datauri::data_before(s, colon).is_some()
+            && memchr::memchr(b',', &s[colon..]).is_some()
+    })
 }
 
 /// A long string of the base64 alphabet (standard or URL-safe) that is

@@ -1,65 +1,41 @@
-//! Base64 `data:` URIs in HTML and XML (SVG): HTML smuggling carries a
-//! whole program in one, which a browser turns back into a download. Each
-//! is decoded and scanned as a child; what a raw pass sees is only base64.
-//!
-//! The URI is read as a browser reads it (the URL parser, then WHATWG
-//! fetch's `data:` URL processor), not as a writer usually spells it: the
-//! scheme and `base64` in any case, spaces between the `;` and `base64`,
-//! white space before the `,`, a tab or line break anywhere (the URL parser
-//! removes them), and percent escapes in the payload, decoded before the
-//! base64 is. `;BASE64,` or `; base64,` is a download to a browser, and
-//! must be one here. A page with character references (`&#44;` for the
-//! comma, `&#65;` in the payload) is read with them decoded, as the
-//! browser decodes an attribute's value before it parses the URL in it
-//! (an offset in a child's name is then one in that reading). A URI
-//! without the marker whose payload is percent-encoded
-//! (`data:application/octet-stream,%4D%5A%90...`) is a download too: its
-//! payload is decoded when it holds a few escapes.
+//! Base64 and percent-encoded `data:` URIs in HTML and XML (SVG): HTML
+//! smuggling carries a whole program in one, which a browser turns back
+//! into a download. Each is decoded and scanned as a child; what a raw
+//! pass sees is only the encoding. `format::datauri` finds them as a
+//! browser reads them (an offset in a child's name is one in its reading
+//! of the page, with character references decoded).
 
 use bytes::Bytes;
 
 use super::{Ctx, Unpacked};
+use crate::format::datauri::{self as uri, Uri};
 use crate::report::Origin;
-
-/// How far before the `;` of `;base64,` the `data:` that opens the URI may
-/// be (the media type and its parameters lie between).
-const MAX_MEDIA_TYPE: usize = 256;
 
 /// Decoded payloads shorter than this (tracking pixels, bullets) are left
 /// to the raw pass: they hold no program.
 const MIN_PAYLOAD: usize = 16;
 
-/// Percent escapes a payload without the base64 marker holds before it is
-/// decoded: fewer, and what the raw pass reads is what the browser gets.
-const MIN_ESCAPES: usize = 4;
-
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let view = uri::url_view(data);
+    let data = &view[..];
+    // Each kind's URIs in turn, each payload read once.
+    let walk = |next: fn(&[u8], usize) -> Option<Uri>| {
+        let mut from = 0;
+        std::iter::from_fn(move || {
+            let u = next(data, from)?;
+            from = u.end;
+            Some(u)
+        })
+    };
+    let base64 = walk(uri::next_base64_uri).map(|u| {
+        let payload = uri::percent_decode(&data[u.start..u.end]);
+        (u.open, super::decode::base64(&payload))
+    });
+    let percent =
+        walk(uri::next_percent_uri).map(|u| (u.open, uri::percent_payload(&data[u.start..u.end])));
     let mut out = Unpacked::default();
     let mut listed = 0u64;
-    // Past the last payload or marker: nothing is read twice, so a page
-    // of nothing but markers costs one pass.
-    let mut resume = 0usize;
-    let data = &url_view(data)[..];
-    for semi in memchr::memchr_iter(b';', data) {
-        if semi < resume {
-            continue;
-        }
-        let Some(start) = marker_end(data, semi) else {
-            continue;
-        };
-        let from = semi.saturating_sub(MAX_MEDIA_TYPE).max(resume);
-        resume = start;
-        let Some(open) = rfind_data(&data[from..semi]) else {
-            continue;
-        };
-        // The payload runs as long as base64 (and the white space and
-        // percent escapes that pages put in it) does.
-        let len = data[start..]
-            .iter()
-            .position(|&c| !(c.is_ascii_alphanumeric() || b"+/=%\r\n\t\x0c ".contains(&c)))
-            .unwrap_or(data.len() - start);
-        resume = start + len;
-        let decoded = super::decode::base64(&percent_decode(&data[start..start + len]));
+    for (open, decoded) in base64.chain(percent) {
         if decoded.len() < MIN_PAYLOAD {
             continue;
         }
@@ -68,390 +44,8 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             break;
         }
         listed += 1;
-        let name = format!("<data uri @{}>", from + open);
-        out.push_drained(name, Origin::Decoded, ctx.budget.take(decoded));
-    }
-    let mut from = 0;
-    while let Some(u) = next_percent_uri(data, from) {
-        from = u.end;
-        // The URL parser's removed characters go before the escapes are
-        // decoded: an escaped line break stays.
-        let raw: Vec<u8> = data[u.start..u.end]
-            .iter()
-            .copied()
-            .filter(|&c| !removed(c))
-            .collect();
-        let decoded = percent_decode(&raw);
-        if decoded.len() < MIN_PAYLOAD {
-            continue;
-        }
-        if listed >= ctx.budget.objects_left() {
-            out.entries_cut(listed as usize);
-            break;
-        }
-        listed += 1;
-        let name = format!("<data uri @{}>", u.open);
+        let name = format!("<data uri @{open}>");
         out.push_drained(name, Origin::Decoded, ctx.budget.take(decoded));
     }
     out
-}
-
-/// A `data:` URI without the base64 marker whose payload holds percent
-/// escapes: where `data:` opens it, and where its payload starts and ends.
-struct PercentUri {
-    open: usize,
-    start: usize,
-    end: usize,
-}
-
-/// The first [`PercentUri`] whose `data:` ends at or after `from`. Each
-/// URI's payload is read once: the search goes on past it.
-fn next_percent_uri(data: &[u8], mut from: usize) -> Option<PercentUri> {
-    // Up to here no comma is left to find: a page of `data:` without one
-    // is searched for commas once, not once for each `data:`.
-    let mut searched = 0usize;
-    while let Some(colon) = memchr::memchr(b':', data.get(from..)?).map(|p| from + p) {
-        from = colon + 1;
-        let Some(open) = data_before(data, colon) else {
-            continue;
-        };
-        // The media type ends at the first comma.
-        let limit = data.len().min(colon + 1 + MAX_MEDIA_TYPE);
-        let look = searched.max(colon + 1).min(limit);
-        let Some(comma) = memchr::memchr(b',', &data[look..limit]).map(|p| look + p) else {
-            searched = limit;
-            continue;
-        };
-        // A base64 URI is the marker's loop's.
-        if memchr::memchr_iter(b';', &data[colon + 1..comma])
-            .any(|s| marker_end(data, colon + 1 + s) == Some(comma + 1))
-        {
-            continue;
-        }
-        let start = comma + 1;
-        // To the quote that opened the attribute or string, or else to
-        // white space or what ends an unquoted value (a style sheet's
-        // `url(...)` too).
-        let quote = open
-            .checked_sub(1)
-            .map(|q| data[q])
-            .filter(|q| matches!(q, b'"' | b'\''));
-        let end = data[start..]
-            .iter()
-            .position(|&c| match quote {
-                Some(q) => c == q,
-                None => c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'<' | b'>' | b')'),
-            })
-            .map_or(data.len(), |p| start + p);
-        from = end;
-        let escapes = memchr::memchr_iter(b'%', &data[start..end])
-            .filter(|&p| {
-                data[start + p + 1..end]
-                    .get(..2)
-                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
-            })
-            .take(MIN_ESCAPES)
-            .count();
-        if escapes == MIN_ESCAPES {
-            return Some(PercentUri { open, start, end });
-        }
-    }
-    None
-}
-
-/// True when `data` holds a base64 `data:` URI's marker (`;base64,` as a
-/// browser reads it) or a percent-encoded payload, so that a page has one
-/// to decode.
-pub(crate) fn has_marker(data: &[u8]) -> bool {
-    let data = &url_view(data)[..];
-    memchr::memchr_iter(b';', data).any(|semi| marker_end(data, semi).is_some())
-        || next_percent_uri(data, 0).is_some()
-}
-
-/// The page as the URL parser gets an attribute's value: its character
-/// references decoded (numeric ones, and the named ones that spell a
-/// character a `data:` URI is written with), each once (`&amp;#44;` is
-/// `&#44;`, not a comma). A reference to a character past ASCII becomes a
-/// byte that no marker or payload holds, as that character would end one.
-/// Borrowed when the page has no `&`.
-fn url_view(page: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    const NAMED: &[(&[u8], u8)] = &[
-        (b"colon;", b':'),
-        (b"semi;", b';'),
-        (b"comma;", b','),
-        (b"sol;", b'/'),
-        (b"plus;", b'+'),
-        (b"equals;", b'='),
-        (b"percnt;", b'%'),
-        (b"Tab;", b'\t'),
-        (b"NewLine;", b'\n'),
-        (b"amp;", b'&'),
-        (b"amp", b'&'),
-    ];
-    let Some(first) = memchr::memchr(b'&', page) else {
-        return page.into();
-    };
-    let mut out = Vec::with_capacity(page.len());
-    out.extend_from_slice(&page[..first]);
-    let mut i = first;
-    while i < page.len() {
-        let Some(amp) = memchr::memchr(b'&', &page[i..]).map(|p| i + p) else {
-            out.extend_from_slice(&page[i..]);
-            break;
-        };
-        out.extend_from_slice(&page[i..amp]);
-        i = amp + 1;
-        let rest = &page[i..];
-        if let Some(after) = rest.strip_prefix(b"#") {
-            let (hex, digits) = match after.first() {
-                Some(b'x' | b'X') => (true, &after[1..]),
-                _ => (false, after),
-            };
-            let n = digits
-                .iter()
-                .take_while(|c| {
-                    if hex {
-                        c.is_ascii_hexdigit()
-                    } else {
-                        c.is_ascii_digit()
-                    }
-                })
-                .count();
-            if n > 0 {
-                // The value saturates: anything past ASCII is one byte
-                // that is neither a marker's nor a payload's.
-                let value = digits[..n].iter().fold(0u32, |v, &c| {
-                    let d = (c as char).to_digit(16).unwrap_or(0);
-                    v.saturating_mul(if hex { 16 } else { 10 })
-                        .saturating_add(d)
-                });
-                out.push(match u8::try_from(value) {
-                    Ok(b) if b != 0 && b.is_ascii() => b,
-                    _ => 0xff,
-                });
-                i += (after.len() - digits.len()) + 1 + n;
-                if page.get(i) == Some(&b';') {
-                    i += 1;
-                }
-                continue;
-            }
-        } else if let Some((name, c)) = NAMED.iter().find(|(name, _)| rest.starts_with(name)) {
-            out.push(*c);
-            i += name.len();
-            continue;
-        }
-        out.push(b'&');
-    }
-    out.into()
-}
-
-/// Tab, line feed and carriage return: the URL parser removes them from
-/// wherever they are in a URL before it reads it.
-fn removed(c: u8) -> bool {
-    matches!(c, b'\t' | b'\n' | b'\r')
-}
-
-/// Where the payload starts when the `;` at `semi` begins a base64 marker:
-/// spaces, `base64` in any case, ASCII white space (the media type is
-/// trimmed of it), then the `,`; the URL parser's removed characters
-/// anywhere between. Each character is looked at once, and every loop
-/// ends at the first one that does not fit.
-fn marker_end(data: &[u8], semi: usize) -> Option<usize> {
-    if data.get(semi) != Some(&b';') {
-        return None;
-    }
-    let mut i = semi + 1;
-    let skip = |mut i: usize, keep: fn(u8) -> bool| {
-        while data.get(i).is_some_and(|&c| keep(c)) {
-            i += 1;
-        }
-        i
-    };
-    i = skip(i, |c| c == b' ' || removed(c));
-    for &want in b"base64" {
-        i = skip(i, removed);
-        if data.get(i)?.to_ascii_lowercase() != want {
-            return None;
-        }
-        i += 1;
-    }
-    i = skip(i, |c| c.is_ascii_whitespace() || removed(c));
-    (data.get(i) == Some(&b',')).then_some(i + 1)
-}
-
-/// Where the last `data:` (any case, the URL parser's removed characters
-/// anywhere in it) starts in `hay`.
-fn rfind_data(hay: &[u8]) -> Option<usize> {
-    memchr::memrchr_iter(b':', hay).find_map(|colon| data_before(hay, colon))
-}
-
-/// Where the `data` that the `:` at `colon` ends starts (any case, the URL
-/// parser's removed characters anywhere in it).
-fn data_before(hay: &[u8], colon: usize) -> Option<usize> {
-    let mut i = colon;
-    for &want in b"atad" {
-        loop {
-            i = i.checked_sub(1)?;
-            if !removed(hay[i]) {
-                break;
-            }
-        }
-        if hay[i].to_ascii_lowercase() != want {
-            return None;
-        }
-    }
-    Some(i)
-}
-
-/// The payload with its percent escapes decoded, as the `data:` URL
-/// processor decodes them before the base64 (`%41` is an `A`, `%0A` a
-/// line break); a `%` without two hex digits after it stays as it is.
-fn percent_decode(b: &[u8]) -> Vec<u8> {
-    let hex = |c: u8| (c as char).to_digit(16);
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                b.get(i + 1).and_then(|&c| hex(c)),
-                b.get(i + 2).and_then(|&c| hex(c)),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_inside_a_uri() {
-        assert_eq!(percent_decode(b"aGVs%0AbG8%3D"), b"aGVs\nbG8=");
-        assert_eq!(percent_decode(b"%61%47Vs"), b"aGVs");
-        assert_eq!(percent_decode(b"ab%"), b"ab%");
-        assert_eq!(percent_decode(b"a%4"), b"a%4");
-        assert_eq!(percent_decode(b"a%zz"), b"a%zz");
-    }
-
-    #[test]
-    fn finds_data_case_blind() {
-        assert_eq!(rfind_data(b"src=\"DATA:x"), Some(5));
-        assert_eq!(rfind_data(b"src=\"da\nta:x"), Some(5));
-        assert_eq!(rfind_data(b"dat"), None);
-        assert_eq!(rfind_data(b"data:a ata:"), Some(0));
-        assert_eq!(rfind_data(b":data"), None);
-    }
-
-    #[test]
-    fn character_references_are_decoded_once() {
-        let view = |p: &[u8]| url_view(p).into_owned();
-        assert_eq!(view(b"a&#44;b&#x2c;c&#X2C d&comma;e"), b"a,b,c, d,e");
-        assert_eq!(view(b"&#0000065;&#x41&semi;&colon;"), b"AA;:");
-        assert_eq!(
-            view(b"&amp;#44; &amp &ampx &copy; & &#; &#x;"),
-            b"&#44; & &x &copy; & &#; &#x;"
-        );
-        assert_eq!(view(b"&#233;&#0;&#99999999999;x"), b"\xff\xff\xffx");
-        assert_eq!(view(b"&Tab;&NewLine;&tab;"), b"\t\n&tab;");
-        assert!(matches!(
-            url_view(b"no references"),
-            std::borrow::Cow::Borrowed(_)
-        ));
-        assert_eq!(view(b"ends with &"), b"ends with &");
-        assert_eq!(view(b"&#4"), b"\x04");
-    }
-
-    proptest::proptest! {
-        /// Decoding never lengthens a page, and what has no reference in
-        /// it comes out as it went in.
-        #[test]
-        fn the_view_is_never_longer_than_the_page(
-            page in proptest::collection::vec(
-                proptest::sample::select(b"&#xX09aF;:ampcolonsemiTab, ".to_vec()),
-                0..200,
-            )
-        ) {
-            let view = url_view(&page);
-            proptest::prop_assert!(view.len() <= page.len());
-            if !page.contains(&b'&') {
-                proptest::prop_assert_eq!(&view[..], &page[..]);
-            }
-        }
-
-        /// The readers of markers and percent-encoded payloads stay in
-        /// bounds and move forward on any bytes a page may hold.
-        #[test]
-        fn uris_are_read_in_bounds(
-            page in proptest::collection::vec(
-                proptest::sample::select(b"data:;base64,%4a&#x2c\t\n\r \"'()<>".to_vec()),
-                0..300,
-            )
-        ) {
-            let _ = has_marker(&page);
-            for i in 0..page.len() {
-                if let Some(end) = marker_end(&page, i) {
-                    proptest::prop_assert!(end > i && end <= page.len());
-                }
-            }
-            let mut from = 0;
-            while let Some(u) = next_percent_uri(&page, from) {
-                proptest::prop_assert!(u.open < u.start && u.start <= u.end && u.end <= page.len());
-                proptest::prop_assert!(u.end >= from);
-                from = u.end.max(from + 1);
-            }
-            let _ = rfind_data(&page);
-        }
-    }
-
-    #[test]
-    fn where_a_percent_encoded_payload_ends() {
-        fn span(p: &[u8]) -> Option<(usize, &[u8])> {
-            next_percent_uri(p, 0).map(|u| (u.open, &p[u.start..u.end]))
-        }
-        let quoted = b"x=\"data:,%41 %42%43%44\" y";
-        assert_eq!(span(quoted), Some((3, &b"%41 %42%43%44"[..])));
-        let unquoted = b"url(data:,%41%42%43%44) x";
-        assert_eq!(span(unquoted), Some((4, &b"%41%42%43%44"[..])));
-        // Three escapes are what the page shows; base64 is the other loop's.
-        assert_eq!(span(b"'data:,%41%42%43'"), None);
-        assert_eq!(span(b"'data:;base64,%41%42%43%44'"), None);
-        // The first one with enough escapes, past the ones without.
-        let two = b"'data:,a' 'Data:,%41%42%43%44%45'";
-        assert_eq!(span(two), Some((11, &b"%41%42%43%44%45"[..])));
-    }
-
-    #[test]
-    fn markers_as_a_browser_reads_them() {
-        for m in [
-            &b";base64,"[..],
-            b";BASE64,",
-            b";Base64,",
-            b"; base64,",
-            b";   base64,",
-            b";base64 ,",
-            b";base64\t\x0c ,",
-            b";ba\nse\r\n64,",
-            b";\tbase64,",
-        ] {
-            assert_eq!(marker_end(m, 0), Some(m.len()), "{m:?}");
-            assert!(has_marker(m), "{m:?}");
-        }
-        for m in [
-            &b";base64"[..],
-            b";base65,",
-            b";base64x,",
-            b";\x0cbase64,",
-            b";b ase64,",
-            b":base64,",
-        ] {
-            assert_eq!(marker_end(m, 0), None, "{m:?}");
-        }
-    }
 }

@@ -173,7 +173,6 @@ pub(crate) fn has_work(types: &[TypeAt], data: &[u8]) -> bool {
     types.len() > 1 || primary.is_container() || smuggle::has_work(primary, data)
 }
 
-/// The true type: the first of the types found.
 /// An unpacker: the object's name (a compressed stream names its content
 /// after it), its bytes and what it may spend.
 type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;

@@ -24,7 +24,7 @@ const MIN_PAYLOAD: usize = 16;
 /// image (its handlers are looked for), or any script (the lexer decides).
 pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
     if t == known::HTML || t == known::XML || t == known::HTA {
-        super::datauri::has_marker(data)
+        crate::format::datauri::has_marker(data)
             || has_script_tag(data)
             || (t == known::XML && smuggle::is_svg(data))
     } else {
@@ -88,6 +88,10 @@ pub(crate) fn script(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             Encoding::Hex => smuggle::unhex(&p.data),
             Encoding::Bytes | Encoding::CharCodes => p.data,
             Encoding::DataUri => {
+                if listed as u64 >= ctx.budget.objects_left() {
+                    out.entries_cut(listed);
+                    return out;
+                }
                 // The URIs it holds, decoded as a page's are (their
                 // children are charged to the budget there).
                 let inner = super::datauri::unpack(&Bytes::from(p.data), ctx);
