@@ -2,7 +2,7 @@
 //! `<ScRiPt` element is a `<script` element).
 //!
 //! Every position is tested on its first two bytes at once, 32 positions a
-//! step on x86-64 (SSE2), each byte with its 0x20 bit set: a byte
+//! step on x86-64 (`super::pairs`), each byte with its 0x20 bit set: a byte
 //! that equals a needle's byte ignoring ASCII case has the same value
 //! then, so no match is passed over, and the few other bytes that fold
 //! there are turned away when the whole needle is compared. A search by
@@ -20,78 +20,18 @@ pub(crate) fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
             Some(c) => hay.iter().position(|h| h.eq_ignore_ascii_case(c)),
         };
     };
-    let (a, b) = (a | 0x20, b | 0x20);
-    let matches = |at: usize| {
-        hay.get(at..at + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
-    };
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: SSE2 is part of x86-64: every CPU of this target has it.
-    let from = match unsafe { candidates_sse2(hay, a, b, &matches) } {
-        Ok(found) => return found,
-        Err(rest) => rest,
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let from = 0;
-    (from..hay.len().saturating_sub(1))
-        .find(|&at| hay[at] | 0x20 == a && hay[at + 1] | 0x20 == b && matches(at))
-}
-
-/// The vector part of [`find_ci`], 32 offsets a step in two 16-byte
-/// halves: `Ok` of the answer when it is found or the candidates' offsets
-/// are all tried, `Err` of where the rest of the offsets (the last 32 or
-/// fewer) start.
-///
-/// SSE2 and not AVX2, for the reason `detect::embedded`'s pass gives: the
-/// signature scan that runs after a long run of 256-bit instructions (of
-/// the next page, say) loses more than the search gains by them.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn candidates_sse2(
-    hay: &[u8],
-    a: u8,
-    b: u8,
-    matches: &impl Fn(usize) -> bool,
-) -> Result<Option<usize>, usize> {
-    use std::arch::x86_64::*;
-    let fold = _mm_set1_epi8(0x20);
-    let (va, vb) = (_mm_set1_epi8(a as i8), _mm_set1_epi8(b as i8));
-    // The candidates that start in the 16 offsets at `here`, one bit each.
-    let half = |here: *const u8| {
-        // SAFETY: the caller passes a pointer with 17 bytes of `hay`
-        // behind it, so both 16-byte loads end within `hay`; `loadu` takes
-        // any alignment.
-        let (x, y) = unsafe {
-            (
-                _mm_loadu_si128(here.cast()),
-                _mm_loadu_si128(here.add(1).cast()),
-            )
-        };
-        let hits = _mm_and_si128(
-            _mm_cmpeq_epi8(_mm_or_si128(x, fold), va),
-            _mm_cmpeq_epi8(_mm_or_si128(y, fold), vb),
-        );
-        _mm_movemask_epi8(hits) as u32
-    };
-    let mut at = 0;
-    // Each step reads the 33 bytes at..at + 33: the pair at its last
-    // offset needs the byte after it.
-    while at + 33 <= hay.len() {
-        // SAFETY: `at + 33 <= hay.len()`: 17 bytes from `at` and from
-        // `at + 16` are within `hay`.
-        let here = unsafe { hay.as_ptr().add(at) };
-        // SAFETY: as above.
-        let mut mask = half(here) | half(unsafe { here.add(16) }) << 16;
-        while mask != 0 {
-            let hit = at + mask.trailing_zeros() as usize;
-            if matches(hit) {
-                return Ok(Some(hit));
-            }
-            mask &= mask - 1;
+    let pair = [a | 0x20, b | 0x20];
+    let mut found = None;
+    super::pairs::each::<1, 0x20>(hay, [pair], &mut |at| {
+        let matches = hay
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle));
+        if matches {
+            found = Some(at);
         }
-        at += 32;
-    }
-    Err(at)
+        !matches
+    });
+    found
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub(crate) mod oleobj;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
 pub(crate) mod ovba;
+pub(crate) mod pairs;
 pub(crate) mod pdf;
 pub(crate) mod rar;
 pub(crate) mod rtf;
