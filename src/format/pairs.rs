@@ -33,7 +33,7 @@ pub(crate) fn each<const N: usize, const FOLD: u8>(
     let from = 0;
     for at in from..data.len().saturating_sub(1) {
         let (a, b) = (data[at] | FOLD, data[at + 1] | FOLD);
-        if pairs.iter().any(|p| *p == [a, b]) && !f(at) {
+        if pairs.contains(&[a, b]) && !f(at) {
             return;
         }
     }
