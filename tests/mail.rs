@@ -130,3 +130,89 @@ fn too_many_parts_is_a_limit_not_a_clean() {
     assert!(has_key(&r, "limit.objects"), "{:?}", keys(&r));
     assert_ne!(r.verdict, Verdict::Clean);
 }
+
+/// Base64 with a character outside its alphabet every few characters:
+/// mail clients skip them (RFC 2045) where the parser gives up.
+fn b64_with_junk(data: &[u8], junk: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, &c) in b64(data).iter().enumerate() {
+        if i % 7 == 6 {
+            out.push(junk);
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn base64_with_characters_outside_its_alphabet_is_decoded_as_clients_do() {
+    for junk in [b'!', b'*', b'.', b'#', 0x80] {
+        // A named attachment, a part without a name, and a message that is
+        // one part.
+        let named = message(&[
+            ("Content-Type: text/plain", b"see attached"),
+            (
+                &format!("Content-Type: application/octet-stream; name=\"a.txt\"\r\n{B64}"),
+                &b64_with_junk(&eicar(), junk),
+            ),
+        ]);
+        let unnamed = message(&[(
+            &format!("Content-Type: application/octet-stream\r\n{B64}"),
+            &b64_with_junk(&eicar(), junk),
+        )]);
+        let mut single = format!(
+            "From: a@example.com\r\nMIME-Version: 1.0\r\n\
+             Content-Type: application/octet-stream; name=\"a.txt\"\r\n{B64}\r\n\r\n"
+        )
+        .into_bytes();
+        single.extend(b64_with_junk(&eicar(), junk));
+        for (label, m) in [("named", named), ("unnamed", unnamed), ("single", single)] {
+            let r = scan("mail.eml", m);
+            assert!(found_eicar(&r), "{label} {junk:#x}: {:?}", keys(&r));
+            assert_eq!(r.verdict, Verdict::Malicious, "{label} {junk:#x}");
+        }
+    }
+}
+
+#[test]
+fn a_clean_part_with_a_stray_character_is_malformed_not_malicious() {
+    let m = message(&[(
+        &format!("Content-Type: text/plain; name=\"notes.txt\"\r\n{B64}"),
+        &b64_with_junk(b"see you at the meeting tomorrow, bring the figures", b'!'),
+    )]);
+    let r = scan("mail.eml", m);
+    assert!(has_key(&r, "unscannable"), "{:?}", keys(&r));
+    assert!(
+        r.findings_with_key("signature").next().is_none(),
+        "{:?}",
+        keys(&r)
+    );
+    assert_eq!(r.verdict, Verdict::Suspicious);
+}
+
+#[test]
+fn a_message_with_an_8bit_body_in_a_legacy_encoding_is_unpacked() {
+    // Latin-1 text sent as 8bit, as many mail programs still send it:
+    // bytes that are not UTF-8 in the message.
+    let latin1 = b"Gr\xfc\xdfe aus K\xf6ln, die Unterlagen anbei.";
+    let text = "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit";
+    let m = message(&[
+        (text, latin1),
+        (
+            &format!("Content-Type: application/octet-stream; name=\"a.txt\"\r\n{B64}"),
+            &b64(&eicar()),
+        ),
+    ]);
+    let r = scan("mail.eml", m);
+    assert_eq!(r.objects[0].types[0].ty.name(), "eml");
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // Control: the same message with a picture.
+    let m = message(&[
+        (text, latin1),
+        (
+            &format!("Content-Type: image/png; name=photo.png\r\n{B64}"),
+            &b64(&tiny_png()),
+        ),
+    ]);
+    assert_clean(&scan("mail.eml", m));
+}

@@ -410,7 +410,7 @@ fn batch_syntax(l: &str) -> bool {
 }
 
 /// Text when the bytes are text: UTF-8 (a sequence cut at the window's edge
-/// is fine; borrowed, not copied) or UTF-16 with a BOM or with the zero
+/// is fine; borrowed, not copied), a legacy 8-bit encoding, or UTF-16 with a BOM or with the zero
 /// bytes of ASCII in UTF-16. Control characters other than white space are
 /// allowed only sparsely, NUL never.
 fn decode(head: &[u8]) -> (HeadBytes, Option<(std::borrow::Cow<'_, str>, bool)>) {
@@ -440,7 +440,18 @@ fn decode(head: &[u8]) -> (HeadBytes, Option<(std::borrow::Cow<'_, str>, bool)>)
             Err(e) if e.error_len().is_none() => std::str::from_utf8(&head[..e.valid_up_to()])
                 .ok()
                 .map(|s| (s.into(), false)),
-            Err(_) => None,
+            // Text in a legacy 8-bit encoding (Latin-1, Windows-1252,
+            // KOI8-R): mail with an 8bit body, a script with an accented
+            // comment. Read byte for byte as Latin-1: what tells a type
+            // apart here is ASCII, and a byte that is not UTF-8 must not
+            // make a message or a script pass as data.
+            Err(_) => Some((
+                head.iter()
+                    .map(|&b| char::from(b))
+                    .collect::<String>()
+                    .into(),
+                false,
+            )),
         }
     }
     // The pass is made here, with the text it vouches for (the ASCII
@@ -797,5 +808,24 @@ mod tests {
     #[test]
     fn binary_is_data() {
         assert_eq!(classify(&[0x00, 0x01, 0x02, 0xff]), known::DATA);
+    }
+
+    #[test]
+    fn text_in_a_legacy_encoding_is_read_as_text() {
+        // Windows-1252 and KOI8-R: bytes that are not UTF-8.
+        let batch =
+            b"@echo off\r\nrem Gr\xfc\xdfe\r\ncopy %0 %TEMP%\\a.bat\r\nstart %TEMP%\\a.bat\r\n";
+        assert_eq!(classify(batch), known::BATCH);
+        let mail =
+            b"From: a@example.com\r\nSubject: Gr\xfc\xdfe\r\nMIME-Version: 1.0\r\n\r\nK\xf6ln\r\n";
+        assert_eq!(classify(mail), known::EMAIL);
+        assert_eq!(
+            classify(b"\xf0\xd2\xc9\xd7\xc5\xd4, \xcd\xc9\xd2\n"),
+            known::TEXT
+        );
+        // Control bytes past one in a hundred are still data.
+        let mut b = b"caf\xe9 ".repeat(40);
+        b.extend([1u8, 2, 3, 4, 5]);
+        assert_eq!(classify(&b), known::DATA);
     }
 }

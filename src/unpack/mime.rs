@@ -67,7 +67,8 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         // A plain text body is already in the bytes scanned as the
         // message; only decoded, named or nested content is new.
         let text_part = matches!(part.body, PartType::Text(_) | PartType::Html(_));
-        if part.encoding == Encoding::None && named.is_none() && text_part {
+        let encoding = declared_encoding(part);
+        if encoding == Encoding::None && named.is_none() && text_part {
             // Files uuencoded or in BinHex inside the text are new.
             super::textenc::carve(&raw, ctx, &mut out);
             continue;
@@ -88,8 +89,19 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             out.findings.push(FindingKind::Malformed {
                 detail: format!("{name:?}: its transfer encoding does not decode cleanly"),
             });
+            // The parser gave up on the declared encoding and keeps the
+            // body raw; mail clients decode it all the same (RFC 2045:
+            // characters outside the alphabet are ignored), so both
+            // readings are scanned: the raw body here, the decoded one
+            // under the part's name below.
+            if encoding != Encoding::None {
+                let origin = Origin::Carved {
+                    offset: u64::from(part.offset_body),
+                };
+                out.push_slice(format!("<raw part {i}>"), origin, raw.clone(), ctx.budget);
+            }
         }
-        let decoded = match part.encoding {
+        let decoded = match encoding {
             Encoding::Base64 => base64(&raw),
             Encoding::QuotedPrintable => quoted_printable(&raw),
             Encoding::None => {
@@ -106,6 +118,20 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         out.push_drained(name, origin, ctx.budget.take(decoded));
     }
     out
+}
+
+/// The transfer encoding a part declares. The parser reports `None` for a
+/// body it could not decode (a character outside base64's alphabet); the
+/// field still says how a mail client decodes it.
+fn declared_encoding(part: &mail_parser::MessagePart<'_>) -> Encoding {
+    if !part.is_encoding_problem || part.encoding != Encoding::None {
+        return part.encoding;
+    }
+    match part.content_transfer_encoding().map(str::trim) {
+        Some(e) if e.eq_ignore_ascii_case("base64") => Encoding::Base64,
+        Some(e) if e.eq_ignore_ascii_case("quoted-printable") => Encoding::QuotedPrintable,
+        _ => Encoding::None,
+    }
 }
 
 /// An mbox file of several messages: each one (from its "From " line to
