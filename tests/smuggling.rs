@@ -131,6 +131,27 @@ fn a_plain_svg_is_clean() {
 }
 
 #[test]
+fn a_page_with_an_inline_svg_icon_is_a_page_not_an_svg_image() {
+    // As Sphinx writes every page of Python's documentation: a search icon
+    // drawn inline, and the page's own scripts.
+    let page = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\" />\
+        <script src=\"_static/doctools.js\"></script><script>DOCUMENTATION_OPTIONS.URL_ROOT = '.';</script>\
+        </head><body><form class=\"search\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" \
+        height=\"20\" viewBox=\"0 0 24 24\" class=\"search-icon\"><path d=\"M0 0h24v24H0z\"/></svg>\
+        <input type=\"text\" name=\"q\" onfocus=\"this.select()\"/></form></body></html>";
+    assert_clean(&scan("about.html", page.as_bytes().to_vec()));
+    // An SVG whose root comes after a comment longer than 4 KiB still runs
+    // its handler when opened.
+    let svg = format!(
+        "<?xml version=\"1.0\"?>\n<!-- {} -->\n<svg xmlns=\"http://www.w3.org/2000/svg\" \
+         onload=\"location='https://example.com/'\"><rect/></svg>",
+        "drawn by hand ".repeat(400)
+    );
+    let r = scan("logo.svg", svg.into_bytes());
+    assert!(has_key(&r, "document.svg.script"), "{:?}", keys(&r));
+}
+
+#[test]
 fn an_ordinary_page_is_clean_and_small() {
     let mut page = String::from("<!DOCTYPE html><html><head><title>Shop</title>\n");
     for i in 0..10 {

@@ -121,9 +121,67 @@ fn trim_cdata(page: &[u8], r: &mut Range<usize>) {
     }
 }
 
-/// True when `page` is an SVG image: its root element is `<svg`.
+/// True when `page` is an SVG image: its root element is `<svg` (or
+/// `<prefix:svg`). An HTML page with an inline `<svg>` icon is a page, not
+/// an image; an SVG whose root comes after a long comment is an image.
 pub(crate) fn is_svg(page: &[u8]) -> bool {
-    find_ci(&page[..page.len().min(4096)], b"<svg").is_some()
+    root_element(page).is_some_and(|name| {
+        let local = name.rsplit(|&c| c == b':').next().unwrap_or(name);
+        local.eq_ignore_ascii_case(b"svg")
+    })
+}
+
+/// The name of the first element of `page`, past a byte order mark, white
+/// space, the XML declaration and processing instructions, comments and a
+/// document type declaration (its internal subset too); `None` when
+/// something else (text, an unclosed comment) comes first.
+fn root_element(page: &[u8]) -> Option<&[u8]> {
+    let mut i = if page.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    loop {
+        while page.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        let rest = page.get(i..)?;
+        if rest.starts_with(b"<?") {
+            i += 2 + memmem::find(&rest[2..], b"?>")? + 2;
+        } else if rest.starts_with(b"<!--") {
+            i += 4 + memmem::find(&rest[4..], b"-->")? + 3;
+        } else if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"<!doctype") {
+            i += doctype_len(rest)?;
+        } else if rest.starts_with(b"<") {
+            let name = &rest[1..];
+            let end = name
+                .iter()
+                .position(|&c| c.is_ascii_whitespace() || matches!(c, b'>' | b'/'))
+                .unwrap_or(name.len());
+            return Some(&name[..end]);
+        } else {
+            return None;
+        }
+    }
+}
+
+/// The length of the document type declaration at the start of `d`, up to
+/// its closing `>`: one inside its internal subset (`[...]`) or a quoted
+/// string does not close it.
+fn doctype_len(d: &[u8]) -> Option<usize> {
+    let (mut subset, mut quote) = (false, None);
+    for (k, &c) in d.iter().enumerate() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(c),
+            (None, b'[') => subset = true,
+            (None, b']') => subset = false,
+            (None, b'>') if !subset => return Some(k + 1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// What in an SVG image runs script: a `<script>` element, or an event
@@ -685,6 +743,26 @@ mod tests {
         assert!(!more);
         let bodies: Vec<_> = r.iter().map(|r| &page[r.clone()]).collect();
         assert_eq!(bodies, vec![&b"alert(1)"[..], b" f() "]);
+    }
+
+    #[test]
+    fn an_svg_is_told_by_its_root_element() {
+        assert!(is_svg(b"<svg xmlns='http://www.w3.org/2000/svg'/>"));
+        assert!(is_svg(b"\xef\xbb\xbf<?xml version='1.0'?>\n<!-- made by hand -->\n<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x.dtd\" [ <!ENTITY e \"<a>\"> ]>\n<SVG>"));
+        assert!(is_svg(b"<svg:svg xmlns:svg='http://www.w3.org/2000/svg'>"));
+        // The root past 4 KiB of comment.
+        let mut long = b"<!--".to_vec();
+        long.extend(vec![b'x'; 10_000]);
+        long.extend(b"--><svg onload='f()'/>");
+        assert!(is_svg(&long));
+        // Pages with an inline icon, and other XML, are not images.
+        assert!(!is_svg(
+            b"<!DOCTYPE html>\n<html><body><svg class='icon'></svg><script>f()</script>"
+        ));
+        assert!(!is_svg(b"<?xml version='1.0'?><rss><svg/></rss>"));
+        assert!(!is_svg(b"hello <svg onload=f()>"));
+        assert!(!is_svg(b"<!-- never closed <svg>"));
+        assert!(!is_svg(b"<svgx/>"));
     }
 
     #[test]
