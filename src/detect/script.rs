@@ -671,7 +671,27 @@ fn utf16(b: &[u8], big_endian: bool) -> Option<String> {
 fn looks_like_json(s: &str, cut: bool) -> bool {
     let t = s.trim_end();
     (cut || t.ends_with('}') || t.ends_with(']'))
-        && (s.contains("\":") || s.contains("\" :") || s.starts_with('['))
+        && (s.contains("\":") || s.contains("\" :") || starts_an_array(s))
+}
+
+/// True when `s` starts as a JSON array does: `[` and then a value (or the
+/// array's end). An INI file's `[section]` (a `.desktop` or `.url`
+/// launcher among them) does not.
+fn starts_an_array(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('[').map(str::trim_start) else {
+        return false;
+    };
+    // A literal, whole: `[true]` is an array, `[tool.poetry]` a TOML table.
+    let literal = ["true", "false", "null"].iter().any(|w| {
+        rest.strip_prefix(w).is_some_and(|after| {
+            !after.starts_with(|c: char| c.is_alphanumeric() || "._-".contains(c))
+        })
+    });
+    literal
+        || rest
+            .bytes()
+            .next()
+            .is_none_or(|c| matches!(c, b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b']'))
 }
 
 #[cfg(test)]
@@ -808,6 +828,25 @@ mod tests {
     #[test]
     fn binary_is_data() {
         assert_eq!(classify(&[0x00, 0x01, 0x02, 0xff]), known::DATA);
+    }
+
+    #[test]
+    fn ini_sections_are_not_json_arrays() {
+        // Past the window, so that only the head is judged.
+        let mut desktop = b"[Desktop Entry]\nType=Application\nExec=libreoffice %U\n".to_vec();
+        for i in 0..300 {
+            desktop.extend(format!("GenericName[x{i}]=XSLT based filters\n").bytes());
+        }
+        assert_eq!(classify(&desktop), known::TEXT);
+        let mut toml = b"[tool.poetry]\nname = \"x\"\n".to_vec();
+        toml.extend(b"# comment line\n".repeat(400));
+        assert_eq!(classify(&toml), known::TEXT);
+        // Arrays, whole and cut.
+        assert_eq!(classify(b"[true, false, null]"), known::JSON);
+        assert_eq!(classify(b"[ 1, 2 ]"), known::JSON);
+        let mut cut = b"[{\"a\": 1}".to_vec();
+        cut.extend(b", {\"a\": 1}".repeat(600));
+        assert_eq!(classify(&cut), known::JSON);
     }
 
     #[test]
