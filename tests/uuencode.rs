@@ -98,6 +98,26 @@ fn uuencode_inside_a_mime_text_part_plain_or_base64() {
 }
 
 #[test]
+fn a_part_declared_x_uuencode_is_decoded() {
+    // An attachment, not a text part, whose transfer encoding is one that
+    // mail clients decode and the MIME parser does not know; alone and in
+    // a multipart message.
+    let uu = uuencode(&eicar(), "eicar.com");
+    for cte in ["x-uuencode", "uuencode", "x-uue"] {
+        let headers = format!(
+            "Content-Type: application/octet-stream; name=\"a.bin\"\r\nContent-Transfer-Encoding: {cte}"
+        );
+        let r = scan("m.eml", message(&[(&headers, &uu)]));
+        assert!(found_eicar(&r), "{cte}: {:?}", keys(&r));
+        assert!(child_named(&r, "eicar.com").is_some(), "{cte}");
+        let mut single =
+            format!("From: a@example.com\r\nMIME-Version: 1.0\r\n{headers}\r\n\r\n").into_bytes();
+        single.extend_from_slice(&uu);
+        assert!(found_eicar(&scan("m.eml", single)), "{cte}");
+    }
+}
+
+#[test]
 fn truncated_or_bad_lines_are_findings_and_still_scanned() {
     let uu = uuencode(&eicar(), "eicar.com");
     let cut = &uu[..uu.len() - b"`\nend\n".len()];

@@ -105,9 +105,10 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             Encoding::Base64 => base64(&raw),
             Encoding::QuotedPrintable => quoted_printable(&raw),
             Encoding::None => {
-                if text_part {
-                    super::textenc::carve(&raw, ctx, &mut out);
-                }
+                // Uuencoded and BinHex files in any body, not only a text
+                // one: a part declared `x-uuencode` (an encoding the parser
+                // does not know, that mail clients decode) is one.
+                super::textenc::carve(&raw, ctx, &mut out);
                 out.push_slice(name, origin, raw, ctx.budget);
                 continue;
             }
