@@ -216,3 +216,32 @@ fn a_message_with_an_8bit_body_in_a_legacy_encoding_is_unpacked() {
     ]);
     assert_clean(&scan("mail.eml", m));
 }
+
+#[test]
+fn a_header_block_padded_past_what_detection_reads_is_still_a_message() {
+    let rest = |m: Vec<u8>| {
+        // The header block of `message`, without its first two fields.
+        let i = m.windows(13).position(|w| w == b"Subject: file").unwrap();
+        m[i..].to_vec()
+    };
+    let attached = message(&[(
+        &format!("Content-Type: application/octet-stream; name=\"a.bin\"\r\n{B64}"),
+        &b64(&eicar()),
+    )]);
+    // 300 fields of the sender's own before the known ones; one field
+    // folded over 80 lines.
+    let mut padded: Vec<u8> = (0..300)
+        .flat_map(|i| format!("X-Filler-{i}: {}\r\n", "a".repeat(60)).into_bytes())
+        .collect();
+    padded.extend(b"From: a@example.com\r\nTo: b@example.com\r\n");
+    padded.extend(rest(attached.clone()));
+    let mut folded =
+        format!("X-Long: {}\r\n", vec!["x".repeat(70); 80].join("\r\n  ")).into_bytes();
+    folded.extend(b"From: a@example.com\r\n");
+    folded.extend(rest(attached));
+    for (label, m) in [("padded", padded), ("folded", folded)] {
+        let r = scan("mail.eml", m);
+        assert_eq!(r.objects[0].types[0].ty.name(), "eml", "{label}");
+        assert!(found_eicar(&r), "{label}: {:?}", keys(&r));
+    }
+}

@@ -26,54 +26,90 @@ const FIELDS: &[&str] = &[
     "x-mailer",
 ];
 
-/// How many header lines are read before deciding.
+/// How many header lines of a head are read before deciding on it alone.
 const MAX_LINES: usize = 200;
+
+/// What the lines at the start of a text tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Head {
+    /// Two known fields, and nothing but fields before the blank line.
+    Message,
+    /// A line that is no field, or a header block with fewer than two
+    /// known fields.
+    NotMessage,
+    /// Nothing but fields so far, fewer than two known: the header block
+    /// goes on past what was read.
+    Open,
+}
 
 /// True when `text` (the start of an object, possibly cut anywhere) is a
 /// message.
 pub(crate) fn is_message(text: &str) -> bool {
-    // Whole lines only: the last piece of a cut window is not judged.
+    fields(text.as_bytes(), MAX_LINES) == Head::Message
+}
+
+/// True when the head (`text`) of `data` is a header block that the head
+/// does not finish, and the whole of that block, read in `data`, makes a
+/// message: fields padded past the window (a sender's `X-` fields, one
+/// long folded field) hide no message this way. Read only for a head of
+/// nothing but fields, and only as far as the block goes.
+pub(crate) fn is_message_past_head(text: &str, data: &[u8]) -> bool {
+    fields(text.as_bytes(), MAX_LINES) == Head::Open && fields(data, usize::MAX) == Head::Message
+}
+
+/// Reads up to `max_lines` whole lines at the start of `text` (the last
+/// piece of a cut text is not judged) as a header block.
+fn fields(text: &[u8], max_lines: usize) -> Head {
     // Split with memchr's search: most texts fail on their first line, and
     // a one-line JSON file is searched to its end for it.
     let mut start = 0;
-    let mut lines = memchr::memchr_iter(b'\n', text.as_bytes()).map(|end| {
+    let mut lines = memchr::memchr_iter(b'\n', text).map(|end| {
         let line = &text[start..end];
         start = end + 1;
-        line.trim_end_matches('\r')
+        line.strip_suffix(b"\r").unwrap_or(line)
     });
     let mut first = lines.next();
     // An mbox file starts with its envelope line.
-    if first.is_some_and(|l| l.starts_with("From ")) {
+    if first.is_some_and(|l| l.starts_with(b"From ")) {
         first = lines.next();
     }
     let mut known = 0u32;
     let mut seen = [false; FIELDS.len()];
     let mut fields = 0usize;
-    for line in first.into_iter().chain(lines).take(MAX_LINES) {
+    let mut ended = false;
+    for line in first.into_iter().chain(lines).take(max_lines) {
         if line.is_empty() {
+            ended = true;
             break;
         }
-        if line.starts_with([' ', '\t']) {
+        if line.starts_with(b" ") || line.starts_with(b"\t") {
             if fields == 0 {
-                return false;
+                return Head::NotMessage;
             }
             continue;
         }
-        let Some((name, _)) = line.split_once(':') else {
-            return false;
+        let Some(colon) = memchr::memchr(b':', line) else {
+            return Head::NotMessage;
         };
-        if name.is_empty() || !name.bytes().all(|b| (33..=126).contains(&b)) {
-            return false;
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|b| (33..=126).contains(b)) {
+            return Head::NotMessage;
         }
         fields += 1;
-        if let Some(i) = FIELDS.iter().position(|f| f.eq_ignore_ascii_case(name))
+        if let Some(i) = FIELDS
+            .iter()
+            .position(|f| f.as_bytes().eq_ignore_ascii_case(name))
             && !seen[i]
         {
             seen[i] = true;
             known += 1;
         }
     }
-    known >= 2
+    match (known >= 2, ended || fields == 0) {
+        (true, _) => Head::Message,
+        (false, true) => Head::NotMessage,
+        (false, false) => Head::Open,
+    }
 }
 
 #[cfg(test)]
@@ -110,5 +146,37 @@ mod tests {
         ));
         // One known field is not enough.
         assert!(!is_message("Subject: x\nversion: 2\n\n"));
+    }
+
+    #[test]
+    fn a_header_block_padded_past_the_head() {
+        let mime =
+            "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+        // Many fields of the sender's own, then the known ones.
+        let mut padded = String::new();
+        for i in 0..300 {
+            padded.push_str(&format!("X-Filler-{i}: {}\r\n", "a".repeat(60)));
+        }
+        let whole = format!("{padded}{mime}");
+        let head = &whole[..4096];
+        assert!(!is_message(head));
+        assert!(is_message_past_head(head, whole.as_bytes()));
+        // One field folded over many lines.
+        let folded = format!(
+            "X-Long: {}\r\n{mime}",
+            vec!["x".repeat(70); 80].join("\r\n  ")
+        );
+        assert!(is_message_past_head(&folded[..4096], folded.as_bytes()));
+        // Fields that stop without two known ones, or a line that is not
+        // a field after the head: not a message.
+        let config = format!("{padded}\r\nname: x\r\n");
+        assert!(!is_message_past_head(&config[..4096], config.as_bytes()));
+        let yaml = format!("{padded}- item\r\nFrom: a\r\nTo: b\r\n\r\n");
+        assert!(!is_message_past_head(&yaml[..4096], yaml.as_bytes()));
+        // A head that already decides is not read further.
+        assert!(!is_message_past_head(
+            "hello\n",
+            b"hello\nFrom: a\nTo: b\n\n"
+        ));
     }
 }

@@ -95,7 +95,9 @@ impl ScriptMatcher {
             return known::JSON;
         }
         // A header block at the start decides, whatever the body holds.
-        if !utf16 && super::mail::is_message(&text) {
+        if !utf16
+            && (super::mail::is_message(&text) || super::mail::is_message_past_head(&text, data))
+        {
             return known::EMAIL;
         }
         // One pass: which distinct indicators occur.
