@@ -152,6 +152,40 @@ fn a_page_with_an_inline_svg_icon_is_a_page_not_an_svg_image() {
 }
 
 #[test]
+fn a_page_whose_head_reads_as_prose_or_comment_is_still_searched() {
+    // Browsers run these as pages; text detection reads 4 KiB of prose or
+    // of comment first. Under any name: the name is the sender's.
+    let js = format!("var s = atob({});", split_literals(&b64(&eicar()), 8));
+    let uri = format!(
+        "<a download=\"a.com\" href=\"data:application/octet-stream;base64,{}\">x</a>",
+        String::from_utf8(b64(&eicar()))
+            .unwrap()
+            .replace("\r\n", "")
+    );
+    let prose = "Your document is ready. Please open it in your browser.\n".repeat(100);
+    let comment = format!("<!-- {} -->", "x".repeat(6000));
+    for name in ["invoice.html", "notes.txt"] {
+        for (head, page) in [
+            (&prose, html(&js)),
+            (&comment, html(&js)),
+            (&prose, uri.clone().into_bytes()),
+            (&comment, format!("<p>{uri}</p>").into_bytes()),
+        ] {
+            let mut data = head.clone().into_bytes();
+            data.extend(page);
+            let r = scan(name, data);
+            assert!(found_eicar(&r), "{name}: {:?}", keys(&r));
+        }
+    }
+    // Controls: prose that compares with <, and notes that quote a script.
+    let mut notes = prose.clone();
+    notes.push_str("Remember that a < b and b > c.\n");
+    assert_clean(&scan("notes.txt", notes.clone().into_bytes()));
+    notes.push_str("The snippet is <script>document.title = 'Hello';</script> as before.\n");
+    assert_clean(&scan("notes.txt", notes.into_bytes()));
+}
+
+#[test]
 fn an_ordinary_page_is_clean_and_small() {
     let mut page = String::from("<!DOCTYPE html><html><head><title>Shop</title>\n");
     for i in 0..10 {

@@ -157,7 +157,8 @@ impl Unpacked {
 /// `<script>` elements, scripts for smuggled payloads. Embedded objects are
 /// still looked for in them. (`smuggle::has_work` says when.)
 #[cfg(test)]
-const SEARCHED: [FileType; 5] = [
+const SEARCHED: [FileType; 6] = [
+    known::TEXT,
     known::HTML,
     known::XML,
     known::HTA,
@@ -181,7 +182,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 25] = [
+    let table: [(FileType, Unpacker); 26] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -192,6 +193,7 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::SEVENZ, |_, d, c| sevenz::unpack(d, c)),
         // Reached only when `smuggle::has_work` said so, or for the types
         // embedded in it; the unpacker's own search finds what there is.
+        (known::TEXT, |_, d, c| smuggle::page(d, c)),
         (known::HTML, |_, d, c| smuggle::page(d, c)),
         (known::XML, |_, d, c| smuggle::page(d, c)),
         (known::HTA, |_, d, c| smuggle::page(d, c)),

@@ -22,11 +22,18 @@ const MIN_PAYLOAD: usize = 16;
 /// True when a page or script gives this unpacker something to do: a
 /// `data:` URI or a `<script>` element in a page (HTML, XML, HTA), an SVG
 /// image (its handlers are looked for), or any script (the lexer decides).
+/// Plain text is searched too: a browser runs a page that begins with 4 KiB
+/// of prose or of comment as it runs any other (text detection reads only
+/// that head), and what a page runs needs a `<` somewhere, which prose
+/// mostly lacks.
 pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
     if t == known::HTML || t == known::XML || t == known::HTA {
         crate::format::datauri::has_marker(data)
             || has_script_tag(data)
             || (t == known::XML && smuggle::is_svg(data))
+    } else if t == known::TEXT {
+        memchr::memchr(b'<', data).is_some()
+            && (has_script_tag(data) || crate::format::datauri::has_marker(data))
     } else {
         t == known::JSCRIPT || t == known::JAVASCRIPT
     }
@@ -138,6 +145,14 @@ mod tests {
         assert!(has_work(known::HTML, b"<p>x</p><SCRIPT>f()</SCRIPT>"));
         assert!(!has_work(known::HTML, b"<p>no scripts here</p>"));
         assert!(has_work(known::JAVASCRIPT, b"x"));
-        assert!(!has_work(known::TEXT, b"<script>"));
+        // Text, whatever its head, when it holds a page's markup.
+        assert!(has_work(known::TEXT, b"prose first <script>f()</script>"));
+        assert!(has_work(known::TEXT, b"prose <a href='data:;base64,TVqQ'>"));
+        assert!(!has_work(
+            known::TEXT,
+            b"a < b; see the data: base64, attached"
+        ));
+        assert!(!has_work(known::TEXT, b"no markup; data:;base64,TVqQ"));
+        assert!(!has_work(known::JSON, b"{\"a\": \"<script>\"}"));
     }
 }
