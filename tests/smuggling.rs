@@ -186,6 +186,44 @@ fn a_page_whose_head_reads_as_prose_or_comment_is_still_searched() {
 }
 
 #[test]
+fn a_page_in_utf16_is_searched_in_utf8() {
+    let uri = format!(
+        "<html><body><a download=\"a.com\" href=\"data:application/octet-stream;base64,{}\">x</a></body></html>",
+        String::from_utf8(b64(&eicar()))
+            .unwrap()
+            .replace("\r\n", "")
+    );
+    let js = String::from_utf8(html(&format!(
+        "var s = atob({});",
+        split_literals(&b64(&eicar()), 8)
+    )))
+    .unwrap();
+    for page in [uri, js] {
+        let le: Vec<u8> = page.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = page.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for (label, data) in [
+            ("LE with BOM", [&[0xff, 0xfe][..], &le].concat()),
+            ("LE without BOM", le.clone()),
+            ("BE with BOM", [&[0xfe, 0xff][..], &be].concat()),
+        ] {
+            let r = scan("invoice.html", data);
+            assert!(found_eicar(&r), "{label}: {:?}", keys(&r));
+        }
+    }
+    // Controls: a registry export and notes, as Windows saves them.
+    for text in [
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\Example]\r\n\"Theme\"=\"dark\"\r\n",
+        "Meeting notes\r\n- budget review on Monday\r\n- <b>bold</b> ideas welcome\r\n",
+    ] {
+        let data: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_clean(&scan("notes.txt", data));
+    }
+}
+
+#[test]
 fn an_ordinary_page_is_clean_and_small() {
     let mut page = String::from("<!DOCTYPE html><html><head><title>Shop</title>\n");
     for i in 0..10 {

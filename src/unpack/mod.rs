@@ -18,6 +18,7 @@ pub(crate) mod sevenz;
 pub(crate) mod smuggle;
 pub(crate) mod tar;
 pub(crate) mod textenc;
+pub(crate) mod utf16;
 pub(crate) mod zip;
 // Disk images.
 pub(crate) mod fat;
@@ -171,7 +172,10 @@ const SEARCHED: [FileType; 6] = [
 /// that carries something ([`smuggle::has_work`]).
 pub(crate) fn has_work(types: &[TypeAt], data: &[u8]) -> bool {
     let primary = primary(types);
-    types.len() > 1 || primary.is_container() || smuggle::has_work(primary, data)
+    types.len() > 1
+        || primary.is_container()
+        || smuggle::has_work(primary, data)
+        || utf16::has_work(primary, data)
 }
 
 /// An unpacker: the object's name (a compressed stream names its content
@@ -229,7 +233,10 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
 /// Types that start after offset 0 (an executable glued to an image) are
 /// carved out and scanned as objects of their own.
 pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
-    let mut out = match unpacker(primary(types)) {
+    let primary = primary(types);
+    // Text in UTF-16 is read in UTF-8, as its child, by every reader.
+    let mut out = match unpacker(primary) {
+        _ if utf16::has_work(primary, data) => utf16::unpack(data, ctx),
         Some(u) => u(name, data, ctx),
         None => Unpacked::default(),
     };
