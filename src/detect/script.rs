@@ -412,9 +412,9 @@ fn batch_syntax(l: &str) -> bool {
 }
 
 /// Text when the bytes are text: UTF-8 (a sequence cut at the window's edge
-/// is fine; borrowed, not copied), a legacy 8-bit encoding, or UTF-16 with a BOM or with the zero
-/// bytes of ASCII in UTF-16. Control characters other than white space are
-/// allowed only sparsely, NUL never.
+/// is fine; borrowed, not copied), a legacy 8-bit encoding, or UTF-16 with
+/// a BOM or with the zero bytes of ASCII in UTF-16. Control characters
+/// other than white space are allowed only sparsely, NUL never.
 fn decode(head: &[u8]) -> (HeadBytes, Option<(std::borrow::Cow<'_, str>, bool)>) {
     fn text<'a>(head: &'a [u8], bytes: &HeadBytes) -> Option<(std::borrow::Cow<'a, str>, bool)> {
         if head.len() >= 2 && (head[..2] == [0xff, 0xfe] || head[..2] == [0xfe, 0xff]) {
