@@ -245,3 +245,21 @@ fn a_header_block_padded_past_what_detection_reads_is_still_a_message() {
         assert!(found_eicar(&r), "{label}: {:?}", keys(&r));
     }
 }
+
+#[test]
+fn a_multipart_body_without_from_or_mime_version_is_a_message() {
+    // Only the Content-Type field, as a part saved on its own or a message
+    // a sender stripped: mail clients open it and offer its attachment.
+    let m = message(&[(
+        &format!("Content-Type: application/octet-stream; name=\"a.bin\"\r\n{B64}"),
+        &b64(&eicar()),
+    )]);
+    let i = m.windows(13).position(|w| w == b"Content-Type:").unwrap();
+    for lead in [&b""[..], b"X-Origin: export\r\n"] {
+        let mut stripped = lead.to_vec();
+        stripped.extend_from_slice(&m[i..]);
+        let r = scan("part.eml", stripped);
+        assert_eq!(r.objects[0].types[0].ty.name(), "eml");
+        assert!(found_eicar(&r), "{:?}", keys(&r));
+    }
+}

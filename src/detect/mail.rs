@@ -5,7 +5,8 @@
 /// Fields that mail and MHTML headers carry. Two of them, and nothing but
 /// fields up to the blank line (or as far as the window shows: the headers
 /// of delivered mail often run past it, with the MIME fields last): a
-/// message.
+/// message. So is a header block that ends and declares a multipart
+/// Content-Type, whatever else it holds.
 const FIELDS: &[&str] = &[
     "from",
     "to",
@@ -77,6 +78,9 @@ fn fields(text: &[u8], max_lines: usize) -> Head {
     let mut seen = [false; FIELDS.len()];
     let mut fields = 0usize;
     let mut ended = false;
+    // A multipart Content-Type: a message on its own once the block ends
+    // (what a mail client opens, with no From or MIME-Version).
+    let mut multipart = false;
     for line in first.into_iter().chain(lines).take(max_lines) {
         if line.is_empty() {
             ended = true;
@@ -96,6 +100,10 @@ fn fields(text: &[u8], max_lines: usize) -> Head {
             return Head::NotMessage;
         }
         fields += 1;
+        if name.eq_ignore_ascii_case(b"content-type") {
+            let value = line[colon + 1..].trim_ascii_start();
+            multipart |= value.len() >= 10 && value[..10].eq_ignore_ascii_case(b"multipart/");
+        }
         if let Some(i) = FIELDS
             .iter()
             .position(|f| f.as_bytes().eq_ignore_ascii_case(name))
@@ -105,7 +113,7 @@ fn fields(text: &[u8], max_lines: usize) -> Head {
             known += 1;
         }
     }
-    match (known >= 2, ended || fields == 0) {
+    match (known >= 2 || (multipart && ended), ended || fields == 0) {
         (true, _) => Head::Message,
         (false, true) => Head::NotMessage,
         (false, false) => Head::Open,
@@ -146,6 +154,17 @@ mod tests {
         ));
         // One known field is not enough.
         assert!(!is_message("Subject: x\nversion: 2\n\n"));
+        // But a multipart body's header is, once it ends.
+        assert!(is_message(
+            "Content-Type: multipart/mixed;\r\n boundary=\"B\"\r\n\r\n--B\r\n"
+        ));
+        assert!(is_message(
+            "X-Id: 1\nContent-Type: MULTIPART/related; boundary=x\n\n--x\n"
+        ));
+        assert!(!is_message(
+            "Content-Type: multipart/mixed; boundary=x\nmore"
+        ));
+        assert!(!is_message("Content-Type: text/plain\n\nhello"));
     }
 
     #[test]
