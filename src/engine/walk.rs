@@ -372,7 +372,11 @@ impl Walk<'_> {
         let ty = report::primary(recorded);
         // A copy for the unpacker only where it has work: most objects are
         // leaves, and the record is mutably borrowed from here on.
-        let Some(types) = unpack::has_work(recorded, &obj.data).then(|| recorded.clone()) else {
+        // Inside the panic boundary as the unpacking is: a panic there makes
+        // the object one to unpack, and the unpacker's own boundary reports
+        // it, rather than ending the scan.
+        let work = catch_unwind(AssertUnwindSafe(|| unpack::has_work(recorded, &obj.data)));
+        let Some(types) = work.unwrap_or(true).then(|| recorded.clone()) else {
             // Never a silent clean: an archive or disk image that we cannot
             // open is said to be unopened.
             if matches!(ty.group(), TypeGroup::Archive | TypeGroup::DiskImage) {

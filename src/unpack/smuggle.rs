@@ -24,19 +24,122 @@ const MIN_PAYLOAD: usize = 16;
 /// image (its handlers are looked for), or any script (the lexer decides).
 /// Plain text is searched too: a browser runs a page that begins with 4 KiB
 /// of prose or of comment as it runs any other (text detection reads only
-/// that head), and what a page runs needs a `<` somewhere, which prose
-/// mostly lacks.
+/// that head), and what a page runs needs an element, which prose and
+/// source code mostly lack (`a < b`, `#include <stdio.h>` are none).
 pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
     if t == known::HTML || t == known::XML || t == known::HTA {
         crate::format::datauri::has_marker(data)
             || has_script_tag(data)
             || (t == known::XML && smuggle::is_svg(data))
     } else if t == known::TEXT {
-        memchr::memchr(b'<', data).is_some()
-            && (has_script_tag(data) || crate::format::datauri::has_marker(data))
+        has_element(data) && (has_script_tag(data) || crate::format::datauri::has_marker(data))
     } else {
         t == known::JSCRIPT || t == known::JAVASCRIPT
     }
+}
+
+/// HTML's elements, lowercase: those that carry a URL or script, and the
+/// common ones of any page. `<a` is told apart from a comparison in code
+/// (`x <a && y`) by the attribute after it.
+const ELEMENTS: &[&[u8]] = &[
+    b"applet",
+    b"area",
+    b"article",
+    b"aside",
+    b"audio",
+    b"base",
+    b"body",
+    b"br",
+    b"button",
+    b"canvas",
+    b"center",
+    b"details",
+    b"dialog",
+    b"div",
+    b"embed",
+    b"font",
+    b"footer",
+    b"form",
+    b"frame",
+    b"frameset",
+    b"h1",
+    b"h2",
+    b"h3",
+    b"head",
+    b"header",
+    b"hr",
+    b"html",
+    b"iframe",
+    b"image",
+    b"img",
+    b"input",
+    b"label",
+    b"li",
+    b"link",
+    b"main",
+    b"marquee",
+    b"math",
+    b"meta",
+    b"nav",
+    b"noscript",
+    b"object",
+    b"option",
+    b"param",
+    b"picture",
+    b"script",
+    b"section",
+    b"select",
+    b"source",
+    b"span",
+    b"strong",
+    b"style",
+    b"svg",
+    b"table",
+    b"td",
+    b"template",
+    b"textarea",
+    b"title",
+    b"tr",
+    b"track",
+    b"ul",
+    b"use",
+    b"video",
+];
+
+/// True when `data` holds an HTML start tag: `<`, an element's name (any
+/// case), then white space, `/` or `>`; or `<a` and an attribute.
+fn has_element(data: &[u8]) -> bool {
+    memchr::memchr_iter(b'<', data).any(|lt| {
+        let rest = &data[lt + 1..];
+        let head = &rest[..rest.len().min(9)];
+        let n = head
+            .iter()
+            .position(|c| !c.is_ascii_alphanumeric())
+            .unwrap_or(head.len());
+        let (name, after) = rest.split_at(n);
+        let Some(&next) = after.first() else {
+            return false;
+        };
+        if name.eq_ignore_ascii_case(b"a") {
+            return next == b'>' || (next.is_ascii_whitespace() && attribute_follows(after));
+        }
+        n > 0
+            && (next.is_ascii_whitespace() || next == b'/' || next == b'>')
+            && ELEMENTS.iter().any(|e| e.eq_ignore_ascii_case(name))
+    })
+}
+
+/// True when white space and then an attribute's name (ended by `=`, white
+/// space, `/` or `>`) start `s`.
+fn attribute_follows(s: &[u8]) -> bool {
+    let s = s.trim_ascii_start();
+    let n = s
+        .iter()
+        .position(|c| !(c.is_ascii_alphabetic() || *c == b'-'))
+        .unwrap_or(s.len());
+    n > 0
+        && s.get(n)
+            .is_some_and(|&c| c.is_ascii_whitespace() || matches!(c, b'=' | b'/' | b'>'))
 }
 
 fn has_script_tag(data: &[u8]) -> bool {
@@ -153,6 +256,35 @@ mod tests {
             b"a < b; see the data: base64, attached"
         ));
         assert!(!has_work(known::TEXT, b"no markup; data:;base64,TVqQ"));
+        // Source code's angle brackets are no elements.
+        assert!(!has_work(
+            known::TEXT,
+            b"#include <stdio.h>\nstd::vector<int> v; if (a<b && c) s = \"data:;base64,TVqQ\";"
+        ));
+        assert!(has_work(known::TEXT, b"x <IMG\tsrc='data:;base64,TVqQ'>"));
+        assert!(has_work(
+            known::TEXT,
+            b"x <A download HREF = 'data:;base64,TVqQ'>"
+        ));
+        assert!(!has_work(
+            known::TEXT,
+            b"if (x <a && y) s = 'data:;base64,TVqQ';"
+        ));
         assert!(!has_work(known::JSON, b"{\"a\": \"<script>\"}"));
+        // A tag cut by the end of the text, at every length.
+        let tag = b"x <img src='data:;base64,TVqQ'>";
+        for end in 0..=tag.len() {
+            assert_eq!(has_element(&tag[..end]), end >= 7, "{end}");
+        }
+        for cut in [
+            &b"<"[..],
+            b"<a",
+            b"<scri",
+            b"<abcdefghijklmn",
+            b"<a ",
+            b"<a  x",
+        ] {
+            assert!(!has_element(cut));
+        }
     }
 }
