@@ -44,18 +44,22 @@ enum Head {
 }
 
 /// True when `text` (the start of an object, possibly cut anywhere) is a
-/// message.
+/// message on its head alone.
+#[cfg(test)]
 pub(crate) fn is_message(text: &str) -> bool {
     fields(text.as_bytes(), MAX_LINES) == Head::Message
 }
 
-/// True when the head (`text`) of `data` is a header block that the head
-/// does not finish, and the whole of that block, read in `data`, makes a
-/// message: fields padded past the window (a sender's `X-` fields, one
-/// long folded field) hide no message this way. Read only for a head of
-/// nothing but fields, and only as far as the block goes.
-pub(crate) fn is_message_past_head(text: &str, data: &[u8]) -> bool {
-    fields(text.as_bytes(), MAX_LINES) == Head::Open && fields(data, usize::MAX) == Head::Message
+/// True when `data`, whose head detection read as `text`, is a message. A
+/// head that is nothing but fields and does not finish its header block is
+/// read on in `data` to the block's end: fields padded past the window (a
+/// sender's `X-` fields, one long folded field) hide no message this way.
+pub(crate) fn is_message_in(text: &str, data: &[u8]) -> bool {
+    match fields(text.as_bytes(), MAX_LINES) {
+        Head::Message => true,
+        Head::NotMessage => false,
+        Head::Open => fields(data, usize::MAX) == Head::Message,
+    }
 }
 
 /// Reads up to `max_lines` whole lines at the start of `text` (the last
@@ -179,23 +183,20 @@ mod tests {
         let whole = format!("{padded}{mime}");
         let head = &whole[..4096];
         assert!(!is_message(head));
-        assert!(is_message_past_head(head, whole.as_bytes()));
+        assert!(is_message_in(head, whole.as_bytes()));
         // One field folded over many lines.
         let folded = format!(
             "X-Long: {}\r\n{mime}",
             vec!["x".repeat(70); 80].join("\r\n  ")
         );
-        assert!(is_message_past_head(&folded[..4096], folded.as_bytes()));
+        assert!(is_message_in(&folded[..4096], folded.as_bytes()));
         // Fields that stop without two known ones, or a line that is not
         // a field after the head: not a message.
         let config = format!("{padded}\r\nname: x\r\n");
-        assert!(!is_message_past_head(&config[..4096], config.as_bytes()));
+        assert!(!is_message_in(&config[..4096], config.as_bytes()));
         let yaml = format!("{padded}- item\r\nFrom: a\r\nTo: b\r\n\r\n");
-        assert!(!is_message_past_head(&yaml[..4096], yaml.as_bytes()));
+        assert!(!is_message_in(&yaml[..4096], yaml.as_bytes()));
         // A head that already decides is not read further.
-        assert!(!is_message_past_head(
-            "hello\n",
-            b"hello\nFrom: a\nTo: b\n\n"
-        ));
+        assert!(!is_message_in("hello\n", b"hello\nFrom: a\nTo: b\n\n"));
     }
 }

@@ -95,9 +95,7 @@ impl ScriptMatcher {
             return known::JSON;
         }
         // A header block at the start decides, whatever the body holds.
-        if !utf16
-            && (super::mail::is_message(&text) || super::mail::is_message_past_head(&text, data))
-        {
+        if !utf16 && super::mail::is_message_in(&text, data) {
             return known::EMAIL;
         }
         // One pass: which distinct indicators occur.
@@ -417,14 +415,8 @@ fn batch_syntax(l: &str) -> bool {
 /// other than white space are allowed only sparsely, NUL never.
 fn decode(head: &[u8]) -> (HeadBytes, Option<(std::borrow::Cow<'_, str>, bool)>) {
     fn text<'a>(head: &'a [u8], bytes: &HeadBytes) -> Option<(std::borrow::Cow<'a, str>, bool)> {
-        if head.len() >= 2 && (head[..2] == [0xff, 0xfe] || head[..2] == [0xfe, 0xff]) {
-            return utf16(&head[2..], head[0] == 0xfe).map(|s| (s.into(), true));
-        }
-        if head.len() >= 8
-            && head[0] != 0
-            && head.iter().skip(1).step_by(2).take(32).all(|&b| b == 0)
-        {
-            return utf16(head, false).map(|s| (s.into(), true));
+        if let Some(f) = crate::format::utf16::form(head) {
+            return utf16(&head[f.skip..], f.big).map(|s| (s.into(), true));
         }
         // No NUL, and at most 1% control bytes other than white space and
         // escape.
@@ -650,16 +642,7 @@ fn count_head(b: &[u8]) -> HeadBytes {
 }
 
 fn utf16(b: &[u8], big_endian: bool) -> Option<String> {
-    let units = b.chunks_exact(2).map(|c| {
-        if big_endian {
-            u16::from_be_bytes([c[0], c[1]])
-        } else {
-            u16::from_le_bytes([c[0], c[1]])
-        }
-    });
-    let s: String = char::decode_utf16(units)
-        .map(|r| r.unwrap_or('\u{fffd}'))
-        .collect();
+    let s = crate::format::utf16::decode(b, big_endian);
     let total = s.chars().count();
     let bad = s.chars().filter(|&c| c == '\u{fffd}').count();
     let control = s

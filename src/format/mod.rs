@@ -34,6 +34,7 @@ pub(crate) mod sylk;
 pub(crate) mod tags;
 pub(crate) mod tar;
 pub(crate) mod udf;
+pub(crate) mod utf16;
 pub(crate) mod vhd;
 pub(crate) mod vhdx;
 pub(crate) mod zip;

@@ -38,17 +38,7 @@ pub(crate) fn as_utf8(data: &[u8]) -> Cow<'_, [u8]> {
         [0, b'<', ..] => (false, 0),
         _ => return Cow::Borrowed(data),
     };
-    let units = data[skip..].chunks_exact(2).map(|c| {
-        if le {
-            u16::from_le_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], c[1]])
-        }
-    });
-    let text: String = char::decode_utf16(units)
-        .map(|c| c.unwrap_or('\u{fffd}'))
-        .collect();
-    Cow::Owned(text.into_bytes())
+    Cow::Owned(super::utf16::decode(&data[skip..], !le).into_bytes())
 }
 
 /// The tags of a document, in order.

@@ -235,10 +235,10 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
 pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let primary = primary(types);
     // Text in UTF-16 is read in UTF-8, as its child, by every reader.
-    let mut out = match unpacker(primary) {
-        _ if utf16::has_work(primary, data) => utf16::unpack(data, ctx),
-        Some(u) => u(name, data, ctx),
-        None => Unpacked::default(),
+    let mut out = if utf16::has_work(primary, data) {
+        utf16::unpack(data, ctx)
+    } else {
+        unpacker(primary).map_or_else(Unpacked::default, |u| u(name, data, ctx))
     };
     for t in types.iter().skip(1) {
         let Ok(off) = usize::try_from(t.offset) else {
