@@ -14,6 +14,7 @@ use std::ops::Range;
 use memchr::memmem;
 
 use super::ascii::find_ci;
+use super::tags::{self, Tag, Tags};
 
 /// How many `<script>` elements of one page are listed.
 pub(crate) const MAX_SCRIPTS: usize = 64;
@@ -125,63 +126,18 @@ fn trim_cdata(page: &[u8], r: &mut Range<usize>) {
 /// `<prefix:svg`). An HTML page with an inline `<svg>` icon is a page, not
 /// an image; an SVG whose root comes after a long comment is an image.
 pub(crate) fn is_svg(page: &[u8]) -> bool {
-    root_element(page).is_some_and(|name| {
-        let local = name.rsplit(|&c| c == b':').next().unwrap_or(name);
-        local.eq_ignore_ascii_case(b"svg")
-    })
-}
-
-/// The name of the first element of `page`, past a byte order mark, white
-/// space, the XML declaration and processing instructions, comments and a
-/// document type declaration (its internal subset too); `None` when
-/// something else (text, an unclosed comment) comes first.
-fn root_element(page: &[u8]) -> Option<&[u8]> {
-    let mut i = if page.starts_with(b"\xef\xbb\xbf") {
-        3
-    } else {
-        0
-    };
-    loop {
-        while page.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        let rest = page.get(i..)?;
-        if rest.starts_with(b"<?") {
-            i += 2 + memmem::find(&rest[2..], b"?>")? + 2;
-        } else if rest.starts_with(b"<!--") {
-            i += 4 + memmem::find(&rest[4..], b"-->")? + 3;
-        } else if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"<!doctype") {
-            i += doctype_len(rest)?;
-        } else if rest.starts_with(b"<") {
-            let name = &rest[1..];
-            let end = name
-                .iter()
-                .position(|&c| c.is_ascii_whitespace() || matches!(c, b'>' | b'/'))
-                .unwrap_or(name.len());
-            return Some(&name[..end]);
-        } else {
-            return None;
+    // The tag reader skips the XML declaration, processing instructions,
+    // comments and the document type declaration (its internal subset
+    // too); white space may lie between them, nothing else.
+    let page = page.strip_prefix(b"\xef\xbb\xbf").unwrap_or(page);
+    for tag in Tags::new(page) {
+        match tag {
+            Tag::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
+            Tag::Start { name, .. } => return tags::is(name, "svg"),
+            _ => return false,
         }
     }
-}
-
-/// The length of the document type declaration at the start of `d`, up to
-/// its closing `>`: one inside its internal subset (`[...]`) or a quoted
-/// string does not close it.
-fn doctype_len(d: &[u8]) -> Option<usize> {
-    let (mut subset, mut quote) = (false, None);
-    for (k, &c) in d.iter().enumerate() {
-        match (quote, c) {
-            (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(c),
-            (None, b'[') => subset = true,
-            (None, b']') => subset = false,
-            (None, b'>') if !subset => return Some(k + 1),
-            _ => {}
-        }
-    }
-    None
+    false
 }
 
 /// What in an SVG image runs script: a `<script>` element, or an event

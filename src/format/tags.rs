@@ -86,6 +86,25 @@ fn tag_end(data: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// Past the `>` that closes a declaration (`<!DOCTYPE ...>`) whose body
+/// starts at `from`: one inside its internal subset (`[...]`) or a quoted
+/// string does not close it. The end of the data when none does.
+fn declaration_end(data: &[u8], from: usize) -> usize {
+    let (mut subset, mut quote) = (false, None);
+    for (i, &c) in data.iter().enumerate().skip(from) {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(c),
+            (None, b'[') => subset = true,
+            (None, b']') => subset = false,
+            (None, b'>') if !subset => return i + 1,
+            _ => {}
+        }
+    }
+    data.len()
+}
+
 impl<'a> Iterator for Tags<'a> {
     type Item = Tag<'a>;
 
@@ -122,7 +141,7 @@ impl<'a> Iterator for Tags<'a> {
                 continue;
             }
             if rest.starts_with(b"<!") {
-                self.pos = skip_to(b">", self.pos + 2);
+                self.pos = declaration_end(data, self.pos + 2);
                 continue;
             }
             let closing = rest.get(1) == Some(&b'/');
@@ -288,6 +307,17 @@ mod tests {
             .flat_map(|u| u.to_le_bytes())
             .collect();
         assert_eq!(&*as_utf8(&s), "<a b='1'/>".as_bytes());
+    }
+
+    #[test]
+    fn a_doctype_with_an_internal_subset_is_skipped_whole() {
+        let doc = b"<!DOCTYPE svg [ <!ENTITY e \"<a>\"> <!ENTITY f '>'> ]><svg/>";
+        let first = Tags::new(doc).next();
+        assert!(
+            matches!(first, Some(Tag::Start { name: b"svg", .. })),
+            "{first:?}"
+        );
+        assert_eq!(Tags::new(b"<!DOCTYPE x [ unclosed").count(), 0);
     }
 
     #[test]
