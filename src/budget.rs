@@ -6,7 +6,10 @@
 //! thing a child can be built of. Every object that enters the work queue
 //! goes through [`Budget::admit`], and depth is checked in
 //! [`Budget::may_unpack_at`]. Declared sizes never size an allocation or a
-//! limit; only bytes really produced are counted.
+//! limit; only bytes really produced are counted. The one exception is a
+//! decoder that cannot start without memory its header sizes (PPMd's
+//! model): [`Budget::charge_model`] caps each such model and counts them
+//! all.
 
 use std::io::{self, Read};
 use std::time::Duration;
@@ -84,7 +87,22 @@ pub(crate) struct Budget {
     watch: Watch,
     objects: u64,
     produced: u64,
+    /// Model memory charged by [`Budget::charge_model`].
+    models: u64,
 }
+
+/// The largest model a decoder may allocate at a size its header declares:
+/// PPMd's in zip cannot declare more, and 7-Zip's presets ask for at most
+/// 192 MiB.
+pub(crate) const MAX_MODEL: u64 = 256 << 20;
+
+/// All the model memory of one scan, as a multiple of `max_total_bytes`.
+/// The model is filled with zeros before a byte is decoded (about 0.4 ms a
+/// MiB here), so archives of thousands of PPMd entries, each of which asks
+/// for its model anew, would otherwise cost minutes for a few kilobytes.
+/// Real archives ask for far less: 7-Zip sizes a PPMd model to the entry
+/// (1 MiB for small files).
+const MODELS_PER_TOTAL: u64 = 16;
 
 impl Budget {
     /// Starts the clock of a scan.
@@ -106,6 +124,7 @@ impl Budget {
             },
             objects: 0,
             produced: 0,
+            models: 0,
         }
     }
 
@@ -149,6 +168,29 @@ impl Budget {
     /// The wall time that is left, for engines with their own timeout.
     pub fn time_left(&self) -> Duration {
         self.watch.deadline.saturating_since(Moment::now())
+    }
+
+    /// Charges the memory a decoder must allocate and fill before it decodes
+    /// a byte, at the size its header declares (PPMd's model, which its
+    /// output depends on: a smaller one would decode other bytes). One
+    /// larger than [`MAX_MODEL`] is this entry's limit (`ObjectSize`); past
+    /// `MODELS_PER_TOTAL` times `max_total_bytes`, all models of the scan
+    /// together are its limit (`TotalSize`).
+    pub fn charge_model(&mut self, bytes: u64) -> Result<(), LimitKind> {
+        self.check_time()?;
+        if bytes > MAX_MODEL {
+            return Err(LimitKind::ObjectSize);
+        }
+        let allowance = self
+            .limits
+            .max_total_bytes
+            .max(MAX_MODEL)
+            .saturating_mul(MODELS_PER_TOTAL);
+        if self.models.saturating_add(bytes) > allowance {
+            return Err(LimitKind::TotalSize);
+        }
+        self.models += bytes;
+        Ok(())
     }
 
     /// Charges a child that is a slice of its parent (stored, not inflated):
@@ -397,6 +439,20 @@ mod tests {
         let d = b.drain(io::repeat(1).take(100), 0);
         assert_eq!(d.data.len(), 50);
         assert_eq!(d.limit, Some(LimitKind::TotalSize));
+    }
+
+    #[test]
+    fn models_are_capped_each_and_counted_together() {
+        let mut b = Budget::new(&small());
+        assert_eq!(b.charge_model(MAX_MODEL + 1), Err(LimitKind::ObjectSize));
+        // A small total still lets one model of the largest size through,
+        // and the allowance is a multiple of it.
+        for _ in 0..MODELS_PER_TOTAL {
+            assert_eq!(b.charge_model(MAX_MODEL), Ok(()));
+        }
+        assert_eq!(b.charge_model(1), Err(LimitKind::TotalSize));
+        // Models are memory, not output: the bytes produced are untouched.
+        assert_eq!(b.drain(io::repeat(1).take(100), 0).limit, None);
     }
 
     #[test]

@@ -284,6 +284,88 @@ fn zip_method_deflate64() {
     assert!(!has_key(&r, "container.checksum_mismatch"));
 }
 
+/// Zip's PPMd (method 98): two bytes of parameters, then the stream.
+fn zip_ppmd_packed(content: &[u8], model_mib: u16, end_marker: bool) -> Vec<u8> {
+    let order = 6u16;
+    let restart = ppmd_rust::RestoreMethod::Restart;
+    let mut enc = ppmd_rust::Ppmd8Encoder::new(
+        Vec::new(),
+        order.into(),
+        u32::from(model_mib) << 20,
+        restart,
+    )
+    .unwrap();
+    enc.write_all(content).unwrap();
+    let stream = enc.finish(end_marker).unwrap();
+    let mut packed = ((order - 1) | ((model_mib - 1) << 4))
+        .to_le_bytes()
+        .to_vec();
+    packed.extend(stream);
+    packed
+}
+
+#[test]
+fn zip_method_ppmd_with_and_without_an_end_marker() {
+    let e = eicar();
+    for end_marker in [true, false] {
+        let packed = zip_ppmd_packed(&e, 1, end_marker);
+        let r = scan("ppmd.zip", zip_entry_with(98, &e, &packed));
+        assert!(found_eicar(&r), "{end_marker}: {:?}", keys(&r));
+        assert!(
+            !has_key(&r, "container.checksum_mismatch"),
+            "{:?}",
+            keys(&r)
+        );
+        // Control: text of the same method is clean, its checksum right.
+        let text = b"Minutes of the meeting, kept in plain text.\n".repeat(200);
+        let packed = zip_ppmd_packed(&text, 1, end_marker);
+        assert_clean(&scan("notes.zip", zip_entry_with(98, &text, &packed)));
+    }
+}
+
+#[test]
+fn zip_ppmd_models_are_charged_and_a_bad_header_is_never_clean() {
+    // Thousands of entries that each ask for a model of 16 MiB (zeroed
+    // before a byte is decoded): the scan's allowance ends them with a
+    // limit finding, in bounded time, and the entries before were read.
+    let e = eicar();
+    let text = zip_ppmd_packed(b"hello", 1, true);
+    let mut greedy = text.clone();
+    greedy[..2].copy_from_slice(&((5u16) | (15 << 4)).to_le_bytes());
+    let mut z = ZipWriter::new();
+    let mut entries = Vec::new();
+    let packed = zip_ppmd_packed(&e, 1, true);
+    let h = Header::new("first.txt", 98, &e, &packed);
+    entries.push((z.local(&h), h));
+    z.raw(&packed);
+    for i in 0..2000 {
+        let h = Header::new(&format!("f{i}.txt"), 98, b"hello", &greedy);
+        entries.push((z.local(&h), h));
+        z.raw(&greedy);
+    }
+    for (off, h) in &entries {
+        z.central(h, *off);
+    }
+    let started = std::time::Instant::now();
+    let r = scan("greedy.zip", z.finish());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "limit.total_size"), "{:?}", keys(&r));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    // Parameters no decoder takes (order 1, restore method 2): an
+    // unsupported method, not a clean entry.
+    for params in [0u16, 2 << 12] {
+        let mut bad = text.clone();
+        bad[..2].copy_from_slice(&params.to_le_bytes());
+        let r = scan("bad.zip", zip_entry_with(98, b"hello", &bad));
+        assert!(
+            has_key(&r, "unscannable.unsupported_method"),
+            "{:?}",
+            keys(&r)
+        );
+        assert_ne!(r.verdict, Verdict::Clean);
+    }
+}
+
 #[test]
 fn zip64_entries_written_by_the_zip_crate() {
     use zip::write::SimpleFileOptions;

@@ -1,8 +1,10 @@
 //! 7z archives: every entry of solid and encrypted archives, and the
 //! headers that are not handed to the reader.
 
-use crate::sevenz_writer::sevenz;
+use crate::sevenz_writer::{sevenz, sevenz_blocks};
 use crate::util::*;
+use sevenz_rust2::EncoderMethod;
+use sevenz_rust2::encoder_options::PpmdOptions;
 use xferscan::{Engine, Limits, Verdict};
 
 #[test]
@@ -92,4 +94,108 @@ fn a_self_extractor_is_read_as_its_stub_and_its_archive() {
     stub.extend(vec![0u8; 40]);
     let r = scan("tool.exe", stub);
     assert_eq!(r.objects.len(), 1, "{:?}", keys(&r));
+}
+
+#[test]
+fn ppmd_blocks_are_decoded() {
+    let e = eicar();
+    let ppmd = || vec![PpmdOptions::from_level(6).into()];
+    let a = sevenz_blocks(&[("notes.txt", b"notes", ppmd()), ("e.txt", &e, ppmd())]);
+    let r = scan("ppmd.7z", a);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(
+        !has_key(&r, "unscannable.unsupported_method"),
+        "{:?}",
+        keys(&r)
+    );
+    // Control.
+    let text = b"Minutes of the meeting, kept in plain text.\n".repeat(200);
+    let clean = sevenz_blocks(&[("minutes.txt", &text, ppmd()), ("b.txt", b"beta", ppmd())]);
+    assert_clean(&scan("clean.7z", clean));
+}
+
+#[test]
+fn a_block_that_cannot_be_read_leaves_the_next_blocks_read() {
+    let e = eicar();
+    // A model of 300 MiB, over what one coder may ask for: the block is a
+    // limit finding and its model is never allocated.
+    let greedy = vec![PpmdOptions::from_order_memory_size(6, 300 << 20).into()];
+    let lzma2 = vec![EncoderMethod::LZMA2.into()];
+    let a = sevenz_blocks(&[
+        ("greedy.txt", b"greedy", greedy),
+        ("e.txt", &e, lzma2.clone()),
+    ]);
+    let r = scan("blocks.7z", a);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "limit.object_size"), "{:?}", keys(&r));
+    assert!(!r.objects.iter().any(|o| o.path.name() == "greedy.txt"));
+    // A block of a method no coder has is unsupported, and the block after
+    // it is still read.
+    let a = plain_7z(&[("odd.txt", b"odd", &[0x7f]), ("e.txt", &e, COPY)]);
+    let r = scan("odd.7z", a);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(
+        has_key(&r, "unscannable.unsupported_method"),
+        "{:?}",
+        keys(&r)
+    );
+    // Control: both blocks stored.
+    let a = plain_7z(&[("odd.txt", b"odd", COPY), ("e.txt", b"even", COPY)]);
+    assert_clean(&scan("even.7z", a));
+}
+
+#[test]
+fn an_encoded_header_that_asks_for_a_huge_ppmd_model_is_a_limit() {
+    // The header's own coder is PPMd with a model of 4 GiB: refused before
+    // the crate allocates it.
+    let mut header = vec![0x17, 0x06, 0x00, 0x01, 0x09, 0x20, 0x00];
+    header.extend([0x07, 0x0b, 0x01, 0x00, 0x01, 0x23, 0x03, 0x04, 0x01, 0x05]);
+    header.extend([0x06, 0xfb, 0xff, 0xff, 0xff, 0x0c, 0x40, 0x00]);
+    let a = with_start_header(&[0x5a; 0x20], &header);
+    let r = scan("greedy-header.7z", a);
+    assert!(has_key(&r, "limit.object_size"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
+/// 7z's method ID of stored data.
+const COPY: &[u8] = &[0x00];
+
+/// A 7z archive with a plain (not encoded) header: one block per entry,
+/// each of one coder of the given method ID over the entry's bytes as they
+/// are.
+fn plain_7z(entries: &[(&str, &[u8], &[u8])]) -> Vec<u8> {
+    let n = entries.len() as u8;
+    let mut h = vec![0x01, 0x04, 0x06, 0x00, n, 0x09];
+    h.extend(entries.iter().map(|(_, d, _)| d.len() as u8));
+    h.extend([0x00, 0x07, 0x0b, n, 0x00]);
+    for (_, _, method) in entries {
+        h.extend([0x01, method.len() as u8]);
+        h.extend(*method);
+    }
+    h.push(0x0c);
+    h.extend(entries.iter().map(|(_, d, _)| d.len() as u8));
+    h.extend([0x00, 0x08, 0x00, 0x00, 0x05, n]);
+    let mut names = vec![0x00];
+    for (name, _, _) in entries {
+        names.extend(name.encode_utf16().chain([0]).flat_map(u16::to_le_bytes));
+    }
+    h.extend([0x11, names.len() as u8]);
+    h.extend(names);
+    h.extend([0x00, 0x00]);
+    let packed: Vec<u8> = entries.iter().flat_map(|(_, d, _)| d.to_vec()).collect();
+    with_start_header(&packed, &h)
+}
+
+/// The signature and start header, the packed streams, then `header`.
+fn with_start_header(packed: &[u8], header: &[u8]) -> Vec<u8> {
+    let mut start = Vec::new();
+    start.extend((packed.len() as u64).to_le_bytes());
+    start.extend((header.len() as u64).to_le_bytes());
+    start.extend(crc32fast::hash(header).to_le_bytes());
+    let mut a = b"7z\xbc\xaf\x27\x1c\x00\x04".to_vec();
+    a.extend(crc32fast::hash(&start).to_le_bytes());
+    a.extend(start);
+    a.extend(packed);
+    a.extend(header);
+    a
 }

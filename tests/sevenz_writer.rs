@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use sevenz_rust2::encoder_options::AesEncoderOptions;
-use sevenz_rust2::{ArchiveEntry, ArchiveWriter, EncoderMethod, Password};
+use sevenz_rust2::{ArchiveEntry, ArchiveWriter, EncoderConfiguration, EncoderMethod, Password};
 
 /// A 7z archive of `entries`, each compressed on its own (LZMA2), or all in
 /// one solid block, and encrypted with `password` if given.
@@ -32,6 +32,19 @@ pub fn sevenz(entries: &[(&str, &[u8])], solid: bool, password: Option<&str>) ->
             w.push_archive_entry(ArchiveEntry::new_file(n), Some(Cursor::new(*d)))
                 .unwrap();
         }
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// A 7z archive of one block per entry, each entry compressed with its own
+/// chain of methods (the first applied last, as 7-Zip lists them).
+#[allow(dead_code)]
+pub fn sevenz_blocks(entries: &[(&str, &[u8], Vec<EncoderConfiguration>)]) -> Vec<u8> {
+    let mut w = ArchiveWriter::new(Cursor::new(Vec::new())).unwrap();
+    for (n, d, methods) in entries {
+        w.set_content_methods(methods.clone());
+        w.push_archive_entry(ArchiveEntry::new_file(n), Some(Cursor::new(*d)))
+            .unwrap();
     }
     w.finish().unwrap().into_inner()
 }

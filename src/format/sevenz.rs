@@ -1,6 +1,7 @@
 //! The 7z start header and the sizes an encoded header declares: what
 //! detection needs to carve a 7z out of a self-extractor and what the
-//! unpacker checks before the `sevenz-rust2` crate trusts them. Pure.
+//! unpacker checks before the `sevenz-rust2` crate trusts them (with the
+//! PPMd model a coder declares). Pure.
 
 /// The signature a 7z archive starts with.
 pub(crate) const SIGNATURE: &[u8; 6] = b"7z\xbc\xaf\x27\x1c";
@@ -66,9 +67,31 @@ impl Fields<'_> {
     }
 }
 
-/// The largest unpack size that an encoded header's streams info declares
-/// (the decoded header is one of them).
-pub(crate) fn encoded_header_size(b: &[u8]) -> Option<u64> {
+/// The method ID of PPMd (variant H) in 7z.
+pub(crate) const PPMD: &[u8] = &[0x03, 0x04, 0x01];
+
+/// The model memory a PPMd coder's properties declare (order, then the
+/// size, little-endian); `None` for another method or short properties.
+pub(crate) fn ppmd_model(method: &[u8], props: &[u8]) -> Option<u64> {
+    if method != PPMD {
+        return None;
+    }
+    let size = props.get(1..5)?;
+    Some(u32::from_le_bytes([size[0], size[1], size[2], size[3]]).into())
+}
+
+/// What an encoded header's streams info declares, read before the crate
+/// decodes that header.
+#[derive(Debug, PartialEq)]
+pub(crate) struct EncodedHeader {
+    /// The largest unpack size (the decoded header is one of them).
+    pub largest: u64,
+    /// The largest PPMd model a coder of it declares (0 without PPMd).
+    pub model: u64,
+}
+
+/// Reads the streams info of an encoded header.
+pub(crate) fn encoded_header(b: &[u8]) -> Option<EncodedHeader> {
     let mut f = Fields(b);
     let mut nid = f.byte()?;
     if nid == 0x06 {
@@ -98,12 +121,15 @@ pub(crate) fn encoded_header_size(b: &[u8]) -> Option<u64> {
         return None; // folders kept elsewhere
     }
     let mut outputs = 0u64;
+    let mut model = 0u64;
     for _ in 0..folders {
         let coders = f.number()?;
         let (mut ins, mut outs) = (0u64, 0u64);
         for _ in 0..coders {
             let flags = f.byte()?;
-            f.skip((flags & 0x0f) as u64)?;
+            let id_len = usize::from(flags & 0x0f);
+            let method = f.0.get(..id_len)?;
+            f.skip(id_len as u64)?;
             if flags & 0x10 != 0 {
                 ins = ins.checked_add(f.number()?)?;
                 outs = outs.checked_add(f.number()?)?;
@@ -112,8 +138,10 @@ pub(crate) fn encoded_header_size(b: &[u8]) -> Option<u64> {
                 outs += 1;
             }
             if flags & 0x20 != 0 {
-                let props = f.number()?;
-                f.skip(props)?;
+                let len = usize::try_from(f.number()?).ok()?;
+                let props = f.0.get(..len)?;
+                model = model.max(ppmd_model(method, props).unwrap_or(0));
+                f.skip(len as u64)?;
             }
         }
         let pairs = outs.checked_sub(1)?;
@@ -136,7 +164,7 @@ pub(crate) fn encoded_header_size(b: &[u8]) -> Option<u64> {
     for _ in 0..outputs {
         largest = largest.max(f.number()?);
     }
-    Some(largest)
+    Some(EncodedHeader { largest, model })
 }
 
 #[cfg(test)]
@@ -155,27 +183,56 @@ pub(crate) mod tests {
     /// The encoded header of a small archive as 7-Zip writes it: pack info,
     /// one LZMA folder, its unpack size.
     pub(crate) fn encoded(unpack: &[u8]) -> Vec<u8> {
+        encoded_with(&[0x03, 0x01, 0x01], &[0x5d, 0x00, 0x10, 0x00, 0x00], unpack)
+    }
+
+    /// The same with one coder of another method and properties.
+    pub(crate) fn encoded_with(method: &[u8], props: &[u8], unpack: &[u8]) -> Vec<u8> {
         let mut v = vec![0x06, 0x00, 0x01, 0x09, 0x20, 0x00];
-        v.extend([0x07, 0x0b, 0x01, 0x00, 0x01, 0x23, 0x03, 0x01, 0x01, 0x05]);
-        v.extend([0x5d, 0x00, 0x10, 0x00, 0x00]);
+        v.extend([0x07, 0x0b, 0x01, 0x00, 0x01, 0x20 | method.len() as u8]);
+        v.extend(method);
+        v.push(props.len() as u8);
+        v.extend(props);
         v.push(0x0c);
         v.extend(unpack);
         v.push(0x00);
         v
     }
 
+    fn largest(b: &[u8]) -> Option<u64> {
+        encoded_header(b).map(|h| h.largest)
+    }
+
     #[test]
     fn encoded_header_sizes() {
-        assert_eq!(encoded_header_size(&encoded(&[0x40])), Some(0x40));
+        assert_eq!(largest(&encoded(&[0x40])), Some(0x40));
         // 0xf0: four more bytes, so 0x10000000 declared.
         assert_eq!(
-            encoded_header_size(&encoded(&[0xf0, 0x00, 0x00, 0x00, 0x10])),
+            largest(&encoded(&[0xf0, 0x00, 0x00, 0x00, 0x10])),
             Some(0x1000_0000)
         );
         // Cut anywhere: unreadable, never a panic.
         let e = encoded(&[0x40]);
         for n in 0..e.len() - 1 {
-            assert_eq!(encoded_header_size(&e[..n]), None, "{n}");
+            assert_eq!(largest(&e[..n]), None, "{n}");
         }
+    }
+
+    #[test]
+    fn a_ppmd_header_declares_its_model() {
+        let lzma = encoded_header(&encoded(&[0x40]));
+        assert_eq!(lzma.map(|h| h.model), Some(0));
+        // Order 6, a model of 0xfffffffb bytes.
+        let props = [0x06, 0xfb, 0xff, 0xff, 0xff];
+        let h = encoded_header(&encoded_with(PPMD, &props, &[0x40]));
+        assert_eq!(
+            h,
+            Some(EncodedHeader {
+                largest: 0x40,
+                model: 0xffff_fffb
+            })
+        );
+        assert_eq!(ppmd_model(PPMD, &props[..4]), None);
+        assert_eq!(ppmd_model(&[0x21], &props), None);
     }
 }

@@ -2,19 +2,26 @@
 //! streams, raw deflate straight into the budget's buffer, base64 and
 //! quoted-printable. Each takes bytes in memory; what comes out goes through
 //! the budget. Memory that a decoder sizes from a header (an LZMA
-//! dictionary, an xz or zstd window) is capped here.
+//! dictionary, an xz or zstd window) is capped here; a PPMd model, which
+//! the output depends on, is charged to the budget at its declared size.
 
 use std::io::{self, Read};
 
 use crate::budget::{Budget, Drained, Filled, Stop, Watch};
+use crate::limits::LimitKind;
 
 /// Largest dictionary or window a decoder may allocate. Output is capped by
 /// the budget anyway, and a dictionary larger than the output is never used.
 const MAX_WINDOW: u64 = 128 << 20;
 
-/// A compression method we cannot decode.
+/// Why an entry gets no reader.
 #[derive(Debug)]
-pub(crate) struct Unsupported(pub String);
+pub(crate) enum NoReader {
+    /// A compression method we cannot decode, or its header is unreadable.
+    Unsupported(String),
+    /// The decoder would need more memory than the budget grants.
+    Limit(LimitKind, String),
+}
 
 /// The name of a zip compression method.
 pub(crate) fn method_name(m: u16) -> String {
@@ -42,23 +49,68 @@ pub(crate) fn method_name(m: u16) -> String {
 
 /// A reader of what `input` inflates to under zip method `method`.
 /// `usize` is the declared uncompressed size, used only where the format
-/// needs it to find its end (LZMA without an end marker), never to allocate.
+/// needs it to find its end (LZMA and PPMd without an end marker), never to
+/// allocate. A PPMd model is charged to `budget`.
 pub(crate) fn zip_method<'a>(
     method: u16,
     input: &'a [u8],
     usize: u64,
     output_cap: u64,
-) -> Result<Box<dyn Read + 'a>, Unsupported> {
+    budget: &mut Budget,
+) -> Result<Box<dyn Read + 'a>, NoReader> {
+    let bad = |what: &str, e: &dyn std::fmt::Display| NoReader::Unsupported(format!("{what}: {e}"));
     Ok(match method {
         0 => Box::new(input),
         8 => Box::new(flate2::bufread::DeflateDecoder::new(input)),
         9 => Box::new(deflate64::Deflate64Decoder::with_buffer(input)),
         12 => Box::new(bzip2::bufread::MultiBzDecoder::new(input)),
-        14 => lzma(input, usize, output_cap).map_err(|e| Unsupported(format!("lzma: {e}")))?,
-        93 => Box::new(zstd_reader(input).map_err(|e| Unsupported(format!("zstd: {e}")))?),
+        14 => lzma(input, usize, output_cap).map_err(|e| bad("lzma", &e))?,
+        93 => Box::new(zstd_reader(input).map_err(|e| bad("zstd", &e))?),
         95 => Box::new(xz_reader(input)),
-        other => return Err(Unsupported(method_name(other))),
+        98 => zip_ppmd(input, usize, budget)?,
+        other => return Err(NoReader::Unsupported(method_name(other))),
     })
+}
+
+/// Zip's PPMd (variant I, revision 1): two bytes of parameters (order,
+/// model size in MiB, what to do when the model is full), then the range
+/// coder's stream. The model is charged to the budget first: the decoder
+/// allocates and zeroes it whole.
+fn zip_ppmd<'a>(
+    input: &'a [u8],
+    usize: u64,
+    budget: &mut Budget,
+) -> Result<Box<dyn Read + 'a>, NoReader> {
+    let (params, stream) = input
+        .split_first_chunk::<2>()
+        .ok_or_else(|| NoReader::Unsupported("ppmd: no parameters".into()))?;
+    let params = u16::from_le_bytes(*params);
+    let order = u32::from(params & 0x0f) + 1;
+    let model = (u32::from((params >> 4) & 0xff) + 1) << 20;
+    let restore = match params >> 12 {
+        0 => ppmd_rust::RestoreMethod::Restart,
+        1 => ppmd_rust::RestoreMethod::CutOff,
+        r => return Err(NoReader::Unsupported(format!("ppmd: restore method {r}"))),
+    };
+    if order < ppmd_rust::PPMD8_MIN_ORDER {
+        return Err(NoReader::Unsupported(format!("ppmd: order {order}")));
+    }
+    budget.charge_model(u64::from(model)).map_err(|limit| {
+        NoReader::Limit(
+            limit,
+            format!("its PPMd model ({} MiB) was not allocated", model >> 20),
+        )
+    })?;
+    let decoder = ppmd_rust::Ppmd8Decoder::new(stream, order, model, restore)
+        .map_err(|e| NoReader::Unsupported(format!("ppmd: {e}")))?;
+    // Without an end marker the stream ends at its declared size, as 7-Zip
+    // and WinZip read it: past it the decoder would go on making symbols.
+    let end = if usize == 0 || usize == u32::MAX as u64 {
+        u64::MAX
+    } else {
+        usize
+    };
+    Ok(Box::new(decoder.take(end)))
 }
 
 /// Zip's LZMA: a version, the properties' size, five property bytes, then a

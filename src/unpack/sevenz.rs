@@ -11,23 +11,30 @@
 //!   last MiB backwards for anything that parses as a header, one attempt
 //!   per candidate byte: here the start header must carry its CRC.
 //!
-//! PPMd is left out (its model memory is allocated and zeroed whole, at
-//! the size the coder declares): such an archive is an unsupported method.
+//! A PPMd coder's model is allocated and zeroed whole, at the size the
+//! coder declares (up to 4 GiB), before a byte is decoded: each model, the
+//! encoded header's included, is charged to the budget
+//! ([`Budget::charge_model`](crate::budget::Budget::charge_model)) before
+//! the crate builds its decoder, and a block whose model is refused is a
+//! limit finding.
 //!
-//! Entries are read one by one through the budget. An entry that fails to
-//! decode or meets its own limit ends its block (a solid block would
-//! otherwise be inflated to its end to reach the next entry); a limit of
-//! the whole scan ends the walk before another block's decoder (and its
-//! key derivation, for AES) is built. What was not reached is a finding.
+//! Blocks are walked here, one decoder each: a block that cannot be
+//! decoded (an unsupported method, a coder's bad properties) is a finding,
+//! and the blocks after it are still read. Entries are read one by one
+//! through the budget. An entry that fails to decode or meets its own limit
+//! ends its block (a solid block would otherwise be inflated to its end to
+//! reach the next entry); a limit of the whole scan ends the walk before
+//! another block's decoder (and its key derivation, for AES) is built. What
+//! was not reached is a finding.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use bytes::Bytes;
-use sevenz_rust2::{ArchiveReader, Error, Password};
+use sevenz_rust2::{Archive, ArchiveEntry, BlockDecoder, Error, Password};
 
 use super::{Ctx, Unpacked};
 use crate::finding::FindingKind;
-use crate::format::sevenz::{SIGNATURE, encoded_header_size, start_header_crc_ok};
+use crate::format::sevenz::{SIGNATURE, encoded_header, ppmd_model, start_header_crc_ok};
 use crate::limits::LimitKind;
 use crate::report::Origin;
 
@@ -48,7 +55,21 @@ enum Refused {
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
     match check(data) {
-        Ok(()) => {}
+        Ok(header_model) => {
+            // The crate decodes an encoded header with the coder it names.
+            if header_model > 0
+                && let Err(limit) = ctx.budget.charge_model(header_model)
+            {
+                out.findings.push(FindingKind::Limit {
+                    limit,
+                    detail: format!(
+                        "the 7z header's PPMd model ({} MiB) was not allocated: its entries were not read",
+                        header_model >> 20
+                    ),
+                });
+                return out;
+            }
+        }
         Err(Refused::Malformed(detail)) => {
             out.findings.push(FindingKind::Malformed {
                 detail: format!("7z: {detail}"),
@@ -126,50 +147,133 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     out
 }
 
-/// Reads every entry with one password, into `out`.
+/// Reads every entry with one password, into `out`. An error of the
+/// archive (its header, or a password that a block needs) is returned; a
+/// block's own is a finding, and the next block is still read.
 fn read(
     data: &Bytes,
     password: Password,
     ctx: &mut Ctx<'_>,
     out: &mut Unpacked,
 ) -> Result<(), Error> {
-    let mut reader = ArchiveReader::new(Cursor::new(&data[..]), password)?;
-    // Decoding on threads of its own is not the library's to start.
-    reader.set_thread_count(1);
-    let mut listed = 0u64;
-    let mut cuts: Vec<(LimitKind, String)> = Vec::new();
-    // Returning false ends the current block: the crate then goes on with
-    // the next block, whose decoder starts afresh. Returning true after an
-    // entry that was not read to its end would make the crate inflate the
-    // rest of it, to its declared size, to reach the next entry. Returning
-    // the STOP error ends the walk.
-    let walked = reader.for_each_entries(|entry, r| {
+    let mut source = Cursor::new(&data[..]);
+    let archive = Archive::read(&mut source, &password)?;
+    let mut walk = Walk::default();
+    let mut block_findings = Vec::new();
+    for (index, block) in archive.blocks.iter().enumerate() {
+        let first = archive
+            .stream_map
+            .block_first_file_index
+            .get(index)
+            .and_then(|&i| archive.files.get(i))
+            .map_or_else(|| format!("<7z block {index}>"), |f| f.name().to_owned());
+        let model: u64 = block
+            .coders
+            .iter()
+            .filter_map(|c| ppmd_model(c.encoder_method_id(), c.properties()))
+            .sum();
+        if model > 0
+            && let Err(limit) = ctx.budget.charge_model(model)
+        {
+            block_findings.push(FindingKind::Limit {
+                limit,
+                detail: format!(
+                    "the PPMd model ({} MiB) of the block of {first:?} was not allocated: its entries were not read",
+                    model >> 20
+                ),
+            });
+            if matches!(limit, LimitKind::ObjectSize) {
+                continue;
+            }
+            break;
+        }
+        // Decoding on threads of its own is not the library's to start.
+        let walked = BlockDecoder::new(1, index, &archive, &password, &mut source)
+            .for_each_entries(&mut |entry: &ArchiveEntry, r: &mut dyn Read| {
+                walk.entry(entry, r, data.len() as u64, ctx, out)
+            });
+        match walked {
+            Ok(_) => {}
+            Err(Error::Other(why)) if why == STOP => break,
+            Err(e @ (Error::PasswordRequired | Error::MaybeBadPassword(_))) => return Err(e),
+            Err(e) => block_findings.push(block_finding(e, first)),
+        }
+    }
+    out.findings.extend(block_findings);
+    for (limit, name) in walk.cuts {
+        out.findings.push(FindingKind::Limit {
+            limit,
+            detail: format!("{name:?} was cut: the entries after it in its block were not read"),
+        });
+    }
+    Ok(())
+}
+
+/// Why a block's decoder could not be built or read, named after its first
+/// entry.
+fn block_finding(e: Error, first: String) -> FindingKind {
+    match e {
+        Error::UnsupportedCompressionMethod(method) => FindingKind::UnsupportedMethod {
+            entry: first,
+            method,
+        },
+        Error::Unsupported(what) => FindingKind::UnsupportedMethod {
+            entry: first,
+            method: what.into_owned(),
+        },
+        e => FindingKind::Malformed {
+            detail: format!("7z: the block of {first:?}: {e}"),
+        },
+    }
+}
+
+/// What the walk over the entries has counted so far.
+#[derive(Default)]
+struct Walk {
+    listed: u64,
+    cuts: Vec<(LimitKind, String)>,
+}
+
+impl Walk {
+    /// Reads one entry into `out`. Returning false ends the current block:
+    /// the walk then goes on with the next block, whose decoder starts
+    /// afresh. Returning true after an entry that was not read to its end
+    /// would make the crate inflate the rest of it, to its declared size, to
+    /// reach the next entry. Returning the STOP error ends the walk.
+    fn entry(
+        &mut self,
+        entry: &ArchiveEntry,
+        r: &mut dyn Read,
+        archive_len: u64,
+        ctx: &mut Ctx<'_>,
+        out: &mut Unpacked,
+    ) -> Result<bool, Error> {
         // Without data the crate has nothing to skip past. A "directory"
         // with data is read like a file: left unread, it would be inflated
         // to its declared size.
         if !entry.has_stream() || entry.size() == 0 {
             return Ok(true);
         }
-        if listed >= ctx.budget.objects_left() || ctx.budget.check_time().is_err() {
-            out.entries_cut(listed as usize);
+        if self.listed >= ctx.budget.objects_left() || ctx.budget.check_time().is_err() {
+            out.entries_cut(self.listed as usize);
             return Err(Error::Other(STOP.into()));
         }
-        listed += 1;
+        self.listed += 1;
         // 7-Zip stores what it read from standard input without a name.
         let (name, origin) = match entry.name() {
-            "" => (format!("<7z entry {listed}>"), Origin::Unnamed),
+            "" => (format!("<7z entry {}>", self.listed), Origin::Unnamed),
             n => (n.to_owned(), Origin::Entry),
         };
-        let drained = ctx.budget.drain(r, data.len() as u64);
+        let drained = ctx.budget.drain(r, archive_len);
         let block_done = match drained.limit {
             // This entry's own limits: the rest of its block is left.
             Some(limit @ (LimitKind::ObjectSize | LimitKind::Ratio)) => {
-                cuts.push((limit, name.clone()));
+                self.cuts.push((limit, name.clone()));
                 true
             }
             // The scan's: nothing more can be read.
             Some(limit) => {
-                cuts.push((limit, name.clone()));
+                self.cuts.push((limit, name.clone()));
                 out.push_drained(name, origin, drained);
                 return Err(Error::Other(STOP.into()));
             }
@@ -179,16 +283,6 @@ fn read(
         };
         out.push_drained(name, origin, drained);
         Ok(!block_done)
-    });
-    for (limit, name) in cuts {
-        out.findings.push(FindingKind::Limit {
-            limit,
-            detail: format!("{name:?} was cut: the entries after it in its block were not read"),
-        });
-    }
-    match walked {
-        Err(Error::Other(why)) if why == STOP => Ok(()),
-        other => other,
     }
 }
 
@@ -196,8 +290,9 @@ fn read(
 const STOP: &str = "xferscan: the scan's budget is spent";
 
 /// Reads the start header and, for an encoded header, the sizes it
-/// declares: what the crate would otherwise trust.
-fn check(data: &[u8]) -> Result<(), Refused> {
+/// declares: what the crate would otherwise trust. Gives the PPMd model
+/// the encoded header's coder declares (0 without one).
+fn check(data: &[u8]) -> Result<u64, Refused> {
     let bad = |s: &str| Refused::Malformed(s.into());
     let start = data
         .get(..32)
@@ -222,14 +317,14 @@ fn check(data: &[u8]) -> Result<(), Refused> {
         .ok_or_else(|| bad("header outside the file"))?;
     match header.first() {
         // Empty archive, or a plain header (bounded by its size above).
-        None | Some(0x01) => Ok(()),
+        None | Some(0x01) => Ok(0),
         Some(0x17) => {
-            let declared = encoded_header_size(&header[1..])
-                .ok_or_else(|| bad("encoded header unreadable"))?;
-            if declared > MAX_HEADER {
-                Err(Refused::TooLarge(declared))
+            let declared =
+                encoded_header(&header[1..]).ok_or_else(|| bad("encoded header unreadable"))?;
+            if declared.largest > MAX_HEADER {
+                Err(Refused::TooLarge(declared.largest))
             } else {
-                Ok(())
+                Ok(declared.model)
             }
         }
         Some(_) => Err(bad("unknown header type")),
@@ -259,7 +354,7 @@ mod tests {
     fn start_headers() {
         let mut h = vec![0x17];
         h.extend(encoded(&[0x40]));
-        assert_eq!(check(&archive(&h, true)), Ok(()));
+        assert_eq!(check(&archive(&h, true)), Ok(0));
         assert!(matches!(
             check(&archive(&h, false)),
             Err(Refused::Malformed(_))

@@ -69,7 +69,7 @@ pub(crate) fn zipcrypto_open(
     data: &[u8],
     h: &Header,
     passwords: &[String],
-    plausible: impl Fn(&[u8]) -> bool,
+    mut plausible: impl FnMut(&[u8]) -> bool,
 ) -> Option<Vec<u8>> {
     if data.len() < 12 {
         return None;

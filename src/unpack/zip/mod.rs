@@ -170,7 +170,7 @@ fn extract<'a>(
             0 => crc32fast::hash(p) == crc,
             // A trial decode of the first 4 KiB: a wrong key gives garbage
             // that fails almost at once.
-            m => decode::zip_method(m, p, usize, 4096).is_ok_and(|r| {
+            m => decode::zip_method(m, p, usize, 4096, ctx.budget).is_ok_and(|r| {
                 let mut buf = Vec::new();
                 std::io::Read::read_to_end(&mut std::io::Read::take(r, 4096), &mut buf).is_ok()
             }),
@@ -200,16 +200,24 @@ fn extract<'a>(
         decode::drain_deflate(ctx.budget, &plain, inflater)
     } else {
         let output_cap = ctx.budget.limits().max_object_bytes;
-        let reader = match decode::zip_method(method, &plain, e.header.usize, output_cap) {
-            Ok(r) => r,
-            Err(decode::Unsupported(m)) => {
-                out.findings.push(FindingKind::UnsupportedMethod {
-                    entry: name,
-                    method: m,
-                });
-                return;
-            }
-        };
+        let reader =
+            match decode::zip_method(method, &plain, e.header.usize, output_cap, ctx.budget) {
+                Ok(r) => r,
+                Err(decode::NoReader::Unsupported(m)) => {
+                    out.findings.push(FindingKind::UnsupportedMethod {
+                        entry: name,
+                        method: m,
+                    });
+                    return;
+                }
+                Err(decode::NoReader::Limit(limit, why)) => {
+                    out.findings.push(FindingKind::Limit {
+                        limit,
+                        detail: format!("{name:?} was not read: {why}"),
+                    });
+                    return;
+                }
+            };
         ctx.budget.drain(reader, plain.len() as u64)
     };
     if drained.limit.is_none() && drained.error.is_none() {
