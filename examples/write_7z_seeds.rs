@@ -12,7 +12,8 @@ use std::path::PathBuf;
 #[path = "../tests/sevenz_writer.rs"]
 mod sevenz_writer;
 
-use sevenz_writer::sevenz;
+use sevenz_rust2::encoder_options::PpmdOptions;
+use sevenz_writer::{sevenz, sevenz_blocks};
 
 fn main() {
     let mut args = std::env::args_os().skip(1);
@@ -21,7 +22,7 @@ fn main() {
         std::process::exit(2);
     };
     std::fs::create_dir_all(&dir).expect("create the seed folder");
-    let files: [(&str, Vec<u8>); 3] = [
+    let files: [(&str, Vec<u8>); 4] = [
         (
             "plain.7z",
             sevenz(
@@ -41,6 +42,14 @@ fn main() {
         (
             "aes.7z",
             sevenz(&[("a.txt", b"alpha")], false, Some("infected")),
+        ),
+        (
+            "ppmd.7z",
+            sevenz_blocks(&[(
+                "a.txt",
+                b"alpha alpha",
+                vec![PpmdOptions::from_level(1).into()],
+            )]),
         ),
     ];
     for (name, bytes) in files {

@@ -61,6 +61,15 @@ zips = {
     "prepended.zip": b"\x89PNG\r\n\x1a\n" + b"\0" * 24 + zip_bytes([("x.txt", b"x")]),
     "nested.zip": zip_bytes([("inner.zip", zip_bytes([("deep.txt", b"deep")]))]),
     "ooxml.zip": zip_bytes([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w/>")]),
+    # PPMd (method 98), which Python cannot write: 7-Zip 26.02's
+    # `7zz a -tzip -mm=PPMd -mx=1` of a.txt, "alpha alpha alpha beta\n".
+    "ppmd.zip": bytes.fromhex(
+    "504b03043f0000006200015e835d42b7d989130000001700000005000000612e74787403"
+    "00610d3f62dd128ce7b420bf190c2bf70000504b01023f033f0000006200015e835d42b7"
+    "d9891300000017000000050024000000000000002080a48100000000612e7478740a0020"
+    "000000000001001800271e0b261c83dd0100000000000000000000000000000000504b05"
+    "06000000000100010057000000360000000000"
+    ),
 }
 tars = {
     "ustar.tar": tar_bytes([("a.txt", b"alpha"), ("dir/b.txt", b"beta")]),
