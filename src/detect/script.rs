@@ -123,11 +123,103 @@ impl ScriptMatcher {
         if (trimmed.starts_with('{') || trimmed.starts_with('[')) && looks_like_json(trimmed, cut) {
             return known::JSON;
         }
+        if !utf16
+            && cut
+            && let Some(t) = self.script_past_comments(data)
+        {
+            return t;
+        }
         if utf16 {
             known::UTF16_TEXT
         } else {
             known::TEXT
         }
+    }
+
+    /// The script type of the code that follows a text's leading comments
+    /// and blank lines, when they run past the head: interpreters skip
+    /// them, so a script is not to pass as text by starting with 4 KiB of
+    /// them (a licence, or padding). Only a script type is taken from
+    /// there; the text is otherwise typed by its head.
+    fn script_past_comments(&self, data: &[u8]) -> Option<FileType> {
+        let code = after_comments(data);
+        if code == 0 || code >= data.len() {
+            return None;
+        }
+        let window = &data[code..data.len().min(code + WINDOW)];
+        let (bytes, decoded) = decode(window);
+        let (text, utf16) = decoded?;
+        if utf16 {
+            return None;
+        }
+        let mut seen = [false; COUNT];
+        if bytes.code {
+            self.indicators.find(text.as_bytes(), &mut seen);
+        }
+        script_type(&text, &seen)
+    }
+}
+
+/// Where a text's first line of code starts, past its leading blank lines,
+/// line comments (`#`, `//`, `'`, `;`, `::`, `rem`), comment blocks (`<#
+/// #>`, `/* */`, `<!-- -->`) and PowerShell here-strings (`@'` to `'@`,
+/// text that is only assigned): 0 when it starts with code. A block left
+/// open runs to the end. Linear in what it skips, found by memchr.
+fn after_comments(data: &[u8]) -> usize {
+    let find = |from: usize, what: &[u8]| {
+        memchr::memmem::find(&data[from..], what).map_or(data.len(), |i| from + i + what.len())
+    };
+    let mut pos = 0;
+    while pos < data.len() {
+        let rest = &data[pos..];
+        let line_len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let line = &rest[..line_len];
+        let t = line.trim_ascii_start();
+        let lower = |n: usize| t.get(..n).map(<[u8]>::to_ascii_lowercase);
+        let rem = lower(3).is_some_and(|w| w == b"rem")
+            && t.get(3).is_none_or(|b| b.is_ascii_whitespace());
+        let at = pos + (line.len() - t.len());
+        if t.starts_with(b"<#") {
+            pos = find(at + 2, b"#>");
+        } else if t.starts_with(b"/*") {
+            pos = find(at + 2, b"*/");
+        } else if t.starts_with(b"<!--") {
+            pos = find(at + 4, b"-->");
+        } else if t.is_empty()
+            || [&b"#"[..], b"//", b"'", b";", b"::", b"@rem "]
+                .iter()
+                .any(|c| t.starts_with(c))
+            || rem
+        {
+            pos += line_len;
+        } else if is_here_string(line) {
+            // To the line that closes it (`'@` or `"@` at its start).
+            let close: &[u8] = if line.trim_ascii_end().ends_with(b"@'") {
+                b"\n'@"
+            } else {
+                b"\n\"@"
+            };
+            pos = find(pos + line_len - 1, close);
+        } else {
+            break;
+        }
+    }
+    pos.min(data.len())
+}
+
+/// A line that only assigns a PowerShell here-string: `$name = @'` or
+/// `$name = @"` (the string's lines follow).
+fn is_here_string(line: &[u8]) -> bool {
+    let l = line.trim_ascii();
+    (l.ends_with(b"@'") || l.ends_with(b"@\"")) && l.starts_with(b"$") && {
+        let assign = &l[1..l.len() - 2];
+        let (name, eq) = assign.split_at(
+            assign
+                .iter()
+                .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b':'))
+                .unwrap_or(assign.len()),
+        );
+        !name.is_empty() && eq.trim_ascii() == b"="
     }
 }
 
@@ -183,7 +275,7 @@ fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
         // Without the indicators that any family below needs, the answer
         // is None whatever the text reads as: the line-by-line readings
         // (the costly part, on every text) are left out.
-        if ps < 2 && vbs < 4 && batch == 0 && (wsh == 0 || (vbs < 2 && js < 2)) {
+        if ps < 2 && vbs < 4 && batch == 0 && wsh < 3 && (wsh == 0 || (vbs < 2 && js < 2)) {
             return None;
         }
         if is_other_language(body) || reads_as_prose(body) {
@@ -201,6 +293,16 @@ fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
         }
         if wsh >= 1 && js >= 3 {
             return Some(known::JSCRIPT);
+        }
+        // Three of the Windows Script Host's objects and calls (an HTTP
+        // request, a stream saved to a file, the shell): a downloader
+        // written without the statements that tell its language.
+        if wsh >= 3 {
+            return Some(if has("activexobject") {
+                known::JSCRIPT
+            } else {
+                known::VBSCRIPT
+            });
         }
         if batch == 0 {
             return None;
@@ -808,6 +910,27 @@ mod tests {
             let t = vec![c; 64 * 600 + 39];
             assert_eq!(every_path(&t).controls, t.len());
         }
+    }
+
+    #[test]
+    fn code_starts_past_comments_blank_lines_and_here_strings() {
+        let code = |s: &str| after_comments(s.as_bytes());
+        assert_eq!(code("Invoke-Expression $x\n"), 0);
+        assert_eq!(
+            code("# a\n\n  // b\n' c\nrem d\nREM\n:: e\n; f\nx = 1\n"),
+            35
+        );
+        assert_eq!(code("<# a\n b #>\nx"), 11);
+        assert_eq!(code("/* a */ /* b\n*/\nx"), 16);
+        assert_eq!(code("<!-- a -->\nx"), 11);
+        assert_eq!(code("$doc = @'\nline\n'@\nx"), 18);
+        assert_eq!(code("$doc = @\"\nline\n\"@\nx"), 18);
+        // Open to the end.
+        assert_eq!(code("/* never closed\nx"), 17);
+        assert_eq!(code("$a = @'\nnever closed"), 20);
+        // Not comments: a word that starts with "rem", code before `@'`.
+        assert_eq!(code("remove-item x\n"), 0);
+        assert_eq!(code("Write-Host @'\nx\n'@\n"), 0);
     }
 
     #[test]
