@@ -263,3 +263,20 @@ fn a_multipart_body_without_from_or_mime_version_is_a_message() {
         assert!(found_eicar(&r), "{:?}", keys(&r));
     }
 }
+
+#[test]
+fn a_body_whose_only_field_is_its_encoding_is_a_message() {
+    // A part saved on its own with nothing but its encoding: a mail client
+    // decodes it; so is it scanned.
+    let e = eicar();
+    let body = format!("{B64}\r\n\r\n{}", String::from_utf8(b64(&e)).unwrap());
+    let r = scan("part.eml", body.into_bytes());
+    assert_eq!(r.objects[0].types[0].ty.name(), "eml", "{:?}", keys(&r));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // Control: the same header over ordinary text.
+    let hello = format!(
+        "{B64}\r\n\r\n{}",
+        String::from_utf8(b64(b"hello, this is a note")).unwrap()
+    );
+    assert_clean(&scan("part.eml", hello.into_bytes()));
+}

@@ -6,7 +6,8 @@
 /// fields up to the blank line (or as far as the window shows: the headers
 /// of delivered mail often run past it, with the MIME fields last): a
 /// message. So is a header block that ends and declares a multipart
-/// Content-Type, whatever else it holds.
+/// Content-Type or a base64 or quoted-printable body, whatever else it
+/// holds: what a mail client opens and decodes.
 const FIELDS: &[&str] = &[
     "from",
     "to",
@@ -85,6 +86,9 @@ fn fields(text: &[u8], max_lines: usize) -> Head {
     // A multipart Content-Type: a message on its own once the block ends
     // (what a mail client opens, with no From or MIME-Version).
     let mut multipart = false;
+    // A body in base64 or quoted-printable: decoded by a mail client that
+    // opens the file, with no other field.
+    let mut encoded = false;
     for line in first.into_iter().chain(lines).take(max_lines) {
         if line.is_empty() {
             ended = true;
@@ -108,6 +112,11 @@ fn fields(text: &[u8], max_lines: usize) -> Head {
             let value = line[colon + 1..].trim_ascii_start();
             multipart |= value.len() >= 10 && value[..10].eq_ignore_ascii_case(b"multipart/");
         }
+        if name.eq_ignore_ascii_case(b"content-transfer-encoding") {
+            let value = line[colon + 1..].trim_ascii();
+            encoded |= value.eq_ignore_ascii_case(b"base64")
+                || value.eq_ignore_ascii_case(b"quoted-printable");
+        }
         if let Some(i) = FIELDS
             .iter()
             .position(|f| f.as_bytes().eq_ignore_ascii_case(name))
@@ -117,7 +126,10 @@ fn fields(text: &[u8], max_lines: usize) -> Head {
             known += 1;
         }
     }
-    match (known >= 2 || (multipart && ended), ended || fields == 0) {
+    match (
+        known >= 2 || ((multipart || encoded) && ended),
+        ended || fields == 0,
+    ) {
         (true, _) => Head::Message,
         (false, true) => Head::NotMessage,
         (false, false) => Head::Open,
@@ -169,6 +181,17 @@ mod tests {
             "Content-Type: multipart/mixed; boundary=x\nmore"
         ));
         assert!(!is_message("Content-Type: text/plain\n\nhello"));
+        // So is the header of a body in base64 or quoted-printable.
+        assert!(is_message(
+            "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQ=\n"
+        ));
+        assert!(is_message(
+            "Content-Transfer-Encoding: Quoted-Printable \r\n\r\ncaf=C3=A9\r\n"
+        ));
+        assert!(!is_message("Content-Transfer-Encoding: 8bit\n\nhello"));
+        assert!(!is_message(
+            "Content-Transfer-Encoding: base64\nmore text here"
+        ));
     }
 
     #[test]
