@@ -71,8 +71,33 @@ zips = {
     "06000000000100010057000000360000000000"
     ),
 }
+def gnu_sparse_tar():
+    # An old GNU sparse entry (type S), which Python cannot write: four
+    # extents in the header, one in an extension block, then their bytes.
+    data = b"alpha" + b"beta" + b"gamma" + b"delta" + b"eps"
+    h = bytearray(512)
+    h[0:10] = b"sparse.txt"
+    for off, field in ((100, b"0000644\0"), (108, b"0000000\0"), (116, b"0000000\0")):
+        h[off:off + 8] = field
+    h[124:136] = b"%011o\0" % len(data)
+    h[136:148] = b"00000000000\0"
+    h[156:157] = b"S"
+    h[257:265] = b"ustar  \0"
+    for i, (off, n) in enumerate(((0, 5), (100, 4), (200, 5), (250, 5))):
+        h[386 + i * 24:386 + (i + 1) * 24] = b"%011o\0%011o\0" % (off, n)
+    h[482] = 1
+    h[483:495] = b"%011o\0" % 300
+    h[148:156] = b" " * 8
+    h[148:156] = b"%06o\0 " % sum(h)
+    ext = bytearray(512)
+    ext[0:24] = b"%011o\0%011o\0" % (280, 3)
+    body = data + b"\0" * (512 - len(data))
+    return bytes(h) + bytes(ext) + body + b"\0" * 1024
+
+
 tars = {
     "ustar.tar": tar_bytes([("a.txt", b"alpha"), ("dir/b.txt", b"beta")]),
+    "gnu_sparse.tar": gnu_sparse_tar(),
     "pax.tar": tar_bytes([("p" * 120 + ".txt", b"long")], tarfile.PAX_FORMAT),
     "gnu.tar": tar_bytes([("g" * 120 + ".txt", b"long")], tarfile.GNU_FORMAT),
 }

@@ -153,6 +153,162 @@ fn tar_smuggled_entry_for_readers_that_ignore_pax() {
     assert!(has_key(&r, "container.single_view") || has_key(&r, "container.size_disagreement"));
 }
 
+/// The size of the object named `name`.
+fn size_of(r: &xferscan::Report, name: &str) -> Option<u64> {
+    r.objects
+        .iter()
+        .find(|o| o.path.name() == name)
+        .map(|o| o.size)
+}
+
+/// An old GNU sparse entry (type `S`): its extents in the header, one more
+/// in an extension block, then the stored bytes of all of them.
+fn old_gnu_sparse_tar(name: &str, extents: &[(u64, &[u8])], real: u64) -> Vec<u8> {
+    let stored: Vec<u8> = extents.iter().flat_map(|(_, d)| d.to_vec()).collect();
+    let mut h = tar_header(name, stored.len() as u64, b'S', "");
+    let record = |off: u64, len: usize| format!("{off:011o}\0{len:011o}\0").into_bytes();
+    let (head, rest) = extents.split_at(extents.len().min(4));
+    for (i, (off, d)) in head.iter().enumerate() {
+        h[386 + i * 24..386 + (i + 1) * 24].copy_from_slice(&record(*off, d.len()));
+    }
+    h[482] = u8::from(!rest.is_empty());
+    h[483..495].copy_from_slice(format!("{real:011o}\0").as_bytes());
+    // The checksum again, over the sparse fields.
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut t = h;
+    if !rest.is_empty() {
+        let mut ext = vec![0u8; 512];
+        for (i, (off, d)) in rest.iter().enumerate() {
+            ext[i * 24..(i + 1) * 24].copy_from_slice(&record(*off, d.len()));
+        }
+        t.extend(ext);
+    }
+    t.extend(&stored);
+    t.resize(t.len().div_ceil(512) * 512 + 1024, 0);
+    t
+}
+
+#[test]
+fn gnu_sparse_files_are_laid_out_as_tar_extracts_them() {
+    // A file spread over five extents with holes between, one more than
+    // the header holds (the fifth is in an extension block): it is read as
+    // extracted, at its real size, and matched there.
+    let e = eicar();
+    let (a, b) = e.split_at(20);
+    let pieces: [(u64, &[u8]); 5] = [(0, b"MZ"), (4096, b"x"), (8192, b"y"), (9000, a), (9020, b)];
+    let tar = old_gnu_sparse_tar("tool.bin", &pieces, 20000);
+    let r = scan("sparse.tar", tar);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(deepest(&r).0.name(), "tool.bin");
+    assert_eq!(size_of(&r, "tool.bin"), Some(20000));
+    assert!(
+        !has_key(&r, "unscannable.unsupported_method"),
+        "{:?}",
+        keys(&r)
+    );
+    // Control: holes around ordinary text, each extent but the last in
+    // whole blocks, as GNU tar and bsdtar write them.
+    let text = b"Notes of the meeting. ".repeat(24);
+    let clean = old_gnu_sparse_tar("notes.txt", &[(0, &text[..512]), (5000, b"world")], 6000);
+    assert_clean(&scan("sparse.tar", clean));
+    // Two extents in the header's four slots, the flag that more follow,
+    // and an extension block: GNU tar reads the block as data, the other
+    // readers as the map. Both readings are scanned and reported.
+    let mut odd = old_gnu_sparse_tar(
+        "two.bin",
+        &[
+            (0, &e[..]),
+            (4096, b"x"),
+            (8192, b"y"),
+            (9000, b"z"),
+            (9500, b"w"),
+        ],
+        10000,
+    );
+    odd[386 + 48..386 + 96].fill(0);
+    odd[148..156].copy_from_slice(b"        ");
+    let sum: u32 = odd[..512].iter().map(|&b| u32::from(b)).sum();
+    odd[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let r = scan("two.tar", odd);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "container.single_view"), "{:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    // Extents whose lengths are not whole blocks: GNU tar takes each one's
+    // bytes from a block of its own, the other readers back to back. Here
+    // only GNU tar's layout holds the signature in the file.
+    let mut stored = b"harmless!!".to_vec();
+    stored.resize(512, b'.');
+    stored.extend(&e);
+    let pieces: [(u64, &[u8]); 2] = [(0, &stored[..10]), (100, &stored[10..])];
+    let mut tar = old_gnu_sparse_tar("tool.bin", &pieces, 100 + stored.len() as u64 - 10);
+    // The header declared the two lengths back to back; GNU tar's
+    // reading wants the second to be the signature's 68 bytes.
+    let second = format!("{:011o}\0{:011o}\0", 100, e.len()).into_bytes();
+    tar[410..434].copy_from_slice(&second);
+    tar[483..495].copy_from_slice(format!("{:011o}\0", 100 + e.len()).as_bytes());
+    tar[148..156].copy_from_slice(b"        ");
+    let sum: u32 = tar[..512].iter().map(|&b| u32::from(b)).sum();
+    tar[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let r = scan("aligned.tar", tar);
+    assert!(
+        r.signatures().any(|(p, _)| p.name() == "tool.bin"),
+        "{:?}",
+        keys(&r)
+    );
+    assert!(has_key(&r, "container.single_view"), "{:?}", keys(&r));
+    // Extents out of order are reported, and the stored bytes scanned.
+    let odd = old_gnu_sparse_tar("odd.bin", &[(100, b"later"), (0, b"first")], 200);
+    let r = scan("odd.tar", odd);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
+#[test]
+fn a_pax_sparse_name_is_the_name_and_the_header_name_is_checked_too() {
+    // Format 1.0: the map starts the data. GNU tar extracts this entry as
+    // invoice.pdf.exe, whatever the header's name says.
+    let e = eicar();
+    let mut data = format!("1\n4096\n{}\n", e.len()).into_bytes();
+    data.resize(512, 0);
+    data.extend(&e);
+    let real = (4096 + e.len()).to_string();
+    let mut t = TarWriter::new();
+    t.pax(&[
+        ("GNU.sparse.major", "1"),
+        ("GNU.sparse.minor", "0"),
+        ("GNU.sparse.name", "invoice.pdf.exe"),
+        ("GNU.sparse.realsize", &real),
+    ]);
+    t.file("./GNUSparseFile.1/readme.txt", &data);
+    let r = scan("mail.tar", t.finish());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(deepest(&r).0.name(), "invoice.pdf.exe");
+    assert_eq!(size_of(&r, "invoice.pdf.exe"), Some(4096 + e.len() as u64));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // Format 0.1, the map in the pax header; the hidden name is a
+    // program's even with harmless content.
+    let mut t = TarWriter::new();
+    let text = b"Notes of the meeting. ".repeat(24)[..517].to_vec();
+    t.pax(&[
+        ("GNU.sparse.map", "0,512,1000,5"),
+        ("GNU.sparse.size", "1005"),
+        ("GNU.sparse.name", "run.exe"),
+    ]);
+    t.file("./GNUSparseFile.1/notes.txt", &text);
+    let r = scan("notes.tar", t.finish());
+    assert_eq!(size_of(&r, "run.exe"), Some(1005));
+    assert!(has_key(&r, "name.blocked_extension"), "{:?}", keys(&r));
+    // Control: a sparse text whose names agree.
+    let mut t = TarWriter::new();
+    t.pax(&[
+        ("GNU.sparse.map", "0,512,1000,5"),
+        ("GNU.sparse.size", "1005"),
+    ]);
+    t.file("notes.txt", &text);
+    assert_clean(&scan("notes.tar", t.finish()));
+}
+
 #[test]
 fn links_and_traversal_in_archives_are_findings() {
     let mut t = TarWriter::new();

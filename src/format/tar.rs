@@ -1,5 +1,5 @@
 //! The tar header: what detection needs to recognise one and the unpacker
-//! needs to read one. Pure: no allocation, no I/O.
+//! needs to read one, with the maps of GNU's sparse files. Pure: no I/O.
 
 pub(crate) const BLOCK: u64 = 512;
 
@@ -62,9 +62,148 @@ pub(crate) fn cstr(f: &[u8]) -> &[u8] {
     &f[..f.iter().position(|&b| b == 0).unwrap_or(f.len())]
 }
 
+/// One extent of a sparse file's data: its offset in the file and its
+/// length. What lies between extents reads as zeros.
+pub(crate) type Extent = (u64, u64);
+
+/// The size of one extent's record in an old GNU header: offset and
+/// length, 12 bytes each.
+const EXTENT_RECORD: usize = 24;
+
+/// The extents of an old GNU sparse entry (type `S`): up to four in its
+/// header (at offset 386, the flag that more follow at 482, the real size
+/// at 483), then 21 in each extension block that `after` (the blocks after
+/// the header) holds while the flag says so. An empty record ends a list.
+///
+/// Readers differ on a header whose list ends before its four slots do and
+/// whose flag is set: GNU tar then reads no extension block (they are the
+/// entry's data), Go, Python and libarchive read them. `gnu_rule` chooses
+/// GNU tar's reading. Gives the extents, the real size, how many extension
+/// blocks were read, and whether the header is one the readers differ on;
+/// `None` when the blocks run past `after`.
+pub(crate) fn old_gnu_sparse(
+    header: &[u8],
+    after: &[u8],
+    gnu_rule: bool,
+) -> Option<(Vec<Extent>, u64, usize, bool)> {
+    let mut extents = Vec::new();
+    // Reads up to `n` records; true when all `n` were there.
+    let read = |area: &[u8], n: usize, out: &mut Vec<Extent>| {
+        for r in area.chunks_exact(EXTENT_RECORD).take(n) {
+            if r[0] == 0 {
+                return false;
+            }
+            if let (Some(off), Some(len)) = (octal(&r[..12]), octal(&r[12..])) {
+                out.push((off, len));
+            }
+        }
+        true
+    };
+    let full = read(header.get(386..482)?, 4, &mut extents);
+    let real = octal(header.get(483..495)?)?;
+    let flagged = header[482] != 0;
+    let ambiguous = flagged && !full;
+    let mut more = flagged && (full || !gnu_rule);
+    let mut blocks = 0usize;
+    while more {
+        let block = after.get(blocks * BLOCK as usize..(blocks + 1) * BLOCK as usize)?;
+        read(&block[..504], 21, &mut extents);
+        more = block[504] != 0;
+        blocks += 1;
+    }
+    Some((extents, real, blocks, ambiguous))
+}
+
+/// The map that starts the data of a pax sparse entry of format 1.0: the
+/// number of extents, then each one's offset and length, one decimal
+/// number a line, padded to a whole block. Gives the extents and where the
+/// file's data starts; `None` when the map is not that. Nothing is
+/// allocated from the count: extents are kept as they are read.
+pub(crate) fn pax_sparse_map(data: &[u8]) -> Option<(Vec<Extent>, usize)> {
+    let mut pos = 0usize;
+    let mut number = || {
+        let rest = data.get(pos..)?;
+        let end = rest.iter().position(|&b| b == b'\n')?;
+        let digits = &rest[..end];
+        if digits.is_empty() || digits.len() > 20 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        pos += end + 1;
+        std::str::from_utf8(digits).ok()?.parse::<u64>().ok()
+    };
+    let count = number()?;
+    let mut extents = Vec::new();
+    for _ in 0..count {
+        let off = number()?;
+        let len = number()?;
+        extents.push((off, len));
+    }
+    let start = pos.div_ceil(BLOCK as usize) * BLOCK as usize;
+    Some((extents, start))
+}
+
+/// True when extents can be laid out as GNU tar lays them: in order, none
+/// overlapping the one before, all within the real size.
+pub(crate) fn extents_are_sound(extents: &[Extent], real: u64) -> bool {
+    let mut end = 0u64;
+    extents.iter().all(|&(off, len)| {
+        let ok = off >= end && off.checked_add(len).is_some_and(|e| e <= real);
+        end = off.saturating_add(len);
+        ok
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(off: u64, len: u64) -> Vec<u8> {
+        format!("{off:011o}\0{len:011o}\0").into_bytes()
+    }
+
+    #[test]
+    fn old_gnu_sparse_maps_with_extension_blocks() {
+        let mut h = vec![0u8; 512];
+        for (i, (off, len)) in [(0, 10), (100, 5), (200, 5), (300, 5)].iter().enumerate() {
+            h[386 + i * 24..386 + (i + 1) * 24].copy_from_slice(&record(*off, *len));
+        }
+        h[482] = 1;
+        h[483..495].copy_from_slice(b"00000001000\0");
+        let mut ext = vec![0u8; 512];
+        ext[..24].copy_from_slice(&record(400, 7));
+        for gnu_rule in [false, true] {
+            let (extents, real, blocks, ambiguous) = old_gnu_sparse(&h, &ext, gnu_rule).unwrap();
+            assert_eq!(extents.len(), 5);
+            assert_eq!(extents[4], (400, 7));
+            assert_eq!((real, blocks, ambiguous), (0o1000, 1, false));
+            assert!(extents_are_sound(&extents, real));
+        }
+        // A list that ends in the header, and the flag set: GNU tar reads
+        // no extension block, the others do.
+        let mut short = h.clone();
+        short[386 + 72..386 + 96].fill(0);
+        let (e, _, blocks, ambiguous) = old_gnu_sparse(&short, &ext, false).unwrap();
+        assert_eq!((e.len(), blocks, ambiguous), (4, 1, true));
+        let (e, _, blocks, ambiguous) = old_gnu_sparse(&short, &ext, true).unwrap();
+        assert_eq!((e.len(), blocks, ambiguous), (3, 0, true));
+        // The flag says more follow, and nothing does.
+        ext[504] = 1;
+        assert_eq!(old_gnu_sparse(&h, &ext, false), None);
+    }
+
+    #[test]
+    fn pax_sparse_maps() {
+        let mut data = b"2\n0\n3\n10\n2\n".to_vec();
+        data.resize(512, 0);
+        data.extend(b"abcde");
+        assert_eq!(pax_sparse_map(&data), Some((vec![(0, 3), (10, 2)], 512)));
+        // A count far past what the bytes hold ends with them.
+        assert_eq!(pax_sparse_map(b"99999999999\n1\n2\n"), None);
+        assert_eq!(pax_sparse_map(b"x\n"), None);
+        assert!(!extents_are_sound(&[(10, 5), (12, 1)], 100));
+        assert!(!extents_are_sound(&[(10, 5)], 12));
+        assert!(extents_are_sound(&[(0, 0), (10, 5)], 15));
+    }
 
     #[test]
     fn octal_and_base256() {

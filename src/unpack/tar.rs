@@ -6,33 +6,127 @@
 //! way tar-rs before 0.4.45 and the tokio-tar forks read it), so that entries
 //! smuggled for either reading are scanned. Links are reported, never
 //! followed; data after the end-of-archive blocks is scanned on its own.
+//!
+//! GNU's sparse files (old GNU `S` entries with their extension blocks,
+//! pax formats 0.0, 0.1 and 1.0) are laid out as GNU tar extracts them:
+//! their extents at their offsets, zeros between, through the budget. The
+//! name a pax sparse entry gives (`GNU.sparse.name`) is the entry's name,
+//! and the name in its header, which readers without sparse support show,
+//! is checked too.
 
 use bytes::Bytes;
 
+use std::io::{self, Read};
+
 use super::{Ctx, Unpacked};
 use crate::finding::FindingKind;
-use crate::format::tar::{BLOCK, cstr, header_is_valid, octal};
+use crate::format::tar::{
+    BLOCK, Extent, cstr, extents_are_sound, header_is_valid, octal, old_gnu_sparse, pax_sparse_map,
+};
 use crate::report::Origin;
 
-/// How a reader takes the size of an entry that has a pax size.
+/// How a reader reads what tar readers disagree on.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Reading {
-    /// The pax size wins (GNU tar, Go, tar-rs 0.4.45).
-    Pax,
-    /// The plain header's size wins (the smuggling reading).
-    Header,
+struct Reading {
+    /// The pax size wins (GNU tar, Go, tar-rs 0.4.45); else the plain
+    /// header's size does (the smuggling reading of older tar-rs).
+    pax_size: bool,
+    /// GNU tar's reading of sparse entries, where it differs from Go's,
+    /// Python's and libarchive's: each extent's bytes start at a block of
+    /// their own (the others read them back to back), and an old header
+    /// whose list of extents ends before its four slots do has no
+    /// extension blocks whatever its flag says (they are its data).
+    gnu_sparse: bool,
+}
+
+impl Reading {
+    /// The reading whose findings are reported.
+    const MAIN: Reading = Reading {
+        pax_size: true,
+        gnu_sparse: false,
+    };
 }
 
 struct Item {
     name: String,
     offset: u64,
     len: u64,
+    /// The name in the entry's header where a pax sparse name replaced it.
+    alt_name: Option<String>,
+    /// A sparse file's layout over the stored bytes.
+    sparse: Option<Sparse>,
+}
+
+/// How a sparse file is laid out.
+#[derive(PartialEq)]
+struct Sparse {
+    /// The extents, in the order their bytes are stored.
+    extents: Vec<Extent>,
+    /// The file's real size.
+    real: u64,
+    /// Each extent's stored bytes start at a block (GNU tar's reading; the
+    /// others read them back to back).
+    aligned: bool,
+}
+
+impl Sparse {
+    /// True when the readers lay the stored bytes out alike: every extent
+    /// but the last fills whole blocks (as GNU tar writes them).
+    fn aligned_alike(&self) -> bool {
+        let n = self.extents.len().saturating_sub(1);
+        self.extents[..n].iter().all(|&(_, l)| l % BLOCK == 0)
+    }
+}
+
+/// What a pax header said of the sparse file that follows it.
+#[derive(Default)]
+struct PaxSparse {
+    name: Option<String>,
+    real: Option<u64>,
+    /// Format 1.0: the map starts the entry's data.
+    in_data: bool,
+    /// Formats 0.0 (`offset`, `numbytes` records) and 0.1 (`map`).
+    offsets: Vec<u64>,
+    lengths: Vec<u64>,
+    map: bool,
+}
+
+impl PaxSparse {
+    fn record(&mut self, key: &str, v: &str) -> bool {
+        let n = || v.trim().parse::<u64>().ok();
+        match key {
+            "GNU.sparse.name" => self.name = Some(v.to_owned()),
+            "GNU.sparse.size" | "GNU.sparse.realsize" => self.real = n(),
+            "GNU.sparse.major" => self.in_data = n() == Some(1),
+            "GNU.sparse.offset" => self.offsets.extend(n()),
+            "GNU.sparse.numbytes" => self.lengths.extend(n()),
+            "GNU.sparse.map" => {
+                self.map = true;
+                let numbers = v.split(',').filter_map(|x| x.trim().parse::<u64>().ok());
+                for (i, x) in numbers.enumerate() {
+                    if i % 2 == 0 {
+                        self.offsets.push(x);
+                    } else {
+                        self.lengths.push(x);
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn is_sparse(&self) -> bool {
+        self.in_data || self.map || !self.offsets.is_empty()
+    }
 }
 
 struct Pass {
     items: Vec<Item>,
     findings: Vec<FindingKind>,
     disagreement: bool,
+    /// A sparse entry that GNU tar reads otherwise.
+    sparse_ambiguity: bool,
     /// Where the archive's blocks end (after the end-of-archive marker).
     end: u64,
     truncated: bool,
@@ -45,6 +139,7 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
         items: Vec::new(),
         findings: Vec::new(),
         disagreement: false,
+        sparse_ambiguity: false,
         end: len,
         truncated: false,
         entries_cut: false,
@@ -56,6 +151,7 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
     let mut pax_size: Option<u64> = None;
     let mut pax_link: Option<String> = None;
     let mut global_size: Option<u64> = None;
+    let mut pax_sparse = PaxSparse::default();
     while off + BLOCK <= len {
         let h = &data[off as usize..(off + BLOCK) as usize];
         if h.iter().all(|&b| b == 0) {
@@ -72,9 +168,46 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
         }
         let header_size = octal(&h[124..136]).unwrap_or(0);
         let typeflag = h[156];
-        let data_start = off + BLOCK;
-        let size = match (reading, pax_size.or(global_size)) {
-            (Reading::Pax, Some(s)) => s,
+        let mut data_start = off + BLOCK;
+        // An old GNU sparse entry: its extension blocks come before its data.
+        let mut old_sparse = None;
+        if typeflag == b'S' {
+            match old_gnu_sparse(h, &data[data_start.min(len) as usize..], reading.gnu_sparse) {
+                Some((extents, real, blocks, ambiguous)) => {
+                    p.sparse_ambiguity |= ambiguous;
+                    if ambiguous && reading == Reading::MAIN {
+                        p.findings.push(FindingKind::Malformed {
+                            detail: format!(
+                                "sparse entry at offset {off} flags extension blocks after a list that ended: GNU tar reads them as its data, other readers as its map; both readings are scanned"
+                            ),
+                        });
+                    }
+                    data_start = data_start.saturating_add(blocks as u64 * BLOCK);
+                    old_sparse = Some(Sparse {
+                        extents,
+                        real,
+                        aligned: reading.gnu_sparse,
+                    });
+                }
+                None => {
+                    p.truncated = true;
+                    p.end = len;
+                    return p;
+                }
+            }
+        }
+        let size = match (reading, pax_size.or(global_size), &old_sparse) {
+            // GNU tar takes each extent's bytes from blocks of their own.
+            (
+                Reading {
+                    gnu_sparse: true, ..
+                },
+                _,
+                Some(sparse),
+            ) => sparse.extents.iter().fold(0u64, |a, &(_, l)| {
+                a.saturating_add(l.div_ceil(BLOCK).saturating_mul(BLOCK))
+            }),
+            (Reading { pax_size: true, .. }, Some(s), _) => s,
             _ => header_size,
         };
         let padded = size.div_ceil(BLOCK).saturating_mul(BLOCK);
@@ -85,6 +218,9 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
             b'x' | b'g' => {
                 let recs = pax_records(body);
                 for (k, v) in recs {
+                    if typeflag == b'x' && pax_sparse.record(&k, &v) {
+                        continue;
+                    }
                     match k.as_str() {
                         "path" if typeflag == b'x' => pax_path = Some(v),
                         "linkpath" if typeflag == b'x' => pax_link = Some(v),
@@ -119,13 +255,20 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                         )
                     }
                 };
-                let name = pax_path.take().or(long_name.take()).unwrap_or(plain_name);
+                let mut name = pax_path.take().or(long_name.take()).unwrap_or(plain_name);
+                let sparse_info = std::mem::take(&mut pax_sparse);
+                let mut alt_name = None;
+                if let Some(real_name) = sparse_info.name.clone()
+                    && real_name != name
+                {
+                    alt_name = Some(std::mem::replace(&mut name, real_name));
+                }
                 if let Some(ps) = pax_size.or(global_size)
                     && ps != header_size
                     && !(header_size == 0 && matches!(typeflag, b'1' | b'2' | b'5'))
                 {
                     p.disagreement = true;
-                    if reading == Reading::Pax {
+                    if reading == Reading::MAIN {
                         p.findings.push(FindingKind::SizeDisagreement {
                             entry: name.clone(),
                             header: header_size,
@@ -138,7 +281,7 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                     .or(long_link.take())
                     .unwrap_or_else(|| String::from_utf8_lossy(cstr(&h[157..257])).into_owned());
                 match typeflag {
-                    b'0' | 0 | b'7' => {
+                    b'0' | 0 | b'7' | b'S' => {
                         if p.items.len() >= cap {
                             p.entries_cut = true;
                             return p;
@@ -146,30 +289,37 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                         if data_start.saturating_add(size) > len {
                             p.truncated = true;
                         }
-                        p.items.push(Item {
+                        let mut item = Item {
                             name,
                             offset: data_start.min(len),
                             len: body_end.saturating_sub(data_start.min(len)),
-                        });
+                            alt_name,
+                            sparse: old_sparse,
+                        };
+                        if sparse_info.is_sparse() {
+                            sparse_item(&mut item, sparse_info, body, &mut p.findings);
+                            if let Some(sparse) = &mut item.sparse {
+                                sparse.aligned = reading.gnu_sparse;
+                            }
+                        }
+                        p.sparse_ambiguity |=
+                            item.sparse.as_ref().is_some_and(|s| !s.aligned_alike());
+                        p.items.push(item);
                     }
                     b'1' | b'2' => {
-                        if reading == Reading::Pax {
+                        if reading == Reading::MAIN {
                             p.findings
                                 .push(super::link_finding(&name, &link, typeflag == b'2'));
                         }
                     }
                     b'5' | b'3' | b'4' | b'6' => {}
-                    b'S' => p.findings.push(FindingKind::UnsupportedMethod {
-                        entry: name,
-                        method: "gnu sparse".into(),
-                    }),
                     other => {
                         // Unknown types are regular files to most readers.
                         if p.items.len() >= cap {
                             p.entries_cut = true;
                             return p;
                         }
-                        if reading == Reading::Pax {
+                        if reading == Reading::MAIN {
                             p.findings.push(FindingKind::Malformed {
                                 detail: format!(
                                     "entry {name:?} has unknown type {:?}",
@@ -181,6 +331,8 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                             name,
                             offset: data_start.min(len),
                             len: body_end.saturating_sub(data_start.min(len)),
+                            alt_name,
+                            sparse: None,
                         });
                     }
                 }
@@ -199,6 +351,94 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
     }
     p.end = off.min(len);
     p
+}
+
+/// Gives `item` the sparse layout a pax header declared for it: the map
+/// in its data (format 1.0, the data then starting after it) or in the
+/// header's records (0.0, 0.1). A map that cannot be read leaves the stored
+/// bytes to be scanned as they are, with a finding.
+fn sparse_item(item: &mut Item, info: PaxSparse, body: &[u8], findings: &mut Vec<FindingKind>) {
+    let extents = if info.in_data {
+        match pax_sparse_map(body) {
+            Some((extents, start)) => {
+                let start = start.min(body.len()) as u64;
+                item.offset += start;
+                item.len = item.len.saturating_sub(start);
+                extents
+            }
+            None => {
+                findings.push(FindingKind::Malformed {
+                    detail: format!("sparse map of {:?} unreadable", item.name),
+                });
+                return;
+            }
+        }
+    } else {
+        info.offsets.into_iter().zip(info.lengths).collect()
+    };
+    // Without a real size, the file ends where its last extent does.
+    let real = info.real.unwrap_or_else(|| {
+        extents
+            .iter()
+            .map(|&(o, l)| o.saturating_add(l))
+            .max()
+            .unwrap_or(0)
+    });
+    item.sparse = Some(Sparse {
+        extents,
+        real,
+        aligned: false,
+    });
+}
+
+/// A sparse file as GNU tar extracts it: each extent's bytes, taken in
+/// turn from the stored data, at its offset; zeros between and after.
+struct SparseReader<'a> {
+    data: &'a [u8],
+    extents: &'a [Extent],
+    real: u64,
+    /// Each extent's bytes start at a block of the stored data.
+    aligned: bool,
+    /// Where in the file the next byte is.
+    pos: u64,
+    /// How much of the stored data is used.
+    used: usize,
+}
+
+impl Read for SparseReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.pos >= self.real || buf.is_empty() {
+                return Ok(0);
+            }
+            let (off, len) = self.extents.first().copied().unwrap_or((self.real, 0));
+            let room = buf.len() as u64;
+            if self.pos < off {
+                let n = room.min(off - self.pos) as usize;
+                buf[..n].fill(0);
+                self.pos += n as u64;
+                return Ok(n);
+            }
+            if self.pos < off + len {
+                let left = &self.data[self.used.min(self.data.len())..];
+                let n = room.min(off + len - self.pos).min(left.len() as u64) as usize;
+                if n == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the sparse file's stored data ends before its extents do",
+                    ));
+                }
+                buf[..n].copy_from_slice(&left[..n]);
+                self.pos += n as u64;
+                self.used += n;
+                return Ok(n);
+            }
+            self.extents = &self.extents[1..];
+            if self.aligned {
+                self.used = self.used.div_ceil(BLOCK as usize) * BLOCK as usize;
+            }
+        }
+    }
 }
 
 /// `"LEN key=value\n"` records; malformed ones end the list.
@@ -233,20 +473,38 @@ fn pax_records(mut b: &[u8]) -> Vec<(String, String)> {
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
     let cap = usize::try_from(ctx.budget.objects_left().saturating_add(1)).unwrap_or(usize::MAX);
-    let main = read_pass(data, Reading::Pax, cap);
+    let main = read_pass(data, Reading::MAIN, cap);
     let mut items = main.items;
     out.findings.extend(main.findings);
-    if main.disagreement {
-        // Read it the other way too, and scan what only that reading shows.
-        let other = read_pass(data, Reading::Header, cap);
+    // Read it the other ways too, and scan what only they show.
+    let others = [
+        (
+            main.disagreement,
+            Reading {
+                pax_size: false,
+                gnu_sparse: false,
+            },
+            "tar reading that ignores pax sizes",
+        ),
+        (
+            main.sparse_ambiguity,
+            Reading {
+                pax_size: true,
+                gnu_sparse: true,
+            },
+            "GNU tar's reading of sparse files",
+        ),
+    ];
+    for (_, reading, view) in others.into_iter().filter(|(needed, ..)| *needed) {
+        let other = read_pass(data, reading, cap);
         for it in other.items {
             if !items
                 .iter()
-                .any(|i| i.offset == it.offset && i.len == it.len)
+                .any(|i| i.offset == it.offset && i.len == it.len && i.sparse == it.sparse)
             {
                 out.findings.push(FindingKind::SingleView {
                     entry: it.name.clone(),
-                    view: "tar reading that ignores pax sizes".into(),
+                    view: view.into(),
                 });
                 items.push(it);
             }
@@ -262,7 +520,36 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     }
     for it in items {
         let (s, e) = (it.offset as usize, (it.offset + it.len) as usize);
-        out.push_slice(it.name, Origin::Entry, data.slice(s..e), ctx.budget);
+        let pushed = out.children.len();
+        match it.sparse {
+            Some(sparse) if extents_are_sound(&sparse.extents, sparse.real) => {
+                let reader = SparseReader {
+                    data: &data[s..e],
+                    extents: &sparse.extents,
+                    real: sparse.real,
+                    aligned: sparse.aligned,
+                    pos: 0,
+                    used: 0,
+                };
+                // Not a decompressor: holes are zeros, not a ratio.
+                let drained = ctx.budget.drain(reader, 0);
+                out.push_drained(it.name, Origin::Entry, drained);
+            }
+            sparse => {
+                if sparse.is_some() {
+                    out.findings.push(FindingKind::Malformed {
+                        detail: format!(
+                            "sparse map of {:?} out of order or past its size: its stored bytes are scanned as they are",
+                            it.name
+                        ),
+                    });
+                }
+                out.push_slice(it.name, Origin::Entry, data.slice(s..e), ctx.budget);
+            }
+        }
+        if let (Some(alt), Some(c)) = (it.alt_name, out.children.get_mut(pushed)) {
+            c.alt_names.push(alt);
+        }
     }
     let end = main.end as usize;
     if end < data.len() && data[end..].iter().any(|&b| b != 0) {
@@ -282,6 +569,34 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lay_out(data: &[u8], extents: &[Extent], real: u64, aligned: bool) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        SparseReader {
+            data,
+            extents,
+            real,
+            aligned,
+            pos: 0,
+            used: 0,
+        }
+        .read_to_end(&mut out)
+        .map(|_| out)
+    }
+
+    #[test]
+    fn sparse_files_are_laid_out_back_to_back_or_by_blocks() {
+        let mut stored = b"abc".to_vec();
+        stored.resize(512, b'.');
+        stored.extend(b"de");
+        let extents = [(1, 3), (6, 2)];
+        let back_to_back = lay_out(&stored, &extents, 10, false).unwrap();
+        assert_eq!(back_to_back, b"\0abc\0\0..\0\0");
+        let by_blocks = lay_out(&stored, &extents, 10, true).unwrap();
+        assert_eq!(by_blocks, b"\0abc\0\0de\0\0");
+        // Stored bytes that end before the extents do.
+        assert!(lay_out(b"ab", &extents, 10, false).is_err());
+    }
 
     #[test]
     fn pax_records_parse() {
