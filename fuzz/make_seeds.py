@@ -95,8 +95,28 @@ def gnu_sparse_tar():
     return bytes(h) + bytes(ext) + body + b"\0" * 1024
 
 
+def cpio_newc(entries):
+    out = b""
+    for name, mode, data in entries + [("TRAILER!!!", 0, b"")]:
+        n = name.encode() + b"\0"
+        fields = [1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(n), 0]
+        e = b"070701" + b"".join(b"%08x" % f for f in fields) + n
+        e += b"\0" * (-len(e) % 4) + data
+        out += e + b"\0" * (-len(e) % 4)
+    return out
+
+
+def ar_member(name, data):
+    h = b"%-16s%-12d%-6d%-6d%-8d%-10d`\n" % (name, 0, 0, 0, 100644, len(data))
+    return h + data + (b"\n" if len(data) % 2 else b"")
+
+
 tars = {
     "ustar.tar": tar_bytes([("a.txt", b"alpha"), ("dir/b.txt", b"beta")]),
+    # cpio and ar, which the tar target also reads (by their first bytes).
+    "newc.cpio": cpio_newc([("a.txt", 0o100644, b"alpha"), ("l", 0o120777, b"a.txt")]),
+    "lib.a": b"!<arch>\n" + ar_member(b"//", b"long-name-of-a-member.txt/\n")
+    + ar_member(b"/0", b"alpha") + ar_member(b"#1/5", b"b.txtbeta"),
     "gnu_sparse.tar": gnu_sparse_tar(),
     "pax.tar": tar_bytes([("p" * 120 + ".txt", b"long")], tarfile.PAX_FORMAT),
     "gnu.tar": tar_bytes([("g" * 120 + ".txt", b"long")], tarfile.GNU_FORMAT),

@@ -138,9 +138,19 @@ pub fn unpack_sevenz(data: &[u8]) -> Unpacked {
     run_on(data, unpack::sevenz::unpack)
 }
 
-/// The tar unpacker.
+/// The tar unpacker, and the other Unix archives' (cpio, ar) for inputs
+/// that start as they do.
 pub fn unpack_tar(data: &[u8]) -> Unpacked {
-    run_on(data, unpack::tar::unpack)
+    if matches!(
+        data,
+        [b'0', b'7', b'0', b'7', b'0', ..] | [0xc7, 0x71, ..] | [0x71, 0xc7, ..]
+    ) {
+        run_on(data, unpack::cpio::unpack)
+    } else if data.starts_with(crate::format::ar::SIGNATURE) {
+        run_on(data, unpack::ar::unpack)
+    } else {
+        run_on(data, unpack::tar::unpack)
+    }
 }
 
 /// The PDF unpacker: objects, cross-reference sections, filters.

@@ -520,6 +520,9 @@ const CONTAINERS: &[FileType] = &[
     known::SEVENZ,
     known::ZSTD,
     known::TAR,
+    known::CPIO,
+    known::AR,
+    known::DEB,
     known::ONENOTE,
     known::CHM,
     known::CAB,
@@ -575,6 +578,9 @@ pub mod known {
     pub const ZIP: FileType = FileType::new("zip", G::Archive);
     pub const GZIP: FileType = FileType::new("gz", G::Archive);
     pub const TAR: FileType = FileType::new("tar", G::Archive);
+    pub const CPIO: FileType = FileType::new("cpio", G::Archive);
+    pub const AR: FileType = FileType::new("ar", G::Archive);
+    pub const DEB: FileType = FileType::new("deb", G::Archive);
     pub const BZIP2: FileType = FileType::new("bz2", G::Archive);
     pub const XZ: FileType = FileType::new("xz", G::Archive);
     pub const LZMA: FileType = FileType::new("lzma", G::Archive);

@@ -309,6 +309,154 @@ fn a_pax_sparse_name_is_the_name_and_the_header_name_is_checked_too() {
     assert_clean(&scan("notes.tar", t.finish()));
 }
 
+/// A cpio entry in the `newc` form (`crc` with `070702`).
+fn cpio_newc(magic: &str, name: &str, mode: u32, data: &[u8]) -> Vec<u8> {
+    let fields = [
+        1,
+        mode as usize,
+        0,
+        0,
+        1,
+        0,
+        data.len(),
+        0,
+        0,
+        0,
+        0,
+        name.len() + 1,
+        0,
+    ];
+    let mut v = magic.as_bytes().to_vec();
+    for f in fields {
+        v.extend(format!("{f:08x}").as_bytes());
+    }
+    v.extend(name.as_bytes());
+    v.push(0);
+    v.resize(v.len().div_ceil(4) * 4, 0);
+    v.extend(data);
+    v.resize(v.len().div_ceil(4) * 4, 0);
+    v
+}
+
+/// A cpio entry in the `odc` form.
+fn cpio_odc(name: &str, mode: u32, data: &[u8]) -> Vec<u8> {
+    let mut v = format!(
+        "070707{:06o}{:06o}{mode:06o}{:06o}{:06o}{:06o}{:06o}{:011o}{:06o}{:011o}",
+        0,
+        1,
+        0,
+        0,
+        1,
+        0,
+        0,
+        name.len() + 1,
+        data.len()
+    )
+    .into_bytes();
+    v.extend(name.as_bytes());
+    v.push(0);
+    v.extend(data);
+    v
+}
+
+#[test]
+fn cpio_archives_in_every_form() {
+    let e = eicar();
+    let file = 0o100644;
+    for form in ["070701", "070702", "odc"] {
+        let entry = |name: &str, mode: u32, data: &[u8]| match form {
+            "odc" => cpio_odc(name, mode, data),
+            magic => cpio_newc(magic, name, mode, data),
+        };
+        let mut a = entry("etc", 0o040755, b"");
+        a.extend(entry("etc/readme.txt", file, b"hello"));
+        a.extend(entry("bin/e.com", file, &e));
+        a.extend(entry("bin/sh", 0o120777, b"/bin/busybox"));
+        a.extend(entry("TRAILER!!!", 0, b""));
+        a.resize(a.len().div_ceil(512) * 512, 0);
+        let r = scan("initrd.cpio", a.clone());
+        assert_eq!(r.objects[0].types[0].ty.name(), "cpio", "{form}");
+        assert_eq!(deepest(&r).0.name(), "bin/e.com", "{form}: {:?}", keys(&r));
+        assert!(
+            has_key(&r, "container.link_escapes"),
+            "{form}: {:?}",
+            keys(&r)
+        );
+        // After the trailer, data of its own.
+        let mut glued = a;
+        glued.extend(&e);
+        let r = scan("initrd.cpio", glued);
+        assert!(
+            has_key(&r, "container.appended_data"),
+            "{form}: {:?}",
+            keys(&r)
+        );
+        // Control.
+        let mut clean = entry("notes.txt", file, b"hello");
+        clean.extend(entry("TRAILER!!!", 0, b""));
+        assert_clean(&scan("notes.cpio", clean));
+    }
+    // Cut in the middle of an entry: malformed, what came before scanned.
+    let mut cut = cpio_newc("070701", "e.com", file, &e);
+    cut.extend(cpio_newc("070701", "later.txt", file, b"later"));
+    cut.truncate(cut.len() - 6);
+    let r = scan("cut.cpio", cut);
+    assert!(found_eicar(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
+/// An `ar` member with a name field of up to 16 bytes.
+fn ar_member(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut v = format!(
+        "{name:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+        0,
+        0,
+        0,
+        100644,
+        data.len()
+    )
+    .into_bytes();
+    v.extend(data);
+    if v.len() % 2 == 1 {
+        v.push(b'\n');
+    }
+    v
+}
+
+#[test]
+fn ar_archives_and_debian_packages() {
+    let e = eicar();
+    let mut tar = TarWriter::new();
+    tar.file("./usr/bin/tool", &e);
+    let data_tar = tar.finish();
+    let mut deb = b"!<arch>\n".to_vec();
+    deb.extend(ar_member("debian-binary", b"2.0\n"));
+    deb.extend(ar_member("control.tar", b""));
+    deb.extend(ar_member("data.tar", &data_tar));
+    let r = scan("tool.deb", deb);
+    assert_eq!(r.objects[0].types[0].ty.name(), "deb");
+    assert_eq!(deepest(&r).0.name(), "./usr/bin/tool", "{:?}", keys(&r));
+    // GNU's long names and BSD's.
+    let mut lib = b"!<arch>\n".to_vec();
+    lib.extend(ar_member("/", b"\0\0\0\0"));
+    lib.extend(ar_member("//", b"a-member-with-a-long-name.com/\n"));
+    lib.extend(ar_member("/0", &e));
+    lib.extend(ar_member("#1/12", &[&b"bsd-name.com"[..], &e].concat()));
+    let r = scan("libx.a", lib);
+    let names: Vec<_> = r
+        .objects
+        .iter()
+        .skip(1)
+        .map(|o| o.path.name().to_owned())
+        .collect();
+    assert_eq!(names, ["a-member-with-a-long-name.com", "bsd-name.com"]);
+    assert!(has_key(&r, "name.blocked_extension"), "{:?}", keys(&r));
+    // Control.
+    let mut clean = b"!<arch>\n".to_vec();
+    clean.extend(ar_member("notes.txt/", b"hello"));
+    assert_clean(&scan("notes.a", clean));
+}
+
 #[test]
 fn links_and_traversal_in_archives_are_findings() {
     let mut t = TarWriter::new();

@@ -93,6 +93,7 @@ const CUSTOM: &[(&str, Matcher)] = &[
     ("img", is_fat_image),
     ("pdf", is_pdf_late_header),
     ("tar", is_tar),
+    ("cpio", crate::format::cpio::is_cpio),
     ("mach", is_macho_fat),
     ("chm", is_chm),
     ("onenote", crate::format::onenote::is_onenote),
@@ -225,6 +226,10 @@ impl Detector {
                 self.scripts.classify_text(data)
             }
             "sylk" => sylk(data, findings),
+            // infer takes two bytes for a binary cpio, and `!<arch>` alone
+            // for an `ar` archive: ours read the first header too.
+            "cpio" if !crate::format::cpio::is_cpio(data) => self.scripts.classify_text(data),
+            "ar" | "deb" if !crate::format::ar::is_ar(data) => self.scripts.classify_text(data),
             other => FileType::by_name(other).unwrap_or_else(|| {
                 // A type of infer's that our table does not know: keep its
                 // name; the group follows from what infer calls it.

@@ -1,7 +1,8 @@
 //! Pure readers of container structure, shared by detection and unpacking:
 //! the zip directory and headers ([`zip`]) and the names they hold
 //! ([`zipnames`]: CP437, UTF-8, the Unicode Path field), the tar header
-//! ([`tar`]), the 7z start header ([`sevenz`]) and PDF syntax ([`pdf`]);
+//! ([`tar`]), cpio and `ar` headers ([`cpio`], [`ar`]), the 7z start
+//! header ([`sevenz`]) and PDF syntax ([`pdf`]);
 //! inside documents, the VBA project ([`ovba`]), Excel's workbook globals
 //! ([`biff`]), SYLK ([`sylk`]), RTF's embedded objects ([`rtf`]) and OLE1
 //! and Packager objects ([`oleobj`]); disk images ([`iso9660`], [`udf`],
@@ -10,10 +11,12 @@
 //! allocation sized by a declared field, and nothing here knows about the
 //! engine or the budget.
 
+pub(crate) mod ar;
 pub(crate) mod ascii;
 pub(crate) mod biff;
 pub(crate) mod cab;
 pub(crate) mod chm;
+pub(crate) mod cpio;
 pub(crate) mod datauri;
 pub(crate) mod disk;
 pub(crate) mod fat;

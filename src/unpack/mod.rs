@@ -3,8 +3,10 @@
 //! children back to the engine's work queue, and every byte they produce
 //! goes through [`Budget::drain`](crate::limits::Budget) on the way.
 
+pub(crate) mod ar;
 pub(crate) mod chm;
 pub(crate) mod compressed;
+pub(crate) mod cpio;
 pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
@@ -186,13 +188,16 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 26] = [
+    let table: [(FileType, Unpacker); 29] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
         (known::LZMA, compressed::unlzma),
         (known::ZSTD, compressed::unzstd),
         (known::TAR, |_, d, c| tar::unpack(d, c)),
+        (known::CPIO, |_, d, c| cpio::unpack(d, c)),
+        (known::AR, |_, d, c| ar::unpack(d, c)),
+        (known::DEB, |_, d, c| ar::unpack(d, c)),
         (known::EMAIL, |_, d, c| mime::unpack(d, c)),
         (known::SEVENZ, |_, d, c| sevenz::unpack(d, c)),
         // Reached only when `smuggle::has_work` said so, or for the types
