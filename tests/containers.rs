@@ -105,6 +105,18 @@ fn tar_plain_gnu_long_name_and_pax_path() {
     t.file("plain", &eicar());
     let r = scan("b.tar", t.finish());
     assert_eq!(deepest(&r).0.name(), "pax/named.txt");
+    // Solaris's `X` for the pax header: its records apply, and the header
+    // itself (named by its writer, as an absolute path here) is no file.
+    let mut t = TarWriter::new();
+    t.pax(&[("path", "solaris/named.txt")]);
+    t.file("plain", &eicar());
+    let mut tar = t.finish();
+    let size = std::str::from_utf8(&tar[124..135]).unwrap();
+    let size = u64::from_str_radix(size, 8).unwrap();
+    tar[..512].copy_from_slice(&tar_header("/tmp/PaxHeaders.1/plain", size, b'X', ""));
+    let r = scan("sun.tar", tar);
+    assert_eq!(deepest(&r).0.name(), "solaris/named.txt", "{:?}", keys(&r));
+    assert!(!has_key(&r, "name.unsafe_path"), "{:?}", keys(&r));
     // Control.
     let mut t = TarWriter::new();
     t.file("a.txt", &b"alpha"[..]).file("b.txt", &b"beta"[..]);

@@ -215,17 +215,20 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
         let body_end = data_start.saturating_add(size).min(len);
         let body = &data[data_start.min(len) as usize..body_end as usize];
         match typeflag {
-            b'x' | b'g' => {
+            // Solaris wrote pax headers as `X`; GNU tar, Go and Python
+            // read them as `x`.
+            b'x' | b'X' | b'g' => {
+                let local = typeflag != b'g';
                 let recs = pax_records(body);
                 for (k, v) in recs {
-                    if typeflag == b'x' && pax_sparse.record(&k, &v) {
+                    if local && pax_sparse.record(&k, &v) {
                         continue;
                     }
                     match k.as_str() {
-                        "path" if typeflag == b'x' => pax_path = Some(v),
-                        "linkpath" if typeflag == b'x' => pax_link = Some(v),
+                        "path" if local => pax_path = Some(v),
+                        "linkpath" if local => pax_link = Some(v),
                         "size" => match v.trim().parse::<u64>() {
-                            Ok(s) if typeflag == b'x' => pax_size = Some(s),
+                            Ok(s) if local => pax_size = Some(s),
                             Ok(s) => global_size = Some(s),
                             Err(_) => p.findings.push(FindingKind::Malformed {
                                 detail: format!("bad pax size {v:?}"),
