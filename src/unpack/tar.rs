@@ -8,8 +8,9 @@
 //! followed; data after the end-of-archive blocks is scanned on its own.
 //!
 //! GNU's sparse files (old GNU `S` entries with their extension blocks,
-//! pax formats 0.0, 0.1 and 1.0) are laid out as GNU tar extracts them:
-//! their extents at their offsets, zeros between, through the budget. The
+//! pax formats 0.0, 0.1 and 1.0) are laid out as tar readers extract them:
+//! their extents at their offsets, zeros between, through the budget; where
+//! GNU tar's reading of one differs from the others', both are. The
 //! name a pax sparse entry gives (`GNU.sparse.name`) is the entry's name,
 //! and the name in its header, which readers without sparse support show,
 //! is checked too.
@@ -394,8 +395,8 @@ fn sparse_item(item: &mut Item, info: PaxSparse, body: &[u8], findings: &mut Vec
     });
 }
 
-/// A sparse file as GNU tar extracts it: each extent's bytes, taken in
-/// turn from the stored data, at its offset; zeros between and after.
+/// A sparse file as a tar reader extracts it: each extent's bytes, taken
+/// in turn from the stored data, at its offset; zeros between and after.
 struct SparseReader<'a> {
     data: &'a [u8],
     extents: &'a [Extent],
