@@ -137,13 +137,15 @@ impl ScriptMatcher {
     }
 
     /// The script type of the code that follows a text's leading comments
-    /// and blank lines, when they run past the head: interpreters skip
+    /// and blank lines, when they fill half the head or more: interpreters skip
     /// them, so a script is not to pass as text by starting with 4 KiB of
     /// them (a licence, or padding). Only a script type is taken from
     /// there; the text is otherwise typed by its head.
     fn script_past_comments(&self, data: &[u8]) -> Option<FileType> {
         let code = after_comments(data);
-        if code == 0 || code >= data.len() {
+        // A head that is half code or more has been read for what it is
+        // (most source files open with a licence shorter than that).
+        if code < WINDOW / 2 || code >= data.len() {
             return None;
         }
         let window = &data[code..data.len().min(code + WINDOW)];
