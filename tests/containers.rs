@@ -727,6 +727,17 @@ fn aes_entries_open_with_a_candidate_password_only() {
     let r = none.scan_bytes("aes.zip", data);
     assert!(!found_eicar(&r));
     assert_eq!(r.verdict, Verdict::Suspicious);
+    // PPMd behind AES: decoded by the crate once its largest model is
+    // charged to the budget.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Ppmd)
+        .with_aes_encryption(zip::AesMode::Aes256, "infected");
+    w.start_file("secret/notes.txt", opts).unwrap();
+    w.write_all(&eicar()).unwrap();
+    let r = scan("aes-ppmd.zip", w.finish().unwrap().into_inner());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
 
 #[test]

@@ -151,7 +151,18 @@ fn extract<'a>(
     if e.encrypted() {
         if e.header.aes.is_some() {
             // The crate decrypts and inflates in one reader.
-            let opened = aes_drain(data, e, ctx, aes);
+            let opened = match aes_drain(data, e, ctx, aes) {
+                Ok(opened) => opened,
+                Err(limit) => {
+                    out.findings.push(FindingKind::Limit {
+                        limit,
+                        detail: format!(
+                            "{name:?} was not read: the PPMd model behind its encryption was not allocated"
+                        ),
+                    });
+                    None
+                }
+            };
             out.findings.push(FindingKind::Encrypted {
                 entry: name.clone(),
                 method: "aes".into(),
@@ -253,26 +264,39 @@ fn aes_view(data: &Bytes) -> AesView<'_> {
 
 /// Opens a WinZip AES entry with the `zip` crate, trying each password,
 /// and drains what it decrypts and inflates through the budget. The crate's
-/// reading is made once per archive (`view`), not once per entry.
+/// reading is made once per archive (`view`), not once per entry. A PPMd
+/// entry's model size is behind the encryption, so the largest the format
+/// allows (256 MiB) is charged before the crate allocates it; a refused
+/// charge is the error.
 fn aes_drain<'a>(
     data: &'a Bytes,
     e: &Entry,
     ctx: &mut Ctx<'_>,
     view: &mut Option<AesView<'a>>,
-) -> Option<crate::budget::Drained> {
+) -> Result<Option<crate::budget::Drained>, LimitKind> {
     if ctx.passwords.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let (archive, by_start) = view.get_or_insert_with(|| aes_view(data)).as_mut()?;
-    let index = *by_start.get(&e.data_start)?;
+    let Some((archive, by_start)) = view.get_or_insert_with(|| aes_view(data)).as_mut() else {
+        return Ok(None);
+    };
+    let Some(&index) = by_start.get(&e.data_start) else {
+        return Ok(None);
+    };
+    let ppmd = archive
+        .by_index_raw(index)
+        .is_ok_and(|f| f.compression() == zip::CompressionMethod::Ppmd);
+    if ppmd {
+        ctx.budget.charge_model(crate::budget::MAX_MODEL)?;
+    }
     for pw in ctx.passwords {
         // A wrong password fails the verifier here (or, one time in 65,536,
         // the authentication code at the end, which the drain reports).
         if let Ok(f) = archive.by_index_decrypt(index, pw.as_bytes()) {
-            return Some(ctx.budget.drain(f, e.data_end - e.data_start));
+            return Ok(Some(ctx.budget.drain(f, e.data_end - e.data_start)));
         }
     }
-    None
+    Ok(None)
 }
 
 /// The `zip` crate's reading of the file: entries it shows that our pass
