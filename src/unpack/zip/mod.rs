@@ -314,20 +314,31 @@ fn crate_view(data: &Bytes, ctx: &mut Ctx<'_>, ours: &HashSet<u64>, out: &mut Un
         // matched by where their data starts, not by name, so a name read
         // another way here is no disagreement.
         // The name is made only for an entry that is kept: most are ours.
-        let name = match archive.by_index_raw(i) {
+        let (name, ppmd) = match archive.by_index_raw(i) {
             Ok(f) if f.data_start().is_some_and(|s| ours.contains(&s)) || f.encrypted() => {
                 continue;
             }
-            Ok(f) => f
-                .name()
-                .map(|n| n.into_owned())
-                .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
+            Ok(f) => (
+                f.name()
+                    .map(|n| n.into_owned())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
+                f.compression() == zip::CompressionMethod::Ppmd,
+            ),
             Err(_) => continue,
         };
         out.findings.push(FindingKind::SingleView {
             entry: name.clone(),
             view: "zip crate".into(),
         });
+        // The crate allocates a PPMd model as its entry declares: charged
+        // at the format's largest, as behind AES.
+        if ppmd && let Err(limit) = ctx.budget.charge_model(crate::budget::MAX_MODEL) {
+            out.findings.push(FindingKind::Limit {
+                limit,
+                detail: format!("{name:?} was not read: its PPMd model was not allocated"),
+            });
+            continue;
+        }
         if let Ok(f) = archive.by_index(i) {
             let drained = ctx.budget.drain(f, 0);
             out.push_drained(name, Origin::Entry, drained);
