@@ -177,8 +177,7 @@ fn after_comments(data: &[u8]) -> usize {
         let line_len = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
         let line = &rest[..line_len];
         let t = line.trim_ascii_start();
-        let lower = |n: usize| t.get(..n).map(<[u8]>::to_ascii_lowercase);
-        let rem = lower(3).is_some_and(|w| w == b"rem")
+        let rem = t.get(..3).is_some_and(|w| w.eq_ignore_ascii_case(b"rem"))
             && t.get(3).is_none_or(|b| b.is_ascii_whitespace());
         let at = pos + (line.len() - t.len());
         if t.starts_with(b"<#") {
