@@ -415,6 +415,12 @@ fn cpio_archives_in_every_form() {
     let r = scan("cut.cpio", cut);
     assert!(found_eicar(&r));
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    // Cut within its first entry: still a cpio, and malformed.
+    let mut first = cpio_newc("070701", "a.txt", file, &b"hello ".repeat(100));
+    first.truncate(300);
+    let r = scan("first.cpio", first);
+    assert_eq!(r.objects[0].types[0].ty.name(), "cpio");
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
 
 /// An `ar` member with a name field of up to 16 bytes.

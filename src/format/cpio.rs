@@ -26,10 +26,22 @@ pub(crate) const SYMLINK: u32 = 0o120000;
 /// The name of the entry that ends an archive.
 pub(crate) const TRAILER: &[u8] = b"TRAILER!!!";
 
-/// True when `b` starts with a cpio header that reads as one, name and
-/// all: the binary form's two-byte magic alone is too weak a sign.
+/// True when `b` starts with a cpio header that reads as one: its fields
+/// numbers of their form, and for the binary form (whose two-byte magic
+/// alone is too weak a sign) its name and data within `b` too. An ASCII
+/// archive cut short is still a cpio, for the unpacker to report.
 pub(crate) fn is_cpio(b: &[u8]) -> bool {
-    matches!(header(b, 0), Ok(Some(_)))
+    // The ASCII forms' header lengths: a cut there says nothing yet.
+    let whole = match b.get(..6) {
+        Some(b"070701" | b"070702") => b.len() >= 110,
+        Some(b"070707") => b.len() >= 76,
+        _ => false,
+    };
+    match header(b, 0) {
+        Ok(Some(_)) => true,
+        Err(Bad::Truncated) => whole,
+        _ => false,
+    }
 }
 
 /// Why a header could not be read.
@@ -238,8 +250,12 @@ pub(crate) mod tests {
         }
         assert_eq!(header(b"", 0), Ok(None));
         assert_eq!(header(b"070708", 0), Err(Bad::Magic));
-        // Two bytes of the binary magic alone are no archive.
+        // Two bytes of the binary magic alone are no archive; an ASCII
+        // header whose data was cut is one.
         assert!(!is_cpio(&[0xc7, 0x71, 0xff, 0xff]));
+        let cut = newc("a.txt", REGULAR, b"hello");
+        assert!(is_cpio(&cut[..cut.len() - 4]));
+        assert!(!is_cpio(b"070701 not hexadecimal digits at all, just prose here......................................................."));
     }
 
     #[test]
