@@ -121,12 +121,21 @@ tars = {
     "pax.tar": tar_bytes([("p" * 120 + ".txt", b"long")], tarfile.PAX_FORMAT),
     "gnu.tar": tar_bytes([("g" * 120 + ".txt", b"long")], tarfile.GNU_FORMAT),
 }
+def lzip(data):
+    # One lzip member: Python writes raw LZMA1 with its end marker.
+    raw = lzma.compress(data, format=lzma.FORMAT_RAW, filters=[
+        {"id": lzma.FILTER_LZMA1, "dict_size": 1 << 16, "lc": 3, "lp": 0, "pb": 2}])
+    m = b"LZIP\x01\x10" + raw + struct.pack("<IQ", zlib.crc32(data), len(data))
+    return m + struct.pack("<Q", len(m) + 8)
+
+
 compressed = {
     "member.gz": b"\x00" + gzip.compress(b"hello " * 10, mtime=0),
     "multi.gz": b"\x00" + gzip.compress(b"one", mtime=0) + gzip.compress(b"two", mtime=0),
     "a.bz2": b"\x01" + bz2.compress(b"hello " * 10),
     "a.xz": b"\x02" + lzma.compress(b"hello " * 10),
     "a.lzma": b"\x03" + lzma.compress(b"hello " * 10, format=lzma.FORMAT_ALONE),
+    "a.lz": b"\x05" + lzip(b"hello " * 10),
 }
 mail = {
     "mixed.eml": b"From: a@example.com\r\nMIME-Version: 1.0\r\n"

@@ -158,16 +158,18 @@ pub fn unpack_pdf(data: &[u8]) -> Unpacked {
     run_on(data, unpack::pdf::unpack)
 }
 
-/// The gzip, bzip2, xz, lzma and zstd unpackers, picked by the first byte.
+/// The gzip, bzip2, xz, lzma, zstd and lzip unpackers, picked by the first
+/// byte.
 pub fn unpack_compressed(data: &[u8]) -> Unpacked {
     let (sel, rest) = data.split_first().unwrap_or((&0, &[]));
     let data = Bytes::copy_from_slice(rest);
-    run(|ctx| match sel % 5 {
+    run(|ctx| match sel % 6 {
         0 => unpack::compressed::gunzip("f.gz", &data, ctx),
         1 => unpack::compressed::bunzip2("f.bz2", &data, ctx),
         2 => unpack::compressed::unxz("f.xz", &data, ctx),
         3 => unpack::compressed::unlzma("f.lzma", &data, ctx),
-        _ => unpack::compressed::unzstd("f.zst", &data, ctx),
+        4 => unpack::compressed::unzstd("f.zst", &data, ctx),
+        _ => unpack::compressed::unlzip("f.lz", &data, ctx),
     })
 }
 

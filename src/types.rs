@@ -519,6 +519,7 @@ const CONTAINERS: &[FileType] = &[
     known::EMAIL,
     known::SEVENZ,
     known::ZSTD,
+    known::LZIP,
     known::TAR,
     known::CPIO,
     known::AR,
@@ -584,6 +585,7 @@ pub mod known {
     pub const BZIP2: FileType = FileType::new("bz2", G::Archive);
     pub const XZ: FileType = FileType::new("xz", G::Archive);
     pub const LZMA: FileType = FileType::new("lzma", G::Archive);
+    pub const LZIP: FileType = FileType::new("lz", G::Archive);
     pub const ZSTD: FileType = FileType::new("zst", G::Archive);
     pub const SEVENZ: FileType = FileType::new("7z", G::Archive);
     pub const ISO: FileType = FileType::new("iso", G::DiskImage);

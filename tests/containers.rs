@@ -594,6 +594,41 @@ fn zip_method_lzma() {
     assert!(found_eicar(&r), "{:?}", keys(&r));
 }
 
+/// One lzip member: header, a raw LZMA stream with its end marker, trailer.
+fn lzip_member(data: &[u8]) -> Vec<u8> {
+    let mut opts = lzma_rust2::LzmaOptions::with_preset(3);
+    opts.dict_size = 1 << 16;
+    let mut w = lzma_rust2::LzmaWriter::new_no_header(Vec::new(), &opts, true).unwrap();
+    w.write_all(data).unwrap();
+    let mut m = b"LZIP\x01\x10".to_vec();
+    m.extend(w.finish().unwrap());
+    m.extend(crc32fast::hash(data).to_le_bytes());
+    m.extend((data.len() as u64).to_le_bytes());
+    m.extend((m.len() as u64 + 8).to_le_bytes());
+    m
+}
+
+#[test]
+fn lzip_files_every_member() {
+    let e = eicar();
+    let mut two = lzip_member(b"first member, harmless");
+    two.extend(lzip_member(&e));
+    let r = scan("notes.txt.lz", two.clone());
+    assert_eq!(r.objects[0].types[0].ty.name(), "lz");
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(deepest(&r).0.name(), "notes.txt");
+    assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    // Bytes after the last member: the trailers no longer chain back, the
+    // first member is read and the file is reported.
+    let mut trailing = two;
+    trailing.extend(b"junk");
+    let r = scan("notes.txt.lz", trailing);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+    // Control.
+    assert_clean(&scan("notes.txt.lz", lzip_member(b"hello, plain notes")));
+}
+
 #[test]
 fn zip_method_deflate64() {
     // Stored deflate blocks are valid deflate64 too.

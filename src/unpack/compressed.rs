@@ -1,5 +1,5 @@
 //! Single-stream compressors: gzip (every member, not only the first),
-//! bzip2, xz, legacy `.lzma` and zstd. The decoded stream is one child;
+//! bzip2, xz, legacy `.lzma`, lzip (every member) and zstd. The decoded stream is one child;
 //! bytes after the last gzip member are reported and scanned on their own
 //! (CVE-2012-1460).
 
@@ -32,6 +32,7 @@ fn inner_name(outer: &str, stored: Option<&[u8]>) -> (String, Origin) {
         (".xz", ""),
         (".tlz", ".tar"),
         (".lzma", ""),
+        (".lz", ""),
         (".zst", ""),
     ] {
         if lower.ends_with(ext) && file.len() > ext.len() {
@@ -147,6 +148,55 @@ pub(crate) fn unxz(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 pub(crate) fn unlzma(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let cap = ctx.budget.limits().max_object_bytes;
     single_or_malformed("lzma", outer, data, ctx, decode::lzma_alone(&data[..], cap))
+}
+
+/// lzip: every member in turn, as one stream. Members whose trailers do
+/// not chain back to the start leave only the first readable, and that is
+/// a finding.
+pub(crate) fn unlzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let cap = ctx.budget.limits().max_object_bytes;
+    let Some(members) = decode::lzip_members(data) else {
+        let first = decode::lzip_member(data, cap);
+        let mut out = single_or_malformed("lzip", outer, data, ctx, first);
+        out.findings.push(FindingKind::Malformed {
+            detail: "lzip: the members' trailers do not chain back to the start: the first member alone was read".into(),
+        });
+        return out;
+    };
+    let reader = LzipMembers {
+        data,
+        members: members.into_iter(),
+        current: None,
+        cap,
+    };
+    single(outer, data, ctx, reader)
+}
+
+/// The members of an lzip file read one after the other, each decoder made
+/// when its member is reached.
+struct LzipMembers<'a> {
+    data: &'a [u8],
+    members: std::vec::IntoIter<std::ops::Range<usize>>,
+    current: Option<Box<dyn Read + 'a>>,
+    cap: u64,
+}
+
+impl Read for LzipMembers<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(r) = self.current.as_mut() {
+                let n = r.read(buf)?;
+                if n > 0 || buf.is_empty() {
+                    return Ok(n);
+                }
+                self.current = None;
+            }
+            match self.members.next() {
+                Some(m) => self.current = Some(decode::lzip_member(&self.data[m], self.cap)?),
+                None => return Ok(0),
+            }
+        }
+    }
 }
 
 pub(crate) fn unzstd(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {

@@ -188,12 +188,13 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 29] = [
+    let table: [(FileType, Unpacker); 30] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
         (known::LZMA, compressed::unlzma),
         (known::ZSTD, compressed::unzstd),
+        (known::LZIP, compressed::unlzip),
         (known::TAR, |_, d, c| tar::unpack(d, c)),
         (known::CPIO, |_, d, c| cpio::unpack(d, c)),
         (known::AR, |_, d, c| ar::unpack(d, c)),
