@@ -150,53 +150,13 @@ pub(crate) fn unlzma(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     single_or_malformed("lzma", outer, data, ctx, decode::lzma_alone(&data[..], cap))
 }
 
-/// lzip: every member in turn, as one stream. Members whose trailers do
-/// not chain back to the start leave only the first readable, and that is
-/// a finding.
+/// lzip: every member in turn, read forward by lzma-rust2's reader (each
+/// member's CRC, sizes and end marker checked; a window that grows with
+/// the output, whatever the header declares). Bytes after the last member
+/// or a member that does not check out is the drain's error: a finding,
+/// what came before it scanned.
 pub(crate) fn unlzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
-    let cap = ctx.budget.limits().max_object_bytes;
-    let Some(members) = decode::lzip_members(data) else {
-        let first = decode::lzip_member(data, cap);
-        let mut out = single_or_malformed("lzip", outer, data, ctx, first);
-        out.findings.push(FindingKind::Malformed {
-            detail: "lzip: the members' trailers do not chain back to the start: the first member alone was read".into(),
-        });
-        return out;
-    };
-    let reader = LzipMembers {
-        data,
-        members: members.into_iter(),
-        current: None,
-        cap,
-    };
-    single(outer, data, ctx, reader)
-}
-
-/// The members of an lzip file read one after the other, each decoder made
-/// when its member is reached.
-struct LzipMembers<'a> {
-    data: &'a [u8],
-    members: std::vec::IntoIter<std::ops::Range<usize>>,
-    current: Option<Box<dyn Read + 'a>>,
-    cap: u64,
-}
-
-impl Read for LzipMembers<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            if let Some(r) = self.current.as_mut() {
-                let n = r.read(buf)?;
-                if n > 0 || buf.is_empty() {
-                    return Ok(n);
-                }
-                self.current = None;
-            }
-            match self.members.next() {
-                Some(m) => self.current = Some(decode::lzip_member(&self.data[m], self.cap)?),
-                None => return Ok(0),
-            }
-        }
-    }
+    single(outer, data, ctx, lzma_rust2::LzipReader::new(&data[..]))
 }
 
 pub(crate) fn unzstd(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {

@@ -169,58 +169,6 @@ pub(crate) fn lzma_alone<'a>(input: &'a [u8], output_cap: u64) -> io::Result<Box
     raw_lzma(&input[13..], header[0], &header[1..5], size, output_cap)
 }
 
-/// The size of an lzip member's header: `LZIP`, version 1, the coded
-/// dictionary size.
-const LZIP_HEADER: usize = 6;
-/// The size of an lzip member's trailer: CRC-32, data size, member size.
-const LZIP_TRAILER: usize = 20;
-
-/// The members of an lzip file, found from its end by their trailers'
-/// member sizes, as lzip itself finds them. `None` when they do not chain
-/// back to the start (trailing bytes, a lying size): then only the first
-/// member can be read, to its end marker.
-pub(crate) fn lzip_members(input: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
-    let mut end = input.len();
-    let mut members = Vec::new();
-    while end > 0 {
-        let size = input.get(end.checked_sub(8)?..end)?;
-        let size = usize::try_from(u64::from_le_bytes(size.try_into().ok()?)).ok()?;
-        let start = end.checked_sub(size)?;
-        if size < LZIP_HEADER + LZIP_TRAILER || !input[start..].starts_with(b"LZIP") {
-            return None;
-        }
-        members.push(start..end);
-        end = start;
-    }
-    members.reverse();
-    Some(members)
-}
-
-/// A reader of one lzip member's data: a raw LZMA stream (lc 3, lp 0,
-/// pb 2) that ends at its end marker, its dictionary capped as LZMA's is.
-pub(crate) fn lzip_member<'a>(member: &'a [u8], output_cap: u64) -> io::Result<Box<dyn Read + 'a>> {
-    let bad = |s: &str| io::Error::new(io::ErrorKind::InvalidData, s.to_owned());
-    let h = member
-        .get(..LZIP_HEADER)
-        .ok_or_else(|| bad("short lzip header"))?;
-    if &h[..4] != b"LZIP" || h[4] != 1 {
-        return Err(bad("not an lzip member of version 1"));
-    }
-    // A power of two, less sixteenths of it.
-    let base = 1u32 << (h[5] & 0x1f);
-    let dict = base - base / 16 * u32::from(h[5] >> 5);
-    if !(4096..=512 << 20).contains(&dict) {
-        return Err(bad("lzip dictionary size out of range"));
-    }
-    raw_lzma(
-        &member[LZIP_HEADER..],
-        0x5d,
-        &dict.to_le_bytes(),
-        u64::MAX,
-        output_cap,
-    )
-}
-
 /// An xz stream (several concatenated streams too) with a memory limit.
 pub(crate) fn xz_reader<'a>(input: &'a [u8]) -> impl Read + 'a {
     lzma_rust2::XzReader::new_mem_limit(input, true, (MAX_WINDOW >> 10) as u32 * 2)
