@@ -65,18 +65,29 @@ struct Sparse {
     extents: Vec<Extent>,
     /// The file's real size.
     real: u64,
-    /// Each extent's stored bytes start at a block (GNU tar's reading; the
-    /// others read them back to back).
+    /// Each extent's stored bytes start at a block: GNU tar's reading,
+    /// where it differs from the others' (which read them back to back).
     aligned: bool,
 }
 
 impl Sparse {
-    /// True when the readers lay the stored bytes out alike: every extent
-    /// but the last fills whole blocks (as GNU tar writes them).
-    fn aligned_alike(&self) -> bool {
-        let n = self.extents.len().saturating_sub(1);
-        self.extents[..n].iter().all(|&(_, l)| l % BLOCK == 0)
+    /// The layout `reading` gives these extents: GNU tar's blocks only
+    /// where the readers differ, so that equal layouts compare equal.
+    fn new(extents: Vec<Extent>, real: u64, reading: Reading) -> Self {
+        let aligned = reading.gnu_sparse && !alike(&extents);
+        Sparse {
+            extents,
+            real,
+            aligned,
+        }
     }
+}
+
+/// True when the readers lay a sparse file's stored bytes out alike: every
+/// extent but the last fills whole blocks (as GNU tar writes them).
+fn alike(extents: &[Extent]) -> bool {
+    let n = extents.len().saturating_sub(1);
+    extents[..n].iter().all(|&(_, l)| l % BLOCK == 0)
 }
 
 /// What a pax header said of the sparse file that follows it.
@@ -184,11 +195,7 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                         });
                     }
                     data_start = data_start.saturating_add(blocks as u64 * BLOCK);
-                    old_sparse = Some(Sparse {
-                        extents,
-                        real,
-                        aligned: reading.gnu_sparse,
-                    });
+                    old_sparse = Some(Sparse::new(extents, real, reading));
                 }
                 None => {
                     p.truncated = true;
@@ -199,15 +206,11 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
         }
         let size = match (reading, pax_size.or(global_size), &old_sparse) {
             // GNU tar takes each extent's bytes from blocks of their own.
-            (
-                Reading {
-                    gnu_sparse: true, ..
-                },
-                _,
-                Some(sparse),
-            ) => sparse.extents.iter().fold(0u64, |a, &(_, l)| {
-                a.saturating_add(l.div_ceil(BLOCK).saturating_mul(BLOCK))
-            }),
+            (_, _, Some(sparse)) if sparse.aligned => {
+                sparse.extents.iter().fold(0u64, |a, &(_, l)| {
+                    a.saturating_add(l.div_ceil(BLOCK).saturating_mul(BLOCK))
+                })
+            }
             (Reading { pax_size: true, .. }, Some(s), _) => s,
             _ => header_size,
         };
@@ -260,13 +263,12 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                     }
                 };
                 let mut name = pax_path.take().or(long_name.take()).unwrap_or(plain_name);
-                let sparse_info = std::mem::take(&mut pax_sparse);
-                let mut alt_name = None;
-                if let Some(real_name) = sparse_info.name.clone()
-                    && real_name != name
-                {
-                    alt_name = Some(std::mem::replace(&mut name, real_name));
-                }
+                let mut sparse_info = std::mem::take(&mut pax_sparse);
+                let alt_name = sparse_info
+                    .name
+                    .take()
+                    .filter(|real| *real != name)
+                    .map(|real| std::mem::replace(&mut name, real));
                 if let Some(ps) = pax_size.or(global_size)
                     && ps != header_size
                     && !(header_size == 0 && matches!(typeflag, b'1' | b'2' | b'5'))
@@ -301,13 +303,10 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                             sparse: old_sparse,
                         };
                         if sparse_info.is_sparse() {
-                            sparse_item(&mut item, sparse_info, body, &mut p.findings);
-                            if let Some(sparse) = &mut item.sparse {
-                                sparse.aligned = reading.gnu_sparse;
-                            }
+                            sparse_item(&mut item, sparse_info, body, reading, &mut p.findings);
                         }
                         p.sparse_ambiguity |=
-                            item.sparse.as_ref().is_some_and(|s| !s.aligned_alike());
+                            item.sparse.as_ref().is_some_and(|s| !alike(&s.extents));
                         p.items.push(item);
                     }
                     b'1' | b'2' => {
@@ -361,7 +360,13 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
 /// in its data (format 1.0, the data then starting after it) or in the
 /// header's records (0.0, 0.1). A map that cannot be read leaves the stored
 /// bytes to be scanned as they are, with a finding.
-fn sparse_item(item: &mut Item, info: PaxSparse, body: &[u8], findings: &mut Vec<FindingKind>) {
+fn sparse_item(
+    item: &mut Item,
+    info: PaxSparse,
+    body: &[u8],
+    reading: Reading,
+    findings: &mut Vec<FindingKind>,
+) {
     let extents = if info.in_data {
         match pax_sparse_map(body) {
             Some((extents, start)) => {
@@ -388,11 +393,7 @@ fn sparse_item(item: &mut Item, info: PaxSparse, body: &[u8], findings: &mut Vec
             .max()
             .unwrap_or(0)
     });
-    item.sparse = Some(Sparse {
-        extents,
-        real,
-        aligned: false,
-    });
+    item.sparse = Some(Sparse::new(extents, real, reading));
 }
 
 /// A sparse file as a tar reader extracts it: each extent's bytes, taken
