@@ -86,7 +86,8 @@ pub(crate) fn ppmd_model(method: &[u8], props: &[u8]) -> Option<u64> {
 pub(crate) struct EncodedHeader {
     /// The largest unpack size (the decoded header is one of them).
     pub largest: u64,
-    /// The largest PPMd model a coder of it declares (0 without PPMd).
+    /// The PPMd models its coders declare, all together (0 without PPMd):
+    /// a folder may chain coders, each with a model of its own.
     pub model: u64,
 }
 
@@ -140,7 +141,7 @@ pub(crate) fn encoded_header(b: &[u8]) -> Option<EncodedHeader> {
             if flags & 0x20 != 0 {
                 let len = usize::try_from(f.number()?).ok()?;
                 let props = f.0.get(..len)?;
-                model = model.max(ppmd_model(method, props).unwrap_or(0));
+                model = model.saturating_add(ppmd_model(method, props).unwrap_or(0));
                 f.skip(len as u64)?;
             }
         }

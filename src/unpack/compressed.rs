@@ -94,16 +94,7 @@ pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     out.push_drained(name, origin, drained);
     if !stopped_early && trailing > 0 {
         let off = data.len() - trailing;
-        out.findings.push(FindingKind::AppendedData {
-            length: trailing as u64,
-        });
-        let origin = Origin::Carved { offset: off as u64 };
-        out.push_slice(
-            "<trailing data>".into(),
-            origin,
-            data.slice(off..),
-            ctx.budget,
-        );
+        out.push_appended("<trailing data>", data, off, ctx.budget);
         // A strict reader stops at the garbage; a lenient one (or a
         // dropper) seeks the next member. It is one more object, which is
         // unpacked as a gzip of its own (and so on, under the depth limit).

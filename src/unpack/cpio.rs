@@ -52,15 +52,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     // Writers pad the archive to a block with zeros; anything else after
     // the trailer is data of its own.
     if end < data.len() && data[end..].iter().any(|&b| b != 0) {
-        out.findings.push(FindingKind::AppendedData {
-            length: (data.len() - end) as u64,
-        });
-        out.push_slice(
-            "<data after the cpio trailer>".into(),
-            Origin::Carved { offset: end as u64 },
-            data.slice(end..),
-            ctx.budget,
-        );
+        out.push_appended("<data after the cpio trailer>", data, end, ctx.budget);
     }
     out
 }

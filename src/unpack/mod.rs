@@ -146,6 +146,25 @@ impl Unpacked {
         }
     }
 
+    /// The bytes of `data` from `from` on, which follow the end its
+    /// container marks: an appended-data finding, and the bytes scanned as
+    /// an object of their own under `label`.
+    pub(crate) fn push_appended(
+        &mut self,
+        label: &str,
+        data: &Bytes,
+        from: usize,
+        budget: &mut Budget,
+    ) {
+        self.findings.push(FindingKind::AppendedData {
+            length: (data.len() - from) as u64,
+        });
+        let origin = Origin::Carved {
+            offset: from as u64,
+        };
+        self.push_slice(label.into(), origin, data.slice(from..), budget);
+    }
+
     /// Records that the listing stopped at the object budget.
     pub(crate) fn entries_cut(&mut self, listed: usize) {
         self.findings.push(FindingKind::Limit {

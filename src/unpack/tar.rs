@@ -558,15 +558,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     }
     let end = main.end as usize;
     if end < data.len() && data[end..].iter().any(|&b| b != 0) {
-        out.findings.push(FindingKind::AppendedData {
-            length: (data.len() - end) as u64,
-        });
-        out.push_slice(
-            "<data after the tar end>".into(),
-            Origin::Carved { offset: end as u64 },
-            data.slice(end..),
-            ctx.budget,
-        );
+        out.push_appended("<data after the tar end>", data, end, ctx.budget);
     }
     out
 }
