@@ -105,12 +105,18 @@ fn zip_ppmd<'a>(
         .map_err(|e| NoReader::Unsupported(format!("ppmd: {e}")))?;
     // Without an end marker the stream ends at its declared size, as 7-Zip
     // and WinZip read it: past it the decoder would go on making symbols.
-    let end = if usize == 0 || usize == u32::MAX as u64 {
+    Ok(Box::new(decoder.take(declared_end(usize))))
+}
+
+/// Where a zip entry's stream ends by its declared uncompressed size:
+/// unknown (0, or all ones where zip64 keeps it) leaves the stream to end
+/// at its own marker, and the budget bounds it either way.
+fn declared_end(usize: u64) -> u64 {
+    if usize == 0 || usize == u64::from(u32::MAX) {
         u64::MAX
     } else {
         usize
-    };
-    Ok(Box::new(decoder.take(end)))
+    }
 }
 
 /// Zip's LZMA: a version, the properties' size, five property bytes, then a
@@ -124,14 +130,13 @@ fn lzma<'a>(input: &'a [u8], usize: u64, output_cap: u64) -> io::Result<Box<dyn 
             "LZMA properties size is not 5",
         ));
     }
-    // With an end marker the declared size may be unknown; the stream then
-    // ends at its marker, and the budget bounds it either way.
-    let size = if usize == 0 || usize == u32::MAX as u64 {
-        u64::MAX
-    } else {
-        usize
-    };
-    raw_lzma(&input[9..], header[4], &header[5..9], size, output_cap)
+    raw_lzma(
+        &input[9..],
+        header[4],
+        &header[5..9],
+        declared_end(usize),
+        output_cap,
+    )
 }
 
 /// A raw LZMA stream with its properties byte and declared dictionary (4
