@@ -136,6 +136,19 @@ compressed = {
     "a.xz": b"\x02" + lzma.compress(b"hello " * 10),
     "a.lzma": b"\x03" + lzma.compress(b"hello " * 10, format=lzma.FORMAT_ALONE),
     "a.lz": b"\x05" + lzip(b"hello " * 10),
+    # Written by lzop 1.04, lz4 1.9 and ncompress 5.0 from one line of text.
+    "a.lzo": b"\x06"
+    + bytes.fromhex(
+        "894c5a4f000d0a1a0a104020a00940010503000001000081a46b118bb90000000005732e7478"
+        "745257064f00000026000000230eb60d620368656c6c6f202a1400000268656c6c6f2c2061"
+        "20736d616c6c20736565640a11000000000000"
+    ),
+    "a.lz4": b"\x07"
+    + bytes.fromhex(
+        "04224d186440a71a0000006d68656c6c6f200600f0002c206120736d616c6c20736565640a"
+        "00000000d341f605"
+    ),
+    "a.Z": b"\x08" + bytes.fromhex("1f9d9068cab061f30644c081050f12342890200b106140cc691366a0c43265c82800"),
 }
 mail = {
     "mixed.eml": b"From: a@example.com\r\nMIME-Version: 1.0\r\n"

@@ -158,18 +158,21 @@ pub fn unpack_pdf(data: &[u8]) -> Unpacked {
     run_on(data, unpack::pdf::unpack)
 }
 
-/// The gzip, bzip2, xz, lzma, zstd and lzip unpackers, picked by the first
-/// byte.
+/// The gzip, bzip2, xz, lzma, zstd, lzip, lzop, LZ4 and `compress`
+/// unpackers, picked by the first byte.
 pub fn unpack_compressed(data: &[u8]) -> Unpacked {
     let (sel, rest) = data.split_first().unwrap_or((&0, &[]));
     let data = Bytes::copy_from_slice(rest);
-    run(|ctx| match sel % 6 {
+    run(|ctx| match sel % 9 {
         0 => unpack::compressed::gunzip("f.gz", &data, ctx),
         1 => unpack::compressed::bunzip2("f.bz2", &data, ctx),
         2 => unpack::compressed::unxz("f.xz", &data, ctx),
         3 => unpack::compressed::unlzma("f.lzma", &data, ctx),
         4 => unpack::compressed::unzstd("f.zst", &data, ctx),
-        _ => unpack::compressed::unlzip("f.lz", &data, ctx),
+        5 => unpack::compressed::unlzip("f.lz", &data, ctx),
+        6 => unpack::compressed::unlzop("f.lzo", &data, ctx),
+        7 => unpack::compressed::unlz4("f.lz4", &data, ctx),
+        _ => unpack::compressed::uncompress("f.Z", &data, ctx),
     })
 }
 

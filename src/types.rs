@@ -398,6 +398,29 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("rpm", G::Archive, &["rpm"]),
     ("cpio", G::Archive, &["cpio"]),
     ("lz", G::Archive, &["lz"]),
+    ("lzo", G::Archive, &["lzo", "tzo"]),
+    // Named by detect/archives.rs, not opened: each is reported so.
+    ("arj", G::Archive, &["arj"]),
+    ("lzh", G::Archive, &["lzh", "lha"]),
+    ("ace", G::Archive, &["ace"]),
+    ("wim", G::Archive, &["wim", "swm", "esd"]),
+    ("xar", G::Archive, &["xar", "pkg", "xip"]),
+    (
+        "squashfs",
+        G::DiskImage,
+        &["sqsh", "squashfs", "sfs", "snap", "img"],
+    ),
+    ("cramfs", G::DiskImage, &["cramfs", "img"]),
+    ("alz", G::Archive, &["alz"]),
+    ("egg", G::Archive, &["egg"]),
+    ("sit", G::Archive, &["sit", "sitx", "sea"]),
+    ("zoo", G::Archive, &["zoo"]),
+    ("snappy", G::Archive, &["sz", "snappy"]),
+    (
+        "szdd",
+        G::Archive,
+        &["ex_", "dl_", "sy_", "in_", "hl_", "_"],
+    ),
     ("lz4", G::Archive, &["lz4"]),
     ("Z", G::Archive, &["z"]),
     ("crx", G::Archive, &["crx"]),
@@ -520,6 +543,9 @@ const CONTAINERS: &[FileType] = &[
     known::SEVENZ,
     known::ZSTD,
     known::LZIP,
+    known::LZOP,
+    known::LZ4,
+    known::COMPRESS,
     known::TAR,
     known::CPIO,
     known::AR,
@@ -586,6 +612,9 @@ pub mod known {
     pub const XZ: FileType = FileType::new("xz", G::Archive);
     pub const LZMA: FileType = FileType::new("lzma", G::Archive);
     pub const LZIP: FileType = FileType::new("lz", G::Archive);
+    pub const LZOP: FileType = FileType::new("lzo", G::Archive);
+    pub const LZ4: FileType = FileType::new("lz4", G::Archive);
+    pub const COMPRESS: FileType = FileType::new("Z", G::Archive);
     pub const ZSTD: FileType = FileType::new("zst", G::Archive);
     pub const SEVENZ: FileType = FileType::new("7z", G::Archive);
     pub const ISO: FileType = FileType::new("iso", G::DiskImage);

@@ -38,6 +38,7 @@ mod smuggling;
 mod uuencode;
 
 mod cab;
+mod compressors;
 mod rar;
 mod rar_writer;
 // Inside documents: OLE2, VBA, XLM, SYLK, RTF objects.

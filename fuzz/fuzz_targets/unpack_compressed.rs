@@ -1,6 +1,6 @@
 #![no_main]
-//! gzip, bzip2, xz, legacy lzma and zstd under a small budget (the first
-//! byte picks).
+//! gzip, bzip2, xz, legacy lzma, zstd, lzip, lzop, LZ4 and compress under
+//! a small budget (the first byte picks).
 
 use libfuzzer_sys::fuzz_target;
 

@@ -12,6 +12,7 @@
 //!
 //! Detection is pure: no I/O, no unpacking, no allocation sized by a header.
 
+mod archives;
 mod embedded;
 mod indicators;
 mod infer_order;
@@ -127,6 +128,9 @@ impl Detector {
     /// on is not called a PDF.
     fn magic(&self, data: &[u8]) -> Option<(&'static str, infer::MatcherType)> {
         if let Some((ext, _)) = CUSTOM.iter().find(|(_, matches)| matches(data)) {
+            return Some((ext, infer::MatcherType::Custom));
+        }
+        if let Some(ext) = archives::kind(data) {
             return Some((ext, infer::MatcherType::Custom));
         }
         let head = &data[..data.len().min(1024)];

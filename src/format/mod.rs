@@ -22,6 +22,8 @@ pub(crate) mod disk;
 pub(crate) mod fat;
 pub(crate) mod iso9660;
 pub(crate) mod launcher;
+pub(crate) mod lzo;
+pub(crate) mod lzw;
 pub(crate) mod mbr;
 pub(crate) mod oleobj;
 pub(crate) mod onenote;

@@ -1,5 +1,6 @@
 //! Single-stream compressors: gzip (every member, not only the first),
-//! bzip2, xz, legacy `.lzma`, lzip (every member) and zstd. The decoded stream is one child;
+//! bzip2, xz, legacy `.lzma`, lzip, lzop and LZ4 (every member or frame),
+//! zstd and Unix `compress` (`.Z`). The decoded stream is one child;
 //! bytes after the last gzip member are reported and scanned on their own
 //! (CVE-2012-1460).
 
@@ -9,6 +10,7 @@ use bytes::Bytes;
 
 use super::{Ctx, Unpacked, decode};
 use crate::finding::FindingKind;
+use crate::format::{lzo, lzw};
 use crate::report::Origin;
 
 /// The name of what a compressed file decodes to: its own stored name if
@@ -34,6 +36,11 @@ fn inner_name(outer: &str, stored: Option<&[u8]>) -> (String, Origin) {
         (".lzma", ""),
         (".lz", ""),
         (".zst", ""),
+        (".tzo", ".tar"),
+        (".lzo", ""),
+        (".lz4", ""),
+        (".taz", ".tar"),
+        (".z", ""),
     ] {
         if lower.ends_with(ext) && file.len() > ext.len() {
             let name = format!("{}{}", &file[..file.len() - ext.len()], repl);
@@ -115,6 +122,108 @@ fn next_member(b: &[u8]) -> Option<usize> {
         .find(|&i| b.get(i + 3).is_some_and(|f| f & 0xe0 == 0) && b.len() >= i + 18)
 }
 
+/// Every lzop member's blocks in turn, as one stream (see
+/// [`crate::format::lzo`]); remembers where the members end, as
+/// [`Members`] does for gzip.
+struct Lzop<'a> {
+    rest: &'a [u8],
+    /// The member's flags while inside one.
+    flags: Option<u32>,
+    block: Vec<u8>,
+    pos: usize,
+    /// A checksum that failed on the block being served: reported once
+    /// the block has been read, so that its bytes are scanned too.
+    pending: Option<lzo::Bad>,
+    first_name: Option<Vec<u8>>,
+}
+
+fn bad(e: lzo::Bad) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+impl Read for Lzop<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.pos < self.block.len() {
+                let n = buf.len().min(self.block.len() - self.pos);
+                buf[..n].copy_from_slice(&self.block[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            if let Some(e) = self.pending.take() {
+                return Err(bad(e));
+            }
+            let Some(flags) = self.flags else {
+                if !lzo::is_lzop(self.rest) {
+                    return Ok(0);
+                }
+                let h = lzo::header(self.rest).map_err(bad)?;
+                if self.first_name.is_none() {
+                    self.first_name = Some(h.name.to_vec());
+                }
+                self.rest = &self.rest[h.len..];
+                self.flags = Some(h.flags);
+                continue;
+            };
+            let (block, used) = lzo::block(self.rest, flags).map_err(bad)?;
+            self.rest = &self.rest[used..];
+            self.pos = 0;
+            match block {
+                lzo::Block::End => {
+                    self.flags = None;
+                    self.block.clear();
+                }
+                lzo::Block::Data {
+                    len,
+                    stored,
+                    compressed,
+                    check,
+                } => {
+                    if compressed {
+                        let r = lzo::lzo1x(stored, &mut self.block, len as usize);
+                        // What was decoded before the error is scanned.
+                        self.pending = r.err();
+                        if self.pending.is_none() && self.block.len() != len as usize {
+                            self.pending = Some(lzo::Bad::Corrupt("shorter than declared"));
+                        }
+                    } else {
+                        self.block.clear();
+                        self.block.extend_from_slice(stored);
+                    }
+                    if self.pending.is_none() {
+                        self.pending = lzo::verify(&self.block, check).err();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// lzop: every member, every block (LZO1X, or stored); bytes after the
+/// last member are appended data, scanned on their own.
+pub(crate) fn unlzop(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = Unpacked::default();
+    let mut r = Lzop {
+        rest: &data[..],
+        flags: None,
+        block: Vec::new(),
+        pos: 0,
+        pending: None,
+        first_name: None,
+    };
+    let drained = ctx.budget.drain(&mut r, data.len() as u64);
+    let stopped_early = drained.limit.is_some() || drained.error.is_some();
+    // A stream cut short is the drain's error (a block or header that
+    // does not fit): the reader stops only between members.
+    let trailing = r.rest.len();
+    let (name, origin) = inner_name(outer, r.first_name.as_deref());
+    out.push_drained(name, origin, drained);
+    if !stopped_early && trailing > 0 {
+        out.push_appended("<trailing data>", data, data.len() - trailing, ctx.budget);
+    }
+    out
+}
+
 fn single(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>, r: impl Read) -> Unpacked {
     let mut out = Unpacked::default();
     let drained = ctx.budget.drain(r, data.len() as u64);
@@ -148,6 +257,69 @@ pub(crate) fn unlzma(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 /// what came before it scanned.
 pub(crate) fn unlzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     single(outer, data, ctx, lzma_rust2::LzipReader::new(&data[..]))
+}
+
+/// LZ4 frames in turn (lz4_flex's reader: each block bounded by the
+/// frame's own maximum of 4 MiB, or 8 MiB in the legacy format), with
+/// skippable frames skipped as the `lz4` tool skips them. A frame that does
+/// not decode, or bytes after the last that are no frame, are the drain's
+/// error: a finding, with what came before scanned.
+struct Lz4<'a> {
+    inner: lz4_flex::frame::FrameDecoder<&'a [u8]>,
+    /// Input left when the decoder last ended a frame without consuming
+    /// any: a guard against reading nothing forever.
+    stalled: Option<usize>,
+}
+
+impl Read for Lz4<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.inner.read(buf) {
+                // The decoder ends at each frame's end mark: the next frame
+                // (a second file catenated, as `lz4 -d` reads on) is read
+                // by the next call, which consumes input or fails.
+                Ok(0) if !buf.is_empty() && !self.inner.get_ref().is_empty() => {
+                    let left = self.inner.get_ref().len();
+                    if self.stalled == Some(left) {
+                        return Ok(0);
+                    }
+                    self.stalled = Some(left);
+                }
+                Err(e) => {
+                    let skip = e
+                        .get_ref()
+                        .and_then(|e| e.downcast_ref::<lz4_flex::frame::Error>());
+                    let Some(lz4_flex::frame::Error::SkippableFrame(n)) = skip else {
+                        return Err(e);
+                    };
+                    // The reader stopped after the frame's magic and length.
+                    let rest = self.inner.get_mut();
+                    let n = *n as usize;
+                    if n > rest.len() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "lz4: skippable frame past the end",
+                        ));
+                    }
+                    *rest = &rest[n..];
+                }
+                ok => return ok,
+            }
+        }
+    }
+}
+
+pub(crate) fn unlz4(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let r = Lz4 {
+        inner: lz4_flex::frame::FrameDecoder::new(&data[..]),
+        stalled: None,
+    };
+    single(outer, data, ctx, r)
+}
+
+/// Unix `compress` (`.Z`): LZW, by [`lzw::ZReader`].
+pub(crate) fn uncompress(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    single_or_malformed("compress", outer, data, ctx, lzw::ZReader::new(&data[..]))
 }
 
 pub(crate) fn unzstd(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {

@@ -207,13 +207,16 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 30] = [
+    let table: [(FileType, Unpacker); 33] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
         (known::LZMA, compressed::unlzma),
         (known::ZSTD, compressed::unzstd),
         (known::LZIP, compressed::unlzip),
+        (known::LZOP, compressed::unlzop),
+        (known::LZ4, compressed::unlz4),
+        (known::COMPRESS, compressed::uncompress),
         (known::TAR, |_, d, c| tar::unpack(d, c)),
         (known::CPIO, |_, d, c| cpio::unpack(d, c)),
         (known::AR, |_, d, c| ar::unpack(d, c)),

@@ -1,0 +1,248 @@
+//! The stream compressors that came after gzip: lzop, LZ4 (frames, the
+//! legacy format, catenated and skippable frames) and Unix `compress`,
+//! each file written by the format's own tool; and the archive formats
+//! that are recognised but not opened (ARJ, LHA, ACE, WIM...), which must
+//! never pass as plain data.
+
+use crate::util::*;
+use xferscan::{Report, Verdict};
+
+/// Half a megabyte of words and noise with EICAR in the middle: several
+/// lzop blocks, every LZW code width and table clears.
+fn payload() -> Vec<u8> {
+    let mut v = Vec::new();
+    let mut x: u32 = 12345;
+    let mut next = || {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (x >> 16) as u8
+    };
+    let words: Vec<Vec<u8>> = (0..200)
+        .map(|_| (0..1 + next() % 8).map(|_| b'a' + next() % 12).collect())
+        .collect();
+    while v.len() < 300_000 {
+        v.extend(&words[next() as usize % words.len()]);
+        v.push(b' ');
+    }
+    v.extend(eicar());
+    v.extend((0..150_000).map(|_| next()));
+    while v.len() < 600_000 {
+        v.extend(&words[next() as usize % words.len()]);
+        v.push(b'\n');
+    }
+    v
+}
+
+/// Runs `tool` in a temporary folder holding `input` (as `name`) and
+/// returns the file it wrote (`out`); `None` when the tool is missing.
+fn made_by(tool_name: &str, args: &[&str], name: &str, input: &[u8], out: &str) -> Option<Vec<u8>> {
+    let program = tool(tool_name)?;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), input).unwrap();
+    run_tool(dir.path(), &program, args);
+    Some(std::fs::read(dir.path().join(out)).unwrap())
+}
+
+/// The object the compressed file decoded to.
+fn decoded(r: &Report) -> &xferscan::ObjectInfo {
+    r.objects
+        .iter()
+        .find(|o| o.depth == 1)
+        .expect("a decoded child")
+}
+
+fn assert_not_clean_and_said(r: &Report, key: &str) {
+    assert_ne!(r.verdict, Verdict::Clean, "{:?}", keys(r));
+    assert!(has_key(r, key), "{:?}", keys(r));
+}
+
+#[test]
+fn lzop_every_level_and_checksum() {
+    let p = payload();
+    for args in [
+        &["-1", "-o", "out.lzo", "invoice.txt"][..],
+        &["-9", "-o", "out.lzo", "invoice.txt"],
+        &["-3", "-C", "-o", "out.lzo", "invoice.txt"],
+    ] {
+        let Some(z) = made_by("lzop", args, "invoice.txt", &p, "out.lzo") else {
+            return;
+        };
+        let r = scan("mail.lzo", z);
+        assert_eq!(r.objects[0].types[0].ty.name(), "lzo");
+        assert!(found_eicar(&r), "{args:?}: {:?}", keys(&r));
+        assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+        // Every byte, under the name lzop stored.
+        let child = decoded(&r);
+        assert_eq!(child.size, p.len() as u64);
+        assert_eq!(child.path.name(), "invoice.txt");
+    }
+}
+
+#[test]
+fn lzop_cut_or_corrupted_is_not_clean() {
+    let p = payload();
+    let Some(z) = made_by("lzop", &["-o", "out.lzo", "a.txt"], "a.txt", &p, "out.lzo") else {
+        return;
+    };
+    let cut = z[..z.len() / 2].to_vec();
+    assert_not_clean_and_said(&scan("a.lzo", cut), "unscannable.malformed");
+    // A byte changed inside the first block's compressed data: the block's
+    // checksum (or the LZO stream) says so.
+    let mut bad = z.clone();
+    let at = bad.len() / 4;
+    bad[at] ^= 0x55;
+    assert_not_clean_and_said(&scan("a.lzo", bad), "unscannable.malformed");
+    // Bytes after the end marker are reported and scanned.
+    let mut trailing = z;
+    trailing.extend(eicar());
+    let r = scan("a.lzo", trailing);
+    assert!(has_key(&r, "container.appended_data"), "{:?}", keys(&r));
+    // Control: plain notes, compressed.
+    let notes = b"minutes of the meeting, nothing to see\n".repeat(50);
+    if let Some(z) = made_by("lzop", &["-o", "n.lzo", "n.txt"], "n.txt", &notes, "n.lzo") {
+        assert_clean(&scan("notes.lzo", z));
+    }
+}
+
+#[test]
+fn lz4_frames_legacy_catenated_and_skippable() {
+    let p = payload();
+    let Some(frame) = made_by("lz4", &["-q", "-9", "a.txt", "a.lz4"], "a.txt", &p, "a.lz4") else {
+        return;
+    };
+    let Some(legacy) = made_by("lz4", &["-q", "-l", "a.txt", "a.lz4"], "a.txt", &p, "a.lz4") else {
+        return;
+    };
+    let Some(big_blocks) = made_by(
+        "lz4",
+        &[
+            "-q",
+            "-B7",
+            "--content-size",
+            "--no-frame-crc",
+            "a.txt",
+            "a.lz4",
+        ],
+        "a.txt",
+        &p,
+        "a.lz4",
+    ) else {
+        return;
+    };
+    for (what, z) in [
+        ("frame", &frame),
+        ("legacy", &legacy),
+        ("4 MiB blocks", &big_blocks),
+    ] {
+        let r = scan("a.lz4", z.clone());
+        assert!(found_eicar(&r), "{what}: {:?}", keys(&r));
+        assert!(
+            !has_key(&r, "unscannable.malformed"),
+            "{what}: {:?}",
+            keys(&r)
+        );
+        assert_eq!(decoded(&r).size, p.len() as u64, "{what}");
+    }
+    // Two files catenated: `lz4 -d` reads both frames, and so does the
+    // scan; EICAR is in the second.
+    let harmless = b"harmless first frame\n".repeat(20);
+    let Some(first) = made_by(
+        "lz4",
+        &["-q", "h.txt", "h.lz4"],
+        "h.txt",
+        &harmless,
+        "h.lz4",
+    ) else {
+        return;
+    };
+    let Some(second) = made_by("lz4", &["-q", "e.txt", "e.lz4"], "e.txt", &eicar(), "e.lz4") else {
+        return;
+    };
+    let mut two = first.clone();
+    two.extend(&second);
+    let r = scan("notes.lz4", two);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // A skippable frame (which the tool passes over) before the data.
+    let mut skippable = vec![0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, b'a', b'b', b'c', b'd'];
+    skippable.extend(&second);
+    let r = scan("notes.lz4", skippable);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // What follows the last frame and is no frame is said.
+    let mut trailing = first.clone();
+    trailing.extend(b"not a frame at all");
+    assert_not_clean_and_said(&scan("notes.lz4", trailing), "unscannable.malformed");
+    // Control.
+    assert_clean(&scan("notes.lz4", first));
+}
+
+#[test]
+fn compress_every_width() {
+    let p = payload();
+    for bits in ["12", "16"] {
+        let Some(z) = made_by(
+            "compress",
+            &["-f", "-b", bits, "a.txt"],
+            "a.txt",
+            &p,
+            "a.txt.Z",
+        ) else {
+            return;
+        };
+        let r = scan("a.txt.Z", z);
+        assert_eq!(r.objects[0].types[0].ty.name(), "Z");
+        assert!(found_eicar(&r), "{bits}: {:?}", keys(&r));
+        assert!(
+            !has_key(&r, "unscannable.unsupported_format"),
+            "{:?}",
+            keys(&r)
+        );
+        let child = decoded(&r);
+        assert_eq!(child.size, p.len() as u64, "{bits}");
+        assert_eq!(child.path.name(), "a.txt");
+    }
+    // A code past the table is corrupt: said, never clean.
+    let mut bad = vec![0x1f, 0x9d, 0x90];
+    bad.extend([0x61, 0xff, 0xff, 0xff, 0xff]);
+    assert_not_clean_and_said(&scan("b.Z", bad), "unscannable.malformed");
+    // Control.
+    let notes = b"minutes of the meeting, nothing to see\n".repeat(50);
+    if let Some(z) = made_by("compress", &["-f", "n.txt"], "n.txt", &notes, "n.txt.Z") {
+        assert_clean(&scan("notes.txt.Z", z));
+    }
+}
+
+#[test]
+fn archives_not_opened_are_said_not_passed_as_data() {
+    let e = eicar();
+    let with = |head: &[u8]| {
+        let mut v = head.to_vec();
+        v.resize(64, 0);
+        v.extend(&e);
+        v
+    };
+    let mut lha = vec![30, 0];
+    lha.extend(b"-lh0-");
+    lha.resize(20, 0);
+    lha.push(1);
+    let mut ace = vec![0x3a, 0x7c, 0x31, 0, 0, 0, 0x90];
+    ace.extend(b"**ACE**");
+    let mut squash = b"hsqs".to_vec();
+    squash.resize(28, 0);
+    squash.extend([4, 0]);
+    for (name, head) in [
+        ("a.arj", vec![0x60, 0xea, 40, 0, 34, 11, 1, 2, 0, 0, 2]),
+        ("a.lzh", lha),
+        ("a.ace", ace),
+        ("a.wim", b"MSWIM\0\0\0\xd0\0\0\0".to_vec()),
+        ("a.pkg", b"xar!\0\x1c\0\x01".to_vec()),
+        ("a.sqsh", squash),
+        ("setup.ex_", b"SZDD\x88\xf0\x27\x33A\0".to_vec()),
+        ("a.egg", b"EGGA".to_vec()),
+        ("a.alz", b"ALZ\x01".to_vec()),
+    ] {
+        // Stored content (EICAR whole) is still matched; a compressed
+        // member would not be, and the format is said to be unopened.
+        let r = scan(name, with(&head));
+        assert_not_clean_and_said(&r, "unscannable.unsupported_format");
+        assert!(found_eicar(&r), "{name}");
+    }
+}
