@@ -150,6 +150,29 @@ compressed = {
     ),
     "a.Z": b"\x08" + bytes.fromhex("1f9d9068cab061f30644c081050f12342890200b106140cc691366a0c43265c82800"),
 }
+def tnef():
+    # winmail.dat: one attachment (title, data, a MAPI long file name) and a
+    # message property list holding compressed RTF of literals only.
+    def attr(level, id_, data):
+        return bytes([level]) + struct.pack("<II", id_, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
+
+    def prop(ty, pid, value):
+        return struct.pack("<HHII", ty, pid, 1, len(value)) + value + bytes(-len(value) % 4)
+
+    rtf_text = b"{\\rtf1 hi}"
+    rest = rtf_text[8:]
+    end = struct.pack(">H", ((207 + len(rtf_text)) % 4096) << 4)
+    rtf = bytes([0]) + rtf_text[:8] + bytes([1 << len(rest)]) + rest + end
+    rtf = struct.pack("<II", len(rtf) + 12, len(rtf_text)) + b"LZFu" + bytes(4) + rtf
+    t = struct.pack("<IH", 0x223E9F78, 0)
+    t += attr(1, 0x00069003, struct.pack("<I", 1) + prop(0x0102, 0x1009, rtf))
+    t += attr(2, 0x00069002, bytes(14))
+    t += attr(2, 0x00018010, b"a.txt\0")
+    t += attr(2, 0x0006800F, b"hello")
+    t += attr(2, 0x00069005, struct.pack("<I", 1) + prop(0x001F, 0x3707, "a.txt\0".encode("utf-16-le")))
+    return t
+
+
 mail = {
     "mixed.eml": b"From: a@example.com\r\nMIME-Version: 1.0\r\n"
     b"Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
@@ -160,6 +183,7 @@ mail = {
     b"caf=C3=A9 =\r\nsoft\r\n"
     b"--B\r\nContent-Type: message/rfc822\r\n\r\n"
     b"From: c@d\r\nContent-Type: text/plain\r\n\r\ninner\r\n--B--\r\n",
+    "winmail.dat": tnef(),
     "two.mbox": b"From a@b Mon Jan  1 00:00:00 2024\nFrom: a@b\nMIME-Version: 1.0\n"
     b"Content-Type: text/plain\n\none\n\nFrom c@d Mon Jan  1 00:00:00 2024\n"
     b"From: c@d\nMIME-Version: 1.0\nContent-Type: text/plain\n"

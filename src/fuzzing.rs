@@ -84,9 +84,14 @@ pub fn unpack_zip(data: &[u8]) -> Unpacked {
     run_on(data, unpack::zip::unpack)
 }
 
-/// The MIME unpacker (mail, mbox, MHTML).
+/// The MIME unpacker (mail, mbox, MHTML), and TNEF's (winmail.dat) for
+/// inputs that start as it does.
 pub fn unpack_mime(data: &[u8]) -> Unpacked {
-    run_on(data, unpack::mime::unpack)
+    if crate::format::tnef::is_tnef(data) {
+        run_on(data, unpack::tnef::unpack)
+    } else {
+        run_on(data, unpack::mime::unpack)
+    }
 }
 
 /// The `data:` URI decoder of HTML and SVG.

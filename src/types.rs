@@ -399,6 +399,8 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("cpio", G::Archive, &["cpio"]),
     ("lz", G::Archive, &["lz"]),
     ("lzo", G::Archive, &["lzo", "tzo"]),
+    // Outlook's winmail.dat, its attachments inside.
+    ("tnef", G::Archive, &["dat", "tnef"]),
     // Named by detect/archives.rs, not opened: each is reported so.
     ("arj", G::Archive, &["arj"]),
     ("lzh", G::Archive, &["lzh", "lha"]),
@@ -540,6 +542,7 @@ const CONTAINERS: &[FileType] = &[
     known::XZ,
     known::LZMA,
     known::EMAIL,
+    known::TNEF,
     known::SEVENZ,
     known::ZSTD,
     known::LZIP,
@@ -629,6 +632,7 @@ pub mod known {
     pub const XML: FileType = FileType::new("xml", G::Text);
     pub const JSON: FileType = FileType::new("json", G::Text);
     pub const EMAIL: FileType = FileType::new("eml", G::Text);
+    pub const TNEF: FileType = FileType::new("tnef", G::Archive);
     pub const TEXT: FileType = FileType::new("text", G::Text);
     pub const UTF16_TEXT: FileType = FileType::new("utf16-text", G::Text);
     pub const DATA: FileType = FileType::new("data", G::Unknown);

@@ -41,6 +41,7 @@ mod cab;
 mod compressors;
 mod rar;
 mod rar_writer;
+mod tnef;
 // Inside documents: OLE2, VBA, XLM, SYLK, RTF objects.
 mod ole_docs;
 mod ole_writer;

@@ -38,6 +38,7 @@ pub(crate) mod smuggle;
 pub(crate) mod sylk;
 pub(crate) mod tags;
 pub(crate) mod tar;
+pub(crate) mod tnef;
 pub(crate) mod udf;
 pub(crate) mod utf16;
 pub(crate) mod vhd;

@@ -20,6 +20,7 @@ pub(crate) mod sevenz;
 pub(crate) mod smuggle;
 pub(crate) mod tar;
 pub(crate) mod textenc;
+pub(crate) mod tnef;
 pub(crate) mod utf16;
 pub(crate) mod zip;
 // Disk images.
@@ -207,7 +208,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 33] = [
+    let table: [(FileType, Unpacker); 34] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -222,6 +223,7 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::AR, |_, d, c| ar::unpack(d, c)),
         (known::DEB, |_, d, c| ar::unpack(d, c)),
         (known::EMAIL, |_, d, c| mime::unpack(d, c)),
+        (known::TNEF, |_, d, c| tnef::unpack(d, c)),
         (known::SEVENZ, |_, d, c| sevenz::unpack(d, c)),
         // Reached only when `smuggle::has_work` said so, or for the types
         // embedded in it; the unpacker's own search finds what there is.
