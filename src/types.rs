@@ -399,8 +399,8 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("cpio", G::Archive, &["cpio"]),
     ("lz", G::Archive, &["lz"]),
     ("lzo", G::Archive, &["lzo", "tzo"]),
-    // Outlook's winmail.dat, its attachments inside.
-    ("tnef", G::Archive, &["dat", "tnef"]),
+    // Outlook's winmail.dat (`.dat` names any data: not claimed).
+    ("tnef", G::Archive, &["tnef"]),
     // Named by detect/archives.rs, not opened: each is reported so.
     ("arj", G::Archive, &["arj"]),
     ("lzh", G::Archive, &["lzh", "lha"]),
