@@ -1,7 +1,7 @@
 //! Files carried as text in mail bodies from before MIME: uuencode (the
-//! real `uuencode` of sharutils makes one fixture) and BinHex 4.0 (built
+//! real `uuencode` of sharutils makes one fixture), BinHex 4.0 (built
 //! here: run-length encoding with 0x90, CRC-16/XMODEM, the 64-character
-//! alphabet). Each decoded file is a child under its name; a truncated
+//! alphabet) and yEnc (built here as its specification writes it). Each decoded file is a child under its name; a truncated
 //! body, a bad line or a wrong CRC is a finding, and what decoded is still
 //! scanned.
 
@@ -256,4 +256,81 @@ fn mail_that_only_mentions_these_is_clean() {
             .map(|o| o.path.to_string())
             .collect::<Vec<_>>()
     );
+}
+
+/// yEnc as Usenet posters write it: every byte plus 42, the critical ones
+/// (NUL, LF, CR, `=`) escaped with `=` and 64 more; lines of 128; a
+/// trailer with the size and the CRC-32.
+fn yenc(data: &[u8], name: &str, crc: u32) -> Vec<u8> {
+    let mut out = format!("=ybegin line=128 size={} name={name}\r\n", data.len()).into_bytes();
+    let mut col = 0;
+    for &b in data {
+        let v = b.wrapping_add(42);
+        if matches!(v, 0 | b'\n' | b'\r' | b'=') {
+            out.extend([b'=', v.wrapping_add(64)]);
+            col += 2;
+        } else {
+            out.push(v);
+            col += 1;
+        }
+        if col >= 128 {
+            out.extend(b"\r\n");
+            col = 0;
+        }
+    }
+    out.extend(format!("\r\n=yend size={} crc32={crc:08x}\r\n", data.len()).into_bytes());
+    out
+}
+
+#[test]
+fn yenc_files_are_decoded_under_their_names() {
+    let pe = std::fs::read("fuzz/seeds/detect/pe").unwrap();
+    let crc = crc32(&pe);
+    let r = scan("post.eml", plain_mail(&yenc(&pe, "invoice.pdf.exe", crc)));
+    let exe = r
+        .objects
+        .iter()
+        .find(|o| o.path.name() == "invoice.pdf.exe")
+        .expect("the decoded file under its name");
+    assert_eq!(exe.types[0].ty.name(), "pe-exe");
+    assert_eq!(exe.size, pe.len() as u64);
+    assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // Every byte value survives the escapes.
+    let all: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+    let r = scan("post.eml", plain_mail(&yenc(&all, "all.bin", crc32(&all))));
+    let o = r
+        .objects
+        .iter()
+        .find(|o| o.path.name() == "all.bin")
+        .unwrap();
+    assert_eq!(o.size, 1000);
+    assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    // EICAR, whose bytes are never whole in the encoded text.
+    let e = eicar();
+    let r = scan("post.eml", plain_mail(&yenc(&e, "e.txt", crc32(&e))));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+#[test]
+fn yenc_cut_or_wrong_crc_is_said() {
+    let e = eicar();
+    let full = yenc(&e, "e.txt", crc32(&e));
+    let cut = &full[..full.len() - 30];
+    let r = scan("post.eml", plain_mail(cut));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+    let r = scan("post.eml", plain_mail(&yenc(&e, "e.txt", 0x1234_5678)));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert!(found_eicar(&r));
+    // Controls: prose that quotes the header, and a clean text file.
+    assert_clean(&scan(
+        "post.eml",
+        plain_mail(b"the header is =ybegin followed by fields\n"),
+    ));
+    let notes = b"minutes of the meeting\n".repeat(10);
+    assert_clean(&scan(
+        "post.eml",
+        plain_mail(&yenc(&notes, "minutes.txt", crc32(&notes))),
+    ));
 }

@@ -63,6 +63,24 @@ pub(crate) fn is_message_in(text: &str, data: &[u8]) -> bool {
     }
 }
 
+/// How far a header block in front of a body that is not text is looked
+/// for.
+const BINARY_BODY_HEAD: usize = 64 << 10;
+
+/// True when `data`, whose head does not read as text (a body of 8-bit
+/// binary, yEnc's raw bytes), starts with a header block that ends and
+/// makes a message: the header block is text whatever the body is, and a
+/// mail client opens it.
+pub(crate) fn is_message_with_binary_body(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(BINARY_BODY_HEAD)];
+    head.first().is_some_and(u8::is_ascii_alphabetic)
+        && [&b"\n\n"[..], b"\n\r\n"]
+            .iter()
+            .filter_map(|blank| memchr::memmem::find(head, blank).map(|at| at + blank.len()))
+            .min()
+            .is_some_and(|end| fields(&head[..end], usize::MAX) == Head::Message)
+}
+
 /// Reads up to `max_lines` whole lines at the start of `text` (the last
 /// piece of a cut text is not judged) as a header block.
 fn fields(text: &[u8], max_lines: usize) -> Head {
@@ -139,6 +157,17 @@ fn fields(text: &[u8], max_lines: usize) -> Head {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_block_before_a_body_that_is_not_text() {
+        let mut m = b"From: a@example.com\r\nSubject: post\r\n\r\n=ybegin name=a\r\n".to_vec();
+        m.extend((0u8..=255).cycle().take(2000));
+        assert!(is_message_with_binary_body(&m));
+        // Fields with no end to the block, or one known field: no message.
+        assert!(!is_message_with_binary_body(b"From: a\x01\x02\x03"));
+        assert!(!is_message_with_binary_body(b"Subject: a\n\n\x01\x02"));
+        assert!(!is_message_with_binary_body(b"\x01From: a\nTo: b\n\n"));
+    }
 
     #[test]
     fn messages_and_look_alikes() {

@@ -77,6 +77,7 @@ impl ScriptMatcher {
         let (bytes, decoded) = decode(head);
         let (text, utf16): (std::borrow::Cow<'_, str>, bool) = match decoded {
             Some(t) => t,
+            None if super::mail::is_message_with_binary_body(data) => return known::EMAIL,
             None => return known::DATA,
         };
         let trimmed = text.trim_start_matches('\u{feff}').trim_start();

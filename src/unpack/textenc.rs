@@ -1,6 +1,7 @@
-//! Files carried as text inside a mail body, from before MIME: uuencode
-//! (`begin 644 name` ... `end`, and `begin-base64`) and BinHex 4.0
-//! (`(This file must be converted with BinHex 4.0)`, then `:...:`). Each
+//! Files carried as text inside a mail body, from before MIME or beside
+//! it: uuencode (`begin 644 name` ... `end`, and `begin-base64`), BinHex
+//! 4.0 (`(This file must be converted with BinHex 4.0)`, then `:...:`) and
+//! yEnc (`=ybegin ... name=` ... `=yend`, Usenet's binaries). Each
 //! decoded file is a child under its own name. A bad line, a missing end or
 //! a wrong checksum is a finding on the child, and what decoded is scanned
 //! all the same.
@@ -26,7 +27,11 @@ pub(crate) fn may_hold(text: &[u8]) -> bool {
     // Searchers built once: every text is asked.
     static BEGIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\nbegin"));
     static BANNER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(BINHEX_BANNER));
-    text.starts_with(b"begin") || BEGIN.find(text).is_some() || BANNER.find(text).is_some()
+    static YBEGIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"=ybegin "));
+    text.starts_with(b"begin")
+        || BEGIN.find(text).is_some()
+        || BANNER.find(text).is_some()
+        || YBEGIN.find(text).is_some()
 }
 
 /// Decodes every uuencoded and BinHex file in `text` into children of
@@ -44,6 +49,8 @@ pub(crate) fn carve(text: &[u8], ctx: &mut Ctx<'_>, out: &mut Unpacked) {
             Some(decode_uu(text, line_end, h))
         } else if line.starts_with(BINHEX_BANNER) {
             binhex_start(text, line_end).map(|open| decode_binhex(text, open, ctx))
+        } else if let Some(name) = yenc_name(line) {
+            Some(decode_yenc(text, line_end, name))
         } else {
             None
         };
@@ -265,6 +272,89 @@ fn uu_line(line: &[u8], out: &mut Vec<u8>) -> bool {
         }
     }
     ok
+}
+
+/// A yEnc header line, `=ybegin [part=N] line=N size=N name=NAME`: the
+/// name (the rest of the line after `name=`, spaces and all).
+fn yenc_name(line: &[u8]) -> Option<String> {
+    let rest = line.strip_prefix(b"=ybegin ")?;
+    let at = memchr::memmem::find(rest, b"name=")?;
+    let name = String::from_utf8_lossy(&rest[at + 5..]).trim().to_owned();
+    (!name.is_empty()).then_some(name)
+}
+
+/// The value of `key=` on a yEnc line, as text up to the next space.
+fn yenc_field<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a str> {
+    let mut at = 0;
+    while let Some(i) = memchr::memmem::find(&line[at..], key) {
+        let start = at + i;
+        if start == 0 || line[start - 1] == b' ' {
+            let v = &line[start + key.len()..];
+            let end = memchr::memchr(b' ', v).unwrap_or(v.len());
+            return std::str::from_utf8(&v[..end]).ok();
+        }
+        at = start + 1;
+    }
+    None
+}
+
+/// A yEnc body from `start` to its `=yend` line: every byte 42 more than
+/// it encodes, `=` escaping the next (64 more again). The trailer's size
+/// and CRC-32 (of the part, or of the file) are checked.
+fn decode_yenc(text: &[u8], start: usize, name: String) -> Found {
+    let mut out = Vec::new();
+    let mut findings = Vec::new();
+    let mut pos = start;
+    let mut trailer = None;
+    while pos < text.len() {
+        let line_end = memchr::memchr(b'\n', &text[pos..]).map_or(text.len(), |i| pos + i + 1);
+        let line = trim_eol(&text[pos..line_end]);
+        pos = line_end;
+        if line.starts_with(b"=yend") {
+            trailer = Some(line);
+            break;
+        }
+        if line.starts_with(b"=ypart ") {
+            continue;
+        }
+        let mut escaped = false;
+        for &c in line {
+            if escaped {
+                out.push(c.wrapping_sub(106));
+                escaped = false;
+            } else if c == b'=' {
+                escaped = true;
+            } else {
+                out.push(c.wrapping_sub(42));
+            }
+        }
+    }
+    match trailer {
+        None => findings.push(FindingKind::Malformed {
+            detail: format!("yEnc {name:?} ends without its =yend line (truncated)"),
+        }),
+        Some(t) => {
+            let size = yenc_field(t, b"size=").and_then(|v| v.parse::<usize>().ok());
+            let crc = yenc_field(t, b"pcrc32=")
+                .or_else(|| yenc_field(t, b"crc32="))
+                .and_then(|v| u32::from_str_radix(v, 16).ok());
+            if size.is_some_and(|n| n != out.len())
+                || crc.is_some_and(|c| c != crc32fast::hash(&out))
+            {
+                findings.push(FindingKind::Malformed {
+                    detail: format!(
+                        "yEnc {name:?}: its size or CRC-32 does not match what decoded"
+                    ),
+                });
+            }
+        }
+    }
+    Found {
+        name,
+        end: pos,
+        data: Decoded::Owned(out),
+        findings,
+    }
 }
 
 /// The BinHex alphabet: 64 characters, a 6-bit value each.
@@ -519,6 +609,30 @@ mod tests {
             .read_to_end(&mut out)
             .unwrap();
         assert_eq!(out, [1, 1, 1, 1, RLE, 2]);
+    }
+
+    #[test]
+    fn yenc_lines_and_trailer() {
+        // "Hi=\n" encoded: H+42 = 'r', i+42 = 0x93, '=' + 42 = 'g',
+        // '\n' + 42 = '4'; a NUL escaped as "=@" (0 + 42 + 64 = 'j').
+        let body = b"=ybegin line=128 size=5 name=a b.bin\r\nr\x93g4=j\r\n=yend size=5\r\n";
+        let f = decode_yenc(
+            body,
+            body.iter().position(|&c| c == b'\n').unwrap() + 1,
+            "a b.bin".into(),
+        );
+        let Decoded::Owned(v) = f.data else { panic!() };
+        assert_eq!(v, b"Hi=\n\0");
+        assert!(f.findings.is_empty());
+        assert_eq!(
+            yenc_name(b"=ybegin line=128 size=5 name=a b.bin").as_deref(),
+            Some("a b.bin")
+        );
+        assert_eq!(yenc_field(b"=yend size=5 pcrc32=0a", b"crc32="), None);
+        assert_eq!(
+            yenc_field(b"=yend size=5 pcrc32=0a", b"pcrc32="),
+            Some("0a")
+        );
     }
 
     #[test]
