@@ -401,6 +401,8 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("lzo", G::Archive, &["lzo", "tzo"]),
     // Outlook's winmail.dat (`.dat` names any data: not claimed).
     ("tnef", G::Archive, &["tnef"]),
+    // ActiveMime: the binary parts of Office's XML and MHTML documents.
+    ("mso", G::Document, &["mso"]),
     // Named by detect/archives.rs, not opened: each is reported so.
     ("arj", G::Archive, &["arj"]),
     ("lzh", G::Archive, &["lzh", "lha"]),
@@ -543,6 +545,7 @@ const CONTAINERS: &[FileType] = &[
     known::LZMA,
     known::EMAIL,
     known::TNEF,
+    known::MSO,
     known::SEVENZ,
     known::ZSTD,
     known::LZIP,
@@ -633,6 +636,7 @@ pub mod known {
     pub const JSON: FileType = FileType::new("json", G::Text);
     pub const EMAIL: FileType = FileType::new("eml", G::Text);
     pub const TNEF: FileType = FileType::new("tnef", G::Archive);
+    pub const MSO: FileType = FileType::new("mso", G::Document);
     pub const TEXT: FileType = FileType::new("text", G::Text);
     pub const UTF16_TEXT: FileType = FileType::new("utf16-text", G::Text);
     pub const DATA: FileType = FileType::new("data", G::Unknown);

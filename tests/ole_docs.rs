@@ -290,3 +290,108 @@ proptest::proptest! {
         proptest::prop_assert!(!r.objects.is_empty());
     }
 }
+
+/// ActiveMime as Office writes `editdata.mso`: its magic, a header whose
+/// 16-bit field at 0x1E plus 46 is where the zlib stream of the compound
+/// file starts (`offset`, Word's 0x32 by default).
+fn active_mime(ole: &[u8], offset: usize, field: u16) -> Vec<u8> {
+    let mut v = b"ActiveMime".to_vec();
+    v.resize(0x1e, 0);
+    v.extend(field.to_le_bytes());
+    v.resize(offset, 0);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(ole).unwrap();
+    v.extend(z.finish().unwrap());
+    v
+}
+
+/// A VBA project whose module runs Document_Open, as the compound file
+/// that ActiveMime wraps.
+fn project_bin() -> Vec<u8> {
+    let src = b"Attribute VB_Name = \"ThisDocument\"\r\nPrivate Sub Document_Open()\r\nShell \"calc\"\r\nEnd Sub\r\n";
+    let project: Vec<(String, Vec<u8>)> = vba_project("", &[("ThisDocument", src)])
+        .into_iter()
+        .map(|(p, d)| (p.replacen("//", "/", 1), d))
+        .collect();
+    with_streams(&[], &project)
+}
+
+fn word_xml(bindata: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut doc = b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+        <?mso-application progid=\"Word.Document\"?>\n\
+        <w:wordDocument xmlns:w=\"http://schemas.microsoft.com/office/word/2003/wordml\">\
+        <w:body><w:p><w:r><w:t>Please enable content</w:t></w:r></w:p></w:body>"
+        .to_vec();
+    if !bindata.is_empty() {
+        doc.extend(b"<w:docSuppData>");
+        for (name, data) in bindata {
+            doc.extend(format!("<w:binData w:name=\"{name}\">\n").into_bytes());
+            for line in b64(data).chunks(76) {
+                doc.extend(line);
+                doc.push(b'\n');
+            }
+            doc.extend(b"</w:binData>");
+        }
+        doc.extend(b"</w:docSuppData>");
+    }
+    doc.extend(b"</w:wordDocument>\n");
+    doc
+}
+
+#[test]
+fn macros_of_a_word_2003_xml_document_are_found() {
+    let mso = active_mime(&project_bin(), 0x32, 4);
+    let r = scan("invoice.doc", word_xml(&[("editdata.mso", &mso)]));
+    let auto = r
+        .findings_with_key("document.macro.autorun")
+        .next()
+        .unwrap_or_else(|| panic!("{:?}", keys(&r)));
+    assert!(auto.kind.describe().contains("Document_Open"));
+    assert!(auto.path.names().iter().any(|n| &**n == "editdata.mso"));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // The stream elsewhere than the header says (Excel's 0x22A, or any
+    // place): still found.
+    for (offset, field) in [(0x22a, 4), (0x61, 0x3000)] {
+        let mso = active_mime(&project_bin(), offset, field);
+        let r = scan("invoice.xml", word_xml(&[("editdata.mso", &mso)]));
+        assert!(
+            has_key(&r, "document.macro.autorun"),
+            "{offset:#x}: {:?}",
+            keys(&r)
+        );
+    }
+    // Controls: a Word XML document with a picture, and one with none.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde";
+    assert_clean(&scan(
+        "letter.xml",
+        word_xml(&[("wordml://02000001.png", png)]),
+    ));
+    assert_clean(&scan("letter.xml", word_xml(&[])));
+}
+
+#[test]
+fn macros_of_a_single_file_web_page_document_are_found() {
+    // Word's "Single File Web Page" (.mht, often renamed .doc): MIME whose
+    // editdata.mso part is ActiveMime.
+    let mso = active_mime(&project_bin(), 0x32, 4);
+    let mut mail = b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"----=_NextPart_01D\"\r\n\r\n\
+        ------=_NextPart_01D\r\nContent-Location: file:///C:/doc.htm\r\nContent-Type: text/html; charset=\"us-ascii\"\r\n\r\n\
+        <html><body><p>Please enable content</p></body></html>\r\n\
+        ------=_NextPart_01D\r\nContent-Location: file:///C:/doc_files/editdata.mso\r\n\
+        Content-Transfer-Encoding: base64\r\nContent-Type: application/x-mso\r\n\r\n"
+        .to_vec();
+    for line in b64(&mso).chunks(76) {
+        mail.extend(line);
+        mail.extend(b"\r\n");
+    }
+    mail.extend(b"\r\n------=_NextPart_01D--\r\n");
+    let r = scan("invoice.doc", mail);
+    assert!(has_key(&r, "document.macro.autorun"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // ActiveMime without a stream where any reader looks: said.
+    let mut broken = b"ActiveMime".to_vec();
+    broken.resize(0x300, 0);
+    let r = scan("editdata.mso", broken);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}

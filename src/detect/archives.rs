@@ -1,5 +1,5 @@
 //! Archive and compressed formats that infer's table does not know, by
-//! their magic numbers: lzop, legacy LZ4 and TNEF (unpacked), and the formats
+//! their magic numbers: lzop, legacy LZ4, TNEF and ActiveMime (unpacked), and the formats
 //! that are named but not opened (ARJ, LHA, ACE, WIM, XAR, squashfs,
 //! cramfs, ALZip, EGG, StuffIt, Zoo, framed Snappy, MS-DOS `SZDD` and
 //! `KWAJ`), so that what they hold is never passed as plain data: the walk
@@ -17,6 +17,7 @@ pub(crate) fn kind(b: &[u8]) -> Option<&'static str> {
         0x89 if crate::format::lzo::is_lzop(b) => Some("lzo"),
         0x02 if is_lz4_legacy(b) => Some("lz4"),
         0x78 if crate::format::tnef::is_tnef(b) => Some("tnef"),
+        b'A' if at(0, crate::format::wordml::ACTIVEMIME) => Some("mso"),
         0x60 if is_arj(b) => Some("arj"),
         b'M' if at(0, b"MSWIM\0\0\0") => Some("wim"),
         b'W' if at(0, b"WLPWM\0\0\0") => Some("wim"),

@@ -43,5 +43,6 @@ pub(crate) mod udf;
 pub(crate) mod utf16;
 pub(crate) mod vhd;
 pub(crate) mod vhdx;
+pub(crate) mod wordml;
 pub(crate) mod zip;
 pub(crate) mod zipnames;

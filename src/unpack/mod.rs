@@ -10,6 +10,7 @@ pub(crate) mod cpio;
 pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
+pub(crate) mod mso;
 pub(crate) mod ole;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
@@ -208,7 +209,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 34] = [
+    let table: [(FileType, Unpacker); 35] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -224,6 +225,7 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::DEB, |_, d, c| ar::unpack(d, c)),
         (known::EMAIL, |_, d, c| mime::unpack(d, c)),
         (known::TNEF, |_, d, c| tnef::unpack(d, c)),
+        (known::MSO, |_, d, c| mso::unpack(d, c)),
         (known::SEVENZ, |_, d, c| sevenz::unpack(d, c)),
         // Reached only when `smuggle::has_work` said so, or for the types
         // embedded in it; the unpacker's own search finds what there is.

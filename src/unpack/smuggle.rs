@@ -5,13 +5,15 @@
 //! JavaScript (so that the script rules see them), and the payloads that a
 //! script assembles from literals (`atob`, byte arrays, `fromCharCode`,
 //! long base64 and hex strings) are decoded into children that the engine
-//! types like any other object.
+//! types like any other object. Word 2003 XML's `binData` parts are
+//! decoded here too (the same kind of text-carried payload).
 
 use bytes::Bytes;
 
 use super::{Ctx, Unpacked};
 use crate::finding::FindingKind;
 use crate::format::smuggle::{self, Encoding};
+use crate::format::wordml;
 use crate::limits::LimitKind;
 use crate::report::Origin;
 use crate::types::{FileType, known};
@@ -30,7 +32,7 @@ pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
     if t == known::HTML || t == known::XML || t == known::HTA {
         crate::format::datauri::has_marker(data)
             || has_script_tag(data)
-            || (t == known::XML && smuggle::is_svg(data))
+            || (t == known::XML && (smuggle::is_svg(data) || wordml::has_bindata(data)))
     } else if t == known::TEXT {
         has_element(data) && (has_script_tag(data) || crate::format::datauri::has_marker(data))
     } else {
@@ -184,7 +186,35 @@ pub(crate) fn page(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             ),
         });
     }
+    bindata(data, ctx, &mut out);
     out
+}
+
+/// Word 2003 XML's `binData` elements, decoded, under the names their
+/// `name` attributes give (`editdata.mso` is the VBA project).
+fn bindata(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    if !wordml::has_bindata(data) {
+        return;
+    }
+    let found = wordml::bindata(data);
+    let all = found.len() < wordml::MAX_ELEMENTS;
+    for (n, e) in found.into_iter().enumerate() {
+        if (n as u64) >= ctx.budget.objects_left() {
+            out.entries_cut(n);
+            return;
+        }
+        let decoded = super::decode::base64(&data[e.text]);
+        let (name, origin) = match e.name {
+            Some(name) if !name.is_empty() => {
+                (String::from_utf8_lossy(name).into_owned(), Origin::Entry)
+            }
+            _ => (format!("<binData #{}>", n + 1), Origin::Decoded),
+        };
+        out.push_drained(name, origin, ctx.budget.take(decoded));
+    }
+    if !all {
+        out.entries_cut(wordml::MAX_ELEMENTS);
+    }
 }
 
 /// A script: the payloads it assembles from literals, decoded.
