@@ -126,6 +126,7 @@ finding_keys! {
     NAME_LONG = "name.long": "A name too long to show or store safely.";
     NAME_UNSAFE_PATH = "name.unsafe_path": "A path that leaves its folder, or names an NTFS alternate data stream.";
     NAME_BLOCKED_EXTENSION = "name.blocked_extension": "An extension of a type that Windows runs or installs on a double click (Gmail's blocked list).";
+    NAME_RISKY_EXTENSION = "name.risky_extension": "An extension that Outlook blocks beyond Gmail's list: a file Windows opens into something that changes or runs (.reg, .rdp, ClickOnce, .inf, .wsb...).";
     CONTAINER_LINK = "container.link": "An archive entry that is a link to another entry of the archive (never followed).";
     CONTAINER_LINK_ESCAPES = "container.link_escapes": "An archive entry that is a link leaving the archive: an absolute target or one that climbs out with `..` (never followed).";
     CONTAINER_CHECKSUM_MISMATCH = "container.checksum_mismatch": "An entry whose checksum does not match its content.";
@@ -328,6 +329,15 @@ pub enum FindingKind {
     /// The name's extension is of a type that Windows runs or installs on
     /// a double click, which Gmail blocks whatever the content.
     BlockedExtension {
+        /// The extension (of the name as stored or as displayed).
+        extension: String,
+    },
+    /// The name's extension is one that Outlook blocks and Gmail's list
+    /// does not name: a file that Windows opens with a program that
+    /// changes the machine or runs what it says (registry imports, remote
+    /// desktop connections, ClickOnce deployments, setup information,
+    /// sandbox configurations...).
+    RiskyExtension {
         /// The extension (of the name as stored or as displayed).
         extension: String,
     },
@@ -682,6 +692,7 @@ impl FindingKind {
             Link { .. } => keys::CONTAINER_LINK,
             LinkEscapes { .. } => keys::CONTAINER_LINK_ESCAPES,
             BlockedExtension { .. } => keys::NAME_BLOCKED_EXTENSION,
+            RiskyExtension { .. } => keys::NAME_RISKY_EXTENSION,
             Limit { limit, .. } => keys::of_limit(*limit),
             Encrypted { .. } => keys::ENCRYPTED,
             Malformed { .. } => keys::UNSCANNABLE_MALFORMED,
@@ -771,6 +782,11 @@ impl FindingKind {
             }
             BlockedExtension { extension } => {
                 format!("name ends in .{extension}, a type Windows runs on a double click")
+            }
+            RiskyExtension { extension } => {
+                format!(
+                    "name ends in .{extension}, which Windows opens into a program that changes or runs what it says"
+                )
             }
             Limit { limit, detail } => format!("limit {} reached: {detail}", limit.as_str()),
             Encrypted {

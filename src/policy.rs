@@ -162,6 +162,7 @@ impl Default for Policy {
 /// | `types.executable`, `types.windows_script`, `types.macro_document`, `types.shortcut` | block | flag |
 /// | `types.disk_image`, `types.msi`, `types.jar`, `types.cab` | block | allow: judged by what they hold |
 /// | `findings.name.blocked_extension` | block | allow (the true type decides) |
+/// | `findings.name.risky_extension` | flag (as `findings.name`) | allow |
 /// | `findings.document.macro`, `findings.document.xlm` (macros that do not run by themselves) | block | flag |
 /// | everything else | as in the table above | the same |
 ///
@@ -222,6 +223,7 @@ impl Profile {
                     // installer named .msi is the traffic itself, and what
                     // runs is flagged by its content.
                     ("name.blocked_extension", Action::Allow),
+                    ("name.risky_extension", Action::Allow),
                     // Macros are flagged like executables; those that run
                     // by themselves still block.
                     ("document.macro", Action::Flag),

@@ -99,3 +99,36 @@ fn control_characters() {
         "name.control_character"
     ));
 }
+
+#[test]
+fn extensions_outlook_blocks_beyond_gmail_are_flagged() {
+    let p2p = xferscan::Engine::builder()
+        .profile(xferscan::Profile::P2p)
+        .build()
+        .unwrap();
+    for name in [
+        "settings.reg",
+        "office.rdp",
+        "update.appref-ms",
+        "tool.application",
+        "sandbox.wsb",
+        "driver.inf",
+        "report.iqy",
+        "aero.theme",
+    ] {
+        let body = b"[section]\nkey=value\n".to_vec();
+        let r = scan(name, body.clone());
+        assert!(has_key(&r, "name.risky_extension"), "{name}: {:?}", keys(&r));
+        assert_eq!(r.verdict, Verdict::Suspicious, "{name}");
+        // Inside an archive as well.
+        let zip = zip_of(&[(name, &body)], Method::Deflated);
+        assert!(has_key(&scan("files.zip", zip), "name.risky_extension"), "{name}");
+        // On a P2P gateway the content decides.
+        assert_eq!(p2p.scan_bytes(name, body).verdict, Verdict::Clean, "{name}");
+    }
+    // Gmail's list stays a block of its own; ordinary names stay clean.
+    let r = scan("setup.exe.txt", b"notes".to_vec());
+    assert!(!has_key(&r, "name.risky_extension"));
+    assert_clean(&scan("settings.ini", b"[section]\nkey=value\n".to_vec()));
+    assert!(!has_key(&scan("run.bat", b"echo".to_vec()), "name.risky_extension"));
+}

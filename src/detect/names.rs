@@ -89,6 +89,58 @@ pub const WINDOWS_RUNS: &[&str] = &[
     "xll",
 ];
 
+/// Extensions that Outlook blocks (its level-1 list) beyond Gmail's: files
+/// that Windows opens into a program that changes the machine or runs
+/// what the file says, whatever it holds. A name ending in one is a
+/// `name.risky_extension` finding (flagged by default: they are also sent
+/// for good reasons).
+pub const OUTLOOK_ALSO_BLOCKS: &[&str] = &[
+    "accde",
+    "application",
+    "appref-ms",
+    "gadget",
+    "hlp",
+    "inf",
+    "iqy",
+    "library-ms",
+    "mcf",
+    "mda",
+    "mdb",
+    "mdt",
+    "mdw",
+    "mdz",
+    "msh",
+    "msh1",
+    "msh1xml",
+    "msh2",
+    "msh2xml",
+    "mshxml",
+    "ps1xml",
+    "ps2",
+    "ps2xml",
+    "psc1",
+    "psc2",
+    "psd1",
+    "psm1",
+    "rdp",
+    "reg",
+    "scf",
+    "search-ms",
+    "searchconnector-ms",
+    "settingcontent-ms",
+    "shs",
+    "theme",
+    "themepack",
+    "url",
+    "vsmacros",
+    "vsw",
+    "website",
+    "ws",
+    "wsb",
+    "xbap",
+    "xnk",
+];
+
 /// Extensions users trust, used as decoys in front of a runnable one.
 const DECOYS: &[&str] = &[
     "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "rtf", "jpg", "jpeg", "png", "gif",
@@ -261,6 +313,14 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
         out.push(FindingKind::BlockedExtension {
             extension: ext.to_string(),
         });
+    } else if let Some(ext) = [&raw_ext, &shown_ext]
+        .into_iter()
+        .flatten()
+        .find(|e| SETS.outlook_also.contains(e.as_ref()))
+    {
+        out.push(FindingKind::RiskyExtension {
+            extension: ext.to_string(),
+        });
     }
     let readings = [(name, &raw_ext), (&*shown, &shown_ext)];
     for (n, ext) in readings.into_iter().take(if same { 1 } else { 2 }) {
@@ -309,6 +369,7 @@ fn mismatch(ext: &str, ty: FileType) -> bool {
 struct Sets {
     runnable: HashSet<&'static str>,
     windows_runs: HashSet<&'static str>,
+    outlook_also: HashSet<&'static str>,
     decoys: HashSet<&'static str>,
     text: HashSet<&'static str>,
 }
@@ -318,6 +379,7 @@ static SETS: LazyLock<Sets> = LazyLock::new(|| {
     Sets {
         runnable: set(RUNNABLE),
         windows_runs: set(WINDOWS_RUNS),
+        outlook_also: set(OUTLOOK_ALSO_BLOCKS),
         decoys: set(DECOYS),
         text: set(TEXT_EXTENSIONS),
     }
