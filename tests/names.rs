@@ -118,11 +118,18 @@ fn extensions_outlook_blocks_beyond_gmail_are_flagged() {
     ] {
         let body = b"[section]\nkey=value\n".to_vec();
         let r = scan(name, body.clone());
-        assert!(has_key(&r, "name.risky_extension"), "{name}: {:?}", keys(&r));
+        assert!(
+            has_key(&r, "name.risky_extension"),
+            "{name}: {:?}",
+            keys(&r)
+        );
         assert_eq!(r.verdict, Verdict::Suspicious, "{name}");
         // Inside an archive as well.
         let zip = zip_of(&[(name, &body)], Method::Deflated);
-        assert!(has_key(&scan("files.zip", zip), "name.risky_extension"), "{name}");
+        assert!(
+            has_key(&scan("files.zip", zip), "name.risky_extension"),
+            "{name}"
+        );
         // On a P2P gateway the content decides.
         assert_eq!(p2p.scan_bytes(name, body).verdict, Verdict::Clean, "{name}");
     }
@@ -130,5 +137,8 @@ fn extensions_outlook_blocks_beyond_gmail_are_flagged() {
     let r = scan("setup.exe.txt", b"notes".to_vec());
     assert!(!has_key(&r, "name.risky_extension"));
     assert_clean(&scan("settings.ini", b"[section]\nkey=value\n".to_vec()));
-    assert!(!has_key(&scan("run.bat", b"echo".to_vec()), "name.risky_extension"));
+    assert!(!has_key(
+        &scan("run.bat", b"echo".to_vec()),
+        "name.risky_extension"
+    ));
 }

@@ -49,10 +49,8 @@ pub(crate) fn carve(text: &[u8], ctx: &mut Ctx<'_>, out: &mut Unpacked) {
             Some(decode_uu(text, line_end, h))
         } else if line.starts_with(BINHEX_BANNER) {
             binhex_start(text, line_end).map(|open| decode_binhex(text, open, ctx))
-        } else if let Some(name) = yenc_name(line) {
-            Some(decode_yenc(text, line_end, name))
         } else {
-            None
+            yenc_name(line).map(|name| decode_yenc(text, line_end, name))
         };
         let Some(f) = found else {
             pos = line_end;
