@@ -150,6 +150,30 @@ compressed = {
     ),
     "a.Z": b"\x08" + bytes.fromhex("1f9d9068cab061f30644c081050f12342890200b106140cc691366a0c43265c82800"),
 }
+def active_mime(payload):
+    # editdata.mso: the magic, a header whose field at 0x1E plus 46 is 0x32,
+    # then a zlib stream (here of a few bytes, not a real compound file).
+    head = b"ActiveMime".ljust(0x1E, b"\0") + struct.pack("<H", 4)
+    return head.ljust(0x32, b"\0") + zlib.compress(payload)
+
+
+def wordml(parts):
+    import base64
+
+    doc = b'<?xml version="1.0"?><?mso-application progid="Word.Document"?><w:wordDocument><w:docSuppData>'
+    for name, data in parts:
+        doc += b'<w:binData w:name="' + name + b'">' + base64.b64encode(data) + b"</w:binData>"
+    return doc + b"</w:docSuppData></w:wordDocument>"
+
+
+def yenc(data, name):
+    out = b"=ybegin line=128 size=%d name=%s\r\n" % (len(data), name)
+    for b in data:
+        v = (b + 42) % 256
+        out += bytes([61, (v + 64) % 256]) if v in (0, 10, 13, 61) else bytes([v])
+    return out + b"\r\n=yend size=%d crc32=%08x\r\n" % (len(data), zlib.crc32(data))
+
+
 def tnef():
     # winmail.dat: one attachment (title, data, a MAPI long file name) and a
     # message property list holding compressed RTF of literals only.
@@ -184,6 +208,7 @@ mail = {
     b"--B\r\nContent-Type: message/rfc822\r\n\r\n"
     b"From: c@d\r\nContent-Type: text/plain\r\n\r\ninner\r\n--B--\r\n",
     "winmail.dat": tnef(),
+    "yenc.eml": b"From: a@example.com\r\nSubject: post\r\n\r\n" + yenc(bytes(range(256)), b"a.bin"),
     "two.mbox": b"From a@b Mon Jan  1 00:00:00 2024\nFrom: a@b\nMIME-Version: 1.0\n"
     b"Content-Type: text/plain\n\none\n\nFrom c@d Mon Jan  1 00:00:00 2024\n"
     b"From: c@d\nMIME-Version: 1.0\nContent-Type: text/plain\n"
@@ -208,6 +233,7 @@ pages = {
     b'iVBORw0KGgo%0AAAAADUlIRFIAAAAB%3D"/></svg>',
 }
 smuggle = {
+    "wordml.xml": b"\x00" + wordml([(b"editdata.mso", active_mime(b"hello"))]),
     "atob.html": b"\x00<html><script>var a = 'TVqQAAMAAAAEAAAA//8AALgAAAAA'; a += 'QAAAAAAAAAAAAAAAAAAAAAAAAAAA';"
     b" var s = atob(a + \"AAAAAAAAAAAAAAAAAAAAgAAAAA4fug4AtAnNIbgBTM0hVGhp\"); var u = new Uint8Array([77,90,144,0,3,0,0,0,4]);"
     b" String.fromCharCode.apply(null, [72,101,108,108,111,32,119,111]);</script>"
@@ -634,6 +660,8 @@ targets = {
         **mail,
         **pages,
         "tgz": gzip.compress(tars["ustar.tar"], mtime=0),
+        "editdata.mso": active_mime(b"hello"),
+        "wordml.xml": wordml([(b"editdata.mso", active_mime(b"hello"))]),
     },
     "scan_reader": {k: b"\x10\x20\x40" + v for k, v in list(zips.items())[:4]},
     "names_policy": {"names": b"invoice_\xe2\x80\xaegpj.exe\0[types]\nexecutable = \"block\"\n"},
