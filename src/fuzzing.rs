@@ -143,8 +143,8 @@ pub fn unpack_sevenz(data: &[u8]) -> Unpacked {
     run_on(data, unpack::sevenz::unpack)
 }
 
-/// The tar unpacker, and the other Unix archives' (cpio, ar) for inputs
-/// that start as they do.
+/// The tar unpacker, and those of the other archives of entries in a row
+/// (cpio, ar, ARJ, LHA) for inputs that start as they do.
 pub fn unpack_tar(data: &[u8]) -> Unpacked {
     if matches!(
         data,
@@ -153,6 +153,10 @@ pub fn unpack_tar(data: &[u8]) -> Unpacked {
         run_on(data, unpack::cpio::unpack)
     } else if data.starts_with(crate::format::ar::SIGNATURE) {
         run_on(data, unpack::ar::unpack)
+    } else if data.starts_with(&[0x60, 0xea]) {
+        run_on(data, unpack::lha::unpack_arj)
+    } else if data.get(2) == Some(&b'-') && data.get(6) == Some(&b'-') {
+        run_on(data, unpack::lha::unpack_lha)
     } else {
         run_on(data, unpack::tar::unpack)
     }

@@ -403,7 +403,8 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("tnef", G::Archive, &["tnef"]),
     // ActiveMime: the binary parts of Office's XML and MHTML documents.
     ("mso", G::Document, &["mso"]),
-    // Named by detect/archives.rs, not opened: each is reported so.
+    // Named by detect/archives.rs: ARJ and LHA are unpacked, the rest are
+    // reported as not opened.
     ("arj", G::Archive, &["arj"]),
     ("lzh", G::Archive, &["lzh", "lha"]),
     ("ace", G::Archive, &["ace"]),
@@ -545,6 +546,8 @@ const CONTAINERS: &[FileType] = &[
     known::LZMA,
     known::EMAIL,
     known::TNEF,
+    known::LZH,
+    known::ARJ,
     known::MSO,
     known::SEVENZ,
     known::ZSTD,
@@ -636,6 +639,8 @@ pub mod known {
     pub const JSON: FileType = FileType::new("json", G::Text);
     pub const EMAIL: FileType = FileType::new("eml", G::Text);
     pub const TNEF: FileType = FileType::new("tnef", G::Archive);
+    pub const LZH: FileType = FileType::new("lzh", G::Archive);
+    pub const ARJ: FileType = FileType::new("arj", G::Archive);
     pub const MSO: FileType = FileType::new("mso", G::Document);
     pub const TEXT: FileType = FileType::new("text", G::Text);
     pub const UTF16_TEXT: FileType = FileType::new("utf16-text", G::Text);

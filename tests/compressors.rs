@@ -1,8 +1,8 @@
 //! The stream compressors that came after gzip: lzop, LZ4 (frames, the
-//! legacy format, catenated and skippable frames) and Unix `compress`,
-//! each file written by the format's own tool; and the archive formats
-//! that are recognised but not opened (ARJ, LHA, ACE, WIM...), which must
-//! never pass as plain data.
+//! legacy format, catenated and skippable frames) and Unix `compress`;
+//! ARJ and LHA archives; each file written by the format's own tool. And
+//! the archive formats that are recognised but not opened (ACE, WIM...),
+//! which must never pass as plain data.
 
 use crate::util::*;
 use xferscan::{Report, Verdict};
@@ -219,18 +219,12 @@ fn archives_not_opened_are_said_not_passed_as_data() {
         v.extend(&e);
         v
     };
-    let mut lha = vec![30, 0];
-    lha.extend(b"-lh0-");
-    lha.resize(20, 0);
-    lha.push(1);
     let mut ace = vec![0x3a, 0x7c, 0x31, 0, 0, 0, 0x90];
     ace.extend(b"**ACE**");
     let mut squash = b"hsqs".to_vec();
     squash.resize(28, 0);
     squash.extend([4, 0]);
     for (name, head) in [
-        ("a.arj", vec![0x60, 0xea, 40, 0, 34, 11, 1, 2, 0, 0, 2]),
-        ("a.lzh", lha),
         ("a.ace", ace),
         ("a.wim", b"MSWIM\0\0\0\xd0\0\0\0".to_vec()),
         ("a.pkg", b"xar!\0\x1c\0\x01".to_vec()),
@@ -245,4 +239,99 @@ fn archives_not_opened_are_said_not_passed_as_data() {
         assert_not_clean_and_said(&r, "unscannable.unsupported_format");
         assert!(found_eicar(&r), "{name}");
     }
+}
+
+#[test]
+fn arj_every_method_it_writes() {
+    let p = payload();
+    let pe = std::fs::read("fuzz/seeds/detect/pe").unwrap();
+    let Some(program) = tool("arj") else {
+        return;
+    };
+    for method in ["-m0", "-m1", "-m2", "-m3"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), &p).unwrap();
+        std::fs::write(dir.path().join("invoice.pdf.exe"), &pe).unwrap();
+        run_tool(
+            dir.path(),
+            &program,
+            &["a", method, "-e", "out.arj", "notes.txt", "invoice.pdf.exe"],
+        );
+        let a = std::fs::read(dir.path().join("out.arj")).unwrap();
+        let r = scan("files.arj", a.clone());
+        assert_eq!(r.objects[0].types[0].ty.name(), "arj");
+        assert!(found_eicar(&r), "{method}: {:?}", keys(&r));
+        assert!(!has_key(&r, "unscannable"), "{method}: {:?}", keys(&r));
+        let notes = r
+            .objects
+            .iter()
+            .find(|o| o.path.name() == "notes.txt")
+            .unwrap();
+        assert_eq!(notes.size, p.len() as u64, "{method}");
+        let exe = r
+            .objects
+            .iter()
+            .find(|o| o.path.name() == "invoice.pdf.exe")
+            .unwrap();
+        assert_eq!(exe.types[0].ty.name(), "pe-exe");
+        assert!(has_key(&r, "name.double_extension"));
+        // Cut inside the first entry: what there is is scanned, and said.
+        let r = scan("files.arj", a[..a.len() / 3].to_vec());
+        assert_not_clean_and_said(&r, "unscannable.malformed");
+    }
+    // A garbled (password) entry is encrypted; a control is clean.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("e.txt"), eicar()).unwrap();
+    std::fs::write(dir.path().join("n.txt"), b"plain notes\n".repeat(30)).unwrap();
+    run_tool(
+        dir.path(),
+        &program,
+        &["a", "-gsecret", "-e", "g.arj", "e.txt"],
+    );
+    run_tool(dir.path(), &program, &["a", "-e", "n.arj", "n.txt"]);
+    let r = scan("g.arj", std::fs::read(dir.path().join("g.arj")).unwrap());
+    assert_not_clean_and_said(&r, "encrypted");
+    assert_clean(&scan(
+        "n.arj",
+        std::fs::read(dir.path().join("n.arj")).unwrap(),
+    ));
+}
+
+#[test]
+fn lha_archives_of_each_method() {
+    let p = payload();
+    let pe = std::fs::read("fuzz/seeds/detect/pe").unwrap();
+    let Some(program) = tool("lha") else {
+        return;
+    };
+    // lh5 (the default), lh6 and lh7, and stored (lh0, -z).
+    for args in [&["a"][..], &["ao6"], &["ao7"], &["az"]] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), &p).unwrap();
+        std::fs::write(dir.path().join("invoice.pdf.exe"), &pe).unwrap();
+        let mut all = args.to_vec();
+        all.extend(["out.lzh", "notes.txt", "invoice.pdf.exe"]);
+        run_tool(dir.path(), &program, &all);
+        let a = std::fs::read(dir.path().join("out.lzh")).unwrap();
+        let r = scan("files.lzh", a.clone());
+        assert_eq!(r.objects[0].types[0].ty.name(), "lzh");
+        assert!(found_eicar(&r), "{args:?}: {:?}", keys(&r));
+        assert!(!has_key(&r, "unscannable"), "{args:?}: {:?}", keys(&r));
+        let notes = r
+            .objects
+            .iter()
+            .find(|o| o.path.name() == "notes.txt")
+            .unwrap();
+        assert_eq!(notes.size, p.len() as u64, "{args:?}");
+        assert!(has_key(&r, "name.double_extension"));
+        let r = scan("files.lzh", a[..a.len() / 3].to_vec());
+        assert_ne!(r.verdict, Verdict::Clean, "{args:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("n.txt"), b"plain notes\n".repeat(30)).unwrap();
+    run_tool(dir.path(), &program, &["a", "n.lzh", "n.txt"]);
+    assert_clean(&scan(
+        "n.lzh",
+        std::fs::read(dir.path().join("n.lzh")).unwrap(),
+    ));
 }

@@ -1,8 +1,8 @@
 #![no_main]
-//! The tar unpacker, and the cpio and ar unpackers for inputs that start
-//! as those archives do: every child is a slice of the archive, or a tar
-//! sparse file laid out through the budget (never past one object's
-//! limit).
+//! The tar unpacker, and the cpio, ar, ARJ and LHA unpackers for inputs
+//! that start as those archives do: every child is a slice of the archive,
+//! a tar sparse file laid out through the budget, or an ARJ or LHA entry
+//! decoded through it (never past one object's limit).
 
 use libfuzzer_sys::fuzz_target;
 

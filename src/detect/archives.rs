@@ -1,6 +1,6 @@
 //! Archive and compressed formats that infer's table does not know, by
-//! their magic numbers: lzop, legacy LZ4, TNEF and ActiveMime (unpacked), and the formats
-//! that are named but not opened (ARJ, LHA, ACE, WIM, XAR, squashfs,
+//! their magic numbers: lzop, legacy LZ4, TNEF, ActiveMime, ARJ and LHA
+//! (unpacked), and the formats that are named but not opened (ACE, WIM, XAR, squashfs,
 //! cramfs, ALZip, EGG, StuffIt, Zoo, framed Snappy, MS-DOS `SZDD` and
 //! `KWAJ`), so that what they hold is never passed as plain data: the walk
 //! reports an archive it cannot open (`unscannable.unsupported_format`).

@@ -12,6 +12,7 @@
 //! engine or the budget.
 
 pub(crate) mod ar;
+pub(crate) mod arj;
 pub(crate) mod ascii;
 pub(crate) mod biff;
 pub(crate) mod cab;

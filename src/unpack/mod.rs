@@ -28,6 +28,7 @@ pub(crate) mod zip;
 pub(crate) mod fat;
 pub(crate) mod image;
 pub(crate) mod iso;
+pub(crate) mod lha;
 pub(crate) mod vhd;
 
 pub(crate) mod cab;
@@ -209,7 +210,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 35] = [
+    let table: [(FileType, Unpacker); 37] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -225,6 +226,8 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::DEB, |_, d, c| ar::unpack(d, c)),
         (known::EMAIL, |_, d, c| mime::unpack(d, c)),
         (known::TNEF, |_, d, c| tnef::unpack(d, c)),
+        (known::LZH, |_, d, c| lha::unpack_lha(d, c)),
+        (known::ARJ, |_, d, c| lha::unpack_arj(d, c)),
         (known::MSO, |_, d, c| mso::unpack(d, c)),
         (known::SEVENZ, |_, d, c| sevenz::unpack(d, c)),
         // Reached only when `smuggle::has_work` said so, or for the types

@@ -1,0 +1,179 @@
+//! ARJ archives: the headers. Each header is `60 ea`, a basic header size
+//! (zero ends the archive), the basic header (fixed fields, then the name
+//! and a comment, each ended by a NUL), its CRC-32, extended headers, and
+//! then the entry's compressed data. The first header describes the
+//! archive itself.
+
+use std::ops::Range;
+
+/// Method 0: stored.
+pub(crate) const STORED: u8 = 0;
+/// Flag: the entry is garbled (ARJ's password encryption).
+pub(crate) const GARBLED: u8 = 0x01;
+
+/// Why the headers could not be read on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Bad {
+    /// A header or an entry's data runs past the end.
+    #[error("ARJ archive is truncated at offset {0}")]
+    Truncated(usize),
+    /// No header signature where one must be.
+    #[error("no ARJ header at offset {0}")]
+    NoHeader(usize),
+    /// A basic header whose fixed part is shorter than the format's.
+    #[error("bad ARJ header at offset {0}")]
+    Header(usize),
+}
+
+/// One entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    /// Its name as stored (the sender's bytes).
+    pub name: Vec<u8>,
+    /// Compression method (0 stored, 1 to 3 LHA's coding, 4 fastest).
+    pub method: u8,
+    /// ARJ flags.
+    pub flags: u8,
+    /// 0 binary, 1 text, 3 directory, 4 volume label...
+    pub file_type: u8,
+    /// The size it declares once decoded: where decoding stops.
+    pub original_size: u32,
+    /// CRC-32 of the decoded bytes.
+    pub crc: u32,
+    /// Where its compressed data is (as much of it as the file holds).
+    pub data: Range<usize>,
+    /// The file ends before the data does: the last entry, cut short.
+    pub cut: bool,
+}
+
+/// One header at `at`: `None` at the end marker; else the entry and where
+/// the next header starts.
+fn header(b: &[u8], at: usize) -> Result<Option<(Entry, usize)>, Bad> {
+    let h = b.get(at..at + 4).ok_or(Bad::Truncated(at))?;
+    if h[..2] != [0x60, 0xea] {
+        return Err(Bad::NoHeader(at));
+    }
+    let size = usize::from(u16::from_le_bytes([h[2], h[3]]));
+    if size == 0 {
+        return Ok(None);
+    }
+    let basic_start = at + 4;
+    let basic = b
+        .get(basic_start..basic_start + size)
+        .ok_or(Bad::Truncated(at))?;
+    let first = usize::from(basic[0]);
+    if first < 30 || first > size {
+        return Err(Bad::Header(at));
+    }
+    let u32_at =
+        |o: usize| u32::from_le_bytes([basic[o], basic[o + 1], basic[o + 2], basic[o + 3]]);
+    let name_area = &basic[first..];
+    let name_len = memchr::memchr(0, name_area).unwrap_or(name_area.len());
+    let mut next = basic_start + size + 4; // the header's CRC-32
+    // Extended headers: a size, the data and its CRC, until a size of 0.
+    loop {
+        let s = b.get(next..next + 2).ok_or(Bad::Truncated(next))?;
+        let n = usize::from(u16::from_le_bytes([s[0], s[1]]));
+        next += 2;
+        if n == 0 {
+            break;
+        }
+        next = next.checked_add(n + 4).ok_or(Bad::Truncated(next))?;
+    }
+    let compressed = u32_at(12) as usize;
+    let file_type = basic[6];
+    // The archive's own header (type 2) carries no data.
+    let data_len = if file_type == 2 { 0 } else { compressed };
+    if next > b.len() {
+        return Err(Bad::Truncated(at));
+    }
+    let declared_end = next.saturating_add(data_len);
+    let end = declared_end.min(b.len());
+    Ok(Some((
+        Entry {
+            name: name_area[..name_len].to_vec(),
+            method: basic[5],
+            flags: basic[4],
+            file_type,
+            original_size: u32_at(16),
+            crc: u32_at(20),
+            data: next..end,
+            cut: declared_end > end,
+        },
+        end,
+    )))
+}
+
+/// Every entry after the archive's own header, in order; an error ends
+/// the walk after what was read.
+pub(crate) fn entries(b: &[u8]) -> impl Iterator<Item = Result<Entry, Bad>> + '_ {
+    let mut at = Some(0usize);
+    let mut first = true;
+    std::iter::from_fn(move || {
+        loop {
+            let here = at?;
+            match header(b, here) {
+                Ok(None) => {
+                    at = None;
+                    return None;
+                }
+                Ok(Some((e, next))) => {
+                    // A cut entry is the last: nothing follows it.
+                    at = (!e.cut).then_some(next);
+                    if std::mem::take(&mut first) {
+                        // The main header: the archive's name and comment.
+                        continue;
+                    }
+                    return Some(Ok(e));
+                }
+                Err(bad) => {
+                    at = None;
+                    return Some(Err(bad));
+                }
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(name: &str, method: u8, file_type: u8, data: &[u8]) -> Vec<u8> {
+        let mut h = vec![30, 11, 1, 2, 0, method, file_type, 0];
+        h.extend(0u32.to_le_bytes());
+        h.extend((data.len() as u32).to_le_bytes());
+        h.extend((data.len() as u32).to_le_bytes());
+        h.extend(crc32fast::hash(data).to_le_bytes());
+        h.extend([0u8; 6]);
+        h.extend(name.as_bytes());
+        h.extend([0, 0]);
+        let mut v = vec![0x60, 0xea];
+        v.extend((h.len() as u16).to_le_bytes());
+        v.extend(&h);
+        v.extend(crc32fast::hash(&h).to_le_bytes());
+        v.extend([0, 0]);
+        v.extend(data);
+        v
+    }
+
+    #[test]
+    fn main_header_then_entries_then_the_end() {
+        let mut a = basic("a.arj", 0, 2, b"");
+        a.extend(basic("x.txt", STORED, 0, b"hello"));
+        a.extend([0x60, 0xea, 0, 0]);
+        let got: Vec<_> = entries(&a).collect::<Result<_, _>>().unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].name, b"x.txt");
+        assert_eq!(&a[got[0].data.clone()], b"hello");
+        // Cut inside the entry's data: what there is, said to be cut.
+        let cut: Vec<_> = entries(&a[..a.len() - 6])
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(cut[0].cut);
+        assert_eq!(&a[cut[0].data.clone()], b"hel");
+        // Cut inside a header.
+        let cut: Vec<_> = entries(&a[..40]).collect();
+        assert!(matches!(cut.last(), Some(Err(Bad::Truncated(_)))));
+    }
+}
