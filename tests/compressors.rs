@@ -248,7 +248,7 @@ fn arj_every_method_it_writes() {
     let Some(program) = tool("arj") else {
         return;
     };
-    for method in ["-m0", "-m1", "-m2", "-m3"] {
+    for method in ["-m0", "-m1", "-m2", "-m3", "-m4"] {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("notes.txt"), &p).unwrap();
         std::fs::write(dir.path().join("invoice.pdf.exe"), &pe).unwrap();

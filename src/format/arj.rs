@@ -135,6 +135,77 @@ pub(crate) fn entries(b: &[u8]) -> impl Iterator<Item = Result<Entry, Bad>> + '_
     })
 }
 
+/// ARJ's method 4 ("fastest"): literals and matches in a 26,624-byte
+/// window, lengths and distances in unary-prefixed codes, most significant
+/// bit first. Decodes `src` into `out` until `want` bytes or `cap`,
+/// whichever is less; false when the input ends first or a distance
+/// reaches before the start.
+pub(crate) fn decode_fastest(src: &[u8], want: usize, cap: usize, out: &mut Vec<u8>) -> bool {
+    let mut bits = Bits { src, at: 0 };
+    let end = want.min(cap);
+    while out.len() < end {
+        let Some(len) = bits.code(0, 7) else {
+            return false;
+        };
+        if len == 0 {
+            let Some(c) = bits.get(8) else {
+                return false;
+            };
+            out.push(c as u8);
+            continue;
+        }
+        let Some(back) = bits.code(9, 13) else {
+            return false;
+        };
+        let dist = back + 1;
+        if dist > out.len() {
+            return false;
+        }
+        for _ in 0..len - 1 + 3 {
+            if out.len() >= end {
+                break;
+            }
+            out.push(out[out.len() - dist]);
+        }
+    }
+    true
+}
+
+/// Bits of a byte string, most significant first.
+struct Bits<'a> {
+    src: &'a [u8],
+    at: usize,
+}
+
+impl Bits<'_> {
+    fn get(&mut self, n: usize) -> Option<usize> {
+        if self.at + n > self.src.len() * 8 {
+            return None;
+        }
+        let mut v = 0usize;
+        for _ in 0..n {
+            v = (v << 1) | usize::from((self.src[self.at / 8] >> (7 - self.at % 8)) & 1);
+            self.at += 1;
+        }
+        Some(v)
+    }
+
+    /// A value: a run of 1 bits (at most `stop - start`), then that many
+    /// plus `start` bits, plus the powers the run stood for.
+    fn code(&mut self, start: usize, stop: usize) -> Option<usize> {
+        let (mut plus, mut pwr, mut width) = (0usize, 1usize << start, start);
+        while width < stop {
+            if self.get(1)? == 0 {
+                break;
+            }
+            plus += pwr;
+            pwr <<= 1;
+            width += 1;
+        }
+        Some(if width == 0 { 0 } else { self.get(width)? } + plus)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +243,27 @@ mod tests {
             .unwrap();
         assert!(cut[0].cut);
         assert_eq!(&a[cut[0].data.clone()], b"hel");
+        // Method 4: a literal 'a' (length code 0, then 8 bits), then a
+        // match of 3 at distance 1 (length code 1: bits 1 0 then 1 bit 0;
+        // distance code: bit 0 then 9 bits of 0), twice.
+        let bits = "0 01100001 100 0 000000000 100 0 000000000";
+        let mut packed = Vec::new();
+        let mut acc = 0u8;
+        let mut n = 0;
+        for b in bits.bytes().filter(|b| *b != b' ') {
+            acc = acc << 1 | (b - b'0');
+            n += 1;
+            if n == 8 {
+                packed.push(acc);
+                (acc, n) = (0, 0);
+            }
+        }
+        packed.push(acc << (8 - n));
+        let mut out = Vec::new();
+        assert!(decode_fastest(&packed, 7, 100, &mut out));
+        assert_eq!(out, b"aaaaaaa");
+        let mut out = Vec::new();
+        assert!(!decode_fastest(&packed[..2], 7, 100, &mut out));
         // Cut inside a header.
         let cut: Vec<_> = entries(&a[..40]).collect();
         assert!(matches!(cut.last(), Some(Err(Bad::Truncated(_)))));

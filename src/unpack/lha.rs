@@ -3,7 +3,8 @@
 //! 1 to 3 are LHA's lh6 coding and decode with the same decoder. Each entry
 //! is a child under its stored name, decoded up to the size it declares
 //! (a stop, never an allocation) and checked by its CRC; a method neither
-//! reads (ARJ's "fastest", LHA's lhx) or a garbled ARJ entry is a finding.
+//! reads (LHA's lhx) or a garbled ARJ entry is a finding. ARJ's method 4
+//! ("fastest") is decoded in `format::arj`.
 
 use std::io::{self, Read};
 
@@ -140,6 +141,24 @@ pub(crate) fn unpack_arj(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 };
                 let drained = ctx.budget.drain(r, packed.len() as u64);
                 out.push_drained(name.clone(), Origin::Entry, drained);
+            }
+            4 => {
+                // One byte past an object's limit, so that the budget
+                // tells a stream cut there from one that ends there.
+                let cap = usize::try_from(ctx.budget.limits().max_object_bytes)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1);
+                let mut decoded = Vec::new();
+                let ok = arj::decode_fastest(packed, e.original_size as usize, cap, &mut decoded);
+                out.push_drained(name.clone(), Origin::Entry, ctx.budget.take(decoded));
+                if !ok {
+                    out.findings.push(FindingKind::Malformed {
+                        detail: format!(
+                            "ARJ entry {name:?}: its data ends or breaks before its size"
+                        ),
+                    });
+                    continue;
+                }
             }
             m => {
                 out.findings.push(FindingKind::UnsupportedMethod {
