@@ -39,7 +39,6 @@ fn inner_name(outer: &str, stored: Option<&[u8]>) -> (String, Origin) {
         (".tzo", ".tar"),
         (".lzo", ""),
         (".lz4", ""),
-        (".taz", ".tar"),
         (".z", ""),
     ] {
         if lower.ends_with(ext) && file.len() > ext.len() {
