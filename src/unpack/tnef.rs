@@ -15,7 +15,13 @@ use crate::finding::FindingKind;
 use crate::format::tnef::{
     self, PT_BINARY, PT_OBJECT, PT_STRING8, PT_UNICODE, Rtf, Value, att, prop,
 };
+use crate::limits::LimitKind;
 use crate::report::Origin;
+
+/// At most this many byte strings are kept as one attachment's data: a
+/// property list can repeat PR_ATTACH_DATA_OBJ in thousands of values, and
+/// each is compared with those kept before it.
+const MAX_ATTACHMENT_PARTS: usize = 64;
 
 /// Byte-string properties shorter than this are identifiers and flags,
 /// not content; longer ones that no rule here names are scanned as they
@@ -31,6 +37,19 @@ struct Attachment {
     display_name: Option<String>,
     /// Its bytes, and those of embedded messages (label, range).
     data: Vec<(&'static str, Range<usize>)>,
+    /// Parts past [`MAX_ATTACHMENT_PARTS`], not scanned on their own.
+    dropped: usize,
+}
+
+impl Attachment {
+    /// Keeps a part of the attachment's data, or counts it as dropped.
+    fn keep(&mut self, label: &'static str, range: Range<usize>) {
+        if self.data.len() < MAX_ATTACHMENT_PARTS {
+            self.data.push((label, range));
+        } else {
+            self.dropped += 1;
+        }
+    }
 }
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
@@ -64,8 +83,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 t.title = Some(text8(body));
             }
             (2, att::ATTACH_DATA) => {
-                let t = current.get_or_insert_with(Attachment::default);
-                t.data.push(("", a.data.clone()));
+                current
+                    .get_or_insert_with(Attachment::default)
+                    .keep("", a.data.clone());
             }
             (2, att::ATTACHMENT) => {
                 let t = current.get_or_insert_with(Attachment::default);
@@ -133,15 +153,15 @@ fn attachment_property(
             // is a TNEF stream of its own; IID_IStorage for OLE), then the
             // object.
             if range.len() > 16 {
-                t.data
-                    .push(("<embedded object>", range.start + 16..range.end));
+                t.keep("<embedded object>", range.start + 16..range.end);
             }
         }
         prop::ATTACH_DATA_OBJ if v.ty == PT_BINARY => {
             // Usually the same bytes as the attachment's data attribute:
-            // scanned once (a second reading only when they differ).
+            // scanned once (a second reading only when they differ; the
+            // parts kept are few, so the comparison is bounded).
             if !t.data.iter().any(|(_, r)| data[r.clone()] == *bytes) {
-                t.data.push(("", range));
+                t.keep("", range);
             }
         }
         _ => other_property(v, range, data, out, ctx),
@@ -162,8 +182,9 @@ fn message_property(v: &Value, base: usize, data: &Bytes, out: &mut Unpacked, ct
             out.push_drained("<body.rtf>".into(), Origin::Decoded, drained);
             match how {
                 Rtf::Done => {}
-                Rtf::Cut => out.findings.push(FindingKind::Malformed {
-                    detail: "compressed RTF body larger than an object may be".into(),
+                Rtf::Cut => out.findings.push(FindingKind::Limit {
+                    limit: LimitKind::ObjectSize,
+                    detail: "the compressed RTF body was decoded up to an object's limit".into(),
                 }),
                 Rtf::Broken(what) => {
                     out.findings.push(FindingKind::Malformed {
@@ -214,6 +235,15 @@ fn emit(t: Attachment, index: &mut usize, data: &Bytes, ctx: &mut Ctx<'_>, out: 
     } else {
         (names.remove(0), Origin::Entry)
     };
+    if t.dropped > 0 {
+        out.findings.push(FindingKind::Limit {
+            limit: LimitKind::Objects,
+            detail: format!(
+                "{name:?}: {} data parts past the first {MAX_ATTACHMENT_PARTS} were not scanned on their own",
+                t.dropped
+            ),
+        });
+    }
     for (label, range) in t.data {
         if ctx.budget.objects_left() == 0 {
             out.entries_cut(out.children.len());
