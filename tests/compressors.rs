@@ -335,3 +335,29 @@ fn lha_archives_of_each_method() {
         std::fs::read(dir.path().join("n.lzh")).unwrap(),
     ));
 }
+
+#[test]
+fn data_after_an_arj_or_lha_archive_is_said_and_scanned() {
+    let pe = std::fs::read("fuzz/seeds/detect/pe").unwrap();
+    let notes = b"plain notes\n".repeat(30);
+    for (tool_name, args, out) in [
+        ("arj", &["a", "-e", "n.arj", "n.txt"][..], "n.arj"),
+        ("lha", &["a", "n.lzh", "n.txt"], "n.lzh"),
+    ] {
+        let Some(mut a) = made_by(tool_name, args, "n.txt", &notes, out) else {
+            return;
+        };
+        a.extend(&pe);
+        let r = scan(out, a);
+        assert!(
+            has_key(&r, "container.appended_data"),
+            "{tool_name}: {:?}",
+            keys(&r)
+        );
+        assert!(
+            r.objects.iter().any(|o| o.types[0].ty.name() == "pe-exe"),
+            "{tool_name}: {:?}",
+            keys(&r)
+        );
+    }
+}

@@ -106,33 +106,53 @@ fn header(b: &[u8], at: usize) -> Result<Option<(Entry, usize)>, Bad> {
 
 /// Every entry after the archive's own header, in order; an error ends
 /// the walk after what was read.
-pub(crate) fn entries(b: &[u8]) -> impl Iterator<Item = Result<Entry, Bad>> + '_ {
-    let mut at = Some(0usize);
-    let mut first = true;
-    std::iter::from_fn(move || {
+pub(crate) fn entries(b: &[u8]) -> Entries<'_> {
+    Entries {
+        b,
+        at: Some(0),
+        first: true,
+        end: None,
+    }
+}
+
+/// The walk over an archive's headers (see [`entries`]).
+pub(crate) struct Entries<'a> {
+    b: &'a [u8],
+    at: Option<usize>,
+    first: bool,
+    /// Where the archive ends, once the walk has reached its end marker:
+    /// what follows is not the archive's.
+    pub end: Option<usize>,
+}
+
+impl Iterator for Entries<'_> {
+    type Item = Result<Entry, Bad>;
+
+    fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let here = at?;
-            match header(b, here) {
+            let here = self.at?;
+            match header(self.b, here) {
                 Ok(None) => {
-                    at = None;
+                    self.at = None;
+                    self.end = Some(here + 4);
                     return None;
                 }
                 Ok(Some((e, next))) => {
                     // A cut entry is the last: nothing follows it.
-                    at = (!e.cut).then_some(next);
-                    if std::mem::take(&mut first) {
+                    self.at = (!e.cut).then_some(next);
+                    if std::mem::take(&mut self.first) {
                         // The main header: the archive's name and comment.
                         continue;
                     }
                     return Some(Ok(e));
                 }
                 Err(bad) => {
-                    at = None;
+                    self.at = None;
                     return Some(Err(bad));
                 }
             }
         }
-    })
+    }
 }
 
 /// ARJ's method 4 ("fastest"): literals and matches in a 26,624-byte

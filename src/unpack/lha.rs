@@ -28,6 +28,7 @@ pub(crate) fn unpack_lha(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         }
     };
     let mut listed = 0usize;
+    let mut ended = false;
     loop {
         let h = r.header();
         let name = h.parse_pathname_to_str();
@@ -57,13 +58,29 @@ pub(crate) fn unpack_lha(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         }
         match r.next_file() {
             Ok(true) => {}
-            Ok(false) => break,
+            Ok(false) => {
+                ended = true;
+                break;
+            }
             Err(e) => {
                 out.findings.push(FindingKind::Malformed {
                     detail: format!("LHA: {e}"),
                 });
                 break;
             }
+        }
+    }
+    if ended {
+        // Past the end marker: not the archive's (a zip or an executable
+        // glued on), scanned on its own.
+        let rest = r.into_inner().len();
+        if rest > 0 {
+            out.push_appended(
+                "<data after the archive>",
+                data,
+                data.len() - rest,
+                ctx.budget,
+            );
         }
     }
     out
@@ -94,7 +111,8 @@ impl Read for Decoded<'_> {
 pub(crate) fn unpack_arj(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
     let mut listed = 0usize;
-    for e in arj::entries(data) {
+    let mut walk = arj::entries(data);
+    for e in walk.by_ref() {
         let e = match e {
             Ok(e) => e,
             Err(bad) => {
@@ -180,6 +198,9 @@ pub(crate) fn unpack_arj(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 detail: format!("ARJ entry {name:?}: its CRC-32 does not match"),
             });
         }
+    }
+    if let Some(end) = walk.end.filter(|&end| end < data.len()) {
+        out.push_appended("<data after the archive>", data, end, ctx.budget);
     }
     out
 }
