@@ -44,16 +44,16 @@ fn start_tag(b: &[u8], at: usize) -> Option<usize> {
 /// One `binData` element: its `name` attribute (any prefix) and where its
 /// base64 text is.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct BinData<'a> {
-    /// The `name` attribute's value, if any.
-    pub name: Option<&'a [u8]>,
+pub(crate) struct BinData {
+    /// The `name` attribute's value (any prefix, entities decoded), if any.
+    pub name: Option<String>,
     /// The element's text.
     pub text: Range<usize>,
 }
 
 /// The `binData` elements of `b`, in order (at most [`MAX_ELEMENTS`]);
 /// an element without its end tag runs to the end of the document.
-pub(crate) fn bindata(b: &[u8]) -> Vec<BinData<'_>> {
+pub(crate) fn bindata(b: &[u8]) -> Vec<BinData> {
     let mut out = Vec::new();
     let mut from = 0;
     while out.len() < MAX_ELEMENTS {
@@ -70,36 +70,12 @@ pub(crate) fn bindata(b: &[u8]) -> Vec<BinData<'_>> {
         let tag = &b[from..gt];
         let text_end = memchr::memmem::find(&b[gt + 1..], b"</").map_or(b.len(), |i| gt + 1 + i);
         out.push(BinData {
-            name: attribute(tag, b"name"),
+            name: super::tags::attr(tag, "name"),
             text: gt + 1..text_end,
         });
         from = text_end;
     }
     out
-}
-
-/// The value of the attribute `key` (with or without a prefix) in the
-/// inside of a start tag.
-fn attribute<'a>(tag: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-    let mut from = 0;
-    while let Some(i) = memchr::memmem::find(&tag[from..], key) {
-        let at = from + i;
-        from = at + key.len();
-        let before_ok = at == 0 || matches!(tag[at - 1], b':' | b' ' | b'\t' | b'\r' | b'\n');
-        let rest = &tag[at + key.len()..];
-        let rest = rest.trim_ascii_start();
-        if !before_ok || rest.first() != Some(&b'=') {
-            continue;
-        }
-        let rest = rest[1..].trim_ascii_start();
-        let quote = *rest.first()?;
-        if quote != b'"' && quote != b'\'' {
-            continue;
-        }
-        let end = memchr::memchr(quote, &rest[1..])?;
-        return Some(&rest[1..1 + end]);
-    }
-    None
 }
 
 #[cfg(test)]
@@ -115,9 +91,9 @@ mod tests {
         assert!(has_bindata(doc));
         let got = bindata(doc);
         assert_eq!(got.len(), 3);
-        assert_eq!(got[0].name, Some(&b"editdata.mso"[..]));
+        assert_eq!(got[0].name.as_deref(), Some("editdata.mso"));
         assert_eq!(&doc[got[0].text.clone()], b"QWN0aXZl\nTWltZQ==");
-        assert_eq!(got[1].name, Some(&b"a.png"[..]));
+        assert_eq!(got[1].name.as_deref(), Some("a.png"));
         assert_eq!(got[2].name, None);
         assert_eq!(&doc[got[2].text.clone()], b"BBBB");
     }

@@ -205,9 +205,7 @@ fn bindata(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
         }
         let decoded = super::decode::base64(&data[e.text]);
         let (name, origin) = match e.name {
-            Some(name) if !name.is_empty() => {
-                (String::from_utf8_lossy(name).into_owned(), Origin::Entry)
-            }
+            Some(name) if !name.is_empty() => (name, Origin::Entry),
             _ => (format!("<binData #{}>", n + 1), Origin::Decoded),
         };
         out.push_drained(name, origin, ctx.budget.take(decoded));
