@@ -269,8 +269,25 @@ fn emit(t: Attachment, index: &mut usize, data: &Bytes, ctx: &mut Ctx<'_>, out: 
     }
 }
 
+/// A part of the stream as a child: the body, a long property. A stream
+/// can hold a property for every 256 bytes: past the object budget the
+/// rest are one limit finding, not children.
 fn push(out: &mut Unpacked, ctx: &mut Ctx<'_>, label: &str, data: &Bytes, range: Range<usize>) {
     if range.is_empty() {
+        return;
+    }
+    if out.children.len() as u64 >= ctx.budget.objects_left() {
+        if !out.findings.iter().any(|f| {
+            matches!(
+                f,
+                FindingKind::Limit {
+                    limit: LimitKind::Objects,
+                    ..
+                }
+            )
+        }) {
+            out.entries_cut(out.children.len());
+        }
         return;
     }
     let origin = Origin::Carved {
@@ -287,10 +304,7 @@ fn text8(b: &[u8]) -> String {
 
 /// A UTF-16LE string: up to its NUL.
 fn text16(b: &[u8]) -> String {
-    let units: Vec<u16> = b
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .take_while(|&u| u != 0)
-        .collect();
-    String::from_utf16_lossy(&units)
+    let mut s = crate::format::utf16::decode(b, false);
+    s.truncate(s.find('\0').unwrap_or(s.len()));
+    s
 }
