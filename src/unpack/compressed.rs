@@ -9,6 +9,7 @@ use std::io::{self, Read};
 use bytes::Bytes;
 
 use super::{Ctx, Unpacked, decode};
+use crate::budget::Drained;
 use crate::finding::FindingKind;
 use crate::format::{lzo, lzw};
 use crate::report::Origin;
@@ -85,8 +86,33 @@ impl Read for Members<'_> {
     }
 }
 
-pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+/// The decoded stream of a format of members (gzip, lzop) as one child,
+/// named by its first member or by the outer name, and the `trailing`
+/// bytes after its last member as appended data, when the decoder stopped
+/// there rather than at an error or a limit (a stream cut short is the
+/// drain's error: these readers stop only between members). Returns where
+/// the appended data starts.
+fn members_and_trailing(
+    outer: &str,
+    stored_name: Option<&[u8]>,
+    drained: Drained,
+    data: &Bytes,
+    trailing: usize,
+    ctx: &mut Ctx<'_>,
+) -> (Unpacked, Option<usize>) {
     let mut out = Unpacked::default();
+    let stopped_early = drained.limit.is_some() || drained.error.is_some();
+    let (name, origin) = inner_name(outer, stored_name);
+    out.push_drained(name, origin, drained);
+    if stopped_early || trailing == 0 {
+        return (out, None);
+    }
+    let off = data.len() - trailing;
+    out.push_appended("<trailing data>", data, off, ctx.budget);
+    (out, Some(off))
+}
+
+pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut m = Members {
         rest: &data[..],
         current: None,
@@ -94,13 +120,15 @@ pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         members: 0,
     };
     let drained = ctx.budget.drain(&mut m, data.len() as u64);
-    let stopped_early = drained.limit.is_some() || drained.error.is_some();
-    let trailing = m.rest.len();
-    let (name, origin) = inner_name(outer, m.first_name.as_deref());
-    out.push_drained(name, origin, drained);
-    if !stopped_early && trailing > 0 {
-        let off = data.len() - trailing;
-        out.push_appended("<trailing data>", data, off, ctx.budget);
+    let (mut out, appended) = members_and_trailing(
+        outer,
+        m.first_name.as_deref(),
+        drained,
+        data,
+        m.rest.len(),
+        ctx,
+    );
+    if let Some(off) = appended {
         // A strict reader stops at the garbage; a lenient one (or a
         // dropper) seeks the next member. It is one more object, which is
         // unpacked as a gzip of its own (and so on, under the depth limit).
@@ -201,7 +229,6 @@ impl Read for Lzop<'_> {
 /// lzop: every member, every block (LZO1X, or stored); bytes after the
 /// last member are appended data, scanned on their own.
 pub(crate) fn unlzop(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
-    let mut out = Unpacked::default();
     let mut r = Lzop {
         rest: &data[..],
         flags: None,
@@ -211,16 +238,15 @@ pub(crate) fn unlzop(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         first_name: None,
     };
     let drained = ctx.budget.drain(&mut r, data.len() as u64);
-    let stopped_early = drained.limit.is_some() || drained.error.is_some();
-    // A stream cut short is the drain's error (a block or header that
-    // does not fit): the reader stops only between members.
-    let trailing = r.rest.len();
-    let (name, origin) = inner_name(outer, r.first_name.as_deref());
-    out.push_drained(name, origin, drained);
-    if !stopped_early && trailing > 0 {
-        out.push_appended("<trailing data>", data, data.len() - trailing, ctx.budget);
-    }
-    out
+    members_and_trailing(
+        outer,
+        r.first_name.as_deref(),
+        drained,
+        data,
+        r.rest.len(),
+        ctx,
+    )
+    .0
 }
 
 fn single(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>, r: impl Read) -> Unpacked {
