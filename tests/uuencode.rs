@@ -1,4 +1,5 @@
-//! Files carried as text in mail bodies from before MIME: uuencode (the
+//! Files carried as text, in mail bodies from before MIME and as files of
+//! their own (`.uue`, `.hqx`, a saved yEnc post): uuencode (the
 //! real `uuencode` of sharutils makes one fixture), BinHex 4.0 (built
 //! here: run-length encoding with 0x90, CRC-16/XMODEM, the 64-character
 //! alphabet) and yEnc (built here as its specification writes it). Each decoded file is a child under its name; a truncated
@@ -333,4 +334,53 @@ fn yenc_cut_or_wrong_crc_is_said() {
         "post.eml",
         plain_mail(&yenc(&notes, "minutes.txt", crc32(&notes))),
     ));
+}
+
+/// The `.uue` attachments of malspam, `.hqx` files and saved yEnc posts
+/// are files of their own, not mail: what they carry is decoded all the
+/// same, whatever their name says.
+#[test]
+fn encoded_files_outside_a_mail_are_decoded() {
+    let pe = std::fs::read("fuzz/seeds/detect/pe").unwrap();
+    let uu = uuencode_tool(&eicar(), "invoice.exe", false)
+        .unwrap_or_else(|| uuencode(&eicar(), "invoice.exe"));
+    for name in ["order.uue", "order.txt", "order"] {
+        let r = scan(name, uu.clone());
+        assert!(found_eicar(&r), "{name}: {:?}", keys(&r));
+        assert!(child_named(&r, "invoice.exe").is_some(), "{name}");
+    }
+    // Text around it, as a forwarded post keeps it.
+    let mut text = b"Here is the file you asked for.\r\n\r\n".to_vec();
+    text.extend_from_slice(&uuencode(&pe, "scan.pdf.exe"));
+    let r = scan("post.txt", text);
+    assert_eq!(r.verdict, Verdict::Malicious, "{:?}", keys(&r));
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
+    // BinHex.
+    let r = scan("app.hqx", binhex("eicar.com", &eicar(), true));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // A yEnc file is not text: its bytes are 42 more than the file's.
+    let y = yenc(&pe, "setup.exe", crc32(&pe));
+    let r = scan("post.yenc", y.clone());
+    assert_eq!(r.verdict, Verdict::Malicious, "{:?}", keys(&r));
+    assert!(child_named(&r, "setup.exe").is_some());
+    // Cut short: a finding, never clean.
+    let r = scan("post.yenc", y[..y.len() / 2].to_vec());
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
+#[test]
+fn text_files_that_mention_these_are_clean() {
+    // Pascal and SQL begin blocks, prose about the headers, a clean
+    // uuencoded note.
+    let pascal = b"program Hello;\nbegin\n  writeln('Hello');\nend.\nbegin 644 is a mode\n";
+    let prose =
+        b"Old Macs said (This file must be converted with BinHex 4.0).\n=ybegin is yEnc's.\n";
+    for (name, text) in [("hello.pas", &pascal[..]), ("notes.txt", &prose[..])] {
+        let r = scan(name, text.to_vec());
+        assert_clean(&r);
+        assert_eq!(r.objects.len(), 1, "{name}");
+    }
+    let notes = b"minutes of the meeting\n".repeat(10);
+    assert_clean(&scan("minutes.uue", uuencode(&notes, "minutes.txt")));
 }

@@ -200,6 +200,7 @@ pub(crate) fn has_work(types: &[TypeAt], data: &[u8]) -> bool {
         || primary.is_container()
         || smuggle::has_work(primary, data)
         || utf16::has_work(primary, data)
+        || textenc::has_work(primary, data)
 }
 
 /// An unpacker: the object's name (a compressed stream names its content
@@ -275,6 +276,10 @@ pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'
     } else {
         unpacker(primary).map_or_else(Unpacked::default, |u| u(name, data, ctx))
     };
+    // Files uuencoded, in BinHex or yEnc, outside a mail.
+    if textenc::has_work(primary, data) {
+        textenc::carve(data, ctx, &mut out);
+    }
     for t in types.iter().skip(1) {
         let Ok(off) = usize::try_from(t.offset) else {
             continue;

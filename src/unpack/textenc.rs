@@ -1,5 +1,6 @@
-//! Files carried as text inside a mail body, from before MIME or beside
-//! it: uuencode (`begin 644 name` ... `end`, and `begin-base64`), BinHex
+//! Files carried as text, inside a mail body (from before MIME or beside
+//! it) or as files of their own (a `.uue` or `.hqx` attachment, a saved
+//! yEnc post): uuencode (`begin 644 name` ... `end`, and `begin-base64`), BinHex
 //! 4.0 (`(This file must be converted with BinHex 4.0)`, then `:...:`) and
 //! yEnc (`=ybegin ... name=` ... `=yend`, Usenet's binaries). Each
 //! decoded file is a child under its own name. A bad line, a missing end or
@@ -14,6 +15,7 @@ use memchr::memmem::Finder;
 use super::{Child, Ctx, Unpacked};
 use crate::finding::FindingKind;
 use crate::report::Origin;
+use crate::types::{FileType, known};
 
 /// How many encoded files one body may hold before the rest are a limit.
 const MAX_FILES: usize = 1024;
@@ -32,6 +34,15 @@ pub(crate) fn may_hold(text: &[u8]) -> bool {
         || BEGIN.find(text).is_some()
         || BANNER.find(text).is_some()
         || YBEGIN.find(text).is_some()
+}
+
+/// True when an object of type `t` is read here outside a mail: text that
+/// may hold an encoded file (the `.uue` attachments of malspam are text),
+/// and data that opens with a yEnc or uuencode header (yEnc's bytes are
+/// not text). Mail reads its bodies itself.
+pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
+    (t == known::TEXT && may_hold(data))
+        || (t == known::DATA && (data.starts_with(b"=ybegin ") || data.starts_with(b"begin")))
 }
 
 /// Decodes every uuencoded and BinHex file in `text` into children of
