@@ -231,6 +231,7 @@ pages = {
     b'aGVsbG8gd29ybGQsIGhlbGxvIHdvcmxk" download="a.bin">a</a></html>',
     "escaped.svg": b'<svg><image href="DATA:image/png;charset=x;base64,'
     b'iVBORw0KGgo%0AAAAADUlIRFIAAAAB%3D"/></svg>',
+    "export.json": b'{"f":"data:application\\/octet-stream;base64,aGVsbG8g\\/d29y\\u0062GQsIGhlbGxv"}',
 }
 smuggle = {
     "wordml.xml": b"\x00" + wordml([(b"editdata.mso", active_mime(b"hello"))]),

@@ -94,9 +94,13 @@ pub fn unpack_mime(data: &[u8]) -> Unpacked {
     }
 }
 
-/// The `data:` URI decoder of HTML and SVG.
+/// The `data:` URI decoder of HTML and SVG, and of JSON's strings.
 pub fn unpack_data_uris(data: &[u8]) -> Unpacked {
-    run_on(data, unpack::datauri::unpack)
+    let mut out = run_on(data, unpack::datauri::unpack);
+    let json = run_on(data, unpack::datauri::unpack_json);
+    out.children.extend(json.children);
+    out.findings += json.findings;
+    out
 }
 
 /// The smuggling search: a page's `data:` URIs, scripts and SVG handlers

@@ -1,4 +1,5 @@
-//! Base64 `data:` URIs in HTML and SVG (HTML smuggling): each payload is
+//! Base64 `data:` URIs in HTML and SVG (HTML smuggling), and in any text
+//! or JSON string a viewer may follow as a link: each payload is
 //! decoded and scanned as what the browser would hand the user.
 
 use crate::util::*;
@@ -193,4 +194,91 @@ fn ordinary_percent_encoded_uris_stay_clean() {
     let r = scan("page.html", page("data:text/plain,hello%20world%21", b""));
     assert_clean(&r);
     assert_eq!(r.objects.len(), 1);
+}
+
+/// Prose, Markdown, CSS and JSON are not pages, but a chat client, a
+/// Markdown viewer or an app showing a JSON string turns a link to a
+/// `data:` URI into a download all the same.
+#[test]
+fn uris_in_text_and_json_are_decoded() {
+    let pe = String::from_utf8(b64(&tiny_pe(false)))
+        .unwrap()
+        .replace("\r\n", "");
+    let e = String::from_utf8(b64(&eicar()))
+        .unwrap()
+        .replace("\r\n", "");
+    let texts = [
+        (
+            "notes.txt",
+            format!("Get it here: data:application/octet-stream;base64,{pe}\n"),
+        ),
+        (
+            "README.md",
+            format!("# Setup\n\n[installer](data:application/x-msdownload;base64,{pe})\n"),
+        ),
+        (
+            "site.css",
+            format!("body {{ background: url(\"data:image/png;base64,{pe}\"); }}\n"),
+        ),
+        (
+            "export.json",
+            format!(
+                "{{\"messages\":[{{\"text\":\"hi\",\"file\":\"data:application/octet-stream;base64,{pe}\"}}]}}"
+            ),
+        ),
+        // JSON writers that escape every slash (PHP's json_encode).
+        (
+            "export.json",
+            format!(
+                "{{\"file\":\"data:application\\/x-msdownload;base64,{}\"}}",
+                pe.replace('/', "\\/")
+            ),
+        ),
+    ];
+    for (name, text) in texts {
+        let r = scan(name, text.clone().into_bytes());
+        assert!(
+            has_key(&r, "type.executable"),
+            "{name}: {text:.80} {:?}",
+            keys(&r)
+        );
+        assert_eq!(r.verdict, Verdict::Malicious, "{name}");
+    }
+    let r = scan(
+        "chat.json",
+        format!("[{{\"u\":\"data:text/plain;base64,{e}\"}}]").into_bytes(),
+    );
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+/// Controls: images and fonts inlined in CSS, JSON and Markdown, and
+/// prose that only names the scheme.
+#[test]
+fn inlined_images_in_text_and_json_are_clean() {
+    let png = String::from_utf8(b64(&tiny_png()))
+        .unwrap()
+        .replace("\r\n", "");
+    for (name, text) in [
+        (
+            "site.css",
+            format!(".logo {{ background: url(data:image/png;base64,{png}) }}\n"),
+        ),
+        (
+            "icons.json",
+            format!(
+                "{{\"logo\":\"data:image\\/png;base64,{}\"}}",
+                png.replace('/', "\\/")
+            ),
+        ),
+        (
+            "README.md",
+            format!("![logo](data:image/png;base64,{png})\n"),
+        ),
+        (
+            "notes.txt",
+            "URIs such as data:text/plain;base64,SGVsbG8= inline small files.\n".into(),
+        ),
+    ] {
+        assert_clean(&scan(name, text.into_bytes()));
+    }
 }

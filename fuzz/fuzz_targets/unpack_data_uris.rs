@@ -1,6 +1,7 @@
 #![no_main]
-//! The `data:` URI decoder: every payload decodes to less than the page
-//! holds (base64 only shrinks).
+//! The `data:` URI decoder, of pages and of JSON: every payload decodes to
+//! less than the text holds (base64 only shrinks, JSON escapes only
+//! shorten).
 
 use libfuzzer_sys::fuzz_target;
 

@@ -215,6 +215,46 @@ pub(crate) fn url_view(page: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     out.into()
 }
 
+/// A JSON text as its strings read once parsed: `\/`, `\n`, `\r`, `\t`,
+/// `\"`, `\\` and the `\uXXXX` escapes of ASCII decoded (an app that shows
+/// a string of a chat export or a notebook gets `data:...;base64,...`
+/// whole, where the raw text has `application\/octet-stream` and a
+/// payload cut at each escaped slash). Other escapes are kept as written.
+pub(crate) fn json_view(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let Some(first) = memchr::memchr(b'\\', text) else {
+        return text.into();
+    };
+    let mut out = Vec::with_capacity(text.len());
+    out.extend_from_slice(&text[..first]);
+    let mut i = first;
+    while i < text.len() {
+        let Some(bs) = memchr::memchr(b'\\', &text[i..]).map(|p| i + p) else {
+            out.extend_from_slice(&text[i..]);
+            break;
+        };
+        out.extend_from_slice(&text[i..bs]);
+        let (c, used) = match text.get(bs + 1) {
+            Some(b'/') => (b'/', 2),
+            Some(b'n') => (b'\n', 2),
+            Some(b'r') => (b'\r', 2),
+            Some(b't') => (b'\t', 2),
+            Some(b'"') => (b'"', 2),
+            Some(b'\\') => (b'\\', 2),
+            Some(b'u') => match text.get(bs + 2..bs + 6).and_then(|h| {
+                let h = std::str::from_utf8(h).ok()?;
+                u8::try_from(u16::from_str_radix(h, 16).ok()?).ok()
+            }) {
+                Some(b) if b.is_ascii() && b != 0 => (b, 6),
+                _ => (b'\\', 1),
+            },
+            _ => (b'\\', 1),
+        };
+        out.push(c);
+        i = bs + used;
+    }
+    out.into()
+}
+
 /// Tab, line feed and carriage return: the URL parser removes them from
 /// wherever they are in a URL before it reads it.
 fn removed(c: u8) -> bool {
@@ -300,6 +340,19 @@ pub(crate) fn percent_decode(b: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_strings_read_with_their_escapes() {
+        assert_eq!(
+            &json_view(br#"{"f":"data:a\/b;base64,TV\/q\u0041\n"}"#)[..],
+            b"{\"f\":\"data:a/b;base64,TV/qA\n\"}"
+        );
+        assert_eq!(
+            &json_view(br#"x\\y \" \u00e9 \u12 \"#)[..],
+            br#"x\y " \u00e9 \u12 \"#
+        );
+        assert!(matches!(json_view(b"plain"), std::borrow::Cow::Borrowed(_)));
+    }
 
     #[test]
     fn escapes_inside_a_uri() {

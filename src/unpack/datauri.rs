@@ -16,8 +16,21 @@ use crate::report::Origin;
 const MIN_PAYLOAD: usize = 16;
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
-    let view = uri::url_view(data);
-    let data = &view[..];
+    unpack_view(&uri::url_view(data), ctx)
+}
+
+/// The URIs in a JSON text's strings, read with their escapes decoded
+/// (offsets in the children's names are in that reading).
+pub(crate) fn unpack_json(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    unpack_view(&uri::url_view(&uri::json_view(data)), ctx)
+}
+
+/// True when a JSON text holds a URI once its strings' escapes are read.
+pub(crate) fn json_has_work(data: &[u8]) -> bool {
+    uri::has_marker(&uri::json_view(data))
+}
+
+fn unpack_view(data: &[u8], ctx: &mut Ctx<'_>) -> Unpacked {
     // Each kind's URIs in turn, each payload read once.
     let walk = |next: fn(&[u8], usize) -> Option<Uri>| {
         let mut from = 0;

@@ -179,11 +179,13 @@ impl Unpacked {
 
 /// The types read for what their text carries rather than by structure:
 /// pages (HTML, XML and SVG, HTML applications) for `data:` URIs and
-/// `<script>` elements, scripts for smuggled payloads. Embedded objects are
+/// `<script>` elements, JSON for URIs in its strings, scripts for smuggled
+/// payloads. Embedded objects are
 /// still looked for in them. (`smuggle::has_work` says when.)
 #[cfg(test)]
-const SEARCHED: [FileType; 6] = [
+const SEARCHED: [FileType; 7] = [
     known::TEXT,
+    known::JSON,
     known::HTML,
     known::XML,
     known::HTA,
@@ -211,7 +213,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 37] = [
+    let table: [(FileType, Unpacker); 38] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -236,6 +238,7 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::TEXT, |_, d, c| smuggle::page(d, c)),
         (known::HTML, |_, d, c| smuggle::page(d, c)),
         (known::XML, |_, d, c| smuggle::page(d, c)),
+        (known::JSON, |_, d, c| datauri::unpack_json(d, c)),
         (known::HTA, |_, d, c| smuggle::page(d, c)),
         (known::JSCRIPT, |_, d, c| smuggle::script(d, c)),
         (known::JAVASCRIPT, |_, d, c| smuggle::script(d, c)),

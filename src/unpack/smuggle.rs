@@ -28,13 +28,18 @@ const MIN_PAYLOAD: usize = 16;
 /// of prose or of comment as it runs any other (text detection reads only
 /// that head), and what a page runs needs an element, which prose and
 /// source code mostly lack (`a < b`, `#include <stdio.h>` are none).
+/// A `data:` URI is decoded in any text (prose, Markdown, CSS: a link a
+/// viewer follows) and in JSON's strings.
 pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
     if t == known::HTML || t == known::XML || t == known::HTA {
         crate::format::datauri::has_marker(data)
             || has_script_tag(data)
             || (t == known::XML && (smuggle::is_svg(data) || wordml::has_bindata(data)))
     } else if t == known::TEXT {
-        has_element(data) && (has_script_tag(data) || crate::format::datauri::has_marker(data))
+        // A URI in prose, Markdown or CSS is a link a viewer may follow.
+        crate::format::datauri::has_marker(data) || (has_element(data) && has_script_tag(data))
+    } else if t == known::JSON {
+        super::datauri::json_has_work(data)
     } else {
         t == known::JSCRIPT || t == known::JAVASCRIPT
     }
@@ -283,11 +288,14 @@ mod tests {
             known::TEXT,
             b"a < b; see the data: base64, attached"
         ));
-        assert!(!has_work(known::TEXT, b"no markup; data:;base64,TVqQ"));
+        // A URI in any text is a link a viewer may follow.
+        assert!(has_work(known::TEXT, b"no markup; data:;base64,TVqQ"));
+        assert!(has_work(known::JSON, br#"{"a":"data:a\/b;base64,TVqQ"}"#));
+        assert!(!has_work(known::JSON, br#"{"a":"data"}"#));
         // Source code's angle brackets are no elements.
         assert!(!has_work(
             known::TEXT,
-            b"#include <stdio.h>\nstd::vector<int> v; if (a<b && c) s = \"data:;base64,TVqQ\";"
+            b"#include <stdio.h>\nstd::vector<int> v; if (a<b && c) s = \"<script\";"
         ));
         assert!(has_work(known::TEXT, b"x <IMG\tsrc='data:;base64,TVqQ'>"));
         assert!(has_work(
@@ -296,7 +304,7 @@ mod tests {
         ));
         assert!(!has_work(
             known::TEXT,
-            b"if (x <a && y) s = 'data:;base64,TVqQ';"
+            b"if (x <a && y) s = '<script';"
         ));
         assert!(!has_work(known::JSON, b"{\"a\": \"<script>\"}"));
         // A tag cut by the end of the text, at every length.
