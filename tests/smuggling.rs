@@ -205,6 +205,7 @@ fn a_page_in_utf16_is_searched_in_utf8() {
             ("LE with BOM", [&[0xff, 0xfe][..], &le].concat()),
             ("LE without BOM", le.clone()),
             ("BE with BOM", [&[0xfe, 0xff][..], &be].concat()),
+            ("BE without BOM", be.clone()),
         ] {
             let r = scan("invoice.html", data);
             assert!(found_eicar(&r), "{label}: {:?}", keys(&r));
@@ -220,6 +221,8 @@ fn a_page_in_utf16_is_searched_in_utf8() {
             .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
             .collect();
         assert_clean(&scan("notes.txt", data));
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_clean(&scan("notes.txt", be));
     }
 }
 

@@ -11,24 +11,26 @@ pub(crate) struct Form {
     pub big: bool,
 }
 
-/// The UTF-16 form of `data`: a byte order mark, or (little-endian, as
-/// Windows writes it without one) ASCII's zero bytes at every odd offset of
-/// the first 64 bytes, after a first byte that is not zero.
+/// The UTF-16 form of `data`: a byte order mark, or, without one, ASCII's
+/// zero bytes at every odd offset of the first 64 bytes after a first byte
+/// that is not zero (little-endian, as Windows writes it), or at every even
+/// offset before a second byte that is not zero (big-endian: Notepad and
+/// the script hosts' text sniffing read it too).
 pub(crate) fn form(data: &[u8]) -> Option<Form> {
+    let zero_every_other =
+        |from: usize| data.iter().skip(from).step_by(2).take(32).all(|&b| b == 0);
     match data {
         [0xff, 0xfe, ..] => Some(Form {
             skip: 2,
             big: false,
         }),
         [0xfe, 0xff, ..] => Some(Form { skip: 2, big: true }),
-        _ if data.len() >= 8
-            && data[0] != 0
-            && data.iter().skip(1).step_by(2).take(32).all(|&b| b == 0) =>
-        {
-            Some(Form {
-                skip: 0,
-                big: false,
-            })
+        _ if data.len() >= 8 && data[0] != 0 && zero_every_other(1) => Some(Form {
+            skip: 0,
+            big: false,
+        }),
+        _ if data.len() >= 8 && data[1] != 0 && zero_every_other(0) => {
+            Some(Form { skip: 0, big: true })
         }
         _ => None,
     }
@@ -75,7 +77,10 @@ mod tests {
                 big: false
             })
         );
+        assert_eq!(form(&be), Some(Form { skip: 0, big: true }));
         assert_eq!(form(b"plain ASCII text"), None);
+        // Zeros alone are no text in either order.
+        assert_eq!(form(&[0u8; 64]), None);
         assert_eq!(decode(&bom_le[2..], false), "<html>");
         assert_eq!(decode(&bom_be[2..], true), "<html>");
         // A lone surrogate and an odd last byte.

@@ -302,10 +302,7 @@ mod tests {
             known::TEXT,
             b"x <A download HREF = 'data:;base64,TVqQ'>"
         ));
-        assert!(!has_work(
-            known::TEXT,
-            b"if (x <a && y) s = '<script';"
-        ));
+        assert!(!has_work(known::TEXT, b"if (x <a && y) s = '<script';"));
         assert!(!has_work(known::JSON, b"{\"a\": \"<script>\"}"));
         // A tag cut by the end of the text, at every length.
         let tag = b"x <img src='data:;base64,TVqQ'>";
