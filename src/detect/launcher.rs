@@ -1,6 +1,6 @@
 //! Launchers by content: text that a desktop shell opens as a link
 //! (`.url`, `.scf`, `.desktop`, `.library-ms`, `.searchConnector-ms`,
-//! `.settingcontent-ms`; see [`crate::format::launcher`]). Each is a type of
+//! `.settingcontent-ms`, `.appinstaller`; see [`crate::format::launcher`]). Each is a type of
 //! the shortcut group; one that points at a share or a `file:` URL is also
 //! a finding.
 
@@ -49,5 +49,6 @@ pub(super) fn refine(ty: FileType, data: &[u8], findings: &mut Vec<FindingKind>)
         Kind::Library => known::LIBRARY_MS,
         Kind::SearchConnector => known::SEARCH_CONNECTOR_MS,
         Kind::SettingContent => known::SETTING_CONTENT_MS,
+        Kind::AppInstaller => known::APPINSTALLER,
     }
 }

@@ -1,4 +1,4 @@
-//! What a zip-based file is (OOXML, ODF, EPUB, JAR, APK or a plain zip),
+//! What a zip-based file is (OOXML, ODF, EPUB, JAR, APK, MSIX or a plain zip),
 //! from the names in its directory, read by the pure zip reader.
 
 use crate::format::zip::{self, RawName};
@@ -83,6 +83,10 @@ fn by_names(entries: &[RawName<'_>]) -> FileType {
     }
     if has("AndroidManifest.xml") && any_prefix("classes") {
         return known::APK;
+    }
+    // What App Installer reads first of a package, or of a bundle.
+    if has("AppxManifest.xml") || has("AppxMetadata/AppxBundleManifest.xml") {
+        return known::MSIX;
     }
     if has("META-INF/MANIFEST.MF") || entries.iter().any(|e| e.name.ends_with(b".class")) {
         return known::JAR;

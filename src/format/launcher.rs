@@ -2,7 +2,8 @@
 //! something else. Internet shortcuts (`.url`), shell command files
 //! (`.scf`), freedesktop desktop entries (`.desktop`), and the XML of
 //! Windows libraries (`.library-ms`), search connectors
-//! (`.searchConnector-ms`) and settings shortcuts (`.settingcontent-ms`).
+//! (`.searchConnector-ms`), settings shortcuts (`.settingcontent-ms`) and
+//! App Installer files (`.appinstaller`: a package installed from a URL).
 //!
 //! Each is told by its content: the first section of the INI-like ones, the
 //! root element and namespace of the XML ones. Ordinary INI files and XML
@@ -25,6 +26,8 @@ pub(crate) enum Kind {
     SearchConnector,
     /// `<PCSettings>` with a `DeepLink`.
     SettingContent,
+    /// `<AppInstaller>` in its namespace: the `Uri` of each package.
+    AppInstaller,
 }
 
 /// A launcher: its kind and the targets it names (field, value).
@@ -86,6 +89,7 @@ pub(crate) fn may_be(head: &[u8]) -> bool {
                 &b"libraryDescription"[..],
                 b"searchConnectorDescription",
                 b"PCSettings",
+                b"AppInstaller",
             ]
             .iter()
             .any(|n| root.starts_with(n))
@@ -220,8 +224,17 @@ fn read_xml(body: &str) -> Option<Launcher> {
             Kind::SearchConnector
         }
         "PCSettings" if body.contains("<DeepLink") => Kind::SettingContent,
+        "AppInstaller" if tag.contains("schemas.microsoft.com/appx/appinstaller") => {
+            Kind::AppInstaller
+        }
         _ => return None,
     };
+    if kind == Kind::AppInstaller {
+        return Some(Launcher {
+            kind,
+            targets: uri_attributes(body),
+        });
+    }
     let fields: &[&str] = match kind {
         Kind::SettingContent => &["DeepLink", "Icon"],
         _ => &["url", "iconReference"],
@@ -245,6 +258,35 @@ fn read_xml(body: &str) -> Option<Launcher> {
     Some(Launcher { kind, targets })
 }
 
+/// The `Uri` attributes of an App Installer file, in order: the file's own
+/// and each package's (main, optional, related, dependency).
+fn uri_attributes(body: &str) -> Vec<(String, String)> {
+    let mut targets = Vec::new();
+    let mut from = 0;
+    while let Some(i) = body[from..].find("Uri") {
+        let at = from + i;
+        from = at + 3;
+        let before = body[..at].chars().next_back();
+        if !before.is_some_and(char::is_whitespace) {
+            continue;
+        }
+        let rest = body[from..].trim_start();
+        let Some(rest) = rest.strip_prefix('=').map(str::trim_start) else {
+            continue;
+        };
+        let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        let Some(len) = rest[1..].find(q) else {
+            break;
+        };
+        if targets.len() < MAX_TARGETS {
+            targets.push(("Uri".to_owned(), rest[1..1 + len].trim().to_owned()));
+        }
+    }
+    targets
+}
+
 /// True when a target reaches another machine or a file by path: a UNC
 /// path (`\\server\share`), a `file:` URL, a WebDAV or SMB URL; for an
 /// icon, any URL at all (fetched just to show it).
@@ -262,13 +304,40 @@ pub(crate) fn is_remote(field: &str, value: &str) -> bool {
         || field.eq_ignore_ascii_case("Icon");
     unc || scheme
         || (icon && (lower.starts_with("http:") || lower.starts_with("https:")))
-        // A library or search connector over HTTP is a WebDAV share.
-        || (field == "url" && (lower.starts_with("http:") || lower.starts_with("https:")))
+        // A library or search connector over HTTP is a WebDAV share; an
+        // App Installer file installs what its URL serves.
+        || ((field == "url" || field == "Uri")
+            && (lower.starts_with("http:") || lower.starts_with("https:")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn app_installer_files() {
+        let l = read(
+            "<?xml version=\"1.0\"?>\n<AppInstaller xmlns=\"http://schemas.microsoft.com/appx/appinstaller/2018\"\n  \
+             Version=\"1.0.0.0\" Uri='https://h.example/a.appinstaller'>\n\
+             <MainBundle Name=\"A\" Uri=\"https://h.example/a.msixbundle\"/>\n\
+             <Dependencies><Package Uri = \"http://h.example/d.appx\"/></Dependencies></AppInstaller>",
+        )
+        .unwrap();
+        assert_eq!(l.kind, Kind::AppInstaller);
+        let uris: Vec<_> = l.targets.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(
+            uris,
+            [
+                "https://h.example/a.appinstaller",
+                "https://h.example/a.msixbundle",
+                "http://h.example/d.appx"
+            ]
+        );
+        assert!(l.targets.iter().all(|(f, v)| is_remote(f, v)));
+        // Another namespace, or `Uri` inside another word, is none.
+        assert!(read("<AppInstaller xmlns=\"urn:x\" Uri=\"https://h/\"/>").is_none());
+        assert!(uri_attributes("<a xUri=\"https://h/\" Uri>").is_empty());
+    }
 
     #[test]
     fn internet_shortcuts() {
@@ -289,7 +358,7 @@ mod tests {
         #[test]
         fn what_may_be_says_no_to_is_no_launcher(
             before in proptest::collection::vec(0usize..17, 0..5),
-            launcher in 0usize..7,
+            launcher in 0usize..8,
             after in proptest::collection::vec(0usize..17, 0..3),
         ) {
             const LEAD: [&[u8]; 17] = [
@@ -298,10 +367,11 @@ mod tests {
                 b"<!-- c -->", b"#c\n", b";c\n", b"\xff", b"[DEFAULT]\n", b"<?", b"<!--",
                 b"<",
             ];
-            const LAUNCHERS: [&[u8]; 7] = [
+            const LAUNCHERS: [&[u8]; 8] = [
                 b"<libraryDescription xmlns=\"http://schemas.microsoft.com/windows/2009/library\"><url>\\\\h\\s</url></libraryDescription>",
                 b"<searchConnectorDescription xmlns=\"http://schemas.microsoft.com/windows/2009/searchConnector\"><url>x</url></searchConnectorDescription>",
                 b"<PCSettings><DeepLink>x</DeepLink></PCSettings>",
+                b"<AppInstaller xmlns=\"http://schemas.microsoft.com/appx/appinstaller/2021\" Uri=\"https://h/a\"/>",
                 b"[InternetShortcut]\nURL=file://h/s\n",
                 b"[Shell]\nCommand=2\nIconFile=\\\\h\\i\n",
                 b"[Desktop Entry]\nType=Application\nExec=a\n",
