@@ -225,6 +225,7 @@ types = {
     "html": b"<!DOCTYPE html><html><body>hi</body></html>",
     "utf16": "plain text".encode("utf-16"),
     "iso": b"\0" * 0x8001 + b"CD001",
+    "dde.csv": b"a;b\n\"=SUM(1,2)+cmd|' /C calc'!A0\",x\n",
 }
 pages = {
     "link.html": b'<html><a href="data:application/octet-stream;base64,'

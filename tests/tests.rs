@@ -36,6 +36,8 @@ mod launchers;
 mod script_rules;
 mod smuggling;
 mod uuencode;
+// Delimited text that Excel opens.
+mod csv_formulas;
 
 mod cab;
 mod compressors;

@@ -164,6 +164,9 @@ impl Detector {
             None => self.scripts.classify_text(data),
         };
         let primary = launcher::refine(primary, data, &mut d.findings);
+        if primary == known::TEXT {
+            formula_dde(data, &mut d.findings);
+        }
         d.types.push(TypeAt {
             ty: primary,
             offset: 0,
@@ -266,6 +269,23 @@ fn sylk(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType {
         });
     }
     known::SYLK.in_group(TypeGroup::MacroDocument)
+}
+
+/// The DDE calls in the formula cells of delimited text (a CSV that Excel
+/// opens, whatever its name): a call whose program, or the first word of
+/// its topic (`MSEXCEL|'\..\..\Windows\System32\cmd.exe'`), is a command
+/// interpreter is a command.
+fn formula_dde(data: &[u8], findings: &mut Vec<FindingKind>) {
+    use crate::format::ooxml::is_interpreter;
+    for c in crate::format::formula::dde_calls(data) {
+        let topic = c.call[c.program.len() + 1..].trim_start_matches('\'');
+        let first = topic.split_whitespace().next().unwrap_or("");
+        findings.push(FindingKind::Dde {
+            form: "DDE formula".into(),
+            interpreter: is_interpreter(&c.program) || is_interpreter(first),
+            command: c.call,
+        });
+    }
 }
 
 /// The group of a type that infer knows and our table does not.

@@ -4,7 +4,7 @@
 //! ([`tar`]), cpio and `ar` headers ([`cpio`], [`ar`]), the 7z start
 //! header ([`sevenz`]) and PDF syntax ([`pdf`]);
 //! inside documents, the VBA project ([`ovba`]), Excel's workbook globals
-//! ([`biff`]), SYLK ([`sylk`]), RTF's embedded objects ([`rtf`]) and OLE1
+//! ([`biff`]), SYLK ([`sylk`]), formulas in CSV ([`formula`]), RTF's embedded objects ([`rtf`]) and OLE1
 //! and Packager objects ([`oleobj`]); disk images ([`iso9660`], [`udf`],
 //! [`fat`], [`mbr`], [`vhd`], [`vhdx`], sharing [`disk`]); for text formats,
 //! a search that ignores ASCII case ([`ascii`]). No I/O, no
@@ -21,6 +21,7 @@ pub(crate) mod cpio;
 pub(crate) mod datauri;
 pub(crate) mod disk;
 pub(crate) mod fat;
+pub(crate) mod formula;
 pub(crate) mod iso9660;
 pub(crate) mod launcher;
 pub(crate) mod lzo;

@@ -367,7 +367,7 @@ fn first_argument(args: &str) -> String {
 
 /// True when `program` (a path or a name, any case, with or without
 /// `.exe`, doubled backslashes and all) is a command interpreter.
-fn is_interpreter(program: &str) -> bool {
+pub(crate) fn is_interpreter(program: &str) -> bool {
     let base = program
         .rsplit(['\\', '/'])
         .find(|s| !s.is_empty())
