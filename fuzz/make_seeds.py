@@ -269,6 +269,9 @@ parts = {
     "ddelink": b"\x02<externalLink><ddeLink ddeService=\"cmd\" ddeTopic=\"/c calc\"/></externalLink>",
     "page": b"\x03<html><OBJECT classid=\"clsid:adb880a6-d8ff-11cf-9377-00aa003b7a11\"><PARAM name=Command value=ShortCut>"
     b"<PARAM name=Item1 value=',cmd.exe,/c calc'></OBJECT></html>",
+    "xlmrels": b"\x04<Relationships><Relationship Type='x/xlMacrosheet' Target='m.xml'/></Relationships>",
+    "workbook": b"\x05<workbook><sheets><sheet name='M' state='veryHidden'/></sheets>"
+    b"<definedNames><definedName name='_xlnm.Auto_Open'>M!A1</definedName></definedNames></workbook>",
     "utf16": b"\x00" + "<Relationships><Relationship Type='x/frame' Target='\\\\h\\s' TargetMode='External'/></Relationships>".encode("utf-16"),
 }
 

@@ -242,15 +242,22 @@ pub fn unpack_chm(data: &[u8]) -> Unpacked {
 }
 
 /// The readers of what a document part reaches: the first byte picks the
-/// part (relationships, a Word part, an Excel part, a help page), the rest
-/// is its text. Returns how many references were found.
+/// part (relationships, a Word part, an Excel part, a help page, a
+/// workbook's relationships or the workbook read for macros), the rest is
+/// its text. Returns how many references (or items of one kind) were found.
 pub fn document_part(data: &[u8]) -> usize {
     let (sel, rest) = data.split_first().unwrap_or((&0, &[]));
-    match sel % 4 {
+    let excel = |name: &str| {
+        let e = crate::format::spreadsheetml::inspect_part(name, rest);
+        e.macro_sheets.len().max(e.autorun.len()).max(e.very_hidden.len())
+    };
+    match sel % 6 {
         0 => crate::format::ooxml::inspect_part("word/_rels/settings.xml.rels", rest).len(),
         1 => crate::format::ooxml::inspect_part("word/document.xml", rest).len(),
         2 => crate::format::ooxml::inspect_part("xl/externalLinks/externalLink1.xml", rest).len(),
-        _ => crate::format::chm::shortcut_commands(rest).len(),
+        3 => crate::format::chm::shortcut_commands(rest).len(),
+        4 => excel("xl/_rels/workbook.xml.rels"),
+        _ => excel("xl/workbook.xml"),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Inside documents: OLE2 compound files stream by stream, VBA macros,
-//! Excel 4.0 macro sheets, SYLK and RTF embedded objects. Compound files
+//! Excel 4.0 macro sheets (in BIFF8 and in OOXML packages), SYLK and RTF
+//! embedded objects. Compound files
 //! are written with the `cfb` crate's writer; everything in them (the VBA
 //! project, BIFF8 records, OLE1 objects) field by field here.
 
@@ -394,4 +395,77 @@ fn macros_of_a_single_file_web_page_document_are_found() {
     let r = scan("editdata.mso", broken);
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
     assert_ne!(r.verdict, Verdict::Clean);
+}
+
+/// An xlsm (or xlsb, or one renamed .xlsx) whose macro sheet runs
+/// EXEC from `_xlnm.Auto_Open`: no VBA project at all, the Excel 4.0 macros
+/// of 2021's malspam in OOXML.
+fn xlm_package(sheet_part: &str, workbook: &str) -> Vec<u8> {
+    let rels = format!(
+        "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+         <Relationship Id=\"rId1\" Type=\"http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet\" Target=\"{}\"/></Relationships>",
+        sheet_part.trim_start_matches("xl/")
+    );
+    let macro_sheet = b"<?xml version=\"1.0\"?><xm:macrosheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
+        xmlns:xm=\"http://schemas.microsoft.com/office/excel/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\"><f>EXEC(&quot;cmd /c calc&quot;)</f></c></row>\
+        <row r=\"2\"><c r=\"A2\"><f>HALT()</f></c></row></sheetData></xm:macrosheet>";
+    zip_of(
+        &[
+            (
+                "[Content_Types].xml",
+                &b"<?xml version=\"1.0\"?><Types/>"[..],
+            ),
+            ("xl/workbook.xml", workbook.as_bytes()),
+            ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+            (sheet_part, &macro_sheet[..]),
+        ],
+        Method::Deflated,
+    )
+}
+
+#[test]
+fn excel_4_macro_sheets_in_ooxml_are_blocked() {
+    let wb = "<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheets>\
+        <sheet name=\"Sheet1\" sheetId=\"1\"/><sheet name=\"Macro1\" sheetId=\"2\" state=\"veryHidden\"/></sheets>\
+        <definedNames><definedName name=\"_xlnm.Auto_Open\" hidden=\"1\">Macro1!$A$1</definedName></definedNames></workbook>";
+    // Under its usual name, and renamed where only the relationship or the
+    // root element tells what it is.
+    for part in [
+        "xl/macrosheets/sheet1.xml",
+        "xl/worksheets/sheet2.xml",
+        "xl/x.xml",
+    ] {
+        for name in ["invoice.xlsm", "invoice.xlsx"] {
+            let r = scan(name, xlm_package(part, wb));
+            assert!(has_key(&r, "document.xlm"), "{part}: {:?}", keys(&r));
+            assert!(
+                has_key(&r, "document.xlm.autorun"),
+                "{part}: {:?}",
+                keys(&r)
+            );
+            assert!(has_key(&r, "document.sheet.very_hidden"), "{:?}", keys(&r));
+            assert_eq!(r.verdict, Verdict::Malicious, "{part} {name}");
+        }
+    }
+}
+
+#[test]
+fn an_ordinary_workbook_with_names_and_hidden_sheets_is_clean() {
+    let wb = "<?xml version=\"1.0\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheets>\
+        <sheet name=\"Data\" sheetId=\"1\"/><sheet name=\"Lookup\" sheetId=\"2\" state=\"hidden\"/></sheets>\
+        <definedNames><definedName name=\"_xlnm.Print_Area\" localSheetId=\"0\">Data!$A$1:$D$20</definedName>\
+        <definedName name=\"Rates\">Lookup!$A:$B</definedName></definedNames></workbook>";
+    let sheet = b"<?xml version=\"1.0\"?><worksheet><sheetData><row r=\"1\"><c r=\"A1\"><f>SUM(B1:B9)</f></c></row></sheetData></worksheet>";
+    let z = zip_of(
+        &[
+            (
+                "[Content_Types].xml",
+                &b"<?xml version=\"1.0\"?><Types/>"[..],
+            ),
+            ("xl/workbook.xml", wb.as_bytes()),
+            ("xl/worksheets/sheet1.xml", &sheet[..]),
+        ],
+        Method::Deflated,
+    );
+    assert_clean(&scan("budget.xlsx", z));
 }

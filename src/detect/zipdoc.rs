@@ -40,8 +40,9 @@ fn by_names(entries: &[RawName<'_>]) -> FileType {
     let macros = entries.iter().any(|e| {
         ends_with_any_case(e.name, b"vbaproject.bin")
             || ends_with_any_case(e.name, b"vbaprojectsignature.bin")
-    }) || any_prefix("Basic/")
-        && entries.iter().any(|e| e.name.ends_with(b"script-lb.xml"));
+    }) || any_prefix("xl/macrosheets/")
+        || any_prefix("xl/intlmacrosheets/")
+        || any_prefix("Basic/") && entries.iter().any(|e| e.name.ends_with(b"script-lb.xml"));
     let with_macros = |t: FileType| {
         if macros {
             t.in_group(TypeGroup::MacroDocument)

@@ -4,8 +4,9 @@
 //! ([`tar`]), cpio and `ar` headers ([`cpio`], [`ar`]), the 7z start
 //! header ([`sevenz`]) and PDF syntax ([`pdf`]);
 //! inside documents, the VBA project ([`ovba`]), Excel's workbook globals
-//! ([`biff`]), SYLK ([`sylk`]), formulas in CSV ([`formula`]), RTF's embedded objects ([`rtf`]) and OLE1
-//! and Packager objects ([`oleobj`]); disk images ([`iso9660`], [`udf`],
+//! ([`biff`]) and macro sheets in OOXML ([`spreadsheetml`]), SYLK
+//! ([`sylk`]), formulas in CSV ([`formula`]), RTF's embedded objects
+//! ([`rtf`]) and OLE1 and Packager objects ([`oleobj`]); disk images ([`iso9660`], [`udf`],
 //! [`fat`], [`mbr`], [`vhd`], [`vhdx`], sharing [`disk`]); for text formats,
 //! a search that ignores ASCII case ([`ascii`]). No I/O, no
 //! allocation sized by a declared field, and nothing here knows about the
@@ -37,6 +38,7 @@ pub(crate) mod rar;
 pub(crate) mod rtf;
 pub(crate) mod sevenz;
 pub(crate) mod smuggle;
+pub(crate) mod spreadsheetml;
 pub(crate) mod sylk;
 pub(crate) mod tags;
 pub(crate) mod tar;

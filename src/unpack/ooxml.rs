@@ -1,14 +1,17 @@
 //! OOXML packages (docx, xlsx, pptx): unpacked as the zip they are, then
 //! each part that can reach outside the file is read
 //! ([`crate::format::ooxml`]): relationships with external targets, Word's
-//! DDE fields, Excel's DDE links. The findings are placed on the part that
-//! holds them, so that the report names it.
+//! DDE fields, Excel's DDE links; and Excel's Excel 4.0 macro sheets, names
+//! that run by themselves and very hidden sheets
+//! ([`crate::format::spreadsheetml`]). The findings are placed on the part
+//! that holds them, so that the report names it.
 
 use bytes::Bytes;
 
 use super::{Ctx, Unpacked, zip};
 use crate::finding::FindingKind;
 use crate::format::ooxml::{self, Reference};
+use crate::format::spreadsheetml;
 
 /// Unpacks the package and reads its parts.
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
@@ -16,6 +19,22 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     for child in &mut out.children {
         for r in ooxml::inspect_part(&child.name, &child.data) {
             child.findings.push(finding(r));
+        }
+        let lower = child.name.to_ascii_lowercase();
+        let excel = spreadsheetml::inspect_part(&lower, &child.data);
+        if excel.is_empty() {
+            continue;
+        }
+        if !excel.macro_sheets.is_empty() {
+            child.findings.push(FindingKind::XlmMacros {
+                detail: format!("macro sheets {}", excel.macro_sheets.join(", ")),
+            });
+        }
+        for name in excel.autorun {
+            child.findings.push(FindingKind::XlmAutorun { name });
+        }
+        for sheet in excel.very_hidden {
+            child.findings.push(FindingKind::VeryHiddenSheet { sheet });
         }
     }
     out
