@@ -226,6 +226,7 @@ types = {
     "utf16": "plain text".encode("utf-16"),
     "iso": b"\0" * 0x8001 + b"CD001",
     "dde.csv": b"a;b\n\"=SUM(1,2)+cmd|' /C calc'!A0\",x\n",
+    "search.html": b"<html><a href=\"search-ms&#58;query=a&crumb=location:\\\\h@SSL\\d\">x</a></html>",
 }
 pages = {
     "link.html": b'<html><a href="data:application/octet-stream;base64,'

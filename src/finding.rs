@@ -162,7 +162,7 @@ finding_keys! {
     DOCUMENT_REMOTE_TEMPLATE = "document.remote_template": "An OOXML document whose template is fetched from another machine (remote template injection).";
     DOCUMENT_EXTERNAL_OBJECT = "document.external_object": "An OOXML document with a linked OLE object that Office fetches and activates (CVE-2017-0199, Follina).";
     DOCUMENT_EXTERNAL_LINK = "document.external_link": "An OOXML document that makes Office fetch from another machine on its own: a remote frame or sub-document, a file on a UNC share.";
-    DOCUMENT_EXTERNAL_LINK_HANDLER = "document.external_link.handler": "An OOXML relationship to a URL handler that starts programs (ms-msdt:, search-ms:, mhtml:...).";
+    DOCUMENT_EXTERNAL_LINK_HANDLER = "document.external_link.handler": "An OOXML relationship, or a page's link, to a URL handler that starts programs or opens a share (ms-msdt:, search-ms:, mhtml:...), or to a program.";
     DOCUMENT_DDE = "document.dde": "A DDE field or link: the document asks Office to start a program and talk to it.";
     DOCUMENT_DDE_COMMAND = "document.dde.command": "A DDE field or link whose program is a command interpreter or script host, or is hidden in nested fields.";
     DOCUMENT_CHM_COMMAND = "document.chm.command": "A compiled help page with a ShortCut object that runs a command.";
@@ -511,9 +511,10 @@ pub enum FindingKind {
         target: String,
     },
     /// An OOXML relationship that Office follows on its own to another
-    /// machine, or to a URL handler that starts programs.
+    /// machine, or to a URL handler that starts programs (or, `program`,
+    /// to a program itself); or a page's link to such a handler.
     ExternalLink {
-        /// The relationship's type, such as `frame`.
+        /// The relationship's type, such as `frame`, or `page link`.
         relationship: String,
         /// Where it points.
         target: String,

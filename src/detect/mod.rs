@@ -167,6 +167,23 @@ impl Detector {
         if primary == known::TEXT {
             formula_dde(data, &mut d.findings);
         }
+        // Pages, and text or XML that holds a page's markup (a page behind
+        // 4 KiB of prose is still one to a browser; an SVG image can
+        // navigate, an OOXML part's relationships are read as such).
+        let page = primary == known::HTML
+            || primary == known::HTA
+            || ((primary == known::TEXT || primary == known::XML)
+                && crate::format::smuggle::has_element(data))
+            || (primary == known::XML && crate::format::smuggle::is_svg(data));
+        if page {
+            for l in crate::format::pagelinks::handler_links(data) {
+                d.findings.push(FindingKind::ExternalLink {
+                    relationship: "page link".into(),
+                    target: l.url,
+                    handler: Some(l.scheme),
+                });
+            }
+        }
         d.types.push(TypeAt {
             ty: primary,
             offset: 0,

@@ -6,7 +6,8 @@
 //! inside documents, the VBA project ([`ovba`]), Excel's workbook globals
 //! ([`biff`]) and macro sheets in OOXML ([`spreadsheetml`]), SYLK
 //! ([`sylk`]), formulas in CSV ([`formula`]), RTF's embedded objects
-//! ([`rtf`]) and OLE1 and Packager objects ([`oleobj`]); disk images ([`iso9660`], [`udf`],
+//! ([`rtf`]) and OLE1 and Packager objects ([`oleobj`]), pages' links to
+//! program handlers ([`pagelinks`]); disk images ([`iso9660`], [`udf`],
 //! [`fat`], [`mbr`], [`vhd`], [`vhdx`], sharing [`disk`]); for text formats,
 //! a search that ignores ASCII case ([`ascii`]). No I/O, no
 //! allocation sized by a declared field, and nothing here knows about the
@@ -32,6 +33,7 @@ pub(crate) mod oleobj;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
 pub(crate) mod ovba;
+pub(crate) mod pagelinks;
 pub(crate) mod pairs;
 pub(crate) mod pdf;
 pub(crate) mod rar;

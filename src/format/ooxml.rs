@@ -57,7 +57,7 @@ pub(crate) enum Reference {
 /// URL schemes whose handlers start programs, search or open remote
 /// documents without a download prompt (Follina's `ms-msdt`, `search-ms`,
 /// the Office URI schemes, script URLs and compiled help).
-const HANDLERS: &[&str] = &[
+pub(crate) const HANDLERS: &[&str] = &[
     "ms-msdt",
     "search-ms",
     "search",

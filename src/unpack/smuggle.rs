@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use super::{Ctx, Unpacked};
 use crate::finding::FindingKind;
-use crate::format::smuggle::{self, Encoding};
+use crate::format::smuggle::{self, Encoding, has_element};
 use crate::format::wordml;
 use crate::limits::LimitKind;
 use crate::report::Origin;
@@ -43,110 +43,6 @@ pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
     } else {
         t == known::JSCRIPT || t == known::JAVASCRIPT
     }
-}
-
-/// HTML's elements, lowercase: those that carry a URL or script, and the
-/// common ones of any page. `<a` is told apart from a comparison in code
-/// (`x <a && y`) by the attribute after it.
-const ELEMENTS: &[&[u8]] = &[
-    b"applet",
-    b"area",
-    b"article",
-    b"aside",
-    b"audio",
-    b"base",
-    b"body",
-    b"br",
-    b"button",
-    b"canvas",
-    b"center",
-    b"details",
-    b"dialog",
-    b"div",
-    b"embed",
-    b"font",
-    b"footer",
-    b"form",
-    b"frame",
-    b"frameset",
-    b"h1",
-    b"h2",
-    b"h3",
-    b"head",
-    b"header",
-    b"hr",
-    b"html",
-    b"iframe",
-    b"image",
-    b"img",
-    b"input",
-    b"label",
-    b"li",
-    b"link",
-    b"main",
-    b"marquee",
-    b"math",
-    b"meta",
-    b"nav",
-    b"noscript",
-    b"object",
-    b"option",
-    b"param",
-    b"picture",
-    b"script",
-    b"section",
-    b"select",
-    b"source",
-    b"span",
-    b"strong",
-    b"style",
-    b"svg",
-    b"table",
-    b"td",
-    b"template",
-    b"textarea",
-    b"title",
-    b"tr",
-    b"track",
-    b"ul",
-    b"use",
-    b"video",
-];
-
-/// True when `data` holds an HTML start tag: `<`, an element's name (any
-/// case), then white space, `/` or `>`; or `<a` and an attribute.
-fn has_element(data: &[u8]) -> bool {
-    memchr::memchr_iter(b'<', data).any(|lt| {
-        let rest = &data[lt + 1..];
-        let head = &rest[..rest.len().min(9)];
-        let n = head
-            .iter()
-            .position(|c| !c.is_ascii_alphanumeric())
-            .unwrap_or(head.len());
-        let (name, after) = rest.split_at(n);
-        let Some(&next) = after.first() else {
-            return false;
-        };
-        if name.eq_ignore_ascii_case(b"a") {
-            return next == b'>' || (next.is_ascii_whitespace() && attribute_follows(after));
-        }
-        n > 0
-            && (next.is_ascii_whitespace() || next == b'/' || next == b'>')
-            && ELEMENTS.iter().any(|e| e.eq_ignore_ascii_case(name))
-    })
-}
-
-/// True when white space and then an attribute's name (ended by `=`, white
-/// space, `/` or `>`) start `s`.
-fn attribute_follows(s: &[u8]) -> bool {
-    let s = s.trim_ascii_start();
-    let n = s
-        .iter()
-        .position(|c| !(c.is_ascii_alphabetic() || *c == b'-'))
-        .unwrap_or(s.len());
-    n > 0
-        && s.get(n)
-            .is_some_and(|&c| c.is_ascii_whitespace() || matches!(c, b'=' | b'/' | b'>'))
 }
 
 fn has_script_tag(data: &[u8]) -> bool {
