@@ -467,3 +467,24 @@ fn mutated_pdfs_never_panic() {
         let _ = r.verdict;
     }
 }
+
+/// An open action (or a link) to a handler that opens a share or starts a
+/// program: the reader hands it to Windows, which asks once at most.
+#[test]
+fn a_uri_to_a_program_handler_is_blocked() {
+    for uri in [
+        "search-ms:query=invoice&crumb=location:\\\\\\\\203.0.113.7@SSL\\\\DavWWWRoot",
+        "ms-msdt:/id PCWDiagnostic /skip force",
+    ] {
+        let mut p = one_page("/OpenAction 5 0 R", &text_content("hello"));
+        p.obj(5, &format!("<</S /URI /URI ({uri})>>"))
+            .xref("/Root 1 0 R");
+        let r = scan("invoice.pdf", p.bytes());
+        assert!(
+            has_key(&r, "document.external_link.handler"),
+            "{uri}: {:?}",
+            keys(&r)
+        );
+        assert_eq!(r.verdict, Verdict::Malicious);
+    }
+}

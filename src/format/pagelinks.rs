@@ -62,42 +62,48 @@ pub(crate) fn handler_links(page: &[u8]) -> Vec<HandlerLink> {
         if start == colon || !matches!(page[before], b'"' | b'\'' | b'=' | b'(' | b'`') {
             continue;
         }
-        let scheme = page[start..colon].to_ascii_lowercase();
-        let scheme = String::from_utf8_lossy(&scheme).into_owned();
-        if !HANDLERS.contains(&scheme.as_str()) || IN_PAGE.contains(&scheme.as_str()) {
-            continue;
-        }
         let rest = &page[colon + 1..page.len().min(colon + 1 + MAX_URL)];
         let end = rest
             .iter()
             .position(|c| matches!(c, b'"' | b'\'' | b'`' | b'<' | b'>' | b'\n' | b'\r'))
             .unwrap_or(rest.len());
+        // A scheme alone is a link when a string ends there (a script
+        // builds the link from it).
         let closed = end < rest.len() && matches!(rest[end], b'"' | b'\'' | b'`');
-        let rest = &rest[..end];
-        let has = |s: &[u8]| super::ascii::find_ci(rest, s).is_some();
-        // A link has no space after its scheme; a scheme alone is one when
-        // a string ends there (a script builds the link from it).
-        let shaped = match rest.first() {
-            None => closed,
-            Some(c) => !c.is_ascii_whitespace(),
-        };
-        // `search:`, `its:` and `mk:` are words of any page ("Search:",
-        // "ITS: bug"); the handlers' links carry a query or a location,
-        // or a help file.
-        let specific = match scheme.as_str() {
-            "search" => has(b"query=") || has(b"crumb="),
-            "its" | "ms-its" | "mk" => has(b".chm") || has(b"@msitstore"),
-            _ => true,
-        };
-        if !shaped || !specific {
-            continue;
+        let url = &page[start..colon + 1 + end];
+        if let Some(scheme) = handler_of(url, closed) {
+            out.push(HandlerLink {
+                url: String::from_utf8_lossy(url).into_owned(),
+                scheme,
+            });
         }
-        out.push(HandlerLink {
-            url: String::from_utf8_lossy(&page[start..colon + 1 + end]).into_owned(),
-            scheme,
-        });
     }
     out
+}
+
+/// The handler `url` is a link to, when it is one: its scheme (lower
+/// case) is a handler's that starts programs or opens a share, no space
+/// follows the scheme, and the links of schemes that are also words of
+/// any page (`search:`, `its:`, `mk:`: "Search:", "ITS: bug") carry a
+/// query or a location, or a help file. `bare` allows the scheme alone.
+pub(crate) fn handler_of(url: &[u8], bare: bool) -> Option<String> {
+    let colon = memchr::memchr(b':', url)?;
+    let scheme = String::from_utf8_lossy(&url[..colon].to_ascii_lowercase()).into_owned();
+    if !HANDLERS.contains(&scheme.as_str()) || IN_PAGE.contains(&scheme.as_str()) {
+        return None;
+    }
+    let rest = &url[colon + 1..];
+    let shaped = match rest.first() {
+        None => bare,
+        Some(c) => !c.is_ascii_whitespace(),
+    };
+    let has = |s: &[u8]| super::ascii::find_ci(rest, s).is_some();
+    let specific = match scheme.as_str() {
+        "search" => has(b"query=") || has(b"crumb="),
+        "its" | "ms-its" | "mk" => has(b".chm") || has(b"@msitstore"),
+        _ => true,
+    };
+    (shaped && specific).then_some(scheme)
 }
 
 #[cfg(test)]

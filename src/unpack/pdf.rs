@@ -847,6 +847,18 @@ impl Reader<'_> {
         }
         for (feature, list, more) in std::mem::take(&mut self.found) {
             for target in list {
+                // A link a reader hands to a handler that opens a share or
+                // starts a program (an open action to `search-ms:`).
+                if feature == PdfFeature::Uri
+                    && let Some(handler) =
+                        crate::format::pagelinks::handler_of(target.trim().as_bytes(), false)
+                {
+                    self.out.findings.push(FindingKind::ExternalLink {
+                        relationship: "pdf uri".into(),
+                        target: target.clone(),
+                        handler: Some(handler),
+                    });
+                }
                 self.out.findings.push(FindingKind::Pdf { feature, target });
             }
             if more > 0 {

@@ -2,7 +2,8 @@
 //! read as an OLE1 object; its native data is a child (an OLE2 compound
 //! file, mostly, which the OLE unpacker then opens), and a `Package`
 //! object's file is a child under its own name. Every object is a finding
-//! (`document.rtf.object`), and Equation Editor objects one of their own.
+//! (`document.rtf.object`), and Equation Editor objects one of their own;
+//! a template attached from another machine is `document.remote_template`.
 
 use bytes::Bytes;
 
@@ -16,6 +17,12 @@ const OLE2: &[u8] = &[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
+    // A template on another machine is fetched as the document opens.
+    for target in rtf::templates(data) {
+        if crate::format::ooxml::is_remote(&target) {
+            out.findings.push(FindingKind::RemoteTemplate { target });
+        }
+    }
     let max = usize::try_from(ctx.budget.objects_left()).unwrap_or(usize::MAX);
     let (objects, more) = rtf::objdata(data, max);
     if more {
