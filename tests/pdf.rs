@@ -1,7 +1,8 @@
 //! PDF documents: EICAR in every place a PDF can hide it (compressed
 //! streams, filter chains, embedded files, object streams, incremental
 //! updates), the actions a reader runs (JavaScript on open, Launch, links,
-//! forms), malformed structure, and clean controls.
+//! forms), documents encrypted for an empty password (qpdf writes them),
+//! malformed structure, and clean controls.
 
 use crate::pdf_writer::{Pdf, hex, one_page, text_content, zlib};
 use crate::util::*;
@@ -486,5 +487,78 @@ fn a_uri_to_a_program_handler_is_blocked() {
             keys(&r)
         );
         assert_eq!(r.verdict, Verdict::Malicious);
+    }
+}
+
+/// `qpdf --encrypt USER OWNER BITS [--use-aes=y] -- in out`: the tool's own
+/// standard security handler, at each revision it writes.
+fn qpdf_encrypt(pdf: &[u8], user: &str, args: &[&str]) -> Option<Vec<u8>> {
+    let qpdf = tool("qpdf")?;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.pdf"), pdf).unwrap();
+    let mut all = vec!["--allow-weak-crypto", "--encrypt", user, "owner-secret"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--", "in.pdf", "out.pdf"]);
+    run_tool(dir.path(), &qpdf, &all);
+    Some(std::fs::read(dir.path().join("out.pdf")).unwrap())
+}
+
+/// The encryptions qpdf writes: RC4 40 (R2), RC4 128 (R3), AES-128 (R4),
+/// AES-256 (R6).
+const ENCRYPTIONS: [&[&str]; 4] = [&["40"], &["128"], &["128", "--use-aes=y"], &["256"]];
+
+/// Most encrypted PDFs open without a password (the owner password only
+/// restricts printing and copying): they are decrypted and read like any
+/// other, their JavaScript and embedded files included, and an ordinary
+/// one is clean.
+#[test]
+fn pdfs_encrypted_for_an_empty_password_are_read() {
+    let mut p = one_page(
+        "/Names <</EmbeddedFiles <</Names [(a) 5 0 R]>>>> /OpenAction 7 0 R",
+        &text_content("see attachment"),
+    );
+    p.obj(5, "<</Type /Filespec /F (report.txt) /EF <</F 6 0 R>>>>")
+        .stream(
+            6,
+            "/Type /EmbeddedFile /Filter /FlateDecode",
+            &zlib(&eicar()),
+        )
+        .obj(7, "<</S /JavaScript /JS (app.alert\\('opened'\\);)>>")
+        .xref("/Root 1 0 R");
+    let plain = eicar_free(&p.bytes());
+    let clean = {
+        let mut p = one_page("", &text_content("Quarterly report"));
+        p.xref("/Root 1 0 R");
+        p.bytes()
+    };
+    for args in ENCRYPTIONS {
+        let Some(enc) = qpdf_encrypt(&plain, "", args) else {
+            return;
+        };
+        let r = scan("statement.pdf", enc);
+        assert!(found_eicar(&r), "{args:?}: {:?}", keys(&r));
+        assert!(
+            has_key(&r, "document.pdf.javascript_on_open"),
+            "{args:?}: {:?}",
+            keys(&r)
+        );
+        assert!(!has_key(&r, "encrypted"), "{args:?}: {:?}", keys(&r));
+        let r = scan("statement.pdf", qpdf_encrypt(&clean, "", args).unwrap());
+        assert_clean(&r);
+    }
+}
+
+/// A PDF that needs a password cannot be read: it is said, never clean.
+#[test]
+fn a_pdf_with_a_user_password_is_encrypted() {
+    let mut p = one_page("", &text_content("secret"));
+    p.xref("/Root 1 0 R");
+    for args in ENCRYPTIONS {
+        let Some(enc) = qpdf_encrypt(&p.bytes(), "letmein", args) else {
+            return;
+        };
+        let r = scan("secret.pdf", enc);
+        assert!(has_key(&r, "encrypted"), "{args:?}: {:?}", keys(&r));
+        assert_ne!(r.verdict, Verdict::Clean);
     }
 }

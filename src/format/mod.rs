@@ -36,6 +36,7 @@ pub(crate) mod ovba;
 pub(crate) mod pagelinks;
 pub(crate) mod pairs;
 pub(crate) mod pdf;
+pub(crate) mod pdfcrypt;
 pub(crate) mod rar;
 pub(crate) mod rtf;
 pub(crate) mod sevenz;

@@ -23,6 +23,7 @@ use crate::format::pdf::{
     self as syntax, Dict, Endstreams, Indirect, Obj, XrefEntry, object_at, object_stream,
     scan_objects, startxref, text, trailers, value_in, xref_stream_entries, xref_table_at,
 };
+use crate::format::pdfcrypt::{self, Crypt, Method};
 use crate::limits::LimitKind;
 use crate::report::Origin;
 
@@ -79,7 +80,10 @@ struct Reader<'a> {
     /// Recorded findings of each kind, and how many more there were.
     found: Vec<(PdfFeature, Vec<String>, usize)>,
     scripts: usize,
+    /// The encryption that no password this reader has opens.
     encrypted: Option<String>,
+    /// The key of a document encrypted for an empty user password.
+    crypt: Option<Crypt>,
     bad_lengths: usize,
     cut_objects: usize,
     children_cut: bool,
@@ -101,6 +105,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         found: Vec::new(),
         scripts: 0,
         encrypted: None,
+        crypt: None,
         bad_lengths: 0,
         cut_objects: 0,
         children_cut: false,
@@ -214,6 +219,78 @@ fn quote(s: &[u8]) -> String {
     }
 }
 
+/// What the standard security handler reads, from an encryption
+/// dictionary and the trailer that points at it.
+fn crypt_params(d: &Dict, trailer: &Dict) -> pdfcrypt::Params {
+    let string = |o: Option<&Obj>| match o {
+        Some(Obj::Str(s)) => s.clone(),
+        _ => Vec::new(),
+    };
+    // A crypt filter's method, by the name `/StmF` or `/StrF` gives it.
+    let method = |key: &[u8]| -> Option<Method> {
+        let name = match d.get(key) {
+            Some(Obj::Name(n)) => n.clone(),
+            _ => return Some(Method::Identity),
+        };
+        if name == b"Identity" {
+            return Some(Method::Identity);
+        }
+        let cf = match d.get(b"CF")? {
+            Obj::Dict(cf) => cf.get(&name)?.dict()?.clone(),
+            _ => return None,
+        };
+        match cf.get(b"CFM") {
+            Some(m) if m.is_name(b"V2") => Some(Method::Rc4),
+            Some(m) if m.is_name(b"AESV2") => Some(Method::Aes128),
+            Some(m) if m.is_name(b"AESV3") => Some(Method::Aes256),
+            Some(m) if m.is_name(b"None") => Some(Method::Identity),
+            _ => None,
+        }
+    };
+    let v = d.int(b"V").unwrap_or(0);
+    let (streams, strings) = if v >= 4 {
+        (method(b"StmF"), method(b"StrF"))
+    } else {
+        (None, None)
+    };
+    let id0 = match trailer.get(b"ID") {
+        Some(Obj::Array(a)) => string(a.first()),
+        _ => Vec::new(),
+    };
+    pdfcrypt::Params {
+        v,
+        r: d.int(b"R").unwrap_or(0),
+        length_bits: d.int(b"Length").unwrap_or(40),
+        o: string(d.get(b"O")),
+        u: string(d.get(b"U")),
+        ue: string(d.get(b"UE")),
+        p: d.int(b"P").unwrap_or(0),
+        id0,
+        encrypt_metadata: !matches!(d.get(b"EncryptMetadata"), Some(Obj::Bool(false))),
+        streams,
+        strings,
+    }
+}
+
+/// Decrypts every string of a value read from object `num` (its
+/// dictionaries' and arrays' too; a stream's data is decrypted apart).
+fn decrypt_strings(c: &Crypt, num: u32, generation: u32, v: &mut Obj, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match v {
+        Obj::Str(s) => *s = c.string(num, generation, s),
+        Obj::Array(a) => a
+            .iter_mut()
+            .for_each(|x| decrypt_strings(c, num, generation, x, depth + 1)),
+        Obj::Dict(d) | Obj::Stream(d, _) => {
+            d.0.iter_mut()
+                .for_each(|(_, x)| decrypt_strings(c, num, generation, x, depth + 1))
+        }
+        _ => {}
+    }
+}
+
 /// The name a file specification gives its file (`/UF` first, as readers
 /// show it).
 fn filespec_name(d: &Dict) -> Option<String> {
@@ -292,7 +369,7 @@ impl Reader<'_> {
         };
         locs.iter()
             .filter_map(|l| match *l {
-                Loc::File { at, window } => self.read_at(at, window).map(|o| o.obj),
+                Loc::File { at, window } => self.read_at(at, window).map(|o| self.decrypted(o)),
                 Loc::Packed { stream, at, window } => {
                     value_in(&self.packed.get(stream)?.0, at, window)
                 }
@@ -398,9 +475,11 @@ impl Reader<'_> {
     }
 
     /// A trailer (or a cross-reference stream's dictionary): an `/Encrypt`
-    /// entry makes the document encrypted.
+    /// entry makes the document encrypted. The standard handler with an
+    /// empty user password (most encrypted PDFs: the owner password only
+    /// restricts) is opened, and the document read decrypted.
     fn trailer(&mut self, t: &Dict) {
-        if self.encrypted.is_some() {
+        if self.encrypted.is_some() || self.crypt.is_some() {
             return;
         }
         let Some(e) = t.get(b"Encrypt").filter(|e| **e != Obj::Null) else {
@@ -422,7 +501,23 @@ impl Reader<'_> {
             })
             .next()
             .unwrap_or_else(|| "pdf".into());
-        self.encrypted = Some(method);
+        let opened = dicts
+            .iter()
+            .filter_map(Obj::dict)
+            .filter(|d| d.get(b"Filter").is_none_or(|f| f.is_name(b"Standard")))
+            .find_map(|d| Crypt::open(&crypt_params(d, t)));
+        match opened {
+            Some(c) => self.crypt = Some(c),
+            None => self.encrypted = Some(method),
+        }
+    }
+
+    /// An object read from the file, its strings decrypted.
+    fn decrypted(&self, mut o: Indirect) -> Obj {
+        if let Some(c) = &self.crypt {
+            decrypt_strings(c, o.num, o.generation, &mut o.obj, 0);
+        }
+        o.obj
     }
 
     /// One object of the file: a stream is decoded and scanned; every
@@ -438,10 +533,12 @@ impl Reader<'_> {
                 self.cut_objects += 1;
             }
         }
-        if let Obj::Stream(d, range) = &o.obj {
-            self.stream(num, o.generation, d, range.clone(), ctx);
+        let generation = o.generation;
+        let obj = self.decrypted(o);
+        if let Obj::Stream(d, range) = &obj {
+            self.stream(num, generation, d, range.clone(), ctx);
         }
-        self.inspect(&o.obj, ctx);
+        self.inspect(&obj, ctx);
     }
 
     /// Decodes a stream into a child; an object stream's objects and a
@@ -466,7 +563,15 @@ impl Reader<'_> {
             self.children_cut = true;
             return;
         }
-        let raw = self.data.slice(range.clone());
+        let mut raw = self.data.slice(range.clone());
+        // Cross-reference streams are never encrypted; the metadata stream
+        // is not when the dictionary says so.
+        if let Some(c) = &self.crypt
+            && !d.has_name(b"Type", b"XRef")
+            && (c.encrypt_metadata || !d.has_name(b"Type", b"Metadata"))
+        {
+            raw = Bytes::from(c.stream(num, generation, &raw));
+        }
         let dec: Decoded = pdf_filters::decode(d, raw, ctx.budget);
         let label = if d.has_name(b"Type", b"EmbeddedFile") {
             self.embedded
