@@ -505,6 +505,9 @@ impl Reader<'_> {
             .iter()
             .filter_map(Obj::dict)
             .filter(|d| d.get(b"Filter").is_none_or(|f| f.is_name(b"Standard")))
+            // Each try of revision 6 costs a few hundred hash rounds: an
+            // encryption dictionary written many times is tried a few.
+            .take(4)
             .find_map(|d| Crypt::open(&crypt_params(d, t)));
         match opened {
             Some(c) => self.crypt = Some(c),
