@@ -361,3 +361,29 @@ fn data_after_an_arj_or_lha_archive_is_said_and_scanned() {
         );
     }
 }
+
+/// A gzip member stores the name `gunzip -N`, 7-Zip and WinRAR write the
+/// file under; plain `gunzip` writes the outer name less `.gz`. A name
+/// that only one of them shows is judged all the same.
+#[test]
+fn both_names_of_a_gzip_member_are_judged() {
+    // FNAME: the flag (8) and the name, NUL-terminated, after the header.
+    let with_name = |name: &[u8], data: &[u8]| {
+        let body = gzip(data);
+        let mut g = body[..10].to_vec();
+        g[3] |= 0x08;
+        g.extend_from_slice(name);
+        g.push(0);
+        g.extend_from_slice(&body[10..]);
+        g
+    };
+    let text = b"just a note\n".repeat(4);
+    // The stored name runs; the outer one is a picture's.
+    let r = scan("photo.jpg.gz", with_name(b"photo.jpg.exe", &text));
+    assert!(has_key(&r, "name.blocked_extension"), "{:?}", keys(&r));
+    // The outer name runs; the stored one is a picture's.
+    let r = scan("invoice.scr.gz", with_name(b"invoice.jpg", &text));
+    assert!(has_key(&r, "name.blocked_extension"), "{:?}", keys(&r));
+    // Control: the two agree and are ordinary.
+    assert_clean(&scan("notes.txt.gz", with_name(b"notes.txt", &text)));
+}

@@ -103,7 +103,18 @@ fn members_and_trailing(
     let mut out = Unpacked::default();
     let stopped_early = drained.limit.is_some() || drained.error.is_some();
     let (name, origin) = inner_name(outer, stored_name);
-    out.push_drained(name, origin, drained);
+    // The name the member stores is what `gunzip -N`, 7-Zip and WinRAR
+    // write; plain `gunzip` writes the outer name less its suffix. Both
+    // are judged.
+    let derived = inner_name(outer, None);
+    out.push_drained(name.clone(), origin, drained);
+    if stored_name.is_some_and(|n| !n.is_empty())
+        && derived.1 == Origin::Entry
+        && derived.0 != name
+        && let Some(child) = out.children.last_mut()
+    {
+        child.alt_names.push(derived.0);
+    }
     if stopped_early || trailing == 0 {
         return (out, None);
     }
