@@ -135,6 +135,23 @@ pub(crate) fn has_marker(data: &[u8]) -> bool {
         || next_percent_uri(data, 0).is_some()
 }
 
+/// [`has_marker`] for text that is not a page: nothing decodes a
+/// character reference in it, so a URI starts with `data:` as it is (any
+/// case), and only the bytes around each `data:` are read: most text has
+/// none, and YAML's or a script's `data:` keys are looked at briefly.
+pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
+    /// The media type, the marker and enough payload for its escapes.
+    const AROUND: usize = 5 + MAX_MEDIA_TYPE + 64;
+    let mut from = 0;
+    while let Some(at) = super::ascii::find_ci(&text[from..], b"data:").map(|i| from + i) {
+        if has_marker(&text[at..text.len().min(at + AROUND)]) {
+            return true;
+        }
+        from = at + 5;
+    }
+    false
+}
+
 /// The named character references that spell a character a `data:` URI
 /// is written with (those are case-sensitive: `&Colon;` is another).
 const NAMED: &[(&[u8], u8)] = &[
@@ -340,6 +357,14 @@ pub(crate) fn percent_decode(b: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_markers_around_data() {
+        assert!(has_plain_marker(b"see DATA:application/x;base64,TVqQ"));
+        assert!(has_plain_marker(b"x data: y\nz data:application/octet-stream,%4D%5A%90%00%03"));
+        assert!(!has_plain_marker(b"data: {\n  a: 1;\n  base64: 2\n}\n"));
+        assert!(!has_plain_marker(b"no uri; base64, at all"));
+    }
 
     #[test]
     fn json_strings_read_with_their_escapes() {

@@ -38,7 +38,7 @@ pub(crate) fn handler_links(page: &[u8]) -> Vec<HandlerLink> {
     // Character references matter only where they spell a scheme or its
     // colon: most pages are read as they are, without a copy.
     let view = if memchr::memmem::find(page, b"&#").is_some()
-        || super::ascii::find_ci(page, b"&colon;").is_some()
+        || memchr::memmem::find(page, b"&colon;").is_some()
     {
         super::datauri::url_view(page)
     } else {

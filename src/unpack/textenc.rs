@@ -26,14 +26,14 @@ const BINHEX_BANNER: &[u8] = b"(This file must be converted with BinHex";
 /// True when `text` may hold a uuencoded or BinHex file (a cheap look
 /// before the line-by-line reading).
 pub(crate) fn may_hold(text: &[u8]) -> bool {
-    // Searchers built once: every text is asked.
-    static BEGIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\nbegin"));
+    // Searchers built once: every text is asked. `begin` opens uuencode's
+    // header at a line's start and yEnc's after `=y`; BinHex's banner has
+    // a search of its own.
+    static BEGIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"begin"));
     static BANNER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(BINHEX_BANNER));
-    static YBEGIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"=ybegin "));
-    text.starts_with(b"begin")
-        || BEGIN.find(text).is_some()
-        || BANNER.find(text).is_some()
-        || YBEGIN.find(text).is_some()
+    BEGIN.find_iter(text).any(|at| {
+        at == 0 || text[at - 1] == b'\n' || (at >= 2 && &text[at - 2..at] == b"=y")
+    }) || BANNER.find(text).is_some()
 }
 
 /// True when an object of type `t` is read here outside a mail: text that
