@@ -361,7 +361,9 @@ mod tests {
     #[test]
     fn plain_text_markers_around_data() {
         assert!(has_plain_marker(b"see DATA:application/x;base64,TVqQ"));
-        assert!(has_plain_marker(b"x data: y\nz data:application/octet-stream,%4D%5A%90%00%03"));
+        assert!(has_plain_marker(
+            b"x data: y\nz data:application/octet-stream,%4D%5A%90%00%03"
+        ));
         assert!(!has_plain_marker(b"data: {\n  a: 1;\n  base64: 2\n}\n"));
         assert!(!has_plain_marker(b"no uri; base64, at all"));
     }

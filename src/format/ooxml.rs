@@ -223,9 +223,11 @@ fn runs_program(target: &str) -> bool {
         Some(q) => q.split(['"', '\'']).next().unwrap_or(""),
         None => t.split(char::is_whitespace).next().unwrap_or(""),
     };
+    // `scheme` reads past leading white space: so must the slice after it.
+    let first = first.trim_start();
     let first = match scheme(first).as_deref() {
         None => first,
-        Some("file") => first[5..].trim_start_matches('/'),
+        Some("file") => first.get(5..).unwrap_or("").trim_start_matches('/'),
         Some(_) => return false,
     };
     let lower = first.to_ascii_lowercase();
@@ -493,6 +495,8 @@ mod tests {
             "C:\\Windows\\System32\\mshta.exe http://x/a.hta",
             "file:///C:/Users/Public/a.hta",
             "&quot;C:\\Program Files\\x.exe&quot; /s",
+            // White space of several bytes before the scheme.
+            "&quot;\u{2000}\u{2000}file:///C:/a.exe&quot;",
         ] {
             assert!(
                 matches!(

@@ -37,7 +37,8 @@ pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
             || (t == known::XML && (smuggle::is_svg(data) || wordml::has_bindata(data)))
     } else if t == known::TEXT {
         // A URI in prose, Markdown or CSS is a link a viewer may follow.
-        crate::format::datauri::has_plain_marker(data) || (has_element(data) && has_script_tag(data))
+        crate::format::datauri::has_plain_marker(data)
+            || (has_element(data) && has_script_tag(data))
     } else if t == known::JSON {
         super::datauri::json_has_work(data)
     } else {

@@ -31,9 +31,10 @@ pub(crate) fn may_hold(text: &[u8]) -> bool {
     // a search of its own.
     static BEGIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"begin"));
     static BANNER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(BINHEX_BANNER));
-    BEGIN.find_iter(text).any(|at| {
-        at == 0 || text[at - 1] == b'\n' || (at >= 2 && &text[at - 2..at] == b"=y")
-    }) || BANNER.find(text).is_some()
+    BEGIN
+        .find_iter(text)
+        .any(|at| at == 0 || text[at - 1] == b'\n' || (at >= 2 && &text[at - 2..at] == b"=y"))
+        || BANNER.find(text).is_some()
 }
 
 /// True when an object of type `t` is read here outside a mail: text that
