@@ -140,14 +140,30 @@ pub(crate) fn has_marker(data: &[u8]) -> bool {
 /// case), and only the bytes around each `data:` are read: most text has
 /// none, and YAML's or a script's `data:` keys are looked at briefly.
 pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
-    /// The media type, the marker and enough payload for its escapes.
-    const AROUND: usize = 5 + MAX_MEDIA_TYPE + 64;
+    any_around(text, b"data:", AROUND, has_marker)
+}
+
+/// [`has_marker`] for JSON, its strings' escapes read ([`json_view`]):
+/// only the bytes after each `data` (its letters may not be escaped; the
+/// colon and the rest may), since JSON is full of `"data"` keys.
+pub(crate) fn has_json_marker(text: &[u8]) -> bool {
+    // Each character escaped at worst (`\u002f` is six bytes).
+    any_around(text, b"data", 6 * AROUND, |w| has_marker(&json_view(w)))
+}
+
+/// The media type, the marker and enough payload for its escapes: how far
+/// past a `data:` its URI is looked for.
+const AROUND: usize = 5 + MAX_MEDIA_TYPE + 64;
+
+/// True when `check` holds for the `len` bytes from some occurrence of
+/// `needle` (any ASCII case) in `text`.
+fn any_around(text: &[u8], needle: &[u8], len: usize, check: impl Fn(&[u8]) -> bool) -> bool {
     let mut from = 0;
-    while let Some(at) = super::ascii::find_ci(&text[from..], b"data:").map(|i| from + i) {
-        if has_marker(&text[at..text.len().min(at + AROUND)]) {
+    while let Some(at) = super::ascii::find_ci(&text[from..], needle).map(|i| from + i) {
+        if check(&text[at..text.len().min(at + len)]) {
             return true;
         }
-        from = at + 5;
+        from = at + needle.len();
     }
     false
 }

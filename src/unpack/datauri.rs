@@ -25,24 +25,6 @@ pub(crate) fn unpack_json(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     unpack_view(&uri::url_view(&uri::json_view(data)), ctx)
 }
 
-/// True when a JSON text holds a URI once its strings' escapes are read.
-/// Only the bytes after each `data` are read (its letters may not be
-/// escaped; the colon and the rest may): JSON is full of `"data"` keys.
-pub(crate) fn json_has_work(data: &[u8]) -> bool {
-    /// The media type and the marker, each character escaped at worst
-    /// (`\u002f` is six bytes).
-    const AROUND: usize = 6 * (5 + 256 + 64);
-    let mut from = 0;
-    while let Some(at) = crate::format::ascii::find_ci(&data[from..], b"data").map(|i| from + i) {
-        let window = &data[at..data.len().min(at + AROUND)];
-        if uri::has_marker(&uri::json_view(window)) {
-            return true;
-        }
-        from = at + 4;
-    }
-    false
-}
-
 fn unpack_view(data: &[u8], ctx: &mut Ctx<'_>) -> Unpacked {
     // Each kind's URIs in turn, each payload read once.
     let walk = |next: fn(&[u8], usize) -> Option<Uri>| {

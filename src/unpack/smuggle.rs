@@ -40,7 +40,7 @@ pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
         crate::format::datauri::has_plain_marker(data)
             || (has_element(data) && has_script_tag(data))
     } else if t == known::JSON {
-        super::datauri::json_has_work(data)
+        crate::format::datauri::has_json_marker(data)
     } else {
         t == known::JSCRIPT || t == known::JAVASCRIPT
     }
