@@ -189,13 +189,15 @@ pub fn unpack_compressed(data: &[u8]) -> Unpacked {
     })
 }
 
-/// The OLE2 unpacker (streams, Packager objects, attachments, VBA source),
-/// and detection's reading of the same file (workbook globals).
+/// The OLE2 unpacker (streams, Packager objects, attachments, VBA source,
+/// an encrypted OOXML package), and detection's reading of the same file
+/// (workbook globals); the bytes are also read as an `EncryptionInfo`
+/// stream.
 pub fn unpack_ole(data: &[u8]) -> Unpacked {
     static DETECTOR: std::sync::OnceLock<Detector> = std::sync::OnceLock::new();
     let _ = DETECTOR.get_or_init(Detector::new).detect(data);
-    let mut findings = Vec::new();
-    crate::format::biff::findings(&crate::format::biff::globals(data), &mut findings);
+    let _ = crate::format::biff::inspect(data, &mut Vec::new());
+    let _ = crate::format::offcrypto::parse(data, unpack::decode::base64);
     run_on(data, unpack::ole::unpack)
 }
 

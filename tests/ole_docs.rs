@@ -123,6 +123,72 @@ fn an_xls_with_a_macro_sheet_and_auto_open_is_blocked() {
     assert_eq!(r.verdict, Verdict::Malicious);
 }
 
+/// A workbook with a very hidden macro sheet run by Auto_Open, and a
+/// string record that holds EICAR after the last substream.
+fn workbook_with_eicar() -> Vec<u8> {
+    let mut wb = workbook(&[("Sheet1", 0, 0), ("Macro1", 1, 2)], true);
+    biff(&mut wb, 0x00fc, &eicar());
+    wb
+}
+
+fn encrypted(r: &xferscan::Report) -> Vec<(String, bool)> {
+    r.findings
+        .iter()
+        .filter_map(|f| match &f.kind {
+            xferscan::FindingKind::Encrypted {
+                method, decrypted, ..
+            } => Some((method.clone(), *decrypted)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_velvet_sweatshop_xls_is_read_decrypted() {
+    let wb = rc4_cryptoapi_workbook(&workbook_with_eicar(), "VelvetSweatshop");
+    let r = scan("invoice.xls", compound(&[("/Workbook", &wb)]));
+    assert_eq!(
+        encrypted(&r),
+        [("biff8-rc4-cryptoapi".to_owned(), true)],
+        "{:#?}",
+        r.findings
+    );
+    for k in [
+        "document.xlm",
+        "document.xlm.autorun",
+        "document.sheet.very_hidden",
+        "type.macro_document",
+    ] {
+        assert!(has_key(&r, k), "{k}: {:?}", keys(&r));
+    }
+    // The decrypted stream is matched: EICAR in a record.
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn an_xls_with_a_password_of_its_own_stays_encrypted() {
+    let wb = rc4_cryptoapi_workbook(&workbook_with_eicar(), "Quarterly-2026!");
+    let r = scan("invoice.xls", compound(&[("/Workbook", &wb)]));
+    assert_eq!(encrypted(&r), [("biff8-rc4-cryptoapi".to_owned(), false)]);
+    assert!(!found_eicar(&r) && !has_key(&r, "document.xlm"));
+    assert_ne!(r.verdict, Verdict::Clean, "never a silent clean");
+}
+
+#[test]
+fn an_ordinary_protected_xls_is_only_encrypted() {
+    // Clean control: an ordinary workbook that Excel protected.
+    let wb = workbook(&[("Sheet1", 0, 0), ("Sheet2", 0, 1)], false);
+    let wb = rc4_cryptoapi_workbook(&wb, "VelvetSweatshop");
+    let r = scan("budget.xls", compound(&[("/Workbook", &wb)]));
+    assert_eq!(encrypted(&r), [("biff8-rc4-cryptoapi".to_owned(), true)]);
+    let other: Vec<_> = acted(&r)
+        .into_iter()
+        .filter(|f| f.kind.key() != "encrypted")
+        .collect();
+    assert!(other.is_empty(), "{other:#?}");
+}
+
 #[test]
 fn a_very_hidden_worksheet_is_flagged() {
     let wb = workbook(&[("Sheet1", 0, 0), ("Data", 0, 2)], false);

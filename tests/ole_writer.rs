@@ -143,6 +143,78 @@ pub fn workbook(sheets: &[(&str, u8, u8)], auto_open: bool) -> Vec<u8> {
     w
 }
 
+/// A workbook stream encrypted as Excel 2003 and later encrypt it (RC4
+/// CryptoAPI, a 128-bit key, [MS-OFFCRYPTO] 2.3.5): a FILEPASS record
+/// after the first BOF, then every record's data but the BOFs'
+/// encrypted with the keystream of its place in the stream (a key per
+/// 1,024 bytes), BOUNDSHEET8's first four bytes left plain.
+pub fn rc4_cryptoapi_workbook(plain: &[u8], password: &str) -> Vec<u8> {
+    use sha1::{Digest, Sha1};
+    let salt = [0x5au8; 16];
+    let pw: Vec<u8> = password.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let h0 = Sha1::new().chain_update(salt).chain_update(&pw).finalize();
+    let keystream = |block: u32| -> Vec<u8> {
+        let key = Sha1::new()
+            .chain_update(h0)
+            .chain_update(block.to_le_bytes())
+            .finalize();
+        let mut s: Vec<u8> = (0..=255).collect();
+        let mut j = 0u8;
+        for i in 0..256 {
+            j = j.wrapping_add(s[i]).wrapping_add(key[i % 16]);
+            s.swap(i, usize::from(j));
+        }
+        let (mut i, mut j) = (0u8, 0u8);
+        (0..1024)
+            .map(|_| {
+                i = i.wrapping_add(1);
+                j = j.wrapping_add(s[usize::from(i)]);
+                s.swap(usize::from(i), usize::from(j));
+                s[usize::from(s[usize::from(i)].wrapping_add(s[usize::from(j)]))]
+            })
+            .collect()
+    };
+    let verifier = *b"a verifier of 16";
+    let mut both = verifier.to_vec();
+    both.extend_from_slice(&Sha1::digest(verifier));
+    let ks0 = keystream(0);
+    let sealed: Vec<u8> = both.iter().zip(&ks0).map(|(a, b)| a ^ b).collect();
+    let mut filepass = vec![1, 0, 4, 0, 2, 0, 4, 0, 0, 0];
+    let mut header = Vec::new();
+    for v in [0x04u32, 0, 0x6801, 0x8004, 128, 1, 0, 0] {
+        header.extend_from_slice(&v.to_le_bytes());
+    }
+    filepass.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    filepass.extend_from_slice(&header);
+    filepass.extend_from_slice(&16u32.to_le_bytes());
+    filepass.extend_from_slice(&salt);
+    filepass.extend_from_slice(&sealed[..16]);
+    filepass.extend_from_slice(&20u32.to_le_bytes());
+    filepass.extend_from_slice(&sealed[16..]);
+    // The records, FILEPASS after the first.
+    let mut records = Vec::new();
+    let mut at = 0;
+    while at + 4 <= plain.len() {
+        let id = u16::from_le_bytes([plain[at], plain[at + 1]]);
+        let len = usize::from(u16::from_le_bytes([plain[at + 2], plain[at + 3]]));
+        records.push((id, plain[at + 4..at + 4 + len].to_vec()));
+        at += 4 + len;
+    }
+    records.insert(1, (0x002f, filepass));
+    let mut out = Vec::new();
+    for (id, data) in records {
+        biff(&mut out, id, &data);
+        if matches!(id, 0x0809 | 0x002f) {
+            continue;
+        }
+        let start = out.len() - data.len() + if id == 0x0085 { 4 } else { 0 };
+        for (pos, b) in out.iter_mut().enumerate().skip(start) {
+            *b ^= keystream((pos / 1024) as u32)[pos % 1024];
+        }
+    }
+    out
+}
+
 /// An `\x01Ole10Native` stream for a file.
 pub fn ole10native(label: &str, path: &str, data: &[u8]) -> Vec<u8> {
     let p = package(label, path, data);

@@ -45,6 +45,7 @@ mod rar;
 mod rar_writer;
 mod tnef;
 // Inside documents: OLE2, VBA, XLM, SYLK, RTF objects.
+mod office_encryption;
 mod ole_docs;
 mod ole_writer;
 mod rtf;

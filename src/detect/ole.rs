@@ -1,5 +1,6 @@
 //! OLE2 compound files: Word, Excel, PowerPoint, MSI, Outlook, and whether
-//! they carry VBA macros or Excel 4.0 macro sheets, or are encrypted OOXML.
+//! they carry VBA macros or Excel 4.0 macro sheets (an encrypted OOXML
+//! document is opened, and said to be encrypted, by its unpacker).
 
 use std::io::{Cursor, Read};
 
@@ -34,17 +35,13 @@ pub(crate) fn classify(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType
             return known::OLE;
         }
     };
-    if dir.encrypted_package {
-        findings.push(FindingKind::Encrypted {
-            entry: "EncryptedPackage".into(),
-            method: "office".into(),
-            decrypted: false,
-        });
-    }
-    let xlm = dir
-        .workbook
-        .as_ref()
-        .is_some_and(|g| biff::findings(g, findings));
+    let xlm = match dir.workbook {
+        Some((xlm, mut of_workbook)) => {
+            findings.append(&mut of_workbook);
+            xlm
+        }
+        None => false,
+    };
     let ty = if dir.names.iter().any(|n| n == "WordDocument") {
         known::DOC
     } else if dir.names.iter().any(|n| n == "Workbook" || n == "Book") {
@@ -67,12 +64,12 @@ pub(crate) fn classify(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType
 
 struct Directory {
     names: Vec<String>,
-    /// The workbook's globals, when there is a `Workbook` (or `Book`)
-    /// stream.
-    workbook: Option<biff::Globals>,
+    /// Whether the workbook has Excel 4.0 macros, and the findings of its
+    /// globals (decrypted where they can be), when there is a `Workbook`
+    /// (or `Book`) stream.
+    workbook: Option<(bool, Vec<FindingKind>)>,
     macros: bool,
     msi: bool,
-    encrypted_package: bool,
 }
 
 /// Entries read from the directory at most; a real document has a few dozen.
@@ -88,7 +85,6 @@ fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
     let msi = root_clsid.starts_with("000c1084-") || root_clsid.starts_with("000c1086-");
     let mut names = Vec::new();
     let mut macros = false;
-    let mut encrypted_package = false;
     for e in cf.walk().take(MAX_ENTRIES) {
         let name = e.name().to_owned();
         let path = e.path().to_string_lossy().to_ascii_lowercase();
@@ -99,9 +95,6 @@ fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
         {
             macros = true;
         }
-        if name == "EncryptedPackage" {
-            encrypted_package = true;
-        }
         names.push(name);
     }
     let workbook = ["Workbook", "Book", "WORKBOOK", "BOOK"]
@@ -111,13 +104,14 @@ fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
             let mut head = Vec::new();
             let s = cf.open_stream(format!("/{n}")).ok()?;
             s.take(WORKBOOK_HEAD).read_to_end(&mut head).ok()?;
-            Some(biff::globals(&head))
+            let mut found = Vec::new();
+            let (xlm, _) = biff::inspect(&head, &mut found);
+            Some((xlm, found))
         });
     Ok(Directory {
         names,
         workbook,
         macros,
         msi,
-        encrypted_package,
     })
 }

@@ -1,8 +1,13 @@
 //! Excel 97-2003 workbooks (BIFF8, the `Workbook` stream): the sheets the
 //! globals substream declares (worksheets, Excel 4.0 macro sheets, and how
 //! hidden each is) and the defined names that run by themselves
-//! (`Auto_Open`). Pure: records are read from the caller's bytes.
+//! (`Auto_Open`). A workbook encrypted with RC4 (a FILEPASS record) that
+//! Excel's `VelvetSweatshop` opens is decrypted first, record by record as
+//! Excel reads it. Pure: records are read from the caller's bytes.
 
+use std::ops::Range;
+
+use super::offcrypto::{self, Unreadable, VELVET_SWEATSHOP, WORKBOOK_BLOCK, WorkbookKey};
 use crate::finding::FindingKind;
 
 /// A sheet's type, from its BOUNDSHEET record.
@@ -39,9 +44,9 @@ pub(crate) struct Globals {
     /// Defined names that Excel runs on opening or closing (`Auto_Open`,
     /// built in or spelt out), as shown.
     pub autorun: Vec<String>,
-    /// True when the workbook is encrypted (a FILEPASS record): what
-    /// follows it cannot be read.
-    pub encrypted: bool,
+    /// Where the data of a FILEPASS record is (the workbook is
+    /// encrypted): the reading stops there.
+    pub filepass: Option<Range<usize>>,
 }
 
 /// Records read at most.
@@ -63,7 +68,7 @@ pub(crate) fn globals(stream: &[u8]) -> Globals {
             // EOF: the end of the globals.
             0x000a => break,
             0x002f => {
-                g.encrypted = true;
+                g.filepass = Some((at - data.len())..at.min(stream.len()));
                 break;
             }
             0x0085 => {
@@ -140,16 +145,86 @@ fn autorun_name(d: &[u8]) -> Option<String> {
     (lower.starts_with("auto_open") || lower.starts_with("auto_close")).then_some(text)
 }
 
+/// Reads a `Workbook` stream (or its first bytes) for findings: its
+/// encryption, decrypted first where `VelvetSweatshop` opens it, then its
+/// Excel 4.0 macros and hidden sheets. True when it has macro sheets or
+/// names that run them; the decrypted stream when it was opened.
+pub(crate) fn inspect(stream: &[u8], findings: &mut Vec<FindingKind>) -> (bool, Option<Vec<u8>>) {
+    let g = globals(stream);
+    let Some(filepass) = g.filepass.clone() else {
+        return (self::findings(&g, findings), None);
+    };
+    let encrypted = |method: &str, decrypted: bool| FindingKind::Encrypted {
+        entry: "Workbook".into(),
+        method: method.into(),
+        decrypted,
+    };
+    let info = match offcrypto::workbook(&stream[filepass.clone()]) {
+        Ok(info) => info,
+        Err(e) => {
+            findings.push(encrypted("biff8", false));
+            findings.push(match e {
+                Unreadable::Malformed(_) => FindingKind::Malformed {
+                    detail: format!("Workbook: {e}"),
+                },
+                _ => FindingKind::UnsupportedMethod {
+                    entry: "Workbook".into(),
+                    method: e.to_string(),
+                },
+            });
+            return (self::findings(&g, findings), None);
+        }
+    };
+    let Some(key) = info.open(VELVET_SWEATSHOP) else {
+        findings.push(encrypted(info.method(), false));
+        return (self::findings(&g, findings), None);
+    };
+    findings.push(encrypted(info.method(), true));
+    let plain = decrypt(stream, &key);
+    (self::findings(&globals(&plain), findings), Some(plain))
+}
+
+/// The records that [MS-XLS] 2.2.10 leaves unencrypted: BOF, FILEPASS,
+/// UsrExcl, FileLock, InterfaceHdr, RRDInfo and RRDHead.
+const PLAIN_RECORDS: [u16; 7] = [0x0809, 0x002f, 0x0194, 0x0195, 0x00e1, 0x0196, 0x0138];
+
+/// The stream with every record's data decrypted: the keystream runs over
+/// the whole stream (headers too), a key per 1,024 bytes; BOUNDSHEET8's
+/// first four bytes are left as they are. FILEPASS becomes a record of
+/// zeros of the same length (id 0), so that every offset holds and the
+/// stream reads as not encrypted.
+fn decrypt(stream: &[u8], key: &WorkbookKey) -> Vec<u8> {
+    let mut out = stream.to_vec();
+    let mut block: Option<(usize, Vec<u8>)> = None;
+    let mut at = 0usize;
+    while let Some(h) = stream.get(at..at + 4) {
+        let id = u16::from_le_bytes([h[0], h[1]]);
+        let len = usize::from(u16::from_le_bytes([h[2], h[3]]));
+        let start = at + 4;
+        let end = (start + len).min(stream.len());
+        if id == 0x002f {
+            out[at..end].fill(0);
+            out[at + 2..at + 4].copy_from_slice(&h[2..4]);
+        } else if !PLAIN_RECORDS.contains(&id) {
+            let from = if id == 0x0085 { start + 4 } else { start };
+            for pos in from..end {
+                let n = pos / WORKBOOK_BLOCK;
+                if block.as_ref().is_none_or(|(b, _)| *b != n) {
+                    block = Some((n, key.keystream(n as u32)));
+                }
+                if let Some((_, ks)) = &block {
+                    out[pos] ^= ks[pos % WORKBOOK_BLOCK];
+                }
+            }
+        }
+        at = start + len;
+    }
+    out
+}
+
 /// Findings about a workbook's Excel 4.0 macros and hidden sheets; true
 /// when it has macro sheets.
-pub(crate) fn findings(g: &Globals, findings: &mut Vec<FindingKind>) -> bool {
-    if g.encrypted {
-        findings.push(FindingKind::Encrypted {
-            entry: "Workbook".into(),
-            method: "biff8".into(),
-            decrypted: false,
-        });
-    }
+fn findings(g: &Globals, findings: &mut Vec<FindingKind>) -> bool {
     let macro_sheets: Vec<&str> = g
         .sheets
         .iter()
@@ -219,7 +294,7 @@ mod tests {
         assert_eq!(g.sheets[1].hidden, 2);
         assert_eq!(g.sheets[1].name, "Macro1");
         assert_eq!(g.autorun, vec!["Auto_Open", "aUtO_oPeN"]);
-        assert!(!g.encrypted);
+        assert!(g.filepass.is_none());
     }
 
     #[test]
@@ -229,11 +304,90 @@ mod tests {
         record(&mut s, 0x002f, &[1, 0]);
         record(&mut s, 0x0085, &boundsheet_data("Macro1", 1, 0));
         let g = globals(&s);
-        assert!(g.encrypted);
+        assert_eq!(g.filepass, Some(24..26));
         assert!(g.sheets.is_empty());
         // Truncated records do not panic.
         for n in 0..s.len() {
             let _ = globals(&s[..n]);
         }
+    }
+
+    /// A workbook with a hidden macro sheet that runs Auto_Open, encrypted
+    /// with RC4 CryptoAPI under VelvetSweatshop (the verifier of
+    /// `offcrypto`'s known answer), or under another password.
+    fn encrypted_workbook(velvet: bool) -> Vec<u8> {
+        use offcrypto::tests::{CRYPTOAPI_128, filepass_cryptoapi};
+        let hex = |s: &str| -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let filepass = filepass_cryptoapi(128, &hex(CRYPTOAPI_128.0));
+        let mut s = Vec::new();
+        record(&mut s, 0x0809, &[0; 16]);
+        record(&mut s, 0x002f, &filepass);
+        record(&mut s, 0x00e1, &[0xb0, 0x04]);
+        record(&mut s, 0x0085, &boundsheet_data("Sheet1", 0, 0));
+        record(&mut s, 0x0085, &boundsheet_data("Macro1", 1, 2));
+        record(&mut s, 0x0018, &builtin_name_data(1));
+        // A record long enough to cross into the keystream's next blocks.
+        record(&mut s, 0x00fc, &[b'x'; 2500]);
+        record(&mut s, 0x000a, &[]);
+        // RC4 is its own inverse: the plain records "decrypted" are the
+        // encrypted ones; FILEPASS is put back as it was.
+        let key = offcrypto::workbook(&filepass)
+            .unwrap()
+            .open(VELVET_SWEATSHOP)
+            .unwrap();
+        let mut enc = decrypt(&s, &key);
+        enc[20..24 + filepass.len()].copy_from_slice(&s[20..24 + filepass.len()]);
+        if !velvet {
+            // A verifier that another password made.
+            enc[24 + 14 + 32 + 86 + 4 + 16] ^= 1;
+        }
+        enc
+    }
+
+    #[test]
+    fn a_velvet_sweatshop_workbook_is_read_decrypted() {
+        let enc = encrypted_workbook(true);
+        assert!(globals(&enc).sheets.is_empty());
+        let mut found = Vec::new();
+        let (xlm, plain) = inspect(&enc, &mut found);
+        assert!(xlm);
+        let plain = plain.unwrap();
+        assert_eq!(plain.len(), enc.len());
+        assert!(plain.windows(2500).any(|w| w.iter().all(|&b| b == b'x')));
+        let g = globals(&plain);
+        assert_eq!(g.sheets[1].name, "Macro1");
+        assert!(matches!(
+            &found[0],
+            FindingKind::Encrypted { method, decrypted: true, .. } if method == "biff8-rc4-cryptoapi"
+        ));
+        assert!(
+            found
+                .iter()
+                .any(|f| matches!(f, FindingKind::XlmAutorun { .. }))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| matches!(f, FindingKind::VeryHiddenSheet { .. }))
+        );
+    }
+
+    #[test]
+    fn a_workbook_with_its_own_password_stays_encrypted() {
+        let mut found = Vec::new();
+        let (xlm, plain) = inspect(&encrypted_workbook(false), &mut found);
+        assert!(!xlm && plain.is_none());
+        assert!(matches!(
+            &found[..],
+            [FindingKind::Encrypted {
+                decrypted: false,
+                ..
+            }]
+        ));
     }
 }

@@ -275,8 +275,9 @@ fn aes_cbc(key: &[u8], data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// RC4 (the cipher of revisions 2 to 4).
-fn rc4(key: &[u8], data: &[u8]) -> Vec<u8> {
+/// RC4 (the cipher of revisions 2 to 4, and of Excel 97-2003's
+/// encryption in `offcrypto`).
+pub(crate) fn rc4(key: &[u8], data: &[u8]) -> Vec<u8> {
     if key.is_empty() {
         return data.to_vec();
     }

@@ -21,6 +21,7 @@ use bytes::Bytes;
 use super::{Ctx, Unpacked};
 use crate::budget::{Charged, Stop};
 use crate::finding::FindingKind;
+use crate::format::offcrypto::{self, Unreadable, VELVET_SWEATSHOP};
 use crate::format::{biff, oleobj, ovba};
 use crate::report::Origin;
 
@@ -122,14 +123,12 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
         };
         if e.name == "\u{1}Ole10Native" {
             packaged(&e.path, bytes, ctx, out);
-        } else if e.name.eq_ignore_ascii_case("Workbook") && e.path.parent() != Some(Path::new("/"))
-        {
-            // An Excel workbook embedded in another document (the root's is
-            // read by detection).
-            biff::findings(&biff::globals(bytes), &mut out.findings);
+        } else if e.name.eq_ignore_ascii_case("Workbook") || e.name.eq_ignore_ascii_case("Book") {
+            workbook(&e.path, bytes, ctx, out);
         }
     }
     attachments(&entries, &streams, ctx, out);
+    encrypted_package(&entries, &streams, ctx, out);
     for e in entries
         .iter()
         .filter(|e| !e.stream && e.name.eq_ignore_ascii_case("VBA"))
@@ -200,6 +199,112 @@ pub(super) fn push_packaged(
             });
         }
     }
+}
+
+/// An Excel workbook stream: its findings where it is embedded in another
+/// document (the root's are read by detection), and the stream decrypted,
+/// where `VelvetSweatshop` opens it, as a child: its formulas and strings
+/// are matched as the rules would see them unencrypted.
+fn workbook(path: &Path, stream: &Charged, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    let mut found = Vec::new();
+    let (_, plain) = biff::inspect(stream, &mut found);
+    if path.parent() != Some(Path::new("/")) {
+        out.findings.append(&mut found);
+    }
+    let Some(plain) = plain else {
+        return;
+    };
+    if ctx.budget.objects_left() == 0 {
+        out.entries_cut(out.children.len());
+        return;
+    }
+    let drained = ctx.budget.take(plain);
+    out.push_drained(
+        format!("<decrypted {}>", shown(path)),
+        Origin::Decoded,
+        drained,
+    );
+}
+
+/// An encrypted OOXML document (`EncryptionInfo` and `EncryptedPackage`
+/// at the root): opened with Excel's fixed password or a candidate, its
+/// package is a child; either way it is an encrypted finding. The names
+/// are matched as compound files match them, without regard to case.
+fn encrypted_package(
+    entries: &[Entry],
+    streams: &HashMap<PathBuf, Charged>,
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+) {
+    let root = Path::new("/");
+    let Some(package) = stream_named(root, "EncryptedPackage", entries, streams) else {
+        return;
+    };
+    let finding = |method: &str, decrypted: bool| FindingKind::Encrypted {
+        entry: "EncryptedPackage".into(),
+        method: method.into(),
+        decrypted,
+    };
+    let Some(info) = stream_named(root, "EncryptionInfo", entries, streams) else {
+        out.findings.push(finding("office", false));
+        out.findings.push(FindingKind::Malformed {
+            detail: "an EncryptedPackage without its EncryptionInfo".into(),
+        });
+        return;
+    };
+    let info = match offcrypto::parse(info, crate::unpack::decode::base64) {
+        Ok(info) => info,
+        Err(e) => {
+            out.findings.push(finding("office", false));
+            out.findings.push(match e {
+                Unreadable::Malformed(_) => FindingKind::Malformed {
+                    detail: e.to_string(),
+                },
+                _ => FindingKind::UnsupportedMethod {
+                    entry: "EncryptedPackage".into(),
+                    method: e.to_string(),
+                },
+            });
+            return;
+        }
+    };
+    let candidates =
+        std::iter::once(VELVET_SWEATSHOP).chain(ctx.passwords.iter().map(String::as_str));
+    let mut key = None;
+    for password in candidates {
+        // Each attempt spins a hash up to a million times.
+        if let Err(limit) = ctx.budget.check_time() {
+            out.findings.push(FindingKind::Limit {
+                limit,
+                detail: "candidate passwords for the Office document were not all tried".into(),
+            });
+            break;
+        }
+        key = info.open(password);
+        if key.is_some() {
+            break;
+        }
+    }
+    out.findings.push(finding(info.method(), key.is_some()));
+    let Some(key) = key else {
+        return;
+    };
+    if ctx.budget.objects_left() == 0 {
+        out.entries_cut(out.children.len());
+        return;
+    }
+    let drained = ctx.budget.fill(package.len() as u64, |buf, cap, _| {
+        let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+        let d = key.decrypt(package, buf, cap);
+        if d.truncated {
+            return Err(Stop::Io(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the encrypted package is cut short",
+            )));
+        }
+        Ok(d.capped)
+    });
+    out.push_drained("<decrypted package>".into(), Origin::Decoded, drained);
 }
 
 /// Outlook attachments: the data stream of each `__attach_version1.0_#`
