@@ -778,6 +778,31 @@ rars = {
 }
 targets["unpack_cab"] = cabs
 targets["unpack_rar"] = rars
+
+
+def office_encrypted():
+    """An OOXML package encrypted as Office does (Agile, VelvetSweatshop) by
+    msoffcrypto-tool (PyPI), with 1,000 spin rounds instead of 100,000 so
+    that the fuzzer runs it fast; the package is past 4,096 bytes, which
+    msoffcrypto-tool 6.1.0 needs to write it right."""
+    try:
+        from msoffcrypto.method.container.ecma376_encrypted import ECMA376Encrypted
+        from msoffcrypto.method.ecma376_agile import ECMA376Agile
+    except ImportError:
+        return {}
+    rows = "".join("<si><t>row %d of %d</t></si>" % (i * 7919 % 10007, i) for i in range(170))
+    package = zip_bytes([
+        ("[Content_Types].xml", b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+        ("xl/sharedStrings.xml", ("<sst>%s</sst>" % rows).encode()),
+    ], zipfile.ZIP_STORED)
+    info, key = ECMA376Agile.generate_encryption_parameters("VelvetSweatshop", spin_count=1000)
+    data = ECMA376Agile.encrypt_payload(io.BytesIO(package), info.encryptedKey, key, info.keyData.saltValue)
+    out = io.BytesIO()
+    ECMA376Encrypted(data, ECMA376Agile.get_encryption_information(info, data, key)).write_to(out)
+    return {"encrypted.xlsx": out.getvalue()}
+
+
+targets["unpack_ole"] = office_encrypted()
 for target, files in targets.items():
     d = os.path.join(HERE, "seeds", target)
     os.makedirs(d, exist_ok=True)
