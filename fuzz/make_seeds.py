@@ -258,6 +258,9 @@ uu = {
     "uu.txt": b"hi\nbegin 644 a.txt\n#0V%T\n`\nend\nbegin-base64 644 b\naGVsbG8=\n====\n",
     "binhex.txt": b"(This file must be converted with BinHex 4.0)\n\n"
     b":$f*TEQKPH#jdCA0d,R0TG!\"6594%8dP8)3#3\"!&m!*!%EfjdCA0d!*!%+3!!!!\"\n3!!:\n",
+    # ClamAV's test block of the Script Encoder (JScript.Encode).
+    "screnc.html": b'<script language="JScript.Encode">#@~^LAAAAA==W!x^DkKxP6WKc#Pls+MYcvD+/D@$'
+    b'@!D+/D@*@#@&E#p8Vg0AAA==^#~@</script>',
 }
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 parts = {

@@ -133,11 +133,14 @@ pub fn launchers(data: &[u8]) -> (usize, usize) {
     }
 }
 
-/// The uuencode and BinHex decoders of mail bodies.
+/// The decoders of files and scripts carried as text: uuencode, BinHex
+/// and yEnc, and the Script Encoder's blocks.
 pub fn uudecode(data: &[u8]) -> Unpacked {
+    let bytes = Bytes::copy_from_slice(data);
     run(|ctx| {
         let mut out = unpack::Unpacked::default();
         unpack::textenc::carve(data, ctx, &mut out);
+        unpack::screnc::carve(&bytes, known::VBSCRIPT, ctx, &mut out);
         out
     })
 }

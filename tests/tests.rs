@@ -32,6 +32,7 @@ mod streaming;
 mod zip_names;
 mod zip_views;
 // Inside documents: script smuggling, launchers, uuencode, type-scoped script rules.
+mod encoded_scripts;
 mod launchers;
 mod script_rules;
 mod smuggling;

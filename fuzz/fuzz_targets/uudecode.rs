@@ -1,6 +1,7 @@
 #![no_main]
-//! uuencode and BinHex in mail bodies: never a panic, and the budget
-//! holds whatever the run-length expansion makes.
+//! uuencode, BinHex and yEnc in text, and the Script Encoder's blocks:
+//! never a panic, and the budget holds whatever the run-length expansion
+//! makes.
 
 use libfuzzer_sys::fuzz_target;
 

@@ -523,8 +523,11 @@ fn decode(head: &[u8]) -> (HeadBytes, Option<(std::borrow::Cow<'_, str>, bool)>)
             return utf16(&head[f.skip..], f.big).map(|s| (s.into(), true));
         }
         // No NUL, and at most 1% control bytes other than white space and
-        // escape.
-        if bytes.nul || bytes.controls * 100 > head.len() {
+        // escape; more where the text holds a block of the Script Encoder,
+        // whose encoding writes DEL (0x7f) among printable characters.
+        if bytes.nul
+            || (bytes.controls * 100 > head.len() && !crate::format::screnc::holds_block(head))
+        {
             return None;
         }
         if !bytes.high {
@@ -789,6 +792,17 @@ mod tests {
 
     fn classify(b: &[u8]) -> FileType {
         ScriptMatcher::new().classify_text(b)
+    }
+
+    #[test]
+    fn script_encoder_blocks_are_text_for_all_their_del_bytes() {
+        // The encoding writes DEL among printable characters: past the 1%
+        // of control bytes that makes bytes data, unless a block is there.
+        let block = b"#@~^CAAAAA==\x7f\x7f\x7fabcde\x7fBAAAAA==^#~@";
+        assert_eq!(classify(block), known::TEXT);
+        let mut no_header = block.to_vec();
+        no_header[4] = b'!';
+        assert_eq!(classify(&no_header), known::DATA);
     }
 
     #[test]

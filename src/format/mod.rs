@@ -40,6 +40,7 @@ pub(crate) mod pdf;
 pub(crate) mod pdfcrypt;
 pub(crate) mod rar;
 pub(crate) mod rtf;
+pub(crate) mod screnc;
 pub(crate) mod sevenz;
 pub(crate) mod smuggle;
 pub(crate) mod spreadsheetml;

@@ -17,6 +17,7 @@ pub(crate) mod ooxml;
 pub(crate) mod pdf;
 pub(crate) mod pdf_filters;
 pub(crate) mod rtf;
+pub(crate) mod screnc;
 pub(crate) mod sevenz;
 pub(crate) mod smuggle;
 pub(crate) mod tar;
@@ -203,6 +204,7 @@ pub(crate) fn has_work(types: &[TypeAt], data: &[u8]) -> bool {
         || smuggle::has_work(primary, data)
         || utf16::has_work(primary, data)
         || textenc::has_work(primary, data)
+        || screnc::has_work(primary, data)
 }
 
 /// An unpacker: the object's name (a compressed stream names its content
@@ -282,6 +284,10 @@ pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'
     // Files uuencoded, in BinHex or yEnc, outside a mail.
     if textenc::has_work(primary, data) {
         textenc::carve(data, ctx, &mut out);
+    }
+    // Scripts encoded by the Script Encoder, in any text or script.
+    if screnc::has_work(primary, data) {
+        screnc::carve(data, primary, ctx, &mut out);
     }
     for t in types.iter().skip(1) {
         let Ok(off) = usize::try_from(t.offset) else {
