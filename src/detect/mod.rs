@@ -100,6 +100,7 @@ const CUSTOM: &[(&str, Matcher)] = &[
     ("onenote", crate::format::onenote::is_onenote),
     ("rtf", crate::format::rtf::is_rtf),
     ("sylk", crate::format::sylk::is_sylk),
+    ("aiff", is_aifc),
 ];
 
 /// How much of a NUL-free object infer's table is shown (see `magic`):
@@ -381,6 +382,13 @@ fn is_vhd(b: &[u8]) -> bool {
             && b[b.len() - 512..].starts_with(b"conectix"))
 }
 
+/// AIFF-C (`FORM`, a size, `AIFC`: the compressed AIFF of `.aifc` and
+/// `.aif` files), which infer's AIFF matcher (`AIFF` only) does not take:
+/// without this, ordinary audio read as data under a name that lies.
+fn is_aifc(b: &[u8]) -> bool {
+    b.len() >= 12 && b.starts_with(b"FORM") && &b[8..12] == b"AIFC"
+}
+
 fn is_dmg(b: &[u8]) -> bool {
     b.len() >= 512 && b[b.len() - 512..].starts_with(b"koly")
 }
@@ -482,6 +490,19 @@ mod tests {
         let mut b = vec![0u8; 0x9000];
         b[0x8001..0x8006].copy_from_slice(b"CD001");
         assert_eq!(Detector::new().detect(&b).primary(), known::ISO);
+    }
+
+    #[test]
+    fn aiff_c_is_aiff_audio() {
+        let mut b = b"FORM\0\0\x1a\xf6AIFCFVER\0\0\0\x04\xa2\x80Q@COMM".to_vec();
+        b.resize(64, 0);
+        let t = Detector::new().detect(&b).primary();
+        assert_eq!(t.name(), "aiff");
+        let mut f = Vec::new();
+        names::check("pluck-alaw.aifc", t, &mut f);
+        assert!(f.is_empty(), "{f:?}");
+        b[8..12].copy_from_slice(b"AIFX");
+        assert_ne!(Detector::new().detect(&b).primary().name(), "aiff");
     }
 
     #[test]
