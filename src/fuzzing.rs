@@ -249,9 +249,12 @@ pub fn unpack_chm(data: &[u8]) -> Unpacked {
 /// The readers of what a document part reaches: the first byte picks the
 /// part (relationships, a Word part, an Excel part, a help page, a
 /// workbook's relationships or the workbook read for macros), the rest is
-/// its text. Returns how many references (or items of one kind) were found.
+/// its text, which is also read as an OpenDocument manifest. Returns how
+/// many references (or items of one kind) were found.
 pub fn document_part(data: &[u8]) -> usize {
     let (sel, rest) = data.split_first().unwrap_or((&0, &[]));
+    // Every part is also read as an OpenDocument manifest.
+    let _ = crate::format::odf::encrypted_entries(rest);
     let excel = |name: &str| {
         let e = crate::format::spreadsheetml::inspect_part(name, rest);
         e.macro_sheets

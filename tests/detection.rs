@@ -378,3 +378,59 @@ fn signatures_in_text_without_a_nul_are_not_embedded_objects() {
     assert!(r.objects[0].types.iter().any(|t| t.ty.name() == "zip"));
     assert!(found_eicar(&r));
 }
+
+/// A document saved with a password in LibreOffice: the mimetype and the
+/// manifest in the clear, the content ciphertext.
+fn encrypted_odt(manifest_encrypts: bool) -> Vec<u8> {
+    let encryption = if manifest_encrypts {
+        "<manifest:encryption-data manifest:checksum-type=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0#sha256-1k\" manifest:checksum=\"AAAA\">\
+         <manifest:algorithm manifest:algorithm-name=\"http://www.w3.org/2001/04/xmlenc#aes256-cbc\" manifest:initialisation-vector=\"AAAA\"/>\
+         <manifest:key-derivation manifest:key-derivation-name=\"PBKDF2\" manifest:key-size=\"32\" manifest:iteration-count=\"100000\" manifest:salt=\"AAAA\"/>\
+         </manifest:encryption-data>"
+    } else {
+        ""
+    };
+    let manifest = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.3\">\
+         <manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.text\"/>\
+         <manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\">{encryption}</manifest:file-entry>\
+         </manifest:manifest>"
+    );
+    let content: Vec<u8> = if manifest_encrypts {
+        (0u32..3000)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect()
+    } else {
+        b"<?xml version=\"1.0\"?><office:document-content><office:text>Minutes</office:text></office:document-content>".to_vec()
+    };
+    zip_of(
+        &[
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("META-INF/manifest.xml", manifest.as_bytes()),
+            ("content.xml", &content),
+        ],
+        Method::Stored,
+    )
+}
+
+#[test]
+fn a_password_protected_opendocument_is_encrypted_not_clean() {
+    let r = scan("minutes.odt", encrypted_odt(true));
+    let enc: Vec<_> = r
+        .findings
+        .iter()
+        .filter_map(|f| match &f.kind {
+            xferscan::FindingKind::Encrypted {
+                entry,
+                method,
+                decrypted,
+            } => Some((entry.as_str(), method.as_str(), *decrypted)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(enc, [("content.xml", "odf-aes256-cbc", false)]);
+    assert_ne!(r.verdict, Verdict::Clean, "never a silent clean");
+    // The same package in the clear is an ordinary document.
+    assert_clean(&scan("minutes.odt", encrypted_odt(false)));
+}

@@ -1,7 +1,8 @@
 #![no_main]
 //! The tolerant tag reader under the OOXML relationship, field and DDE
-//! readers, Excel's macro sheet, name and sheet reader, and the help-page
-//! command reader: any bytes, no panic, bounded output.
+//! readers, Excel's macro sheet, name and sheet reader, the help-page
+//! command reader and OpenDocument's manifest reader: any bytes, no
+//! panic, bounded output.
 
 use libfuzzer_sys::fuzz_target;
 

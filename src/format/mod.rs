@@ -29,6 +29,7 @@ pub(crate) mod launcher;
 pub(crate) mod lzo;
 pub(crate) mod lzw;
 pub(crate) mod mbr;
+pub(crate) mod odf;
 pub(crate) mod offcrypto;
 pub(crate) mod oleobj;
 pub(crate) mod onenote;

@@ -11,6 +11,7 @@ pub(crate) mod datauri;
 pub(crate) mod decode;
 pub(crate) mod mime;
 pub(crate) mod mso;
+pub(crate) mod odf;
 pub(crate) mod ole;
 pub(crate) mod onenote;
 pub(crate) mod ooxml;
@@ -281,6 +282,10 @@ pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'
     } else {
         unpacker(primary).map_or_else(Unpacked::default, |u| u(name, data, ctx))
     };
+    // An OpenDocument package's encrypted entries, by its manifest.
+    if primary.is_zip_based() {
+        odf::encryption(&mut out);
+    }
     // Files uuencoded, in BinHex or yEnc, outside a mail.
     if textenc::has_work(primary, data) {
         textenc::carve(data, ctx, &mut out);
