@@ -62,13 +62,14 @@ pub(crate) fn globals(stream: &[u8]) -> Globals {
         };
         let id = u16::from_le_bytes([h[0], h[1]]);
         let len = usize::from(u16::from_le_bytes([h[2], h[3]]));
-        let data = &stream[(at + 4).min(stream.len())..(at + 4 + len).min(stream.len())];
+        let range = (at + 4).min(stream.len())..(at + 4 + len).min(stream.len());
+        let data = &stream[range.clone()];
         at += 4 + len;
         match id {
             // EOF: the end of the globals.
             0x000a => break,
             0x002f => {
-                g.filepass = Some((at - data.len())..at.min(stream.len()));
+                g.filepass = Some(range);
                 break;
             }
             0x0085 => {
@@ -375,6 +376,28 @@ mod tests {
                 .iter()
                 .any(|f| matches!(f, FindingKind::VeryHiddenSheet { .. }))
         );
+    }
+
+    #[test]
+    fn a_workbook_cut_anywhere_is_read_without_panic() {
+        // A FILEPASS record cut short among them: its data is what is there.
+        let enc = encrypted_workbook(true);
+        for n in 0..enc.len() {
+            let _ = inspect(&enc[..n], &mut Vec::new());
+        }
+        let mut s = Vec::new();
+        record(&mut s, 0x0809, &[0; 16]);
+        s.extend_from_slice(&[0x2f, 0, 100, 0, 1, 0, 2]);
+        assert_eq!(globals(&s).filepass, Some(24..27));
+        let mut found = Vec::new();
+        assert_eq!(inspect(&s, &mut found).1, None);
+        assert!(matches!(
+            &found[0],
+            FindingKind::Encrypted {
+                decrypted: false,
+                ..
+            }
+        ));
     }
 
     #[test]

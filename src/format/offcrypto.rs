@@ -718,6 +718,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn encryption_info_cut_anywhere_is_read_without_panic() {
+        let (info, package) = standard_fixture("x", b"0123456789abcdef0123");
+        for n in 0..info.len() {
+            if let Ok(i) = parse(&info[..n], b64) {
+                let _ = i.open("x");
+            }
+        }
+        let key = parse(&info, b64).unwrap().open("x").unwrap();
+        for n in 0..package.len() {
+            let mut out = Vec::new();
+            let _ = key.decrypt(&package[..n], &mut out, usize::MAX);
+            assert!(out.len() <= n.saturating_sub(8));
+        }
+    }
+
+    #[test]
     fn standard_encryption_opens_with_its_password_only() {
         let plain = b"PK\x03\x04 a package of some length, not a multiple of sixteen";
         let (info, package) = standard_fixture("VelvetSweatshop", plain);
