@@ -38,6 +38,9 @@ pub(crate) const VELVET_SWEATSHOP: &str = "VelvetSweatshop";
 /// per password and stays encrypted.
 pub(crate) const MAX_SPIN: u32 = 1_000_000;
 
+/// The spin rounds Office writes.
+pub(crate) const OFFICE_SPIN: u32 = 100_000;
+
 /// The rounds of Standard encryption's key derivation.
 const STANDARD_SPIN: u32 = 50_000;
 
@@ -369,6 +372,14 @@ impl Info {
         }
     }
 
+    /// The hash rounds each password tried costs.
+    pub(crate) fn rounds(&self) -> u32 {
+        match self {
+            Info::Agile(a) => a.spin,
+            Info::Standard(_) => STANDARD_SPIN,
+        }
+    }
+
     /// The package's key, when `password` is the document's.
     pub(crate) fn open(&self, password: &str) -> Option<Key> {
         match self {
@@ -657,6 +668,11 @@ pub(crate) mod tests {
             parse(&info, b64).unwrap_err(),
             Unreadable::Spin(MAX_SPIN as u64 + 1)
         );
+        // Within the cap: read, and its cost per password is said.
+        let within = xml.replace(&format!("\"{}\"", MAX_SPIN as u64 + 1), "\"200000\"");
+        let mut info = vec![4, 0, 4, 0, 0x40, 0, 0, 0];
+        info.extend_from_slice(within.as_bytes());
+        assert_eq!(parse(&info, b64).unwrap().rounds(), 200_000);
         let cfb = xml.replace("ChainingModeCBC", "ChainingModeCFB");
         let mut info = vec![4, 0, 4, 0, 0x40, 0, 0, 0];
         info.extend_from_slice(cfb.as_bytes());
@@ -739,6 +755,7 @@ pub(crate) mod tests {
         let (info, package) = standard_fixture("VelvetSweatshop", plain);
         let parsed = parse(&info, b64).unwrap();
         assert_eq!(parsed.method(), "office-standard");
+        assert_eq!(parsed.rounds(), STANDARD_SPIN);
         assert!(parsed.open("another").is_none());
         let key = parsed.open("VelvetSweatshop").unwrap();
         let mut out = Vec::new();
