@@ -7,7 +7,7 @@
 use crate::detection::ole;
 use crate::ole_writer::compound;
 use crate::util::*;
-use xferscan::{FindingKind, Report, TypeGroup, Verdict};
+use xferscan::{TypeGroup, Verdict};
 
 /// `plain` encrypted with `password` by msoffcrypto-tool, or None where
 /// the tool is not installed.
@@ -64,18 +64,6 @@ fn workbook_with_eicar() -> Vec<u8> {
     ])
 }
 
-fn encrypted(r: &Report) -> Vec<(String, bool)> {
-    r.findings
-        .iter()
-        .filter_map(|f| match &f.kind {
-            FindingKind::Encrypted {
-                method, decrypted, ..
-            } => Some((method.clone(), *decrypted)),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_velvet_sweatshop_workbook_is_opened_and_scanned() {
     let Some(doc) = encrypt(&workbook_with_eicar(), "VelvetSweatshop") else {
@@ -126,10 +114,7 @@ fn an_ordinary_protected_workbook_is_only_encrypted() {
     };
     let r = scan("budget.xlsx", doc);
     assert_eq!(encrypted(&r), [("office-agile".to_owned(), true)]);
-    let other: Vec<_> = acted(&r)
-        .into_iter()
-        .filter(|f| f.kind.key() != "encrypted")
-        .collect();
+    let other = acted_beside_encryption(&r);
     assert!(other.is_empty(), "{other:#?}");
 }
 

@@ -152,6 +152,29 @@ pub fn has_key(r: &Report, key: &str) -> bool {
     r.findings_with_key(key).next().is_some()
 }
 
+/// The encrypted findings of a report: each one's method, and whether a
+/// password opened it.
+pub fn encrypted(r: &Report) -> Vec<(String, bool)> {
+    r.findings
+        .iter()
+        .filter_map(|f| match &f.kind {
+            xferscan::FindingKind::Encrypted {
+                method, decrypted, ..
+            } => Some((method.clone(), *decrypted)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Findings whose action is not `allow`, but for `encrypted`: what an
+/// ordinary protected document must not have.
+pub fn acted_beside_encryption(r: &Report) -> Vec<&Finding> {
+    acted(r)
+        .into_iter()
+        .filter(|f| f.kind.key() != "encrypted")
+        .collect()
+}
+
 /// Findings whose action is not `allow`.
 pub fn acted(r: &Report) -> Vec<&Finding> {
     r.findings
