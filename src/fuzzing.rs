@@ -85,8 +85,19 @@ pub fn unpack_zip(data: &[u8]) -> Unpacked {
 }
 
 /// The MIME unpacker (mail, mbox, MHTML), and TNEF's (winmail.dat) for
-/// inputs that start as it does.
+/// inputs that start as it does; and the reading of passwords in a
+/// message's text, on the input as text and as HTML.
 pub fn unpack_mime(data: &[u8]) -> Unpacked {
+    use crate::format::passhint;
+    let text = String::from_utf8_lossy(data);
+    for read in [passhint::from_text, passhint::from_html] {
+        let mut hints = Vec::new();
+        read(&text, &mut hints);
+        assert!(hints.len() <= passhint::MAX, "too many passwords");
+        for h in &hints {
+            assert!(!h.is_empty() && h.chars().count() <= passhint::MAX_CHARS);
+        }
+    }
     if crate::format::tnef::is_tnef(data) {
         run_on(data, unpack::tnef::unpack)
     } else {

@@ -13,6 +13,7 @@ mod false_alarms;
 mod layering;
 mod limits;
 mod mail;
+mod mail_passwords;
 mod names;
 mod pdf;
 mod pdf_writer;

@@ -3,6 +3,7 @@
 //! unpacked; its children join the queue. Nothing here recurses.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use foldhash::{HashMap, HashMapExt};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -39,7 +40,14 @@ struct Pending {
     /// The type its container declares for it (script text of a page),
     /// taken when its content reads as text.
     declared: Option<FileType>,
+    /// Passwords that a container above it gave for what it holds (a
+    /// mail's text), tried before the scan's own; shared down the tree.
+    hints: Option<Arc<[String]>>,
 }
+
+/// Most passwords that containers above an object give for it, nearest
+/// first.
+const MAX_HINTS: usize = 2 * crate::format::passhint::MAX;
 
 /// What the rules are told of an object's true type.
 fn rules_type(ty: FileType) -> ObjectType {
@@ -114,6 +122,7 @@ pub(super) fn run(
         shared: false,
         findings: first,
         declared: None,
+        hints: None,
     });
     let mut said = false;
     while let Some(obj) = outer.take().or_else(|| walk.queue.pop_front()) {
@@ -401,9 +410,23 @@ impl Walk<'_> {
             );
             return;
         }
+        // The passwords a container above gave come first: the sender's
+        // message names the one that opens its attachment.
+        let with_hints: Vec<String>;
+        let passwords = match &obj.hints {
+            Some(h) => {
+                with_hints = h
+                    .iter()
+                    .chain(self.passwords.iter().filter(|p| !h.contains(p)))
+                    .cloned()
+                    .collect();
+                &with_hints[..]
+            }
+            None => self.passwords,
+        };
         let mut ctx = Ctx {
             budget: &mut self.budget,
-            passwords: self.passwords,
+            passwords,
         };
         let unpacked = catch_unwind(AssertUnwindSafe(|| {
             unpack::unpack(&types, name, &obj.data, &mut ctx)
@@ -417,6 +440,7 @@ impl Walk<'_> {
         let declared: Vec<Option<FileType>> = (0..unpacked.children.len())
             .map(|i| unpacked.declared_type(i))
             .collect();
+        let hints = inherited_hints(&unpacked.passwords, obj.hints.as_ref());
         for f in unpacked.findings {
             st.finding(id, &obj.path, f);
         }
@@ -446,6 +470,7 @@ impl Walk<'_> {
                     depth: obj.depth + 1,
                     findings: child.findings,
                     declared,
+                    hints: hints.clone(),
                 }),
                 Err(limit) => *refused.entry(limit).or_default() += 1,
             }
@@ -463,4 +488,19 @@ impl Walk<'_> {
             );
         }
     }
+}
+
+/// The passwords a container's children inherit: those it gave itself,
+/// then those given above it, none twice, at most [`MAX_HINTS`].
+fn inherited_hints(given: &[String], above: Option<&Arc<[String]>>) -> Option<Arc<[String]>> {
+    if given.is_empty() {
+        return above.cloned();
+    }
+    let mut all: Vec<String> = Vec::with_capacity(MAX_HINTS);
+    for p in given.iter().chain(above.into_iter().flat_map(|a| a.iter())) {
+        if all.len() < MAX_HINTS && !all.contains(p) {
+            all.push(p.clone());
+        }
+    }
+    Some(all.into())
 }

@@ -9,7 +9,8 @@
 //! ([`rtf`]) and OLE1 and Packager objects ([`oleobj`]), pages' links to
 //! program handlers ([`pagelinks`]); disk images ([`iso9660`], [`udf`],
 //! [`fat`], [`mbr`], [`vhd`], [`vhdx`], sharing [`disk`]); for text formats,
-//! a search that ignores ASCII case ([`ascii`]). No I/O, no
+//! a search that ignores ASCII case ([`ascii`]); in mail, the passwords a
+//! message gives for its attachments ([`passhint`]). No I/O, no
 //! allocation sized by a declared field, and nothing here knows about the
 //! engine or the budget.
 
@@ -37,6 +38,7 @@ pub(crate) mod ooxml;
 pub(crate) mod ovba;
 pub(crate) mod pagelinks;
 pub(crate) mod pairs;
+pub(crate) mod passhint;
 pub(crate) mod pdf;
 pub(crate) mod pdfcrypt;
 pub(crate) mod rar;

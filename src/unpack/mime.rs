@@ -9,11 +9,12 @@
 //! mail client would save, not as their lossy conversion.
 
 use bytes::Bytes;
-use mail_parser::{Encoding, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Encoding, HeaderName, MessageParser, MimeHeaders, PartType};
 
 use super::decode::{base64, quoted_printable};
 use super::{Ctx, Unpacked};
 use crate::finding::FindingKind;
+use crate::format::passhint;
 use crate::report::Origin;
 
 /// Parts a message may have before it is not parsed at all: the parser
@@ -47,13 +48,17 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     // Only the MIME fields are parsed; every other field is kept raw (an
     // empty configuration would parse addresses, dates and Received chains
     // that nothing here reads).
-    let parser = MessageParser::new().with_mime_headers();
+    // The subject too: it may give the attachments' password.
+    let parser = MessageParser::new()
+        .with_mime_headers()
+        .header_text(HeaderName::Subject);
     let Some(message) = parser.parse(&data[..]) else {
         out.findings.push(FindingKind::Malformed {
             detail: "MIME message without a header block".into(),
         });
         return out;
     };
+    password_hints(&message, &mut out.passwords);
     let mut listed = 0u64;
     for (i, part) in message.parts.iter().enumerate() {
         if matches!(part.body, PartType::Multipart(_)) {
@@ -119,6 +124,34 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         out.push_drained(name, origin, ctx.budget.take(decoded));
     }
     out
+}
+
+/// The passwords that the message's subject and text give, when it has
+/// parts other than its text (an attachment or a nested message) that
+/// they may open.
+fn password_hints(message: &mail_parser::Message<'_>, out: &mut Vec<String>) {
+    let attached = message.parts.iter().any(|p| {
+        !matches!(
+            p.body,
+            PartType::Text(_) | PartType::Html(_) | PartType::Multipart(_)
+        ) || p.attachment_name().is_some_and(|n| !n.is_empty())
+    });
+    if !attached {
+        return;
+    }
+    if let Some(subject) = message.subject() {
+        passhint::from_text(subject, out);
+    }
+    for part in &message.parts {
+        if part.attachment_name().is_some_and(|n| !n.is_empty()) {
+            continue;
+        }
+        match &part.body {
+            PartType::Text(t) => passhint::from_text(t, out),
+            PartType::Html(h) => passhint::from_html(h, out),
+            _ => {}
+        }
+    }
 }
 
 /// The transfer encoding a part declares. The parser reports `None` for a

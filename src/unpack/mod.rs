@@ -86,6 +86,10 @@ pub(crate) struct Unpacked {
     /// JavaScript whatever it looks like. The engine takes it for a child
     /// whose content reads as text only.
     pub declared: Vec<(usize, FileType)>,
+    /// Passwords the container's own text gives (a mail's body: "the
+    /// password is 4471"): tried first on what lies below it, its children
+    /// and theirs.
+    pub passwords: Vec<String>,
 }
 
 impl Unpacked {

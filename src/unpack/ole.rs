@@ -319,28 +319,24 @@ fn attachments(
     ctx: &mut Ctx<'_>,
     out: &mut Unpacked,
 ) {
-    for e in entries
-        .iter()
-        .filter(|e| !e.stream && e.name.starts_with("__attach_version1.0_#"))
-    {
+    let is_attachment = |e: &Entry| !e.stream && e.name.starts_with("__attach_version1.0_#");
+    if entries.iter().any(is_attachment) {
+        // The message's subject and plain text body may give the password
+        // of what it carries (Unicode properties, then 8-bit ones).
+        let root = Path::new("/");
+        for tag in ["0037001F", "0037001E", "1000001F", "1000001E"] {
+            if let Some(text) = property_text(streams, root, tag) {
+                crate::format::passhint::from_text(&text, &mut out.passwords);
+            }
+        }
+    }
+    for e in entries.iter().filter(|e| is_attachment(e)) {
         let Some(data) = streams.get(&e.path.join("__substg1.0_37010102")) else {
             continue;
         };
         let name = ["3707001F", "3704001F", "3707001E", "3704001E"]
             .iter()
-            .find_map(|tag| {
-                let s = streams.get(&e.path.join(format!("__substg1.0_{tag}")))?;
-                let text = if tag.ends_with('F') {
-                    let units = s.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-                    char::decode_utf16(units)
-                        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                        .collect::<String>()
-                } else {
-                    s.iter().map(|&c| char::from(c)).collect()
-                };
-                let text = text.trim_end_matches('\0').to_owned();
-                (!text.is_empty()).then_some(text)
-            });
+            .find_map(|tag| property_text(streams, &e.path, tag));
         if let Some(name) = name {
             if ctx.budget.objects_left() == 0 {
                 out.entries_cut(out.children.len());
@@ -349,6 +345,25 @@ fn attachments(
             out.push_slice(name, Origin::Entry, data.clone().into_bytes(), ctx.budget);
         }
     }
+}
+
+/// An Outlook string property of the storage at `path` (`tag` ending in
+/// `001F` for UTF-16, `001E` for 8-bit text), without its terminator;
+/// None when absent or empty.
+fn property_text(streams: &HashMap<PathBuf, Charged>, path: &Path, tag: &str) -> Option<String> {
+    let s = streams.get(&path.join(format!("__substg1.0_{tag}")))?;
+    // As much as a password is looked for in (a name is far shorter).
+    let s = &s[..s.len().min(2 * crate::format::passhint::MAX_TEXT)];
+    let text = if tag.ends_with('F') {
+        let units = s.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect::<String>()
+    } else {
+        s.iter().map(|&c| char::from(c)).collect()
+    };
+    let text = text.trim_end_matches('\0');
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// A VBA project: its modules' source, decompressed, each a child; a

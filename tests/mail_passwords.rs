@@ -1,0 +1,178 @@
+//! Passwords a message gives for its attachments: malspam sends archives
+//! encrypted, so that scanners cannot read them, and names the password in
+//! the text, so that the victim can. The password found in the message is
+//! tried first on everything below it, and only there.
+
+use std::io::Write;
+
+use crate::util::*;
+use xferscan::Verdict;
+
+const B64: &str = "Content-Transfer-Encoding: base64";
+
+/// A zip whose one entry, EICAR, is AES-256 encrypted with `password`.
+fn aes_zip(password: &str) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .with_aes_encryption(zip::AesMode::Aes256, password);
+    w.start_file("invoice.txt", opts).unwrap();
+    w.write_all(&eicar()).unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+/// A zip whose one entry, EICAR, is ZipCrypto encrypted with `password`.
+fn zipcrypto_zip(password: &str) -> Vec<u8> {
+    let e = eicar();
+    let enc = zipcrypto(&e, password, (crc32(&e) >> 24) as u8);
+    let mut h = Header::new("invoice.txt", 0, &e, &enc);
+    h.flags |= 1;
+    let mut z = ZipWriter::new();
+    let off = z.local(&h);
+    z.raw(&enc);
+    z.central(&h, off);
+    z.finish()
+}
+
+fn attachment(name: &str) -> String {
+    format!(
+        "Content-Type: application/zip; name=\"{name}\"\r\n{B64}\r\nContent-Disposition: attachment; filename=\"{name}\""
+    )
+}
+
+fn opened(r: &xferscan::Report) -> bool {
+    found_eicar(r) && encrypted(r).iter().all(|(_, decrypted)| *decrypted)
+}
+
+#[test]
+fn the_password_in_a_plain_body_opens_the_attached_zip() {
+    let zip = aes_zip("Xy7!pq-2024");
+    let m = message(&[
+        (
+            "Content-Type: text/plain; charset=utf-8",
+            b"Hello,\r\n\r\nplease find the invoice attached.\r\nThe password is Xy7!pq-2024\r\n\r\nRegards",
+        ),
+        (&attachment("invoice.zip"), &b64(&zip)),
+    ]);
+    let r = scan("mail.eml", m);
+    assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn an_html_body_in_quoted_printable_and_a_quoted_password() {
+    let zip = zipcrypto_zip("K9&m \u{bb}x");
+    // "Passwort: «K9&m »x»" would not read back; a quoted password with
+    // a space and an ampersand, in markup and quoted-printable, does.
+    let html = "<html><body><p>Guten Tag,</p><p><b>Passwort:</b>&nbsp;\"K9&amp;m =C2=BBx\"</p></body></html>";
+    let m = message(&[
+        (
+            "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable",
+            html.as_bytes(),
+        ),
+        (&attachment("rechnung.zip"), &b64(&zip)),
+    ]);
+    let r = scan("mail.eml", m);
+    assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+}
+
+#[test]
+fn the_subject_may_give_it() {
+    let zip = aes_zip("7781");
+    let m = String::from_utf8(message(&[(&attachment("scan.zip"), &b64(&zip))]))
+        .unwrap()
+        .replacen("Subject: files", "Subject: Scan 04/12 (pass: 7781)", 1);
+    let r = scan("mail.eml", m.into_bytes());
+    assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+}
+
+#[test]
+fn a_nested_archive_and_a_forwarded_message_inherit_it() {
+    // The password opens a zip inside a zip, and the attachment of a
+    // message forwarded as an attachment of the one that names it.
+    let inner = zipcrypto_zip("orchid-42");
+    let outer = zip_of(&[("inner.zip", &inner)], Method::Stored);
+    let forwarded = message(&[(&attachment("docs.zip"), &b64(&outer))]);
+    let m = message(&[
+        ("Content-Type: text/plain", b"Password: orchid-42"),
+        ("Content-Type: message/rfc822", &forwarded),
+    ]);
+    let r = scan("mail.eml", m);
+    assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+}
+
+#[test]
+fn without_the_password_the_attachment_is_still_reported_encrypted() {
+    let zip = aes_zip("never-written-down");
+    let m = message(&[
+        (
+            "Content-Type: text/plain",
+            b"The password is in the next mail.",
+        ),
+        (&attachment("invoice.zip"), &b64(&zip)),
+    ]);
+    let r = scan("mail.eml", m);
+    assert!(!found_eicar(&r));
+    assert_eq!(encrypted(&r), [("aes".to_owned(), false)]);
+    assert_eq!(r.verdict, Verdict::Suspicious);
+}
+
+#[test]
+fn a_password_is_tried_only_below_the_message_that_gives_it() {
+    // Two messages of one mbox: the first names the password, the second
+    // carries the zip it would open.
+    let zip = aes_zip("Tulip-1717");
+    let first = message(&[
+        ("Content-Type: text/plain", b"Password: Tulip-1717"),
+        (
+            &attachment("other.zip"),
+            &b64(&zip_of(&[("a.txt", b"a")], Method::Stored)),
+        ),
+    ]);
+    let second = message(&[
+        ("Content-Type: text/plain", b"see attached"),
+        (&attachment("invoice.zip"), &b64(&zip)),
+    ]);
+    let mut mbox = b"From a@example.com Fri Dec  4 10:00:00 2026\r\n".to_vec();
+    mbox.extend_from_slice(&first);
+    mbox.extend_from_slice(b"\r\nFrom a@example.com Fri Dec  4 10:01:00 2026\r\n");
+    mbox.extend_from_slice(&second);
+    let r = scan("mail.mbox", mbox);
+    assert!(!found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(encrypted(&r), [("aes".to_owned(), false)]);
+}
+
+#[test]
+fn a_clean_mail_that_speaks_of_passwords_stays_clean() {
+    // A password reset mail, with an ordinary zip: nothing to open, and
+    // the text changes nothing.
+    let m = message(&[
+        (
+            "Content-Type: text/plain",
+            b"Your password was changed. Your new password: Hunter2!\r\nIf this was not you, reset it.",
+        ),
+        (&attachment("report.zip"), &b64(&zip_of(&[("report.txt", b"figures")], Method::Deflated))),
+    ]);
+    assert_clean(&scan("mail.eml", m));
+}
+
+#[test]
+fn an_outlook_message_gives_it_in_its_body() {
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let zip = zipcrypto_zip("Lagoon#88");
+    let msg = crate::ole_writer::compound(&[
+        ("/__substg1.0_0037001F", &utf16("Invoice")[..]),
+        (
+            "/__substg1.0_1000001F",
+            &utf16("Dear customer,\r\nthe archive password: Lagoon#88\r\n")[..],
+        ),
+        (
+            "/__attach_version1.0_#00000000/__substg1.0_3707001F",
+            &utf16("invoice.zip"),
+        ),
+        ("/__attach_version1.0_#00000000/__substg1.0_37010102", &zip),
+    ]);
+    let r = scan("mail.msg", msg);
+    assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+}
