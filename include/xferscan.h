@@ -663,6 +663,18 @@ void xferscan_scan_options_free(struct xferscan_scan_options *opts);
 // `opts` is NULL or a live handle; `password` is NULL or NUL-terminated.
 xferscan_result xferscan_scan_options_add_password(struct xferscan_scan_options *opts, const char *password);
 
+// Gives the text (UTF-8, NUL-terminated) of the message that carried the
+// file, such as the chat message or the mail's body: the passwords it
+// names ("pw: 4471", "the password is 4471") are tried on this scan's
+// encrypted entries, after those added by
+// xferscan_scan_options_add_password and before the engine's own list.
+// A text that names none changes nothing.
+//
+// # Safety
+//
+// `opts` is NULL or a live handle; `text` is NULL or NUL-terminated.
+xferscan_result xferscan_scan_options_add_message_text(struct xferscan_scan_options *opts, const char *text);
+
 // First-hit mode: the scan stops at the first finding that the policy
 // blocks. The verdict is then already malicious, and the report says it
 // is incomplete.

@@ -93,6 +93,11 @@ struct ScanArgs {
     /// before the configuration's list.
     #[arg(long = "password", value_name = "PASSWORD")]
     passwords: Vec<String>,
+    /// The text of the message that carried the files (a chat message, a
+    /// mail's body): the passwords it names ("pw: 4471") are tried after
+    /// --password's.
+    #[arg(long = "message-text", value_name = "TEXT")]
+    message_text: Option<String>,
     /// Deepest nesting of containers.
     #[arg(long)]
     max_depth: Option<u32>,
@@ -278,6 +283,9 @@ fn scan(args: ScanArgs) -> ExitCode {
         .first_hit(args.first_hit);
     for p in &args.passwords {
         opts = opts.password(p.clone());
+    }
+    if let Some(text) = &args.message_text {
+        opts = opts.message_text(text);
     }
     let jobs = collect(&args.paths);
     let threads = args

@@ -1,4 +1,5 @@
-//! What one scan may change: candidate passwords, how its name is read,
+//! What one scan may change: candidate passwords (given, or named in the
+//! message that carried the file), how its name is read,
 //! cancellation and first-hit mode.
 
 use crate::limits::CancelToken;
@@ -24,6 +25,35 @@ impl ScanOptions {
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.passwords.push(password.into());
         self
+    }
+
+    /// Gives the text of the message that carried the file (a chat
+    /// message, a mail's body, a download page's caption): the passwords
+    /// it names ("pw: 4471", "the password is 4471", in some twenty
+    /// languages) are tried, after those of [`password`](Self::password)
+    /// and before the engine's own list. A message that names none
+    /// changes nothing.
+    ///
+    /// ```
+    /// use xferscan::ScanOptions;
+    /// let opts = ScanOptions::new().message_text("Invoice attached, Passwort: Rechnung24");
+    /// assert_eq!(opts.passwords(), ["Rechnung24"]);
+    /// ```
+    pub fn message_text(mut self, text: &str) -> Self {
+        let mut found = Vec::new();
+        crate::format::passhint::from_text(text, &mut found);
+        for p in found {
+            if !self.passwords.contains(&p) {
+                self.passwords.push(p);
+            }
+        }
+        self
+    }
+
+    /// The candidate passwords of this scan, in the order they are tried
+    /// (before the engine's list).
+    pub fn passwords(&self) -> &[String] {
+        &self.passwords
     }
 
     /// Says that the name is a path on this machine (as in `scan_path`), not

@@ -211,6 +211,30 @@ pub unsafe extern "C" fn xferscan_scan_options_add_password(
     })
 }
 
+/// Gives the text (UTF-8, NUL-terminated) of the message that carried the
+/// file, such as the chat message or the mail's body: the passwords it
+/// names ("pw: 4471", "the password is 4471") are tried on this scan's
+/// encrypted entries, after those added by
+/// xferscan_scan_options_add_password and before the engine's own list.
+/// A text that names none changes nothing.
+///
+/// # Safety
+///
+/// `opts` is NULL or a live handle; `text` is NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xferscan_scan_options_add_message_text(
+    opts: *mut xferscan_scan_options,
+    text: *const c_char,
+) -> xferscan_result {
+    guard_result(|| {
+        // SAFETY: the caller promises NULL or live / NUL-terminated.
+        let o = unsafe { handle_mut(opts) }?;
+        let t = unsafe { utf8(text) }?;
+        o.opts = std::mem::take(&mut o.opts).message_text(t);
+        Ok(())
+    })
+}
+
 /// First-hit mode: the scan stops at the first finding that the policy
 /// blocks. The verdict is then already malicious, and the report says it
 /// is incomplete.

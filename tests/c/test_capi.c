@@ -620,6 +620,19 @@ static void test_rar(void) {
   CHECK(has_rule_at(r, "Rar_Decoded", "/crypted.rar > .gitignore"));
   xferscan_report_free(r);
   xferscan_scan_options_free(o);
+  /* The same password named in the chat message that carried the file. */
+  o = NULL;
+  OK(xferscan_scan_options_new(&o));
+  OK(xferscan_scan_options_add_message_text(o, "here it is, pw: unrar"));
+  CHECK_RC(xferscan_scan_options_add_message_text(o, "\xff\xfe"),
+           XFERSCAN_RESULT_NOT_UTF8);
+  CHECK_RC(xferscan_scan_options_add_message_text(NULL, "pw: x"),
+           XFERSCAN_RESULT_NULL_PARAMETER);
+  r = NULL;
+  OK(xferscan_engine_scan_path(e, p, o, &r));
+  CHECK(has_rule_at(r, "Rar_Decoded", "/crypted.rar > .gitignore"));
+  xferscan_report_free(r);
+  xferscan_scan_options_free(o);
   free(p);
   xferscan_engine_free(e);
 }
