@@ -150,6 +150,43 @@ pub(crate) fn from_text(text: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Largest file read as a password file: a password and a few lines
+/// about it, not a document.
+pub(crate) const MAX_FILE: usize = 4 << 10;
+
+/// True when an entry named `name` (any folder) is a password file beside
+/// what it opens: `password.txt`, `Passwort.txt`, `PASS.TXT`, `пароль`.
+pub(crate) fn is_password_file(name: &str) -> bool {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let stem = match base.rsplit_once('.') {
+        Some((stem, ext)) if ext.eq_ignore_ascii_case("txt") => stem,
+        Some(_) => return false,
+        None => base,
+    };
+    let stem = stem.trim().to_lowercase();
+    let names = |s: &str| KEYWORDS.contains(&s) || ["pass", "pwd", "pw"].contains(&s);
+    names(&stem) || stem.strip_suffix('s').is_some_and(names)
+}
+
+/// The candidates a password file gives (see [`is_password_file`]): what
+/// follows a keyword in it ("Password: 4471"), else its first line as a
+/// whole ("4471"). Nothing from a file over [`MAX_FILE`] or not text.
+pub(crate) fn from_password_file(data: &[u8], out: &mut Vec<String>) {
+    if data.len() > MAX_FILE {
+        return;
+    }
+    let Ok(text) = std::str::from_utf8(data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data)) else {
+        return;
+    };
+    let before = out.len();
+    from_text(text, out);
+    if out.len() == before
+        && let Some(line) = text.lines().map(str::trim).find(|l| !l.is_empty())
+    {
+        push(line, out);
+    }
+}
+
 /// [`from_text`] for an HTML body: its markup read as white space and its
 /// common character references decoded, as the reader sees the text.
 pub(crate) fn from_html(html: &str, out: &mut Vec<String>) {
@@ -442,6 +479,36 @@ mod tests {
         ] {
             assert_eq!(hints(text), Vec::<String>::new(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_password_file_gives_its_line() {
+        for name in [
+            "password.txt",
+            "Setup/PASSWORD.TXT",
+            "Passwords",
+            "pass.txt",
+            "Пароль.txt",
+        ] {
+            assert!(is_password_file(name), "{name}");
+        }
+        for name in [
+            "passport.txt",
+            "password.exe",
+            "readme.txt",
+            "my password list.txt",
+        ] {
+            assert!(!is_password_file(name), "{name}");
+        }
+        let read = |data: &[u8]| {
+            let mut out = Vec::new();
+            from_password_file(data, &mut out);
+            out
+        };
+        assert_eq!(read(b"\xef\xbb\xbf  4471 \r\n"), ["4471"]);
+        assert_eq!(read(b"Archive password: Q7-x!\r\nEnjoy"), ["Q7-x", "Q7-x!"]);
+        assert!(read(&[b'a'; MAX_FILE + 1]).is_empty());
+        assert!(read(b"\xff\xfe4\x004\x00").is_empty());
     }
 
     #[test]

@@ -43,6 +43,7 @@ use bytes::Bytes;
 
 use crate::budget::{Budget, Charged, Drained};
 use crate::finding::FindingKind;
+use crate::format::passhint;
 use crate::limits::LimitKind;
 use crate::report::Origin;
 use crate::report::{TypeAt, primary};
@@ -284,7 +285,10 @@ pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'
     let mut out = if utf16::has_work(primary, data) {
         utf16::unpack(data, ctx)
     } else {
-        unpacker(primary).map_or_else(Unpacked::default, |u| u(name, data, ctx))
+        unpacker(primary).map_or_else(Unpacked::default, |u| {
+            let out = u(name, data, ctx);
+            with_password_files(out, |ctx| u(name, data, ctx), ctx)
+        })
     };
     // An OpenDocument package's encrypted entries, by its manifest.
     if primary.is_zip_based() {
@@ -314,6 +318,58 @@ pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'
             let label = format!("<embedded {} @{}>", t.ty.name(), off);
             let origin = Origin::Carved { offset: t.offset };
             out.push_slice(label, origin, data.slice(off..), ctx.budget);
+        }
+    }
+    out
+}
+
+/// A password file among a container's children (`password.txt` beside
+/// the encrypted archive it opens, as downloads of cracked software and
+/// their stealers come): its candidates are tried first below the
+/// container, and, when an entry of the container itself stayed
+/// encrypted, the container is read again with them first (its entries
+/// charged again: they are produced again).
+fn with_password_files(
+    out: Unpacked,
+    again: impl FnOnce(&mut Ctx<'_>) -> Unpacked,
+    ctx: &mut Ctx<'_>,
+) -> Unpacked {
+    let mut found = Vec::new();
+    for c in out
+        .children
+        .iter()
+        .filter(|c| passhint::is_password_file(&c.name))
+    {
+        passhint::from_password_file(&c.data, &mut found);
+    }
+    found.retain(|p| !out.passwords.contains(p));
+    if found.is_empty() {
+        return out;
+    }
+    let unopened = out.findings.iter().any(|f| {
+        matches!(
+            f,
+            FindingKind::Encrypted {
+                decrypted: false,
+                ..
+            }
+        )
+    });
+    let untried = found.iter().any(|p| !ctx.passwords.contains(p));
+    let mut out = if unopened && untried {
+        let mut passwords = found.clone();
+        passwords.extend(ctx.passwords.iter().filter(|p| !found.contains(p)).cloned());
+        let mut retry = Ctx {
+            budget: &mut *ctx.budget,
+            passwords: &passwords,
+        };
+        again(&mut retry)
+    } else {
+        out
+    };
+    for p in found {
+        if !out.passwords.contains(&p) {
+            out.passwords.push(p);
         }
     }
     out

@@ -1,7 +1,9 @@
-//! Passwords a message gives for its attachments: malspam sends archives
+//! Passwords named beside what they open: malspam sends archives
 //! encrypted, so that scanners cannot read them, and names the password in
-//! the text, so that the victim can. The password found in the message is
-//! tried first on everything below it, and only there.
+//! the message, so that the victim can; downloads of cracked software put
+//! a `password.txt` beside the encrypted archive. The password found is
+//! tried first on everything below the message or container that names
+//! it, and only there.
 
 use std::io::Write;
 
@@ -175,4 +177,62 @@ fn an_outlook_message_gives_it_in_its_body() {
     ]);
     let r = scan("mail.msg", msg);
     assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+}
+
+/// A zip of `entries`, each (name, content, password or none).
+fn zip_with(entries: &[(&str, &[u8], Option<&str>)]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content, password) in entries {
+        let mut opts =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        if let Some(p) = password {
+            opts = opts.with_aes_encryption(zip::AesMode::Aes256, p);
+        }
+        w.start_file(*name, opts).unwrap();
+        w.write_all(content).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_password_file_opens_the_encrypted_archive_beside_it() {
+    let outer = zip_with(&[
+        (
+            "Setup/Password.txt",
+            b"\xef\xbb\xbfPassword: 2024-Setup\r\n",
+            None,
+        ),
+        ("Setup/Setup.zip", &aes_zip("2024-Setup"), None),
+    ]);
+    let r = scan("download.zip", outer);
+    assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+    // The same in a tarball, the password alone on its line.
+    let mut t = TarWriter::new();
+    t.file("PASS.TXT", b"4471\n")
+        .file("data.zip", &aes_zip("4471"));
+    let r = scan("download.tar", t.finish());
+    assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+}
+
+#[test]
+fn a_password_file_opens_its_siblings_in_the_same_archive() {
+    let data = zip_with(&[
+        ("password.txt", b"Q7-x!", None),
+        ("invoice.txt", &eicar(), Some("Q7-x!")),
+    ]);
+    let r = scan("invoice.zip", data);
+    assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+}
+
+#[test]
+fn a_file_not_named_for_a_password_gives_none() {
+    let data = zip_with(&[
+        ("readme.txt", b"Q7-x!", None),
+        ("invoice.txt", &eicar(), Some("Q7-x!")),
+    ]);
+    let r = scan("invoice.zip", data);
+    assert!(!found_eicar(&r));
+    assert_eq!(encrypted(&r), [("aes".to_owned(), false)]);
+    assert_eq!(r.verdict, Verdict::Suspicious);
 }
