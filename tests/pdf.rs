@@ -1,7 +1,8 @@
 //! PDF documents: EICAR in every place a PDF can hide it (compressed
 //! streams, filter chains, embedded files, object streams, incremental
 //! updates), the actions a reader runs (JavaScript on open, Launch, links,
-//! forms), documents encrypted for an empty password (qpdf writes them),
+//! forms), documents encrypted for an empty password or for one the scan
+//! has a candidate for (qpdf writes them),
 //! malformed structure, and clean controls.
 
 use crate::pdf_writer::{Pdf, hex, one_page, text_content, zlib};
@@ -560,5 +561,55 @@ fn a_pdf_with_a_user_password_is_encrypted() {
         let r = scan("secret.pdf", enc);
         assert!(has_key(&r, "encrypted"), "{args:?}: {:?}", keys(&r));
         assert_ne!(r.verdict, Verdict::Clean);
+    }
+}
+
+/// A PDF with a user password that a candidate opens (given by the host,
+/// or named in the mail that carries it) is read like any other, and
+/// still reported encrypted; without the candidate it stays encrypted.
+#[test]
+fn a_pdf_a_candidate_password_opens_is_read() {
+    let mut p = one_page(
+        "/Names <</EmbeddedFiles <</Names [(a) 5 0 R]>>>>",
+        &text_content("statement"),
+    );
+    p.obj(5, "<</Type /Filespec /F (report.txt) /EF <</F 6 0 R>>>>")
+        .stream(
+            6,
+            "/Type /EmbeddedFile /Filter /FlateDecode",
+            &zlib(&eicar()),
+        )
+        .xref("/Root 1 0 R");
+    let plain = eicar_free(&p.bytes());
+    let opts = xferscan::ScanOptions::new().password("Zahl-8812");
+    for args in ENCRYPTIONS {
+        let Some(enc) = qpdf_encrypt(&plain, "Zahl-8812", args) else {
+            return;
+        };
+        let r = engine().scan_bytes_with("statement.pdf", enc.clone(), &opts);
+        assert!(found_eicar(&r), "{args:?}: {:?}", keys(&r));
+        assert_eq!(
+            encrypted(&r),
+            [(encrypted(&r)[0].0.clone(), true)],
+            "{args:?}"
+        );
+        let r = scan("statement.pdf", enc.clone());
+        assert!(!found_eicar(&r), "{args:?}");
+        assert_eq!(encrypted(&r).len(), 1, "{args:?}");
+        assert!(!encrypted(&r)[0].1, "{args:?}");
+        // The mail that carries it names the password.
+        let m = message(&[
+            (
+                "Content-Type: text/plain",
+                b"Ihr Kontoauszug. Das Passwort lautet Zahl-8812.",
+            ),
+            (
+                "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\
+                 Content-Disposition: attachment; filename=\"auszug.pdf\"",
+                &b64(&enc),
+            ),
+        ]);
+        let r = scan("mail.eml", m);
+        assert!(found_eicar(&r), "{args:?}: {:?}", keys(&r));
     }
 }

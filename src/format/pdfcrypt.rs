@@ -7,8 +7,9 @@
 //! Revisions 2 to 4 (RC4 of 40 to 128 bits, AES-128: PDF 1.7, algorithms
 //! 1, 2, 4 and 5) and 5 and 6 (AES-256: ISO 32000-2, algorithms 2.A and
 //! 2.B) are read. The key is derived and the empty password checked
-//! against `/U`; a document that needs another password is left
-//! encrypted. Pure: keys and bytes, no PDF syntax here.
+//! against `/U`, then the candidate passwords the caller has (one that
+//! the mail carrying the document names); a document that none opens is
+//! left encrypted. Pure: keys and bytes, no PDF syntax here.
 
 use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use md5::{Digest, Md5};
@@ -58,7 +59,7 @@ pub(crate) struct Params {
     pub strings: Option<Method>,
 }
 
-/// The file's key and methods, once the empty user password opened it.
+/// The file's key and methods, once a user password opened it.
 #[derive(Debug, Clone)]
 pub(crate) struct Crypt {
     key: Vec<u8>,
@@ -69,9 +70,10 @@ pub(crate) struct Crypt {
 }
 
 impl Crypt {
-    /// The key of a document whose user password is empty; `None` when it
-    /// needs another password, or the dictionary is not one this reads.
-    pub(crate) fn open(p: &Params) -> Option<Crypt> {
+    /// The key of a document whose user password is `password` (empty for
+    /// most); `None` when it needs another password, or the dictionary is
+    /// not one this reads.
+    pub(crate) fn open(p: &Params, password: &[u8]) -> Option<Crypt> {
         let default = if p.v >= 4 { None } else { Some(Method::Rc4) };
         let streams = p.streams.or(default)?;
         let strings = p.strings.or(default)?;
@@ -82,7 +84,7 @@ impl Crypt {
                 } else {
                     usize::try_from(p.length_bits / 8).ok()?.clamp(5, 16)
                 };
-                let key = key_r2_to_r4(p, n);
+                let key = key_r2_to_r4(p, n, password);
                 let ok = if p.r == 2 {
                     p.u.get(..32)? == rc4(&key, &PAD)
                 } else {
@@ -98,7 +100,7 @@ impl Crypt {
                 };
                 ok.then_some(key)?
             }
-            5 | 6 => key_aes256(p)?,
+            5 | 6 => key_aes256(p, password)?,
             _ => return None,
         };
         Some(Crypt {
@@ -146,11 +148,15 @@ impl Crypt {
     }
 }
 
-/// Algorithm 2: the key of revisions 2 to 4 for the empty password, `n`
-/// bytes long.
-fn key_r2_to_r4(p: &Params, n: usize) -> Vec<u8> {
+/// Algorithm 2: the key of revisions 2 to 4 for `password`, `n` bytes
+/// long. The password is cut or padded to 32 bytes with [`PAD`]
+/// (Latin-1 in the standard; a UTF-8 password is taken as its bytes, as
+/// most writers do).
+fn key_r2_to_r4(p: &Params, n: usize, password: &[u8]) -> Vec<u8> {
+    let password = &password[..password.len().min(32)];
     let mut h = Md5::new();
-    h.update(PAD);
+    h.update(password);
+    h.update(&PAD[..32 - password.len()]);
     h.update(&p.o[..p.o.len().min(32)]);
     h.update((p.p as u32).to_le_bytes());
     h.update(&p.id0);
@@ -167,15 +173,18 @@ fn key_r2_to_r4(p: &Params, n: usize) -> Vec<u8> {
     key
 }
 
-/// Algorithm 2.A for the empty password: `/U`'s hash checked with its
-/// validation salt, then `/UE` decrypted with the key its key salt makes.
-fn key_aes256(p: &Params) -> Option<Vec<u8>> {
+/// Algorithm 2.A for a user password (UTF-8, at most 127 bytes; the
+/// standard's SASLprep leaves ASCII as it is): `/U`'s hash checked with
+/// its validation salt, then `/UE` decrypted with the key its key salt
+/// makes.
+fn key_aes256(p: &Params, password: &[u8]) -> Option<Vec<u8>> {
+    let password = &password[..password.len().min(127)];
     let u = p.u.get(..48)?;
     let (hash, validation, key_salt) = (&u[..32], &u[32..40], &u[40..48]);
-    if hash_2b(p.r, validation) != hash {
+    if hash_2b(p.r, password, validation) != hash {
         return None;
     }
-    let intermediate = hash_2b(p.r, key_salt);
+    let intermediate = hash_2b(p.r, password, key_salt);
     let ue = p.ue.get(..32)?;
     // AES-256 without padding and with a zero IV: block by block.
     let cipher = aes::Aes256::new_from_slice(&intermediate).ok()?;
@@ -190,10 +199,13 @@ fn key_aes256(p: &Params) -> Option<Vec<u8>> {
     Some(key)
 }
 
-/// Algorithm 2.B (revision 6; revision 5's is one SHA-256) for the empty
-/// password and no user key data: 32 bytes.
-fn hash_2b(r: i64, salt: &[u8]) -> Vec<u8> {
-    let mut k = Sha256::digest(salt).to_vec();
+/// Algorithm 2.B (revision 6; revision 5's is one SHA-256) for a user
+/// password (no user key data): 32 bytes.
+fn hash_2b(r: i64, password: &[u8], salt: &[u8]) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(password);
+    h.update(salt);
+    let mut k = h.finalize().to_vec();
     if r == 5 {
         return k;
     }
@@ -202,8 +214,8 @@ fn hash_2b(r: i64, salt: &[u8]) -> Vec<u8> {
     let mut rounds = 0u32;
     let mut last = 0u32;
     while rounds < 64 || last > rounds - 32 {
-        // K1: the password (empty), K, repeated 64 times.
-        let k1 = k.repeat(64);
+        // K1: the password and K, repeated 64 times.
+        let k1 = [password, &k].concat().repeat(64);
         let e = aes_cbc_encrypt(&k[..16], &k[16..32], &k1);
         let sum: u32 = e[..16].iter().map(|&b| u32::from(b)).sum();
         k = match sum % 3 {
@@ -335,8 +347,8 @@ mod tests {
             encrypt_metadata: true,
             ..Params::default()
         };
-        assert!(Crypt::open(&p).is_none());
-        assert!(Crypt::open(&Params { r: 6, ..p.clone() }).is_none());
-        assert!(Crypt::open(&Params { r: 9, ..p }).is_none());
+        assert!(Crypt::open(&p, b"").is_none());
+        assert!(Crypt::open(&Params { r: 6, ..p.clone() }, b"").is_none());
+        assert!(Crypt::open(&Params { r: 9, ..p }, b"").is_none());
     }
 }

@@ -82,8 +82,14 @@ struct Reader<'a> {
     scripts: usize,
     /// The encryption that no password this reader has opens.
     encrypted: Option<String>,
-    /// The key of a document encrypted for an empty user password.
+    /// The key of a document encrypted for an empty user password, or for
+    /// a candidate one.
     crypt: Option<Crypt>,
+    /// The candidate passwords: the scan's, and those a message above
+    /// names.
+    passwords: &'a [String],
+    /// The encryption that a candidate password opened: still reported.
+    opened: Option<String>,
     bad_lengths: usize,
     cut_objects: usize,
     children_cut: bool,
@@ -106,6 +112,8 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         scripts: 0,
         encrypted: None,
         crypt: None,
+        passwords: ctx.passwords,
+        opened: None,
         bad_lengths: 0,
         cut_objects: 0,
         children_cut: false,
@@ -501,17 +509,26 @@ impl Reader<'_> {
             })
             .next()
             .unwrap_or_else(|| "pdf".into());
-        let opened = dicts
+        let standard: Vec<pdfcrypt::Params> = dicts
             .iter()
             .filter_map(Obj::dict)
             .filter(|d| d.get(b"Filter").is_none_or(|f| f.is_name(b"Standard")))
             // Each try of revision 6 costs a few hundred hash rounds: an
             // encryption dictionary written many times is tried a few.
             .take(4)
-            .find_map(|d| Crypt::open(&crypt_params(d, t)));
-        match opened {
-            Some(c) => self.crypt = Some(c),
-            None => self.encrypted = Some(method),
+            .map(|d| crypt_params(d, t))
+            .collect();
+        let open = |pw: &str| standard.iter().find_map(|p| Crypt::open(p, pw.as_bytes()));
+        if let Some(c) = open("") {
+            // Opens for everyone: not reported encrypted.
+            self.crypt = Some(c);
+        } else if let Some(c) = self.passwords.iter().find_map(|pw| open(pw)) {
+            // A candidate (the mail that carried it names it): read, and
+            // reported encrypted as an archive opened so is.
+            self.crypt = Some(c);
+            self.opened = Some(method);
+        } else {
+            self.encrypted = Some(method);
         }
     }
 
@@ -930,12 +947,14 @@ impl Reader<'_> {
     }
 
     fn finish(mut self) -> Unpacked {
-        if let Some(method) = self.encrypted.take() {
-            self.out.findings.push(FindingKind::Encrypted {
-                entry: "<pdf>".into(),
-                method,
-                decrypted: false,
-            });
+        for (method, decrypted) in [(self.encrypted.take(), false), (self.opened.take(), true)] {
+            if let Some(method) = method {
+                self.out.findings.push(FindingKind::Encrypted {
+                    entry: "<pdf>".into(),
+                    method,
+                    decrypted,
+                });
+            }
         }
         if self.bad_lengths > 0 {
             let n = self.bad_lengths;
