@@ -163,6 +163,11 @@ pub(crate) fn is_password_file(name: &str) -> bool {
         Some(_) => return false,
         None => base,
     };
+    // The longest such name is a few words ("mot de passe"): most names
+    // are not lowered at all.
+    if stem.len() > 40 {
+        return false;
+    }
     let stem = stem.trim().to_lowercase();
     let names = |s: &str| KEYWORDS.contains(&s) || ["pass", "pwd", "pw"].contains(&s);
     names(&stem) || stem.strip_suffix('s').is_some_and(names)
