@@ -210,7 +210,7 @@ pub fn unpack_compressed(data: &[u8]) -> Unpacked {
 pub fn unpack_ole(data: &[u8]) -> Unpacked {
     static DETECTOR: std::sync::OnceLock<Detector> = std::sync::OnceLock::new();
     let _ = DETECTOR.get_or_init(Detector::new).detect(data);
-    let _ = crate::format::biff::inspect(data, &mut Vec::new());
+    let _ = crate::format::biff::inspect(data, &["infected".to_owned()], &mut Vec::new());
     let _ = crate::format::offcrypto::parse(data, unpack::decode::base64);
     run_on(data, unpack::ole::unpack)
 }

@@ -164,6 +164,31 @@ fn an_xls_with_a_password_of_its_own_stays_encrypted() {
 }
 
 #[test]
+fn an_xls_a_candidate_password_opens_is_read_decrypted() {
+    // The password named by the mail that carries it, or given by the
+    // host: detection (VelvetSweatshop only) says it stayed encrypted,
+    // the unpacker opens it and says so beside.
+    let wb = rc4_cryptoapi_workbook(&workbook_with_eicar(), "Quarterly-2026!");
+    let doc = compound(&[("/Workbook", &wb)]);
+    let opts = xferscan::ScanOptions::new().message_text("Password: Quarterly-2026!");
+    let r = engine().scan_bytes_with("invoice.xls", doc, &opts);
+    assert_eq!(
+        encrypted(&r),
+        [
+            ("biff8-rc4-cryptoapi".to_owned(), false),
+            ("biff8-rc4-cryptoapi".to_owned(), true)
+        ],
+        "{:#?}",
+        r.findings
+    );
+    for k in ["document.xlm", "document.xlm.autorun", "document.sheet.very_hidden"] {
+        assert!(has_key(&r, k), "{k}: {:?}", keys(&r));
+    }
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
 fn an_ordinary_protected_xls_is_only_encrypted() {
     // Clean control: an ordinary workbook that Excel protected.
     let wb = workbook(&[("Sheet1", 0, 0), ("Sheet2", 0, 1)], false);

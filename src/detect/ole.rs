@@ -105,7 +105,8 @@ fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
             let s = cf.open_stream(format!("/{n}")).ok()?;
             s.take(WORKBOOK_HEAD).read_to_end(&mut head).ok()?;
             let mut found = Vec::new();
-            let (xlm, _) = biff::inspect(&head, &mut found);
+            // Detection has no candidate passwords: the unpacker tries them.
+            let xlm = biff::inspect(&head, &[], &mut found).xlm;
             Some((xlm, found))
         });
     Ok(Directory {

@@ -146,14 +146,31 @@ fn autorun_name(d: &[u8]) -> Option<String> {
     (lower.starts_with("auto_open") || lower.starts_with("auto_close")).then_some(text)
 }
 
+/// What [`inspect`] read of a workbook.
+#[derive(Debug, Default)]
+pub(crate) struct Inspected {
+    /// It has macro sheets or names that run them.
+    pub xlm: bool,
+    /// The decrypted stream, when a password opened it.
+    pub plain: Option<Vec<u8>>,
+    /// The password that opened it was a candidate, not `VelvetSweatshop`.
+    pub by_candidate: bool,
+}
+
 /// Reads a `Workbook` stream (or its first bytes) for findings: its
-/// encryption, decrypted first where `VelvetSweatshop` opens it, then its
-/// Excel 4.0 macros and hidden sheets. True when it has macro sheets or
-/// names that run them; the decrypted stream when it was opened.
-pub(crate) fn inspect(stream: &[u8], findings: &mut Vec<FindingKind>) -> (bool, Option<Vec<u8>>) {
+/// encryption, decrypted first where `VelvetSweatshop` or one of
+/// `passwords` opens it, then its Excel 4.0 macros and hidden sheets.
+pub(crate) fn inspect(
+    stream: &[u8],
+    passwords: &[String],
+    findings: &mut Vec<FindingKind>,
+) -> Inspected {
     let g = globals(stream);
     let Some(filepass) = g.filepass.clone() else {
-        return (self::findings(&g, findings), None);
+        return Inspected {
+            xlm: self::findings(&g, findings),
+            ..Inspected::default()
+        };
     };
     let encrypted = |method: &str, decrypted: bool| FindingKind::Encrypted {
         entry: "Workbook".into(),
@@ -173,16 +190,35 @@ pub(crate) fn inspect(stream: &[u8], findings: &mut Vec<FindingKind>) -> (bool, 
                     method: e.to_string(),
                 },
             });
-            return (self::findings(&g, findings), None);
+            return Inspected {
+                xlm: self::findings(&g, findings),
+                ..Inspected::default()
+            };
         }
     };
-    let Some(key) = info.open(VELVET_SWEATSHOP) else {
+    // Excel's fixed password first (it opens without asking), then the
+    // candidates: a key derivation each, one hash (CryptoAPI) or seventeen
+    // (RC4).
+    let opened = info.open(VELVET_SWEATSHOP).map(|k| (k, false)).or_else(|| {
+        passwords
+            .iter()
+            .find_map(|p| info.open(p))
+            .map(|k| (k, true))
+    });
+    let Some((key, by_candidate)) = opened else {
         findings.push(encrypted(info.method(), false));
-        return (self::findings(&g, findings), None);
+        return Inspected {
+            xlm: self::findings(&g, findings),
+            ..Inspected::default()
+        };
     };
     findings.push(encrypted(info.method(), true));
     let plain = decrypt(stream, &key);
-    (self::findings(&globals(&plain), findings), Some(plain))
+    Inspected {
+        xlm: self::findings(&globals(&plain), findings),
+        plain: Some(plain),
+        by_candidate,
+    }
 }
 
 /// The records that [MS-XLS] 2.2.10 leaves unencrypted: BOF, FILEPASS,
@@ -355,7 +391,7 @@ mod tests {
         let enc = encrypted_workbook(true);
         assert!(globals(&enc).sheets.is_empty());
         let mut found = Vec::new();
-        let (xlm, plain) = inspect(&enc, &mut found);
+        let Inspected { xlm, plain, .. } = inspect(&enc, &[], &mut found);
         assert!(xlm);
         let plain = plain.unwrap();
         assert_eq!(plain.len(), enc.len());
@@ -383,14 +419,14 @@ mod tests {
         // A FILEPASS record cut short among them: its data is what is there.
         let enc = encrypted_workbook(true);
         for n in 0..enc.len() {
-            let _ = inspect(&enc[..n], &mut Vec::new());
+            let _ = inspect(&enc[..n], &[], &mut Vec::new());
         }
         let mut s = Vec::new();
         record(&mut s, 0x0809, &[0; 16]);
         s.extend_from_slice(&[0x2f, 0, 100, 0, 1, 0, 2]);
         assert_eq!(globals(&s).filepass, Some(24..27));
         let mut found = Vec::new();
-        assert_eq!(inspect(&s, &mut found).1, None);
+        assert_eq!(inspect(&s, &[], &mut found).plain, None);
         assert!(matches!(
             &found[0],
             FindingKind::Encrypted {
@@ -403,7 +439,7 @@ mod tests {
     #[test]
     fn a_workbook_with_its_own_password_stays_encrypted() {
         let mut found = Vec::new();
-        let (xlm, plain) = inspect(&encrypted_workbook(false), &mut found);
+        let Inspected { xlm, plain, .. } = inspect(&encrypted_workbook(false), &[], &mut found);
         assert!(!xlm && plain.is_none());
         assert!(matches!(
             &found[..],

@@ -207,11 +207,14 @@ pub(super) fn push_packaged(
 /// are matched as the rules would see them unencrypted.
 fn workbook(path: &Path, stream: &Charged, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     let mut found = Vec::new();
-    let (_, plain) = biff::inspect(stream, &mut found);
-    if path.parent() != Some(Path::new("/")) {
+    let read = biff::inspect(stream, ctx.passwords, &mut found);
+    // Detection reads a workbook at the root with `VelvetSweatshop` alone:
+    // what a candidate password opened is new there (its findings beside
+    // detection's, which said the workbook stayed encrypted).
+    if path.parent() != Some(Path::new("/")) || read.by_candidate {
         out.findings.append(&mut found);
     }
-    let Some(plain) = plain else {
+    let Some(plain) = read.plain else {
         return;
     };
     if ctx.budget.objects_left() == 0 {
