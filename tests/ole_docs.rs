@@ -181,7 +181,11 @@ fn an_xls_a_candidate_password_opens_is_read_decrypted() {
         "{:#?}",
         r.findings
     );
-    for k in ["document.xlm", "document.xlm.autorun", "document.sheet.very_hidden"] {
+    for k in [
+        "document.xlm",
+        "document.xlm.autorun",
+        "document.sheet.very_hidden",
+    ] {
         assert!(has_key(&r, k), "{k}: {:?}", keys(&r));
     }
     assert!(found_eicar(&r), "{:?}", keys(&r));

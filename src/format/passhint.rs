@@ -2,7 +2,9 @@
 //! is 4471", "Passwort: Rechnung2024", "<b>Password:</b> «x7#Qa»". Malspam
 //! sends its archives and documents encrypted, so that a scanner cannot
 //! read them, and the password beside them, so that the victim can; a
-//! gateway that reads the message tries it.
+//! gateway that reads the message tries it. The same reading serves the
+//! chat message a host passes with a file, and a `password.txt` found
+//! beside an encrypted archive ([`is_password_file`]).
 //!
 //! Pure: text in, candidates out. A candidate only adds a decryption try
 //! (an encrypted entry that none opens is still reported encrypted), so
