@@ -236,3 +236,31 @@ fn a_file_not_named_for_a_password_gives_none() {
     assert_eq!(encrypted(&r), [("aes".to_owned(), false)]);
     assert_eq!(r.verdict, Verdict::Suspicious);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Any password that starts with a letter or digit, holds a digit and
+    /// no white space or quote, named in any of the common phrasings,
+    /// opens the attachment it names.
+    #[test]
+    fn a_password_named_in_a_common_phrasing_opens_the_attachment(
+        password in "[A-Za-z0-9]{1,8}[0-9][A-Za-z0-9!#$%&*+.,;?@^_~=:-]{0,12}",
+        phrasing in 0usize..6,
+    ) {
+        let text = match phrasing {
+            0 => format!("Password: {password}"),
+            1 => format!("Hello,\r\nthe password is {password}\r\nThanks"),
+            2 => format!("Passwort: {password}."),
+            3 => format!("pw = {password}"),
+            4 => format!("Le mot de passe est {password} !"),
+            _ => format!("Archive password (case sensitive): {password}"),
+        };
+        let m = message(&[
+            ("Content-Type: text/plain; charset=utf-8", text.as_bytes()),
+            (&attachment("files.zip"), &b64(&aes_zip(&password))),
+        ]);
+        let r = scan("mail.eml", m);
+        proptest::prop_assert!(opened(&r), "{:?}: {:?} {:?}", text, keys(&r), encrypted(&r));
+    }
+}

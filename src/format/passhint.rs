@@ -331,11 +331,26 @@ fn take_after(rest: &str, weak: bool, out: &mut Vec<String>) {
                 return;
             }
         }
+        // A remark before the separator: "password (case sensitive): 4471".
+        if !separated
+            && s.starts_with('(')
+            && let Some(close) = s.find(')').filter(|&c| c < 48)
+            && s[close + 1..].trim_start().starts_with([':', '=', '：'])
+        {
+            s = &s[close + 1..];
+            continue;
+        }
         let word_end = s.find(char::is_whitespace).unwrap_or(s.len());
         let word = &s[..word_end];
         let bare = word.trim_end_matches([':', '=', '：']);
-        if bare.len() != word.len() {
-            // "archive:" ends the filler: what follows is the password.
+        if bare.len() != word.len() && !separated {
+            // "archive:" ends the filler: what follows is the password
+            // (after a separator, "abc:" is one). A word that is not
+            // filler may be one ending in `=` itself ("the password is
+            // dGVzdA==").
+            if !FILLER.contains(&bare.to_lowercase().as_str()) {
+                push(word, out);
+            }
             s = &s[word_end..];
             separated = true;
             continue;
@@ -351,15 +366,18 @@ fn take_after(rest: &str, weak: bool, out: &mut Vec<String>) {
     }
 }
 
-/// A word as a password: as written, and without the brackets and the
-/// sentence's punctuation around it ("(4471)." gives "4471" first).
+/// A word as a password: without the brackets and the sentence's
+/// punctuation around it ("(4471)." gives "4471" first), without the one
+/// mark that ends the sentence ("A0;." gives "A0;"), and as written.
 fn word_candidates(word: &str, out: &mut Vec<String>) {
+    const AFTER: [char; 17] = [
+        '.', ',', ';', '!', '?', ')', ']', '>', '}', '*', '"', '\'', '»', '”', '’', '。', '，',
+    ];
     let inner = word
         .trim_start_matches(['(', '[', '<', '{', '*', '"', '\'', '«', '“', '‘'])
-        .trim_end_matches([
-            '.', ',', ';', '!', '?', ')', ']', '>', '}', '*', '"', '\'', '»', '”', '’', '。', '，',
-        ]);
+        .trim_end_matches(AFTER);
     push(inner, out);
+    push(word.strip_suffix(AFTER).unwrap_or(word), out);
     push(word, out);
 }
 
@@ -457,6 +475,8 @@ mod tests {
             ("PASSWORD\n  Zz99", "Zz99"),
             ("Use the password (4471).", "4471"),
             ("Passwords: one", "one"),
+            ("Password: abc:", "abc:"),
+            ("Archive password (case sensitive): a0", "a0"),
         ] {
             let got = hints(text);
             assert_eq!(
@@ -470,6 +490,7 @@ mod tests {
     #[test]
     fn a_word_with_its_punctuation_is_tried_as_written_too() {
         assert_eq!(hints("password: 4471."), ["4471", "4471."]);
+        assert_eq!(hints("password: A0;."), ["A0", "A0;", "A0;."]);
     }
 
     #[test]
