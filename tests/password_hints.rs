@@ -264,3 +264,18 @@ proptest::proptest! {
         proptest::prop_assert!(opened(&r), "{:?}: {:?} {:?}", text, keys(&r), encrypted(&r));
     }
 }
+
+#[test]
+fn the_archive_comment_may_give_it() {
+    use zip::write::SimpleFileOptions;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    w.set_comment("Downloaded from example.org - Password: dl-2024!")
+        .unwrap();
+    let opts = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .with_aes_encryption(zip::AesMode::Aes256, "dl-2024!");
+    w.start_file("setup.txt", opts).unwrap();
+    w.write_all(&eicar()).unwrap();
+    let r = scan("setup.zip", w.finish().unwrap().into_inner());
+    assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+}

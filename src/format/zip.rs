@@ -335,6 +335,9 @@ pub(crate) struct Layout<'a> {
     pub entry_limit_hit: bool,
     /// How many archives (end records with a directory) were found.
     pub archives: usize,
+    /// The archive comments of their end records, where not empty (the
+    /// sender's text: a password for the entries, say).
+    pub comments: Vec<&'a [u8]>,
 }
 
 /// Sorted data ranges, to ask whether an offset lies inside an entry's data.
@@ -632,6 +635,10 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout<'_> {
         else {
             continue;
         };
+        let comment = &data[(pos + 22).min(eocd_end) as usize..eocd_end as usize];
+        if !comment.is_empty() && out.comments.len() < MAX_ARCHIVES {
+            out.comments.push(comment);
+        }
         if archives.len() >= MAX_ARCHIVES {
             out.findings.push(FindingKind::Malformed {
                 detail: format!("more than {MAX_ARCHIVES} archives in one file"),

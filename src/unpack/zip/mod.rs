@@ -25,8 +25,30 @@ const MAX_OVERLAPPING_EXTRACTED: usize = 4;
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let cap = ctx.budget.objects_left().saturating_add(1);
     let layout = structure::analyze(data, cap);
+    // A password the archive's comment names ("Password: 4471") is tried
+    // first on its entries, and handed down to what they hold.
+    let mut named = Vec::new();
+    for c in &layout.comments {
+        crate::format::passhint::from_text(&String::from_utf8_lossy(c), &mut named);
+    }
+    let with_named: Vec<String>;
+    let passwords = if named.is_empty() {
+        ctx.passwords
+    } else {
+        with_named = named
+            .iter()
+            .chain(ctx.passwords.iter().filter(|p| !named.contains(p)))
+            .cloned()
+            .collect();
+        &with_named[..]
+    };
+    let ctx = &mut Ctx {
+        budget: &mut *ctx.budget,
+        passwords,
+    };
     let mut out = Unpacked {
         findings: layout.findings,
+        passwords: named,
         ..Default::default()
     };
     if layout.entry_limit_hit {
