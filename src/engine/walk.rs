@@ -415,11 +415,7 @@ impl Walk<'_> {
         let with_hints: Vec<String>;
         let passwords = match &obj.hints {
             Some(h) => {
-                with_hints = h
-                    .iter()
-                    .chain(self.passwords.iter().filter(|p| !h.contains(p)))
-                    .cloned()
-                    .collect();
+                with_hints = unpack::passwords_first(h, self.passwords);
                 &with_hints[..]
             }
             None => self.passwords,

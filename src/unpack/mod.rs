@@ -55,6 +55,16 @@ pub(crate) struct Ctx<'a> {
     pub passwords: &'a [String],
 }
 
+/// Candidate passwords in the order they are tried: `first` (those named
+/// nearest the object), then those of `rest` not among them.
+pub(crate) fn passwords_first(first: &[String], rest: &[String]) -> Vec<String> {
+    first
+        .iter()
+        .chain(rest.iter().filter(|p| !first.contains(p)))
+        .cloned()
+        .collect()
+}
+
 /// One object unpacked from a container.
 #[derive(Debug)]
 pub(crate) struct Child {
@@ -357,8 +367,7 @@ fn with_password_files(
     });
     let untried = found.iter().any(|p| !ctx.passwords.contains(p));
     let mut out = if unopened && untried {
-        let mut passwords = found.clone();
-        passwords.extend(ctx.passwords.iter().filter(|p| !found.contains(p)).cloned());
+        let passwords = passwords_first(&found, ctx.passwords);
         let mut retry = Ctx {
             budget: &mut *ctx.budget,
             passwords: &passwords,

@@ -35,11 +35,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let passwords = if named.is_empty() {
         ctx.passwords
     } else {
-        with_named = named
-            .iter()
-            .chain(ctx.passwords.iter().filter(|p| !named.contains(p)))
-            .cloned()
-            .collect();
+        with_named = super::passwords_first(&named, ctx.passwords);
         &with_named[..]
     };
     let ctx = &mut Ctx {
