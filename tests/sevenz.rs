@@ -131,7 +131,7 @@ fn a_block_that_cannot_be_read_leaves_the_next_blocks_read() {
     assert!(!r.objects.iter().any(|o| o.path.name() == "greedy.txt"));
     // A block of a method no coder has is unsupported, and the block after
     // it is still read.
-    let a = plain_7z(&[("odd.txt", b"odd", &[0x7f]), ("e.txt", &e, COPY)]);
+    let a = plain_7z(&[("odd.txt", b"odd", &[0x01, 0x7f]), ("e.txt", &e, COPY)]);
     let r = scan("odd.7z", a);
     assert!(found_eicar(&r), "{:?}", keys(&r));
     assert!(
@@ -157,20 +157,80 @@ fn an_encoded_header_that_asks_for_a_huge_ppmd_model_is_a_limit() {
     assert_ne!(r.verdict, Verdict::Clean);
 }
 
-/// 7z's method ID of stored data.
-const COPY: &[u8] = &[0x00];
+#[test]
+fn blocks_that_each_derive_a_key_stop_at_the_time_limit() {
+    // 7-Zip derives each encrypted block's key with 2^cycles SHA-256
+    // rounds, 2^24 at most: a few hundred milliseconds each. A hundred
+    // blocks with salts of their own and no entries (nothing in them is
+    // read, so no entry's check of the clock comes between them) would
+    // each derive one with every candidate password.
+    let n = 100u8;
+    let mut h = vec![0x01, 0x04, 0x06, 0x00, n, 0x09];
+    h.extend(std::iter::repeat_n(16u8, n.into()));
+    h.extend([0x00, 0x07, 0x0b, n, 0x00]);
+    for salt in 0..n {
+        // One coder: AES (06 F1 07 01) with properties: 2^24 rounds, a salt
+        // and an IV of one byte each.
+        h.extend([
+            0x01,
+            0x24,
+            0x06,
+            0xf1,
+            0x07,
+            0x01,
+            0x04,
+            0xc0 | 24,
+            0x00,
+            salt,
+            0x00,
+        ]);
+    }
+    h.push(0x0c);
+    h.extend(std::iter::repeat_n(16u8, n.into()));
+    // Every block holds no entry but the last, which holds the one file.
+    h.extend([0x00, 0x08, 0x0d]);
+    h.extend(std::iter::repeat_n(0u8, usize::from(n) - 1));
+    h.extend([0x01, 0x00, 0x00, 0x05, 0x01]);
+    let mut names = vec![0x00];
+    names.extend("a.txt".encode_utf16().chain([0]).flat_map(u16::to_le_bytes));
+    h.extend([0x11, names.len() as u8]);
+    h.extend(names);
+    h.extend([0x00, 0x00]);
+    let a = with_start_header(&vec![0x5a; 16 * usize::from(n)], &h);
+    let engine = Engine::builder()
+        .limits(Limits {
+            max_time: std::time::Duration::from_secs(1),
+            ..Limits::default()
+        })
+        .build()
+        .unwrap();
+    let t = std::time::Instant::now();
+    let r = engine.scan_bytes("keys.7z", a);
+    // One derivation may run past the limit, not a hundred.
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(has_key(&r, "limit.time"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
+/// A 7z coder record of stored data: its flags (an ID of one byte, no
+/// properties) and 7z's method ID of stored data.
+const COPY: &[u8] = &[0x01, 0x00];
 
 /// A 7z archive with a plain (not encoded) header: one block per entry,
-/// each of one coder of the given method ID over the entry's bytes as they
-/// are.
+/// each of one coder (its record: flags, method ID, properties) over the
+/// entry's bytes as they are.
 fn plain_7z(entries: &[(&str, &[u8], &[u8])]) -> Vec<u8> {
     let n = entries.len() as u8;
     let mut h = vec![0x01, 0x04, 0x06, 0x00, n, 0x09];
     h.extend(entries.iter().map(|(_, d, _)| d.len() as u8));
     h.extend([0x00, 0x07, 0x0b, n, 0x00]);
-    for (_, _, method) in entries {
-        h.extend([0x01, method.len() as u8]);
-        h.extend(*method);
+    for (_, _, coder) in entries {
+        h.push(0x01);
+        h.extend(*coder);
     }
     h.push(0x0c);
     h.extend(entries.iter().map(|(_, d, _)| d.len() as u8));

@@ -93,12 +93,17 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         out.children.clear();
         out.findings.clear();
         let mut opened = false;
-        for candidate in ctx.passwords {
-            // Each attempt derives a key (up to 2^24 SHA-256 rounds).
+        for (tried, candidate) in ctx.passwords.iter().enumerate() {
+            // Each attempt derives a key (up to 2^24 SHA-256 rounds) per
+            // block.
             if let Err(limit) = ctx.budget.check_time() {
                 out.findings.push(FindingKind::Limit {
                     limit,
-                    detail: "candidate passwords for the 7z were not all tried".into(),
+                    detail: format!(
+                        "{} of {} candidate passwords for the 7z were tried before its time ran out",
+                        tried,
+                        ctx.passwords.len()
+                    ),
                 });
                 break;
             }
@@ -116,6 +121,20 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 out.findings.extend(attempt.findings);
                 opened = true;
                 result = Ok(());
+                break;
+            }
+            // An attempt that the clock stopped opened nothing because it
+            // was stopped: said as such, and no candidate follows it.
+            if let Some(cut) = attempt.findings.into_iter().find(|f| {
+                matches!(
+                    f,
+                    FindingKind::Limit {
+                        limit: LimitKind::Time,
+                        ..
+                    }
+                )
+            }) {
+                out.findings.push(cut);
                 break;
             }
         }
@@ -167,6 +186,16 @@ fn read(
             .get(index)
             .and_then(|&i| archive.files.get(i))
             .map_or_else(|| format!("<7z block {index}>"), |f| f.name().to_owned());
+        // Each encrypted block derives its key anew (up to 2^24 SHA-256
+        // rounds), even one that holds no entry: the clock is read before
+        // every block, not only before every entry.
+        if let Err(limit) = ctx.budget.check_time() {
+            block_findings.push(FindingKind::Limit {
+                limit,
+                detail: format!("7z blocks from the block of {first:?} on were not read"),
+            });
+            break;
+        }
         let model: u64 = block
             .coders
             .iter()
@@ -254,8 +283,15 @@ impl Walk {
         if !entry.has_stream() || entry.size() == 0 {
             return Ok(true);
         }
-        if self.listed >= ctx.budget.objects_left() || ctx.budget.check_time().is_err() {
+        if self.listed >= ctx.budget.objects_left() {
             out.entries_cut(self.listed as usize);
+            return Err(Error::Other(STOP.into()));
+        }
+        if let Err(limit) = ctx.budget.check_time() {
+            out.findings.push(FindingKind::Limit {
+                limit,
+                detail: format!("7z entries from {:?} on were not read", entry.name()),
+            });
             return Err(Error::Other(STOP.into()));
         }
         self.listed += 1;
