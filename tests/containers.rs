@@ -803,3 +803,29 @@ fn archives_we_do_not_open_are_never_a_silent_clean() {
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
     assert_eq!(r.verdict, Verdict::Suspicious);
 }
+
+/// A zip entry whose Unix mode says symlink: a Unix extractor makes a link,
+/// 7-Zip and Explorer on Windows write its data as a file. Its data is
+/// scanned, and its (deflated) target judged.
+#[test]
+fn zip_symlink_entries_are_scanned_as_files_and_judged_as_links() {
+    let symlink = |name: &str, content: &[u8]| {
+        let packed = Method::Deflated.compress(content);
+        let mut h = Header::new(name, Method::Deflated.code(), content, &packed);
+        h.ext_attr = 0o120777 << 16;
+        let mut w = ZipWriter::new();
+        let off = w.local(&h);
+        w.raw(&packed).central(&h, off);
+        w.finish()
+    };
+    let r = scan("links.zip", symlink("readme.com", &eicar()));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let r = scan("links.zip", symlink("etc/passwd", b"../../../../etc/shadow"));
+    assert!(has_key(&r, "container.link_escapes"), "{:?}", keys(&r));
+    let shown: Vec<_> = r.findings_with_key("container.link_escapes").collect();
+    assert!(format!("{shown:?}").contains("etc/shadow"), "{shown:?}");
+    // A link that stays inside is no alarm.
+    let r = scan("links.zip", symlink("lib/libz.so", b"libz.so.1.3"));
+    assert!(!has_key(&r, "container.link_escapes"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+}

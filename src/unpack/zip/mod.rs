@@ -135,8 +135,32 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     out
 }
 
-/// Extracts one reading of one entry.
+/// Extracts one reading of one entry. A Unix symlink entry is read like any
+/// other: its data is the link's target to a Unix extractor but a file's
+/// content to one that ignores the mode (7-Zip and Explorer on Windows), so
+/// it is scanned as a child and its decoded start is the target judged.
 fn extract<'a>(
+    data: &'a Bytes,
+    e: &mut Entry,
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+    aes: &mut Option<AesView<'a>>,
+    inflater: &mut decode::Inflater,
+) {
+    let link = e.symlink.then(|| e.name.clone());
+    let first_child = out.children.len();
+    extract_reading(data, e, ctx, out, aes, inflater);
+    if let Some(name) = link {
+        let target = match out.children.get(first_child) {
+            Some(c) => &c.data[..],
+            None => &data[e.data_start as usize..e.data_end as usize],
+        };
+        let target = String::from_utf8_lossy(&target[..target.len().min(4096)]).into_owned();
+        out.findings.push(super::link_finding(&name, &target, true));
+    }
+}
+
+fn extract_reading<'a>(
     data: &'a Bytes,
     e: &mut Entry,
     ctx: &mut Ctx<'_>,
@@ -149,11 +173,6 @@ fn extract<'a>(
     // entry is not named again).
     let name = std::mem::take(&mut e.name);
     let raw = data.slice(e.data_start as usize..e.data_end as usize);
-    if e.symlink {
-        let target = String::from_utf8_lossy(&raw[..raw.len().min(4096)]).into_owned();
-        out.findings.push(super::link_finding(&name, &target, true));
-        return;
-    }
     let mut child_findings = Vec::new();
     if e.truncated {
         child_findings.push(FindingKind::Malformed {
