@@ -829,3 +829,44 @@ fn zip_symlink_entries_are_scanned_as_files_and_judged_as_links() {
     assert!(!has_key(&r, "container.link_escapes"), "{:?}", keys(&r));
     assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
 }
+
+/// A link, directory or device entry whose size is not zero: GNU tar skips
+/// the bytes, other readers write them as a file or read them as headers.
+/// They are scanned either way.
+#[test]
+fn tar_links_directories_and_devices_that_carry_data() {
+    // Deflated, so that only a reading of the entry's bytes finds it.
+    let e = zip_of(&[("e.com", &eicar())], Method::Deflated);
+    for (ty, target) in [
+        (b'1', "other"),
+        (b'2', "other"),
+        (b'3', ""),
+        (b'4', ""),
+        (b'5', ""),
+        (b'6', ""),
+    ] {
+        let mut w = TarWriter::new();
+        w.file("readme.txt", b"hello");
+        w.out.extend(tar_header("payload", e.len() as u64, ty, target));
+        w.out.extend_from_slice(&e);
+        w.out.resize(w.out.len().div_ceil(512) * 512, 0);
+        w.file("after.txt", b"world");
+        let r = scan("a.tar", w.finish());
+        assert!(found_eicar(&r), "type {}: {:?}", ty as char, keys(&r));
+        assert!(
+            has_key(&r, "unscannable.malformed"),
+            "type {}: {:?}",
+            ty as char,
+            keys(&r)
+        );
+    }
+    // The usual links, directories and devices carry none: no finding.
+    let mut w = TarWriter::new();
+    w.out.extend(tar_header("dir/", 0, b'5', ""));
+    w.file("dir/readme.txt", b"hello");
+    w.link("dir/latest", "readme.txt", true);
+    w.out.extend(tar_header("dev/null", 0, b'3', ""));
+    let r = scan("a.tar", w.finish());
+    assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+    assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}

@@ -309,13 +309,38 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                             item.sparse.as_ref().is_some_and(|s| !alike(&s.extents));
                         p.items.push(item);
                     }
-                    b'1' | b'2' => {
-                        if reading == Reading::MAIN {
+                    b'1' | b'2' | b'3' | b'4' | b'5' | b'6' => {
+                        if reading == Reading::MAIN && matches!(typeflag, b'1' | b'2') {
                             p.findings
                                 .push(super::link_finding(&name, &link, typeflag == b'2'));
                         }
+                        // A link, directory or device has no data, but its
+                        // size still moves the reader: the bytes it claims
+                        // are a file's content to some readers and the next
+                        // headers to others. They are scanned.
+                        if !body.is_empty() {
+                            if p.items.len() >= cap {
+                                p.entries_cut = true;
+                                return p;
+                            }
+                            if reading == Reading::MAIN {
+                                p.findings.push(FindingKind::Malformed {
+                                    detail: format!(
+                                        "entry {name:?} of type {:?} carries {} bytes of data",
+                                        typeflag as char,
+                                        body.len()
+                                    ),
+                                });
+                            }
+                            p.items.push(Item {
+                                name,
+                                offset: data_start.min(len),
+                                len: body_end.saturating_sub(data_start.min(len)),
+                                alt_name,
+                                sparse: None,
+                            });
+                        }
                     }
-                    b'5' | b'3' | b'4' | b'6' => {}
                     other => {
                         // Unknown types are regular files to most readers.
                         if p.items.len() >= cap {
