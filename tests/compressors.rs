@@ -387,3 +387,44 @@ fn both_names_of_a_gzip_member_are_judged() {
     // Control: the two agree and are ordinary.
     assert_clean(&scan("notes.txt.gz", with_name(b"notes.txt", &text)));
 }
+
+/// One ARJ header (stored) and its data, as `arj` lays them out.
+fn arj_entry(name: &str, file_type: u8, data: &[u8]) -> Vec<u8> {
+    let mut h = vec![30, 11, 1, 2, 0, 0, file_type, 0];
+    h.extend(0u32.to_le_bytes());
+    h.extend((data.len() as u32).to_le_bytes());
+    h.extend((data.len() as u32).to_le_bytes());
+    h.extend(crc32(data).to_le_bytes());
+    h.extend([0u8; 6]);
+    h.extend(name.as_bytes());
+    h.extend([0, 0]);
+    let mut v = vec![0x60, 0xea];
+    v.extend((h.len() as u16).to_le_bytes());
+    v.extend(&h);
+    v.extend(crc32(&h).to_le_bytes());
+    v.extend([0, 0]);
+    v.extend(data);
+    v
+}
+
+/// A directory, volume label or chapter entry that claims data: read as a
+/// file's, with a finding.
+#[test]
+fn arj_entries_of_other_types_that_carry_data() {
+    let z = zip_of(&[("e.com", &eicar())], Method::Deflated);
+    for file_type in [3, 4, 5, 9] {
+        let mut a = arj_entry("a.arj", 2, b"");
+        a.extend(arj_entry("readme.txt", 0, b"hello"));
+        a.extend(arj_entry("payload", file_type, &z));
+        a.extend([0x60, 0xea, 0, 0]);
+        let r = scan("a.arj", a);
+        assert_eq!(r.objects[0].types[0].ty.name(), "arj");
+        assert!(found_eicar(&r), "type {file_type}: {:?}", keys(&r));
+        assert!(has_key(&r, "unscannable.malformed"), "{file_type}");
+    }
+    let mut a = arj_entry("a.arj", 2, b"");
+    a.extend(arj_entry("docs", 3, b""));
+    a.extend(arj_entry("docs/readme.txt", 0, b"hello"));
+    a.extend([0x60, 0xea, 0, 0]);
+    assert_clean(&scan("a.arj", a));
+}

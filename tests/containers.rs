@@ -870,3 +870,23 @@ fn tar_links_directories_and_devices_that_carry_data() {
     assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
     assert!(!has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
+
+/// A cpio folder, device or entry of no known mode that claims data:
+/// libarchive creates unknown modes as regular files. Scanned.
+#[test]
+fn cpio_entries_of_other_modes_that_carry_data() {
+    let z = zip_of(&[("e.com", &eicar())], Method::Deflated);
+    for mode in [0o040755, 0o020644, 0o010644, 0o140755, 0o170644, 0o000644] {
+        let mut a = cpio_newc("070701", "readme.txt", 0o100644, b"hello");
+        a.extend(cpio_newc("070701", "payload", mode, &z));
+        a.extend(cpio_newc("070701", "TRAILER!!!", 0, b""));
+        let r = scan("a.cpio", a);
+        assert!(found_eicar(&r), "mode {mode:o}: {:?}", keys(&r));
+        assert!(has_key(&r, "unscannable.malformed"), "{mode:o}");
+    }
+    let mut a = cpio_newc("070701", "etc", 0o040755, b"");
+    a.extend(cpio_newc("070701", "etc/readme.txt", 0o100644, b"hello"));
+    a.extend(cpio_newc("070701", "dev/null", 0o020666, b""));
+    a.extend(cpio_newc("070701", "TRAILER!!!", 0, b""));
+    assert_clean(&scan("a.cpio", a));
+}

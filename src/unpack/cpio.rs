@@ -44,7 +44,24 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 let target = String::from_utf8_lossy(&data[h.data]).into_owned();
                 out.findings.push(super::link_finding(&name, &target, true));
             }
-            // Folders, devices, pipes and sockets hold nothing to scan.
+            // Folders, devices, pipes and sockets hold nothing; bytes one
+            // claims anyway, or an entry of no known type, are a file to
+            // libarchive (which creates unknown types as regular files).
+            _ if !h.data.is_empty() => {
+                if listed >= ctx.budget.objects_left() {
+                    out.entries_cut(listed as usize);
+                    return out;
+                }
+                listed += 1;
+                out.findings.push(FindingKind::Malformed {
+                    detail: format!(
+                        "entry {name:?} of mode {:o} carries {} bytes of data",
+                        h.mode & TYPE_MASK,
+                        h.data.len()
+                    ),
+                });
+                out.push_slice(name, Origin::Entry, data.slice(h.data), ctx.budget);
+            }
             _ => {}
         }
         at = h.next;

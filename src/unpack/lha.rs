@@ -122,11 +122,21 @@ pub(crate) fn unpack_arj(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 break;
             }
         };
-        // Directories, volume labels and chapter marks hold no data.
-        if !matches!(e.file_type, 0 | 1) {
-            continue;
-        }
         let name = String::from_utf8_lossy(&e.name).into_owned();
+        // Directories, volume labels and chapter marks hold no data; bytes
+        // one claims anyway are read as a file's.
+        if !matches!(e.file_type, 0 | 1) {
+            if e.data.is_empty() {
+                continue;
+            }
+            out.findings.push(FindingKind::Malformed {
+                detail: format!(
+                    "entry {name:?} of type {} carries {} bytes of data",
+                    e.file_type,
+                    e.data.len()
+                ),
+            });
+        }
         if listed as u64 >= ctx.budget.objects_left() {
             out.entries_cut(listed);
             break;
