@@ -259,3 +259,19 @@ fn with_start_header(packed: &[u8], header: &[u8]) -> Vec<u8> {
     a.extend(header);
     a
 }
+
+/// A second archive glued after a 7z is no part of it to 7-Zip, but it is
+/// to a reader that carves: scanned as data of its own.
+#[test]
+fn data_after_the_archive_is_scanned() {
+    let a = sevenz(&[("readme.txt", b"hello")], true, None);
+    let mut glued = a.clone();
+    glued.extend(zip_of(&[("e.com", &eicar())], Method::Deflated));
+    let r = scan("files.7z", glued);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "container.appended_data"), "{:?}", keys(&r));
+    // Zeros after it (a padded transfer) are nothing.
+    let mut padded = a;
+    padded.extend([0u8; 512]);
+    assert_clean(&scan("files.7z", padded));
+}

@@ -53,6 +53,29 @@ enum Refused {
 }
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = entries(data, ctx);
+    // The archive ends with its header; what follows is no part of it (a
+    // second archive glued on) and is scanned as data of its own.
+    if let Some(end) = archive_end(data)
+        && end < data.len()
+        && data[end..].iter().any(|&b| b != 0)
+    {
+        out.push_appended("<data after the 7z archive>", data, end, ctx.budget);
+    }
+    out
+}
+
+/// Where the archive's header ends, by its start header, when inside the
+/// file.
+fn archive_end(data: &[u8]) -> Option<usize> {
+    let start = data.get(..32)?;
+    let offset = u64::from_le_bytes(start[12..20].try_into().ok()?);
+    let size = u64::from_le_bytes(start[20..28].try_into().ok()?);
+    let end = offset.checked_add(32)?.checked_add(size)?;
+    usize::try_from(end).ok().filter(|&e| e <= data.len())
+}
+
+fn entries(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
     match check(data) {
         Ok(header_model) => {
