@@ -348,3 +348,28 @@ fn pages_that_navigate_to_program_handlers_are_blocked() {
         <a href=\"https://example.com/search?q=1\">s</a><a href=\"mailto:a@example.com\">m</a></body></html>";
     assert_clean(&scan("page.html", page.as_bytes().to_vec()));
 }
+
+/// A mail whose HTML body is sent as it is (7bit or 8bit, not encoded) is
+/// read as a page all the same.
+#[test]
+fn an_unencoded_html_mail_body_is_read_as_a_page() {
+    let js = format!(
+        "var s = atob({});\nvar bytes = new Uint8Array(s.length);\n{SAVE}",
+        split_literals(&b64(&tiny_pe(false)), 12)
+    );
+    let page = html(&js);
+    for encoding in ["7bit", "8bit", ""] {
+        let mut headers = "Content-Type: text/html; charset=utf-8".to_owned();
+        if !encoding.is_empty() {
+            headers += &format!("\r\nContent-Transfer-Encoding: {encoding}");
+        }
+        let m = message(&[
+            ("Content-Type: text/plain", b"See the invoice."),
+            (&headers, &page),
+        ]);
+        let r = scan("invoice.eml", m);
+        assert!(has_key(&r, "type.executable"), "{encoding}: {:?}", keys(&r));
+        let m = message(&[(&headers, b"<html><body><p>Hello</p></body></html>")]);
+        assert_clean(&scan("hello.eml", m));
+    }
+}

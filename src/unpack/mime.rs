@@ -70,8 +70,10 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         let named = part.attachment_name().filter(|n| !n.is_empty());
         let is_message = matches!(part.body, PartType::Message(_));
         // A plain text body is already in the bytes scanned as the
-        // message; only decoded, named or nested content is new.
-        let text_part = matches!(part.body, PartType::Text(_) | PartType::Html(_));
+        // message; only decoded, named or nested content is new. An HTML
+        // body is a page of its own even unencoded: its scripts and links
+        // are read as a page's.
+        let text_part = matches!(part.body, PartType::Text(_));
         let encoding = declared_encoding(part);
         if encoding == Encoding::None && named.is_none() && text_part {
             // Files uuencoded or in BinHex inside the text are new.
