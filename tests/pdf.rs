@@ -613,3 +613,39 @@ fn a_pdf_a_candidate_password_opens_is_read() {
         assert!(found_eicar(&r), "{args:?}: {:?}", keys(&r));
     }
 }
+
+/// An object stream whose header gives a hundred thousand numbers the
+/// same offset, at an object of 100 KB: read once, not once per number.
+#[test]
+fn numbers_that_share_an_offset_in_an_object_stream_are_read_once() {
+    let o6 = format!(
+        "<</S /JavaScript /JS (app.alert\\(1\\)) /Pad [{}]>>",
+        "0 ".repeat(50_000)
+    );
+    let header: String = (6..100_006).map(|n| format!("{n} 0 ")).collect();
+    let body = format!("{header}{o6}\n").into_bytes();
+    let mut p = one_page("/OpenAction 6 0 R", &text_content("hello"));
+    p.stream(
+        7,
+        &format!(
+            "/Type /ObjStm /N 100000 /First {} /Filter /FlateDecode",
+            header.len()
+        ),
+        &zlib(&body),
+    )
+    .xref("/Root 1 0 R");
+    let engine = xferscan::Engine::builder()
+        .limits(xferscan::Limits {
+            max_time: std::time::Duration::from_secs(20),
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let r = engine.scan_bytes("doc.pdf", p.bytes());
+    assert!(
+        has_key(&r, "document.pdf.javascript_on_open"),
+        "{:?}",
+        keys(&r)
+    );
+    assert!(!keys(&r).iter().any(|k| k.starts_with("limit.")), "{:?}", keys(&r));
+}

@@ -93,6 +93,10 @@ struct Reader<'a> {
     bad_lengths: usize,
     cut_objects: usize,
     children_cut: bool,
+    /// Calls to [`Reader::tick`], and whether the clock has run out (said
+    /// once, then every later check is out too).
+    ticks: usize,
+    out_of_time: bool,
 }
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
@@ -117,6 +121,8 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         bad_lengths: 0,
         cut_objects: 0,
         children_cut: false,
+        ticks: 0,
+        out_of_time: false,
     };
     // Every object the linear scan finds.
     let mut time = Ok(());
@@ -199,6 +205,10 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut n = 0usize;
     'streams: for stream in 0..r.packed.len() {
         let (buf, first) = r.packed[stream].clone();
+        // Numbers that share an offset share its bytes: each offset is
+        // read once, so a header of a million pairs at one large object
+        // costs the object once, not a million times.
+        let mut read = HashSet::new();
         for (num, at, window) in object_stream(&buf, first, MAX_OBJECTS) {
             n += 1;
             if n > MAX_OBJECTS || (n.is_multiple_of(256) && r.time_up(ctx)) {
@@ -208,7 +218,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 .entry(num)
                 .or_default()
                 .push(Loc::Packed { stream, at, window });
-            if let Some(obj) = value_in(&buf, at, window) {
+            if read.insert(at)
+                && let Some(obj) = value_in(&buf, at, window)
+            {
                 r.inspect(&obj, ctx);
             }
         }
@@ -317,7 +329,11 @@ fn is_js_action(d: &Dict) -> bool {
 
 impl Reader<'_> {
     fn time_up(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        if self.out_of_time {
+            return true;
+        }
         if let Err(limit) = ctx.budget.check_time() {
+            self.out_of_time = true;
             self.out.findings.push(FindingKind::Limit {
                 limit,
                 detail: "the PDF's objects were not all read".into(),
@@ -325,6 +341,17 @@ impl Reader<'_> {
             return true;
         }
         false
+    }
+
+    /// One step of following references, each of which may read an
+    /// object of megabytes: the clock is read every 64.
+    fn tick(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        self.ticks += 1;
+        if self.ticks.is_multiple_of(64) {
+            self.time_up(ctx)
+        } else {
+            self.out_of_time
+        }
     }
 
     fn malformed(&mut self, detail: String) {
@@ -860,6 +887,9 @@ impl Reader<'_> {
             if !seen.insert(n) {
                 continue;
             }
+            if self.tick(ctx) {
+                break;
+            }
             let t = self.js_text(&Obj::Ref(n, 0));
             self.record(PdfFeature::JavaScript, t);
             if let Some(ids) = self.stream_child.get(&n) {
@@ -878,6 +908,9 @@ impl Reader<'_> {
         refs.sort_unstable_by_key(|(f, n)| (*f as u8, *n));
         refs.dedup();
         for (feature, n) in refs {
+            if self.tick(ctx) {
+                break;
+            }
             let versions = self.versions(n);
             if versions.is_empty() {
                 self.record(feature, format!("(object {n}, missing)"));
@@ -905,6 +938,9 @@ impl Reader<'_> {
         aa.sort_unstable();
         aa.dedup();
         for n in aa {
+            if self.tick(ctx) {
+                break;
+            }
             for o in self.versions(n) {
                 if let Some(d) = o.dict() {
                     self.open_events(d);
@@ -918,6 +954,9 @@ impl Reader<'_> {
         let mut steps = 0usize;
         while let Some(v) = queue.pop() {
             steps += 1;
+            if self.tick(ctx) {
+                break;
+            }
             if steps > MAX_STEPS {
                 self.out.findings.push(FindingKind::Limit {
                     limit: LimitKind::Objects,
