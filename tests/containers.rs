@@ -820,7 +820,10 @@ fn zip_symlink_entries_are_scanned_as_files_and_judged_as_links() {
     };
     let r = scan("links.zip", symlink("readme.com", &eicar()));
     assert!(found_eicar(&r), "{:?}", keys(&r));
-    let r = scan("links.zip", symlink("etc/passwd", b"../../../../etc/shadow"));
+    let r = scan(
+        "links.zip",
+        symlink("etc/passwd", b"../../../../etc/shadow"),
+    );
     assert!(has_key(&r, "container.link_escapes"), "{:?}", keys(&r));
     let shown: Vec<_> = r.findings_with_key("container.link_escapes").collect();
     assert!(format!("{shown:?}").contains("etc/shadow"), "{shown:?}");
@@ -847,7 +850,8 @@ fn tar_links_directories_and_devices_that_carry_data() {
     ] {
         let mut w = TarWriter::new();
         w.file("readme.txt", b"hello");
-        w.out.extend(tar_header("payload", e.len() as u64, ty, target));
+        w.out
+            .extend(tar_header("payload", e.len() as u64, ty, target));
         w.out.extend_from_slice(&e);
         w.out.resize(w.out.len().div_ceil(512) * 512, 0);
         w.file("after.txt", b"world");

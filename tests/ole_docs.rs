@@ -549,3 +549,42 @@ fn an_ordinary_workbook_with_names_and_hidden_sheets_is_clean() {
     );
     assert_clean(&scan("budget.xlsx", z));
 }
+
+/// A compound file whose DIFAT lists one FAT sector a million times: the
+/// `cfb` crate would build a FAT of 4 GB from a file of 4 MB. Refused as
+/// malformed, never clean, in bounded memory.
+#[test]
+fn a_difat_that_lists_one_sector_a_million_times_is_malformed() {
+    const S: usize = 4096;
+    let difat_sectors = 1000u32;
+    let mut f = vec![0u8; S];
+    f[..8].copy_from_slice(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+    f[0x18..0x1a].copy_from_slice(&0x3eu16.to_le_bytes());
+    f[0x1a..0x1c].copy_from_slice(&4u16.to_le_bytes());
+    f[0x1c..0x1e].copy_from_slice(&0xfffeu16.to_le_bytes());
+    f[0x1e..0x20].copy_from_slice(&12u16.to_le_bytes());
+    f[0x20..0x22].copy_from_slice(&6u16.to_le_bytes());
+    f[0x2c..0x30].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    f[0x30..0x34].copy_from_slice(&0xffff_fffeu32.to_le_bytes());
+    f[0x38..0x3c].copy_from_slice(&4096u32.to_le_bytes());
+    f[0x44..0x48].copy_from_slice(&1u32.to_le_bytes());
+    f[0x48..0x4c].copy_from_slice(&difat_sectors.to_le_bytes());
+    for i in 0..109 {
+        f[0x4c + 4 * i..0x50 + 4 * i].copy_from_slice(&0u32.to_le_bytes());
+    }
+    // Sector 0: a FAT sector.
+    f.extend(vec![0xffu8; S]);
+    for s in 1..=difat_sectors {
+        let mut sector = vec![0u8; S - 4];
+        let next = if s == difat_sectors { 0xffff_fffe } else { s + 1 };
+        sector.extend(next.to_le_bytes());
+        f.extend(sector);
+    }
+    let r = scan("report.doc", f);
+    let said: Vec<_> = r.findings_with_key("unscannable.malformed").collect();
+    assert!(
+        format!("{said:?}").contains("DIFAT lists 1023109 FAT sectors"),
+        "{said:?}"
+    );
+    assert_ne!(r.verdict, Verdict::Clean);
+}

@@ -647,5 +647,9 @@ fn numbers_that_share_an_offset_in_an_object_stream_are_read_once() {
         "{:?}",
         keys(&r)
     );
-    assert!(!keys(&r).iter().any(|k| k.starts_with("limit.")), "{:?}", keys(&r));
+    assert!(
+        !keys(&r).iter().any(|k| k.starts_with("limit.")),
+        "{:?}",
+        keys(&r)
+    );
 }

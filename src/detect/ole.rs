@@ -2,7 +2,7 @@
 //! they carry VBA macros or Excel 4.0 macro sheets (an encrypted OOXML
 //! document is opened, and said to be encrypted, by its unpacker).
 
-use std::io::{Cursor, Read};
+use std::io::Read;
 
 use super::{FileType, TypeGroup, known};
 use crate::finding::FindingKind;
@@ -80,7 +80,7 @@ const MAX_ENTRIES: usize = 100_000;
 const WORKBOOK_HEAD: u64 = 4 << 20;
 
 fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
-    let mut cf = cfb::CompoundFile::open(Cursor::new(data))?;
+    let mut cf = crate::format::cfbhead::open(data)?;
     let root_clsid = cf.root_entry().clsid().to_string().to_ascii_lowercase();
     let msi = root_clsid.starts_with("000c1084-") || root_clsid.starts_with("000c1086-");
     let mut names = Vec::new();

@@ -2,7 +2,7 @@
 //! the zip directory and headers ([`zip`]) and the names they hold
 //! ([`zipnames`]: CP437, UTF-8, the Unicode Path field), the tar header
 //! ([`tar`]), cpio and `ar` headers ([`cpio`], [`ar`]), the 7z start
-//! header ([`sevenz`]) and PDF syntax ([`pdf`]);
+//! header ([`sevenz`]), the compound file's DIFAT ([`cfbhead`]) and PDF syntax ([`pdf`]);
 //! inside documents, the VBA project ([`ovba`]), Excel's workbook globals
 //! ([`biff`]) and macro sheets in OOXML ([`spreadsheetml`]), SYLK
 //! ([`sylk`]), formulas in CSV ([`formula`]), RTF's embedded objects
@@ -19,6 +19,7 @@ pub(crate) mod arj;
 pub(crate) mod ascii;
 pub(crate) mod biff;
 pub(crate) mod cab;
+pub(crate) mod cfbhead;
 pub(crate) mod chm;
 pub(crate) mod cpio;
 pub(crate) mod datauri;

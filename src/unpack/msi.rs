@@ -10,7 +10,6 @@
 //! parser of hostile bytes: every call is made under `catch_unwind`, and
 //! each stream is read through the budget.
 
-use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use bytes::Bytes;
@@ -28,7 +27,7 @@ const TABLE_MARK: char = '\u{4840}';
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
-    let opened = catch_unwind(|| cfb::CompoundFile::open(Cursor::new(&data[..])));
+    let opened = catch_unwind(|| crate::format::cfbhead::open(data));
     let mut cf = match opened {
         Ok(Ok(cf)) => cf,
         Ok(Err(e)) => {

@@ -12,7 +12,7 @@
 //! directory declares.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
@@ -58,7 +58,7 @@ struct Entry {
 }
 
 fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
-    let mut cf = match cfb::CompoundFile::open(Cursor::new(&data[..])) {
+    let mut cf = match crate::format::cfbhead::open(data) {
         Ok(cf) => cf,
         Err(e) => {
             out.findings.push(FindingKind::Malformed {
