@@ -576,7 +576,11 @@ fn a_difat_that_lists_one_sector_a_million_times_is_malformed() {
     f.extend(vec![0xffu8; S]);
     for s in 1..=difat_sectors {
         let mut sector = vec![0u8; S - 4];
-        let next = if s == difat_sectors { 0xffff_fffe } else { s + 1 };
+        let next = if s == difat_sectors {
+            0xffff_fffe
+        } else {
+            s + 1
+        };
         sector.extend(next.to_le_bytes());
         f.extend(sector);
     }
@@ -587,4 +591,19 @@ fn a_difat_that_lists_one_sector_a_million_times_is_malformed() {
         "{said:?}"
     );
     assert_ne!(r.verdict, Verdict::Clean);
+}
+
+/// Storages nested five hundred deep: listed to the depth limit, the rest
+/// a limit finding; what is within it is read.
+#[test]
+fn storages_nested_past_the_depth_limit_are_a_limit_and_the_rest_is_read() {
+    let deep = format!("{}/d.txt", "/s".repeat(500));
+    let mid = format!("{}/e.txt", "/m".repeat(10));
+    let e = eicar();
+    let doc = compound(&[("/readme.txt", b"hello"), (&mid, &e), (&deep, b"deep")]);
+    let r = scan("a.doc", doc);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "limit.depth"), "{:?}", keys(&r));
+    let doc = compound(&[("/readme.txt", b"hello"), (&mid, b"text")]);
+    assert_clean(&scan("a.doc", doc));
 }

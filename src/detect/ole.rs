@@ -85,7 +85,8 @@ fn read_directory(data: &[u8]) -> std::io::Result<Directory> {
     let msi = root_clsid.starts_with("000c1084-") || root_clsid.starts_with("000c1086-");
     let mut names = Vec::new();
     let mut macros = false;
-    for e in cf.walk().take(MAX_ENTRIES) {
+    // What the listing could not reach is the unpacker's to report.
+    for e in crate::format::cfbhead::list(&cf, MAX_ENTRIES).entries {
         let name = e.name().to_owned();
         let path = e.path().to_string_lossy().to_ascii_lowercase();
         if matches!(

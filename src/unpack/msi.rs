@@ -44,18 +44,20 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         }
     };
     let listed = catch_unwind(AssertUnwindSafe(|| {
-        cf.walk()
-            .take(MAX_ENTRIES)
-            .filter(|e| e.is_stream())
-            .map(|e| e.path().to_path_buf())
-            .collect::<Vec<_>>()
+        crate::format::cfbhead::list(&cf, MAX_ENTRIES)
     }));
-    let Ok(streams) = listed else {
+    let Ok(listing) = listed else {
         out.findings.push(FindingKind::Malformed {
             detail: "MSI (OLE2): the directory could not be walked".into(),
         });
         return out;
     };
+    listing_findings(&listing, "MSI (OLE2)", &mut out);
+    let streams = listing
+        .entries
+        .iter()
+        .filter(|e| e.is_stream())
+        .map(|e| e.path().to_path_buf());
     let mut taken = 0usize;
     for path in streams {
         let raw = path
@@ -128,6 +130,34 @@ pub(crate) fn decode_name(raw: &str) -> String {
         }
     }
     s
+}
+
+/// What a compound file's listing could not reach, as findings.
+pub(super) fn listing_findings(
+    listing: &crate::format::cfbhead::Listing,
+    what: &str,
+    out: &mut Unpacked,
+) {
+    if listing.cut {
+        out.entries_cut(listing.entries.len());
+    }
+    if listing.too_deep {
+        out.findings.push(FindingKind::Limit {
+            limit: LimitKind::Depth,
+            detail: format!(
+                "{what}: storages nested deeper than {} levels were not listed",
+                crate::format::cfbhead::MAX_DEPTH
+            ),
+        });
+    }
+    if let Some(first) = listing.unlisted.first() {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!(
+                "{what}: {} storages could not be listed (the first {first:?})",
+                listing.unlisted.len()
+            ),
+        });
+    }
 }
 
 #[cfg(test)]

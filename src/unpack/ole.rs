@@ -69,7 +69,9 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     };
     let mut entries = Vec::new();
     let mut equation = None;
-    for e in cf.walk().take(MAX_ENTRIES + 1) {
+    let listing = crate::format::cfbhead::list(&cf, MAX_ENTRIES);
+    super::msi::listing_findings(&listing, "OLE2", out);
+    for e in listing.entries {
         let clsid = e.clsid().to_string().to_ascii_lowercase();
         if equation.is_none() && EQUATION_CLSIDS.contains(&clsid.as_str()) {
             equation = Some(format!("CLSID {clsid} of {}", shown(e.path())));
@@ -82,10 +84,6 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
             name: e.name().to_owned(),
             stream: e.is_stream(),
         });
-    }
-    if entries.len() > MAX_ENTRIES {
-        entries.truncate(MAX_ENTRIES);
-        out.entries_cut(MAX_ENTRIES);
     }
     if let Some(evidence) = equation {
         out.findings.push(FindingKind::EquationObject { evidence });
