@@ -598,3 +598,78 @@ fn a_bootable_bridge_image_is_not_a_tree_mismatch() {
     );
     assert_clean(&r);
 }
+
+/// A long name of two hundred VFAT entries (a real one has 20 at most):
+/// read as the 20 a name may have, the file still scanned.
+#[test]
+fn a_fat_long_name_of_too_many_entries_is_cut_to_a_names_length() {
+    let Some(mut img) = fat_image(
+        "12",
+        "1440",
+        &[("e.txt", &eicar())],
+        &[&["mcopy", "tree/e.txt", "::EICAR.COM"]],
+    ) else {
+        return;
+    };
+    let u16_at = |b: &[u8], o: usize| usize::from(u16::from_le_bytes([b[o], b[o + 1]]));
+    let bps = u16_at(&img, 11);
+    let root = (u16_at(&img, 14) + img[16] as usize * u16_at(&img, 22)) * bps;
+    let short = (0..224)
+        .map(|i| root + 32 * i)
+        .find(|&o| &img[o..o + 11] == b"EICAR   COM")
+        .expect("the short entry");
+    let entry: Vec<u8> = img[short..short + 32].to_vec();
+    let sum = entry[..11].iter().fold(0u8, |s, &c| {
+        ((s & 1) << 7).wrapping_add(s >> 1).wrapping_add(c)
+    });
+    let parts = 200u8;
+    let mut dir = Vec::new();
+    for k in (1..=parts).rev() {
+        let mut e = [0u8; 32];
+        e[0] = if k == parts { k | 0x40 } else { k };
+        e[11] = 0x0f;
+        e[13] = sum;
+        for off in [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30] {
+            e[off] = b'a';
+        }
+        dir.extend_from_slice(&e);
+    }
+    dir.extend_from_slice(&entry);
+    img[root..root + dir.len()].copy_from_slice(&dir);
+    let r = scan("floppy.img", img);
+    let path = eicar_path(&r);
+    assert_eq!(path.len(), 1, "{:?}", keys(&r));
+    assert!(path[0].chars().count() <= 260, "{}", path[0].len());
+}
+
+#[test]
+fn a_deep_fat_tree_keeps_its_whole_path() {
+    // Paths are cut past 4 KiB only (format::disk's unit test).
+    let e = eicar();
+    let deep: Vec<String> = (0..20).map(|i| format!("folder{i:02}")).collect();
+    let mut mmd = vec!["mmd"];
+    let mut acc = String::from("::");
+    let dirs: Vec<String> = deep
+        .iter()
+        .map(|d| {
+            acc = if acc == "::" {
+                format!("::{d}")
+            } else {
+                format!("{acc}/{d}")
+            };
+            acc.clone()
+        })
+        .collect();
+    mmd.extend(dirs.iter().map(String::as_str));
+    let target = format!("{}/e.txt", dirs.last().unwrap());
+    let Some(img) = fat_image(
+        "12",
+        "1440",
+        &[("e.txt", &e)],
+        &[&mmd, &["mcopy", "tree/e.txt", &target]],
+    ) else {
+        return;
+    };
+    let r = scan("floppy.img", img);
+    assert_eq!(eicar_path(&r), vec![format!("{}/e.txt", deep.join("/"))]);
+}

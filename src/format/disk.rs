@@ -8,6 +8,29 @@
 //! unpacker turns a file of one piece into a slice of the image, and
 //! assembles the others through the budget.
 
+/// Longest path a reader builds (Linux's `PATH_MAX`): a deeper one keeps
+/// its end, the name and the folders nearest it.
+pub(crate) const MAX_PATH: usize = 4096;
+
+/// `parent/name`, or `name` at the root; past [`MAX_PATH`] bytes, its last
+/// [`MAX_PATH`] bytes after `…`. Every file of a folder holds its path, so
+/// paths of any length over thousands of files would be a bomb of their
+/// own.
+pub(crate) fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        return name.to_owned();
+    }
+    let joined = format!("{parent}/{name}");
+    if joined.len() <= MAX_PATH {
+        return joined;
+    }
+    let mut cut = joined.len() - MAX_PATH;
+    while !joined.is_char_boundary(cut) {
+        cut += 1;
+    }
+    format!("…{}", &joined[cut..])
+}
+
 /// One run of a file's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Piece {
@@ -162,6 +185,19 @@ pub(crate) fn ucs2(b: &[u8], big_endian: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_past_path_max_keeps_its_end() {
+        assert_eq!(join("", "a.txt"), "a.txt");
+        assert_eq!(join("d", "a.txt"), "d/a.txt");
+        let mut p = String::new();
+        for _ in 0..100 {
+            p = join(&p, &"é".repeat(100));
+        }
+        let p = join(&p, "end.exe");
+        assert!(p.len() <= MAX_PATH + '…'.len_utf8(), "{}", p.len());
+        assert!(p.starts_with('…') && p.ends_with("/end.exe"));
+    }
 
     #[test]
     fn contiguous_pieces_merge_and_truncate() {

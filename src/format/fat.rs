@@ -16,6 +16,8 @@ use crate::finding::FindingKind;
 
 /// How deep folders are followed.
 const MAX_DEPTH: usize = 32;
+/// Entries of one VFAT long name, at most.
+const MAX_LFN_PARTS: usize = 20;
 /// The most bytes of one directory read (FAT limits a folder to 65,536
 /// entries of 32 bytes).
 const MAX_DIR_BYTES: u64 = 2 << 20;
@@ -308,7 +310,11 @@ impl<'a> Reader<'a> {
                 {
                     units[i] = le16(e, off);
                 }
-                lfn.push((seq & 0x1f, units));
+                // A long name has 20 parts at most (255 characters): more
+                // are no part of one.
+                if lfn.len() < MAX_LFN_PARTS {
+                    lfn.push((seq & 0x1f, units));
+                }
                 continue;
             }
             if attr & 0x08 != 0 {
@@ -321,11 +327,7 @@ impl<'a> Reader<'a> {
             if name == "." || name == ".." {
                 continue;
             }
-            let child = if path.is_empty() {
-                name
-            } else {
-                format!("{path}/{name}")
-            };
+            let child = super::disk::join(path, &name);
             let is_hidden = hidden || attr & 0x06 != 0;
             let first = (u32::from(le16(e, 20)) << 16) | u32::from(le16(e, 26));
             if attr & 0x10 != 0 {

@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use super::disk::{ImageFile, Piece, bytes_at, le16, le32, push_piece, ucs2};
+use super::disk::{ImageFile, Piece, bytes_at, join, le16, le32, push_piece, ucs2};
 use crate::finding::FindingKind;
 
 /// The sector the volume descriptors start at.
@@ -23,6 +23,8 @@ const MAX_DESCRIPTORS: u64 = 64;
 pub(crate) const MAX_DEPTH: usize = 64;
 /// `CE` continuation areas followed for one directory record.
 const MAX_CONTINUATIONS: usize = 16;
+/// Longest Rock Ridge name kept, in bytes (Linux's `NAME_MAX`).
+const MAX_NAME: usize = 255;
 
 /// Every reading of an ISO 9660 volume.
 #[derive(Debug, Default)]
@@ -388,16 +390,10 @@ impl<'a> Walk<'a> {
         if !found || name.is_empty() {
             return None;
         }
+        // Continuation areas may repeat one block: a name is at most what
+        // a file system takes.
+        name.truncate(MAX_NAME);
         Some(String::from_utf8_lossy(&name).into_owned())
-    }
-}
-
-/// `parent/name`, or `name` at the root.
-fn join(parent: &str, name: &str) -> String {
-    if parent.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{parent}/{name}")
     }
 }
 

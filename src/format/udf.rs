@@ -436,11 +436,7 @@ impl<'a> Reader<'a> {
                 continue; // the parent, or a deleted entry
             }
             let name = cs0(name_bytes);
-            let child = if path.is_empty() {
-                name
-            } else {
-                format!("{path}/{name}")
-            };
+            let child = super::disk::join(path, &name);
             let is_hidden = hidden || chars & 0x01 != 0;
             if chars & 0x02 != 0 {
                 subdirs.push((ad, child, is_hidden));
