@@ -658,7 +658,8 @@ fn object_start(data: &[u8], at: usize) -> Option<usize> {
 /// The dictionaries after each of the last `max` `trailer` keywords (a
 /// file's own trailers are near its end), with their offsets. Only those
 /// offsets are kept while searching: a file of nothing but the keyword
-/// costs `max` of them, not one for every seven bytes.
+/// costs `max` of them, not one for every seven bytes. Each is read up to
+/// the next keyword.
 pub(crate) fn trailers(data: &[u8], max: usize) -> Vec<(usize, Dict)> {
     if max == 0 {
         return Vec::new();
@@ -670,9 +671,13 @@ pub(crate) fn trailers(data: &[u8], max: usize) -> Vec<(usize, Dict)> {
         }
         last.push_back(at);
     }
+    // Each is read no further than the next: a file of unclosed
+    // dictionaries costs its length once, not once per keyword.
+    let ends: Vec<usize> = last.iter().skip(1).copied().chain([data.len()]).collect();
     last.iter()
-        .filter_map(|&at| {
-            let mut p = Parser::new(data, at + 7);
+        .zip(ends)
+        .filter_map(|(&at, end)| {
+            let mut p = Parser::new(&data[..end], at + 7);
             match p.value() {
                 Some(Obj::Dict(d)) => Some((at, d)),
                 _ => None,
@@ -998,6 +1003,15 @@ mod tests {
         assert_eq!(sizes(3), [8, 9]);
         assert_eq!(sizes(64), (0..10).collect::<Vec<_>>());
         assert!(trailers(&f, 0).is_empty());
+        // An unclosed dictionary is read up to the next keyword: it does
+        // not take the next trailer's keys (nor read the file to its end
+        // once per keyword).
+        let f = b"trailer <</Root 1 0 R /Size 3 /ID [1 2 trailer <</Info 4 0 R>>";
+        let t = trailers(f, 64);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].1.int(b"Size"), Some(3));
+        assert!(t[0].1.get(b"Info").is_none(), "{:?}", t[0].1);
+        assert!(t[1].1.get(b"Info").is_some());
     }
 
     #[test]
