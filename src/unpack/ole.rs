@@ -126,12 +126,13 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
         }
     }
     attachments(&entries, &streams, ctx, out);
-    encrypted_package(&entries, &streams, ctx, out);
+    let named = Named::new(&entries);
+    encrypted_package(&named, &streams, ctx, out);
     for e in entries
         .iter()
         .filter(|e| !e.stream && e.name.eq_ignore_ascii_case("VBA"))
     {
-        vba(&e.path, &entries, &streams, ctx, out);
+        vba(&e.path, &named, &streams, ctx, out);
     }
 }
 
@@ -232,13 +233,13 @@ fn workbook(path: &Path, stream: &Charged, ctx: &mut Ctx<'_>, out: &mut Unpacked
 /// package is a child; either way it is an encrypted finding. The names
 /// are matched as compound files match them, without regard to case.
 fn encrypted_package(
-    entries: &[Entry],
+    named: &Named<'_>,
     streams: &HashMap<PathBuf, Charged>,
     ctx: &mut Ctx<'_>,
     out: &mut Unpacked,
 ) {
     let root = Path::new("/");
-    let Some(package) = stream_named(root, "EncryptedPackage", entries, streams) else {
+    let Some(package) = stream_named(root, "EncryptedPackage", named, streams) else {
         return;
     };
     let finding = |method: &str, decrypted: bool| FindingKind::Encrypted {
@@ -246,7 +247,7 @@ fn encrypted_package(
         method: method.into(),
         decrypted,
     };
-    let Some(info) = stream_named(root, "EncryptionInfo", entries, streams) else {
+    let Some(info) = stream_named(root, "EncryptionInfo", named, streams) else {
         out.findings.push(finding("office", false));
         out.findings.push(FindingKind::Malformed {
             detail: "an EncryptedPackage without its EncryptionInfo".into(),
@@ -371,13 +372,13 @@ fn property_text(streams: &HashMap<PathBuf, Charged>, path: &Path, tag: &str) ->
 /// finding for the project and for each procedure that runs by itself.
 fn vba(
     storage: &Path,
-    entries: &[Entry],
+    named: &Named<'_>,
     streams: &HashMap<PathBuf, Charged>,
     ctx: &mut Ctx<'_>,
     out: &mut Unpacked,
 ) {
     let project = shown(storage);
-    let Some(dir) = stream_named(storage, "dir", entries, streams) else {
+    let Some(dir) = stream_named(storage, "dir", named, streams) else {
         out.findings.push(FindingKind::Macros {
             project: project.clone(),
             modules: Vec::new(),
@@ -405,7 +406,7 @@ fn vba(
         modules: modules.iter().map(|m| m.name.clone()).collect(),
     });
     for m in &modules {
-        let Some(stream) = stream_named(storage, &m.stream, entries, streams) else {
+        let Some(stream) = stream_named(storage, &m.stream, named, streams) else {
             out.findings.push(FindingKind::Malformed {
                 detail: format!("{project:?}: module {:?} has no stream", m.name),
             });
@@ -447,16 +448,32 @@ fn vba(
     }
 }
 
-/// The stream `name` in `storage`, matched without regard to case (as
-/// compound files name entries).
+/// Each stream by its storage and its name in ASCII lowercase (compound
+/// files match names without regard to case), the first of a name kept:
+/// built once, so that a VBA project of thousands of modules in a file of
+/// thousands of entries is not their product.
+struct Named<'e>(HashMap<(&'e Path, String), &'e Path>);
+
+impl<'e> Named<'e> {
+    fn new(entries: &'e [Entry]) -> Self {
+        let mut m = HashMap::new();
+        for e in entries.iter().filter(|e| e.stream) {
+            if let Some(parent) = e.path.parent() {
+                m.entry((parent, e.name.to_ascii_lowercase()))
+                    .or_insert(e.path.as_path());
+            }
+        }
+        Named(m)
+    }
+}
+
+/// The stream `name` in `storage`, matched without regard to case.
 fn stream_named<'a>(
     storage: &Path,
     name: &str,
-    entries: &[Entry],
+    named: &Named<'_>,
     streams: &'a HashMap<PathBuf, Charged>,
 ) -> Option<&'a Charged> {
-    let e = entries.iter().find(|e| {
-        e.stream && e.path.parent() == Some(storage) && e.name.eq_ignore_ascii_case(name)
-    })?;
-    streams.get(&e.path)
+    let path = named.0.get(&(storage, name.to_ascii_lowercase()))?;
+    streams.get(*path)
 }
