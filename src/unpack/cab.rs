@@ -78,8 +78,16 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         });
     }
     let mut listed = 0usize;
-    for (fi, folder) in cab.folders.iter().enumerate() {
-        if !read_folder(data, &cab, fi, folder, ctx, &mut out, &mut listed) {
+    // Each folder's files, gathered in one pass (not one pass over 65,535
+    // files for each of 65,535 folders).
+    let mut by_folder: Vec<Vec<&cab::File>> = vec![Vec::new(); cab.folders.len()];
+    for f in &cab.files {
+        if let Some(list) = folder_of(&cab, f).and_then(|i| by_folder.get_mut(i)) {
+            list.push(f);
+        }
+    }
+    for (folder, files) in cab.folders.iter().zip(by_folder) {
+        if !read_folder(data, &cab, folder, files, ctx, &mut out, &mut listed) {
             return out;
         }
     }
@@ -119,17 +127,12 @@ fn folder_of(cab: &Cabinet, f: &cab::File) -> Option<usize> {
 fn read_folder(
     data: &Bytes,
     cab: &Cabinet,
-    index: usize,
     folder: &Folder,
+    mut files: Vec<&cab::File>,
     ctx: &mut Ctx<'_>,
     out: &mut Unpacked,
     listed: &mut usize,
 ) -> bool {
-    let mut files: Vec<&cab::File> = cab
-        .files
-        .iter()
-        .filter(|f| folder_of(cab, f) == Some(index))
-        .collect();
     files.sort_by_key(|f| f.offset);
     if files.is_empty() {
         return true;

@@ -5,7 +5,7 @@
 //! pattern of a UDF bridge image whose ISO 9660 tree is a decoy for the UDF
 //! tree that Windows mounts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use bytes::Bytes;
 
@@ -119,8 +119,11 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             }
         }
         let mut alt_names: Vec<String> = Vec::new();
+        // Records sharing one extent may be thousands: each name is
+        // looked up, not searched for.
+        let mut seen_names = HashSet::new();
         for (view, name) in &g.names[1..] {
-            if *name == shown || alt_names.contains(name) {
+            if *name == shown || !seen_names.insert(name.as_str()) {
                 continue;
             }
             if names_differ(&shown, name, *view == "ISO 9660") {
