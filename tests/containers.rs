@@ -894,3 +894,23 @@ fn cpio_entries_of_other_modes_that_carry_data() {
     a.extend(cpio_newc("070701", "TRAILER!!!", 0, b""));
     assert_clean(&scan("a.cpio", a));
 }
+
+/// A GNU sparse entry that stores more bytes than its extents take: they
+/// are in no reading of the file but in the archive, and scanned.
+#[test]
+fn sparse_stored_bytes_past_the_extents_are_scanned() {
+    let z = zip_of(&[("e.com", &eicar())], Method::Deflated);
+    let mut stored = b"hello".to_vec();
+    stored.extend(&z);
+    let mut tar = old_gnu_sparse_tar("notes.txt", &[(0, &stored[..])], stored.len() as u64);
+    // The one extent now takes only "hello", the real size 5.
+    tar[386..410].copy_from_slice(format!("{:011o}\0{:011o}\0", 0, 5).as_bytes());
+    tar[483..495].copy_from_slice(format!("{:011o}\0", 5).as_bytes());
+    tar[148..156].copy_from_slice(b"        ");
+    let sum: u32 = tar[..512].iter().map(|&b| u32::from(b)).sum();
+    tar[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let r = scan("sparse.tar", tar);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(size_of(&r, "notes.txt"), Some(5));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}

@@ -563,7 +563,34 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 };
                 // Not a decompressor: holes are zeros, not a ratio.
                 let drained = ctx.budget.drain(reader, 0);
+                // Stored bytes that no extent takes are in no reading of
+                // the file, but in the archive: scanned on their own.
+                let used = sparse.extents.iter().fold(0u64, |a, &(_, l)| {
+                    a.saturating_add(if sparse.aligned {
+                        l.div_ceil(BLOCK).saturating_mul(BLOCK)
+                    } else {
+                        l
+                    })
+                });
+                let rest = usize::try_from(used)
+                    .ok()
+                    .and_then(|u| s.checked_add(u))
+                    .filter(|&from| from < e && data[from..e].iter().any(|&b| b != 0));
+                let name = rest.map(|_| it.name.clone());
                 out.push_drained(it.name, Origin::Entry, drained);
+                if let (Some(from), Some(name)) = (rest, name) {
+                    out.findings.push(FindingKind::Malformed {
+                        detail: format!(
+                            "sparse file {name:?} stores {} bytes that none of its extents takes",
+                            e - from
+                        ),
+                    });
+                    let label = format!("<stored bytes of {name} past its extents>");
+                    let origin = Origin::Carved {
+                        offset: from as u64,
+                    };
+                    out.push_slice(label, origin, data.slice(from..e), ctx.budget);
+                }
             }
             sparse => {
                 if sparse.is_some() {
