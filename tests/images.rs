@@ -673,3 +673,37 @@ fn a_deep_fat_tree_keeps_its_whole_path() {
     let r = scan("floppy.img", img);
     assert_eq!(eicar_path(&r), vec![format!("{}/e.txt", deep.join("/"))]);
 }
+
+/// A file after an entry that starts with 0 (the directory's end mark to
+/// Windows and mtools, a free entry to Linux, which reads on): scanned,
+/// and shown as one reader's alone.
+#[test]
+fn a_fat_file_after_the_directorys_end_mark_is_scanned() {
+    let Some(mut img) = fat_image(
+        "12",
+        "1440",
+        &[("r.txt", b"read me"), ("e.txt", &eicar())],
+        &[
+            &["mcopy", "tree/r.txt", "::README.TXT"],
+            &["mcopy", "tree/e.txt", "::EICAR.COM"],
+        ],
+    ) else {
+        return;
+    };
+    let u16_at = |b: &[u8], o: usize| usize::from(u16::from_le_bytes([b[o], b[o + 1]]));
+    let bps = u16_at(&img, 11);
+    let root = (u16_at(&img, 14) + img[16] as usize * u16_at(&img, 22)) * bps;
+    let readme = (0..224)
+        .map(|i| root + 32 * i)
+        .find(|&o| &img[o..o + 11] == b"README  TXT")
+        .expect("the entry");
+    assert!(
+        (0..224)
+            .map(|i| root + 32 * i)
+            .any(|o| o > readme && &img[o..o + 11] == b"EICAR   COM")
+    );
+    img[readme..readme + 32].fill(0);
+    let r = scan("floppy.img", img);
+    assert_eq!(eicar_path(&r), vec!["EICAR.COM".to_string()]);
+    assert!(has_key(&r, "container.single_view"), "{:?}", keys(&r));
+}

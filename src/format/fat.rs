@@ -284,12 +284,19 @@ impl<'a> Reader<'a> {
         let mut lfn: Vec<(u8, [u16; 13])> = Vec::new();
         let mut lfn_sum = 0u8;
         let mut subdirs = Vec::new();
+        // An entry starting with 0 ends the directory for Windows; Linux
+        // reads on. What follows it is read, and shown as Linux's alone.
+        let mut past_end = false;
         for e in dir.chunks_exact(32) {
             if self.out.entries_cut {
                 return;
             }
             match e[0] {
-                0 => break,
+                0 => {
+                    past_end = true;
+                    lfn.clear();
+                    continue;
+                }
                 0xe5 => {
                     lfn.clear();
                     continue;
@@ -328,6 +335,12 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let child = super::disk::join(path, &name);
+            if past_end {
+                self.out.findings.push(FindingKind::SingleView {
+                    entry: child.clone(),
+                    view: "Linux FAT driver (it follows the directory's end mark)".into(),
+                });
+            }
             let is_hidden = hidden || attr & 0x06 != 0;
             let first = (u32::from(le16(e, 20)) << 16) | u32::from(le16(e, 26));
             if attr & 0x10 != 0 {
