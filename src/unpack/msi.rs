@@ -52,7 +52,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         });
         return out;
     };
-    listing_findings(&listing, "MSI (OLE2)", &mut out);
+    out.findings.extend(listing.findings("MSI (OLE2)"));
     let streams = listing
         .entries
         .iter()
@@ -130,34 +130,6 @@ pub(crate) fn decode_name(raw: &str) -> String {
         }
     }
     s
-}
-
-/// What a compound file's listing could not reach, as findings.
-pub(super) fn listing_findings(
-    listing: &crate::format::cfbhead::Listing,
-    what: &str,
-    out: &mut Unpacked,
-) {
-    if listing.cut {
-        out.entries_cut(listing.entries.len());
-    }
-    if listing.too_deep {
-        out.findings.push(FindingKind::Limit {
-            limit: LimitKind::Depth,
-            detail: format!(
-                "{what}: storages nested deeper than {} levels were not listed",
-                crate::format::cfbhead::MAX_DEPTH
-            ),
-        });
-    }
-    if let Some(first) = listing.unlisted.first() {
-        out.findings.push(FindingKind::Malformed {
-            detail: format!(
-                "{what}: {} storages could not be listed (the first {first:?})",
-                listing.unlisted.len()
-            ),
-        });
-    }
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     let mut entries = Vec::new();
     let mut equation = None;
     let listing = crate::format::cfbhead::list(&cf, MAX_ENTRIES);
-    super::msi::listing_findings(&listing, "OLE2", out);
+    out.findings.extend(listing.findings("OLE2"));
     for e in listing.entries {
         let clsid = e.clsid().to_string().to_ascii_lowercase();
         if equation.is_none() && EQUATION_CLSIDS.contains(&clsid.as_str()) {
