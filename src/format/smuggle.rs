@@ -251,6 +251,7 @@ pub(crate) fn svg_active_content(page: &[u8]) -> Option<String> {
         return Some("a <script> element".into());
     }
     let mut pos = 0;
+    let mut tag = TagState::default();
     while let Some(i) = find_ci(&page[pos..], b"on").map(|i| pos + i) {
         pos = i + 2;
         if !page
@@ -271,7 +272,7 @@ pub(crate) fn svg_active_content(page: &[u8]) -> Option<String> {
         while page.get(j).is_some_and(|c| c.is_ascii_whitespace()) {
             j += 1;
         }
-        if page.get(j) == Some(&b'=') && in_tag(page, i) {
+        if page.get(j) == Some(&b'=') && tag.inside(page, i) {
             let name = String::from_utf8_lossy(&page[i..name_end]).into_owned();
             return Some(format!("an event handler ({name})"));
         }
@@ -282,14 +283,33 @@ pub(crate) fn svg_active_content(page: &[u8]) -> Option<String> {
     None
 }
 
-/// True when position `i` lies inside a tag (the last `<` before it comes
-/// after the last `>`).
-fn in_tag(page: &[u8], i: usize) -> bool {
-    let head = &page[i.saturating_sub(4096)..i];
-    match (memchr::memrchr(b'<', head), memchr::memrchr(b'>', head)) {
-        (Some(lt), Some(gt)) => lt > gt,
-        (Some(_), None) => true,
-        _ => false,
+/// The last `<` and `>` before a position, kept as the position moves on:
+/// each byte is looked at once, however many handlers a page names.
+#[derive(Default)]
+struct TagState {
+    scanned: usize,
+    lt: Option<usize>,
+    gt: Option<usize>,
+}
+
+impl TagState {
+    /// True when position `i` (at or after the last one asked about) lies
+    /// inside a tag: the last `<` before it comes after the last `>`.
+    fn inside(&mut self, page: &[u8], i: usize) -> bool {
+        let from = self.scanned.min(i);
+        for j in memchr::memchr2_iter(b'<', b'>', &page[from..i]) {
+            if page[from + j] == b'<' {
+                self.lt = Some(from + j);
+            } else {
+                self.gt = Some(from + j);
+            }
+        }
+        self.scanned = self.scanned.max(i);
+        match (self.lt, self.gt) {
+            (Some(lt), Some(gt)) => lt > gt,
+            (Some(_), None) => true,
+            _ => false,
+        }
     }
 }
 
@@ -830,5 +850,16 @@ mod tests {
         assert!(svg_active_content(b"<svg onload=\"x()\"></svg>").is_some());
         assert!(svg_active_content(b"<svg><text>turn on = off</text></svg>").is_none());
         assert!(svg_active_content(b"<svg><rect width='1'/></svg>").is_none());
+        // A handler after a long attribute is in its tag however far back
+        // the tag opened; handler-like text outside tags, however much of
+        // it, is none (each byte read once).
+        let mut far = b"<svg><path d=\"".to_vec();
+        far.extend(b"M0 0 L1 1 ".repeat(2000));
+        far.extend(b"\" onload=\"x()\"/></svg>");
+        assert!(svg_active_content(&far).is_some());
+        let mut text = b"<svg><text>".to_vec();
+        text.extend(b" onabc=1".repeat(200_000));
+        text.extend(b"</text></svg>");
+        assert!(svg_active_content(&text).is_none());
     }
 }
