@@ -45,7 +45,7 @@ pub(crate) const MAX_DEPTH: usize = 16;
 /// levels and `max_entries` entries.
 pub(crate) struct Listing {
     pub(crate) entries: Vec<cfb::Entry>,
-    /// A storage at the deepest level held more.
+    /// A storage at the deepest level was not opened.
     pub(crate) too_deep: bool,
     /// More than `max_entries` entries.
     pub(crate) cut: bool,
