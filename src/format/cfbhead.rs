@@ -14,9 +14,6 @@ use std::path::PathBuf;
 
 use foldhash::{HashSet, HashSetExt};
 
-use crate::finding::FindingKind;
-use crate::limits::LimitKind;
-
 const FREE: u32 = 0xffff_ffff;
 const END: u32 = 0xffff_fffe;
 
@@ -52,40 +49,6 @@ pub(crate) struct Listing {
     /// Storages whose path the crate does not find again (a name with a
     /// `/` in it): their entries are not listed.
     pub(crate) unlisted: Vec<PathBuf>,
-}
-
-impl Listing {
-    /// What the listing could not reach, as findings (`what` names the
-    /// file's kind).
-    pub(crate) fn findings(&self, what: &str) -> Vec<FindingKind> {
-        let mut out = Vec::new();
-        if self.cut {
-            out.push(FindingKind::Limit {
-                limit: LimitKind::Objects,
-                detail: format!(
-                    "{what}: listing stopped after {} entries",
-                    self.entries.len()
-                ),
-            });
-        }
-        if self.too_deep {
-            out.push(FindingKind::Limit {
-                limit: LimitKind::Depth,
-                detail: format!(
-                    "{what}: storages nested deeper than {MAX_DEPTH} levels were not listed"
-                ),
-            });
-        }
-        if let Some(first) = self.unlisted.first() {
-            out.push(FindingKind::Malformed {
-                detail: format!(
-                    "{what}: {} storages could not be listed (the first {first:?})",
-                    self.unlisted.len()
-                ),
-            });
-        }
-        out
-    }
 }
 
 /// Lists `cf`'s entries (see [`Listing`]).

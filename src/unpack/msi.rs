@@ -52,7 +52,8 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         });
         return out;
     };
-    out.findings.extend(listing.findings("MSI (OLE2)"));
+    out.findings
+        .extend(super::ole::listing_findings(&listing, "MSI (OLE2)"));
     let streams = listing
         .entries
         .iter()

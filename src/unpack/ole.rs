@@ -21,8 +21,10 @@ use bytes::Bytes;
 use super::{Ctx, Unpacked};
 use crate::budget::{Charged, Stop};
 use crate::finding::FindingKind;
+use crate::format::cfbhead::{Listing, MAX_DEPTH};
 use crate::format::offcrypto::{self, Unreadable, VELVET_SWEATSHOP};
 use crate::format::{biff, oleobj, ovba};
+use crate::limits::LimitKind;
 use crate::report::Origin;
 
 /// Directory entries listed at most; a real document has a few dozen.
@@ -70,7 +72,7 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     let mut entries = Vec::new();
     let mut equation = None;
     let listing = crate::format::cfbhead::list(&cf, MAX_ENTRIES);
-    out.findings.extend(listing.findings("OLE2"));
+    out.findings.extend(listing_findings(&listing, "OLE2"));
     for e in listing.entries {
         let clsid = e.clsid().to_string().to_ascii_lowercase();
         if equation.is_none() && EQUATION_CLSIDS.contains(&clsid.as_str()) {
@@ -134,6 +136,38 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     {
         vba(&e.path, &named, &streams, ctx, out);
     }
+}
+
+/// What a compound file's listing could not reach, as findings (`what`
+/// names the file's kind).
+pub(super) fn listing_findings(listing: &Listing, what: &str) -> Vec<FindingKind> {
+    let mut out = Vec::new();
+    if listing.cut {
+        out.push(FindingKind::Limit {
+            limit: LimitKind::Objects,
+            detail: format!(
+                "{what}: listing stopped after {} entries",
+                listing.entries.len()
+            ),
+        });
+    }
+    if listing.too_deep {
+        out.push(FindingKind::Limit {
+            limit: LimitKind::Depth,
+            detail: format!(
+                "{what}: storages nested deeper than {MAX_DEPTH} levels were not listed"
+            ),
+        });
+    }
+    if let Some(first) = listing.unlisted.first() {
+        out.push(FindingKind::Malformed {
+            detail: format!(
+                "{what}: {} storages could not be listed (the first {first:?})",
+                listing.unlisted.len()
+            ),
+        });
+    }
+    out
 }
 
 /// A storage path as a name: no leading slash, control characters written
