@@ -599,6 +599,17 @@ fn a_bootable_bridge_image_is_not_a_tree_mismatch() {
     assert_clean(&r);
 }
 
+/// Where the root directory of a FAT12 floppy starts, and where its entry
+/// with the 8.3 name `short` (as stored: `README  TXT`) is.
+fn fat12_root_entry(img: &[u8], short: &[u8; 11]) -> (usize, Option<usize>) {
+    let u16_at = |o: usize| usize::from(u16::from_le_bytes([img[o], img[o + 1]]));
+    let root = (u16_at(14) + img[16] as usize * u16_at(22)) * u16_at(11);
+    let at = (0..224)
+        .map(|i| root + 32 * i)
+        .find(|&o| &img[o..o + 11] == short);
+    (root, at)
+}
+
 /// A long name of two hundred VFAT entries (a real one has 20 at most):
 /// read as the 20 a name may have, the file still scanned.
 #[test]
@@ -611,13 +622,8 @@ fn a_fat_long_name_of_too_many_entries_is_cut_to_a_names_length() {
     ) else {
         return;
     };
-    let u16_at = |b: &[u8], o: usize| usize::from(u16::from_le_bytes([b[o], b[o + 1]]));
-    let bps = u16_at(&img, 11);
-    let root = (u16_at(&img, 14) + img[16] as usize * u16_at(&img, 22)) * bps;
-    let short = (0..224)
-        .map(|i| root + 32 * i)
-        .find(|&o| &img[o..o + 11] == b"EICAR   COM")
-        .expect("the short entry");
+    let (root, short) = fat12_root_entry(&img, b"EICAR   COM");
+    let short = short.expect("the short entry");
     let entry: Vec<u8> = img[short..short + 32].to_vec();
     let sum = entry[..11].iter().fold(0u8, |s, &c| {
         ((s & 1) << 7).wrapping_add(s >> 1).wrapping_add(c)
@@ -690,18 +696,9 @@ fn a_fat_file_after_the_directorys_end_mark_is_scanned() {
     ) else {
         return;
     };
-    let u16_at = |b: &[u8], o: usize| usize::from(u16::from_le_bytes([b[o], b[o + 1]]));
-    let bps = u16_at(&img, 11);
-    let root = (u16_at(&img, 14) + img[16] as usize * u16_at(&img, 22)) * bps;
-    let readme = (0..224)
-        .map(|i| root + 32 * i)
-        .find(|&o| &img[o..o + 11] == b"README  TXT")
-        .expect("the entry");
-    assert!(
-        (0..224)
-            .map(|i| root + 32 * i)
-            .any(|o| o > readme && &img[o..o + 11] == b"EICAR   COM")
-    );
+    let readme = fat12_root_entry(&img, b"README  TXT").1.expect("the entry");
+    let eicar = fat12_root_entry(&img, b"EICAR   COM").1.expect("the entry");
+    assert!(eicar > readme);
     img[readme..readme + 32].fill(0);
     let r = scan("floppy.img", img);
     assert_eq!(eicar_path(&r), vec!["EICAR.COM".to_string()]);

@@ -53,13 +53,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                     return out;
                 }
                 listed += 1;
-                out.findings.push(FindingKind::Malformed {
-                    detail: format!(
-                        "entry {name:?} of mode {:o} carries {} bytes of data",
-                        h.mode & TYPE_MASK,
-                        h.data.len()
-                    ),
-                });
+                let kind = format!("{:o}", h.mode & TYPE_MASK);
+                out.findings
+                    .push(super::claims_data(&name, kind, h.data.len()));
                 out.push_slice(name, Origin::Entry, data.slice(h.data), ctx.budget);
             }
             _ => {}

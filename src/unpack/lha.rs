@@ -129,13 +129,8 @@ pub(crate) fn unpack_arj(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             if e.data.is_empty() {
                 continue;
             }
-            out.findings.push(FindingKind::Malformed {
-                detail: format!(
-                    "entry {name:?} of type {} carries {} bytes of data",
-                    e.file_type,
-                    e.data.len()
-                ),
-            });
+            out.findings
+                .push(super::claims_data(&name, e.file_type, e.data.len()));
         }
         if listed as u64 >= ctx.budget.objects_left() {
             out.entries_cut(listed);

@@ -384,6 +384,14 @@ fn with_password_files(
     out
 }
 
+/// An entry whose type holds no data (a folder, link, device or label)
+/// but which claims `len` bytes: they are read as a file's, and said so.
+pub(crate) fn claims_data(name: &str, kind: impl std::fmt::Display, len: usize) -> FindingKind {
+    FindingKind::Malformed {
+        detail: format!("entry {name:?} of type {kind} carries {len} bytes of data"),
+    }
+}
+
 /// The finding for an archive entry `name` that is a link to `target`: a
 /// link that stays inside the archive is recorded (`container.link`); one
 /// that leaves it (`container.link_escapes`) is what an extractor following

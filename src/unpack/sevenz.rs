@@ -68,11 +68,16 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 /// Where the archive's header ends, by its start header, when inside the
 /// file.
 fn archive_end(data: &[u8]) -> Option<usize> {
-    let start = data.get(..32)?;
-    let offset = u64::from_le_bytes(start[12..20].try_into().ok()?);
-    let size = u64::from_le_bytes(start[20..28].try_into().ok()?);
+    let (offset, size) = next_header(data.get(..32)?);
     let end = offset.checked_add(32)?.checked_add(size)?;
     usize::try_from(end).ok().filter(|&e| e <= data.len())
+}
+
+/// The offset (after the start header) and size of the header the start
+/// header points at.
+fn next_header(start: &[u8]) -> (u64, u64) {
+    let u64_at = |i: usize| u64::from_le_bytes(start[i..i + 8].try_into().unwrap_or_default());
+    (u64_at(12), u64_at(20))
 }
 
 fn entries(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
@@ -364,8 +369,7 @@ fn check(data: &[u8]) -> Result<u64, Refused> {
             "start header CRC missing or wrong (no recovery reading is tried)",
         ));
     }
-    let offset = u64::from_le_bytes(start[12..20].try_into().unwrap_or_default());
-    let size = u64::from_le_bytes(start[20..28].try_into().unwrap_or_default());
+    let (offset, size) = next_header(start);
     if size > MAX_HEADER {
         return Err(Refused::TooLarge(size));
     }

@@ -286,74 +286,50 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                     .take()
                     .or(long_link.take())
                     .unwrap_or_else(|| String::from_utf8_lossy(cstr(&h[157..257])).into_owned());
-                match typeflag {
-                    b'0' | 0 | b'7' | b'S' => {
-                        if p.items.len() >= cap {
-                            p.entries_cut = true;
-                            return p;
-                        }
-                        if data_start.saturating_add(size) > len {
-                            p.truncated = true;
-                        }
-                        let mut item = Item {
-                            name,
-                            offset: data_start.min(len),
-                            len: body_end.saturating_sub(data_start.min(len)),
-                            alt_name,
-                            sparse: old_sparse,
-                        };
-                        if sparse_info.is_sparse() {
-                            sparse_item(&mut item, sparse_info, body, reading, &mut p.findings);
-                        }
-                        p.sparse_ambiguity |=
-                            item.sparse.as_ref().is_some_and(|s| !alike(&s.extents));
-                        p.items.push(item);
+                if matches!(typeflag, b'0' | 0 | b'7' | b'S') {
+                    if p.items.len() >= cap {
+                        p.entries_cut = true;
+                        return p;
                     }
-                    b'1' | b'2' | b'3' | b'4' | b'5' | b'6' => {
-                        if reading == Reading::MAIN && matches!(typeflag, b'1' | b'2') {
-                            p.findings
-                                .push(super::link_finding(&name, &link, typeflag == b'2'));
-                        }
+                    if data_start.saturating_add(size) > len {
+                        p.truncated = true;
+                    }
+                    let mut item = Item {
+                        name,
+                        offset: data_start.min(len),
+                        len: body_end.saturating_sub(data_start.min(len)),
+                        alt_name,
+                        sparse: old_sparse,
+                    };
+                    if sparse_info.is_sparse() {
+                        sparse_item(&mut item, sparse_info, body, reading, &mut p.findings);
+                    }
+                    p.sparse_ambiguity |= item.sparse.as_ref().is_some_and(|s| !alike(&s.extents));
+                    p.items.push(item);
+                } else {
+                    if reading == Reading::MAIN && matches!(typeflag, b'1' | b'2') {
+                        p.findings
+                            .push(super::link_finding(&name, &link, typeflag == b'2'));
+                    }
+                    let unusual = match typeflag {
                         // A link, directory or device has no data, but its
                         // size still moves the reader: the bytes it claims
                         // are a file's content to some readers and the next
                         // headers to others. They are scanned.
-                        if !body.is_empty() {
-                            if p.items.len() >= cap {
-                                p.entries_cut = true;
-                                return p;
-                            }
-                            if reading == Reading::MAIN {
-                                p.findings.push(FindingKind::Malformed {
-                                    detail: format!(
-                                        "entry {name:?} of type {:?} carries {} bytes of data",
-                                        typeflag as char,
-                                        body.len()
-                                    ),
-                                });
-                            }
-                            p.items.push(Item {
-                                name,
-                                offset: data_start.min(len),
-                                len: body_end.saturating_sub(data_start.min(len)),
-                                alt_name,
-                                sparse: None,
-                            });
-                        }
-                    }
-                    other => {
+                        b'1'..=b'6' => (!body.is_empty())
+                            .then(|| super::claims_data(&name, typeflag as char, body.len())),
                         // Unknown types are regular files to most readers.
+                        other => Some(FindingKind::Malformed {
+                            detail: format!("entry {name:?} has unknown type {:?}", other as char),
+                        }),
+                    };
+                    if let Some(finding) = unusual {
                         if p.items.len() >= cap {
                             p.entries_cut = true;
                             return p;
                         }
                         if reading == Reading::MAIN {
-                            p.findings.push(FindingKind::Malformed {
-                                detail: format!(
-                                    "entry {name:?} has unknown type {:?}",
-                                    other as char
-                                ),
-                            });
+                            p.findings.push(finding);
                         }
                         p.items.push(Item {
                             name,

@@ -104,7 +104,20 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         }
         let before = out.children.len();
         let alt_names = std::mem::take(&mut e.alt_names);
+        // A Unix symlink entry is read like any other: its data is the
+        // link's target to a Unix extractor but a file's content to one
+        // that ignores the mode (7-Zip and Explorer on Windows), so it is
+        // scanned as a child and its decoded start is the target judged.
+        let link = e.symlink.then(|| e.name.clone());
         extract(data, &mut e, ctx, &mut out, &mut aes, &mut inflater);
+        if let Some(name) = link {
+            let target = match out.children.get(before) {
+                Some(c) => &c.data[..],
+                None => &data[e.data_start as usize..e.data_end as usize],
+            };
+            let target = String::from_utf8_lossy(&target[..target.len().min(4096)]).into_owned();
+            out.findings.push(super::link_finding(&name, &target, true));
+        }
         if out.children.len() == before + 1 {
             done.insert(key, before);
             // The names other readers show are judged like the name.
@@ -135,32 +148,8 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     out
 }
 
-/// Extracts one reading of one entry. A Unix symlink entry is read like any
-/// other: its data is the link's target to a Unix extractor but a file's
-/// content to one that ignores the mode (7-Zip and Explorer on Windows), so
-/// it is scanned as a child and its decoded start is the target judged.
+/// Extracts one reading of one entry.
 fn extract<'a>(
-    data: &'a Bytes,
-    e: &mut Entry,
-    ctx: &mut Ctx<'_>,
-    out: &mut Unpacked,
-    aes: &mut Option<AesView<'a>>,
-    inflater: &mut decode::Inflater,
-) {
-    let link = e.symlink.then(|| e.name.clone());
-    let first_child = out.children.len();
-    extract_reading(data, e, ctx, out, aes, inflater);
-    if let Some(name) = link {
-        let target = match out.children.get(first_child) {
-            Some(c) => &c.data[..],
-            None => &data[e.data_start as usize..e.data_end as usize],
-        };
-        let target = String::from_utf8_lossy(&target[..target.len().min(4096)]).into_owned();
-        out.findings.push(super::link_finding(&name, &target, true));
-    }
-}
-
-fn extract_reading<'a>(
     data: &'a Bytes,
     e: &mut Entry,
     ctx: &mut Ctx<'_>,
