@@ -1,5 +1,6 @@
-//! ASCII case-insensitive search, for the readers of text formats (a
-//! `<ScRiPt` element is a `<script` element).
+//! Searches of text for the readers of text formats: ASCII case ignored
+//! (a `<ScRiPt` element is a `<script` element), and by a needle's rarest
+//! byte ([`find_keyed`]), for the markers that every text is asked about.
 //!
 //! Every position is tested on its first two bytes at once, 32 positions a
 //! step on x86-64 (`super::pairs`), each byte with its 0x20 bit set: a byte
@@ -32,6 +33,50 @@ pub(crate) fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
         !matches
     });
     found
+}
+
+/// Places of a needle's key byte checked in place before [`find_keyed`]
+/// hands the rest of the text to the general search.
+const KEY_MISSES: usize = 16;
+
+/// Where the first occurrence of `needle` starts in `hay`, ASCII case
+/// ignored when `fold` (`needle` is lowercase then): found by the places of
+/// `needle[key]`, a byte that is no letter and rare in text (the `^` of
+/// `#@~^`, the `:` of `data:`), each compared in place. One pass for one
+/// byte runs several times faster than a search for the whole needle, on
+/// text that holds none or a few of it; text full of that byte (code full
+/// of `(`) hands the rest to the general search after [`KEY_MISSES`]
+/// places that were not the needle, so it costs what that search costs.
+pub(crate) fn find_keyed(hay: &[u8], needle: &[u8], key: usize, fold: bool) -> Option<usize> {
+    let k = *needle.get(key)?;
+    debug_assert!(!k.is_ascii_alphabetic(), "the key byte has one case");
+    let same = |w: &[u8]| {
+        if fold {
+            w.eq_ignore_ascii_case(needle)
+        } else {
+            w == needle
+        }
+    };
+    let mut misses = 0;
+    // `at + key` is where the key byte is: the needle would start at `at`.
+    for at in memchr::memchr_iter(k, hay.get(key..)?) {
+        let w = hay.get(at..at + needle.len())?;
+        if same(w) {
+            return Some(at);
+        }
+        misses += 1;
+        if misses == KEY_MISSES {
+            let from = at + 1;
+            let rest = &hay[from..];
+            let found = if fold {
+                find_ci(rest, needle)
+            } else {
+                memchr::memmem::find(rest, needle)
+            };
+            return found.map(|i| from + i);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -73,6 +118,30 @@ mod tests {
         assert_eq!(find_ci(b"xyZ", b"z"), Some(2));
     }
 
+    #[test]
+    fn a_keyed_search_finds_what_a_plain_one_finds() {
+        let needle = b"#@~^";
+        // None, one, and more places of the key byte than it checks before
+        // it hands over, the needle before, among and after them.
+        for carets in [0usize, 1, KEY_MISSES - 1, KEY_MISSES, KEY_MISSES + 1, 100] {
+            for at in [0usize, 3, 50, 400] {
+                let mut hay = b"x^ ".repeat(carets);
+                hay.resize(hay.len().max(at), b'y');
+                hay.splice(at..at, needle.iter().copied());
+                assert_eq!(
+                    find_keyed(&hay, needle, 3, false),
+                    memchr::memmem::find(&hay, needle),
+                    "{carets} carets, needle at {at}"
+                );
+            }
+        }
+        assert_eq!(find_keyed(b"#@~", needle, 3, false), None);
+        assert_eq!(find_keyed(b"^^^^", needle, 3, false), None);
+        assert_eq!(find_keyed(b"x DaTa:y", b"data:", 4, true), Some(2));
+        assert_eq!(find_keyed(b"x data:y", b"data:", 4, false), Some(2));
+        assert_eq!(find_keyed(b"x DaTa:y", b"data:", 4, false), None);
+    }
+
     proptest! {
         #[test]
         fn agrees_with_a_window_by_window_search(
@@ -98,6 +167,23 @@ mod tests {
                 hay.splice(p..p, form);
             }
             prop_assert_eq!(find_ci(&hay, needle), naive(&hay, needle));
+        }
+
+        #[test]
+        fn a_keyed_search_agrees_with_a_window_by_window_search(
+            mut hay in proptest::collection::vec(
+                prop_oneof![Just(b':'), Just(b'd'), Just(b'a'), Just(b't'), Just(b'A'), any::<u8>()],
+                0..300,
+            ),
+            fold in any::<bool>(),
+            at in any::<proptest::sample::Index>(),
+            form in prop_oneof![Just(&b"data:"[..]), Just(&b"DaTa:"[..]), Just(&b""[..])],
+        ) {
+            let p = at.index(hay.len() + 1);
+            hay.splice(p..p, form.iter().copied());
+            let plain = hay.windows(5).position(|w| w == b"data:");
+            let expected = if fold { naive(&hay, b"data:") } else { plain };
+            prop_assert_eq!(find_keyed(&hay, b"data:", 4, fold), expected);
         }
     }
 }

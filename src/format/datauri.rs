@@ -140,7 +140,9 @@ pub(crate) fn has_marker(data: &[u8]) -> bool {
 /// case), and only the bytes around each `data:` are read: most text has
 /// none, and YAML's or a script's `data:` keys are looked at briefly.
 pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
-    any_around(text, b"data:", AROUND, has_marker)
+    // By its colon: few texts hold one.
+    let find = |t: &[u8]| super::ascii::find_keyed(t, b"data:", 4, true);
+    any_around(text, b"data:", find, AROUND, has_marker)
 }
 
 /// [`has_marker`] for JSON, its strings' escapes read ([`json_view`]):
@@ -148,7 +150,10 @@ pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
 /// colon and the rest may), since JSON is full of `"data"` keys.
 pub(crate) fn has_json_marker(text: &[u8]) -> bool {
     // Each character escaped at worst (`\u002f` is six bytes).
-    any_around(text, b"data", 6 * AROUND, |w| has_marker(&json_view(w)))
+    let find = |t: &[u8]| super::ascii::find_ci(t, b"data");
+    any_around(text, b"data", find, 6 * AROUND, |w| {
+        has_marker(&json_view(w))
+    })
 }
 
 /// The media type, the marker and enough payload for its escapes: how far
@@ -156,10 +161,16 @@ pub(crate) fn has_json_marker(text: &[u8]) -> bool {
 const AROUND: usize = 5 + MAX_MEDIA_TYPE + 64;
 
 /// True when `check` holds for the `len` bytes from some occurrence of
-/// `needle` (any ASCII case) in `text`.
-fn any_around(text: &[u8], needle: &[u8], len: usize, check: impl Fn(&[u8]) -> bool) -> bool {
+/// `needle` (any ASCII case) in `text`, which `find` finds.
+fn any_around(
+    text: &[u8],
+    needle: &[u8],
+    find: impl Fn(&[u8]) -> Option<usize>,
+    len: usize,
+    check: impl Fn(&[u8]) -> bool,
+) -> bool {
     let mut from = 0;
-    while let Some(at) = super::ascii::find_ci(&text[from..], needle).map(|i| from + i) {
+    while let Some(at) = find(&text[from..]).map(|i| from + i) {
         if check(&text[at..text.len().min(at + len)]) {
             return true;
         }

@@ -102,7 +102,8 @@ pub(crate) fn holds_block(text: &[u8]) -> bool {
 
 /// The first block's marker at or after `from`.
 pub(crate) fn find(text: &[u8], from: usize) -> Option<usize> {
-    memchr::memmem::find(text.get(from..)?, MARKER).map(|i| from + i)
+    // By its `^`: every script and page is asked, and few hold one.
+    super::ascii::find_keyed(text.get(from..)?, MARKER, 3, false).map(|i| from + i)
 }
 
 /// The length a valid header after the marker at `at` declares.

@@ -14,6 +14,7 @@ use memchr::memmem::Finder;
 
 use super::{Child, Ctx, Unpacked};
 use crate::finding::FindingKind;
+use crate::format::ascii;
 use crate::report::Origin;
 use crate::types::{FileType, known};
 
@@ -26,15 +27,14 @@ const BINHEX_BANNER: &[u8] = b"(This file must be converted with BinHex";
 /// True when `text` may hold a uuencoded or BinHex file (a cheap look
 /// before the line-by-line reading).
 pub(crate) fn may_hold(text: &[u8]) -> bool {
-    // Searchers built once: every text is asked. `begin` opens uuencode's
-    // header at a line's start and yEnc's after `=y`; BinHex's banner has
-    // a search of its own.
+    // A searcher built once: every text is asked. `begin` opens uuencode's
+    // header at a line's start and yEnc's after `=y`; BinHex's banner is
+    // found by its `(`.
     static BEGIN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"begin"));
-    static BANNER: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(BINHEX_BANNER));
     BEGIN
         .find_iter(text)
         .any(|at| at == 0 || text[at - 1] == b'\n' || (at >= 2 && &text[at - 2..at] == b"=y"))
-        || BANNER.find(text).is_some()
+        || ascii::find_keyed(text, BINHEX_BANNER, 0, false).is_some()
 }
 
 /// True when an object of type `t` is read here outside a mail: text that
