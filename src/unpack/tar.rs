@@ -286,59 +286,47 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                     .take()
                     .or(long_link.take())
                     .unwrap_or_else(|| String::from_utf8_lossy(cstr(&h[157..257])).into_owned());
-                if matches!(typeflag, b'0' | 0 | b'7' | b'S') {
+                let regular = matches!(typeflag, b'0' | 0 | b'7' | b'S');
+                if reading == Reading::MAIN && matches!(typeflag, b'1' | b'2') {
+                    p.findings
+                        .push(super::link_finding(&name, &link, typeflag == b'2'));
+                }
+                let unusual = match typeflag {
+                    _ if regular => None,
+                    // A link, directory or device has no data, but its size
+                    // still moves the reader: the bytes it claims are a
+                    // file's content to some readers and the next headers to
+                    // others. They are scanned.
+                    b'1'..=b'6' => (!body.is_empty())
+                        .then(|| super::claims_data(&name, typeflag as char, body.len())),
+                    // Unknown types are regular files to most readers.
+                    other => Some(FindingKind::Malformed {
+                        detail: format!("entry {name:?} has unknown type {:?}", other as char),
+                    }),
+                };
+                if regular || unusual.is_some() {
                     if p.items.len() >= cap {
                         p.entries_cut = true;
                         return p;
                     }
-                    if data_start.saturating_add(size) > len {
+                    if regular && data_start.saturating_add(size) > len {
                         p.truncated = true;
+                    }
+                    if let Some(finding) = unusual.filter(|_| reading == Reading::MAIN) {
+                        p.findings.push(finding);
                     }
                     let mut item = Item {
                         name,
                         offset: data_start.min(len),
                         len: body_end.saturating_sub(data_start.min(len)),
                         alt_name,
-                        sparse: old_sparse,
+                        sparse: old_sparse.filter(|_| regular),
                     };
-                    if sparse_info.is_sparse() {
+                    if regular && sparse_info.is_sparse() {
                         sparse_item(&mut item, sparse_info, body, reading, &mut p.findings);
                     }
                     p.sparse_ambiguity |= item.sparse.as_ref().is_some_and(|s| !alike(&s.extents));
                     p.items.push(item);
-                } else {
-                    if reading == Reading::MAIN && matches!(typeflag, b'1' | b'2') {
-                        p.findings
-                            .push(super::link_finding(&name, &link, typeflag == b'2'));
-                    }
-                    let unusual = match typeflag {
-                        // A link, directory or device has no data, but its
-                        // size still moves the reader: the bytes it claims
-                        // are a file's content to some readers and the next
-                        // headers to others. They are scanned.
-                        b'1'..=b'6' => (!body.is_empty())
-                            .then(|| super::claims_data(&name, typeflag as char, body.len())),
-                        // Unknown types are regular files to most readers.
-                        other => Some(FindingKind::Malformed {
-                            detail: format!("entry {name:?} has unknown type {:?}", other as char),
-                        }),
-                    };
-                    if let Some(finding) = unusual {
-                        if p.items.len() >= cap {
-                            p.entries_cut = true;
-                            return p;
-                        }
-                        if reading == Reading::MAIN {
-                            p.findings.push(finding);
-                        }
-                        p.items.push(Item {
-                            name,
-                            offset: data_start.min(len),
-                            len: body_end.saturating_sub(data_start.min(len)),
-                            alt_name,
-                            sparse: None,
-                        });
-                    }
                 }
                 pax_size = None;
             }
