@@ -234,6 +234,16 @@ fn uris_in_text_and_json_are_decoded() {
                 pe.replace('/', "\\/")
             ),
         ),
+        // The scheme's letters escaped: JSON.parse reads `data:` all the
+        // same, so the search for the scheme reads the strings as parsed.
+        (
+            "export.json",
+            format!("{{\"file\":\"\\u0064ata:application/octet-stream;base64,{pe}\"}}"),
+        ),
+        (
+            "export.json",
+            format!("[{{\"f\":\"\\u0044\\u0041\\u0054\\u0041\\u003a;base64,{pe}\"}}]"),
+        ),
     ];
     for (name, text) in texts {
         let r = scan(name, text.clone().into_bytes());

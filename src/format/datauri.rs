@@ -146,13 +146,33 @@ pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
 }
 
 /// [`has_marker`] for JSON, its strings' escapes read ([`json_view`]):
-/// only the bytes after each `data` (its letters may not be escaped; the
-/// colon and the rest may), since JSON is full of `"data"` keys.
+/// only the bytes after each `data` (any of its characters may be
+/// escaped), since JSON is full of `"data"` keys.
 pub(crate) fn has_json_marker(text: &[u8]) -> bool {
+    // The scheme's letters escaped (`\u0064ata:`) spell `data` once
+    // parsed: such a text is searched as its strings read.
+    let view;
+    let text = if escapes_a_scheme_letter(text) {
+        view = json_view(text);
+        &view[..]
+    } else {
+        text
+    };
     // Each character escaped at worst (`\u002f` is six bytes).
     let find = |t: &[u8]| super::ascii::find_ci(t, b"data");
     any_around(text, b"data", find, 6 * AROUND, |w| {
         has_marker(&json_view(w))
+    })
+}
+
+/// True when `text` holds a `\u` escape of a letter of `data` (any
+/// case), which JSON.parse turns into that letter.
+fn escapes_a_scheme_letter(text: &[u8]) -> bool {
+    memchr::memmem::find_iter(text, b"\\u00").any(|at| {
+        matches!(
+            text.get(at + 4..at + 6),
+            Some(b"64" | b"44" | b"61" | b"41" | b"74" | b"54")
+        )
     })
 }
 
@@ -393,6 +413,19 @@ mod tests {
         ));
         assert!(!has_plain_marker(b"data: {\n  a: 1;\n  base64: 2\n}\n"));
         assert!(!has_plain_marker(b"no uri; base64, at all"));
+    }
+
+    #[test]
+    fn json_markers_with_escaped_scheme_letters() {
+        assert!(has_json_marker(br#"{"f":"\u0064ata:x;base64,TVqQ"}"#));
+        assert!(has_json_marker(
+            br#"["\u0044\u0041\u0054\u0041\u003a;base64,TVqQ"]"#
+        ));
+        // Escapes of other characters, and a `data` key: no URI.
+        assert!(!has_json_marker(
+            br#"{"caf\u00e9":"d\u00e9j\u00e0","data":1}"#
+        ));
+        assert!(!has_json_marker(br#"{"\u0064ata":"a;b, c"}"#));
     }
 
     #[test]
