@@ -44,7 +44,26 @@ expect() {
   fi
 }
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A loopback port that is free now, taken below the kernel's ephemeral
+# range: a port the kernel hands out itself (bind to port 0) can be given
+# to some other program's outgoing connection before our server binds it.
+free_port() {
+  "$PY" - <<'PYEOF'
+import random, socket
+lo, _ = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+for _ in range(200):
+    p = random.randrange(10000, max(10001, min(lo, 32768)))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        print(p)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PYEOF
+}
 
 # Waits (10 s at most) until a command succeeds.
 wait_for() {
@@ -77,8 +96,6 @@ EOF
 cp "$T/files/clean.txt" "$T/files/nested.zip" "$T/files/big.txt" "$T/www/"
 chmod -R a+rX "$T"
 
-TCP=$(free_port)
-ICAP=$(free_port)
 SOCK="$T/clamd.sock"
 cat >"$T/xferscan.toml" <<EOF
 [serve]
@@ -86,10 +103,23 @@ stream_max = "4M"
 command_timeout = "5s"
 read_timeout = "10s"
 EOF
-"$BIN" serve --config "$T/xferscan.toml" --unix "$SOCK" --tcp "127.0.0.1:$TCP" --icap "127.0.0.1:$ICAP" 2>"$T/serve.log" &
+# The daemon binds port 0 and its ready event says which ports it got, so
+# no other program can take them between a probe and the bind.
+"$BIN" serve --config "$T/xferscan.toml" --unix "$SOCK" --tcp 127.0.0.1:0 --icap 127.0.0.1:0 2>"$T/serve.log" &
 PIDS+=($!)
 if ! wait_for grep -q '"event":"ready"' "$T/serve.log"; then
   bad "the daemon starts" "$(cat "$T/serve.log")"
+  echo "$PASS passed, $FAIL failed"
+  exit 1
+fi
+listen_port() {
+  grep '"event":"ready"' "$T/serve.log" | head -1 |
+    "$PY" -c 'import json, sys; v = json.load(sys.stdin); print(next(a.rsplit(":", 1)[1] for a in v["listen"] if a.startswith(sys.argv[1])))' "$1"
+}
+TCP=$(listen_port clamd:127.0.0.1)
+ICAP=$(listen_port icap:127.0.0.1)
+if [ -z "$TCP" ] || [ -z "$ICAP" ]; then
+  bad "the daemon says where it listens" "$(grep '"event":"ready"' "$T/serve.log")"
   echo "$PASS passed, $FAIL failed"
   exit 1
 fi
@@ -167,6 +197,7 @@ expect "c-icap-client REQMOD nested-zip EICAR" 0 'X-Virus-ID: EICAR_Test_File' -
 # --- Squid in front of a web server -------------------------------------
 HTTP=$(free_port)
 SQ=$(free_port)
+while [ "$SQ" = "$HTTP" ]; do SQ=$(free_port); done
 (cd "$T/www" && exec "$PY" -m http.server "$HTTP" --bind 127.0.0.1) >"$T/http.log" 2>&1 &
 PIDS+=($!)
 mkdir -p "$T/squid"
