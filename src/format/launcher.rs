@@ -103,7 +103,19 @@ pub(crate) fn may_be(head: &[u8]) -> bool {
         };
         match l.first() {
             None | Some(b';' | b'#') => continue,
-            Some(c) => return *c == b'[',
+            // `read` takes the line, trimmed, for a section header only
+            // when it also ends with `]`: a JSON array's first line seldom
+            // does. A line the head may have cut, or one that ends in a
+            // byte above ASCII (Unicode whitespace), is left to `read`.
+            Some(b'[') => {
+                let cut = l.as_ptr_range().end == first.as_ptr_range().end;
+                let last = l
+                    .iter()
+                    .rev()
+                    .find(|c| !(c.is_ascii_whitespace() || **c == 0x0b));
+                return cut || last.is_none_or(|c| *c == b']' || !c.is_ascii());
+            }
+            Some(_) => return false,
         }
     }
     false
@@ -358,7 +370,7 @@ mod tests {
         #[test]
         fn what_may_be_says_no_to_is_no_launcher(
             before in proptest::collection::vec(0usize..17, 0..5),
-            launcher in 0usize..8,
+            launcher in 0usize..9,
             after in proptest::collection::vec(0usize..17, 0..3),
         ) {
             const LEAD: [&[u8]; 17] = [
@@ -367,7 +379,7 @@ mod tests {
                 b"<!-- c -->", b"#c\n", b";c\n", b"\xff", b"[DEFAULT]\n", b"<?", b"<!--",
                 b"<",
             ];
-            const LAUNCHERS: [&[u8]; 8] = [
+            const LAUNCHERS: [&[u8]; 9] = [
                 b"<libraryDescription xmlns=\"http://schemas.microsoft.com/windows/2009/library\"><url>\\\\h\\s</url></libraryDescription>",
                 b"<searchConnectorDescription xmlns=\"http://schemas.microsoft.com/windows/2009/searchConnector\"><url>x</url></searchConnectorDescription>",
                 b"<PCSettings><DeepLink>x</DeepLink></PCSettings>",
@@ -375,6 +387,7 @@ mod tests {
                 b"[InternetShortcut]\nURL=file://h/s\n",
                 b"[Shell]\nCommand=2\nIconFile=\\\\h\\i\n",
                 b"[Desktop Entry]\nType=Application\nExec=a\n",
+                "[Shell]\u{a0} \u{3000}\r\nCommand=2\nIconFile=\\\\h\\i\n".as_bytes(),
                 b"",
             ];
             let bytes: Vec<u8> = before
@@ -398,6 +411,11 @@ mod tests {
         assert!(!may_be(b"<html><body>"));
         assert!(!may_be(b"; comment only\n"));
         assert!(may_be(b"; settings\n[Shell]\n"));
+        assert!(may_be(b"[Shell] \x0b\r\nCommand=2\n"));
+        assert!(may_be(b"[InternetShortcut"));
+        // JSON arrays, on one line or pretty-printed.
+        assert!(!may_be(b"[{\"id\": 1},\n{\"id\": 2}]\n"));
+        assert!(!may_be(b"[\n  1,\n  2\n]\n"));
         assert!(may_be(
             b"\xef\xbb\xbf<?xml?><!-- x --> <libraryDescription "
         ));
