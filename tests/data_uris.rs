@@ -244,6 +244,22 @@ fn uris_in_text_and_json_are_decoded() {
             "export.json",
             format!("[{{\"f\":\"\\u0044\\u0041\\u0054\\u0041\\u003a;base64,{pe}\"}}]"),
         ),
+        // Character references: Markdown decodes them in a link's
+        // destination, a browser in the HTML a text or a string carries.
+        (
+            "README.md",
+            format!("# Setup\n\n[installer](&#100;ata:application/x-msdownload;base64,{pe})\n"),
+        ),
+        (
+            "notes.md",
+            format!("See <a href=\"data&colon;application/octet-stream;base64,{pe}\">this</a>\n"),
+        ),
+        (
+            "export.json",
+            format!(
+                "{{\"html\":\"<a href=\\\"&#x64;ata:application/octet-stream;base64,{pe}\\\">x</a>\"}}"
+            ),
+        ),
     ];
     for (name, text) in texts {
         let r = scan(name, text.clone().into_bytes());

@@ -129,19 +129,28 @@ pub(crate) fn next_percent_uri(data: &[u8], mut from: usize) -> Option<Uri> {
 /// browser reads it) or a percent-encoded payload, so that a page has one
 /// to decode.
 pub(crate) fn has_marker(data: &[u8]) -> bool {
-    let view = url_view(data);
-    let data = &view[..];
+    marker_in(&url_view(data))
+}
+
+/// [`has_marker`] in a page already read as the URL parser gets it.
+fn marker_in(data: &[u8]) -> bool {
     memchr::memchr_iter(b';', data).any(|semi| marker_end(data, semi).is_some())
         || next_percent_uri(data, 0).is_some()
 }
 
-/// [`has_marker`] for text that is not a page: nothing decodes a
-/// character reference in it, so a URI starts with `data:` as it is (any
-/// case), and only the bytes around each `data:` are read: most text has
-/// none, and YAML's or a script's `data:` keys are looked at briefly.
+/// [`has_marker`] for text that is not a page: a URI starts with `data:`
+/// (any case), and only the bytes around each `data:` are read: most text
+/// has none, and YAML's or a script's `data:` keys are looked at briefly.
+/// A text that holds a character reference that may spell the scheme
+/// (`&#100;ata:`, `data&colon;`) is searched as a page reads: Markdown
+/// renderers decode them in a link's destination, and the HTML a Markdown
+/// or text file carries is a browser's to read.
 pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
     // By its colon: few texts hold one.
     let find = |t: &[u8]| super::ascii::find_keyed(t, b"data:", 4, true);
+    if may_spell_a_character(text) {
+        return any_around(&url_view(text), b"data:", find, AROUND, marker_in);
+    }
     any_around(text, b"data:", find, AROUND, has_marker)
 }
 
@@ -149,19 +158,30 @@ pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
 /// only the bytes after each `data` (any of its characters may be
 /// escaped), since JSON is full of `"data"` keys.
 pub(crate) fn has_json_marker(text: &[u8]) -> bool {
-    // The scheme's letters escaped (`\u0064ata:`) spell `data` once
-    // parsed: such a text is searched as its strings read.
-    let view;
-    let text = if escapes_a_scheme_letter(text) {
-        view = json_view(text);
-        &view[..]
-    } else {
-        text
-    };
     // Each character escaped at worst (`\u002f` is six bytes).
     let find = |t: &[u8]| super::ascii::find_ci(t, b"data");
+    // The scheme's letters escaped (`\u0064ata:`) spell `data` once
+    // parsed, and a string's character references (`&#100;ata:`) once a
+    // page shows it: such a text is searched as its strings read.
+    let references = may_spell_a_character(text);
+    if references || escapes_a_scheme_letter(text) {
+        let strings = json_view(text);
+        if references {
+            return any_around(&url_view(&strings), b"data", find, AROUND, marker_in);
+        }
+        return any_around(&strings, b"data", find, AROUND, has_marker);
+    }
     any_around(text, b"data", find, 6 * AROUND, |w| {
         has_marker(&json_view(w))
+    })
+}
+
+/// True when `text` holds a numeric character reference (`&#`) or
+/// `&colon;`, which may spell a character of the scheme once decoded.
+fn may_spell_a_character(text: &[u8]) -> bool {
+    memchr::memchr_iter(b'&', text).any(|at| {
+        let rest = &text[at + 1..];
+        rest.first() == Some(&b'#') || rest.starts_with(b"colon;")
     })
 }
 
@@ -426,6 +446,25 @@ mod tests {
             br#"{"caf\u00e9":"d\u00e9j\u00e0","data":1}"#
         ));
         assert!(!has_json_marker(br#"{"\u0064ata":"a;b, c"}"#));
+    }
+
+    #[test]
+    fn markers_spelled_by_character_references() {
+        for t in [
+            &b"[x](&#100;ata:application/x-msdownload;base64,TVqQ)"[..],
+            b"<a href=\"data&colon;text/html;base64,PHNj\">x</a>",
+            b"&#x44;&#x41;&#x54;&#x41;&#x3a;;base64,TVqQ",
+        ] {
+            assert!(has_plain_marker(t), "{}", String::from_utf8_lossy(t));
+        }
+        assert!(has_json_marker(
+            br#"{"html":"<a href=\"&#100;ata:x;base64,TVqQ\">"}"#
+        ));
+        // References to other characters, and a `data` word: no URI.
+        assert!(!has_plain_marker(
+            b"Tom &amp; Jerry &#8212; data: none; base 64, no"
+        ));
+        assert!(!has_json_marker(br#"{"t":"caf&#233;","data":"a;b, c"}"#));
     }
 
     #[test]
