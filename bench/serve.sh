@@ -45,9 +45,10 @@ cargo build --release --locked -q --example serve_load
 python3 bench/gen_rules.py "$OUT/clamdb/rules.yar" >/dev/null
 python3 bench/gen_attachments.py "$OUT" >/dev/null
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port() { python3 tests/serve/free_port.py; }
 XP=$(port)
 CP=$(port)
+while [ "$CP" = "$XP" ]; do CP=$(port); done
 XS=$PWD/$OUT/xferscan.sock
 CS=$PWD/$OUT/clamd.sock
 cat >"$OUT/clamd.conf" <<CONF

@@ -44,26 +44,7 @@ expect() {
   fi
 }
 
-# A loopback port that is free now, taken below the kernel's ephemeral
-# range: a port the kernel hands out itself (bind to port 0) can be given
-# to some other program's outgoing connection before our server binds it.
-free_port() {
-  "$PY" - <<'PYEOF'
-import random, socket
-lo, _ = (int(x) for x in open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
-for _ in range(200):
-    p = random.randrange(10000, max(10001, min(lo, 32768)))
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-        print(p)
-        break
-    except OSError:
-        pass
-    finally:
-        s.close()
-PYEOF
-}
+free_port() { "$PY" tests/serve/free_port.py; }
 
 # Waits (10 s at most) until a command succeeds.
 wait_for() {
