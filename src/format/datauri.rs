@@ -177,8 +177,9 @@ pub(crate) fn has_json_marker(text: &[u8]) -> bool {
 }
 
 /// True when `text` holds a numeric character reference (`&#`) or
-/// `&colon;`, which may spell a character of the scheme once decoded.
-fn may_spell_a_character(text: &[u8]) -> bool {
+/// `&colon;`, which may spell a character of the scheme once decoded: one
+/// pass over the places of `&`.
+pub(crate) fn may_spell_a_character(text: &[u8]) -> bool {
     memchr::memchr_iter(b'&', text).any(|at| {
         let rest = &text[at + 1..];
         rest.first() == Some(&b'#') || rest.starts_with(b"colon;")

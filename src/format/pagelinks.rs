@@ -37,9 +37,7 @@ const IN_PAGE: &[&str] = &["javascript", "jscript", "vbscript"];
 pub(crate) fn handler_links(page: &[u8]) -> Vec<HandlerLink> {
     // Character references matter only where they spell a scheme or its
     // colon: most pages are read as they are, without a copy.
-    let view = if memchr::memmem::find(page, b"&#").is_some()
-        || memchr::memmem::find(page, b"&colon;").is_some()
-    {
+    let view = if super::datauri::may_spell_a_character(page) {
         super::datauri::url_view(page)
     } else {
         page.into()
