@@ -37,8 +37,11 @@ pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
             || (t == known::XML && (smuggle::is_svg(data) || wordml::has_bindata(data)))
     } else if t == known::TEXT {
         // A URI in prose, Markdown or CSS is a link a viewer may follow.
+        // `<script` first: rarer in text than an element's tag, and
+        // looked for in one pass, where the tags are looked at one `<` at
+        // a time.
         crate::format::datauri::has_plain_marker(data)
-            || (has_element(data) && has_script_tag(data))
+            || (has_script_tag(data) && has_element(data))
     } else if t == known::JSON {
         crate::format::datauri::has_json_marker(data)
     } else {
@@ -46,8 +49,10 @@ pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
     }
 }
 
+/// Found by its `<`: prose holds few (one pass of `memchr`), and markup,
+/// full of them, goes on to the search for the whole tag.
 fn has_script_tag(data: &[u8]) -> bool {
-    crate::format::ascii::find_ci(data, b"<script").is_some()
+    crate::format::ascii::find_keyed(data, b"<script", 0, true).is_some()
 }
 
 /// A page: its `data:` URIs, its scripts, and for an SVG a finding when it
