@@ -29,6 +29,8 @@ pub use crate::types::{FileType, TypeGroup, known};
 
 use memchr::memmem;
 
+use crate::format::keys::KeyBytes;
+
 use crate::finding::FindingKind;
 use crate::report::TypeAt;
 
@@ -41,6 +43,9 @@ pub struct Detection {
     /// Findings that detection itself makes: an encrypted document, a
     /// polyglot.
     pub findings: Vec<FindingKind>,
+    /// The key bytes of the bytes detected, where detection looked for
+    /// them (a text), for the unpackers' checks of the same bytes.
+    pub(crate) keys: KeyBytes,
 }
 
 impl Detection {
@@ -165,7 +170,12 @@ impl Detector {
             None => self.scripts.classify_text(data),
         };
         let primary = launcher::refine(primary, data, &mut d.findings);
+        // A text is asked about several markers, each found by a byte that
+        // prose seldom holds: one pass says which of those bytes are there.
         if primary == known::TEXT {
+            d.keys = KeyBytes::of(data);
+        }
+        if primary == known::TEXT && d.keys.may_hold(b'|') {
             formula_dde(data, &mut d.findings);
         }
         // Pages, and text or XML that holds a page's markup (a page behind
@@ -174,6 +184,7 @@ impl Detector {
         let page = primary == known::HTML
             || primary == known::HTA
             || ((primary == known::TEXT || primary == known::XML)
+                && d.keys.may_hold(b'<')
                 && crate::format::smuggle::has_element(data))
             || (primary == known::XML && crate::format::smuggle::is_svg(data));
         if page {
@@ -196,7 +207,10 @@ impl Detector {
         // follows its objects and not what is glued before or after them
         // (a zip behind junk whose names say `%PDF` reads as a PDF first).
         if !primary.is_container() || primary == known::RTF || primary == known::PDF {
-            embedded::find(data, primary, &mut d);
+            // Every signature looked for has a NUL in its headers.
+            if d.keys.may_hold(0) {
+                embedded::find(data, primary, &mut d);
+            }
         } else if !primary.is_zip_based()
             && crate::format::zip::archive_offset_by_structure(data) == Some(0)
         {

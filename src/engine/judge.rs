@@ -23,6 +23,7 @@ pub(super) fn detect(inner: &Inner, data: &[u8]) -> Detection {
         findings: vec![FindingKind::Malformed {
             detail: "type detection failed on this object".into(),
         }],
+        ..Detection::default()
     })
 }
 

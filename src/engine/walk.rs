@@ -18,6 +18,7 @@ use super::{Inner, ScanOptions};
 use crate::budget::Budget;
 use crate::detect;
 use crate::finding::FindingKind;
+use crate::format::keys::KeyBytes;
 use crate::limits::LimitKind;
 use crate::report::{self, ObjectHashes, ObjectInfo, ObjectPath, Origin, Report, StopReason};
 use crate::signatures::{ObjectType, ScanFailure};
@@ -255,6 +256,9 @@ impl Walk<'_> {
         } else {
             judge::detect(inner, &obj.data)
         };
+        // What detection learnt of the bytes' keys holds for the whole
+        // object only when it read the whole object.
+        let keys = if windowed { KeyBytes::ANY } else { det.keys };
         judge::refine(&mut det.types, name, named);
         judge::declare(&mut det.types, obj.declared);
         let ty = det.primary();
@@ -295,7 +299,7 @@ impl Walk<'_> {
         if st.stopped().is_some() {
             return;
         }
-        self.unpack(&obj, id, name, st);
+        self.unpack(&obj, id, name, keys, st);
     }
 
     /// The signatures of an object whose true type is `ty` (the rules see
@@ -374,9 +378,10 @@ impl Walk<'_> {
         }
     }
 
-    /// Unpacks a container (object `id`, whose types are recorded) and
-    /// queues its children, each admitted by the budget.
-    fn unpack(&mut self, obj: &Pending, id: usize, name: &str, st: &mut State<'_>) {
+    /// Unpacks a container (object `id`, whose types are recorded, and
+    /// whose bytes hold `keys`) and queues its children, each admitted by
+    /// the budget.
+    fn unpack(&mut self, obj: &Pending, id: usize, name: &str, keys: KeyBytes, st: &mut State<'_>) {
         let recorded = &st.objects[id].types;
         let ty = report::primary(recorded);
         // A copy for the unpacker only where it has work: most objects are
@@ -384,7 +389,9 @@ impl Walk<'_> {
         // Inside the panic boundary as the unpacking is: a panic there makes
         // the object one to unpack, and the unpacker's own boundary reports
         // it, rather than ending the scan.
-        let work = catch_unwind(AssertUnwindSafe(|| unpack::has_work(recorded, &obj.data)));
+        let work = catch_unwind(AssertUnwindSafe(|| {
+            unpack::has_work(recorded, &obj.data, keys)
+        }));
         let Some(types) = work.unwrap_or(true).then(|| recorded.clone()) else {
             // Never a silent clean: an archive or disk image that we cannot
             // open is said to be unopened.
@@ -425,7 +432,7 @@ impl Walk<'_> {
             passwords,
         };
         let unpacked = catch_unwind(AssertUnwindSafe(|| {
-            unpack::unpack(&types, name, &obj.data, &mut ctx)
+            unpack::unpack(&types, name, &obj.data, keys, &mut ctx)
         }))
         .unwrap_or_else(|_| unpack::Unpacked {
             findings: vec![FindingKind::Malformed {

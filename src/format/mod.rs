@@ -9,8 +9,9 @@
 //! ([`rtf`]) and OLE1 and Packager objects ([`oleobj`]), pages' links to
 //! program handlers ([`pagelinks`]); disk images ([`iso9660`], [`udf`],
 //! [`fat`], [`mbr`], [`vhd`], [`vhdx`], sharing [`disk`]); for text formats,
-//! a search that ignores ASCII case ([`ascii`]); in mail, the passwords a
-//! message gives for its attachments ([`passhint`]). No I/O, no
+//! a search that ignores ASCII case ([`ascii`]) and one pass for the bytes
+//! that open the markers every text is asked about ([`keys`]); in mail, the
+//! passwords a message gives for its attachments ([`passhint`]). No I/O, no
 //! allocation sized by a declared field, and nothing here knows about the
 //! engine or the budget.
 
@@ -27,6 +28,7 @@ pub(crate) mod disk;
 pub(crate) mod fat;
 pub(crate) mod formula;
 pub(crate) mod iso9660;
+pub(crate) mod keys;
 pub(crate) mod launcher;
 pub(crate) mod lzo;
 pub(crate) mod lzw;

@@ -43,6 +43,7 @@ use bytes::Bytes;
 
 use crate::budget::{Budget, Charged, Drained};
 use crate::finding::FindingKind;
+use crate::format::keys::KeyBytes;
 use crate::format::passhint;
 use crate::limits::LimitKind;
 use crate::report::Origin;
@@ -212,15 +213,16 @@ const SEARCHED: [FileType; 7] = [
 
 /// True when unpacking has something to do with this object: a type read by
 /// its structure, a type that starts after offset 0, or a page or script
-/// that carries something ([`smuggle::has_work`]).
-pub(crate) fn has_work(types: &[TypeAt], data: &[u8]) -> bool {
+/// that carries something ([`smuggle::has_work`]). `keys` are those of
+/// `data` (or [`KeyBytes::ANY`]).
+pub(crate) fn has_work(types: &[TypeAt], data: &[u8], keys: KeyBytes) -> bool {
     let primary = primary(types);
     types.len() > 1
         || primary.is_container()
-        || smuggle::has_work(primary, data)
+        || smuggle::has_work(primary, data, keys)
         || utf16::has_work(primary, data)
-        || textenc::has_work(primary, data)
-        || screnc::has_work(primary, data)
+        || textenc::has_work(primary, data, keys)
+        || screnc::has_work(primary, data, keys)
 }
 
 /// An unpacker: the object's name (a compressed stream names its content
@@ -286,10 +288,17 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
     table.iter().find(|(ty, _)| *ty == t).map(|(_, u)| *u)
 }
 
-/// Unpacks `data` by the types detection found in it, the true type first.
-/// Types that start after offset 0 (an executable glued to an image) are
-/// carved out and scanned as objects of their own.
-pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+/// Unpacks `data` (whose key bytes are `keys`, or [`KeyBytes::ANY`]) by
+/// the types detection found in it, the true type first. Types that start
+/// after offset 0 (an executable glued to an image) are carved out and
+/// scanned as objects of their own.
+pub(crate) fn unpack(
+    types: &[TypeAt],
+    name: &str,
+    data: &Bytes,
+    keys: KeyBytes,
+    ctx: &mut Ctx<'_>,
+) -> Unpacked {
     let primary = primary(types);
     // Text in UTF-16 is read in UTF-8, as its child, by every reader.
     let mut out = if utf16::has_work(primary, data) {
@@ -305,11 +314,11 @@ pub(crate) fn unpack(types: &[TypeAt], name: &str, data: &Bytes, ctx: &mut Ctx<'
         odf::encryption(&mut out);
     }
     // Files uuencoded, in BinHex or yEnc, outside a mail.
-    if textenc::has_work(primary, data) {
+    if textenc::has_work(primary, data, keys) {
         textenc::carve(data, ctx, &mut out);
     }
     // Scripts encoded by the Script Encoder, in any text or script.
-    if screnc::has_work(primary, data) {
+    if screnc::has_work(primary, data, keys) {
         screnc::carve(data, primary, ctx, &mut out);
     }
     for t in types.iter().skip(1) {
@@ -472,6 +481,41 @@ mod tests {
         assert!(esc("a/b/hard", "../outside", false));
         // A link placed outside by its own name leaves whatever it targets.
         assert!(esc("../x", "y", true));
+    }
+
+    proptest::proptest! {
+        /// Whether there is work, and for which unpacker, is the same
+        /// with a text's keys looked at and without.
+        #[test]
+        fn keys_change_no_answer(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                &b"prose "[..], b"\n", b"data:", b"data&colon;", b"&#58;", b"<script>", b"data&colon;;base64,TVqQ", b"&#100;ata&#58;;base64,TVqQ",
+                b";base64,TVqQ",
+                b"<img src=x>", b"#@~^AAAAAA==", b"(This file must be converted with BinHex",
+                b"begin 644 x\n", b"=ybegin ", b"\0", b":", b"&", b"<", b"(", b"^", b"|",
+            ]), 0..16),
+            ty in proptest::sample::select(vec![
+                known::TEXT, known::DATA, known::HTML, known::XML, known::JSON,
+                known::JAVASCRIPT, known::VBSCRIPT,
+            ]),
+        ) {
+            let text = pieces.concat();
+            let (keys, any) = (KeyBytes::of(&text), KeyBytes::ANY);
+            let types = [TypeAt { ty, offset: 0 }];
+            proptest::prop_assert_eq!(has_work(&types, &text, keys), has_work(&types, &text, any));
+            proptest::prop_assert_eq!(
+                smuggle::has_work(ty, &text, keys),
+                smuggle::has_work(ty, &text, any)
+            );
+            proptest::prop_assert_eq!(
+                textenc::has_work(ty, &text, keys),
+                textenc::has_work(ty, &text, any)
+            );
+            proptest::prop_assert_eq!(
+                screnc::has_work(ty, &text, keys),
+                screnc::has_work(ty, &text, any)
+            );
+        }
     }
 
     /// Every type that the model calls a container has an unpacker, and

@@ -9,6 +9,7 @@ use bytes::Bytes;
 
 use super::{Ctx, Unpacked};
 use crate::finding::FindingKind;
+use crate::format::keys::KeyBytes;
 use crate::format::screnc;
 use crate::report::Origin;
 use crate::types::{FileType, TypeGroup, known};
@@ -17,12 +18,14 @@ use crate::types::{FileType, TypeGroup, known};
 const MAX_BLOCKS: usize = 1024;
 
 /// True when an object of type `t` is text or a script that holds an
-/// encoded block's marker.
-pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
+/// encoded block's marker (never where `keys`, those of `data`, hold no
+/// `^`, the marker's last byte).
+pub(crate) fn has_work(t: FileType, data: &[u8], keys: KeyBytes) -> bool {
     matches!(
         t.group(),
         TypeGroup::Text | TypeGroup::WindowsScript | TypeGroup::OtherScript
-    ) && screnc::find(data, 0).is_some()
+    ) && keys.may_hold(b'^')
+        && screnc::find(data, 0).is_some()
 }
 
 /// Decodes every encoded block of `text` into children of `out`, typed as

@@ -12,6 +12,7 @@ use bytes::Bytes;
 
 use super::{Ctx, Unpacked};
 use crate::finding::FindingKind;
+use crate::format::keys::KeyBytes;
 use crate::format::smuggle::{self, Encoding, has_element};
 use crate::format::wordml;
 use crate::limits::LimitKind;
@@ -29,8 +30,9 @@ const MIN_PAYLOAD: usize = 16;
 /// that head), and what a page runs needs an element, which prose and
 /// source code mostly lack (`a < b`, `#include <stdio.h>` are none).
 /// A `data:` URI is decoded in any text (prose, Markdown, CSS: a link a
-/// viewer follows) and in JSON's strings.
-pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
+/// viewer follows) and in JSON's strings. `keys` are those of `data` (or
+/// [`KeyBytes::ANY`]).
+pub(crate) fn has_work(t: FileType, data: &[u8], keys: KeyBytes) -> bool {
     if t == known::HTML || t == known::XML || t == known::HTA {
         crate::format::datauri::has_marker(data)
             || has_script_tag(data)
@@ -40,8 +42,11 @@ pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
         // `<script` first: rarer in text than an element's tag, and
         // looked for in one pass, where the tags are looked at one `<` at
         // a time.
-        crate::format::datauri::has_plain_marker(data)
-            || (has_script_tag(data) && has_element(data))
+        // Without a `:` or an `&` (which may spell one), no `data:`;
+        // without a `<`, no tag.
+        ((keys.may_hold(b':') || keys.may_hold(b'&'))
+            && crate::format::datauri::has_plain_marker(data))
+            || (keys.may_hold(b'<') && has_script_tag(data) && has_element(data))
     } else if t == known::JSON {
         crate::format::datauri::has_json_marker(data)
     } else {
@@ -177,6 +182,25 @@ pub(crate) fn script(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The answer, the same whether the text's keys were looked at or not.
+    fn has_work(t: FileType, data: &[u8]) -> bool {
+        let any = super::has_work(t, data, KeyBytes::ANY);
+        assert_eq!(any, super::has_work(t, data, KeyBytes::of(data)));
+        any
+    }
+
+    #[test]
+    fn a_uri_spelled_without_its_colon_is_found_by_its_reference() {
+        for t in [
+            &b"see data&colon;;base64,TVqQ"[..],
+            b"see data&#58;;base64,TVqQ",
+            b"see &#100;ata&#x3a;;base64,TVqQ",
+        ] {
+            assert!(!t.contains(&b':'));
+            assert!(has_work(known::TEXT, t), "{}", String::from_utf8_lossy(t));
+        }
+    }
 
     #[test]
     fn pages_with_scripts_have_work() {

@@ -15,6 +15,7 @@ use memchr::memmem::Finder;
 use super::{Child, Ctx, Unpacked};
 use crate::finding::FindingKind;
 use crate::format::ascii;
+use crate::format::keys::KeyBytes;
 use crate::report::Origin;
 use crate::types::{FileType, known};
 
@@ -27,6 +28,12 @@ const BINHEX_BANNER: &[u8] = b"(This file must be converted with BinHex";
 /// True when `text` may hold a uuencoded or BinHex file (a cheap look
 /// before the line-by-line reading).
 pub(crate) fn may_hold(text: &[u8]) -> bool {
+    may_hold_keyed(text, KeyBytes::ANY)
+}
+
+/// [`may_hold`] where `keys` are those of `text`: without a `(`, there
+/// is no BinHex banner to look for.
+fn may_hold_keyed(text: &[u8], keys: KeyBytes) -> bool {
     // A searcher built once: every text is asked. `begin` opens uuencode's
     // header at a line's start and yEnc's after `=y`; BinHex's banner is
     // found by its `(`.
@@ -34,15 +41,15 @@ pub(crate) fn may_hold(text: &[u8]) -> bool {
     BEGIN
         .find_iter(text)
         .any(|at| at == 0 || text[at - 1] == b'\n' || (at >= 2 && &text[at - 2..at] == b"=y"))
-        || ascii::find_keyed(text, BINHEX_BANNER, 0, false).is_some()
+        || (keys.may_hold(b'(') && ascii::find_keyed(text, BINHEX_BANNER, 0, false).is_some())
 }
 
 /// True when an object of type `t` is read here outside a mail: text that
 /// may hold an encoded file (the `.uue` attachments of malspam are text),
 /// and data that opens with a yEnc or uuencode header (yEnc's bytes are
-/// not text). Mail reads its bodies itself.
-pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
-    (t == known::TEXT && may_hold(data))
+/// not text). Mail reads its bodies itself. `keys` are those of `data`.
+pub(crate) fn has_work(t: FileType, data: &[u8], keys: KeyBytes) -> bool {
+    (t == known::TEXT && may_hold_keyed(data, keys))
         || (t == known::DATA && (data.starts_with(b"=ybegin ") || data.starts_with(b"begin")))
 }
 
