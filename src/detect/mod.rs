@@ -29,9 +29,8 @@ pub use crate::types::{FileType, TypeGroup, known};
 
 use memchr::memmem;
 
-use crate::format::keys::KeyBytes;
-
 use crate::finding::FindingKind;
+use crate::format::keys::KeyBytes;
 use crate::report::TypeAt;
 
 /// What detection found in one object.

@@ -114,7 +114,8 @@ impl ScriptMatcher {
                 .get(..p.len())
                 .is_some_and(|s| s.eq_ignore_ascii_case(p))
         };
-        let html_tags = count(&seen, Family::Html) > 0;
+        // The flags are set only where the indicator pass ran.
+        let html_tags = bytes.code && count(&seen, Family::Html) > 0;
         if starts("<!doctype html") || starts("<html") || (trimmed.starts_with('<') && html_tags) {
             return known::HTML;
         }
@@ -260,6 +261,12 @@ fn script_type(text: &str, seen: &[bool]) -> Option<FileType> {
                 .is_some_and(|s| s.eq_ignore_ascii_case(p))
         }) {
             return Some(known::BATCH);
+        }
+        // Without any indicator (prose: most texts), no family below has
+        // its quorum: each count would be 0, and each would look through
+        // every indicator's flag to say so.
+        if !seen.contains(&true) {
+            return None;
         }
         let count = |f: Family| count(seen, f);
         let has = |p: &str| INDICATORS.iter().zip(seen).any(|(i, s)| *s && i.0 == p);

@@ -18,10 +18,11 @@
 /// The key bytes, one bit each (bit `i` for `KEYS[i]`).
 const KEYS: [u8; 7] = [0, b'&', b'(', b':', b'<', b'^', b'|'];
 
-/// The bits of the keys whose low nibble is the index, and whose high
-/// nibble is: a byte is key `i` when bit `i` is set in both of its
+/// Two tables indexed by a nibble: entry `n` of the first holds the bits
+/// of the keys whose low nibble is `n`, of the second those whose high
+/// nibble is. A byte is key `i` when bit `i` is set in both of its
 /// nibbles' entries (each key has a bit of its own, so the two lookups
-/// together name exactly its byte). Bytes above 0x7f have no entry.
+/// together name exactly its byte). No key is above 0x7f.
 const TABLES: ([u8; 16], [u8; 16]) = {
     let (mut low, mut high) = ([0u8; 16], [0u8; 16]);
     let mut i = 0;
