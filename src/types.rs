@@ -107,10 +107,60 @@ impl TypeGroup {
 }
 
 /// A true type: a short name such as `docx` or `pe-dll`, and its group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FileType {
     name: &'static str,
     group: TypeGroup,
+    /// How xferscan reads it by its structure (`READ_*`), from its name:
+    /// told once, where the type is made, rather than by comparing the
+    /// name with every container's at each ask.
+    reading: u8,
+}
+
+impl std::fmt::Debug for FileType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileType")
+            .field("name", &self.name)
+            .field("group", &self.group)
+            .finish()
+    }
+}
+
+/// Read through the zip directory ([`ZIP_BASED`]).
+const READ_ZIP: u8 = 1;
+/// Read stream by stream as an OLE2 compound file ([`OLE_BASED`]).
+const READ_OLE: u8 = 2;
+/// Read by the structure of its own format ([`CONTAINERS`]).
+const READ_OTHER: u8 = 4;
+
+/// How a type named `name` is read by its structure: the lists below.
+const fn reading_of(name: &str) -> u8 {
+    const fn listed(list: &[&str], name: &str) -> bool {
+        let mut i = 0;
+        while i < list.len() {
+            let (a, b) = (list[i].as_bytes(), name.as_bytes());
+            if a.len() == b.len() {
+                let mut j = 0;
+                while j < a.len() && a[j] == b[j] {
+                    j += 1;
+                }
+                if j == a.len() {
+                    return true;
+                }
+            }
+            i += 1;
+        }
+        false
+    }
+    if listed(ZIP_BASED, name) {
+        READ_ZIP
+    } else if listed(OLE_BASED, name) {
+        READ_OLE
+    } else if listed(CONTAINERS, name) {
+        READ_OTHER
+    } else {
+        0
+    }
 }
 
 impl Serialize for FileType {
@@ -122,7 +172,11 @@ impl Serialize for FileType {
 impl FileType {
     /// A type with this name and group.
     pub const fn new(name: &'static str, group: TypeGroup) -> Self {
-        FileType { name, group }
+        FileType {
+            name,
+            group,
+            reading: reading_of(name),
+        }
     }
 
     /// The short name, such as `docx`, `pe-exe` or `powershell`.
@@ -143,7 +197,7 @@ impl FileType {
     /// True for the zip-based types: zip itself, OOXML, ODF, EPUB, JAR, APK,
     /// MSIX.
     pub fn is_zip_based(self) -> bool {
-        ZIP_BASED.contains(&self.name)
+        self.reading == READ_ZIP
     }
 
     /// True when xferscan reads this type by its structure and unpacks what
@@ -151,14 +205,14 @@ impl FileType {
     /// all read (`unpack::unpack` dispatches on the same types, and a test
     /// holds the two together).
     pub fn is_container(self) -> bool {
-        self.is_zip_based() || self.is_ole_based() || CONTAINERS.contains(&self)
+        self.reading != 0
     }
 
     /// True for the OLE2 compound files that are unpacked stream by stream:
     /// Word, Excel, PowerPoint, Outlook and other compound files, with or
     /// without macros (MSI is not among them).
     pub fn is_ole_based(self) -> bool {
-        OLE_BASED.contains(&self.name)
+        self.reading == READ_OLE
     }
 
     /// The extensions a name of this type may honestly carry, lowercase and
@@ -167,47 +221,49 @@ impl FileType {
         INDEX
             .by_name
             .get(self.name)
-            .map(|&i| TABLE[i].2)
+            .map(|&(i, _)| TABLE[i].2)
             .unwrap_or(&[])
     }
 
     /// The type a name's extension claims, when one of ours lists it (the
     /// first in the table that does).
     pub fn claimed_by_extension(ext: &str) -> Option<FileType> {
-        INDEX.by_ext.get(ext).map(|&i| {
-            let (n, g, _) = TABLE[i];
-            FileType::new(n, g)
-        })
+        INDEX.by_ext.get(ext).map(|&i| INDEX.made[i])
     }
 
     /// The type named `name` in our table, or in infer's tables when it is
     /// not in ours.
     pub fn by_name(name: &str) -> Option<FileType> {
-        INDEX.by_name.get(name).map(|&i| {
-            let (n, g, _) = TABLE[i];
-            FileType::new(n, g)
-        })
+        INDEX.by_name.get(name).map(|&(_, t)| t)
     }
 }
 
 /// The table's rows by type name and by extension (the first row of each),
 /// built once: these lookups run for every named object, and scanning some
 /// 300 rows for each cost more than the rest of the name checks.
+/// Each row's type is made once here (how it is read is told where a type
+/// is made).
 struct Index {
-    by_name: foldhash::HashMap<&'static str, usize>,
+    by_name: foldhash::HashMap<&'static str, (usize, FileType)>,
     by_ext: foldhash::HashMap<&'static str, usize>,
+    made: Vec<FileType>,
 }
 
 static INDEX: std::sync::LazyLock<Index> = std::sync::LazyLock::new(|| {
     let mut by_name = foldhash::HashMap::default();
     let mut by_ext = foldhash::HashMap::default();
+    let made: Vec<FileType> = TABLE.iter().map(|&(n, g, _)| FileType::new(n, g)).collect();
     for (i, (name, _, exts)) in TABLE.iter().enumerate() {
-        by_name.entry(*name).or_insert(i);
+        by_name.entry(*name).or_insert((i, made[i]));
         for e in *exts {
             by_ext.entry(*e).or_insert(i);
         }
     }
-    Index { by_name, by_ext }
+    Index {
+        by_name,
+        by_ext,
+        made,
+    }
 });
 
 use TypeGroup as G;
@@ -547,40 +603,42 @@ const ZIP_BASED: &[&str] = &[
 /// OLE2 compound files unpacked stream by stream, whatever their group.
 const OLE_BASED: &[&str] = &["ole", "doc", "xls", "ppt", "msg"];
 
-/// The other types unpacked by their structure.
-const CONTAINERS: &[FileType] = &[
-    known::GZIP,
-    known::BZIP2,
-    known::XZ,
-    known::LZMA,
-    known::EMAIL,
-    known::TNEF,
-    known::LZH,
-    known::ARJ,
-    known::MSO,
-    known::SEVENZ,
-    known::ZSTD,
-    known::LZIP,
-    known::LZOP,
-    known::LZ4,
-    known::COMPRESS,
-    known::TAR,
-    known::CPIO,
-    known::AR,
-    known::DEB,
-    known::ONENOTE,
-    known::CHM,
-    known::CAB,
-    known::MSI,
-    known::RAR,
-    known::RTF,
-    known::PDF,
+/// The other types unpacked by their structure, by name (the `known`
+/// constant of each beside it; a test holds the list to the unpackers'
+/// dispatch table).
+const CONTAINERS: &[&str] = &[
+    "gz",      // GZIP
+    "bz2",     // BZIP2
+    "xz",      // XZ
+    "lzma",    // LZMA
+    "eml",     // EMAIL
+    "tnef",    // TNEF
+    "lzh",     // LZH
+    "arj",     // ARJ
+    "mso",     // MSO
+    "7z",      // SEVENZ
+    "zst",     // ZSTD
+    "lz",      // LZIP
+    "lzo",     // LZOP
+    "lz4",     // LZ4
+    "Z",       // COMPRESS
+    "tar",     // TAR
+    "cpio",    // CPIO
+    "ar",      // AR
+    "deb",     // DEB
+    "onenote", // ONENOTE
+    "chm",     // CHM
+    "cab",     // CAB
+    "msi",     // MSI
+    "rar",     // RAR
+    "rtf",     // RTF
+    "pdf",     // PDF
     // Disk images (DMG and QCOW2 are not unpacked).
-    known::ISO,
-    known::UDF,
-    known::IMG,
-    known::VHD,
-    known::VHDX,
+    "iso",  // ISO
+    "udf",  // UDF
+    "img",  // IMG
+    "vhd",  // VHD
+    "vhdx", // VHDX
 ];
 
 /// The types the detector names by constant.
@@ -674,6 +732,30 @@ pub mod known {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How a type is read, told where it is made, is what the lists say of
+    /// its name: for each row of the table, made at compile time, at run
+    /// time, found by name or by extension, and moved to another group.
+    #[test]
+    fn each_type_is_read_as_the_lists_say() {
+        for &(name, group, exts) in TABLE {
+            let made = [
+                FileType::new(name, group),
+                FileType::by_name(name).expect("in the table"),
+                FileType::new(name, group).in_group(TypeGroup::MacroDocument),
+            ];
+            let claimed = exts.iter().filter_map(|e| FileType::claimed_by_extension(e));
+            for t in made.into_iter().chain(claimed) {
+                let n = t.name();
+                assert_eq!(t.is_zip_based(), ZIP_BASED.contains(&n), "{n}");
+                assert_eq!(t.is_ole_based(), OLE_BASED.contains(&n), "{n}");
+                let listed = [ZIP_BASED, OLE_BASED, CONTAINERS].iter().any(|l| l.contains(&n));
+                assert_eq!(t.is_container(), listed, "{n}");
+            }
+        }
+        assert!(known::GZIP.is_container() && !known::TEXT.is_container());
+        assert!(!FileType::new("made-up", TypeGroup::Archive).is_container());
+    }
 
     #[test]
     fn every_named_constant_is_in_the_table() {
