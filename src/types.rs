@@ -744,12 +744,16 @@ mod tests {
                 FileType::by_name(name).expect("in the table"),
                 FileType::new(name, group).in_group(TypeGroup::MacroDocument),
             ];
-            let claimed = exts.iter().filter_map(|e| FileType::claimed_by_extension(e));
+            let claimed = exts
+                .iter()
+                .filter_map(|e| FileType::claimed_by_extension(e));
             for t in made.into_iter().chain(claimed) {
                 let n = t.name();
                 assert_eq!(t.is_zip_based(), ZIP_BASED.contains(&n), "{n}");
                 assert_eq!(t.is_ole_based(), OLE_BASED.contains(&n), "{n}");
-                let listed = [ZIP_BASED, OLE_BASED, CONTAINERS].iter().any(|l| l.contains(&n));
+                let listed = [ZIP_BASED, OLE_BASED, CONTAINERS]
+                    .iter()
+                    .any(|l| l.contains(&n));
                 assert_eq!(t.is_container(), listed, "{n}");
             }
         }

@@ -174,6 +174,22 @@ fn lz4_frames_legacy_catenated_and_skippable() {
     assert_clean(&scan("notes.lz4", first));
 }
 
+/// A zip glued behind a `compress` stream, whose LZW runs to the end of
+/// the file: a zip reader finds the zip by its end record.
+#[test]
+fn a_zip_glued_behind_a_compress_stream_is_unpacked() {
+    let notes = b"minutes of the meeting, nothing to see\n".repeat(50);
+    let Some(z) = made_by("compress", &["-f", "a.txt"], "a.txt", &notes, "a.txt.Z") else {
+        return;
+    };
+    let mut glued = z.clone();
+    glued.extend(zip_of(&[("run.txt", &eicar()[..])], Method::Deflated));
+    let r = scan("a.txt.Z", glued);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "type.polyglot"), "{:?}", keys(&r));
+    assert_clean(&scan("a.txt.Z", z));
+}
+
 #[test]
 fn compress_every_width() {
     let p = payload();

@@ -914,3 +914,34 @@ fn sparse_stored_bytes_past_the_extents_are_scanned() {
     assert_eq!(size_of(&r, "notes.txt"), Some(5));
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
+
+/// A zip glued behind a compressed stream: a zip reader finds it by its
+/// end record whatever comes first, so it is unpacked, whether or not the
+/// stream's reader can tell where the stream ended (legacy `.lzma` cannot,
+/// and its decoder stops at the declared size or the end marker without a
+/// word about what follows).
+#[test]
+fn an_archive_glued_behind_a_compressed_stream_is_unpacked() {
+    let zip = zip_of(&[("run.txt", &eicar()[..])], Method::Deflated);
+    let notes = b"meeting notes, nothing else\n".repeat(20);
+    for (name, stream) in [
+        ("notes.lzma", lzma_alone(&notes, true)),
+        ("notes.lzma", lzma_alone(&notes, false)),
+        ("notes.xz", xz(&notes)),
+        ("notes.bz2", bzip2(&notes)),
+        ("notes.zst", zstd::encode_all(&notes[..], 3).unwrap()),
+        ("notes.lz", lzip_member(&notes)),
+        ("notes.lz4", {
+            let mut w = lz4_flex::frame::FrameEncoder::new(Vec::new());
+            w.write_all(&notes).unwrap();
+            w.finish().unwrap()
+        }),
+    ] {
+        let mut glued = stream.clone();
+        glued.extend(&zip);
+        let r = scan(name, glued);
+        assert!(found_eicar(&r), "{name}: {:?}", keys(&r));
+        assert!(has_key(&r, "type.polyglot"), "{name}: {:?}", keys(&r));
+        assert_clean(&scan(name, stream));
+    }
+}
