@@ -945,3 +945,94 @@ fn an_archive_glued_behind_a_compressed_stream_is_unpacked() {
         assert_clean(&scan(name, stream));
     }
 }
+
+/// Containers of every kind, each holding `inner` under the name `name`
+/// as a stored file (and the tool-made ones only where the tool is there).
+fn containers_holding(name: &str, inner: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
+    let rar = crate::rar_writer::RarOptions {
+        volume: false,
+        last_split: false,
+        encrypted: false,
+        encrypted_headers: false,
+        method: 0,
+    };
+    let mut tar = TarWriter::new();
+    tar.file(name, inner);
+    let mut ar = b"!<arch>\n".to_vec();
+    ar.extend(ar_member(name, inner));
+    let mut out = vec![
+        ("a.rar", crate::rar_writer::rar5(&[(name, inner)], rar)),
+        ("a.one", crate::onenote::section("notes", &[inner])),
+        (
+            "a.chm",
+            crate::chm::stored_chm(&[(&format!("/{name}"), inner)]),
+        ),
+        ("a.a", ar),
+        ("a.tar", tar.finish()),
+        ("a.doc", crate::ole_writer::compound(&[("Package", inner)])),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("t")).unwrap();
+    std::fs::write(dir.path().join("t").join(name), inner).unwrap();
+    if let Some(gcab) = tool("gcab") {
+        run_tool(&dir.path().join("t"), &gcab, &["-c", "../out.cab", name]);
+        out.push(("a.cab", std::fs::read(dir.path().join("out.cab")).unwrap()));
+    }
+    if let Some(g) = tool("genisoimage") {
+        run_tool(dir.path(), &g, &["-quiet", "-o", "out.iso", "t"]);
+        out.push(("a.iso", std::fs::read(dir.path().join("out.iso")).unwrap()));
+    }
+    out
+}
+
+/// A zip glued behind a container is a zip to a zip reader (it finds the
+/// zip by its end record whatever comes first): unpacked, and said, as
+/// data after the container's end where the container says where it ends
+/// (RAR, cabinet, tar), as a polyglot where it does not.
+#[test]
+fn a_zip_glued_behind_any_container_is_unpacked() {
+    let zip = zip_of(&[("run.txt", &eicar()[..])], Method::Deflated);
+    let notes = b"meeting notes, nothing else\n".repeat(20);
+    for (name, c) in containers_holding("notes.txt", &notes) {
+        let mut glued = c.clone();
+        glued.extend(&zip);
+        let r = scan(name, glued);
+        assert!(found_eicar(&r), "{name}: {:?}", keys(&r));
+        // An `ar` reader takes the zip for a member whose header is bad.
+        assert!(
+            [
+                "type.polyglot",
+                "container.appended_data",
+                "unscannable.malformed"
+            ]
+            .iter()
+            .any(|k| has_key(&r, k)),
+            "{name}: {:?}",
+            keys(&r)
+        );
+        let plain = scan(name, c);
+        assert!(
+            !has_key(&plain, "type.polyglot"),
+            "{name}: {:?}",
+            keys(&plain)
+        );
+    }
+}
+
+/// The control: a zip stored as a file of a container (the last one, so
+/// that its end record is where a zip reader looks) is a file of the
+/// container, not a polyglot.
+#[test]
+fn a_zip_stored_in_a_container_is_its_file_not_a_polyglot() {
+    let zip = zip_of(&[("run.txt", &eicar()[..])], Method::Deflated);
+    for (name, c) in containers_holding("pack.zip", &zip) {
+        let r = scan(name, c);
+        assert!(found_eicar(&r), "{name}: {:?}", keys(&r));
+        assert!(!has_key(&r, "type.polyglot"), "{name}: {:?}", keys(&r));
+        assert!(
+            !has_key(&r, "container.appended_data"),
+            "{name}: {:?}",
+            keys(&r)
+        );
+    }
+}

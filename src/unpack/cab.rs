@@ -73,9 +73,10 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             ),
         });
     } else if (cab.declared_size as usize) < data.len() {
-        out.findings.push(FindingKind::AppendedData {
-            length: (data.len() - cab.declared_size as usize) as u64,
-        });
+        // Scanned as an object of its own: a zip glued behind is a zip to
+        // a zip reader.
+        let end = cab.declared_size as usize;
+        out.push_appended("<data after the cabinet>", data, end, ctx.budget);
     }
     let mut listed = 0usize;
     // Each folder's files, gathered in one pass (not one pass over 65,535

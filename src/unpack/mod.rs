@@ -321,6 +321,14 @@ pub(crate) fn unpack(
     if screnc::has_work(primary, data, keys) {
         screnc::carve(data, primary, ctx, &mut out);
     }
+    // A zip glued behind a container that read no zip there: a zip reader
+    // opens the file by its end record whatever comes first.
+    if primary.is_container()
+        && !primary.is_zip_based()
+        && !types.iter().any(|t| t.ty == known::ZIP)
+    {
+        glued_zip(primary, data, ctx, &mut out);
+    }
     for t in types.iter().skip(1) {
         let Ok(off) = usize::try_from(t.offset) else {
             continue;
@@ -340,6 +348,44 @@ pub(crate) fn unpack(
         }
     }
     out
+}
+
+/// Carves the zip that a zip reader finds in `data` (a container of type
+/// `primary`) by its end record, when it starts after offset 0 (a zip at 0
+/// is read as one by detection) and is no child of the container: none of
+/// `out`'s children holds the bytes where it starts (as a slice of
+/// `data`, or as a copy of the bytes from there, a stored file of a disk
+/// image read cluster by cluster). The carved zip is a child of its own,
+/// and the file a polyglot.
+fn glued_zip(primary: FileType, data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    let Some(off) = crate::format::zip::archive_offset_by_structure(data)
+        .and_then(|o| usize::try_from(o).ok())
+        .filter(|&o| o > 0 && o < data.len())
+    else {
+        return;
+    };
+    let at = data.as_ptr() as usize + off;
+    let holds = |c: &Child| {
+        let start = c.data.as_ptr() as usize;
+        (start <= at && at < start + c.data.len())
+            || (c.data.starts_with(b"PK") && data.get(off..off + c.data.len()) == Some(&c.data[..]))
+    };
+    if out.children.iter().any(holds) {
+        return;
+    }
+    out.findings.push(FindingKind::Polyglot {
+        types: vec![
+            format!("{}@0", primary.name()),
+            format!("{}@{off}", known::ZIP.name()),
+        ],
+    });
+    let origin = Origin::Carved { offset: off as u64 };
+    out.push_slice(
+        format!("<embedded zip @{off}>"),
+        origin,
+        data.slice(off..),
+        ctx.budget,
+    );
 }
 
 /// A password file among a container's children (`password.txt` beside

@@ -36,9 +36,14 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     }
     volume_findings(&a, &mut out);
     if a.end.is_some() && a.end_offset < data.len() {
-        out.findings.push(FindingKind::AppendedData {
-            length: (data.len() - a.end_offset) as u64,
-        });
+        // Scanned as an object of its own: a zip glued behind is a zip to
+        // a zip reader.
+        out.push_appended(
+            "<data after the RAR archive>",
+            data,
+            a.end_offset,
+            ctx.budget,
+        );
     }
     let mut listed = 0usize;
     let mut deferred: Vec<&Entry> = Vec::new();
