@@ -353,10 +353,10 @@ pub(crate) fn unpack(
 /// Carves the zip that a zip reader finds in `data` (a container of type
 /// `primary`) by its end record, when it starts after offset 0 (a zip at 0
 /// is read as one by detection) and is no child of the container: none of
-/// `out`'s children holds the bytes where it starts (as a slice of
-/// `data`, or as a copy of the bytes from there, a stored file of a disk
-/// image read cluster by cluster). The carved zip is a child of its own,
-/// and the file a polyglot.
+/// `out`'s children holds the bytes where it starts, as a slice of `data`,
+/// or as a copy that begins as the bytes there do (a stored file read
+/// sector by sector, its sectors perhaps not in a row). The carved zip is
+/// a child of its own, and the file a polyglot.
 fn glued_zip(primary: FileType, data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     let Some(off) = crate::format::zip::archive_offset_by_structure(data)
         .and_then(|o| usize::try_from(o).ok())
@@ -367,8 +367,9 @@ fn glued_zip(primary: FileType, data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpac
     let at = data.as_ptr() as usize + off;
     let holds = |c: &Child| {
         let start = c.data.as_ptr() as usize;
+        let head = &c.data[..c.data.len().min(512)];
         (start <= at && at < start + c.data.len())
-            || (c.data.starts_with(b"PK") && data.get(off..off + c.data.len()) == Some(&c.data[..]))
+            || (head.starts_with(b"PK\x03\x04") && data[off..].starts_with(head))
     };
     if out.children.iter().any(holds) {
         return;
