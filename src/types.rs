@@ -221,7 +221,7 @@ impl FileType {
         INDEX
             .by_name
             .get(self.name)
-            .map(|&(i, _)| TABLE[i].2)
+            .map(|&i| TABLE[i].2)
             .unwrap_or(&[])
     }
 
@@ -234,17 +234,17 @@ impl FileType {
     /// The type named `name` in our table, or in infer's tables when it is
     /// not in ours.
     pub fn by_name(name: &str) -> Option<FileType> {
-        INDEX.by_name.get(name).map(|&(_, t)| t)
+        INDEX.by_name.get(name).map(|&i| INDEX.made[i])
     }
 }
 
 /// The table's rows by type name and by extension (the first row of each),
 /// built once: these lookups run for every named object, and scanning some
-/// 300 rows for each cost more than the rest of the name checks.
-/// Each row's type is made once here (how it is read is told where a type
-/// is made).
+/// 300 rows for each cost more than the rest of the name checks. Each row's
+/// type is made once, here (how a type is read is worked out where it is
+/// made).
 struct Index {
-    by_name: foldhash::HashMap<&'static str, (usize, FileType)>,
+    by_name: foldhash::HashMap<&'static str, usize>,
     by_ext: foldhash::HashMap<&'static str, usize>,
     made: Vec<FileType>,
 }
@@ -254,7 +254,7 @@ static INDEX: std::sync::LazyLock<Index> = std::sync::LazyLock::new(|| {
     let mut by_ext = foldhash::HashMap::default();
     let made: Vec<FileType> = TABLE.iter().map(|&(n, g, _)| FileType::new(n, g)).collect();
     for (i, (name, _, exts)) in TABLE.iter().enumerate() {
-        by_name.entry(*name).or_insert((i, made[i]));
+        by_name.entry(*name).or_insert(i);
         for e in *exts {
             by_ext.entry(*e).or_insert(i);
         }
