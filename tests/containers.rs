@@ -1017,6 +1017,12 @@ fn a_zip_glued_behind_any_container_is_unpacked() {
             keys(&plain)
         );
     }
+    // Behind a message, whose body runs to the end of the file.
+    let mut mail = b"From: a@example.com\r\nSubject: notes\r\n\r\nsee you\r\n".to_vec();
+    mail.extend(&zip);
+    let r = scan("notes.eml", mail);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "type.polyglot"), "{:?}", keys(&r));
 }
 
 /// The control: a zip stored as a file of a container (the last one, so
