@@ -1042,3 +1042,23 @@ fn a_zip_stored_in_a_container_is_its_file_not_a_polyglot() {
         );
     }
 }
+
+/// A container that declares a file over only the first bytes of a zip
+/// glued to it does not hold the zip: a zip reader reads the rest.
+#[test]
+fn a_file_over_part_of_a_glued_zip_does_not_hide_it() {
+    let zip = zip_of(
+        &[
+            (
+                "notes.txt",
+                &b"meeting notes, nothing else\n".repeat(30)[..],
+            ),
+            ("run.txt", &eicar()[..]),
+        ],
+        Method::Deflated,
+    );
+    let mut tar = tar_header("head.bin", 100, b'0', "");
+    tar.extend(&zip);
+    let r = scan("a.tar", tar);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}

@@ -207,11 +207,7 @@ impl Detector {
         // (a zip behind junk whose names say `%PDF` reads as a PDF first);
         // so is a compressed stream whose reader leaves what follows it
         // unread (a zip glued behind it is a zip to a zip reader).
-        if !primary.is_container()
-            || primary == known::RTF
-            || primary == known::PDF
-            || STREAMS_GLUED_TO.contains(&primary)
-        {
+        if searches_embedded(primary) {
             // Every signature looked for has a NUL in its headers.
             if d.keys.may_hold(0) {
                 embedded::find(data, primary, &mut d);
@@ -281,6 +277,17 @@ impl Detector {
             }),
         }
     }
+}
+
+/// Whether detection searches an object of type `primary` for archives
+/// and executables after its start: every type but the containers, whose
+/// unpackers read what they hold, except those that leave what is glued
+/// to them unread (see the comment in [`Detector::detect`]).
+pub(crate) fn searches_embedded(primary: FileType) -> bool {
+    !primary.is_container()
+        || primary == known::RTF
+        || primary == known::PDF
+        || STREAMS_GLUED_TO.contains(&primary)
 }
 
 /// Compressed streams whose readers leave what follows the stream unread:

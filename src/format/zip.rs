@@ -1274,13 +1274,21 @@ pub(crate) fn archive_offset_by_structure(data: &[u8]) -> Option<u64> {
     if local_checks_out(data, 0) {
         return Some(0);
     }
-    if let Some((start, base)) = last_directory(data)
-        && let Some((c, _)) = parse_central(data, start, base)
-        && parse_local(data, c.lfh_offset).is_some_and(|l| l.header.name == c.header.name)
-    {
-        return Some(c.lfh_offset.min(start));
-    }
-    None
+    archive_by_end_record(data).map(|span| span.start)
+}
+
+/// The archive that a reader which starts from the end finds: where it
+/// starts (its first local header, or its directory when that comes
+/// first) and where its end record (with its comment) ends, when the last
+/// end record's directory and the local header its first entry names
+/// agree.
+pub(crate) fn archive_by_end_record(data: &[u8]) -> Option<std::ops::Range<u64>> {
+    let record = parse_eocd(data, last_end_record(data)? as u64)?;
+    let &(start, base) = record.dirs.first()?;
+    let (c, _) = parse_central(data, start, base)?;
+    parse_local(data, c.lfh_offset)
+        .is_some_and(|l| l.header.name == c.header.name)
+        .then(|| c.lfh_offset.min(start)..record.end)
 }
 
 /// Compression methods of the zip specification (APPNOTE 4.4.5) and of

@@ -321,10 +321,12 @@ pub(crate) fn unpack(
     if screnc::has_work(primary, data, keys) {
         screnc::carve(data, primary, ctx, &mut out);
     }
-    // A zip glued behind a container that read no zip there: a zip reader
-    // opens the file by its end record whatever comes first.
+    // A zip glued behind a container that detection did not search and
+    // that read no zip there: a zip reader opens the file by its end record
+    // whatever comes first.
     if primary.is_container()
         && !primary.is_zip_based()
+        && !crate::detect::searches_embedded(primary)
         && !types.iter().any(|t| t.ty == known::ZIP)
     {
         glued_zip(primary, data, ctx, &mut out);
@@ -352,28 +354,30 @@ pub(crate) fn unpack(
 
 /// Carves the zip that a zip reader finds in `data` (a container of type
 /// `primary`) by its end record, when it starts after offset 0 (a zip at 0
-/// is read as one by detection) and is no child of the container: none of
-/// `out`'s children holds the bytes where it starts, as a slice of `data`,
-/// or as a copy that begins as the bytes there do (a stored file read
-/// sector by sector, its sectors perhaps not in a row). The carved zip is
-/// a child of its own, and the file a polyglot.
+/// is read as one by detection) and no child of the container holds it
+/// whole, from its first local header to the end of its end record: as a
+/// slice of `data`, or as a copy that begins with those bytes. A child that
+/// holds only a part (a region the container declares over the zip's
+/// first bytes) does not count: the zip reader reads the rest. The carved
+/// zip is a child of its own, and the file a polyglot.
 fn glued_zip(primary: FileType, data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
-    let Some(off) = crate::format::zip::archive_offset_by_structure(data)
-        .and_then(|o| usize::try_from(o).ok())
-        .filter(|&o| o > 0 && o < data.len())
+    let Some(span) = crate::format::zip::archive_by_end_record(data)
+        .and_then(|s| Some(usize::try_from(s.start).ok()?..usize::try_from(s.end).ok()?))
+        .filter(|s| s.start > 0 && s.start < s.end && s.end <= data.len())
     else {
         return;
     };
-    let at = data.as_ptr() as usize + off;
+    let zip = &data[span.clone()];
+    let base = data.as_ptr() as usize;
     let holds = |c: &Child| {
         let start = c.data.as_ptr() as usize;
-        let head = &c.data[..c.data.len().min(512)];
-        (start <= at && at < start + c.data.len())
-            || (head.starts_with(b"PK\x03\x04") && data[off..].starts_with(head))
+        (start <= base + span.start && base + span.end <= start + c.data.len())
+            || c.data.starts_with(zip)
     };
     if out.children.iter().any(holds) {
         return;
     }
+    let off = span.start;
     out.findings.push(FindingKind::Polyglot {
         types: vec![
             format!("{}@0", primary.name()),

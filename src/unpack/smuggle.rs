@@ -39,11 +39,10 @@ pub(crate) fn has_work(t: FileType, data: &[u8], keys: KeyBytes) -> bool {
             || (t == known::XML && (smuggle::is_svg(data) || wordml::has_bindata(data)))
     } else if t == known::TEXT {
         // A URI in prose, Markdown or CSS is a link a viewer may follow.
-        // `<script` first: rarer in text than an element's tag, and
-        // looked for in one pass, where the tags are looked at one `<` at
-        // a time.
         // Without a `:` or an `&` (which may spell one), no `data:`;
-        // without a `<`, no tag.
+        // without a `<`, no tag. `<script` before the elements: rarer in
+        // text than an element's tag, and looked for in one pass, where the
+        // tags are looked at one `<` at a time.
         ((keys.may_hold(b':') || keys.may_hold(b'&'))
             && crate::format::datauri::has_plain_marker(data))
             || (keys.may_hold(b'<') && has_script_tag(data) && has_element(data))
