@@ -162,17 +162,28 @@ impl Detector {
     /// Detects the types in `data`.
     pub fn detect(&self, data: &[u8]) -> Detection {
         let mut d = Detection::default();
+        // The key bytes of the head, where the text's classification has
+        // made its pass over it.
+        let mut head_keys = None;
         let primary = match self.magic(data) {
             Some((ext, kind)) => self.refine(ext, kind, data, &mut d.findings),
             // Without a magic number, only when nothing else claims it.
             None if is_lzma_alone(data) => known::LZMA,
-            None => self.scripts.classify_text(data),
+            None => {
+                let (ty, keys) = self.scripts.classify_keyed(data);
+                head_keys = Some(keys);
+                ty
+            }
         };
         let primary = launcher::refine(primary, data, &mut d.findings);
         // A text is asked about several markers, each found by a byte that
-        // prose seldom holds: one pass says which of those bytes are there.
+        // prose seldom holds: one pass says which of those bytes are there
+        // (the head's pass, where it was made, and one over the rest).
         if primary == known::TEXT {
-            d.keys = KeyBytes::of(data);
+            d.keys = match head_keys {
+                Some(keys) => keys.of_all(data),
+                None => KeyBytes::of(data),
+            };
         }
         if primary == known::TEXT && d.keys.may_hold(b'|') {
             formula_dde(data, &mut d.findings);
@@ -501,6 +512,38 @@ mod tests {
         let d = Detector::new();
         assert_eq!(d.detect(b"").primary(), known::TEXT);
         assert_eq!(d.detect(&[0xff, 0x00, 0x01]).primary(), known::DATA);
+    }
+
+    /// A text's key bytes, half of them found by the head's pass: the same
+    /// as one pass over all of it, with each key in the head, past it, in
+    /// both or nowhere.
+    #[test]
+    fn a_texts_key_bytes_are_those_of_all_its_bytes() {
+        let d = Detector::new();
+        let line = b"meeting report figures attached, please review the budget\n";
+        for len in [0usize, 31, 100, 4095, 4096, 4097, 4200, 9000] {
+            for &key in &[0u8, b'&', b'(', b':', b'<', b'^', b'|'] {
+                for at in [0, len / 3, 4095, 4096, len.saturating_sub(1)] {
+                    let mut t: Vec<u8> = line.iter().copied().cycle().take(len).collect();
+                    if let Some(b) = t.get_mut(at) {
+                        *b = key;
+                    }
+                    let found = d.detect(&t);
+                    if found.primary() == known::TEXT {
+                        assert_eq!(found.keys, KeyBytes::of(&t), "{key:#x} at {at} of {len}");
+                    }
+                }
+            }
+        }
+        // The head and the rest each hold keys of their own.
+        let mut t: Vec<u8> = line.iter().copied().cycle().take(6000).collect();
+        t[10] = b'|';
+        t[5000] = b'<';
+        let found = d.detect(&t);
+        assert_eq!(found.primary(), known::TEXT);
+        assert_eq!(found.keys, KeyBytes::of(&t));
+        assert!(found.keys.may_hold(b'|') && found.keys.may_hold(b'<'));
+        assert!(!found.keys.may_hold(b'^'));
     }
 
     #[test]

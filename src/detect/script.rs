@@ -8,6 +8,7 @@
 
 use super::indicators::{COUNT, Family, INDICATORS, IndicatorSet};
 use super::{FileType, known};
+use crate::format::keys::{self, KeyBytes};
 
 /// How much of a file is read to classify text.
 const WINDOW: usize = 4 << 10;
@@ -72,9 +73,32 @@ impl ScriptMatcher {
 
     /// Classifies bytes that infer did not recognise (or called text).
     pub(crate) fn classify_text(&self, data: &[u8]) -> FileType {
+        self.classify_keyed(data).0
+    }
+
+    /// [`classify_text`](Self::classify_text), and the key bytes of the
+    /// head that the pass over it found: the detector asks a text for its
+    /// key bytes, and need then read only what follows the head.
+    pub(crate) fn classify_keyed(&self, data: &[u8]) -> (FileType, HeadKeys) {
         let head = &data[..data.len().min(WINDOW)];
         // One pass over the head's bytes for all that they tell.
         let (bytes, decoded) = decode(head);
+        let keys = HeadKeys {
+            keys: bytes.keys,
+            len: head.len(),
+        };
+        (self.classify_decoded(data, head, bytes, decoded), keys)
+    }
+
+    /// The rest of [`classify_keyed`](Self::classify_keyed), once `head`
+    /// is decoded.
+    fn classify_decoded(
+        &self,
+        data: &[u8],
+        head: &[u8],
+        bytes: HeadBytes,
+        decoded: Option<(std::borrow::Cow<'_, str>, bool)>,
+    ) -> FileType {
         let (text, utf16): (std::borrow::Cow<'_, str>, bool) = match decoded {
             Some(t) => t,
             None if super::mail::is_message_with_binary_body(data) => return known::EMAIL,
@@ -568,9 +592,28 @@ fn decode(head: &[u8]) -> (HeadBytes, Option<(std::borrow::Cow<'_, str>, bool)>)
     (bytes, text(head, &bytes))
 }
 
+/// The key bytes of the first `len` bytes of an object, found by the pass
+/// over its head.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeadKeys {
+    keys: KeyBytes,
+    len: usize,
+}
+
+impl HeadKeys {
+    /// The key bytes of all of `data`, the object whose head they are:
+    /// those of the head, and of what follows it, looked at now.
+    pub(crate) fn of_all(self, data: &[u8]) -> KeyBytes {
+        self.keys.then(&data[self.len.min(data.len())..])
+    }
+}
+
 /// What one pass over the bytes of a text's head tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct HeadBytes {
+    /// The key bytes it holds (`format::keys`), looked up in the same
+    /// pass, for the detector's checks of a text.
+    keys: KeyBytes,
     /// Control bytes other than white space and escape.
     controls: usize,
     /// A NUL byte.
@@ -650,20 +693,34 @@ fn head_bytes_avx2(b: &[u8]) -> HeadBytes {
         unsafe { _mm256_loadu_si256(w.as_ptr().cast()) }
     };
     let (low, high) = (twice(LOW), twice(HIGH));
+    let (key_low, key_high) = (twice(keys::TABLES.0), twice(keys::TABLES.1));
     let nibble = _mm256_set1_epi8(0x0f);
     let (one, control_bits) = (_mm256_set1_epi8(1), _mm256_set1_epi8(7));
     let cr = _mm256_set1_epi8(b'\r' as i8);
     let zero = _mm256_setzero_si256();
     let (mut classes, mut crs, mut bytes_or) = (zero, zero, zero);
-    let (mut lanes, mut sums) = (zero, zero);
+    let (mut lanes, mut sums, mut key_bits) = (zero, zero, zero);
     let mut rounds = 0u8;
     let mut blocks = b.chunks_exact(32);
     for block in &mut blocks {
         // SAFETY: `block` is 32 bytes; `loadu` takes any alignment.
         let v = unsafe { _mm256_loadu_si256(block.as_ptr().cast()) };
-        let lo = _mm256_shuffle_epi8(low, _mm256_and_si256(v, nibble));
-        let hi = _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+        let (lo_nibble, hi_nibble) = (
+            _mm256_and_si256(v, nibble),
+            _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble),
+        );
+        let lo = _mm256_shuffle_epi8(low, lo_nibble);
+        let hi = _mm256_shuffle_epi8(high, hi_nibble);
         let class = _mm256_and_si256(lo, hi);
+        // The key bytes by the same nibbles (no key is past 0x7f, and the
+        // high table is 0 from 8 up).
+        key_bits = _mm256_or_si256(
+            key_bits,
+            _mm256_and_si256(
+                _mm256_shuffle_epi8(key_low, lo_nibble),
+                _mm256_shuffle_epi8(key_high, hi_nibble),
+            ),
+        );
         // 1 for a control byte, 0 else.
         let control = _mm256_min_epu8(_mm256_and_si256(class, control_bits), one);
         lanes = _mm256_add_epi8(lanes, control);
@@ -686,8 +743,13 @@ fn head_bytes_avx2(b: &[u8]) -> HeadBytes {
     // SAFETY: as above.
     unsafe { _mm256_storeu_si256(seen.as_mut_ptr().cast(), classes) };
     let seen = seen.iter().fold(0u8, |a, &c| a | c);
+    let mut key_lanes = [0u8; 32];
+    // SAFETY: as above.
+    unsafe { _mm256_storeu_si256(key_lanes.as_mut_ptr().cast(), key_bits) };
+    let key_bits = key_lanes.iter().fold(0u8, |a, &c| a | c);
     let tail = count_head(blocks.remainder());
     HeadBytes {
+        keys: KeyBytes::from_lookups(key_bits).then(blocks.remainder()),
         controls: words.iter().map(|&w| w as usize).sum::<usize>() + tail.controls,
         nul: seen & 8 != 0 || tail.nul,
         code: seen & 0xf0 != 0 || _mm256_movemask_epi8(crs) != 0 || tail.code,
@@ -741,6 +803,7 @@ fn count_head(b: &[u8]) -> HeadBytes {
     }
     total += sum(&lanes);
     let mut out = HeadBytes {
+        keys: KeyBytes::of(b),
         controls: total,
         nul: any(&nul),
         code: any(&coded),
@@ -870,6 +933,7 @@ mod tests {
             .filter(|&&c| (c < 0x20 && !matches!(c, 9 | 10 | 13 | 0x0c | 0x1b)) || c == 0x7f)
             .count();
         let all = HeadBytes {
+            keys: KeyBytes::of(&b),
             controls: expected,
             nul: true,
             code: true,
@@ -902,7 +966,13 @@ mod tests {
                 }
             }
         }
-        assert_eq!(head_bytes(b"plain words\n"), HeadBytes::default());
+        assert_eq!(
+            head_bytes(b"plain words\n"),
+            HeadBytes {
+                keys: KeyBytes::from_lookups(0),
+                ..HeadBytes::default()
+            }
+        );
     }
 
     /// The pass on every path this CPU has, each checked against the

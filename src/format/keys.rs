@@ -22,8 +22,11 @@ const KEYS: [u8; 7] = [0, b'&', b'(', b':', b'<', b'^', b'|'];
 /// of the keys whose low nibble is `n`, of the second those whose high
 /// nibble is. A byte is key `i` when bit `i` is set in both of its
 /// nibbles' entries (each key has a bit of its own, so the two lookups
-/// together name exactly its byte). No key is above 0x7f.
-const TABLES: ([u8; 16], [u8; 16]) = {
+/// together name exactly its byte). No key is above 0x7f: the second
+/// table's entries for 8 to 15 are 0. A pass made for something else
+/// (the head of a text, `detect::script`) looks its bytes up here too and
+/// hands the bits to [`KeyBytes::from_lookups`].
+pub(crate) const TABLES: ([u8; 16], [u8; 16]) = {
     let (mut low, mut high) = ([0u8; 16], [0u8; 16]);
     let mut i = 0;
     while i < KEYS.len() {
@@ -57,6 +60,21 @@ impl KeyBytes {
             return KeyBytes(unsafe { bits_avx2(data) });
         }
         KeyBytes(bits(data))
+    }
+
+    /// The keys whose bits are set in `bits`: the or, over some bytes, of
+    /// each byte's two entries in [`TABLES`] anded. Those bytes and no
+    /// others are what it answers for.
+    pub(crate) fn from_lookups(bits: u8) -> KeyBytes {
+        KeyBytes(bits)
+    }
+
+    /// The keys of these bytes followed by `rest`.
+    pub(crate) fn then(self, rest: &[u8]) -> KeyBytes {
+        if rest.is_empty() {
+            return self;
+        }
+        KeyBytes(self.0 | KeyBytes::of(rest).0)
     }
 
     /// False only when `byte` is a key and the bytes looked at hold none
