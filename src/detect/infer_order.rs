@@ -329,10 +329,10 @@ mod tests {
         assert_eq!(ours, theirs);
     }
 
-    #[test]
-    fn the_same_answers_as_infer_on_every_fuzz_seed_and_its_heads() {
+    /// Every fuzz seed, by path.
+    fn seeds() -> Vec<(std::path::PathBuf, Vec<u8>)> {
         let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds");
-        let mut files = 0;
+        let mut out = Vec::new();
         for dir in std::fs::read_dir(seeds).expect("fuzz/seeds").flatten() {
             for f in std::fs::read_dir(dir.path())
                 .into_iter()
@@ -340,13 +340,22 @@ mod tests {
                 .flatten()
             {
                 let data = std::fs::read(f.path()).expect("seed");
-                files += 1;
-                for n in [data.len(), 1024, 262, 64, 8] {
-                    let b = &data[..n.min(data.len())];
-                    assert_eq!(get(b), infers(b), "{:?} ({n} bytes)", f.path());
-                }
+                out.push((f.path(), data));
             }
         }
+        out
+    }
+
+    #[test]
+    fn the_same_answers_as_infer_on_every_fuzz_seed_and_its_heads() {
+        let seeds = seeds();
+        for (path, data) in &seeds {
+            for n in [data.len(), 1024, 262, 64, 8] {
+                let b = &data[..n.min(data.len())];
+                assert_eq!(get(b), infers(b), "{path:?} ({n} bytes)");
+            }
+        }
+        let files = seeds.len();
         assert!(files > 50, "{files} seeds");
     }
 
@@ -357,18 +366,7 @@ mod tests {
     /// seed or one of these magic numbers shows its format.
     #[test]
     fn the_same_answers_as_infer_whatever_the_first_byte() {
-        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds");
-        let mut bufs: Vec<Vec<u8>> = Vec::new();
-        for dir in std::fs::read_dir(seeds).expect("fuzz/seeds").flatten() {
-            for f in std::fs::read_dir(dir.path())
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                let data = std::fs::read(f.path()).expect("seed");
-                bufs.push(data[..data.len().min(INFER_HEAD)].to_vec());
-            }
-        }
+        let mut bufs: Vec<Vec<u8>> = seeds().into_iter().map(|(_, data)| data).collect();
         // Heads that each open with a row's magic, padded so that every
         // matcher's length test passes.
         let magics: [&[u8]; 12] = [
@@ -404,10 +402,6 @@ mod tests {
         }
         assert!(bufs.len() > 60);
     }
-
-    /// What the text matchers are shown of a seed: enough for every
-    /// matcher but the PDF one, which looks through the first KiB.
-    const INFER_HEAD: usize = 1024;
 
     proptest::proptest! {
         /// Bytes with `%PDF` and other magic numbers' first bytes about:

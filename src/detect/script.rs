@@ -8,7 +8,7 @@
 
 use super::indicators::{COUNT, Family, INDICATORS, IndicatorSet};
 use super::{FileType, known};
-use crate::format::keys::{self, KeyBytes};
+use crate::format::keys::KeyBytes;
 
 /// How much of a file is read to classify text.
 const WINDOW: usize = 4 << 10;
@@ -693,7 +693,7 @@ fn head_bytes_avx2(b: &[u8]) -> HeadBytes {
         unsafe { _mm256_loadu_si256(w.as_ptr().cast()) }
     };
     let (low, high) = (twice(LOW), twice(HIGH));
-    let (key_low, key_high) = (twice(keys::TABLES.0), twice(keys::TABLES.1));
+    let key_tables = crate::format::keys::KeysAvx2::new();
     let nibble = _mm256_set1_epi8(0x0f);
     let (one, control_bits) = (_mm256_set1_epi8(1), _mm256_set1_epi8(7));
     let cr = _mm256_set1_epi8(b'\r' as i8);
@@ -712,15 +712,8 @@ fn head_bytes_avx2(b: &[u8]) -> HeadBytes {
         let lo = _mm256_shuffle_epi8(low, lo_nibble);
         let hi = _mm256_shuffle_epi8(high, hi_nibble);
         let class = _mm256_and_si256(lo, hi);
-        // The key bytes by the same nibbles (no key is past 0x7f, and the
-        // high table is 0 from 8 up).
-        key_bits = _mm256_or_si256(
-            key_bits,
-            _mm256_and_si256(
-                _mm256_shuffle_epi8(key_low, lo_nibble),
-                _mm256_shuffle_epi8(key_high, hi_nibble),
-            ),
-        );
+        // The key bytes, by the same nibbles.
+        key_bits = _mm256_or_si256(key_bits, key_tables.bits(lo_nibble, hi_nibble));
         // 1 for a control byte, 0 else.
         let control = _mm256_min_epu8(_mm256_and_si256(class, control_bits), one);
         lanes = _mm256_add_epi8(lanes, control);
@@ -743,13 +736,9 @@ fn head_bytes_avx2(b: &[u8]) -> HeadBytes {
     // SAFETY: as above.
     unsafe { _mm256_storeu_si256(seen.as_mut_ptr().cast(), classes) };
     let seen = seen.iter().fold(0u8, |a, &c| a | c);
-    let mut key_lanes = [0u8; 32];
-    // SAFETY: as above.
-    unsafe { _mm256_storeu_si256(key_lanes.as_mut_ptr().cast(), key_bits) };
-    let key_bits = key_lanes.iter().fold(0u8, |a, &c| a | c);
     let tail = count_head(blocks.remainder());
     HeadBytes {
-        keys: KeyBytes::from_lookups(key_bits).then(blocks.remainder()),
+        keys: crate::format::keys::KeysAvx2::keys(key_bits, blocks.remainder()),
         controls: words.iter().map(|&w| w as usize).sum::<usize>() + tail.controls,
         nul: seen & 8 != 0 || tail.nul,
         code: seen & 0xf0 != 0 || _mm256_movemask_epi8(crs) != 0 || tail.code,
@@ -969,7 +958,7 @@ mod tests {
         assert_eq!(
             head_bytes(b"plain words\n"),
             HeadBytes {
-                keys: KeyBytes::from_lookups(0),
+                keys: KeyBytes::of(b""),
                 ..HeadBytes::default()
             }
         );

@@ -23,10 +23,8 @@ const KEYS: [u8; 7] = [0, b'&', b'(', b':', b'<', b'^', b'|'];
 /// nibble is. A byte is key `i` when bit `i` is set in both of its
 /// nibbles' entries (each key has a bit of its own, so the two lookups
 /// together name exactly its byte). No key is above 0x7f: the second
-/// table's entries for 8 to 15 are 0. A pass made for something else
-/// (the head of a text, `detect::script`) looks its bytes up here too and
-/// hands the bits to [`KeyBytes::from_lookups`].
-pub(crate) const TABLES: ([u8; 16], [u8; 16]) = {
+/// table's entries for 8 to 15 are 0.
+const TABLES: ([u8; 16], [u8; 16]) = {
     let (mut low, mut high) = ([0u8; 16], [0u8; 16]);
     let mut i = 0;
     while i < KEYS.len() {
@@ -62,13 +60,6 @@ impl KeyBytes {
         KeyBytes(bits(data))
     }
 
-    /// The keys whose bits are set in `bits`: the or, over some bytes, of
-    /// each byte's two entries in [`TABLES`] anded. Those bytes and no
-    /// others are what it answers for.
-    pub(crate) fn from_lookups(bits: u8) -> KeyBytes {
-        KeyBytes(bits)
-    }
-
     /// The keys of these bytes followed by `rest`.
     pub(crate) fn then(self, rest: &[u8]) -> KeyBytes {
         if rest.is_empty() {
@@ -96,6 +87,63 @@ fn bits(data: &[u8]) -> u8 {
     })
 }
 
+/// The key tables in AVX2 registers, for [`bits_avx2`] and for a pass
+/// over the same bytes made for something else (the head of a text,
+/// `detect::script`), which looks its bytes up here too.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub(crate) struct KeysAvx2 {
+    low: std::arch::x86_64::__m256i,
+    high: std::arch::x86_64::__m256i,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl KeysAvx2 {
+    /// The tables, each twice (one copy per 128-bit lane).
+    #[target_feature(enable = "avx2")]
+    pub(crate) fn new() -> Self {
+        use std::arch::x86_64::*;
+        let twice = |t: [u8; 16]| {
+            let mut w = [0u8; 32];
+            w[..16].copy_from_slice(&t);
+            w[16..].copy_from_slice(&t);
+            // SAFETY: `w` is 32 bytes; `loadu` takes any alignment.
+            unsafe { _mm256_loadu_si256(w.as_ptr().cast()) }
+        };
+        KeysAvx2 {
+            low: twice(TABLES.0),
+            high: twice(TABLES.1),
+        }
+    }
+
+    /// The key bits of 32 bytes, given the bytes (or their low nibbles)
+    /// and their high nibbles: a shuffle gives 0 for an index with its
+    /// high bit set, and the high table is 0 from 8 up, so a byte above
+    /// 0x7f is no key either way.
+    #[target_feature(enable = "avx2")]
+    pub(crate) fn bits(
+        self,
+        low: std::arch::x86_64::__m256i,
+        high_nibbles: std::arch::x86_64::__m256i,
+    ) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        _mm256_and_si256(
+            _mm256_shuffle_epi8(self.low, low),
+            _mm256_shuffle_epi8(self.high, high_nibbles),
+        )
+    }
+
+    /// The keys of the bytes whose [`bits`](Self::bits) were ored into
+    /// `seen`, then of `rest`.
+    #[target_feature(enable = "avx2")]
+    pub(crate) fn keys(seen: std::arch::x86_64::__m256i, rest: &[u8]) -> KeyBytes {
+        let mut lanes = [0u8; 32];
+        // SAFETY: `lanes` is 32 bytes; `storeu` takes any alignment.
+        unsafe { std::arch::x86_64::_mm256_storeu_si256(lanes.as_mut_ptr().cast(), seen) };
+        KeyBytes(lanes.iter().fold(bits(rest), |acc, &l| acc | l))
+    }
+}
+
 /// [`bits`] with AVX2, 64 bytes a turn: each byte's keys are its two
 /// nibbles' entries anded (two shuffles), ored over the text, where
 /// `memchr` went over the text once for each key.
@@ -103,22 +151,9 @@ fn bits(data: &[u8]) -> u8 {
 #[target_feature(enable = "avx2")]
 fn bits_avx2(data: &[u8]) -> u8 {
     use std::arch::x86_64::*;
-    let twice = |t: [u8; 16]| {
-        let mut w = [0u8; 32];
-        w[..16].copy_from_slice(&t);
-        w[16..].copy_from_slice(&t);
-        // SAFETY: `w` is 32 bytes; `loadu` takes any alignment.
-        unsafe { _mm256_loadu_si256(w.as_ptr().cast()) }
-    };
-    let (low, high) = (twice(TABLES.0), twice(TABLES.1));
+    let tables = KeysAvx2::new();
     let nibble = _mm256_set1_epi8(0x0f);
-    // A shuffle gives 0 for a byte with its high bit set: a byte above
-    // 0x7f is looked up as itself by its low nibble and is no key.
-    let keys = |v: __m256i| {
-        let lo = _mm256_shuffle_epi8(low, v);
-        let hi = _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
-        _mm256_and_si256(lo, hi)
-    };
+    let keys = |v: __m256i| tables.bits(v, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
     let mut seen = _mm256_setzero_si256();
     let mut blocks = data.chunks_exact(64);
     for block in &mut blocks {
@@ -131,12 +166,7 @@ fn bits_avx2(data: &[u8]) -> u8 {
         };
         seen = _mm256_or_si256(seen, _mm256_or_si256(keys(a), keys(b)));
     }
-    let mut lanes = [0u8; 32];
-    // SAFETY: `lanes` is 32 bytes; `storeu` takes any alignment.
-    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), seen) };
-    lanes
-        .iter()
-        .fold(bits(blocks.remainder()), |acc, &l| acc | l)
+    KeysAvx2::keys(seen, blocks.remainder()).0
 }
 
 #[cfg(test)]
