@@ -47,6 +47,45 @@ enum Slot {
     Hashed,
 }
 
+/// The objects kept under one fast hash: nearly always one (a list only
+/// for collisions), kept without a list of its own, since every object
+/// of a hashed length has a bucket and each list was an allocation that
+/// lived as long as the scan.
+enum Bucket {
+    One((usize, Bytes)),
+    Many(Vec<(usize, Bytes)>),
+}
+
+impl Bucket {
+    fn kept(&self) -> &[(usize, Bytes)] {
+        match self {
+            Bucket::One(one) => std::slice::from_ref(one),
+            Bucket::Many(list) => list,
+        }
+    }
+
+    fn push(&mut self, object: (usize, Bytes)) {
+        match self {
+            Bucket::Many(list) => list.push(object),
+            Bucket::One(_) => {
+                let mut list = Vec::with_capacity(KEPT_PER_HASH);
+                if let Bucket::One(first) = std::mem::replace(self, Bucket::Many(Vec::new())) {
+                    list.push(first);
+                }
+                list.push(object);
+                *self = Bucket::Many(list);
+            }
+        }
+    }
+
+    fn into_kept(self) -> Vec<(usize, Bytes)> {
+        match self {
+            Bucket::One(one) => vec![one],
+            Bucket::Many(list) => list,
+        }
+    }
+}
+
 /// The first object of a scan (the outer file, mostly), recorded only once
 /// a second one comes: a scan of one object records nothing.
 enum First {
@@ -69,7 +108,7 @@ pub(crate) struct Dedup {
     kept: usize,
     /// Objects of the hashed lengths, kept by a fast keyed hash of their
     /// bytes (until the cap is first reached).
-    fast: HashMap<u64, Vec<(usize, Bytes)>>,
+    fast: HashMap<u64, Bucket>,
     /// The key of the fast hash, random for each scan.
     fast_key: foldhash::quality::RandomState,
     /// The cap was reached once: hashed lengths go to BLAKE3 from then on.
@@ -177,9 +216,9 @@ impl Dedup {
                 if self.capped {
                     self.hash_into_seen(old);
                 } else {
-                    for (first, bytes) in old {
-                        let k = self.fast_hash(&bytes);
-                        self.fast.entry(k).or_default().push((first, bytes));
+                    for kept in old {
+                        let k = self.fast_hash(&kept.1);
+                        self.keep_by_fast_hash(k, kept);
                     }
                 }
                 self.by_fast_hash(id, data, cost)
@@ -196,16 +235,29 @@ impl Dedup {
             return self.by_hash(id, data);
         }
         let k = self.fast_hash(data);
-        let list = self.fast.entry(k).or_default();
-        if let Some((first, _)) = list.iter().find(|(_, b)| b[..] == data[..]) {
-            return Some(*first);
+        if let Some(bucket) = self.fast.get(&k) {
+            let kept = bucket.kept();
+            if let Some((first, _)) = kept.iter().find(|(_, b)| b[..] == data[..]) {
+                return Some(*first);
+            }
+            if kept.len() >= KEPT_PER_HASH {
+                return self.by_hash(id, data);
+            }
         }
-        if list.len() >= KEPT_PER_HASH {
-            return self.by_hash(id, data);
-        }
-        list.push((id, data.clone()));
+        self.keep_by_fast_hash(k, (id, data.clone()));
         self.keep(cost);
         None
+    }
+
+    /// Keeps an object under its fast hash `k` (it is no copy of those
+    /// kept there).
+    fn keep_by_fast_hash(&mut self, k: u64, object: (usize, Bytes)) {
+        match self.fast.get_mut(&k) {
+            Some(bucket) => bucket.push(object),
+            None => {
+                self.fast.insert(k, Bucket::One(object));
+            }
+        }
     }
 
     /// The first object with this hash, or `id` recorded as it.
@@ -247,8 +299,8 @@ impl Dedup {
                 Slot::Hashed => {}
             }
         }
-        for (_, list) in self.fast.drain() {
-            kept.extend(list);
+        for (_, bucket) in self.fast.drain() {
+            kept.extend(bucket.into_kept());
         }
         self.hash_into_seen(kept);
         self.kept = 0;
@@ -350,7 +402,7 @@ mod tests {
         // hash from now on, and copies are still found on both sides.
         assert_eq!(d.earlier(60, &owned(&[9u8; 64]), false), None);
         assert_eq!(
-            d.fast.values().map(Vec::len).sum::<usize>(),
+            d.fast.values().map(|b| b.kept().len()).sum::<usize>(),
             KEPT_PER_LENGTH + 1
         );
         assert_eq!(d.earlier(61, &owned(&[2u8; 64]), false), Some(3));
@@ -381,7 +433,7 @@ mod tests {
         for i in 0..40u8 {
             assert_eq!(d.earlier(usize::from(i) + 1, &obj(i), false), None);
         }
-        assert!(d.fast[&0].len() <= KEPT_PER_HASH + KEPT_PER_LENGTH);
+        assert!(d.fast[&0].kept().len() <= KEPT_PER_HASH + KEPT_PER_LENGTH);
         assert!(d.hashed > 0, "past a few per hash, BLAKE3");
         for i in 0..40u8 {
             assert_eq!(
