@@ -174,9 +174,21 @@ pub(crate) fn is_password_file(name: &str) -> bool {
     if stem.len() > 40 {
         return false;
     }
-    let stem = stem.trim().to_lowercase();
-    let names = |s: &str| KEYWORDS.contains(&s) || ["pass", "pwd", "pw"].contains(&s);
-    names(&stem) || stem.strip_suffix('s').is_some_and(names)
+    let stem = stem.trim();
+    let names = |s: &str| {
+        KEYWORDS
+            .iter()
+            .chain(&["pass", "pwd", "pw"])
+            .any(|k| k.eq_ignore_ascii_case(s))
+    };
+    let plural = |s: &str| names(s) || s.strip_suffix(['s', 'S']).is_some_and(names);
+    // An ASCII stem is compared without case as it is (nearly every name,
+    // and no allocation for each); another is lowered first.
+    if stem.is_ascii() {
+        plural(stem)
+    } else {
+        plural(&stem.to_lowercase())
+    }
 }
 
 /// The candidates a password file gives (see [`is_password_file`]): what
@@ -545,8 +557,11 @@ mod tests {
             "password.txt",
             "Setup/PASSWORD.TXT",
             "Passwords",
+            "PASSWORDS.txt",
             "pass.txt",
+            "Mot de Passe.txt",
             "Пароль.txt",
+            "CONTRASEÑA.txt",
         ] {
             assert!(is_password_file(name), "{name}");
         }
