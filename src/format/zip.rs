@@ -656,8 +656,7 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout<'_> {
             // Sized by the headers really there (counted first, up to the
             // cap), not by the count the end record declares.
             let listed = count_central(data, cd_start, cap - out.entries.len().min(cap));
-            let mut raw_names: HashSet<&[u8]> = HashSet::with_capacity(listed);
-            let mut shown_names: HashSet<Cow<'_, str>> = HashSet::with_capacity(listed);
+            let mut seen_names = NamesSeen::with_capacity(listed);
             by_lfh.reserve(listed);
             out.entries.reserve(listed);
             while let Some((c, next)) = parse_central(data, off, base) {
@@ -668,14 +667,7 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout<'_> {
                 count += 1;
                 let names = c.header.names();
                 let raw = central_name(data, off).unwrap_or_default();
-                let shown = match std::str::from_utf8(raw) {
-                    Ok(s) if s == names.shown => Cow::Borrowed(s),
-                    _ => Cow::Owned(names.shown.clone()),
-                };
-                // The same raw bytes (what Explorer compares), or the same
-                // name as shown (what 7-Zip compares): both overwrite.
-                let raw_new = raw_names.insert(raw);
-                if !shown_names.insert(shown) || !raw_new {
+                if seen_names.again(raw, &names.shown) {
                     out.findings.push(FindingKind::DuplicateName {
                         name: names.shown.clone(),
                     });
@@ -713,6 +705,45 @@ pub(crate) fn analyze(data: &[u8], max_entries: u64) -> Layout<'_> {
         });
     }
     out
+}
+
+/// The names of one central directory seen so far, to find an entry that
+/// overwrites another: the same raw bytes (what Explorer compares), or the
+/// same name as shown (what 7-Zip compares). One map holds both kinds, by
+/// their bytes: most names are shown as their raw bytes, and take one
+/// lookup for the two.
+struct NamesSeen<'a>(HashMap<Cow<'a, [u8]>, u8>);
+
+impl<'a> NamesSeen<'a> {
+    /// A raw name's bytes.
+    const RAW: u8 = 1;
+    /// A shown name's bytes.
+    const SHOWN: u8 = 2;
+
+    fn with_capacity(n: usize) -> Self {
+        NamesSeen(HashMap::with_capacity(n))
+    }
+
+    /// Records an entry's raw name and its name as shown; true when an
+    /// earlier entry had the same raw name or the same shown name.
+    fn again(&mut self, raw: &'a [u8], shown: &str) -> bool {
+        if raw == shown.as_bytes() {
+            let kinds = self.0.entry(Cow::Borrowed(raw)).or_insert(0);
+            let again = *kinds != 0;
+            *kinds = Self::RAW | Self::SHOWN;
+            return again;
+        }
+        let mut again = false;
+        for (bytes, kind) in [
+            (Cow::Borrowed(raw), Self::RAW),
+            (Cow::Owned(shown.as_bytes().to_vec()), Self::SHOWN),
+        ] {
+            let kinds = self.0.entry(bytes).or_insert(0);
+            again |= *kinds & kind != 0;
+            *kinds |= kind;
+        }
+        again
+    }
 }
 
 /// Adds the readings of one central entry: the directory's, and the local
@@ -1352,6 +1383,41 @@ pub(crate) fn local_checks_out(data: &[u8], off: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_seen_again_only_as_the_same_kind() {
+        // (raw, shown) in order, and whether each overwrites an earlier one.
+        type Entries<'a> = &'a [(&'a [u8], &'a str)];
+        let cases: &[(Entries<'_>, [bool; 3])] = &[
+            // The same raw bytes, shown alike or not.
+            (
+                &[(b"a", "a"), (b"a", "a"), (b"a", "x")],
+                [false, true, true],
+            ),
+            // The same shown name from other raw bytes (a Unicode Path
+            // field, or CP437 read as Unicode).
+            (
+                &[(b"a", "x"), (b"b", "x"), (b"x", "x")],
+                [false, true, true],
+            ),
+            // One entry's raw name is another's shown name: no reader
+            // compares the one with the other.
+            (
+                &[(b"a", "x"), (b"x", "a"), (b"c", "c")],
+                [false, false, false],
+            ),
+            (
+                &[(b"\x80", "\u{c7}"), (b"\xc3\x87", "\u{c7}"), (b"\x80", "b")],
+                [false, true, true],
+            ),
+        ];
+        for (entries, again) in cases {
+            let mut seen = NamesSeen::with_capacity(0);
+            for (i, (raw, shown)) in entries.iter().enumerate() {
+                assert_eq!(seen.again(raw, shown), again[i], "{entries:?} at {i}");
+            }
+        }
+    }
 
     #[test]
     fn range_index_finds_the_covering_range() {
