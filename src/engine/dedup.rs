@@ -21,6 +21,7 @@
 //! BLAKE3, where the bytes are not kept: a collision that an attacker could
 //! make would hide one child behind another, so it has to be cryptographic.
 
+use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 
 use bytes::Bytes;
@@ -235,16 +236,21 @@ impl Dedup {
             return self.by_hash(id, data);
         }
         let k = self.fast_hash(data);
-        if let Some(bucket) = self.fast.get(&k) {
-            let kept = bucket.kept();
-            if let Some((first, _)) = kept.iter().find(|(_, b)| b[..] == data[..]) {
-                return Some(*first);
+        match self.fast.entry(k) {
+            Entry::Occupied(mut bucket) => {
+                let kept = bucket.get().kept();
+                if let Some((first, _)) = kept.iter().find(|(_, b)| b[..] == data[..]) {
+                    return Some(*first);
+                }
+                if kept.len() >= KEPT_PER_HASH {
+                    return self.by_hash(id, data);
+                }
+                bucket.get_mut().push((id, data.clone()));
             }
-            if kept.len() >= KEPT_PER_HASH {
-                return self.by_hash(id, data);
+            Entry::Vacant(v) => {
+                v.insert(Bucket::One((id, data.clone())));
             }
         }
-        self.keep_by_fast_hash(k, (id, data.clone()));
         self.keep(cost);
         None
     }
