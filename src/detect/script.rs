@@ -8,7 +8,7 @@
 
 use super::indicators::{COUNT, Family, INDICATORS, IndicatorSet};
 use super::{FileType, known};
-use crate::format::keys::KeyBytes;
+use crate::format::keys::{self, KeyBytes};
 
 /// How much of a file is read to classify text.
 const WINDOW: usize = 4 << 10;
@@ -685,15 +685,8 @@ fn head_bytes_avx2(b: &[u8]) -> HeadBytes {
     };
     // By high nibble (bytes past 0x7f are in no set).
     const HIGH: [u8; 16] = [1 | 8, 2, 16, 32, 64, 0, 0, 4 | 128, 0, 0, 0, 0, 0, 0, 0, 0];
-    let twice = |t: [u8; 16]| {
-        let mut w = [0u8; 32];
-        w[..16].copy_from_slice(&t);
-        w[16..].copy_from_slice(&t);
-        // SAFETY: `w` is 32 bytes; `loadu` takes any alignment.
-        unsafe { _mm256_loadu_si256(w.as_ptr().cast()) }
-    };
-    let (low, high) = (twice(LOW), twice(HIGH));
-    let key_tables = crate::format::keys::KeysAvx2::new();
+    let (low, high) = (keys::nibble_table(LOW), keys::nibble_table(HIGH));
+    let key_tables = keys::KeysAvx2::new();
     let nibble = _mm256_set1_epi8(0x0f);
     let (one, control_bits) = (_mm256_set1_epi8(1), _mm256_set1_epi8(7));
     let cr = _mm256_set1_epi8(b'\r' as i8);
@@ -738,7 +731,7 @@ fn head_bytes_avx2(b: &[u8]) -> HeadBytes {
     let seen = seen.iter().fold(0u8, |a, &c| a | c);
     let tail = count_head(blocks.remainder());
     HeadBytes {
-        keys: crate::format::keys::KeysAvx2::keys(key_bits, blocks.remainder()),
+        keys: keys::KeysAvx2::keys(key_bits, blocks.remainder()),
         controls: words.iter().map(|&w| w as usize).sum::<usize>() + tail.controls,
         nul: seen & 8 != 0 || tail.nul,
         code: seen & 0xf0 != 0 || _mm256_movemask_epi8(crs) != 0 || tail.code,

@@ -65,16 +65,26 @@ impl Bucket {
         }
     }
 
-    fn push(&mut self, object: (usize, Bytes)) {
-        match self {
-            Bucket::Many(list) => list.push(object),
-            Bucket::One(_) => {
-                let mut list = Vec::with_capacity(KEPT_PER_HASH);
-                if let Bucket::One(first) = std::mem::replace(self, Bucket::Many(Vec::new())) {
-                    list.push(first);
-                }
-                list.push(object);
-                *self = Bucket::Many(list);
+    /// Keeps `object` under the hash of `entry` (it is no copy of those
+    /// kept there).
+    fn keep(entry: Entry<'_, u64, Bucket>, object: (usize, Bytes)) {
+        match entry {
+            Entry::Vacant(v) => {
+                v.insert(Bucket::One(object));
+            }
+            Entry::Occupied(mut b) => {
+                let b = b.get_mut();
+                *b = match std::mem::replace(b, Bucket::Many(Vec::new())) {
+                    Bucket::One(first) => {
+                        let mut list = Vec::with_capacity(KEPT_PER_HASH);
+                        list.extend([first, object]);
+                        Bucket::Many(list)
+                    }
+                    Bucket::Many(mut list) => {
+                        list.push(object);
+                        Bucket::Many(list)
+                    }
+                };
             }
         }
     }
@@ -219,7 +229,7 @@ impl Dedup {
                 } else {
                     for kept in old {
                         let k = self.fast_hash(&kept.1);
-                        self.keep_by_fast_hash(k, kept);
+                        Bucket::keep(self.fast.entry(k), kept);
                     }
                 }
                 self.by_fast_hash(id, data, cost)
@@ -236,34 +246,19 @@ impl Dedup {
             return self.by_hash(id, data);
         }
         let k = self.fast_hash(data);
-        match self.fast.entry(k) {
-            Entry::Occupied(mut bucket) => {
-                let kept = bucket.get().kept();
-                if let Some((first, _)) = kept.iter().find(|(_, b)| b[..] == data[..]) {
-                    return Some(*first);
-                }
-                if kept.len() >= KEPT_PER_HASH {
-                    return self.by_hash(id, data);
-                }
-                bucket.get_mut().push((id, data.clone()));
+        let entry = self.fast.entry(k);
+        if let Entry::Occupied(bucket) = &entry {
+            let kept = bucket.get().kept();
+            if let Some((first, _)) = kept.iter().find(|(_, b)| b[..] == data[..]) {
+                return Some(*first);
             }
-            Entry::Vacant(v) => {
-                v.insert(Bucket::One((id, data.clone())));
+            if kept.len() >= KEPT_PER_HASH {
+                return self.by_hash(id, data);
             }
         }
+        Bucket::keep(entry, (id, data.clone()));
         self.keep(cost);
         None
-    }
-
-    /// Keeps an object under its fast hash `k` (it is no copy of those
-    /// kept there).
-    fn keep_by_fast_hash(&mut self, k: u64, object: (usize, Bytes)) {
-        match self.fast.get_mut(&k) {
-            Some(bucket) => bucket.push(object),
-            None => {
-                self.fast.insert(k, Bucket::One(object));
-            }
-        }
     }
 
     /// The first object with this hash, or `id` recorded as it.

@@ -87,6 +87,17 @@ fn bits(data: &[u8]) -> u8 {
     })
 }
 
+/// A table indexed by a nibble, once in each 128-bit lane, as
+/// `_mm256_shuffle_epi8` looks bytes up (here and in the head's pass of
+/// `detect::script`, which sorts bytes into classes the same way).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(crate) fn nibble_table(t: [u8; 16]) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    // SAFETY: `t` is 16 bytes; `loadu` takes any alignment.
+    _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(t.as_ptr().cast()) })
+}
+
 /// The key tables in AVX2 registers, for [`bits_avx2`] and for a pass
 /// over the same bytes made for something else (the head of a text,
 /// `detect::script`), which looks its bytes up here too.
@@ -99,20 +110,12 @@ pub(crate) struct KeysAvx2 {
 
 #[cfg(target_arch = "x86_64")]
 impl KeysAvx2 {
-    /// The tables, each twice (one copy per 128-bit lane).
+    /// The tables, in registers.
     #[target_feature(enable = "avx2")]
     pub(crate) fn new() -> Self {
-        use std::arch::x86_64::*;
-        let twice = |t: [u8; 16]| {
-            let mut w = [0u8; 32];
-            w[..16].copy_from_slice(&t);
-            w[16..].copy_from_slice(&t);
-            // SAFETY: `w` is 32 bytes; `loadu` takes any alignment.
-            unsafe { _mm256_loadu_si256(w.as_ptr().cast()) }
-        };
         KeysAvx2 {
-            low: twice(TABLES.0),
-            high: twice(TABLES.1),
+            low: nibble_table(TABLES.0),
+            high: nibble_table(TABLES.1),
         }
     }
 
