@@ -244,6 +244,21 @@ fn uris_in_text_and_json_are_decoded() {
             "export.json",
             format!("[{{\"f\":\"\\u0044\\u0041\\u0054\\u0041\\u003a;base64,{pe}\"}}]"),
         ),
+        // The URL parser removes tabs and line breaks from anywhere in a
+        // URL, its scheme too: `da<LF>ta:` is `data:` to a browser, written
+        // in a text's HTML or escaped in a JSON string.
+        (
+            "notes.txt",
+            format!("See <a download href=\"da\nta:application/octet-stream;base64,{pe}\">x</a>\n"),
+        ),
+        (
+            "export.json",
+            format!("{{\"file\":\"da\\nta:application/octet-stream;base64,{pe}\"}}"),
+        ),
+        (
+            "export.json",
+            format!("{{\"file\":\"d\\u0009at\\ra\\u003aapplication/octet-stream;base64,{pe}\"}}"),
+        ),
         // Character references: Markdown decodes them in a link's
         // destination, a browser in the HTML a text or a string carries.
         (

@@ -146,20 +146,16 @@ fn marker_in(data: &[u8]) -> bool {
 /// renderers decode them in a link's destination, and the HTML a Markdown
 /// or text file carries is a browser's to read.
 pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
-    // By its colon: few texts hold one.
-    let find = |t: &[u8]| super::ascii::find_keyed(t, b"data:", 4, true);
     if may_spell_a_character(text) {
-        return any_around(&url_view(text), b"data:", find, AROUND, marker_in);
+        return any_around(&url_view(text), find_scheme, AROUND, marker_in);
     }
-    any_around(text, b"data:", find, AROUND, has_marker)
+    any_around(text, find_scheme, AROUND, has_marker)
 }
 
 /// [`has_marker`] for JSON, its strings' escapes read ([`json_view`]):
 /// only the bytes after each `data` (any of its characters may be
 /// escaped), since JSON is full of `"data"` keys.
 pub(crate) fn has_json_marker(text: &[u8]) -> bool {
-    // Each character escaped at worst (`\u002f` is six bytes).
-    let find = |t: &[u8]| super::ascii::find_ci(t, b"data");
     // The scheme's letters escaped (`\u0064ata:`) spell `data` once
     // parsed, and a string's character references (`&#100;ata:`) once a
     // page shows it: such a text is searched as its strings read.
@@ -167,13 +163,175 @@ pub(crate) fn has_json_marker(text: &[u8]) -> bool {
     if references || escapes_a_scheme_letter(text) {
         let strings = json_view(text);
         if references {
-            return any_around(&url_view(&strings), b"data", find, AROUND, marker_in);
+            return any_around(&url_view(&strings), find_scheme, AROUND, marker_in);
         }
-        return any_around(&strings, b"data", find, AROUND, has_marker);
+        return any_around(&strings, find_scheme, AROUND, has_marker);
     }
-    any_around(text, b"data", find, 6 * AROUND, |w| {
+    // Each character escaped at worst (`\u002f` is six bytes).
+    any_around(text, find_json_scheme, 6 * AROUND, |w| {
         has_marker(&json_view(w))
     })
+}
+
+/// Where the first `data:` starts in `text` as the URL parser reads it:
+/// any case, and the characters it removes (tab, line feed, carriage
+/// return) anywhere between the letters and before the colon
+/// (`da\nta:`). Found by its colon: each is looked behind at once.
+fn find_scheme(text: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b':', text).find_map(|colon| data_before(text, colon))
+}
+
+/// [`find_scheme`] in JSON as written, whose strings a parser reads
+/// before a URL parser does: the colon written or escaped (`\u003a`), and
+/// the removed characters written or escaped (`\n`, `\u000A`). The letters
+/// as written: a text that escapes one is searched as its strings read.
+fn find_json_scheme(text: &[u8]) -> Option<usize> {
+    scheme_candidates(text, |at| {
+        let colon = text[at] == b':'
+            || text
+                .get(at..at + 6)
+                .is_some_and(|e| e.eq_ignore_ascii_case(b"\\u003a"));
+        colon.then(|| json_data_before(text, at)).flatten()
+    })
+}
+
+/// Calls `f` at each place of `text` where a `:` or a `\` follows a byte
+/// of [`ENDS_A_SCHEME`], in order, until it returns `Some`. JSON's own
+/// colons follow a key's quote: a search that stopped at each of them
+/// cost several times the rest of the check.
+fn scheme_candidates(text: &[u8], f: impl FnMut(usize) -> Option<usize>) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { scheme_candidates_avx2(text, f) };
+    }
+    scheme_candidates_from(text, 1, f)
+}
+
+/// [`scheme_candidates`] from `from` (at least 1), a place at a time.
+fn scheme_candidates_from(
+    text: &[u8],
+    from: usize,
+    mut f: impl FnMut(usize) -> Option<usize>,
+) -> Option<usize> {
+    memchr::memchr2_iter(b':', b'\\', text.get(from..)?).find_map(|i| {
+        let at = from + i;
+        if ENDS_A_SCHEME[usize::from(text[at - 1])] {
+            f(at)
+        } else {
+            None
+        }
+    })
+}
+
+/// [`scheme_candidates`], 32 places a step: the byte before each place is
+/// looked up by its two nibbles (as [`super::keys`] looks up its keys).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn scheme_candidates_avx2(text: &[u8], mut f: impl FnMut(usize) -> Option<usize>) -> Option<usize> {
+    use std::arch::x86_64::*;
+    let (low, high) = (
+        super::keys::nibble_table(ENDS_TABLES.0),
+        super::keys::nibble_table(ENDS_TABLES.1),
+    );
+    let nibble = _mm256_set1_epi8(0x0f);
+    let colon = _mm256_set1_epi8(b':' as i8);
+    let backslash = _mm256_set1_epi8(b'\\' as i8);
+    let mut at = 1;
+    while at + 32 <= text.len() {
+        // SAFETY: `1 <= at` and `at + 32 <= text.len()`: both loads read
+        // within `text`; `loadu` takes any alignment.
+        let (here, before) = unsafe {
+            (
+                _mm256_loadu_si256(text.as_ptr().add(at).cast()),
+                _mm256_loadu_si256(text.as_ptr().add(at - 1).cast()),
+            )
+        };
+        let stops = _mm256_or_si256(
+            _mm256_cmpeq_epi8(here, colon),
+            _mm256_cmpeq_epi8(here, backslash),
+        );
+        let mut m = _mm256_movemask_epi8(stops) as u32;
+        if m != 0 {
+            let class = _mm256_and_si256(
+                _mm256_shuffle_epi8(low, _mm256_and_si256(before, nibble)),
+                _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(before, 4), nibble)),
+            );
+            let none = _mm256_cmpeq_epi8(class, _mm256_setzero_si256());
+            m &= !(_mm256_movemask_epi8(none) as u32);
+            while m != 0 {
+                if let Some(start) = f(at + m.trailing_zeros() as usize) {
+                    return Some(start);
+                }
+                m &= m - 1;
+            }
+        }
+        at += 32;
+    }
+    scheme_candidates_from(text, at, f)
+}
+
+/// The bytes that can come right before the colon of a `data:` in JSON as
+/// written: the last letter, a removed character, or the last byte of an
+/// escape of one (`\t`, `\n`, `\r`, `\u0009`, `\u000a`, `\u000d`).
+static ENDS_A_SCHEME: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < ENDS.len() {
+        t[ENDS[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// The bytes of [`ENDS_A_SCHEME`].
+const ENDS: &[u8] = b"aAtnr9dD\t\n\r";
+
+/// [`ENDS_A_SCHEME`] by nibbles: entry `n` of the first table has bit `h`
+/// set when the byte `h << 4 | n` is one of them, entry `h` of the second
+/// has bit `h` (all are ASCII: the second table is 0 from 8 up).
+const ENDS_TABLES: ([u8; 16], [u8; 16]) = {
+    let (mut low, mut high) = ([0u8; 16], [0u8; 16]);
+    let mut i = 0;
+    while i < ENDS.len() {
+        let h = ENDS[i] >> 4;
+        low[(ENDS[i] & 0x0f) as usize] |= 1 << h;
+        high[h as usize] = 1 << h;
+        i += 1;
+    }
+    (low, high)
+};
+
+/// [`data_before`] in JSON as written ([`find_json_scheme`]). A backslash
+/// before an escape is not told apart from one that starts it: a `\\n`
+/// read as an escaped line break can only make the search find more.
+fn json_data_before(hay: &[u8], colon: usize) -> Option<usize> {
+    // The length of the removed character that ends at `end`, as written.
+    let removed_before = |end: usize| {
+        let b = &hay[..end];
+        let escape = |n: usize| b.len() >= n && b[b.len() - n] == b'\\';
+        if escape(6)
+            && b[b.len() - 5..b.len() - 1].eq_ignore_ascii_case(b"u000")
+            && matches!(b[b.len() - 1].to_ascii_lowercase(), b'9' | b'a' | b'd')
+        {
+            Some(6)
+        } else if escape(2) && matches!(b[b.len() - 1], b't' | b'n' | b'r') {
+            Some(2)
+        } else {
+            b.last().is_some_and(|&c| removed(c)).then_some(1)
+        }
+    };
+    let mut i = colon;
+    for &want in b"atad" {
+        while let Some(n) = removed_before(i) {
+            i -= n;
+        }
+        i = i.checked_sub(1)?;
+        if hay[i].to_ascii_lowercase() != want {
+            return None;
+        }
+    }
+    Some(i)
 }
 
 /// True when `text` holds a numeric character reference (`&#`) or
@@ -201,11 +359,11 @@ fn escapes_a_scheme_letter(text: &[u8]) -> bool {
 /// past a `data:` its URI is looked for.
 const AROUND: usize = 5 + MAX_MEDIA_TYPE + 64;
 
-/// True when `check` holds for the `len` bytes from some occurrence of
-/// `needle` (any ASCII case) in `text`, which `find` finds.
+/// True when `check` holds for the `len` bytes from some place in `text`
+/// that `find` finds (each of them: the search goes on past its first
+/// byte).
 fn any_around(
     text: &[u8],
-    needle: &[u8],
     find: impl Fn(&[u8]) -> Option<usize>,
     len: usize,
     check: impl Fn(&[u8]) -> bool,
@@ -215,7 +373,7 @@ fn any_around(
         if check(&text[at..text.len().min(at + len)]) {
             return true;
         }
-        from = at + needle.len();
+        from = at + 1;
     }
     false
 }
@@ -425,6 +583,7 @@ pub(crate) fn percent_decode(b: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn plain_text_markers_around_data() {
@@ -447,6 +606,89 @@ mod tests {
             br#"{"caf\u00e9":"d\u00e9j\u00e0","data":1}"#
         ));
         assert!(!has_json_marker(br#"{"\u0064ata":"a;b, c"}"#));
+    }
+
+    /// The URL parser removes tabs and line breaks from anywhere in a URL,
+    /// the scheme too: text and JSON that split `data:` with them (as
+    /// written, or escaped in a JSON string) hold a URI all the same.
+    #[test]
+    fn markers_whose_scheme_a_removed_character_splits() {
+        for t in [
+            &b"see da\nta:application/octet-stream;base64,TVqQ"[..],
+            b"<a href=\"d\ta\r\nta\n:x;base64,TVqQ\">",
+            b"[x](&#100;a\nta:x;base64,TVqQ)",
+        ] {
+            assert!(has_plain_marker(t), "{}", String::from_utf8_lossy(t));
+        }
+        for t in [
+            &br#"{"f":"da\nta:application/octet-stream;base64,TVqQ"}"#[..],
+            br#"{"f":"d\u0009a\r\nt\u000Aa\u003a;base64,TVqQ"}"#,
+            b"{\"f\":\"dat\ta:x;base64,TVqQ\"}",
+            br#"{"f":"\u0064a\nta:x;base64,TVqQ"}"#,
+            br#"{"h":"<a href=\"da\tta&#58;x;base64,TVqQ\">"}"#,
+        ] {
+            assert!(has_json_marker(t), "{}", String::from_utf8_lossy(t));
+        }
+        // Line breaks around a `data` key, and an escaped backslash before
+        // letters: no URI.
+        assert!(!has_json_marker(br#"{"data":"a\nb;c, d","t":"x\\ta: y"}"#));
+        assert!(!has_plain_marker(b"data\n\nnotes: a;b, c\n"));
+        // The search stops at what is not removed: a space is kept.
+        assert!(!has_plain_marker(b"da ta:x;base64,TVqQ"));
+        assert!(!has_json_marker(br#"{"f":"da\bta:x;base64,TVqQ"}"#));
+    }
+
+    /// The places the search for a JSON scheme stops at, 32 at a time,
+    /// are those a byte at a time finds: every byte value before a colon
+    /// and a backslash, at every place of a step and past the last one.
+    #[test]
+    fn scheme_candidates_are_those_of_each_place() {
+        fn all(text: &[u8]) -> Vec<usize> {
+            let mut seen = Vec::new();
+            let _ = scheme_candidates(text, |at| {
+                seen.push(at);
+                None::<usize>
+            });
+            seen
+        }
+        let naive = |text: &[u8]| -> Vec<usize> {
+            (1..text.len())
+                .filter(|&at| matches!(text[at], b':' | b'\\') && ENDS.contains(&text[at - 1]))
+                .collect()
+        };
+        for c in 0..=255u8 {
+            for len in [2usize, 33, 34, 64, 65, 97] {
+                for at in [1, 31, 32, 33, len / 2, len - 1] {
+                    if at >= len {
+                        continue;
+                    }
+                    let mut t = vec![b'x'; len];
+                    t[at - 1] = c;
+                    t[at] = if c % 2 == 0 { b':' } else { b'\\' };
+                    assert_eq!(all(&t), naive(&t), "{c:#x} at {at} of {len}");
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn scheme_candidates_agree_on_any_text(
+            text in proptest::collection::vec(
+                prop_oneof![Just(b':'), Just(b'\\'), Just(b'a'), Just(b'\n'), Just(b'"'), any::<u8>()],
+                0..200,
+            ),
+        ) {
+            let mut seen = Vec::new();
+            let _ = scheme_candidates(&text, |at| {
+                seen.push(at);
+                None::<usize>
+            });
+            let naive: Vec<usize> = (1..text.len())
+                .filter(|&at| matches!(text[at], b':' | b'\\') && ENDS.contains(&text[at - 1]))
+                .collect();
+            prop_assert_eq!(seen, naive);
+        }
     }
 
     #[test]
