@@ -361,7 +361,9 @@ const AROUND: usize = 5 + MAX_MEDIA_TYPE + 64;
 
 /// True when `check` holds for the `len` bytes from some place in `text`
 /// that `find` finds (each of them: the search goes on past its first
-/// byte).
+/// byte). Windows that overlap or touch are checked as one: a text made
+/// of schemes (`data:data:...`, 2 million of them in 10 MB) was read once
+/// for each, 12 s of work; each byte is now checked once.
 fn any_around(
     text: &[u8],
     find: impl Fn(&[u8]) -> Option<usize>,
@@ -369,13 +371,18 @@ fn any_around(
     check: impl Fn(&[u8]) -> bool,
 ) -> bool {
     let mut from = 0;
+    // The windows found so far that no check has read yet, as one.
+    let mut open: Option<(usize, usize)> = None;
     while let Some(at) = find(&text[from..]).map(|i| from + i) {
-        if check(&text[at..text.len().min(at + len)]) {
-            return true;
-        }
+        let end = text.len().min(at + len);
+        open = match open {
+            Some((start, last)) if at <= last => Some((start, last.max(end))),
+            Some((start, last)) if check(&text[start..last]) => return true,
+            _ => Some((at, end)),
+        };
         from = at + 1;
     }
-    false
+    open.is_some_and(|(start, end)| check(&text[start..end]))
 }
 
 /// The named character references that spell a character a `data:` URI
@@ -636,6 +643,32 @@ mod tests {
         // The search stops at what is not removed: a space is kept.
         assert!(!has_plain_marker(b"da ta:x;base64,TVqQ"));
         assert!(!has_json_marker(br#"{"f":"da\bta:x;base64,TVqQ"}"#));
+    }
+
+    /// A text made of schemes is checked once, not once for each: the
+    /// windows that overlap are read as one, and no byte twice.
+    #[test]
+    fn overlapping_windows_are_checked_once() {
+        use std::cell::Cell;
+        let read = Cell::new(0usize);
+        let count = |w: &[u8]| {
+            read.set(read.get() + w.len());
+            false
+        };
+        let text = b"data:".repeat(20_000);
+        assert!(!any_around(&text, find_scheme, AROUND, count));
+        assert_eq!(read.get(), text.len());
+        read.set(0);
+        assert!(!any_around(&text, find_json_scheme, 6 * AROUND, count));
+        assert_eq!(read.get(), text.len());
+        // Apart, each window is read alone; a marker in any is found.
+        read.set(0);
+        let far = [&b"data:x"[..], &[b' '; 1000], b"data:y"].concat();
+        assert!(!any_around(&far, find_scheme, AROUND, count));
+        assert_eq!(read.get(), AROUND + 6);
+        let marked = [&far[..], &[b' '; 1000], b"DATA:x;base64,TVqQ"].concat();
+        assert!(any_around(&marked, find_scheme, AROUND, has_marker));
+        assert!(has_plain_marker(&[&text[..], b";base64,TVqQ"].concat()));
     }
 
     /// The places the search for a JSON scheme stops at, 32 at a time,
