@@ -76,6 +76,78 @@ fn every_spelling_of_the_marker_a_browser_accepts() {
     }
 }
 
+/// A browser sets no bound on a media type: its parameters (a file name,
+/// a charset) can be any length, and tabs and line breaks anywhere in the
+/// URI are removed first. The URI is read from its `data:` to its first
+/// comma, however far, in a page, in text and in JSON.
+#[test]
+fn media_types_of_any_length() {
+    let e = String::from_utf8(b64(&eicar()))
+        .unwrap()
+        .replace("\r\n", "");
+    let name = "n".repeat(5000);
+    let long = format!("data:application/octet-stream;name={name};base64,");
+    let lines = format!(
+        "da{}ta:application/octet-stream;{}base64,",
+        "\n".repeat(600),
+        "\t".repeat(600)
+    );
+    for head in [&long, &lines] {
+        let r = scan("invoice.html", page(head, e.as_bytes()));
+        assert!(
+            found_eicar(&r),
+            "page, {} bytes: {:?}",
+            head.len(),
+            keys(&r)
+        );
+        let r = scan("notes.txt", format!("Get it: {head}{e}\n").into_bytes());
+        assert!(
+            found_eicar(&r),
+            "text, {} bytes: {:?}",
+            head.len(),
+            keys(&r)
+        );
+        let escaped = head.replace('\n', "\\n").replace('\t', "\\t");
+        let r = scan(
+            "export.json",
+            format!("{{\"file\":\"{escaped}{e}\"}}").into_bytes(),
+        );
+        assert!(
+            found_eicar(&r),
+            "json, {} bytes: {:?}",
+            head.len(),
+            keys(&r)
+        );
+    }
+    let every: String = eicar().iter().map(|b| format!("%{b:02X}")).collect();
+    let r = scan(
+        "invoice.html",
+        page(&format!("data:text/plain;name={name},"), every.as_bytes()),
+    );
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // A word `data:` of the page before the URI does not open it: the
+    // payload runs to the attribute's quote, past its spaces (read from
+    // the word, it ended at the first space).
+    let spaced: String = eicar()
+        .iter()
+        .map(|&b| {
+            if b == b'%' {
+                "%25".to_string()
+            } else {
+                (b as char).to_string()
+            }
+        })
+        .collect::<String>()
+        .replace('(', "%28")
+        .replace(')', "%29")
+        .replace('$', "%24");
+    let p = format!(
+        "<html><body><p>Send data: here</p><a href=\"data:text/plain,note: {spaced}\">x</a></body></html>"
+    );
+    let r = scan("page.html", p.into_bytes());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
 #[test]
 fn percent_escapes_in_the_payload_are_decoded_first() {
     // Every `A`, `Q` and `=` of the base64 escaped, as a browser decodes

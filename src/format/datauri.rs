@@ -10,10 +10,6 @@
 //! (`data:application/octet-stream,%4D%5A%90...`) is a download too. Pure:
 //! offsets and bytes, no decoding of base64 and no children here.
 
-/// How far before the `;` of `;base64,` the `data:` that opens the URI may
-/// be (the media type and its parameters lie between).
-const MAX_MEDIA_TYPE: usize = 256;
-
 /// Percent escapes a payload without the base64 marker holds before it is
 /// decoded: fewer, and what the raw pass reads is what the browser gets.
 const MIN_ESCAPES: usize = 4;
@@ -32,7 +28,10 @@ pub(crate) fn next_base64_uri(data: &[u8], mut from: usize) -> Option<Uri> {
         let Some(start) = marker_end(data, semi) else {
             continue;
         };
-        let window = semi.saturating_sub(MAX_MEDIA_TYPE).max(from);
+        // The media type runs from the `data:` to the first comma: the
+        // URI opens after the last comma before the marker, however far
+        // (a browser sets no bound on its parameters).
+        let window = memchr::memrchr(b',', &data[from..semi]).map_or(from, |c| from + c + 1);
         from = start;
         let Some(open) = rfind_data(&data[window..semi]) else {
             continue;
@@ -81,19 +80,26 @@ pub(crate) fn next_percent_uri(data: &[u8], mut from: usize) -> Option<Uri> {
         let Some(open) = data_before(data, colon) else {
             continue;
         };
-        // The media type ends at the first comma.
-        let limit = data.len().min(colon + 1 + MAX_MEDIA_TYPE);
-        let look = searched.max(colon + 1).min(limit);
-        let Some(comma) = memchr::memchr(b',', &data[look..limit]).map(|p| look + p) else {
-            searched = limit;
+        // The media type ends at the first comma, however far: a browser
+        // sets no bound on it (parameters of any length).
+        let look = searched.max(colon + 1);
+        let Some(comma) = memchr::memchr(b',', &data[look..]).map(|p| look + p) else {
+            searched = data.len();
             continue;
         };
-        // A base64 URI is the marker's loop's.
-        if memchr::memchr_iter(b';', &data[colon + 1..comma])
-            .any(|s| marker_end(data, colon + 1 + s) == Some(comma + 1))
+        // Every `data:` up to the comma is in this one's media type: the
+        // search goes on past it, whatever this URI is.
+        from = comma + 1;
+        // A base64 URI is the marker's loop's: its marker is the last `;`
+        // before the comma.
+        if memchr::memrchr(b';', &data[colon + 1..comma])
+            .is_some_and(|s| marker_end(data, colon + 1 + s) == Some(comma + 1))
         {
             continue;
         }
+        // The `data:` nearest the comma opens the URI (a quoted attribute
+        // starts right before it; an earlier one is a word of the page).
+        let open = open + rfind_data(&data[open..comma]).unwrap_or(0);
         let start = comma + 1;
         // To the quote that opened the attribute or string, or else to
         // white space or what ends an unquoted value (a style sheet's
@@ -147,9 +153,9 @@ fn marker_in(data: &[u8]) -> bool {
 /// or text file carries is a browser's to read.
 pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
     if may_spell_a_character(text) {
-        return any_around(&url_view(text), find_scheme, AROUND, marker_in);
+        return any_around(&url_view(text), find_scheme, find_comma, PAYLOAD, marker_in);
     }
-    any_around(text, find_scheme, AROUND, has_marker)
+    any_around(text, find_scheme, find_comma, PAYLOAD, has_marker)
 }
 
 /// [`has_marker`] for JSON, its strings' escapes read ([`json_view`]):
@@ -163,13 +169,37 @@ pub(crate) fn has_json_marker(text: &[u8]) -> bool {
     if references || escapes_a_scheme_letter(text) {
         let strings = json_view(text);
         if references {
-            return any_around(&url_view(&strings), find_scheme, AROUND, marker_in);
+            return any_around(
+                &url_view(&strings),
+                find_scheme,
+                find_comma,
+                PAYLOAD,
+                marker_in,
+            );
         }
-        return any_around(&strings, find_scheme, AROUND, has_marker);
+        return any_around(&strings, find_scheme, find_comma, PAYLOAD, has_marker);
     }
     // Each character escaped at worst (`\u002f` is six bytes).
-    any_around(text, find_json_scheme, 6 * AROUND, |w| {
+    any_around(text, find_json_scheme, find_json_comma, 6 * PAYLOAD, |w| {
         has_marker(&json_view(w))
+    })
+}
+
+/// Where the first comma of `text` is.
+fn find_comma(text: &[u8]) -> Option<usize> {
+    memchr::memchr(b',', text)
+}
+
+/// [`find_comma`] in JSON as written: the comma written or escaped
+/// (`\u002c`), whichever comes first. Only up to it is read: a text whose
+/// commas are all escaped is not searched to its end for a written one
+/// from each of them.
+fn find_json_comma(text: &[u8]) -> Option<usize> {
+    memchr::memchr2_iter(b',', b'\\', text).find(|&at| {
+        text[at] == b','
+            || text
+                .get(at..at + 6)
+                .is_some_and(|e| e.eq_ignore_ascii_case(b"\\u002c"))
     })
 }
 
@@ -355,26 +385,43 @@ fn escapes_a_scheme_letter(text: &[u8]) -> bool {
     })
 }
 
-/// The media type, the marker and enough payload for its escapes: how far
-/// past a `data:` its URI is looked for.
-const AROUND: usize = 5 + MAX_MEDIA_TYPE + 64;
+/// How much of a payload past its comma the checks read: enough for the
+/// escapes of a percent-encoded one.
+const PAYLOAD: usize = 64;
 
-/// True when `check` holds for the `len` bytes from some place in `text`
-/// that `find` finds (each of them: the search goes on past its first
-/// byte). Windows that overlap or touch are checked as one: a text made
-/// of schemes (`data:data:...`, 2 million of them in 10 MB) was read once
-/// for each, 12 s of work; each byte is now checked once.
+/// The longest comma as written: `\u002c` in JSON.
+const COMMA: usize = 6;
+
+/// True when `check` holds for the window of some place in `text` that
+/// `find` finds (each of them: the search goes on past its first byte). A
+/// window runs from the place past the first comma after it (`comma`
+/// finds it: the media type runs to it, however long) and `payload` bytes
+/// more; a place with no comma after it opens no URI. Windows that overlap
+/// or touch are checked as one: a text made of schemes (`data:data:...`,
+/// 2 million of them in 10 MB) was read once for each, 12 s of work; each
+/// byte is now checked once, and each comma looked for once.
 fn any_around(
     text: &[u8],
     find: impl Fn(&[u8]) -> Option<usize>,
-    len: usize,
+    comma: impl Fn(&[u8]) -> Option<usize>,
+    payload: usize,
     check: impl Fn(&[u8]) -> bool,
 ) -> bool {
     let mut from = 0;
     // The windows found so far that no check has read yet, as one.
     let mut open: Option<(usize, usize)> = None;
+    // The first comma at or after the last place found.
+    let mut next_comma: Option<usize> = None;
     while let Some(at) = find(&text[from..]).map(|i| from + i) {
-        let end = text.len().min(at + len);
+        let c = match next_comma {
+            Some(c) if c >= at => c,
+            _ => match comma(&text[at..]) {
+                Some(c) => *next_comma.insert(at + c),
+                // No comma is left: no place from here opens a URI.
+                None => break,
+            },
+        };
+        let end = text.len().min(c + COMMA + payload);
         open = match open {
             Some((start, last)) if at <= last => Some((start, last.max(end))),
             Some((start, last)) if check(&text[start..last]) => return true,
@@ -646,7 +693,8 @@ mod tests {
     }
 
     /// A text made of schemes is checked once, not once for each: the
-    /// windows that overlap are read as one, and no byte twice.
+    /// windows that overlap are read as one, and no byte twice. A window
+    /// runs to the comma after its `data:`, however far.
     #[test]
     fn overlapping_windows_are_checked_once() {
         use std::cell::Cell;
@@ -655,20 +703,58 @@ mod tests {
             read.set(read.get() + w.len());
             false
         };
-        let text = b"data:".repeat(20_000);
-        assert!(!any_around(&text, find_scheme, AROUND, count));
+        let text = [&b"data:".repeat(20_000)[..], b","].concat();
+        assert!(!any_around(&text, find_scheme, find_comma, PAYLOAD, count));
         assert_eq!(read.get(), text.len());
         read.set(0);
-        assert!(!any_around(&text, find_json_scheme, 6 * AROUND, count));
-        assert_eq!(read.get(), text.len());
-        // Apart, each window is read alone; a marker in any is found.
+        let json = [&b"[\"data:".repeat(20_000)[..], b"\\u002C\"]"].concat();
+        let json_check = |w: &[u8]| count(w);
+        assert!(!any_around(
+            &json,
+            find_json_scheme,
+            find_json_comma,
+            6 * PAYLOAD,
+            json_check
+        ));
+        assert_eq!(read.get(), json.len() - 2);
+        // Apart, each window is read alone; without a comma, none.
         read.set(0);
-        let far = [&b"data:x"[..], &[b' '; 1000], b"data:y"].concat();
-        assert!(!any_around(&far, find_scheme, AROUND, count));
-        assert_eq!(read.get(), AROUND + 6);
+        let far = [&b"data:x,"[..], &[b' '; 1000], b"data:y,"].concat();
+        assert!(!any_around(&far, find_scheme, find_comma, PAYLOAD, count));
+        assert_eq!(read.get(), 6 + COMMA + PAYLOAD + 7);
+        read.set(0);
+        assert!(!any_around(
+            b"data:x;base64",
+            find_scheme,
+            find_comma,
+            PAYLOAD,
+            count
+        ));
+        assert_eq!(read.get(), 0);
+        // A marker in any window is found, however long the media type.
         let marked = [&far[..], &[b' '; 1000], b"DATA:x;base64,TVqQ"].concat();
-        assert!(any_around(&marked, find_scheme, AROUND, has_marker));
+        assert!(any_around(
+            &marked,
+            find_scheme,
+            find_comma,
+            PAYLOAD,
+            has_marker
+        ));
         assert!(has_plain_marker(&[&text[..], b";base64,TVqQ"].concat()));
+        let long = [
+            &b"see data:application/x;name="[..],
+            &[b'n'; 5000],
+            b";base64,TVqQ",
+        ]
+        .concat();
+        assert!(has_plain_marker(&long));
+        let json = [
+            &br#"{"f":"data:x;name="#[..],
+            &[b'n'; 5000],
+            br#";base64,TVqQ"}"#,
+        ]
+        .concat();
+        assert!(has_json_marker(&json));
     }
 
     /// The places the search for a JSON scheme stops at, 32 at a time,
