@@ -114,6 +114,20 @@ pub fn unpack_data_uris(data: &[u8]) -> Unpacked {
     out
 }
 
+/// The checks that decide whether the `data:` unpacker runs on a text and
+/// on JSON, beside what the unpacker decodes there: for each, whether it
+/// decoded a payload and whether the check said to run it. A payload
+/// where the check said no is a URI that no scan reads.
+pub fn data_uri_checks(data: &[u8]) -> [(bool, bool); 2] {
+    use crate::format::datauri::{has_json_marker, has_plain_marker};
+    let text = run_on(data, unpack::datauri::unpack);
+    let json = run_on(data, unpack::datauri::unpack_json);
+    [
+        (!text.children.is_empty(), has_plain_marker(data)),
+        (!json.children.is_empty(), has_json_marker(data)),
+    ]
+}
+
 /// The smuggling search: a page's `data:` URIs, scripts and SVG handlers
 /// when the first byte is even, a script's payloads when it is odd.
 pub fn unpack_smuggle(data: &[u8]) -> Unpacked {

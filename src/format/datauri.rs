@@ -144,45 +144,54 @@ fn marker_in(data: &[u8]) -> bool {
         || next_percent_uri(data, 0).is_some()
 }
 
-/// [`has_marker`] for text that is not a page: a URI starts with `data:`
-/// (any case), and only the bytes around each `data:` are read: most text
-/// has none, and YAML's or a script's `data:` keys are looked at briefly.
-/// A text that holds a character reference that may spell the scheme
-/// (`&#100;ata:`, `data&colon;`) is searched as a page reads: Markdown
-/// renderers decode them in a link's destination, and the HTML a Markdown
-/// or text file carries is a browser's to read.
+/// [`has_marker`] for text that is not a page. A URI opens at a `data:`
+/// (any case, tabs and line breaks anywhere in it) with a comma after it:
+/// most text has none, and a text that has one is read from there as the
+/// unpacker reads it (YAML's or a script's `data:` keys cost that read).
+/// A text that holds a character reference that may spell a character of
+/// a URI (`&#100;ata:`, `data&colon;`, `&comma;`) is read as a page reads
+/// it: Markdown renderers decode them in a link's destination, and the
+/// HTML a Markdown or text file carries is a browser's to read.
 pub(crate) fn has_plain_marker(text: &[u8]) -> bool {
-    if may_spell_a_character(text) {
-        return any_around(&url_view(text), find_scheme, find_comma, PAYLOAD, marker_in);
-    }
-    any_around(text, find_scheme, find_comma, PAYLOAD, has_marker)
+    let view = if may_spell_a_character(text) {
+        url_view(text)
+    } else {
+        text.into()
+    };
+    first_uri(&view, find_scheme, find_comma).is_some_and(|at| marker_in(&view[at..]))
 }
 
-/// [`has_marker`] for JSON, its strings' escapes read ([`json_view`]):
-/// only the bytes after each `data` (any of its characters may be
-/// escaped), since JSON is full of `"data"` keys.
+/// [`has_plain_marker`] for JSON, its strings read with their escapes
+/// ([`json_view`]) from the first place where JSON as written may open a
+/// URI: JSON is full of `"data"` keys, whose colon follows a quote. The
+/// scheme's letters escaped (`\u0064ata:`) spell `data` once parsed, and a
+/// string's character references (`&#100;ata:`) once a page shows it: such
+/// a text is read whole.
 pub(crate) fn has_json_marker(text: &[u8]) -> bool {
-    // The scheme's letters escaped (`\u0064ata:`) spell `data` once
-    // parsed, and a string's character references (`&#100;ata:`) once a
-    // page shows it: such a text is searched as its strings read.
-    let references = may_spell_a_character(text);
-    if references || escapes_a_scheme_letter(text) {
-        let strings = json_view(text);
-        if references {
-            return any_around(
-                &url_view(&strings),
-                find_scheme,
-                find_comma,
-                PAYLOAD,
-                marker_in,
-            );
+    let from = if may_spell_a_character(text) || escapes_a_scheme_letter(text) {
+        0
+    } else {
+        match first_uri(text, find_json_scheme, find_json_comma) {
+            Some(at) => at,
+            None => return false,
         }
-        return any_around(&strings, find_scheme, find_comma, PAYLOAD, has_marker);
-    }
-    // Each character escaped at worst (`\u002f` is six bytes).
-    any_around(text, find_json_scheme, find_json_comma, 6 * PAYLOAD, |w| {
-        has_marker(&json_view(w))
-    })
+    };
+    has_plain_marker(&json_view(&text[from..]))
+}
+
+/// Where to read `text` from for its URIs: the byte before the first
+/// `data:` that `find` finds (a quote there says where a payload ends),
+/// when a comma (`comma` finds it) follows; the media type runs from the
+/// scheme to that comma, however far. A first scheme without a comma
+/// after it has none after it either: no URI.
+fn first_uri(
+    text: &[u8],
+    find: impl Fn(&[u8]) -> Option<usize>,
+    comma: impl Fn(&[u8]) -> Option<usize>,
+) -> Option<usize> {
+    let at = find(text)?;
+    comma(&text[at..])?;
+    Some(at.saturating_sub(1))
 }
 
 /// Where the first comma of `text` is.
@@ -364,13 +373,17 @@ fn json_data_before(hay: &[u8], colon: usize) -> Option<usize> {
     Some(i)
 }
 
-/// True when `text` holds a numeric character reference (`&#`) or
-/// `&colon;`, which may spell a character of the scheme once decoded: one
-/// pass over the places of `&`.
+/// True when `text` holds a character reference that [`url_view`]
+/// decodes to a character a URI is written with: a numeric one (`&#`), or
+/// a named one of [`NAMED`] but `&amp;` (`&colon;`, `&comma;`, `&semi;`,
+/// `&NewLine;`...). One pass over the places of `&`.
 pub(crate) fn may_spell_a_character(text: &[u8]) -> bool {
     memchr::memchr_iter(b'&', text).any(|at| {
         let rest = &text[at + 1..];
-        rest.first() == Some(&b'#') || rest.starts_with(b"colon;")
+        rest.first() == Some(&b'#')
+            || NAMED
+                .iter()
+                .any(|&(name, c)| c != b'&' && rest.starts_with(name))
     })
 }
 
@@ -383,53 +396,6 @@ fn escapes_a_scheme_letter(text: &[u8]) -> bool {
             Some(b"64" | b"44" | b"61" | b"41" | b"74" | b"54")
         )
     })
-}
-
-/// How much of a payload past its comma the checks read: enough for the
-/// escapes of a percent-encoded one.
-const PAYLOAD: usize = 64;
-
-/// The longest comma as written: `\u002c` in JSON.
-const COMMA: usize = 6;
-
-/// True when `check` holds for the window of some place in `text` that
-/// `find` finds (each of them: the search goes on past its first byte). A
-/// window runs from the place past the first comma after it (`comma`
-/// finds it: the media type runs to it, however long) and `payload` bytes
-/// more; a place with no comma after it opens no URI. Windows that overlap
-/// or touch are checked as one: a text made of schemes (`data:data:...`,
-/// 2 million of them in 10 MB) was read once for each, 12 s of work; each
-/// byte is now checked once, and each comma looked for once.
-fn any_around(
-    text: &[u8],
-    find: impl Fn(&[u8]) -> Option<usize>,
-    comma: impl Fn(&[u8]) -> Option<usize>,
-    payload: usize,
-    check: impl Fn(&[u8]) -> bool,
-) -> bool {
-    let mut from = 0;
-    // The windows found so far that no check has read yet, as one.
-    let mut open: Option<(usize, usize)> = None;
-    // The first comma at or after the last place found.
-    let mut next_comma: Option<usize> = None;
-    while let Some(at) = find(&text[from..]).map(|i| from + i) {
-        let c = match next_comma {
-            Some(c) if c >= at => c,
-            _ => match comma(&text[at..]) {
-                Some(c) => *next_comma.insert(at + c),
-                // No comma is left: no place from here opens a URI.
-                None => break,
-            },
-        };
-        let end = text.len().min(c + COMMA + payload);
-        open = match open {
-            Some((start, last)) if at <= last => Some((start, last.max(end))),
-            Some((start, last)) if check(&text[start..last]) => return true,
-            _ => Some((at, end)),
-        };
-        from = at + 1;
-    }
-    open.is_some_and(|(start, end)| check(&text[start..end]))
 }
 
 /// The named character references that spell a character a `data:` URI
@@ -692,55 +658,11 @@ mod tests {
         assert!(!has_json_marker(br#"{"f":"da\bta:x;base64,TVqQ"}"#));
     }
 
-    /// A text made of schemes is checked once, not once for each: the
-    /// windows that overlap are read as one, and no byte twice. A window
-    /// runs to the comma after its `data:`, however far.
+    /// A URI runs from its scheme to its first comma, however far: the
+    /// checks read a text from its first scheme that a comma follows, and
+    /// a scheme without one opens nothing.
     #[test]
-    fn overlapping_windows_are_checked_once() {
-        use std::cell::Cell;
-        let read = Cell::new(0usize);
-        let count = |w: &[u8]| {
-            read.set(read.get() + w.len());
-            false
-        };
-        let text = [&b"data:".repeat(20_000)[..], b","].concat();
-        assert!(!any_around(&text, find_scheme, find_comma, PAYLOAD, count));
-        assert_eq!(read.get(), text.len());
-        read.set(0);
-        let json = [&b"[\"data:".repeat(20_000)[..], b"\\u002C\"]"].concat();
-        let json_check = |w: &[u8]| count(w);
-        assert!(!any_around(
-            &json,
-            find_json_scheme,
-            find_json_comma,
-            6 * PAYLOAD,
-            json_check
-        ));
-        assert_eq!(read.get(), json.len() - 2);
-        // Apart, each window is read alone; without a comma, none.
-        read.set(0);
-        let far = [&b"data:x,"[..], &[b' '; 1000], b"data:y,"].concat();
-        assert!(!any_around(&far, find_scheme, find_comma, PAYLOAD, count));
-        assert_eq!(read.get(), 6 + COMMA + PAYLOAD + 7);
-        read.set(0);
-        assert!(!any_around(
-            b"data:x;base64",
-            find_scheme,
-            find_comma,
-            PAYLOAD,
-            count
-        ));
-        assert_eq!(read.get(), 0);
-        // A marker in any window is found, however long the media type.
-        let marked = [&far[..], &[b' '; 1000], b"DATA:x;base64,TVqQ"].concat();
-        assert!(any_around(
-            &marked,
-            find_scheme,
-            find_comma,
-            PAYLOAD,
-            has_marker
-        ));
-        assert!(has_plain_marker(&[&text[..], b";base64,TVqQ"].concat()));
+    fn markers_past_media_types_of_any_length() {
         let long = [
             &b"see data:application/x;name="[..],
             &[b'n'; 5000],
@@ -755,6 +677,24 @@ mod tests {
         ]
         .concat();
         assert!(has_json_marker(&json));
+        let far = [
+            &b"data: none here "[..],
+            &[b' '; 5000],
+            b"and <a href='data:x;base64,TVqQ'>",
+        ]
+        .concat();
+        assert!(has_plain_marker(&far));
+        // Named references to the comma, the semicolon, a line break.
+        assert!(has_plain_marker(b"data:x;base64&comma;TVqQ"));
+        assert!(has_plain_marker(b"data:x&semi;base64,TVqQ"));
+        assert!(has_plain_marker(b"da&NewLine;ta:x;base64,TVqQ"));
+        assert!(has_json_marker(br#"["data:x;base64\u002cTVqQ"]"#));
+        // No comma after the scheme: no URI.
+        assert!(!has_plain_marker(b"data:x;base64 TVqQ"));
+        assert!(!has_json_marker(br#"{"a":"x,y","data":"data:z;base64"}"#));
+        assert!(!has_plain_marker(
+            b"data: the figures;base64 is a word, as is comma"
+        ));
     }
 
     /// The places the search for a JSON scheme stops at, 32 at a time,

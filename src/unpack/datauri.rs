@@ -57,3 +57,115 @@ fn unpack_view(data: &[u8], ctx: &mut Ctx<'_>) -> Unpacked {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::Budget;
+    use crate::format::datauri::{has_json_marker, has_plain_marker};
+    use crate::limits::Limits;
+    use proptest::prelude::*;
+
+    fn decodes(text: &[u8], json: bool) -> bool {
+        let limits = Limits::default();
+        let mut budget = Budget::new(&limits);
+        let mut ctx = Ctx {
+            budget: &mut budget,
+            passwords: &[],
+        };
+        let data = Bytes::copy_from_slice(text);
+        let out = if json {
+            unpack_json(&data, &mut ctx)
+        } else {
+            unpack(&data, &mut ctx)
+        };
+        !out.children.is_empty()
+    }
+
+    /// Pieces of text around and between URIs.
+    const PIECES: &[&str] = &[
+        "data",
+        "DATA",
+        ":",
+        ",",
+        ";",
+        "base64",
+        " ",
+        "\n",
+        "\"",
+        "'",
+        "<a href=\"",
+        ">",
+        ")",
+        "x",
+        "\\",
+        "&amp;",
+        "%41",
+        "=",
+    ];
+
+    /// A letter of the scheme, as written or escaped for JSON or a page.
+    fn letter(c: char) -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(c.to_string()),
+            Just(c.to_ascii_uppercase().to_string()),
+            Just(format!("\\u{:04x}", c as u32)),
+            Just(format!("&#{};", c as u32)),
+        ]
+    }
+
+    /// What the URL parser removes, as written or escaped, or nothing.
+    fn removed() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(
+            &[
+                "",
+                "",
+                "\n",
+                "\\n",
+                "\t",
+                "\\t",
+                "\\u000a",
+                "&NewLine;",
+                "&Tab;",
+            ][..],
+        )
+    }
+
+    prop_compose! {
+        /// A URI in one of the spellings a browser or a JSON parser reads.
+        fn uri()(
+            d in letter('d'), r1 in removed(), a in letter('a'), t in letter('t'), r2 in removed(),
+            a2 in letter('a'), r3 in removed(),
+            colon in proptest::sample::select(&[":", ":", "\\u003a", "&#58;", "&colon;"][..]),
+            media in proptest::sample::select(&["", "application/octet-stream", "text/plain;name="][..]),
+            long in 0usize..700,
+            marker in proptest::sample::select(&[";base64", ";BASE64", "; base64", "&semi;base64", ";ba\nse64", ""][..]),
+            comma in proptest::sample::select(&[",", ",", "\\u002c", "&comma;", "&#44;", " ,"][..]),
+            quote in proptest::sample::select(&["", "\"", "'"][..]),
+        ) -> String {
+            let payload = if marker.is_empty() {
+                "%4D%5A%90%00%03 %00%00%00%04%00%00%00%FF%FF%00%00%B8"
+            } else {
+                "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAA"
+            };
+            let name = if media.ends_with('=') { "n".repeat(long) } else { String::new() };
+            format!("{quote}{d}{r1}{a}{t}{r2}{a2}{r3}{colon}{media}{name}{marker}{comma}{payload}{quote}")
+        }
+    }
+
+    proptest! {
+        /// The checks that decide whether this unpacker runs on a text
+        /// and on JSON say yes wherever it decodes a payload: a payload
+        /// behind a no is one that no scan reads.
+        #[test]
+        fn the_checks_pass_over_no_uri_the_unpacker_decodes(
+            before in proptest::collection::vec(proptest::sample::select(PIECES), 0..8),
+            uri in proptest::option::of(uri()),
+            after in proptest::collection::vec(proptest::sample::select(PIECES), 0..8),
+        ) {
+            let text = format!("{}{}{}", before.concat(), uri.unwrap_or_default(), after.concat()).into_bytes();
+            prop_assert!(!decodes(&text, false) || has_plain_marker(&text));
+            prop_assert!(!decodes(&text, true) || has_json_marker(&text));
+        }
+    }
+}
