@@ -2,7 +2,8 @@
 //! then WHATWG fetch's `data:` URL processor), not as a writer usually
 //! spells them: the scheme and `base64` in any case, spaces between the
 //! `;` and `base64`, white space before the `,`, a tab or line break
-//! anywhere (the URL parser removes them), percent escapes in the payload
+//! anywhere (the URL parser removes them), a media type of any length (it
+//! runs from the scheme to the first comma), percent escapes in the payload
 //! (decoded before the base64 is), and the page's character references
 //! (`&#44;` for the comma, `&#65;` in the payload: a browser decodes an
 //! attribute's value before it parses the URL in it). A URI without the
