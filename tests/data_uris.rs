@@ -146,6 +146,13 @@ fn media_types_of_any_length() {
     );
     let r = scan("page.html", p.into_bytes());
     assert!(found_eicar(&r), "{:?}", keys(&r));
+    // Nor does a `data:` in a quoted URI's parameters, right before its
+    // comma.
+    let p = format!(
+        "<html><body><a href=\"data:text/plain;x=data:,note: {spaced}\">x</a></body></html>"
+    );
+    let r = scan("page.html", p.into_bytes());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
 }
 
 #[test]

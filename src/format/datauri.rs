@@ -98,17 +98,23 @@ pub(crate) fn next_percent_uri(data: &[u8], mut from: usize) -> Option<Uri> {
         {
             continue;
         }
-        // The `data:` nearest the comma opens the URI (a quoted attribute
-        // starts right before it; an earlier one is a word of the page).
-        let open = open + rfind_data(&data[open..comma]).unwrap_or(0);
+        // Which `data:` up to the comma opens the URI depends on where the
+        // attribute or string starts, which is not known here: a word
+        // `data:` of the page may come before a quoted URI, and a `data:`
+        // in a quoted URI's parameters before its comma. The payload runs
+        // to the quote before either the first or the nearest one (the
+        // nearest's first), or else to white space or what ends an
+        // unquoted value (a style sheet's `url(...)` too): the longer
+        // reading, which holds the other.
+        let nearest = open + rfind_data(&data[open..comma]).unwrap_or(0);
+        let quote_before = |at: usize| {
+            at.checked_sub(1)
+                .map(|q| data[q])
+                .filter(|q| matches!(q, b'"' | b'\''))
+        };
+        let quote = quote_before(nearest).or_else(|| quote_before(open));
+        let open = nearest;
         let start = comma + 1;
-        // To the quote that opened the attribute or string, or else to
-        // white space or what ends an unquoted value (a style sheet's
-        // `url(...)` too).
-        let quote = open
-            .checked_sub(1)
-            .map(|q| data[q])
-            .filter(|q| matches!(q, b'"' | b'\''));
         let end = data[start..]
             .iter()
             .position(|&c| match quote {
