@@ -242,7 +242,7 @@ fn find_json_scheme(text: &[u8]) -> Option<usize> {
 }
 
 /// Calls `f` at each place of `text` where a `:` or a `\` follows a byte
-/// of [`ENDS_A_SCHEME`], in order, until it returns `Some`. JSON's own
+/// of [`ENDS`], in order, until it returns `Some`. JSON's own
 /// colons follow a key's quote: a search that stopped at each of them
 /// cost several times the rest of the check.
 fn scheme_candidates(text: &[u8], f: impl FnMut(usize) -> Option<usize>) -> Option<usize> {
@@ -262,7 +262,7 @@ fn scheme_candidates_from(
 ) -> Option<usize> {
     memchr::memchr2_iter(b':', b'\\', text.get(from..)?).find_map(|i| {
         let at = from + i;
-        if ENDS_A_SCHEME[usize::from(text[at - 1])] {
+        if ends_a_scheme(text[at - 1]) {
             f(at)
         } else {
             None
@@ -320,20 +320,16 @@ fn scheme_candidates_avx2(text: &[u8], mut f: impl FnMut(usize) -> Option<usize>
 /// The bytes that can come right before the colon of a `data:` in JSON as
 /// written: the last letter, a removed character, or the last byte of an
 /// escape of one (`\t`, `\n`, `\r`, `\u0009`, `\u000a`, `\u000d`).
-static ENDS_A_SCHEME: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < ENDS.len() {
-        t[ENDS[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
-
-/// The bytes of [`ENDS_A_SCHEME`].
 const ENDS: &[u8] = b"aAtnr9dD\t\n\r";
 
-/// [`ENDS_A_SCHEME`] by nibbles: entry `n` of the first table has bit `h`
+/// Whether `c` is one of [`ENDS`], looked up in [`ENDS_TABLES`] as the
+/// AVX2 pass looks it up.
+fn ends_a_scheme(c: u8) -> bool {
+    let (low, high) = ENDS_TABLES;
+    low[usize::from(c & 0x0f)] & high[usize::from(c >> 4)] != 0
+}
+
+/// [`ENDS`] by nibbles: entry `n` of the first table has bit `h`
 /// set when the byte `h << 4 | n` is one of them, entry `h` of the second
 /// has bit `h` (all are ASCII: the second table is 0 from 8 up).
 const ENDS_TABLES: ([u8; 16], [u8; 16]) = {
@@ -704,24 +700,28 @@ mod tests {
         ));
     }
 
+    /// Every place [`scheme_candidates`] stops at.
+    fn candidates(text: &[u8]) -> Vec<usize> {
+        let mut seen = Vec::new();
+        let _ = scheme_candidates(text, |at| {
+            seen.push(at);
+            None::<usize>
+        });
+        seen
+    }
+
+    /// [`candidates`] by the definition, a place at a time.
+    fn naive_candidates(text: &[u8]) -> Vec<usize> {
+        (1..text.len())
+            .filter(|&at| matches!(text[at], b':' | b'\\') && ENDS.contains(&text[at - 1]))
+            .collect()
+    }
+
     /// The places the search for a JSON scheme stops at, 32 at a time,
     /// are those a byte at a time finds: every byte value before a colon
     /// and a backslash, at every place of a step and past the last one.
     #[test]
     fn scheme_candidates_are_those_of_each_place() {
-        fn all(text: &[u8]) -> Vec<usize> {
-            let mut seen = Vec::new();
-            let _ = scheme_candidates(text, |at| {
-                seen.push(at);
-                None::<usize>
-            });
-            seen
-        }
-        let naive = |text: &[u8]| -> Vec<usize> {
-            (1..text.len())
-                .filter(|&at| matches!(text[at], b':' | b'\\') && ENDS.contains(&text[at - 1]))
-                .collect()
-        };
         for c in 0..=255u8 {
             for len in [2usize, 33, 34, 64, 65, 97] {
                 for at in [1, 31, 32, 33, len / 2, len - 1] {
@@ -731,7 +731,11 @@ mod tests {
                     let mut t = vec![b'x'; len];
                     t[at - 1] = c;
                     t[at] = if c % 2 == 0 { b':' } else { b'\\' };
-                    assert_eq!(all(&t), naive(&t), "{c:#x} at {at} of {len}");
+                    assert_eq!(
+                        candidates(&t),
+                        naive_candidates(&t),
+                        "{c:#x} at {at} of {len}"
+                    );
                 }
             }
         }
@@ -745,15 +749,7 @@ mod tests {
                 0..200,
             ),
         ) {
-            let mut seen = Vec::new();
-            let _ = scheme_candidates(&text, |at| {
-                seen.push(at);
-                None::<usize>
-            });
-            let naive: Vec<usize> = (1..text.len())
-                .filter(|&at| matches!(text[at], b':' | b'\\') && ENDS.contains(&text[at - 1]))
-                .collect();
-            prop_assert_eq!(seen, naive);
+            prop_assert_eq!(candidates(&text), naive_candidates(&text));
         }
     }
 
