@@ -63,6 +63,35 @@ fn legacy_lzma_is_detected_without_magic_and_unpacked() {
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
 
+/// 7-Zip extracts every stream of a `.lzma` file, one after the other;
+/// xz's `lzma -d` writes the first and fails on the rest.
+#[test]
+fn legacy_lzma_every_stream_is_decoded() {
+    for (first, second) in [(true, true), (true, false), (false, true), (false, false)] {
+        let mut data = lzma_alone(b"first stream, harmless\n", first);
+        data.extend(lzma_alone(&eicar(), second));
+        let r = scan("two.lzma", data);
+        assert!(found_eicar(&r), "{first} {second}: {:?}", keys(&r));
+        let mut data = lzma_alone(b"first stream, harmless\n", first);
+        data.extend(lzma_alone(b"and a second one", second));
+        assert_clean(&scan("two.lzma", data));
+    }
+    // Bytes that start no stream are a finding, never dropped.
+    let mut data = lzma_alone(b"harmless", false);
+    data.extend(b"\xff trailing bytes that are no LZMA header");
+    let r = scan("trail.lzma", data);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    // Past the streams decoded, the rest is a finding too.
+    let mut data = Vec::new();
+    for _ in 0..300 {
+        data.extend(lzma_alone(b"-", true));
+    }
+    data.extend(lzma_alone(&eicar(), true));
+    let r = scan("many.lzma", data);
+    assert_ne!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
 #[test]
 fn gzip_member_behind_trailing_garbage_is_unpacked() {
     let mut data = gzip(b"harmless");

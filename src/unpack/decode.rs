@@ -150,28 +150,121 @@ fn raw_lzma<'a>(
     size: u64,
     output_cap: u64,
 ) -> io::Result<Box<dyn Read + 'a>> {
+    Ok(Box::new(raw_lzma_reader(
+        stream, props, dict, size, output_cap,
+    )?))
+}
+
+/// [`raw_lzma`], unboxed.
+fn raw_lzma_reader<'a>(
+    stream: &'a [u8],
+    props: u8,
+    dict: &[u8],
+    size: u64,
+    output_cap: u64,
+) -> io::Result<lzma_rust2::LzmaReader<&'a [u8]>> {
     let declared = u32::from_le_bytes([dict[0], dict[1], dict[2], dict[3]]);
     let cap = output_cap.clamp(4096, MAX_WINDOW) as u32;
-    let r = lzma_rust2::LzmaReader::new_with_props(
-        stream,
-        size,
-        props,
-        declared.clamp(4096, cap),
-        None,
-    )
-    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-    Ok(Box::new(r))
+    lzma_rust2::LzmaReader::new_with_props(stream, size, props, declared.clamp(4096, cap), None)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
 }
+
+/// The most streams of one `.lzma` file that are decoded: each costs its
+/// properties' tables (up to 6 MiB set for lc + lp = 12) even when it
+/// makes no output. Past it, the rest is the reader's error: a finding.
+const MAX_LZMA_STREAMS: usize = 256;
 
 /// The legacy `.lzma` format: properties, dictionary size and uncompressed
 /// size (all ones when unknown: the stream then ends at its end marker),
 /// then a raw LZMA stream, read as zip's LZMA is.
-pub(crate) fn lzma_alone<'a>(input: &'a [u8], output_cap: u64) -> io::Result<Box<dyn Read + 'a>> {
+///
+/// Streams catenated are read one after the other, as 7-Zip extracts them
+/// (xz's `lzma -d` writes the first and then fails on the rest). Bytes
+/// after a stream that do not start another one are the reader's error,
+/// so they are a finding, never dropped.
+pub(crate) fn lzma_alone(input: &[u8], output_cap: u64) -> io::Result<LzmaAlone<'_>> {
+    let first = lzma_alone_stream(input, output_cap)?;
+    Ok(LzmaAlone {
+        input,
+        offset: 0,
+        current: Some(first),
+        streams: 1,
+        output_cap,
+    })
+}
+
+/// One `.lzma` stream from its header. A known size is checked against
+/// the range coder's end (an end marker after it is read, not left over):
+/// what the stream did not use is where the next one starts.
+fn lzma_alone_stream(input: &[u8], output_cap: u64) -> io::Result<lzma_rust2::LzmaReader<&[u8]>> {
     let header = input
         .get(..13)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "short LZMA header"))?;
     let size = u64::from_le_bytes(header[5..13].try_into().unwrap_or([0xff; 8]));
-    raw_lzma(&input[13..], header[0], &header[1..5], size, output_cap)
+    let mut r = raw_lzma_reader(&input[13..], header[0], &header[1..5], size, output_cap)?;
+    r.set_relaxed_end_condition(false);
+    Ok(r)
+}
+
+/// The reader of [`lzma_alone`]: each stream in turn.
+pub(crate) struct LzmaAlone<'a> {
+    /// The input from the current stream's header on.
+    input: &'a [u8],
+    /// Where `input` starts in the file.
+    offset: usize,
+    current: Option<lzma_rust2::LzmaReader<&'a [u8]>>,
+    streams: usize,
+    output_cap: u64,
+}
+
+impl Read for LzmaAlone<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let Some(r) = self.current.as_mut() else {
+                return Ok(0);
+            };
+            let n = r.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            // This stream ended: the next starts where it stopped using
+            // the input (what it read ahead is handed back).
+            let Some(done) = self.current.take() else {
+                return Ok(0);
+            };
+            let (left, unused) = done.into_parts();
+            let rest = &self.input[self.input.len() - (left.len() + unused.len())..];
+            if rest.is_empty() {
+                return Ok(0);
+            }
+            let at = self.offset + (self.input.len() - rest.len());
+            if self.streams >= MAX_LZMA_STREAMS {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "more than {MAX_LZMA_STREAMS} LZMA streams: {} bytes from offset {at} not read",
+                        rest.len()
+                    ),
+                ));
+            }
+            let next = lzma_alone_stream(rest, self.output_cap).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{} bytes after the LZMA stream that ends at offset {at} start no other ({e})",
+                        rest.len()
+                    ),
+                )
+            })?;
+            self.current = Some(next);
+            self.streams += 1;
+            self.input = rest;
+            self.offset = at;
+        }
+    }
 }
 
 /// An xz stream (several concatenated streams too) with a memory limit.
