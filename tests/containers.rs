@@ -152,6 +152,45 @@ fn tar_plain_gnu_long_name_and_pax_path() {
     assert_clean(&scan("c.tar", t.finish()));
 }
 
+/// GNU tar and Python's tarfile name an entry by a pax global header's
+/// `path` (until a later one changes it); bsdtar and 7-Zip keep the
+/// entry's own name. Both names are judged.
+#[test]
+fn a_pax_global_path_names_the_entries_after_it() {
+    let script = b"var s = new ActiveXObject(\"WScript.Shell\");\ns.Run(\"calc\");\n";
+    let mut t = TarWriter::new();
+    t.pax_global(&[("path", "invoice.js")]);
+    t.file("invoice.txt", &script[..]);
+    let r = scan("g.tar", t.finish());
+    assert!(has_key(&r, "name.blocked_extension"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // It applies to every entry after it, not only the next.
+    let mut t = TarWriter::new();
+    t.pax_global(&[("path", "run.cmd")]);
+    t.file("a.txt", &b"alpha"[..]).file("b.txt", &b"beta"[..]);
+    let r = scan("g2.tar", t.finish());
+    let blocked = r
+        .findings
+        .iter()
+        .filter(|f| f.kind.key() == "name.blocked_extension")
+        .count();
+    assert_eq!(blocked, 2, "{:?}", keys(&r));
+    // A local path overrides it for every reader, and an empty global
+    // record deletes it.
+    let mut t = TarWriter::new();
+    t.pax_global(&[("path", "run.cmd")]);
+    t.pax(&[("path", "notes.txt")]);
+    t.file("a.txt", &b"alpha"[..]);
+    t.pax_global(&[("path", "")]);
+    t.file("b.txt", &b"beta"[..]);
+    assert_clean(&scan("g3.tar", t.finish()));
+    // Control: a global header without a path.
+    let mut t = TarWriter::new();
+    t.pax_global(&[("comment", "made by a build script")]);
+    t.file("a.txt", &b"alpha"[..]);
+    assert_clean(&scan("g4.tar", t.finish()));
+}
+
 #[test]
 fn tar_with_other_magic_at_offset_zero_is_still_a_tar() {
     // CVE-2012-1425 and friends: a name that starts with PK\3\4 or MZ.

@@ -48,12 +48,33 @@ impl Reading {
     };
 }
 
+/// The most bytes of a pax global `path` kept: it is given to every entry
+/// after it, so its length is not the entry's own to pay for. No system
+/// writes a longer path; its tail, which holds the file's name, is kept.
+const MAX_GLOBAL_PATH: usize = 4096;
+
+/// The last [`MAX_GLOBAL_PATH`] bytes of `path` at most, on a character
+/// boundary.
+fn path_tail(path: String) -> String {
+    let mut from = path.len().saturating_sub(MAX_GLOBAL_PATH);
+    while !path.is_char_boundary(from) {
+        from += 1;
+    }
+    if from == 0 {
+        path
+    } else {
+        path[from..].to_owned()
+    }
+}
+
 struct Item {
     name: String,
     offset: u64,
     len: u64,
-    /// The name in the entry's header where a pax sparse name replaced it.
-    alt_name: Option<String>,
+    /// The entry's other names: the one in its header where a pax sparse
+    /// name replaced it, and a pax global header's `path` that GNU tar and
+    /// Python give it where bsdtar and 7-Zip keep its own.
+    alt_names: Vec<String>,
     /// A sparse file's layout over the stored bytes.
     sparse: Option<Sparse>,
 }
@@ -163,6 +184,7 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
     let mut pax_size: Option<u64> = None;
     let mut pax_link: Option<String> = None;
     let mut global_size: Option<u64> = None;
+    let mut global_path: Option<String> = None;
     let mut pax_sparse = PaxSparse::default();
     while off + BLOCK <= len {
         let h = &data[off as usize..(off + BLOCK) as usize];
@@ -230,6 +252,9 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                     }
                     match k.as_str() {
                         "path" if local => pax_path = Some(v),
+                        // A global record applies to every entry after it;
+                        // an empty one deletes it.
+                        "path" => global_path = Some(v).filter(|v| !v.is_empty()).map(path_tail),
                         "linkpath" if local => pax_link = Some(v),
                         "size" => match v.trim().parse::<u64>() {
                             Ok(s) if local => pax_size = Some(s),
@@ -262,13 +287,20 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                         )
                     }
                 };
-                let mut name = pax_path.take().or(long_name.take()).unwrap_or(plain_name);
+                let local_path = pax_path.take();
+                let mut alt_names = Vec::new();
+                // A local path overrides the global one for every reader.
+                if local_path.is_none()
+                    && let Some(g) = &global_path
+                {
+                    alt_names.push(g.clone());
+                }
+                let mut name = local_path.or(long_name.take()).unwrap_or(plain_name);
                 let mut sparse_info = std::mem::take(&mut pax_sparse);
-                let alt_name = sparse_info
-                    .name
-                    .take()
-                    .filter(|real| *real != name)
-                    .map(|real| std::mem::replace(&mut name, real));
+                if let Some(real) = sparse_info.name.take().filter(|real| *real != name) {
+                    alt_names.push(std::mem::replace(&mut name, real));
+                }
+                alt_names.retain(|n| *n != name);
                 if let Some(ps) = pax_size.or(global_size)
                     && ps != header_size
                     && !(header_size == 0 && matches!(typeflag, b'1' | b'2' | b'5'))
@@ -319,7 +351,7 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
                         name,
                         offset: data_start.min(len),
                         len: body_end.saturating_sub(data_start.min(len)),
-                        alt_name,
+                        alt_names,
                         sparse: old_sparse.filter(|_| regular),
                     };
                     if regular && sparse_info.is_sparse() {
@@ -568,8 +600,8 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 out.push_slice(it.name, Origin::Entry, data.slice(s..e), ctx.budget);
             }
         }
-        if let (Some(alt), Some(c)) = (it.alt_name, out.children.get_mut(pushed)) {
-            c.alt_names.push(alt);
+        if let Some(c) = out.children.get_mut(pushed) {
+            c.alt_names.extend(it.alt_names);
         }
     }
     let end = main.end as usize;

@@ -481,6 +481,16 @@ impl TarWriter {
     }
     /// A pax extended header with these records, for the next entry.
     pub fn pax(&mut self, records: &[(&str, &str)]) -> &mut Self {
+        self.pax_header(records, b'x')
+    }
+
+    /// A pax global header (`g`): its records apply to every entry after
+    /// it.
+    pub fn pax_global(&mut self, records: &[(&str, &str)]) -> &mut Self {
+        self.pax_header(records, b'g')
+    }
+
+    fn pax_header(&mut self, records: &[(&str, &str)], flag: u8) -> &mut Self {
         let mut body = Vec::new();
         for (k, v) in records {
             let rest = format!(" {k}={v}\n");
@@ -491,7 +501,7 @@ impl TarWriter {
             body.extend_from_slice(format!("{n}{rest}").as_bytes());
         }
         self.out
-            .extend(tar_header("PaxHeader", body.len() as u64, b'x', ""));
+            .extend(tar_header("PaxHeader", body.len() as u64, flag, ""));
         self.out.extend_from_slice(&body);
         pad(&mut self.out);
         self
