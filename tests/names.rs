@@ -142,3 +142,29 @@ fn extensions_outlook_blocks_beyond_gmail_are_flagged() {
         "name.risky_extension"
     ));
 }
+
+/// unzip, bsdtar and Python's zipfile cut an entry's name at its first NUL
+/// and write `run.cmd/.` as the file `run.cmd`: the name they write is the
+/// one judged, whatever follows it in the archive.
+#[test]
+fn names_extractors_cut_or_clean_are_judged_as_written() {
+    let batch = b"@echo off\r\nstart calc.exe\r\n";
+    for name in ["invoice.cmd\0.txt", "invoice.cmd/.", "invoice.cmd\\."] {
+        let r = scan("mail.zip", zip_of(&[(name, &batch[..])], Method::Stored));
+        assert!(
+            has_key(&r, "name.blocked_extension"),
+            "{name:?}: {:?}",
+            keys(&r)
+        );
+        assert_eq!(r.verdict, Verdict::Malicious, "{name:?}");
+    }
+    // Control: a folder's own entry and a plain name.
+    let r = scan(
+        "docs.zip",
+        zip_of(
+            &[("docs/", &b""[..]), ("docs/notes.txt", &b"notes"[..])],
+            Method::Stored,
+        ),
+    );
+    assert_clean(&r);
+}

@@ -286,6 +286,9 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
     // believes. Report a lie in either, once.
     let raw_ext = extension_of_file(file);
     let shown_ext = if same { None } else { extension(&shown) };
+    let written_ext = written_file(name, file)
+        .and_then(extension_of_file)
+        .filter(|e| Some(e) != raw_ext.as_ref() && Some(e) != shown_ext.as_ref());
     if let Some(ext) = &raw_ext
         && mismatch(ext, ty)
     {
@@ -305,7 +308,16 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
             displayed: true,
         });
     }
-    if let Some(ext) = [&raw_ext, &shown_ext]
+    if let Some(ext) = &written_ext
+        && mismatch(ext, ty)
+    {
+        out.push(FindingKind::ExtensionMismatch {
+            extension: ext.to_string(),
+            ty,
+            displayed: false,
+        });
+    }
+    if let Some(ext) = [&raw_ext, &shown_ext, &written_ext]
         .into_iter()
         .flatten()
         .find(|e| SETS.windows_runs.contains(e.as_ref()))
@@ -313,7 +325,7 @@ pub fn check(name: &str, ty: FileType, out: &mut Vec<FindingKind>) {
         out.push(FindingKind::BlockedExtension {
             extension: ext.to_string(),
         });
-    } else if let Some(ext) = [&raw_ext, &shown_ext]
+    } else if let Some(ext) = [&raw_ext, &shown_ext, &written_ext]
         .into_iter()
         .flatten()
         .find(|e| SETS.outlook_also.contains(e.as_ref()))
@@ -384,6 +396,24 @@ static SETS: LazyLock<Sets> = LazyLock::new(|| {
         text: set(TEXT_EXTENSIONS),
     }
 });
+
+/// The last component of `name` as extractors write it, where that is not
+/// `file` (its last component as written in the archive): Info-ZIP's
+/// unzip, bsdtar and Python's zipfile cut a name at its first NUL, and a
+/// last component of only dots and spaces is no file of its own
+/// (`run.cmd/.` is written as the file `run.cmd`).
+fn written_file<'a>(name: &'a str, file: &str) -> Option<&'a str> {
+    let empty = |c: &str| c.trim_end_matches(['.', ' ']).is_empty();
+    // Most names hold neither: nothing to split.
+    if !name.contains('\0') && !empty(file) {
+        return None;
+    }
+    let cut = name.split('\0').next().unwrap_or(name);
+    let last = cut
+        .rsplit(['/', '\\'])
+        .find(|c| !empty(c) || is_parent(c.as_bytes()))?;
+    (last != file).then_some(last)
+}
 
 /// Why a name would leave the folder it is extracted in, if it would.
 #[cfg(test)]
@@ -527,6 +557,37 @@ mod tests {
             extension("a.\u{ff45}\u{ff58}\u{ff45}").as_deref(),
             Some("exe")
         );
+    }
+
+    #[test]
+    fn names_cut_at_a_nul_or_ending_in_a_dot_component() {
+        // unzip, bsdtar and Python write these as `invoice.cmd`.
+        for name in [
+            "invoice.cmd\0.txt",
+            "invoice.cmd/.",
+            "invoice.cmd\\.",
+            "a/run.cmd/. /",
+        ] {
+            assert!(
+                kinds(name, known::TEXT).contains(&"name.blocked_extension".to_string()),
+                "{name:?}: {:?}",
+                kinds(name, known::TEXT)
+            );
+        }
+        assert_eq!(written_file("notes.txt", "notes.txt"), None);
+        assert_eq!(
+            written_file("a/b.txt\0x.pdf", "b.txt\0x.pdf"),
+            Some("b.txt")
+        );
+        assert_eq!(written_file("docs/.", "."), Some("docs"));
+        // Nothing before the NUL, or only dots: no name to judge.
+        assert_eq!(written_file("\0x.exe", "\0x.exe"), None);
+        assert_eq!(written_file("./.", "."), None);
+        // Controls: a plain name, and one cut to what it already shows.
+        assert!(
+            !kinds("report.txt/.", known::TEXT).contains(&"name.blocked_extension".to_string())
+        );
+        assert!(!kinds("notes.txt", known::TEXT).contains(&"name.extension_mismatch".to_string()));
     }
 
     #[test]
