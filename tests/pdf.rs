@@ -71,6 +71,69 @@ fn eicar_in_a_named_embedded_file() {
     assert_eq!(r.verdict, Verdict::Malicious);
 }
 
+/// Any value may be indirect: qpdf, pypdf, pdf.js and MuPDF read a
+/// stream's `/Filter` and `/DecodeParms`, and a file specification's `/EF`,
+/// through references.
+#[test]
+fn filters_and_embedded_files_behind_references() {
+    // The filter, its array and an element of it; the parameters too.
+    let predicted = {
+        // PNG predictor "None" on rows of 4: a tag byte before each row.
+        let mut rows = Vec::new();
+        for chunk in eicar().chunks(4) {
+            rows.push(0u8);
+            rows.extend(chunk);
+            rows.resize(rows.len() + 4 - chunk.len(), b' ');
+        }
+        zlib(&rows)
+    };
+    let cases: [(&str, &str, Vec<u8>); 5] = [
+        ("/Filter 7 0 R", "/FlateDecode", zlib(&eicar())),
+        (
+            "/Filter 7 0 R",
+            "[/ASCIIHexDecode /FlateDecode]",
+            hex(&zlib(&eicar())),
+        ),
+        (
+            "/Filter [/ASCIIHexDecode 7 0 R]",
+            "/FlateDecode",
+            hex(&zlib(&eicar())),
+        ),
+        (
+            "/Filter /FlateDecode /DecodeParms 7 0 R",
+            "<</Predictor 10 /Columns 4>>",
+            predicted.clone(),
+        ),
+        (
+            "/Filter [/FlateDecode] /DecodeParms [7 0 R]",
+            "<</Predictor 10 /Columns 4>>",
+            predicted,
+        ),
+    ];
+    for (dict, target, data) in cases {
+        let mut p = one_page(
+            "/Names <</EmbeddedFiles <</Names [(a) 5 0 R]>>>>",
+            &text_content("x"),
+        );
+        // `/EF` indirect, and the stream without `/Type /EmbeddedFile`.
+        p.obj(5, "<</Type /Filespec /F (notes.txt) /EF 8 0 R>>")
+            .obj(8, "<</F 6 0 R>>")
+            .stream(6, dict, &data)
+            .obj(7, target)
+            .xref("/Root 1 0 R");
+        let r = scan("doc.pdf", eicar_free(&p.bytes()));
+        assert!(found_eicar(&r), "{dict} -> {target}: {:?}", keys(&r));
+        assert_eq!(deepest(&r).0.name(), "notes.txt", "{dict}");
+        assert!(has_key(&r, "document.pdf.embedded_file"), "{:?}", keys(&r));
+    }
+    // Control: harmless text behind an indirect filter.
+    let mut p = one_page("", &text_content("x"));
+    p.stream(6, "/Filter 7 0 R", &zlib(b"just some text"))
+        .obj(7, "/FlateDecode")
+        .xref("/Root 1 0 R");
+    assert_clean(&scan("doc.pdf", p.bytes()));
+}
+
 #[test]
 fn eicar_behind_a_chain_of_filters() {
     let mut p = Pdf::new();

@@ -75,6 +75,9 @@ struct Reader<'a> {
     on_open: Vec<Obj>,
     /// References to `/AA` dictionaries, read once all objects are.
     aa_refs: Vec<u32>,
+    /// References to `/EF` dictionaries, with their file specification's
+    /// name, read once all objects are.
+    ef_refs: Vec<(u32, Option<String>)>,
     /// References to Launch and SubmitForm targets (file specifications).
     target_refs: Vec<(PdfFeature, u32)>,
     /// Recorded findings of each kind, and how many more there were.
@@ -111,6 +114,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         js_refs: Vec::new(),
         on_open: Vec::new(),
         aa_refs: Vec::new(),
+        ef_refs: Vec::new(),
         target_refs: Vec::new(),
         found: Vec::new(),
         scripts: 0,
@@ -588,6 +592,46 @@ impl Reader<'_> {
         self.inspect(&obj, ctx);
     }
 
+    /// `d` with its filters and their parameters read through references
+    /// (the value, or an array's elements), as pdf.js, qpdf, pypdf and
+    /// MuPDF read them; `None` when none is indirect. A reference to no
+    /// object is null: no filter, as those readers take it.
+    fn direct_filters(&self, d: &Dict) -> Option<Dict> {
+        const KEYS: [&[u8]; 3] = [b"Filter", b"DecodeParms", b"DP"];
+        let is_ref = |o: &Obj| matches!(o, Obj::Ref(..));
+        let indirect = |o: &Obj| is_ref(o) || matches!(o, Obj::Array(a) if a.iter().any(is_ref));
+        if !d
+            .0
+            .iter()
+            .any(|(k, v)| KEYS.contains(&k.as_slice()) && indirect(v))
+        {
+            return None;
+        }
+        // The newest version of the object, as the last update wins.
+        let resolve = |o: &Obj| match o {
+            Obj::Ref(n, _) => self.versions(*n).pop().unwrap_or(Obj::Null),
+            other => other.clone(),
+        };
+        let mut out = d.clone();
+        for (k, v) in &mut out.0 {
+            if !KEYS.contains(&k.as_slice()) {
+                continue;
+            }
+            *v = match resolve(v) {
+                // One past the longest chain decoded, so that a longer one
+                // is still told; the rest is never read.
+                Obj::Array(a) => Obj::Array(
+                    a.iter()
+                        .take(pdf_filters::MAX_FILTERS + 1)
+                        .map(resolve)
+                        .collect(),
+                ),
+                other => other,
+            };
+        }
+        Some(out)
+    }
+
     /// Decodes a stream into a child; an object stream's objects and a
     /// cross-reference stream's dictionary are read too.
     fn stream(
@@ -619,7 +663,8 @@ impl Reader<'_> {
         {
             raw = Bytes::from(c.stream(num, generation, &raw));
         }
-        let dec: Decoded = pdf_filters::decode(d, raw, ctx.budget);
+        let direct = self.direct_filters(d);
+        let dec: Decoded = pdf_filters::decode(direct.as_ref().unwrap_or(d), raw, ctx.budget);
         let label = if d.has_name(b"Type", b"EmbeddedFile") {
             self.embedded
                 .entry(num)
@@ -712,14 +757,27 @@ impl Reader<'_> {
         }
     }
 
+    /// The streams an `/EF` dictionary points at, under the name of its
+    /// file specification (or a label, when it has none: still a file).
+    fn embedded_files(&mut self, ef: &Dict, name: Option<String>) {
+        for (_, v) in &ef.0 {
+            if let Obj::Ref(n, g) = v {
+                let name = name
+                    .clone()
+                    .unwrap_or_else(|| format!("<pdf embedded file {n} {g}>"));
+                self.embedded.entry(*n).or_insert(name);
+            }
+        }
+    }
+
     fn dict(&mut self, d: &Dict, ctx: &mut Ctx<'_>) {
-        // A file specification with an embedded file.
-        if let Some(Obj::Dict(ef)) = d.get(b"EF") {
-            let name = filespec_name(d);
-            for (_, v) in &ef.0 {
-                if let (Obj::Ref(n, _), Some(name)) = (v, &name) {
-                    self.embedded.insert(*n, name.clone());
-                }
+        // A file specification with an embedded file; its `/EF` may be
+        // indirect, as any value may.
+        for ef in d.all(b"EF") {
+            match ef {
+                Obj::Dict(ef) => self.embedded_files(ef, filespec_name(d)),
+                Obj::Ref(n, _) => self.ef_refs.push((*n, filespec_name(d))),
+                _ => {}
             }
         }
         for s in d.all(b"S") {
@@ -921,6 +979,19 @@ impl Reader<'_> {
         }
         // Embedded files, named as their file specification names them:
         // the sender's name, judged as names are.
+        let mut ef = std::mem::take(&mut self.ef_refs);
+        ef.sort_unstable();
+        ef.dedup();
+        for (n, name) in ef {
+            if self.tick(ctx) {
+                break;
+            }
+            for o in self.versions(n) {
+                if let Some(d) = o.dict() {
+                    self.embedded_files(d, name.clone());
+                }
+            }
+        }
         let embedded: Vec<(u32, String)> = self.embedded.drain().collect();
         for (n, name) in embedded {
             self.record(PdfFeature::EmbeddedFile, name.clone());
