@@ -280,3 +280,134 @@ fn a_body_whose_only_field_is_its_encoding_is_a_message() {
     );
     assert_clean(&scan("part.eml", hello.into_bytes()));
 }
+
+/// A transfer encoding's field as Thunderbird reads it: its first token
+/// (`base64; x=1`, `base64 (binary)`, `base64,7bit`, `"base64"`,
+/// `x-base64`). One no client decodes is a finding, never a silent clean.
+#[test]
+fn transfer_encodings_read_by_their_first_token() {
+    for cte in [
+        "base64; x=1",
+        "base64 (binary)",
+        "base64,7bit",
+        "\"base64\"",
+        "X-Base64",
+    ] {
+        let m = message(&[(
+            &format!(
+                "Content-Type: text/plain; name=\"invoice.txt\"\r\nContent-Transfer-Encoding: {cte}"
+            ),
+            &b64(&eicar()),
+        )]);
+        let r = scan("mail.eml", m);
+        assert!(found_eicar(&r), "{cte}: {:?}", keys(&r));
+    }
+    let m = message(&[(
+        "Content-Type: application/octet-stream; name=\"a.bin\"\r\nContent-Transfer-Encoding: x-foo",
+        b"whatever this is",
+    )]);
+    let r = scan("mail.eml", m);
+    assert!(
+        has_key(&r, "unscannable.unsupported_method"),
+        "{:?}",
+        keys(&r)
+    );
+    // Controls: the plain encodings.
+    for cte in ["7bit", "8bit", "binary", "quoted-printable"] {
+        let m = message(&[(
+            &format!("Content-Type: text/plain\r\nContent-Transfer-Encoding: {cte}"),
+            b"See you at noon.",
+        )]);
+        assert_clean(&scan("mail.eml", m));
+    }
+}
+
+/// Thunderbird and Python's `email` read the first of two Content-Type or
+/// Content-Transfer-Encoding fields, mail-parser the last: both readings
+/// are scanned, and the disagreement is a finding.
+#[test]
+fn fields_given_twice_are_read_both_ways() {
+    for (first, second) in [
+        (B64, "Content-Transfer-Encoding: 7bit"),
+        ("Content-Transfer-Encoding: 7bit", B64),
+    ] {
+        let m = message(&[(
+            &format!("Content-Type: text/plain; name=\"invoice.txt\"\r\n{first}\r\n{second}"),
+            &b64(&eicar()),
+        )]);
+        let r = scan("mail.eml", m);
+        assert!(found_eicar(&r), "{first}: {:?}", keys(&r));
+        assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    }
+    // The message's own type given twice, multipart first.
+    let inner = message(&[(
+        &format!("Content-Type: application/octet-stream; name=\"e.com\"\r\n{B64}"),
+        &b64(&eicar()),
+    )]);
+    let m = String::from_utf8(inner)
+        .unwrap()
+        .replacen(
+            "MIME-Version: 1.0\r\n",
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BB\"\r\n",
+            1,
+        )
+        .replacen(
+            "multipart/mixed; boundary=\"BB\"\r\n\r\n",
+            "text/plain\r\n\r\n",
+            1,
+        );
+    let r = scan("mail.eml", m.into_bytes());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
+/// A boundary folded onto the next line after its `=`: Python, munpack
+/// and ripmime read it.
+#[test]
+fn a_boundary_folded_after_its_equals_sign() {
+    let m = String::from_utf8(message(&[(
+        &format!("Content-Type: application/octet-stream; name=\"e.com\"\r\n{B64}"),
+        &b64(&eicar()),
+    )]))
+    .unwrap()
+    .replacen("boundary=\"BB\"", "boundary=\r\n \"BB\"", 1);
+    let r = scan("mail.eml", m.into_bytes());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // Control: the usual fold, before the parameter, is read as it is and
+    // needs no second reading.
+    let m = String::from_utf8(message(&[("Content-Type: text/plain", b"hello")]))
+        .unwrap()
+        .replacen(
+            "multipart/mixed; boundary",
+            "multipart/mixed;\r\n\tboundary",
+            1,
+        );
+    let r = scan("mail.eml", m.into_bytes());
+    assert_clean(&r);
+    assert!(
+        !r.objects
+            .iter()
+            .any(|o| o.path.name().starts_with("<message as")),
+        "{:?}",
+        r.objects.iter().map(|o| o.path.name()).collect::<Vec<_>>()
+    );
+}
+
+/// An `.eml` saved with an mbox `From ` line, whose text has a line that
+/// starts with `From `: mail clients read one message.
+#[test]
+fn an_eml_with_a_from_line_is_one_message_too() {
+    let mut m = b"From a@example.com Mon Jan  1 00:00:00 2024\r\n".to_vec();
+    m.extend(message(&[
+        (
+            "Content-Type: text/plain",
+            b"Hello,\r\n\r\nFrom now on, use the attached tool.",
+        ),
+        (
+            &format!("Content-Type: application/octet-stream; name=\"tool.com\"\r\n{B64}"),
+            &b64(&eicar()),
+        ),
+    ]));
+    let r = scan("mail.eml", m);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}

@@ -23,8 +23,12 @@ const MAX_PARTS: usize = 10_000;
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
-    if data.starts_with(b"From ") && split_mbox(data, ctx, &mut out) {
-        return out;
+    // An mbox's messages are children of their own; the file is also read
+    // as one message, as mail clients read an `.eml` that starts with an
+    // mbox `From ` line (a body line that starts with `From ` is no new
+    // message to them).
+    if data.starts_with(b"From ") {
+        split_mbox(data, ctx, &mut out);
     }
     // The parser keeps offsets in 32 bits: past 4 GiB (an engine configured
     // for objects that large) they would point at the wrong bytes.
@@ -74,8 +78,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         // body is a page of its own even unencoded: its scripts and links
         // are read as a page's.
         let text_part = matches!(part.body, PartType::Text(_));
-        let encoding = declared_encoding(part);
-        if encoding == Encoding::None && named.is_none() && text_part {
+        let encodings = declared_encodings(data, part);
+        let encoding = encodings[0];
+        if encodings.len() == 1 && encoding == Reading::Plain && named.is_none() && text_part {
             // Files uuencoded or in BinHex inside the text are new.
             super::textenc::carve(&raw, ctx, &mut out);
             continue;
@@ -92,6 +97,25 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             None if is_message => (format!("<message {i}>"), Origin::Decoded),
             None => (format!("<part {i}>"), Origin::Decoded),
         };
+        if encodings.len() > 1 {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!(
+                    "{name:?}: Content-Transfer-Encoding fields that disagree (mail clients read the first, this parser the last): every reading is scanned"
+                ),
+            });
+        }
+        for e in &encodings {
+            if let Reading::Unknown(method) = e {
+                out.findings.push(FindingKind::UnsupportedMethod {
+                    entry: name.clone(),
+                    method: format!(
+                        "transfer encoding {:?}",
+                        method.chars().take(40).collect::<String>()
+                    ),
+                });
+            }
+        }
+        let raw_read = encodings.iter().any(|e| !e.decodes());
         if part.is_encoding_problem {
             out.findings.push(FindingKind::Malformed {
                 detail: format!("{name:?}: its transfer encoding does not decode cleanly"),
@@ -101,31 +125,164 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             // characters outside the alphabet are ignored), so both
             // readings are scanned: the raw body here, the decoded one
             // under the part's name below.
-            if encoding != Encoding::None {
+            if !raw_read {
                 let origin = Origin::Carved {
                     offset: u64::from(part.offset_body),
                 };
                 out.push_slice(format!("<raw part {i}>"), origin, raw.clone(), ctx.budget);
             }
         }
-        let decoded = match encoding {
-            Encoding::Base64 => base64(&raw),
-            Encoding::QuotedPrintable => quoted_printable(&raw),
-            Encoding::None => {
-                // Uuencoded and BinHex files in any body, not only a text
-                // one: a part declared `x-uuencode` (an encoding the parser
-                // does not know, that mail clients decode) is one.
-                super::textenc::carve(&raw, ctx, &mut out);
-                out.push_slice(name, origin, raw, ctx.budget);
-                continue;
-            }
-        };
-        if text_part {
-            super::textenc::carve(&decoded, ctx, &mut out);
+        if raw_read {
+            // Uuencoded and BinHex files in any body, not only a text
+            // one: a part declared `x-uuencode` (an encoding the parser
+            // does not know, that mail clients decode) is one.
+            super::textenc::carve(&raw, ctx, &mut out);
+            out.push_slice(name.clone(), origin.clone(), raw.clone(), ctx.budget);
         }
-        out.push_drained(name, origin, ctx.budget.take(decoded));
+        for e in encodings.iter().filter(|e| e.decodes()) {
+            let decoded = match e {
+                Reading::Base64 => base64(&raw),
+                _ => quoted_printable(&raw),
+            };
+            if text_part {
+                super::textenc::carve(&decoded, ctx, &mut out);
+            }
+            out.push_drained(name.clone(), origin.clone(), ctx.budget.take(decoded));
+        }
+    }
+    multipart_readings(data, &message, &mut out);
+    if let Some(copy) = clients_reading(data, &message) {
+        out.push_drained(
+            "<message as mail clients read it>".to_owned(),
+            Origin::Decoded,
+            ctx.budget.take(copy),
+        );
     }
     out
+}
+
+/// The message as Thunderbird and Python's `email` read it, where this
+/// parser reads it otherwise, for the engine to unpack as a message of its
+/// own: of Content-Type and Content-Transfer-Encoding fields given twice,
+/// the first wins (the later ones are renamed out of the way), and a
+/// multipart type whose boundary the parser missed is written on one line,
+/// without the white space after `=` that folding left there. `None` when
+/// the parser's reading is already theirs.
+fn clients_reading(data: &[u8], message: &mail_parser::Message<'_>) -> Option<Vec<u8>> {
+    // (start, end, replacement) of the bytes changed, in the message.
+    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+    for part in &message.parts {
+        for name in [HeaderName::ContentType, HeaderName::ContentTransferEncoding] {
+            for h in part.headers.iter().filter(|h| h.name == name).skip(1) {
+                let at = h.offset_field as usize;
+                edits.push((at, at + 1, b"X".to_vec()));
+            }
+        }
+        if matches!(part.body, PartType::Multipart(_)) {
+            continue;
+        }
+        let Some(h) = part
+            .headers
+            .iter()
+            .find(|h| h.name == HeaderName::ContentType)
+        else {
+            continue;
+        };
+        let (start, end) = (h.offset_start as usize, h.offset_end as usize);
+        let Some(value) = data.get(start..end) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(value);
+        if !text
+            .trim_start()
+            .get(..10)
+            .is_some_and(|t| t.eq_ignore_ascii_case("multipart/"))
+        {
+            continue;
+        }
+        // One line: folds out, and no space after `=`.
+        let body = text.trim_end_matches(['\r', '\n']);
+        let mut line = String::with_capacity(body.len() + 2);
+        for c in body.chars().filter(|c| !matches!(c, '\r' | '\n')) {
+            if c.is_ascii_whitespace() && line.ends_with('=') {
+                continue;
+            }
+            line.push(if c == '\t' { ' ' } else { c });
+        }
+        line.push_str("\r\n");
+        edits.push((start, end, line.into_bytes()));
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|e| e.0);
+    let mut copy = Vec::with_capacity(data.len());
+    let mut at = 0;
+    for (start, end, with) in edits {
+        if start < at || end > data.len() {
+            continue;
+        }
+        copy.extend_from_slice(&data[at..start]);
+        copy.extend_from_slice(&with);
+        at = end;
+    }
+    copy.extend_from_slice(&data[at..]);
+    (copy != data).then_some(copy)
+}
+
+/// Findings on what makes readers see a different structure: a part
+/// that declares itself multipart but whose boundary the parser did not
+/// read (folded onto a line of its own, or missing: other readers find
+/// one), and Content-Type fields given twice with different values (mail
+/// clients read the first, this parser the last).
+fn multipart_readings(data: &[u8], message: &mail_parser::Message<'_>, out: &mut Unpacked) {
+    for (i, part) in message.parts.iter().enumerate() {
+        let declared = fields(data, part, &HeaderName::ContentType);
+        let multipart = declared.iter().any(|v| {
+            v.trim_start()
+                .get(..10)
+                .is_some_and(|t| t.eq_ignore_ascii_case("multipart/"))
+        });
+        if multipart && !matches!(part.body, PartType::Multipart(_)) {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!(
+                    "part {i} declares a multipart type whose boundary this parser does not read: other readers may find parts in it"
+                ),
+            });
+        }
+        let first = declared.first().map(|v| normalized(v));
+        if declared.iter().any(|v| Some(normalized(v)) != first) {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!(
+                    "part {i} has Content-Type fields that disagree: mail clients read the first, this parser the last"
+                ),
+            });
+        }
+    }
+}
+
+/// A field's value without its white space, lowercased: folding and case
+/// are no difference.
+fn normalized(v: &str) -> String {
+    v.split_ascii_whitespace()
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// The raw values of a part's fields named `name`, in order.
+fn fields<'a>(
+    data: &'a [u8],
+    part: &mail_parser::MessagePart<'_>,
+    name: &HeaderName<'_>,
+) -> Vec<&'a str> {
+    part.headers
+        .iter()
+        .filter(|h| h.name == *name)
+        .filter_map(|h| {
+            let raw = data.get(h.offset_start as usize..h.offset_end as usize)?;
+            std::str::from_utf8(raw).ok()
+        })
+        .collect()
 }
 
 /// The passwords that the message's subject and text give, when it has
@@ -156,31 +313,72 @@ fn password_hints(message: &mail_parser::Message<'_>, out: &mut Vec<String>) {
     }
 }
 
-/// The transfer encoding a part declares. The parser reports `None` for a
-/// body it could not decode (a character outside base64's alphabet); the
-/// field still says how a mail client decodes it.
-fn declared_encoding(part: &mail_parser::MessagePart<'_>) -> Encoding {
-    if !part.is_encoding_problem || part.encoding != Encoding::None {
-        return part.encoding;
+/// How a part's body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading<'a> {
+    /// As it is: 7bit, 8bit, binary, no field, or uuencode (carved).
+    Plain,
+    Base64,
+    QuotedPrintable,
+    /// An encoding no mail client decodes: read as it is, and a finding.
+    Unknown(&'a str),
+}
+
+impl Reading<'_> {
+    fn decodes(&self) -> bool {
+        matches!(self, Reading::Base64 | Reading::QuotedPrintable)
     }
-    match part.content_transfer_encoding().map(str::trim) {
-        Some(e) if e.eq_ignore_ascii_case("base64") => Encoding::Base64,
-        Some(e) if e.eq_ignore_ascii_case("quoted-printable") => Encoding::QuotedPrintable,
-        _ => Encoding::None,
+}
+
+/// The transfer encodings a part declares, each field read as Thunderbird
+/// reads it: its first token, up to white space, `;`, `,` or `(`
+/// (`base64; x=1` and `base64 (binary)` are base64), quotes and case
+/// aside. Fields that disagree give every reading, first field first; the
+/// parser's own (which takes the last field, and only an exact
+/// `base64`) is not trusted. Never empty.
+fn declared_encodings<'a>(data: &'a [u8], part: &mail_parser::MessagePart<'_>) -> Vec<Reading<'a>> {
+    let mut out = Vec::new();
+    for v in fields(data, part, &HeaderName::ContentTransferEncoding) {
+        let token = v
+            .trim_start()
+            .split(|c: char| c.is_ascii_whitespace() || matches!(c, ';' | ',' | '('))
+            .next()
+            .unwrap_or("")
+            .trim_matches('"');
+        let r = match token.to_ascii_lowercase().as_str() {
+            "base64" | "x-base64" => Reading::Base64,
+            "quoted-printable" | "x-quoted-printable" => Reading::QuotedPrintable,
+            "" | "7bit" | "8bit" | "binary" | "x-uuencode" | "uuencode" | "x-uue" | "uue" => {
+                Reading::Plain
+            }
+            _ => Reading::Unknown(token),
+        };
+        if !out.contains(&r) {
+            out.push(r);
+        }
     }
+    if out.is_empty() {
+        // No field the raw bytes show: what the parser read, if anything.
+        out.push(match part.encoding {
+            Encoding::Base64 => Reading::Base64,
+            Encoding::QuotedPrintable => Reading::QuotedPrintable,
+            Encoding::None => Reading::Plain,
+        });
+    }
+    out
 }
 
 /// An mbox file of several messages: each one (from its "From " line to
 /// the next) is a child, which the pipeline reads as a message of its own.
-/// The parser would read only the first. False when there is one message.
-fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) -> bool {
+/// The parser would read only the first. Nothing when there is one message.
+fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     let mut starts = std::iter::once(0)
         .chain(memchr::memmem::find_iter(&data[..], b"\nFrom ").map(|p| p + 1))
         .peekable();
     let mut k = 0u64;
     let mut current = starts.next().unwrap_or(0);
     if starts.peek().is_none() {
-        return false;
+        return;
     }
     loop {
         let next = starts.next();
@@ -203,7 +401,6 @@ fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) -> bool {
             None => break,
         }
     }
-    true
 }
 
 /// The raw bytes of a part's body, as a slice of the message.
