@@ -609,6 +609,20 @@ fn pdfs_encrypted_for_an_empty_password_are_read() {
         assert!(!has_key(&r, "encrypted"), "{args:?}: {:?}", keys(&r));
         let r = scan("statement.pdf", qpdf_encrypt(&clean, "", args).unwrap());
         assert_clean(&r);
+        // A blank page, as pikepdf writes one: its content stream empty,
+        // which AES makes an IV and a block of padding.
+        let mut blank = Pdf::new();
+        blank
+            .obj(1, "<</Type /Catalog /Pages 2 0 R>>")
+            .obj(2, "<</Type /Pages /Kids [3 0 R] /Count 1>>")
+            .obj(
+                3,
+                "<</Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R>>",
+            )
+            .stream(4, "/Filter /FlateDecode", b"")
+            .xref("/Root 1 0 R");
+        let enc = qpdf_encrypt(&blank.bytes(), "", args).unwrap();
+        assert_clean(&scan("blank.pdf", enc));
     }
 }
 

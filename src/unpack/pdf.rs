@@ -662,6 +662,11 @@ impl Reader<'_> {
             && (c.encrypt_metadata || !d.has_name(b"Type", b"Metadata"))
         {
             raw = Bytes::from(c.stream(num, generation, &raw));
+            // An empty stream encrypted with AES is its IV and one block
+            // of padding: empty again once decrypted, as if not encrypted.
+            if raw.is_empty() {
+                return;
+            }
         }
         let direct = self.direct_filters(d);
         let dec: Decoded = pdf_filters::decode(direct.as_ref().unwrap_or(d), raw, ctx.budget);
