@@ -373,8 +373,22 @@ fn a_boundary_folded_after_its_equals_sign() {
     .replacen("boundary=\"BB\"", "boundary=\r\n \"BB\"", 1);
     let r = scan("mail.eml", m.into_bytes());
     assert!(found_eicar(&r), "{:?}", keys(&r));
-    // Control: the usual fold, before the parameter, is read as it is and
-    // needs no second reading.
+    // Two boundaries: ripmime takes the last, mail-parser the first.
+    let m = String::from_utf8(message(&[(
+        &format!("Content-Type: application/octet-stream; name=\"e.com\"\r\n{B64}"),
+        &b64(&eicar()),
+    )]))
+    .unwrap()
+    .replacen("boundary=\"BB\"", "boundary=\"XX\"; boundary=\"BB\"", 1);
+    let r = scan("mail.eml", m.into_bytes());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // Controls: a multipart body without a line of its boundary is text to
+    // every reader (Python's test messages have such), and the usual fold,
+    // before the parameter, is read as it is and needs no second reading.
+    let m = String::from_utf8(message(&[("Content-Type: text/plain", b"hello")]))
+        .unwrap()
+        .replace("--BB", "--CC");
+    assert_clean(&scan("mail.eml", m.into_bytes()));
     let m = String::from_utf8(message(&[("Content-Type: text/plain", b"hello")]))
         .unwrap()
         .replacen(

@@ -178,39 +178,9 @@ fn clients_reading(data: &[u8], message: &mail_parser::Message<'_>) -> Option<Ve
                 edits.push((at, at + 1, b"X".to_vec()));
             }
         }
-        if matches!(part.body, PartType::Multipart(_)) {
-            continue;
+        if let Some((start, end, line)) = unsplit_multipart(data, part) {
+            edits.push((start, end, format!("{line}\r\n").into_bytes()));
         }
-        let Some(h) = part
-            .headers
-            .iter()
-            .find(|h| h.name == HeaderName::ContentType)
-        else {
-            continue;
-        };
-        let (start, end) = (h.offset_start as usize, h.offset_end as usize);
-        let Some(value) = data.get(start..end) else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(value);
-        if !text
-            .trim_start()
-            .get(..10)
-            .is_some_and(|t| t.eq_ignore_ascii_case("multipart/"))
-        {
-            continue;
-        }
-        // One line: folds out, and no space after `=`.
-        let body = text.trim_end_matches(['\r', '\n']);
-        let mut line = String::with_capacity(body.len() + 2);
-        for c in body.chars().filter(|c| !matches!(c, '\r' | '\n')) {
-            if c.is_ascii_whitespace() && line.ends_with('=') {
-                continue;
-            }
-            line.push(if c == '\t' { ' ' } else { c });
-        }
-        line.push_str("\r\n");
-        edits.push((start, end, line.into_bytes()));
     }
     if edits.is_empty() {
         return None;
@@ -238,15 +208,10 @@ fn clients_reading(data: &[u8], message: &mail_parser::Message<'_>) -> Option<Ve
 fn multipart_readings(data: &[u8], message: &mail_parser::Message<'_>, out: &mut Unpacked) {
     for (i, part) in message.parts.iter().enumerate() {
         let declared = fields(data, part, &HeaderName::ContentType);
-        let multipart = declared.iter().any(|v| {
-            v.trim_start()
-                .get(..10)
-                .is_some_and(|t| t.eq_ignore_ascii_case("multipart/"))
-        });
-        if multipart && !matches!(part.body, PartType::Multipart(_)) {
+        if unsplit_multipart(data, part).is_some() {
             out.findings.push(FindingKind::Malformed {
                 detail: format!(
-                    "part {i} declares a multipart type whose boundary this parser does not read: other readers may find parts in it"
+                    "part {i} declares a multipart type whose boundary this parser does not read, and its body has lines of that boundary: other readers find parts in it"
                 ),
             });
         }
@@ -259,6 +224,64 @@ fn multipart_readings(data: &[u8], message: &mail_parser::Message<'_>, out: &mut
             });
         }
     }
+}
+
+/// A part that declares a multipart type (its first Content-Type field)
+/// which the parser did not split, though its body holds a line of the
+/// boundary that the field names once unfolded: where that field's value
+/// lies, and the value on one line, without the white space after `=`
+/// that folding left there (what Python, munpack and ripmime read).
+fn unsplit_multipart(
+    data: &[u8],
+    part: &mail_parser::MessagePart<'_>,
+) -> Option<(usize, usize, String)> {
+    if matches!(part.body, PartType::Multipart(_)) {
+        return None;
+    }
+    let h = part
+        .headers
+        .iter()
+        .find(|h| h.name == HeaderName::ContentType)?;
+    let (start, end) = (h.offset_start as usize, h.offset_end as usize);
+    let text = String::from_utf8_lossy(data.get(start..end)?);
+    if !text
+        .trim_start()
+        .get(..10)
+        .is_some_and(|t| t.eq_ignore_ascii_case("multipart/"))
+    {
+        return None;
+    }
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars().filter(|c| !matches!(c, '\r' | '\n')) {
+        if c.is_ascii_whitespace() && line.ends_with('=') {
+            continue;
+        }
+        line.push(if c == '\t' { ' ' } else { c });
+    }
+    let line = line.trim_end().to_owned();
+    let body = data.get(part.offset_body as usize..part.offset_end as usize)?;
+    // Each `boundary` given (readers differ on which of two wins): the
+    // first that the body has lines of.
+    let lower = line.to_ascii_lowercase();
+    let (k, boundary) = lower
+        .match_indices("boundary=")
+        .map(|(at, key)| {
+            let value = &line[at + key.len()..];
+            match value.strip_prefix('"') {
+                Some(quoted) => quoted.split('"').next().unwrap_or(""),
+                None => value.split([';', ' ']).next().unwrap_or(""),
+            }
+        })
+        .enumerate()
+        .find(|(_, b)| {
+            !b.is_empty() && memchr::memmem::find(body, format!("\n--{b}").as_bytes()).is_some()
+        })?;
+    if k == 0 {
+        return Some((start, end, line));
+    }
+    // A later one: the type with that boundary alone.
+    let ty = line.split(';').next().unwrap_or("").trim();
+    Some((start, end, format!(" {ty}; boundary=\"{boundary}\"")))
 }
 
 /// A field's value without its white space, lowercased: folding and case
