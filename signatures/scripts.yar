@@ -156,3 +156,34 @@ rule Batch_Dropper
         Script_Object and filesize < 1MB and $echo and any of ($d*)
         and not Documentation_Quoting_Commands
 }
+
+rule HTML_Smuggling_Blob_Download
+{
+    meta:
+        description = "A page or script that turns text into bytes, wraps them in a Blob and makes the browser save it as a download (HTML smuggling), whether or not its payload could be decoded"
+        severity = "medium"
+        reference = "https://attack.mitre.org/techniques/T1027/006/"
+    strings:
+        $blob = "new Blob("
+        $file = "new File("
+        $url = "createObjectURL("
+        $ms1 = "msSaveOrOpenBlob("
+        $ms2 = "msSaveBlob("
+        $saveas = "saveAs("
+        $dl1 = ".download"
+        $dl2 = "'download'"
+        $dl3 = "\"download\""
+        $dl4 = "&quot;download&quot;"
+        $click = ".click("
+        $dispatch = "dispatchEvent("
+        $bytes1 = "Uint8Array"
+        $bytes2 = "atob("
+        $bytes3 = "charCodeAt("
+        $bytes4 = "fromCharCode("
+        $bytes5 = "parseInt("
+    condition:
+        (Script_Object or xferscan_type == "html" or xferscan_type == "hta" or xferscan_type == "xml")
+        and ($blob or $file)
+        and any of ($bytes*)
+        and (($url and any of ($dl*) and ($click or $dispatch)) or $ms1 or $ms2 or $saveas)
+}

@@ -373,3 +373,49 @@ fn an_unencoded_html_mail_body_is_read_as_a_page() {
         assert_clean(&scan("hello.eml", m));
     }
 }
+
+/// A page that turns text into bytes, wraps them in a Blob and has the
+/// browser save it: however the payload is transformed on the way (here
+/// reversed, which nothing here undoes), the shape is flagged
+/// (`HTML_Smuggling_Blob_Download`); an escaped copy in an `<iframe
+/// srcdoc>` too.
+#[test]
+fn a_script_that_saves_a_blob_it_builds_is_flagged() {
+    let b64: String = String::from_utf8(b64(&tiny_pe(false)))
+        .unwrap()
+        .replace("\r\n", "")
+        .chars()
+        .rev()
+        .collect();
+    let script = format!(
+        "var s = atob('{b64}'.split('').reverse().join(''));\n\
+         var b = new Uint8Array(s.length);\n\
+         for (var i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);\n\
+         var a = document.createElement('a');\n\
+         a.href = URL.createObjectURL(new Blob([b], {{type: 'application/octet-stream'}}));\n\
+         a.download = 'invoice.exe';\n\
+         document.body.appendChild(a);\n\
+         a.click();\n"
+    );
+    let r = scan("invoice.html", html(&script));
+    assert!(r.matched("HTML_Smuggling_Blob_Download"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+    let escaped = format!("<script>{script}</script>")
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    let page =
+        format!("<!DOCTYPE html><html><body><iframe srcdoc=\"{escaped}\"></iframe></body></html>");
+    let r = scan("invoice.html", page.into_bytes());
+    assert!(r.matched("HTML_Smuggling_Blob_Download"), "{:?}", keys(&r));
+    // Control: a page that exports a table it shows as CSV, from text.
+    let export = "var csv = rows.map(function (r) { return r.join(','); }).join('\\n');\n\
+         var a = document.createElement('a');\n\
+         a.href = URL.createObjectURL(new Blob([csv], {type: 'text/csv'}));\n\
+         a.download = 'table.csv';\n\
+         a.click();\n";
+    let r = scan("report.html", html(export));
+    assert!(!r.matched("HTML_Smuggling_Blob_Download"), "{:?}", keys(&r));
+    assert_clean(&r);
+}
