@@ -23,12 +23,12 @@ const MAX_PARTS: usize = 10_000;
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
-    // An mbox's messages are children of their own; the file is also read
-    // as one message, as mail clients read an `.eml` that starts with an
-    // mbox `From ` line (a body line that starts with `From ` is no new
-    // message to them).
-    if data.starts_with(b"From ") {
-        split_mbox(data, ctx, &mut out);
+    // An mbox's messages are children of their own. Where a piece does
+    // not start a message (a body line that starts with `From `, in an
+    // `.eml` saved with an mbox `From ` line, is no new message to mail
+    // clients), the file is read as one message too.
+    if data.starts_with(b"From ") && split_mbox(data, ctx, &mut out) {
+        return out;
     }
     // The parser keeps offsets in 32 bits: past 4 GiB (an engine configured
     // for objects that large) they would point at the wrong bytes.
@@ -393,16 +393,19 @@ fn declared_encodings<'a>(data: &'a [u8], part: &mail_parser::MessagePart<'_>) -
 
 /// An mbox file of several messages: each one (from its "From " line to
 /// the next) is a child, which the pipeline reads as a message of its own.
-/// The parser would read only the first. Nothing when there is one message.
-fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+/// The parser would read only the first. True when every piece is a
+/// message (its `From ` line followed by a header field): the file is an
+/// mbox, and its pieces are all there is to read.
+fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) -> bool {
     let mut starts = std::iter::once(0)
         .chain(memchr::memmem::find_iter(&data[..], b"\nFrom ").map(|p| p + 1))
         .peekable();
     let mut k = 0u64;
     let mut current = starts.next().unwrap_or(0);
     if starts.peek().is_none() {
-        return;
+        return false;
     }
+    let mut all_messages = true;
     loop {
         let next = starts.next();
         if k >= ctx.budget.objects_left() {
@@ -410,6 +413,7 @@ fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
             break;
         }
         let end = next.unwrap_or(data.len());
+        all_messages &= starts_a_message(&data[current..end]);
         out.push_slice(
             format!("<message {k}>"),
             Origin::Carved {
@@ -423,6 +427,21 @@ fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
             Some(n) => current = n,
             None => break,
         }
+    }
+    all_messages
+}
+
+/// True when `piece`, after its `From ` line, starts with a header field:
+/// a name of printable characters, then a colon.
+fn starts_a_message(piece: &[u8]) -> bool {
+    let Some(eol) = memchr::memchr(b'\n', piece) else {
+        return false;
+    };
+    let rest = &piece[eol + 1..];
+    let head = &rest[..rest.len().min(80)];
+    match memchr::memchr(b':', head) {
+        Some(colon) => colon > 0 && head[..colon].iter().all(|&b| (33..127).contains(&b)),
+        None => false,
     }
 }
 
