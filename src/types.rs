@@ -385,6 +385,9 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     // Certificates and keys: PEM text and DER bytes.
     ("pem", G::Text, &["pem", "crt", "cer", "cert", "csr"]),
     ("der", G::Document, &["der", "cer", "crt", "p7b", "p7c"]),
+    // A CMS (PKCS #7) message: the body of S/MIME mail, signed or
+    // encrypted.
+    ("pkcs7", G::Document, &["p7m", "p7s", "p7c", "p7b"]),
     // Compiled HTML help, whose pages run script.
     ("chm", G::Executable, &["chm"]),
     // Shortcuts.
@@ -628,6 +631,7 @@ const CONTAINERS: &[&str] = &[
     "deb",     // DEB
     "onenote", // ONENOTE
     "chm",     // CHM
+    "pkcs7",   // PKCS7
     "cab",     // CAB
     "msi",     // MSI
     "rar",     // RAR
@@ -724,6 +728,8 @@ pub mod known {
     /// The source of a VBA module (a child of an Office document).
     pub const VBA: FileType = FileType::new("vba", G::Text);
     pub const ONENOTE: FileType = FileType::new("onenote", G::Document);
+    /// A CMS (PKCS #7) message, as S/MIME mail carries it.
+    pub const PKCS7: FileType = FileType::new("pkcs7", G::Document);
     pub const CAB: FileType = FileType::new("cab", G::Archive);
     pub const RAR: FileType = FileType::new("rar", G::Archive);
     pub const SYLK: FileType = FileType::new("sylk", G::Document);

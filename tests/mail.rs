@@ -425,3 +425,102 @@ fn an_eml_with_a_from_line_is_one_message_too() {
     let r = scan("mail.eml", m);
     assert!(found_eicar(&r), "{:?}", keys(&r));
 }
+
+/// S/MIME as `openssl smime` writes it (BER, indefinite lengths): an
+/// opaque-signed message's content is read as mail clients show it,
+/// whoever signed it; an encrypted one is said to be encrypted.
+#[test]
+fn smime_signed_content_is_read_and_encrypted_is_said() {
+    let Some(openssl) = tool("openssl") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    run_tool(
+        dir.path(),
+        &openssl,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=sender",
+        ],
+    );
+    let entity = format!(
+        "Content-Type: multipart/mixed; boundary=\"IN\"\r\n\r\n--IN\r\n\
+         Content-Type: text/plain\r\n\r\nThe report.\r\n--IN\r\n\
+         Content-Type: application/octet-stream; name=\"report.com\"\r\n{B64}\r\n\r\n{}\r\n--IN--\r\n",
+        String::from_utf8(b64(&eicar())).unwrap()
+    );
+    std::fs::write(dir.path().join("entity.txt"), entity).unwrap();
+    let sign = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "smime",
+            "-sign",
+            "-nodetach",
+            "-in",
+            "entity.txt",
+            "-signer",
+            "cert.pem",
+            "-inkey",
+            "key.pem",
+            "-out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        run_tool(dir.path(), &openssl, &args);
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    // The mail, and the bare .p7m (DER outer, as a saved attachment).
+    let r = scan("signed.eml", sign(&[], "signed.eml"));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let r = scan("smime.p7m", sign(&["-outform", "DER"], "smime.p7m"));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(r.objects[0].types[0].ty.name(), "pkcs7");
+    run_tool(
+        dir.path(),
+        &openssl,
+        &[
+            "smime",
+            "-encrypt",
+            "-aes256",
+            "-in",
+            "entity.txt",
+            "-out",
+            "enc.eml",
+            "cert.pem",
+        ],
+    );
+    let r = scan(
+        "enc.eml",
+        std::fs::read(dir.path().join("enc.eml")).unwrap(),
+    );
+    assert!(has_key(&r, "encrypted"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+    // Controls: the certificate (DER), and a harmless signed message.
+    run_tool(
+        dir.path(),
+        &openssl,
+        &[
+            "x509", "-in", "cert.pem", "-outform", "DER", "-out", "cert.der",
+        ],
+    );
+    assert_clean(&scan(
+        "cert.der",
+        std::fs::read(dir.path().join("cert.der")).unwrap(),
+    ));
+    std::fs::write(
+        dir.path().join("entity.txt"),
+        "Content-Type: text/plain\r\n\r\nSee you at noon.\r\n",
+    )
+    .unwrap();
+    assert_clean(&scan("signed.eml", sign(&[], "plain.eml")));
+}

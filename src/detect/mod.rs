@@ -165,7 +165,10 @@ impl Detector {
         // The key bytes of the head, where the text's classification has
         // made its pass over it.
         let mut head_keys = None;
+        // A CMS message before infer, which calls the DER ones `der` and
+        // does not know the BER ones (`openssl smime` writes those).
         let primary = match self.magic(data) {
+            _ if crate::format::cms::is_cms(data) => known::PKCS7,
             Some((ext, kind)) => self.refine(ext, kind, data, &mut d.findings),
             // Without a magic number, only when nothing else claims it.
             None if is_lzma_alone(data) => known::LZMA,

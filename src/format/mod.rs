@@ -22,6 +22,7 @@ pub(crate) mod biff;
 pub(crate) mod cab;
 pub(crate) mod cfbhead;
 pub(crate) mod chm;
+pub(crate) mod cms;
 pub(crate) mod cpio;
 pub(crate) mod datauri;
 pub(crate) mod disk;

@@ -5,6 +5,7 @@
 
 pub(crate) mod ar;
 pub(crate) mod chm;
+pub(crate) mod cms;
 pub(crate) mod compressed;
 pub(crate) mod cpio;
 pub(crate) mod datauri;
@@ -233,7 +234,7 @@ type Unpacker = fn(&str, &Bytes, &mut Ctx<'_>) -> Unpacked;
 /// [`FileType::is_container`] names, and of the `SEARCHED` pages and
 /// scripts.
 fn unpacker(t: FileType) -> Option<Unpacker> {
-    let table: [(FileType, Unpacker); 38] = [
+    let table: [(FileType, Unpacker); 39] = [
         (known::GZIP, compressed::gunzip),
         (known::BZIP2, compressed::bunzip2),
         (known::XZ, compressed::unxz),
@@ -264,6 +265,7 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
         (known::JAVASCRIPT, |_, d, c| smuggle::script(d, c)),
         (known::ONENOTE, |_, d, c| onenote::unpack(d, c)),
         (known::CHM, |_, d, c| chm::unpack(d, c)),
+        (known::PKCS7, |_, d, c| cms::unpack(d, c)),
         (known::CAB, |_, d, c| cab::unpack(d, c)),
         (known::MSI, |_, d, c| msi::unpack(d, c)),
         (known::RAR, |_, d, c| rar::unpack(d, c)),
