@@ -383,7 +383,11 @@ fn fildes(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Afte
     };
     conn.consume(1.min(conn.pending().len()));
     let label = format!("fd[{}]", fd.as_raw_fd());
-    let file = File::from(fd);
+    let mut file = File::from(fd);
+    // clamd reads a file from its start, wherever the sender left the
+    // descriptor (c-icap's clamd_mod passes one at its end). A pipe has no
+    // start to go back to, and is read from where it is.
+    let _ = std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0));
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let engine = d.engine();
     let opts = d.scan_options();
@@ -414,8 +418,14 @@ fn files_below(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
     let mut top = true;
     while let Some(p) = stack.pop() {
         if out.len() >= MAX_PATH_FILES {
+            // Never an OK for files not scanned.
+            errors.push(clamd::error_line(
+                &p.display().to_string(),
+                &format!("more than {MAX_PATH_FILES} files below the path, the rest not scanned."),
+            ));
             return;
         }
+        let top_level = top;
         let meta = if top {
             std::fs::metadata(&p)
         } else {
@@ -435,6 +445,12 @@ fn files_below(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
                 )),
             },
             Ok(m) if m.is_file() => out.push(p),
+            // A FIFO or a device named itself has no end to scan to, as
+            // clamd says; inside a folder it is no file and is passed.
+            Ok(_) if top_level => errors.push(clamd::error_line(
+                &p.display().to_string(),
+                "Not supported file type.",
+            )),
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => errors.push(clamd::error_line(
                 &p.display().to_string(),

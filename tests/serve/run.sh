@@ -125,6 +125,22 @@ expect "clamdscan -m --stream clean ones" 0 'big.txt: OK' -- "${U[@]}" -m --stre
 expect "clamdscan --fdpass clean" 0 'clean.txt: OK' -- "${U[@]}" --fdpass "$F/clean.txt"
 expect "clamdscan --fdpass nested-zip EICAR" 1 'EICAR_Test_File FOUND' -- "${U[@]}" --fdpass "$F/nested.zip"
 expect "clamdscan stdin (FILDES)" 1 'EICAR_Test_File FOUND' -- sh -c "${U[*]} - < '$F/nested.zip'"
+# c-icap's clamd_mod passes a descriptor left at the end of its file:
+# clamd reads from the start.
+expect "FILDES of a descriptor at its end" 0 'EICAR_Test_File FOUND' -- "$PY" -c '
+import os, socket, sys
+f = open(sys.argv[2], "rb"); f.seek(0, os.SEEK_END)
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(20)
+s.sendall(b"zFILDES\0"); socket.send_fds(s, [b"\0"], [f.fileno()])
+print(s.recv(4096).decode(errors="replace"))' "$SOCK" "$F/nested.zip"
+# A FIFO named itself is no file to scan: an error, as clamd says, never OK
+# (clamdscan refuses one itself; other clients send it).
+mkfifo "$T/fifo"
+expect "SCAN of a FIFO" 0 'fifo: Not supported file type. ERROR' -- "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(20)
+s.sendall(b"zSCAN " + sys.argv[2].encode() + b"\0")
+print(s.recv(4096).decode(errors="replace"))' "$SOCK" "$T/fifo"
 expect "clamdscan on TCP --stream" 1 'EICAR_Test_File FOUND' -- "${N[@]}" --stream "$F/nested.zip"
 expect "clamdscan on TCP: no path commands" 2 '' -- "${N[@]}" "$F/clean.txt"
 before=$(grep -c '"event":"reload"' "$T/serve.log")
