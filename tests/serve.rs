@@ -405,8 +405,16 @@ fn a_crowd_of_idle_connections_is_bounded_and_closed() {
 /// An ICAP request head and encapsulated headers for `body`, previewing
 /// `preview` bytes when given; the body part is what fits the preview.
 fn respmod(name: &str, body: &[u8], preview: Option<usize>) -> Vec<u8> {
+    respmod_with(name, body, preview, "")
+}
+
+/// [`respmod`] with `extra` HTTP response fields (each ending in CRLF).
+fn respmod_with(name: &str, body: &[u8], preview: Option<usize>, extra: &str) -> Vec<u8> {
     let req = format!("GET http://example.test/{name} HTTP/1.1\r\nHost: example.test\r\n\r\n");
-    let res = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+    let res = format!(
+        "HTTP/1.1 200 OK\r\n{extra}Content-Length: {}\r\n\r\n",
+        body.len()
+    );
     let mut head = format!(
         "RESPMOD icap://127.0.0.1/xferscan ICAP/1.0\r\nHost: 127.0.0.1\r\nAllow: 204\r\n\
          Encapsulated: req-hdr=0, res-hdr={}, res-body={}\r\n",
@@ -892,5 +900,73 @@ fn streams_waiting_in_the_set_are_served_amid_a_flood_of_connections() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let served: u32 = flood.into_iter().map(|f| f.join().unwrap()).sum();
     assert!(served > 0);
+    d.assert_serving();
+}
+
+/// A proxy passes the body as the server encoded it; the browser saves it
+/// decoded. Codings without a magic number for detection (zlib, raw
+/// deflate, brotli) and stacks of them are undone before the verdict; a
+/// body past `stream_max` is an error, never a 204.
+#[test]
+fn icap_bodies_are_read_as_the_browser_decodes_them() {
+    use flate2::Compression;
+    use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
+    let d = Served::start("");
+    let payload = nest(1, "notes.txt", &eicar(), Method::Deflated);
+    let zlib = {
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
+        e.write_all(&payload).unwrap();
+        e.finish().unwrap()
+    };
+    let raw = {
+        let mut e = DeflateEncoder::new(Vec::new(), Compression::default());
+        e.write_all(&payload).unwrap();
+        e.finish().unwrap()
+    };
+    // deflate then gzip: the gzip is undone first.
+    let stacked = {
+        let mut e = GzEncoder::new(Vec::new(), Compression::default());
+        e.write_all(&raw).unwrap();
+        e.finish().unwrap()
+    };
+    for (coding, body) in [
+        ("deflate", &zlib),
+        ("deflate", &raw),
+        ("deflate, gzip", &stacked),
+    ] {
+        let mut s = d.icap();
+        let field = format!("Content-Encoding: {coding}\r\n");
+        s.write_all(&respmod_with("report.zip", body, Some(1024), &field))
+            .unwrap();
+        let mut r = icap_head(&mut s);
+        if r.starts_with("ICAP/1.0 100 ") {
+            r = icap_head(&mut s);
+        }
+        assert!(
+            r.starts_with("ICAP/1.0 200 ") && r.contains("EICAR_Test_File"),
+            "{coding}: {r}"
+        );
+    }
+    // Control: a clean body, encoded, passes.
+    let clean = {
+        let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
+        e.write_all(b"hello, world").unwrap();
+        e.finish().unwrap()
+    };
+    let mut s = d.icap();
+    s.write_all(&respmod_with(
+        "a.txt",
+        &clean,
+        None,
+        "Content-Encoding: deflate\r\n",
+    ))
+    .unwrap();
+    assert!(icap_head(&mut s).starts_with("ICAP/1.0 204 "));
+    // Past the 1 MiB stream_max of this daemon: an error, not a 204.
+    let mut s = d.icap();
+    s.write_all(&respmod("big.bin", &vec![b'a'; 1_500_000], None))
+        .unwrap();
+    let r = icap_head(&mut s);
+    assert!(r.starts_with("ICAP/1.0 500 "), "{r}");
     d.assert_serving();
 }

@@ -211,6 +211,52 @@ pub fn parse_encapsulated(value: &str) -> Option<Encapsulated> {
 /// The name a transfer is judged by: the `filename` of a
 /// `Content-Disposition` header, else the last segment of the URL's path
 /// (percent-decoded), else `object`.
+/// A content coding of HTTP (RFC 9110 §8.4.1) that a browser undoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// `gzip`, `x-gzip`.
+    Gzip,
+    /// `deflate`: zlib, or raw deflate as some servers send it (browsers
+    /// read both).
+    Deflate,
+    /// `br`.
+    Brotli,
+    /// `zstd`.
+    Zstd,
+}
+
+/// The content codings of an encapsulated HTTP message, in the order they
+/// were applied (the last one is undone first), from every
+/// `Content-Encoding` field; `identity` is none. `Err` names a coding no
+/// browser undoes (the body is then scanned as it is).
+pub fn content_codings(http_hdr: &[u8]) -> Result<Vec<Coding>, String> {
+    let text = String::from_utf8_lossy(http_hdr);
+    let mut out = Vec::new();
+    for line in text.split("\r\n").skip(1) {
+        let Some((n, v)) = line.split_once(':') else {
+            continue;
+        };
+        if !n.trim().eq_ignore_ascii_case("content-encoding") {
+            continue;
+        }
+        for token in v.split(',').map(|t| t.trim().to_ascii_lowercase()) {
+            out.push(match token.as_str() {
+                "" | "identity" => continue,
+                "gzip" | "x-gzip" => Coding::Gzip,
+                "deflate" => Coding::Deflate,
+                "br" => Coding::Brotli,
+                "zstd" => Coding::Zstd,
+                other => return Err(other.chars().take(40).collect()),
+            });
+        }
+    }
+    // More than a few is no server's: each would be a decoder.
+    if out.len() > 4 {
+        return Err(format!("{} codings", out.len()));
+    }
+    Ok(out)
+}
+
 pub fn object_name(req_hdr: Option<&[u8]>, res_hdr: Option<&[u8]>) -> String {
     for h in [res_hdr, req_hdr].into_iter().flatten() {
         let text = String::from_utf8_lossy(h);
@@ -552,6 +598,23 @@ fn html_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_codings_in_the_order_applied() {
+        let h = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\
+                  Content-Encoding: gzip, br\r\nContent-Length: 10\r\n\r\n";
+        assert_eq!(content_codings(h), Ok(vec![Coding::Gzip, Coding::Brotli]));
+        let h = b"HTTP/1.1 200 OK\r\ncontent-encoding: X-Gzip\r\n\
+                  Content-Encoding: identity , deflate\r\n\r\n";
+        assert_eq!(content_codings(h), Ok(vec![Coding::Gzip, Coding::Deflate]));
+        assert_eq!(content_codings(b"HTTP/1.1 200 OK\r\n\r\n"), Ok(vec![]));
+        assert_eq!(
+            content_codings(b"HTTP/1.1 200 OK\r\nContent-Encoding: compress\r\n\r\n"),
+            Err("compress".into())
+        );
+        let many = b"HTTP/1.1 200 OK\r\nContent-Encoding: br, br, br, br, br\r\n\r\n";
+        assert!(content_codings(many).is_err());
+    }
 
     /// A RESPMOD as c-icap-client 0.5.10 sends it with `-resp` (the offsets
     /// are computed as it computes them).

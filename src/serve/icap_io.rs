@@ -2,7 +2,8 @@
 //! body fed to a stream scan as it arrives, an early verdict from the
 //! preview, the scan run on the workers.
 
-use std::sync::Arc;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -104,11 +105,187 @@ struct Receiving {
     echo_over: bool,
     first_hit: bool,
     max: u64,
+    /// The body went past `max` (clamd's StreamMaxLength): not scanned
+    /// further, and an error, never a 204.
+    over_max: bool,
+    /// The body as the browser saves it, undoing its content codings.
+    decoded: Option<Decoding>,
+}
+
+/// The body decoded by its HTTP content codings, into a scan of its own:
+/// detection finds gzip and zstd by their magic numbers, but not brotli
+/// or zlib, nor a stack of codings.
+struct Decoding {
+    /// The decoder of the last coding applied, writing into the next.
+    writer: Option<Box<dyn Write + Send>>,
+    sink: Arc<Mutex<Decoded>>,
+}
+
+/// What the decoders write into.
+struct Decoded {
+    stream: Option<xferscan::ScanStream>,
+    fed: u64,
+    max: u64,
+    over_max: bool,
+}
+
+/// The innermost writer of a [`Decoding`].
+struct DecodedWriter(Arc<Mutex<Decoded>>);
+
+impl Write for DecodedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut d = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?;
+        d.fed += buf.len() as u64;
+        if d.fed > d.max {
+            d.over_max = true;
+            d.stream = None;
+            return Err(std::io::Error::other("the decoded body is over stream_max"));
+        }
+        if let Some(s) = &mut d.stream
+            && s.feed(Bytes::copy_from_slice(buf)).is_err()
+        {
+            d.stream = None;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// HTTP's `deflate`: zlib as the RFC says, or raw deflate as some servers
+/// send it; browsers read both, told by the first two bytes.
+enum Deflate<W: Write> {
+    Start(Option<W>, Vec<u8>),
+    Zlib(flate2::write::ZlibDecoder<W>),
+    Raw(flate2::write::DeflateDecoder<W>),
+}
+
+impl<W: Write> Write for Deflate<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let (w, head) = match self {
+            Deflate::Zlib(d) => return d.write(buf),
+            Deflate::Raw(d) => return d.write(buf),
+            Deflate::Start(w, head) => (w, head),
+        };
+        let take = (2 - head.len()).min(buf.len());
+        head.extend_from_slice(&buf[..take]);
+        if head.len() < 2 {
+            return Ok(buf.len());
+        }
+        let zlib = (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0 && head[0] & 0x0f == 8;
+        let w = w.take().ok_or_else(|| std::io::Error::other("no writer"))?;
+        let head = std::mem::take(head);
+        *self = if zlib {
+            Deflate::Zlib(flate2::write::ZlibDecoder::new(w))
+        } else {
+            Deflate::Raw(flate2::write::DeflateDecoder::new(w))
+        };
+        self.write_all(&head)?;
+        self.write_all(&buf[take..])?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Deflate::Zlib(d) => d.flush(),
+            Deflate::Raw(d) => d.flush(),
+            Deflate::Start(..) => Ok(()),
+        }
+    }
+}
+
+impl Decoding {
+    /// The decoders of `codings` (in the order applied) into a scan of
+    /// `name` that stops past `max` decoded bytes; `None` without codings.
+    fn new(
+        codings: &[icap::Coding],
+        stream: xferscan::ScanStream,
+        max: u64,
+    ) -> Option<std::io::Result<Decoding>> {
+        if codings.is_empty() {
+            return None;
+        }
+        let sink = Arc::new(Mutex::new(Decoded {
+            stream: Some(stream),
+            fed: 0,
+            max,
+            over_max: false,
+        }));
+        let mut w: Box<dyn Write + Send> = Box::new(DecodedWriter(Arc::clone(&sink)));
+        // The first coding applied is undone last: its decoder is
+        // innermost.
+        for c in codings {
+            w = match c {
+                icap::Coding::Gzip => Box::new(flate2::write::MultiGzDecoder::new(w)),
+                icap::Coding::Deflate => Box::new(Deflate::Start(Some(w), Vec::new())),
+                icap::Coding::Brotli => {
+                    Box::new(brotli_decompressor::DecompressorWriter::new(w, 16 << 10))
+                }
+                icap::Coding::Zstd => {
+                    let mut d = match zstd::stream::write::Decoder::new(w) {
+                        Ok(d) => d,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    if let Err(e) = d.window_log_max(27) {
+                        return Some(Err(e));
+                    }
+                    Box::new(d)
+                }
+            };
+        }
+        Some(Ok(Decoding {
+            writer: Some(w),
+            sink,
+        }))
+    }
+
+    /// Feeds raw body bytes; a corrupt coding ends the decoding (what was
+    /// decoded is scanned, as the browser saves it).
+    fn write(&mut self, b: &[u8]) {
+        if let Some(w) = &mut self.writer
+            && w.write_all(b).is_err()
+        {
+            self.writer = None;
+        }
+    }
+
+    /// Ends the decoding: the scan of what it gave, or why there is none.
+    fn finish(mut self) -> Result<Option<xferscan::ScanStream>, String> {
+        if let Some(mut w) = self.writer.take() {
+            let _ = w.flush();
+            // Dropping the decoders writes out what they still hold.
+            drop(w);
+        }
+        let mut d = self.sink.lock().map_err(|_| "poisoned".to_owned())?;
+        if d.over_max {
+            return Err(format!(
+                "the body decoded by its Content-Encoding is over stream_max ({} bytes)",
+                d.max
+            ));
+        }
+        Ok(d.stream.take())
+    }
 }
 
 impl Receiving {
     fn take(&mut self, b: &[u8]) {
         self.size += b.len() as u64;
+        if let Some(d) = &mut self.decoded {
+            d.write(b);
+        }
+        if self.size > self.max {
+            // Spooled no further: a body past the limit is an error.
+            self.over_max = true;
+            self.stream = None;
+            self.echo = None;
+            self.echo_over = true;
+            return;
+        }
         if let Some(e) = &mut self.echo {
             if (e.len() + b.len()) as u64 > self.max {
                 self.echo = None;
@@ -201,14 +378,37 @@ fn modify(d: &Arc<Daemon>, conn: &mut Conn, req: &Request) -> bool {
     let engine = d.engine();
     let cancel = CancelToken::new();
     let opts = d.scan_options().cancel(cancel.clone());
+    // The body as the browser saves it, where the server encoded it.
+    let coded = if reqmod {
+        enc.req_hdr(&hdrs)
+    } else {
+        enc.res_hdr(&hdrs)
+    };
+    let decoded = match coded.map(icap::content_codings) {
+        Some(Ok(codings)) => {
+            Decoding::new(&codings, engine.stream(&name, &opts), d.cfg().stream_max)
+                .and_then(Result::ok)
+        }
+        // A coding no browser undoes: the body is scanned as it is.
+        _ => None,
+    };
+    // Encoded, the body on the wire is no file of that name: its name is
+    // the decoded one's, and the raw bytes are scanned under a label.
+    let raw_name = if decoded.is_some() {
+        "<encoded body>"
+    } else {
+        name.as_str()
+    };
     let mut rx = Receiving {
-        stream: Some(engine.stream(&name, &opts)),
+        stream: Some(engine.stream(raw_name, &opts)),
         size: 0,
         early: false,
         echo: (!req.allows_204()).then(Vec::new),
         echo_over: false,
         first_hit: d.cfg().first_hit,
         max: d.cfg().stream_max,
+        over_max: false,
+        decoded,
     };
     let mut dec = Chunked::new();
     let preview = req.preview();
@@ -254,12 +454,35 @@ fn modify(d: &Arc<Daemon>, conn: &mut Conn, req: &Request) -> bool {
 
     let size = rx.size;
     let early = rx.early;
-    let result: Result<Report, String> = match rx.stream.take() {
-        Some(stream) => d
-            .on_worker(move || stream.finish().map_err(|e| e.to_string()))
-            .unwrap_or_else(|e| Err(format!("{e:?}"))),
-        None => Err("the stream's storage failed".into()),
-    };
+    let max = rx.max;
+    let decoded = rx.decoded.take().map(Decoding::finish);
+    let raw = rx.stream.take();
+    let over_max = rx.over_max;
+    let suspicious_found = d.cfg().suspicious_found;
+    let result: Result<Report, String> = d
+        .on_worker(move || {
+            if over_max {
+                return Err(format!("the body is over stream_max ({max} bytes)"));
+            }
+            let raw = match raw {
+                Some(stream) => stream.finish().map_err(|e| e.to_string())?,
+                None => return Err("the stream's storage failed".into()),
+            };
+            // The decoded body (what the browser saves) decides when it is
+            // found, its errors included; else the raw one does.
+            let decoded = match decoded {
+                None => return Ok(raw),
+                Some(Ok(None)) => Err("the decoded body's storage failed".to_owned()),
+                Some(Ok(Some(stream))) => stream.finish().map_err(|e| e.to_string()),
+                Some(Err(e)) => Err(e),
+            };
+            match decoded {
+                Ok(r) if matches!(clamd::outcome(&r, suspicious_found), Outcome::Found(_)) => Ok(r),
+                _ if matches!(clamd::outcome(&raw, suspicious_found), Outcome::Found(_)) => Ok(raw),
+                other => other,
+            }
+        })
+        .unwrap_or_else(|e| Err(format!("{e:?}")));
     let (out, reply, code) = match &result {
         Ok(report) => match clamd::outcome(report, d.cfg().suspicious_found) {
             Outcome::Found(threat) => (

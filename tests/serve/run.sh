@@ -187,6 +187,17 @@ expect "c-icap-client OPTIONS" 0 'ISTag: "xferscan-[0-9a-f]{16}"' -- "${C[@]}" -
 expect "c-icap-client RESPMOD clean (preview)" 0 'No modification needed' -- "${C[@]}" -f "$F/clean.txt" -resp http://example.test/clean.txt
 expect "c-icap-client RESPMOD clean past the preview (100 Continue)" 0 'No modification needed' -- "${C[@]}" -f "$F/big.txt" -resp http://example.test/big.txt
 expect "c-icap-client RESPMOD nested-zip EICAR" 0 'X-Infection-Found: Type=0; Resolution=2; Threat=EICAR_Test_File;' -- "${C[@]}" -v -f "$F/nested.zip" -resp http://example.test/nested.zip
+# A proxy passes the body as the server encoded it (brotli has no magic
+# number; deflate is zlib): the browser saves it decoded.
+if "$PY" -c 'import brotli' 2>/dev/null; then
+  # Text that compresses, so that no byte of it shows through.
+  "$PY" -c 'import brotli, sys; open(sys.argv[2], "wb").write(brotli.compress(open(sys.argv[1], "rb").read() + b"\n" + b"all fine here " * 2000))' "$F/eicar.com" "$T/eicar.br"
+  expect "c-icap-client RESPMOD brotli-encoded EICAR" 0 'Threat=EICAR_Test_File;' -- "${C[@]}" -v -f "$T/eicar.br" -rhx "Content-Encoding: br" -resp http://example.test/notes.txt
+else
+  bad "Python's brotli is installed (.ci/run installs it)"
+fi
+"$PY" -c 'import zlib, sys; open(sys.argv[2], "wb").write(zlib.compress(open(sys.argv[1], "rb").read()))' "$F/nested.zip" "$T/nested.zip.z"
+expect "c-icap-client RESPMOD deflate-encoded EICAR" 0 'Threat=EICAR_Test_File;' -- "${C[@]}" -v -f "$T/nested.zip.z" -rhx "Content-Encoding: deflate" -resp http://example.test/nested.zip
 expect "c-icap-client RESPMOD without 204: echoed whole" 0 'all fine here' -- "${C[@]}" -no204 -f "$F/big.txt" -resp http://example.test/big.txt
 expect "c-icap-client REQMOD clean" 0 'No modification needed' -- "${C[@]}" -f "$F/clean.txt" -req http://example.test/upload
 expect "c-icap-client REQMOD nested-zip EICAR" 0 'X-Virus-ID: EICAR_Test_File' -- "${C[@]}" -v -f "$F/nested.zip" -req http://example.test/upload
