@@ -391,10 +391,17 @@ fn fildes(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Afte
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let engine = d.engine();
     let opts = d.scan_options();
+    // A pipe whose writer stays open and silent would hold a scanning
+    // thread for ever: each read waits `read_timeout` at most (clamd's
+    // ReadTimeout), then the scan ends in an error.
+    let reader = Patient {
+        file,
+        wait: d.cfg().read_timeout,
+    };
     let result = d
         .on_worker(move || {
             engine
-                .scan_reader_with("stream", file, &opts)
+                .scan_reader_with("stream", reader, &opts)
                 .map_err(|e| e.to_string())
         })
         .unwrap_or_else(|e| Err(failed(e)));
@@ -410,6 +417,44 @@ fn fildes(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Afte
         started,
     );
     say(conn, term, id, &[line])
+}
+
+/// A descriptor read with a bound on each wait for data.
+struct Patient {
+    file: File,
+    wait: Duration,
+}
+
+impl std::io::Read for Patient {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let deadline = Instant::now() + self.wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut p = libc::pollfd {
+                fd: self.file.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            let ms = libc::c_int::try_from(left.as_millis()).unwrap_or(libc::c_int::MAX);
+            // SAFETY: one valid pollfd, on a descriptor this struct owns.
+            let r = unsafe { libc::poll(&mut p, 1, ms) };
+            if r < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if r == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no data from the descriptor for {:?}", self.wait),
+                ));
+            }
+            // Readable, at its end, or in error: the read says which.
+            return self.file.read(buf);
+        }
+    }
 }
 
 /// Regular files at or below `p`; links inside folders are not followed.

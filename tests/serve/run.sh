@@ -133,6 +133,20 @@ f = open(sys.argv[2], "rb"); f.seek(0, os.SEEK_END)
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(20)
 s.sendall(b"zFILDES\0"); socket.send_fds(s, [b"\0"], [f.fileno()])
 print(s.recv(4096).decode(errors="replace"))' "$SOCK" "$F/nested.zip"
+# A pipe whose writer stays open and silent: an error after read_timeout
+# (10 s here), and the daemon still answers meanwhile.
+"$PY" -c '
+import os, socket, sys, time
+r, w = os.pipe()
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(60)
+s.sendall(b"zFILDES\0"); socket.send_fds(s, [b"\0"], [r])
+print(s.recv(4096).decode(errors="replace"))
+os.close(w)' "$SOCK" >"$T/pipe.out" 2>&1 &
+pipe_client=$!
+sleep 1
+expect "PING while a silent pipe is read" 0 'PONG' -- "${U[@]}" --ping 1
+wait "$pipe_client"
+if grep -q 'ERROR' "$T/pipe.out"; then ok "FILDES of a silent pipe ends in an error"; else bad "FILDES of a silent pipe ends in an error" "$(cat "$T/pipe.out")"; fi
 # A FIFO named itself is no file to scan: an error, as clamd says, never OK
 # (clamdscan refuses one itself; other clients send it).
 mkfifo "$T/fifo"
