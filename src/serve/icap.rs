@@ -289,21 +289,104 @@ pub fn object_name(req_hdr: Option<&[u8]>, res_hdr: Option<&[u8]>) -> String {
 }
 
 fn disposition_filename(v: &str) -> Option<String> {
-    for param in v.split(';').skip(1) {
-        let (k, val) = param.split_once('=')?;
-        let k = k.trim();
-        let val = val.trim();
-        if k.eq_ignore_ascii_case("filename*") {
-            // RFC 5987: charset'lang'percent-encoded.
-            let enc = val.rsplit('\'').next().unwrap_or(val);
-            return Some(percent_decode(enc)).filter(|s| !s.is_empty());
-        }
-        if k.eq_ignore_ascii_case("filename") {
-            let s = val.trim_matches('"').to_owned();
-            return Some(s).filter(|s| !s.is_empty());
+    let params = disposition_params(v);
+    let get = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    // Browsers take `filename*` over `filename` (RFC 6266 §4.3), wherever
+    // each is; then RFC 2231's continuations, then `filename`.
+    if let Some(ext) = get("filename*") {
+        return Some(ext_value(ext)).filter(|s| !s.is_empty());
+    }
+    let mut pieces: Vec<(u32, String)> = params
+        .iter()
+        .filter_map(|(k, v)| {
+            let rest = k.strip_prefix("filename*")?;
+            let (n, ext) = match rest.strip_suffix('*') {
+                Some(n) => (n, true),
+                None => (rest, false),
+            };
+            let n: u32 = n.parse().ok()?;
+            Some((n, if ext { ext_value(v) } else { v.clone() }))
+        })
+        .collect();
+    if !pieces.is_empty() {
+        pieces.sort_by_key(|(n, _)| *n);
+        let joined: String = pieces.into_iter().map(|(_, p)| p).collect();
+        return Some(joined).filter(|s| !s.is_empty());
+    }
+    get("filename").cloned().filter(|s| !s.is_empty())
+}
+
+/// An RFC 5987 value (`charset'lang'percent-encoded`), decoded.
+fn ext_value(v: &str) -> String {
+    let enc = match v.split_once('\'') {
+        Some((_, rest)) => rest.split_once('\'').map_or(rest, |(_, e)| e),
+        None => v,
+    };
+    percent_decode(enc)
+}
+
+/// The parameters of a `Content-Disposition` value, keys lowercased, in
+/// order: a quoted value is read to its closing quote (a `;` inside it is
+/// part of it, `\` escapes), and a parameter without `=` is passed over.
+fn disposition_params(v: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut chars = v.chars().peekable();
+    // The disposition type.
+    for c in chars.by_ref() {
+        if c == ';' {
+            break;
         }
     }
-    None
+    while chars.peek().is_some() {
+        let mut key = String::new();
+        let mut has_value = false;
+        while let Some(&c) = chars.peek() {
+            chars.next();
+            match c {
+                ';' => break,
+                '=' => {
+                    has_value = true;
+                    break;
+                }
+                c => key.push(c),
+            }
+        }
+        if !has_value {
+            continue;
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => value.extend(chars.next()),
+                    c => value.push(c),
+                }
+            }
+            // To the next parameter.
+            for c in chars.by_ref() {
+                if c == ';' {
+                    break;
+                }
+            }
+        } else {
+            for c in chars.by_ref() {
+                if c == ';' {
+                    break;
+                }
+                value.push(c);
+            }
+            value = value.trim_end().to_owned();
+        }
+        if out.len() < 64 {
+            out.push((key.trim().to_ascii_lowercase(), value));
+        }
+    }
+    out
 }
 
 fn percent_decode(s: &str) -> String {
@@ -770,6 +853,36 @@ mod tests {
         assert_eq!(object_name(Some(req), None), "inv oice.pdf.exe");
         let res = b"HTTP/1.1 200 OK\r\nContent-Disposition: attachment; filename=\"a.scr\"\r\n\r\n";
         assert_eq!(object_name(Some(req), Some(res)), "a.scr");
+    }
+
+    /// The name a browser saves under, however the field is written.
+    #[test]
+    fn disposition_names_as_browsers_read_them() {
+        for (v, want) in [
+            (
+                "attachment; filename=\"a.txt\"; filename*=UTF-8''a.js",
+                "a.js",
+            ),
+            (
+                "attachment; filename*=UTF-8''a.js; filename=\"a.txt\"",
+                "a.js",
+            ),
+            ("attachment; foo; filename=\"a.js\"", "a.js"),
+            ("attachment; filename=\"a;b.js\"", "a;b.js"),
+            ("attachment; filename=\"a\\\"b.js\"", "a\"b.js"),
+            (
+                "attachment; filename*0=\"inv\"; filename*1=\"oice.js\"",
+                "invoice.js",
+            ),
+            (
+                "attachment; filename*0*=UTF-8''inv%6F; filename*1=\"ice.js\"",
+                "invoice.js",
+            ),
+            ("attachment; filename=plain.exe", "plain.exe"),
+            ("inline", ""),
+        ] {
+            assert_eq!(disposition_filename(v).unwrap_or_default(), want, "{v}");
+        }
     }
 
     #[test]
