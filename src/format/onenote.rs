@@ -43,15 +43,15 @@ pub(crate) struct Block {
 }
 
 /// The embedded files of a section, at most `max` of them, and whether
-/// there were more. A header inside an earlier block's data belongs to that
-/// data (a OneNote file embedded in this one) and is left to its reading.
+/// there were more. A header inside an earlier block's data is read too:
+/// OneNote reaches its blocks by reference, never by searching, so an
+/// earlier header whose declared length swallows a later one may be a
+/// decoy that OneNote never reads, and the later one the file it shows.
+/// (A OneNote file embedded in another has its blocks read twice, once
+/// here and once in its own reading.)
 pub(crate) fn blocks(data: &[u8], max: usize) -> (Vec<Block>, bool) {
     let mut out = Vec::new();
-    let mut covered = 0usize;
     for at in memchr::memmem::find_iter(data, &BLOCK_HEADER) {
-        if at < covered {
-            continue;
-        }
         if out.len() >= max {
             return (out, true);
         }
@@ -66,7 +66,6 @@ pub(crate) fn blocks(data: &[u8], max: usize) -> (Vec<Block>, bool) {
         let data_end = data_start + declared.min(room) as usize;
         let footer = (0..8)
             .any(|pad| data.get(data_end + pad..data_end + pad + 16) == Some(&BLOCK_FOOTER[..]));
-        covered = data_end;
         out.push(Block {
             header: at,
             data_start,
@@ -110,6 +109,21 @@ mod tests {
         assert_eq!(b[1].data_end, f.len());
         let (b, cut) = blocks(&f, 1);
         assert!(cut && b.len() == 1);
+    }
+
+    #[test]
+    fn a_header_inside_an_earlier_blocks_data_is_read_too() {
+        // A decoy whose declared length runs into the real block's data.
+        let real = block(b"@echo off\r\nstart calc\r\n", 23, true);
+        let mut f = FILE_GUID.to_vec();
+        f.extend(block(&[], (real.len() + 4) as u64, false));
+        f.extend(real);
+        let (b, _) = blocks(&f, 10);
+        assert_eq!(b.len(), 2);
+        assert_eq!(
+            &f[b[1].data_start..b[1].data_end],
+            b"@echo off\r\nstart calc\r\n"
+        );
     }
 
     #[test]
