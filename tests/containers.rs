@@ -959,8 +959,16 @@ fn cpio_entries_of_other_modes_that_carry_data() {
     let mut a = cpio_newc("070701", "etc", 0o040755, b"");
     a.extend(cpio_newc("070701", "etc/readme.txt", 0o100644, b"hello"));
     a.extend(cpio_newc("070701", "dev/null", 0o020666, b""));
+    // An ordinary symlink: its target is short text.
+    a.extend(cpio_newc("070701", "lib/libz.so", 0o120777, b"libz.so.1.3"));
     a.extend(cpio_newc("070701", "TRAILER!!!", 0, b""));
     assert_clean(&scan("a.cpio", a));
+    // A symlink's data is its target to a Unix extractor and a file's
+    // content to one that ignores the mode, as a zip's symlink is.
+    let mut a = cpio_newc("070701", "setup.txt", 0o120777, &tiny_pe(false));
+    a.extend(cpio_newc("070701", "TRAILER!!!", 0, b""));
+    let r = scan("a.cpio", a);
+    assert!(has_key(&r, "type.executable"), "{:?}", keys(&r));
 }
 
 /// A GNU sparse entry that stores more bytes than its extents take: they

@@ -40,9 +40,21 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 listed += 1;
                 out.push_slice(name, Origin::Entry, data.slice(h.data), ctx.budget);
             }
+            // The data is the link's target to a Unix extractor, and a
+            // file's content to one that ignores the mode: scanned as a
+            // child, as a zip's symlink entry is.
             SYMLINK => {
-                let target = String::from_utf8_lossy(&data[h.data]).into_owned();
+                let shown = &data[h.data.start..h.data.end.min(h.data.start + 4096)];
+                let target = String::from_utf8_lossy(shown).into_owned();
                 out.findings.push(super::link_finding(&name, &target, true));
+                if !h.data.is_empty() {
+                    if listed >= ctx.budget.objects_left() {
+                        out.entries_cut(listed as usize);
+                        return out;
+                    }
+                    listed += 1;
+                    out.push_slice(name, Origin::Entry, data.slice(h.data), ctx.budget);
+                }
             }
             // Folders, devices, pipes and sockets hold nothing; bytes one
             // claims anyway, or an entry of no known type, are a file to
