@@ -51,6 +51,7 @@ fn run(f: impl FnOnce(&mut Ctx<'_>) -> unpack::Unpacked) -> Unpacked {
     let mut ctx = Ctx {
         budget: &mut budget,
         passwords: &passwords,
+        zeros_after: 0,
     };
     let u = f(&mut ctx);
     // Children that share one buffer (two readings of the same stored

@@ -384,6 +384,50 @@ fn a_fat32_volume_and_the_same_volume_in_a_partitioned_disk() {
     );
 }
 
+/// A dynamic VHD or a VHDX of a partitioned disk whose end was never
+/// written (as Windows, Hyper-V and qemu leave most disks): the
+/// partition runs into unallocated blocks, which read as zeros, and is no
+/// truncated partition.
+#[test]
+fn a_sparse_virtual_disk_of_a_partitioned_disk_is_clean_under_p2p() {
+    let Some(vol) = fat_image(
+        "16",
+        "20000",
+        &[("readme.txt", b"read me")],
+        &[&["mcopy", "tree/readme.txt", "::"]],
+    ) else {
+        return;
+    };
+    // One partition at sector 2048 that runs 8 MiB past what is written.
+    let mut disk = vec![0u8; 2048 * 512];
+    let e0 = 446;
+    disk[e0 + 4] = 0x06;
+    disk[e0 + 8..e0 + 12].copy_from_slice(&2048u32.to_le_bytes());
+    let sectors = (vol.len() / 512 + 16384) as u32;
+    disk[e0 + 12..e0 + 16].copy_from_slice(&sectors.to_le_bytes());
+    disk[510] = 0x55;
+    disk[511] = 0xaa;
+    disk.extend_from_slice(&vol);
+    disk.resize(disk.len() + 16384 * 512, 0);
+    let engine = p2p();
+    for (format, opts) in [("vpc", &["-o", "subformat=dynamic"][..]), ("vhdx", &[][..])] {
+        let Some(img) = qemu_img(&disk, format, opts) else {
+            return;
+        };
+        let r = engine.scan_bytes("disk.vhd", img);
+        assert_clean(&r);
+        assert!(
+            r.objects.iter().any(|o| o.path.name() == "readme.txt"),
+            "{format}"
+        );
+    }
+    // Control: the same disk cut short as a raw image is a partition that
+    // runs past the image's end.
+    let cut = disk[..disk.len() - 16384 * 512].to_vec();
+    let r = engine.scan_bytes("disk.img", cut);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}
+
 fn floppy_with_eicar() -> Option<Vec<u8>> {
     let e = eicar();
     fat_image(

@@ -41,6 +41,9 @@ struct Pending {
     /// The type its container declares for it (script text of a page),
     /// taken when its content reads as text.
     declared: Option<FileType>,
+    /// Zeros after its bytes that were not kept (a sparse virtual disk's
+    /// end): what its partitions may run into.
+    zeros_after: u64,
     /// Passwords that a container above it gave for what it holds (a
     /// mail's text), tried before the scan's own; shared down the tree.
     hints: Option<Arc<[String]>>,
@@ -123,6 +126,7 @@ pub(super) fn run(
         shared: false,
         findings: first,
         declared: None,
+        zeros_after: 0,
         hints: None,
     });
     let mut said = false;
@@ -430,8 +434,9 @@ impl Walk<'_> {
         let mut ctx = Ctx {
             budget: &mut self.budget,
             passwords,
+            zeros_after: obj.zeros_after,
         };
-        let unpacked = catch_unwind(AssertUnwindSafe(|| {
+        let mut unpacked = catch_unwind(AssertUnwindSafe(|| {
             unpack::unpack(&types, name, &obj.data, keys, &mut ctx)
         }))
         .unwrap_or_else(|_| unpack::Unpacked {
@@ -443,6 +448,8 @@ impl Walk<'_> {
         let declared: Vec<Option<FileType>> = (0..unpacked.children.len())
             .map(|i| unpacked.declared_type(i))
             .collect();
+        // Mostly empty: looked up, not spread over every child.
+        let zeros = std::mem::take(&mut unpacked.zeros_after);
         let hints = inherited_hints(&unpacked.passwords, obj.hints.as_ref());
         for f in unpacked.findings {
             st.finding(id, &obj.path, f);
@@ -461,7 +468,8 @@ impl Walk<'_> {
         st.dedup.reserve(unpacked.children.len());
         st.objects.reserve(unpacked.children.len());
         self.queue.reserve(unpacked.children.len());
-        for (child, declared) in unpacked.children.into_iter().zip(declared) {
+        for (i, (child, declared)) in unpacked.children.into_iter().zip(declared).enumerate() {
+            let zeros_after = zeros.iter().find(|(j, _)| *j == i).map_or(0, |(_, n)| *n);
             match self.budget.admit() {
                 Ok(()) => self.queue.push_back(Pending {
                     parent: Some(id),
@@ -473,6 +481,7 @@ impl Walk<'_> {
                     depth: obj.depth + 1,
                     findings: child.findings,
                     declared,
+                    zeros_after,
                     hints: hints.clone(),
                 }),
                 Err(limit) => *refused.entry(limit).or_default() += 1,

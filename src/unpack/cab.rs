@@ -467,6 +467,7 @@ mod tests {
         let mut ctx = Ctx {
             budget: &mut budget,
             passwords: &[],
+            zeros_after: 0,
         };
         unpack(&Bytes::from(data), &mut ctx)
     }
@@ -522,7 +523,7 @@ mod props {
             cab.truncate(cut.max(36));
             let limits = Limits { max_total_bytes: 1 << 20, ..Limits::default() };
             let mut budget = Budget::new(&limits);
-            let mut ctx = Ctx { budget: &mut budget, passwords: &[] };
+            let mut ctx = Ctx { budget: &mut budget, passwords: &[], zeros_after: 0 };
             let u = unpack(&Bytes::from(cab), &mut ctx);
             let total: usize = u.children.iter().map(|c| c.data.len()).sum();
             proptest::prop_assert!(total <= 1 << 20);

@@ -72,6 +72,7 @@ mod tests {
         let mut ctx = Ctx {
             budget: &mut budget,
             passwords: &[],
+            zeros_after: 0,
         };
         let data = Bytes::copy_from_slice(text);
         let out = if json {

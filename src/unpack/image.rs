@@ -115,16 +115,27 @@ pub(crate) fn push_pieces(
     mut findings: Vec<FindingKind>,
 ) {
     let len = data.len() as u64;
+    // Bytes past the image's end that are zeros (a sparse virtual disk's
+    // unallocated end) are there to every reader: not missing.
+    let zeros_to = len.saturating_add(ctx.zeros_after);
     let missing: u64 = pieces
         .iter()
         .map(|p| match *p {
             Piece::Data { offset, len: l } => offset
                 .saturating_add(l)
-                .saturating_sub(len.max(offset))
+                .saturating_sub(zeros_to.max(offset))
                 .min(l),
             Piece::Zeros(_) => 0,
         })
         .sum();
+    // A run that ends among those zeros passes them on to its own reader.
+    let tail = match pieces {
+        [Piece::Data { offset, len: l }] => {
+            let end = offset.saturating_add(*l);
+            end.min(zeros_to).saturating_sub(len.max(*offset))
+        }
+        _ => 0,
+    };
     if missing > 0 {
         findings.push(FindingKind::Malformed {
             detail: format!("{name:?}: {missing} of its bytes lie past the end of the image"),
@@ -169,6 +180,9 @@ pub(crate) fn push_pieces(
             Ok(d.data)
         }
     };
+    if tail > 0 && charged.is_ok() {
+        out.zeros_after.push((out.children.len(), tail));
+    }
     match charged {
         Ok(data) => out.children.push(Child {
             name,
@@ -230,6 +244,7 @@ mod seeds {
         let mut ctx = Ctx {
             budget: &mut budget,
             passwords: &[],
+            zeros_after: 0,
         };
         let u = f(&Bytes::from(data), &mut ctx);
         let mut names: Vec<String> = u.children.iter().map(|c| c.name.clone()).collect();

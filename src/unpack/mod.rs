@@ -55,6 +55,9 @@ use crate::types::{FileType, known};
 pub(crate) struct Ctx<'a> {
     pub budget: &'a mut Budget,
     pub passwords: &'a [String],
+    /// Zeros that follow the object's bytes and were not kept (see
+    /// [`Unpacked::zeros_after`]).
+    pub zeros_after: u64,
 }
 
 /// Candidate passwords in the order they are tried: `first` (those named
@@ -99,6 +102,10 @@ pub(crate) struct Unpacked {
     /// JavaScript whatever it looks like. The engine takes it for a child
     /// whose content reads as text only.
     pub declared: Vec<(usize, FileType)>,
+    /// Children whose bytes were cut where only zeros follow (a sparse
+    /// virtual disk's unallocated end), by index, with how many: their
+    /// readers take those bytes as there, and zero.
+    pub zeros_after: Vec<(usize, u64)>,
     /// Passwords the container's own text gives (a mail's body: "the
     /// password is 4471"): tried first on what lies below it, its children
     /// and theirs.
@@ -433,6 +440,7 @@ fn with_password_files(
         let mut retry = Ctx {
             budget: &mut *ctx.budget,
             passwords: &passwords,
+            zeros_after: ctx.zeros_after,
         };
         again(&mut retry)
     } else {

@@ -447,6 +447,7 @@ mod tests {
         let mut ctx = Ctx {
             budget: &mut budget,
             passwords: &[],
+            zeros_after: 0,
         };
         unpack(&Bytes::from(data), &mut ctx)
     }
@@ -499,7 +500,7 @@ mod props {
             a.truncate(cut);
             let limits = Limits::default();
             let mut budget = Budget::new(&limits);
-            let mut ctx = Ctx { budget: &mut budget, passwords: &["x".to_string()] };
+            let mut ctx = Ctx { budget: &mut budget, passwords: &["x".to_string()], zeros_after: 0 };
             let u = unpack(&Bytes::from(a), &mut ctx);
             proptest::prop_assert!(u.children.len() <= 4);
         }

@@ -42,6 +42,13 @@ pub(crate) fn unpack(data: &Bytes, x: bool, ctx: &mut Ctx<'_>) -> Unpacked {
         });
     }
     if !disk.pieces.is_empty() {
+        // The zeros after the last block the image holds were not kept:
+        // the disk's partitions may run into them.
+        if !disk.cut {
+            let kept: u64 = disk.pieces.iter().map(|p| p.len()).sum();
+            out.zeros_after
+                .push((out.children.len(), disk.declared.saturating_sub(kept)));
+        }
         push_pieces(
             &mut out,
             data,

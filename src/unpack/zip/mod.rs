@@ -41,6 +41,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let ctx = &mut Ctx {
         budget: &mut *ctx.budget,
         passwords,
+        zeros_after: ctx.zeros_after,
     };
     let mut out = Unpacked {
         findings: layout.findings,
