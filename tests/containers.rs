@@ -342,6 +342,13 @@ fn gnu_sparse_files_are_laid_out_as_tar_extracts_them() {
     let odd = old_gnu_sparse_tar("odd.bin", &[(100, b"later"), (0, b"first")], 200);
     let r = scan("odd.tar", odd);
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    // Python's tarfile and libarchive place each extent at its offset: the
+    // file they write is the payload whose halves are stored swapped.
+    let e = eicar();
+    let swapped = old_gnu_sparse_tar("e.txt", &[(28, &e[28..]), (0, &e[..28])], e.len() as u64);
+    let r = scan("swapped.tar", swapped);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert_eq!(size_of(&r, "e.txt"), Some(e.len() as u64));
 }
 
 #[test]

@@ -20,6 +20,7 @@ use bytes::Bytes;
 use std::io::{self, Read};
 
 use super::{Ctx, Unpacked};
+use crate::budget::Stop;
 use crate::finding::FindingKind;
 use crate::format::tar::{
     BLOCK, Extent, cstr, extents_are_sound, header_is_valid, octal, old_gnu_sparse, pax_sparse_map,
@@ -588,15 +589,51 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                     out.push_slice(label, origin, data.slice(from..e), ctx.budget);
                 }
             }
-            sparse => {
-                if sparse.is_some() {
-                    out.findings.push(FindingKind::Malformed {
-                        detail: format!(
-                            "sparse map of {:?} out of order or past its size: its stored bytes are scanned as they are",
-                            it.name
-                        ),
-                    });
-                }
+            Some(sparse) => {
+                out.findings.push(FindingKind::Malformed {
+                    detail: format!(
+                        "sparse map of {:?} out of order or past its size: its stored bytes are scanned as they are, and as Python's tarfile and libarchive place them",
+                        it.name
+                    ),
+                });
+                // Python's tarfile and libarchive write each extent at its
+                // offset in the map's order, from stored bytes read back to
+                // back (a later extent overwrites an earlier one), and cut
+                // the file at its size. Holes are zeros, not a ratio.
+                let stored = &data[s..e];
+                let placed = ctx.budget.fill(0, |buf, cap, watch| {
+                    let size = usize::try_from(sparse.real.min(cap)).unwrap_or(usize::MAX);
+                    let mut pos = 0usize;
+                    for &(offset, len) in &sparse.extents {
+                        watch.check().map_err(Stop::Limit)?;
+                        let take = usize::try_from(len)
+                            .unwrap_or(usize::MAX)
+                            .min(stored.len() - pos);
+                        let piece = &stored[pos..pos + take];
+                        pos += take;
+                        let Ok(at) = usize::try_from(offset) else {
+                            continue;
+                        };
+                        if at >= size {
+                            continue;
+                        }
+                        let end = at.saturating_add(take).min(size);
+                        if buf.len() < end {
+                            buf.resize(end, 0);
+                        }
+                        buf[at..end].copy_from_slice(&piece[..end - at]);
+                    }
+                    if buf.len() < size {
+                        buf.resize(size, 0);
+                    }
+                    Ok(sparse.real > cap)
+                });
+                let label = format!("<stored bytes of {}>", it.name);
+                out.push_drained(it.name, Origin::Entry, placed);
+                let origin = Origin::Carved { offset: s as u64 };
+                out.push_slice(label, origin, data.slice(s..e), ctx.budget);
+            }
+            None => {
                 out.push_slice(it.name, Origin::Entry, data.slice(s..e), ctx.budget);
             }
         }
