@@ -137,7 +137,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             // one: a part declared `x-uuencode` (an encoding the parser
             // does not know, that mail clients decode) is one.
             super::textenc::carve(&raw, ctx, &mut out);
-            out.push_slice(name.clone(), origin.clone(), raw.clone(), ctx.budget);
+            out.push_slice(name.clone(), origin, raw.clone(), ctx.budget);
         }
         for e in encodings.iter().filter(|e| e.decodes()) {
             let decoded = match e {
@@ -147,7 +147,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             if text_part {
                 super::textenc::carve(&decoded, ctx, &mut out);
             }
-            out.push_drained(name.clone(), origin.clone(), ctx.budget.take(decoded));
+            out.push_drained(name.clone(), origin, ctx.budget.take(decoded));
         }
     }
     multipart_readings(data, &message, &mut out);
