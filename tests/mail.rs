@@ -524,3 +524,22 @@ fn smime_signed_content_is_read_and_encrypted_is_said() {
     .unwrap();
     assert_clean(&scan("signed.eml", sign(&[], "plain.eml")));
 }
+
+/// A boundary inside a line of base64 (`TVqQ--__.__AAMA...`): mail-parser
+/// ends the part there, Thunderbird and Python take a boundary only at a
+/// line's start and decode past it (base64 skips `-`, `_` and `.`).
+#[test]
+fn a_boundary_inside_a_line_is_no_boundary_to_mail_clients() {
+    let encoded = String::from_utf8(b64(&eicar())).unwrap();
+    let (head, tail) = encoded.split_at(8);
+    let body = format!("{head}--__.__{tail}");
+    let m = String::from_utf8(message(&[(
+        &format!("Content-Type: application/octet-stream; name=\"e.bin\"\r\n{B64}"),
+        body.as_bytes(),
+    )]))
+    .unwrap()
+    .replace("BB", "__.__");
+    let r = scan("mail.eml", m.into_bytes());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+}

@@ -181,6 +181,11 @@ fn clients_reading(data: &[u8], message: &mail_parser::Message<'_>) -> Option<Ve
         if let Some((start, end, line)) = unsplit_multipart(data, part) {
             edits.push((start, end, format!("{line}\r\n").into_bytes()));
         }
+        // A boundary inside a line is text to the clients: its dashes are
+        // written as spaces, which base64 and text alike pass over.
+        for at in midline_boundaries(data, part) {
+            edits.push((at, at + 2, b"  ".to_vec()));
+        }
     }
     if edits.is_empty() {
         return None;
@@ -215,6 +220,13 @@ fn multipart_readings(data: &[u8], message: &mail_parser::Message<'_>, out: &mut
                 ),
             });
         }
+        if !midline_boundaries(data, part).is_empty() {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!(
+                    "part {i} has its boundary inside a line: mail clients take a boundary only at a line's start, this parser anywhere"
+                ),
+            });
+        }
         let first = declared.first().map(|v| normalized(v));
         if declared.iter().any(|v| Some(normalized(v)) != first) {
             out.findings.push(FindingKind::Malformed {
@@ -224,6 +236,31 @@ fn multipart_readings(data: &[u8], message: &mail_parser::Message<'_>, out: &mut
             });
         }
     }
+}
+
+/// Where a multipart part's body has its boundary (`--` and the boundary)
+/// inside a line rather than at a line's start, at most 64 of them.
+fn midline_boundaries(data: &[u8], part: &mail_parser::MessagePart<'_>) -> Vec<usize> {
+    if !matches!(part.body, PartType::Multipart(_)) {
+        return Vec::new();
+    }
+    let Some(boundary) = part
+        .content_type()
+        .and_then(|ct| ct.attribute("boundary"))
+        .filter(|b| !b.is_empty())
+    else {
+        return Vec::new();
+    };
+    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
+    let Some(body) = data.get(start..end) else {
+        return Vec::new();
+    };
+    let marker = format!("--{boundary}");
+    memchr::memmem::find_iter(body, marker.as_bytes())
+        .filter(|&at| at > 0 && !matches!(body[at - 1], b'\n' | b'\r'))
+        .map(|at| start + at)
+        .take(64)
+        .collect()
 }
 
 /// A part that declares a multipart type (its first Content-Type field)
