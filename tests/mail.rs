@@ -543,3 +543,58 @@ fn a_boundary_inside_a_line_is_no_boundary_to_mail_clients() {
     assert!(found_eicar(&r), "{:?}", keys(&r));
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
+
+/// Header blocks that Thunderbird, Python's `email` and munpack read as a
+/// message, which a strict reading takes for text: a byte order mark, a
+/// space or blank lines before the first field, a line that is no field,
+/// a space before a colon, CR line ends. The message they read is
+/// scanned; a text that only quotes such fields stays clean.
+#[test]
+fn header_blocks_that_mail_clients_accept_are_read_as_mail() {
+    let m = String::from_utf8(message(&[
+        ("Content-Type: text/plain", b"see attached"),
+        (
+            &format!("Content-Type: application/octet-stream; name=\"e.bin\"\r\n{B64}"),
+            &b64(&eicar()),
+        ),
+    ]))
+    .unwrap();
+    for (defect, odd) in [
+        ("leading_space", format!(" {m}")),
+        ("utf8_bom", format!("\u{feff}{m}")),
+        ("leading_blank_lines", format!("\r\n\r\n{m}")),
+        ("junk_first_line", format!("Saved message\r\n{m}")),
+        (
+            "junk_line_in_headers",
+            m.replace("Subject:", "this line has no colon\r\nSubject:"),
+        ),
+        (
+            "space_before_colon",
+            m.replace("Content-Type: multipart", "Content-Type : multipart"),
+        ),
+        ("cr_line_ends", m.replace("\r\n", "\r")),
+    ] {
+        let r = scan("mail.eml", odd.into_bytes());
+        assert!(found_eicar(&r), "{defect}: {:?}", keys(&r));
+    }
+    let quoted = "Notes on the upload API\r\n\
+                  Content-Type : multipart/form-data; boundary=X\r\n\
+                  Content-Transfer-Encoding: base64\r\n\r\n\
+                  The server answers 200 when the parts are whole.\r\n";
+    let r = scan("notes.txt", quoted.as_bytes().to_vec());
+    assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+    // A request saved from a browser's tools: read as clients would read
+    // it, its clean part is clean.
+    let request = "POST /upload HTTP/1.1\r\nHost: example.com\r\n\
+                   Content-Type: multipart/form-data; boundary=----WebKitFormBoundary7MA4\r\n\r\n\
+                   ------WebKitFormBoundary7MA4\r\n\
+                   Content-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\n\
+                   Content-Type: text/plain\r\n\r\nhello\r\n\
+                   ------WebKitFormBoundary7MA4--\r\n";
+    let r = scan("request.txt", request.as_bytes().to_vec());
+    assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+    assert!(
+        r.objects.iter().any(|o| o.types[0].ty.name() == "eml"),
+        "the request is read as a message"
+    );
+}

@@ -154,6 +154,136 @@ fn fields(text: &[u8], max_lines: usize) -> Head {
     }
 }
 
+/// How far a header block is looked for when read as mail clients read it.
+const CLIENTS_HEAD: usize = 64 << 10;
+
+/// What [`clients_head`] read of a header block.
+struct ClientsHead {
+    /// Where the body starts, past the blank line.
+    body: usize,
+}
+
+/// Reads the header block at the start of `data` as mail clients read it,
+/// giving each field line it keeps (name, and the rest of the line from
+/// its colon on) and each continuation line of a kept field to `keep`.
+/// Thunderbird's `MimeHeaders`, Python's `email` and munpack agree on
+/// this: a byte order mark, blank lines and white space before the first
+/// field are passed over; a line ends at CR, LF or CRLF; a line with no
+/// colon, or no field name before it, is passed over with its
+/// continuation lines; white space before the colon is no part of the
+/// name. `None` unless the block ends (a blank line, within
+/// [`MAX_LINES`] lines and [`CLIENTS_HEAD`] bytes) and declares content
+/// that a client decodes, which the body has: a multipart type and a line
+/// that starts a boundary, a base64 body that starts with a line of
+/// base64, a quoted-printable body. Plain mail needs no such reading: its
+/// body is its text.
+fn clients_head(data: &[u8], mut keep: impl FnMut(&[u8], &[u8])) -> Option<ClientsHead> {
+    let head = &data[..data.len().min(CLIENTS_HEAD)];
+    let mut pos = if head.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    pos += head[pos..].iter().position(|b| !b.is_ascii_whitespace())?;
+    let (mut multipart, mut base64, mut qp) = (false, false, false);
+    let mut kept = false;
+    for n in 0..MAX_LINES {
+        let rest = &head[pos..];
+        let end = memchr::memchr2(b'\r', b'\n', rest)?;
+        let line = &rest[..end];
+        pos += end
+            + if rest[end..].starts_with(b"\r\n") {
+                2
+            } else {
+                1
+            };
+        if line.is_empty() {
+            let body = &data[pos..];
+            // What the declared content needs in a body that has it: a
+            // line that starts a boundary, a first line of base64.
+            let decodes = (multipart
+                && (body.starts_with(b"--")
+                    || memchr::memmem::find(body, b"\n--").is_some()
+                    || memchr::memmem::find(body, b"\r--").is_some()))
+                || qp
+                || (base64 && starts_with_base64(body));
+            return decodes.then_some(ClientsHead { body: pos });
+        }
+        if n == 0 && line.starts_with(b"From ") {
+            // An mbox's envelope line, kept for the mbox reader.
+            keep(line, b"");
+            continue;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            if kept {
+                keep(line, b"");
+            }
+            continue;
+        }
+        let colon = memchr::memchr(b':', line);
+        let name = colon.map_or(&b""[..], |c| line[..c].trim_ascii_end());
+        kept = !name.is_empty() && name.iter().all(|b| (33..=126).contains(b));
+        let Some(colon) = colon.filter(|_| kept) else {
+            continue;
+        };
+        let value = line[colon + 1..].trim_ascii();
+        if name.eq_ignore_ascii_case(b"content-type") {
+            multipart |= value.len() >= 10 && value[..10].eq_ignore_ascii_case(b"multipart/");
+        }
+        if name.eq_ignore_ascii_case(b"content-transfer-encoding") {
+            base64 |= value.eq_ignore_ascii_case(b"base64");
+            qp |= value.eq_ignore_ascii_case(b"quoted-printable");
+        }
+        keep(name, &line[colon..]);
+    }
+    None
+}
+
+/// True when the first line of `body` with anything on it is base64.
+fn starts_with_base64(body: &[u8]) -> bool {
+    let body = body.trim_ascii_start();
+    let line = &body[..memchr::memchr2(b'\r', b'\n', body).unwrap_or(body.len())];
+    line.len() >= 4
+        && line
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+}
+
+/// True when `data` starts with a header block that mail clients read as
+/// a message with content to decode (see [`as_clients_read`]).
+pub(crate) fn clients_read_a_message(data: &[u8]) -> bool {
+    clients_head(data, |_, _| {}).is_some()
+}
+
+/// `data` rewritten as a strict reader reads what mail clients read in it,
+/// when they read a message with content to decode at its start: the
+/// header block's kept lines, each ending in CRLF, then the body, whose
+/// lone CRs (line ends to the clients) become CRLF. For a text that the
+/// strict reading ([`is_message_in`]) takes for no message: a byte order
+/// mark or a space before the first field, a line of junk among the
+/// fields, `Content-Type : multipart/mixed`, CR line ends.
+pub(crate) fn as_clients_read(data: &[u8]) -> Option<Vec<u8>> {
+    let mut copy = Vec::new();
+    let head = clients_head(data, |a, b| {
+        copy.extend_from_slice(a);
+        copy.extend_from_slice(b);
+        copy.extend_from_slice(b"\r\n");
+    })?;
+    copy.extend_from_slice(b"\r\n");
+    let body = &data[head.body..];
+    copy.reserve(body.len());
+    let mut at = 0;
+    for cr in memchr::memchr_iter(b'\r', body) {
+        if body.get(cr + 1) != Some(&b'\n') {
+            copy.extend_from_slice(&body[at..=cr]);
+            copy.push(b'\n');
+            at = cr + 1;
+        }
+    }
+    copy.extend_from_slice(&body[at..]);
+    Some(copy)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +380,52 @@ mod tests {
         assert!(!is_message_in(&yaml[..4096], yaml.as_bytes()));
         // A head that already decides is not read further.
         assert!(!is_message_in("hello\n", b"hello\nFrom: a\nTo: b\n\n"));
+    }
+
+    #[test]
+    fn header_blocks_as_mail_clients_read_them() {
+        let block =
+            "From: a@example.com\nSubject: hi\nContent-Type: multipart/mixed; boundary=B\n\n--B\n";
+        let read = |t: &[u8]| as_clients_read(t).map(|c| String::from_utf8(c).unwrap());
+        let clean = "From: a@example.com\r\nSubject: hi\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\n";
+        for odd in [
+            format!(" {block}"),
+            format!("\u{feff}{block}"),
+            format!("\n\n{block}"),
+            block.replace("Subject", "junk with no colon\nSubject"),
+        ] {
+            assert!(!is_message(&odd), "{odd:?}");
+            assert_eq!(read(odd.as_bytes()).as_deref(), Some(clean), "{odd:?}");
+        }
+        let cr = block.replace('\n', "\r");
+        assert_eq!(
+            read(cr.as_bytes()).as_deref(),
+            Some(&clean.replace("--B\n", "--B\r\n")[..])
+        );
+        let spaced = block.replace("Content-Type:", "Content-Type :");
+        assert_eq!(read(spaced.as_bytes()).as_deref(), Some(clean));
+        // A continuation line follows its field, kept or dropped.
+        let folded = "X: 1\nbad line\n more\nContent-Type: multipart/mixed;\n boundary=B\n\n--B";
+        assert_eq!(
+            read(folded.as_bytes()).as_deref(),
+            Some("X: 1\r\nContent-Type: multipart/mixed;\r\n boundary=B\r\n\r\n--B")
+        );
+        // Nothing to decode, or no end to the block: nothing to read.
+        assert_eq!(read(b"junk\nFrom: a\nTo: b\nSubject: c\n\nhello"), None);
+        assert_eq!(
+            read(b"a\nContent-Type: multipart/mixed; boundary=B\n--B\n"),
+            None
+        );
+        assert_eq!(read(b"Content-Transfer-Encoding: 8bit\n\nhi"), None);
+        // Declared content that the body does not have.
+        assert_eq!(
+            read(b"Content-Transfer-Encoding: base64\n\nNot so.\n"),
+            None
+        );
+        assert_eq!(read(b"Content-Type: multipart/mixed\n\nno parts\n"), None);
+        assert_eq!(read(b""), None);
+        assert!(clients_read_a_message(
+            b"x\nContent-Transfer-Encoding: Base64\n\naGk=\n"
+        ));
     }
 }

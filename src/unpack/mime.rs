@@ -16,6 +16,7 @@ use super::{Ctx, Unpacked};
 use crate::finding::FindingKind;
 use crate::format::passhint;
 use crate::report::Origin;
+use crate::types::{FileType, TypeGroup, known};
 
 /// Parts a message may have before it is not parsed at all: the parser
 /// keeps a record for each, so its memory follows their number.
@@ -159,6 +160,31 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         );
     }
     out
+}
+
+/// True when a text of type `t` starts with a header block that mail
+/// clients read as a message with content to decode, where detection read
+/// none (a byte order mark or a space before the first field, a line of
+/// junk among the fields, a space before a colon, CR line ends).
+pub(crate) fn clients_have_work(t: FileType, data: &[u8]) -> bool {
+    matches!(
+        t.group(),
+        TypeGroup::Text | TypeGroup::Script | TypeGroup::WindowsScript | TypeGroup::OtherScript
+    ) && ![known::EMAIL, known::JSON, known::UTF16_TEXT].contains(&t)
+        && crate::detect::mail::clients_read_a_message(data)
+}
+
+/// The message that mail clients read in a text (see
+/// [`clients_have_work`]), rewritten as the strict reading reads it, as a
+/// child that is unpacked as a message: every reading is scanned.
+pub(crate) fn clients_message(data: &[u8], ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    if let Some(copy) = crate::detect::mail::as_clients_read(data) {
+        out.push_drained(
+            "<message as mail clients read it>".to_owned(),
+            Origin::Decoded,
+            ctx.budget.take(copy),
+        );
+    }
 }
 
 /// The message as Thunderbird and Python's `email` read it, where this

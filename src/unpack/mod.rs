@@ -231,6 +231,7 @@ pub(crate) fn has_work(types: &[TypeAt], data: &[u8], keys: KeyBytes) -> bool {
         || utf16::has_work(primary, data)
         || textenc::has_work(primary, data, keys)
         || screnc::has_work(primary, data, keys)
+        || mime::clients_have_work(primary, data)
 }
 
 /// An unpacker: the object's name (a compressed stream names its content
@@ -329,6 +330,10 @@ pub(crate) fn unpack(
     // Scripts encoded by the Script Encoder, in any text or script.
     if screnc::has_work(primary, data, keys) {
         screnc::carve(data, primary, ctx, &mut out);
+    }
+    // A message that mail clients read in what detection read as text.
+    if mime::clients_have_work(primary, data) {
+        mime::clients_message(data, ctx, &mut out);
     }
     // A zip glued behind a container that detection did not search and
     // that read no zip there: a zip reader opens the file by its end record
