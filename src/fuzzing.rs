@@ -99,6 +99,18 @@ pub fn unpack_mime(data: &[u8]) -> Unpacked {
             assert!(!h.is_empty() && h.chars().count() <= passhint::MAX_CHARS);
         }
     }
+    // The message mail clients read in a text, rewritten: never more than
+    // twice the text, and always a message to the strict reading.
+    if let Some(copy) = crate::detect::mail::as_clients_read(data) {
+        assert!(
+            copy.len() <= data.len() * 2 + 2,
+            "the clients' reading grew"
+        );
+        assert!(
+            crate::detect::mail::reads_as_message(&copy),
+            "the clients' reading is no message to the strict reading"
+        );
+    }
     if crate::format::tnef::is_tnef(data) {
         run_on(data, unpack::tnef::unpack)
     } else {

@@ -249,6 +249,13 @@ fn starts_with_base64(body: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
+/// True when the strict reading reads `data`'s head alone as a message
+/// (for the fuzz target: every clients' reading is one).
+#[cfg(any(test, feature = "_fuzz"))]
+pub(crate) fn reads_as_message(data: &[u8]) -> bool {
+    fields(data, MAX_LINES) == Head::Message
+}
+
 /// True when `data` starts with a header block that mail clients read as
 /// a message with content to decode (see [`as_clients_read`]).
 pub(crate) fn clients_read_a_message(data: &[u8]) -> bool {
@@ -383,6 +390,50 @@ mod tests {
     }
 
     #[test]
+    fn every_clients_reading_is_a_message_to_the_strict_one() {
+        const STARTS: [&[u8]; 4] = [b"", b" ", b"\xef\xbb\xbf", b"\n\t"];
+        const LINES: [&[u8]; 12] = [
+            b"From a@b Mon",
+            b"From: a",
+            b"Content-Type: multipart/mixed; boundary=B",
+            b"Content-Type : text/plain",
+            b"content-transfer-encoding:base64",
+            b"Content-Transfer-Encoding\t: quoted-printable",
+            b" folded",
+            b"\tfolded",
+            b"junk",
+            b"na me: x",
+            b": x",
+            b"x\x00\x1b: y",
+        ];
+        const ENDS: [&[u8]; 3] = [b"\r", b"\n", b"\r\n"];
+        const BODIES: [&[u8]; 4] = [b"--B\r\n", b"aGk=\n", b"x\ry\r", b"=41\n--B"];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut read = 0;
+        for _ in 0..50_000 {
+            let mut data = STARTS[next(4)].to_vec();
+            for _ in 0..next(8) {
+                data.extend_from_slice(LINES[next(12)]);
+                data.extend_from_slice(ENDS[next(3)]);
+            }
+            data.extend_from_slice(ENDS[next(3)]);
+            data.extend_from_slice(BODIES[next(4)]);
+            if let Some(copy) = as_clients_read(&data) {
+                assert!(copy.len() <= data.len() * 2 + 2, "{data:?}");
+                assert!(reads_as_message(&copy), "{data:?} -> {copy:?}");
+                read += 1;
+            }
+        }
+        assert!(read > 1000, "only {read} inputs read as messages");
+    }
+
+    #[test]
     fn header_blocks_as_mail_clients_read_them() {
         let block =
             "From: a@example.com\nSubject: hi\nContent-Type: multipart/mixed; boundary=B\n\n--B\n";
@@ -396,6 +447,7 @@ mod tests {
         ] {
             assert!(!is_message(&odd), "{odd:?}");
             assert_eq!(read(odd.as_bytes()).as_deref(), Some(clean), "{odd:?}");
+            assert!(reads_as_message(clean.as_bytes()));
         }
         let cr = block.replace('\n', "\r");
         assert_eq!(
