@@ -118,8 +118,16 @@ pub fn unpack_mime(data: &[u8]) -> Unpacked {
     }
 }
 
-/// The `data:` URI decoder of HTML and SVG, and of JSON's strings.
+/// The `data:` URI decoder of HTML and SVG, and of JSON's strings; and
+/// the ISO-2022-JP decoder that pages may need first, whose text has no
+/// escape left and at most three bytes for each it read.
 pub fn unpack_data_uris(data: &[u8]) -> Unpacked {
+    let text = crate::format::iso2022jp::decode(data);
+    assert!(
+        !text.as_bytes().contains(&0x1b),
+        "an escape left in the text"
+    );
+    assert!(text.len() <= data.len() * 3 + 4, "the decoded text grew");
     let mut out = run_on(data, unpack::datauri::unpack);
     let json = run_on(data, unpack::datauri::unpack_json);
     out.children.extend(json.children);

@@ -402,3 +402,54 @@ fn inlined_images_in_text_and_json_are_clean() {
         assert_clean(&scan(name, text.into_bytes()));
     }
 }
+
+/// A page in ISO-2022-JP: the browser decodes its escape sequences away,
+/// so `da<ESC>(Bta:` is a `data:` URI to it, and escapes strewn through
+/// the base64 are not part of it. Whether the page declares the charset
+/// does not matter. A Japanese page with an image stays clean.
+#[test]
+fn iso_2022_jp_escapes_do_not_hide_a_data_uri() {
+    const ASCII: &[u8] = b"\x1b(B";
+    let payload: Vec<u8> = b64(&eicar())
+        .into_iter()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    let mut strewn = Vec::new();
+    for chunk in payload.chunks(10) {
+        strewn.extend_from_slice(chunk);
+        strewn.extend_from_slice(ASCII);
+    }
+    let head = b"<html><head><meta charset=\"iso-2022-jp\"></head><body>";
+    let mut in_scheme = head.to_vec();
+    in_scheme.extend_from_slice(b"<a href=\"da\x1b(Bta:application/octet-stream;bas\x1b(Be64,");
+    in_scheme.extend_from_slice(&payload);
+    in_scheme.extend_from_slice(b"\">open</a></body></html>");
+    let mut in_payload = head.to_vec();
+    in_payload.extend_from_slice(b"<a href=\"data:application/octet-stream;base64,");
+    in_payload.extend_from_slice(&strewn);
+    in_payload.extend_from_slice(b"\">open</a></body></html>");
+    for (defect, p) in [
+        ("escape_in_scheme", in_scheme),
+        ("escapes_in_payload", in_payload),
+    ] {
+        let r = scan("invoice.html", p.clone());
+        assert!(found_eicar(&r), "{defect}: {:?}", keys(&r));
+        // The same page, base64 in a mail part that declares the charset.
+        let m = message(&[(
+            &format!(
+                "Content-Type: text/html; charset=iso-2022-jp\r\n{}",
+                "Content-Transfer-Encoding: base64"
+            ),
+            &b64(&p),
+        )]);
+        let r = scan("mail.eml", m);
+        assert!(found_eicar(&r), "{defect} in mail: {:?}", keys(&r));
+    }
+    // "日本語のページ" in JIS X 0208, and a small PNG.
+    let mut jp = head.to_vec();
+    jp.extend_from_slice(b"<p>\x1b$BF|K\\8l$N%Z!<%8\x1b(B</p><img src=\"data:image/png;base64,");
+    jp.extend_from_slice(&b64(&tiny_png()));
+    jp.extend_from_slice(b"\"></body></html>");
+    let r = scan("page.html", jp);
+    assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+}

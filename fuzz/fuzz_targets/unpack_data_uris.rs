@@ -1,8 +1,9 @@
 #![no_main]
-//! The `data:` URI decoder, of pages and of JSON: every payload decodes to
-//! less than the text holds (base64 only shrinks, JSON escapes only
-//! shorten), and the checks that decide whether it runs on a text or on
-//! JSON say yes wherever it decodes one.
+//! The `data:` URI decoder, of pages and of JSON (and ISO-2022-JP's, which
+//! leaves no escape): every payload decodes to less than the text holds
+//! (base64 only shrinks, JSON escapes only shorten), and the checks that
+//! decide whether it runs on a text or on JSON say yes wherever it decodes
+//! one.
 
 use libfuzzer_sys::fuzz_target;
 

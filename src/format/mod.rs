@@ -28,6 +28,7 @@ pub(crate) mod datauri;
 pub(crate) mod disk;
 pub(crate) mod fat;
 pub(crate) mod formula;
+pub(crate) mod iso2022jp;
 pub(crate) mod iso9660;
 pub(crate) mod keys;
 pub(crate) mod launcher;

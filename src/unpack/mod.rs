@@ -10,6 +10,7 @@ pub(crate) mod compressed;
 pub(crate) mod cpio;
 pub(crate) mod datauri;
 pub(crate) mod decode;
+pub(crate) mod iso2022jp;
 pub(crate) mod mime;
 pub(crate) mod mso;
 pub(crate) mod odf;
@@ -232,6 +233,7 @@ pub(crate) fn has_work(types: &[TypeAt], data: &[u8], keys: KeyBytes) -> bool {
         || textenc::has_work(primary, data, keys)
         || screnc::has_work(primary, data, keys)
         || mime::clients_have_work(primary, data)
+        || iso2022jp::has_work(primary, data)
 }
 
 /// An unpacker: the object's name (a compressed stream names its content
@@ -330,6 +332,10 @@ pub(crate) fn unpack(
     // Scripts encoded by the Script Encoder, in any text or script.
     if screnc::has_work(primary, data, keys) {
         screnc::carve(data, primary, ctx, &mut out);
+    }
+    // Text in ISO-2022-JP, decoded as browsers and mail clients decode it.
+    if iso2022jp::has_work(primary, data) {
+        iso2022jp::unpack(data, ctx, &mut out);
     }
     // A message that mail clients read in what detection read as text.
     if mime::clients_have_work(primary, data) {
