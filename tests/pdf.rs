@@ -730,3 +730,75 @@ fn numbers_that_share_an_offset_in_an_object_stream_are_read_once() {
         keys(&r)
     );
 }
+
+/// An XFA form's template scripts: one in an event that fires as the form
+/// opens (`initialize`) runs with no click, as an open action does; one
+/// behind a click is JavaScript. The packets are read joined, so a script
+/// split between two of them is read whole; the script is scanned too.
+#[test]
+fn xfa_scripts_that_run_as_the_form_opens() {
+    let template = |activity: &str| {
+        format!(
+            "<xdp:xdp xmlns:xdp=\"http://ns.adobe.com/xdp/\">\
+             <template xmlns=\"http://www.xfa.org/schema/xfa-template/3.3/\">\
+             <subform name=\"f\"><field name=\"a\"><event activity=\"{activity}\">\
+             <script contentType=\"application/x-javascript\">app.launchURL(&quot;http://e.x/&quot;);</script>\
+             </event></field></subform></template></xdp:xdp>"
+        )
+    };
+    let form = |xml: &str, split: bool| {
+        let mut p = one_page(
+            "/AcroForm 5 0 R /NeedsRendering true",
+            &text_content("Please wait..."),
+        );
+        if split {
+            let (a, b) = xml.split_at(xml.find("launchURL").unwrap());
+            p.obj(5, "<</Fields [] /XFA [(template) 6 0 R (more) 7 0 R]>>")
+                .stream(6, "/Filter /FlateDecode", &zlib(a.as_bytes()))
+                .stream(7, "", b.as_bytes());
+        } else {
+            p.obj(5, "<</Fields [] /XFA 6 0 R>>").stream(
+                6,
+                "/Filter /FlateDecode",
+                &zlib(xml.as_bytes()),
+            );
+        }
+        p.xref("/Root 1 0 R");
+        p.bytes()
+    };
+    for split in [false, true] {
+        let r = scan("form.pdf", form(&template("initialize"), split));
+        assert!(
+            has_key(&r, "document.pdf.javascript_on_open"),
+            "split {split}: {:?}",
+            keys(&r)
+        );
+        let t = finding_targets(&r, "document.pdf.javascript_on_open");
+        assert!(
+            t.iter()
+                .any(|t| t.contains("XFA initialize: app.launchURL(")),
+            "{t:?}"
+        );
+    }
+    let r = scan("form.pdf", form(&template("click"), false));
+    assert!(has_key(&r, "document.pdf.javascript"), "{:?}", keys(&r));
+    assert!(
+        !has_key(&r, "document.pdf.javascript_on_open"),
+        "{:?}",
+        keys(&r)
+    );
+    // The same XML in a stream that no /XFA names runs nowhere.
+    let mut p = one_page("", &text_content("hello"));
+    p.stream(
+        5,
+        "/Filter /FlateDecode",
+        &zlib(template("initialize").as_bytes()),
+    )
+    .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    assert!(
+        !has_key(&r, "document.pdf.javascript_on_open"),
+        "{:?}",
+        keys(&r)
+    );
+}

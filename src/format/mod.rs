@@ -61,5 +61,6 @@ pub(crate) mod utf16;
 pub(crate) mod vhd;
 pub(crate) mod vhdx;
 pub(crate) mod wordml;
+pub(crate) mod xfa;
 pub(crate) mod zip;
 pub(crate) mod zipnames;

@@ -24,6 +24,7 @@ use crate::format::pdf::{
     scan_objects, startxref, text, trailers, value_in, xref_stream_entries, xref_table_at,
 };
 use crate::format::pdfcrypt::{self, Crypt, Method};
+use crate::format::xfa;
 use crate::limits::LimitKind;
 use crate::report::Origin;
 
@@ -75,6 +76,9 @@ struct Reader<'a> {
     on_open: Vec<Obj>,
     /// References to `/AA` dictionaries, read once all objects are.
     aa_refs: Vec<u32>,
+    /// What `/XFA` entries name: the form's packets, or an array of them,
+    /// in order.
+    xfa_refs: Vec<u32>,
     /// References to `/EF` dictionaries, with their file specification's
     /// name, read once all objects are.
     ef_refs: Vec<(u32, Option<String>)>,
@@ -115,6 +119,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         on_open: Vec::new(),
         aa_refs: Vec::new(),
         ef_refs: Vec::new(),
+        xfa_refs: Vec::new(),
         target_refs: Vec::new(),
         found: Vec::new(),
         scripts: 0,
@@ -808,6 +813,17 @@ impl Reader<'_> {
         for v in d.all(b"OpenAction") {
             self.on_open.push(v.clone());
         }
+        // An XFA form: one packet, or an array of names and packets.
+        for v in d.all(b"XFA") {
+            match v {
+                Obj::Ref(n, _) => self.xfa_refs.push(*n),
+                Obj::Array(a) => self.xfa_refs.extend(a.iter().filter_map(|v| match v {
+                    Obj::Ref(n, _) => Some(*n),
+                    _ => None,
+                })),
+                _ => {}
+            }
+        }
         // Names dictionaries: document-level scripts run on open.
         for v in d.all(b"JavaScript") {
             if !matches!(v, Obj::Name(_)) {
@@ -945,6 +961,7 @@ impl Reader<'_> {
     /// read: scripts in streams or strings, action targets, embedded files'
     /// names, and the actions that run on open.
     fn resolve(&mut self, ctx: &mut Ctx<'_>) {
+        self.xfa_scripts(ctx);
         let mut seen = HashSet::new();
         for n in std::mem::take(&mut self.js_refs) {
             if !seen.insert(n) {
@@ -1058,6 +1075,68 @@ impl Reader<'_> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// The scripts of the XFA form, read in its packets joined in order
+    /// (a packet may end inside an element that the next one closes):
+    /// each is a script child, recorded as run on open when its event
+    /// fires as the form opens.
+    fn xfa_scripts(&mut self, ctx: &mut Ctx<'_>) {
+        let refs = std::mem::take(&mut self.xfa_refs);
+        let mut seen = HashSet::new();
+        let mut packets: Vec<usize> = Vec::new();
+        for n in refs {
+            if !seen.insert(n) || self.tick(ctx) {
+                continue;
+            }
+            if let Some(ids) = self.stream_child.get(&n) {
+                packets.extend(ids.first());
+                continue;
+            }
+            // An array held in an object of its own.
+            for o in self.versions(n) {
+                let Obj::Array(a) = o else { continue };
+                for v in a {
+                    if let Obj::Ref(m, _) = v
+                        && seen.insert(m)
+                        && let Some(ids) = self.stream_child.get(&m)
+                    {
+                        packets.extend(ids.first());
+                    }
+                }
+            }
+        }
+        let xml: Bytes = match packets.as_slice() {
+            [] => return,
+            [one] => Bytes::clone(&self.out.children[*one].data),
+            many => many
+                .iter()
+                .flat_map(|&i| self.out.children[i].data.iter().copied())
+                .collect::<Vec<u8>>()
+                .into(),
+        };
+        let scripts = xfa::scripts(&xml);
+        if scripts.len() >= xfa::MAX_SCRIPTS {
+            self.out.findings.push(FindingKind::Limit {
+                limit: LimitKind::Objects,
+                detail: format!("only the first {} XFA scripts were read", xfa::MAX_SCRIPTS),
+            });
+        }
+        for script in scripts {
+            let text = xfa::text(&xml[script.content]);
+            let what = format!(
+                "XFA {}: {}",
+                script.activity.as_deref().unwrap_or("script object"),
+                quote(&text)
+            );
+            let feature = if script.on_open {
+                PdfFeature::JavaScriptOnOpen
+            } else {
+                PdfFeature::JavaScript
+            };
+            self.record(feature, what);
+            self.script(text, ctx);
         }
     }
 
