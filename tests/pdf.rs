@@ -802,3 +802,105 @@ fn xfa_scripts_that_run_as_the_form_opens() {
         keys(&r)
     );
 }
+
+/// RC4, for the fixtures below.
+fn rc4(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut s: Vec<u8> = (0..=255).collect();
+    let mut j = 0u8;
+    for i in 0..256 {
+        j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
+        s.swap(i, j as usize);
+    }
+    let (mut i, mut j) = (0u8, 0u8);
+    data.iter()
+        .map(|b| {
+            i = i.wrapping_add(1);
+            j = j.wrapping_add(s[i as usize]);
+            s.swap(i as usize, j as usize);
+            b ^ s[s[i as usize].wrapping_add(s[j as usize]) as usize]
+        })
+        .collect()
+}
+
+/// A document encrypted (V4, R4, empty user password) with streams and
+/// strings in the clear (`/StmF /StrF /Identity`) and one crypt filter,
+/// `/MyCF` (RC4), that `encrypt_extra` and stream 5 (`stream_dict`, the
+/// deflated EICAR, encrypted with it) may name.
+fn crypt_filter_pdf(encrypt_extra: &str, stream_dict: &str) -> Vec<u8> {
+    use md5::{Digest, Md5};
+    const PAD: [u8; 32] = [
+        0x28, 0xbf, 0x4e, 0x5e, 0x4e, 0x75, 0x8a, 0x41, 0x64, 0x00, 0x4e, 0x56, 0xff, 0xfa, 0x01,
+        0x08, 0x2e, 0x2e, 0x00, 0xb6, 0xd0, 0x68, 0x3e, 0x80, 0x2f, 0x0c, 0xa9, 0xfe, 0x64, 0x53,
+        0x69, 0x7a,
+    ];
+    let (o, id, p) = ([7u8; 32], [1u8; 16], -4i32);
+    // Algorithm 2 for the empty password, and 5 for /U.
+    let mut key = Md5::new()
+        .chain_update(PAD)
+        .chain_update(o)
+        .chain_update(p.to_le_bytes())
+        .chain_update(id)
+        .finalize()
+        .to_vec();
+    for _ in 0..50 {
+        key = Md5::digest(&key[..16]).to_vec();
+    }
+    let mut u = Md5::new()
+        .chain_update(PAD)
+        .chain_update(id)
+        .finalize()
+        .to_vec();
+    for i in 0..20u8 {
+        let k: Vec<u8> = key.iter().map(|b| b ^ i).collect();
+        u = rc4(&k, &u);
+    }
+    u.extend([0u8; 16]);
+    let object_key = Md5::new()
+        .chain_update(&key)
+        .chain_update([5, 0, 0, 0, 0])
+        .finalize();
+    let data = rc4(&object_key, &zlib(&eicar()));
+    let hexs = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut pdf = one_page("", &text_content("hello"));
+    pdf.stream(5, stream_dict, &data).obj(
+        9,
+        &format!(
+            "<</Filter /Standard /V 4 /R 4 /Length 128 /P {p} /O <{}> /U <{}> \
+             /CF <</MyCF <</CFM /V2 /Length 16>>>> /StmF /Identity /StrF /Identity {encrypt_extra}>>",
+            hexs(&o),
+            hexs(&u)
+        ),
+    );
+    let id = hexs(&id);
+    pdf.xref(&format!("/Root 1 0 R /Encrypt 9 0 R /ID [<{id}> <{id}>]"));
+    eicar_free(&pdf.bytes())
+}
+
+/// A stream may name a crypt filter of the document in its own `/Filter`
+/// chain, in place of the document's default (`/StmF`); an embedded file
+/// is encrypted by `/EFF`'s filter. Both are decrypted with the key the
+/// empty password opened; a filter the document does not define is an
+/// unsupported method, never clean.
+#[test]
+fn streams_decrypted_by_the_crypt_filter_they_name() {
+    let named = crypt_filter_pdf(
+        "",
+        "/Filter [/Crypt /FlateDecode] /DecodeParms [<</Type /CryptFilterDecodeParms /Name /MyCF>> null]",
+    );
+    let r = scan("doc.pdf", named);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let eff = crypt_filter_pdf("/EFF /MyCF", "/Type /EmbeddedFile /Filter /FlateDecode");
+    let r = scan("doc.pdf", eff);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let unknown = crypt_filter_pdf(
+        "",
+        "/Filter [/Crypt /FlateDecode] /DecodeParms [<</Name /Nope>> null]",
+    );
+    let r = scan("doc.pdf", unknown);
+    assert!(
+        has_key(&r, "unscannable.unsupported_method"),
+        "{:?}",
+        keys(&r)
+    );
+    assert_ne!(r.verdict, Verdict::Clean);
+}

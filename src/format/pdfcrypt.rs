@@ -57,6 +57,11 @@ pub(crate) struct Params {
     /// `/CF`, for `/V` 4 and 5; RC4 below).
     pub streams: Option<Method>,
     pub strings: Option<Method>,
+    /// The method of embedded files (`/EFF`; the streams' when absent).
+    pub files: Option<Method>,
+    /// Every crypt filter `/CF` defines with a method this reads, by
+    /// name: a stream may name one in its own `/Filter` chain.
+    pub filters: Vec<(Vec<u8>, Method)>,
 }
 
 /// The file's key and methods, once a user password opened it.
@@ -65,6 +70,8 @@ pub(crate) struct Crypt {
     key: Vec<u8>,
     streams: Method,
     strings: Method,
+    files: Method,
+    filters: Vec<(Vec<u8>, Method)>,
     /// Whether the metadata stream is encrypted.
     pub encrypt_metadata: bool,
 }
@@ -107,6 +114,8 @@ impl Crypt {
             key,
             streams,
             strings,
+            files: p.files.unwrap_or(streams),
+            filters: p.filters.clone(),
             encrypt_metadata: p.encrypt_metadata,
         })
     }
@@ -115,6 +124,29 @@ impl Crypt {
     /// (never longer than they were).
     pub(crate) fn stream(&self, num: u32, generation: u32, data: &[u8]) -> Vec<u8> {
         self.decrypt(self.streams, num, generation, data)
+    }
+
+    /// An embedded file's bytes, decrypted by `/EFF`'s method.
+    pub(crate) fn embedded_file(&self, num: u32, generation: u32, data: &[u8]) -> Vec<u8> {
+        self.decrypt(self.files, num, generation, data)
+    }
+
+    /// A stream's bytes decrypted by the crypt filter its own `/Filter`
+    /// chain names (`Identity` is no encryption); `None` for a name that
+    /// `/CF` does not define with a method this reads.
+    pub(crate) fn stream_by_filter(
+        &self,
+        name: &[u8],
+        num: u32,
+        generation: u32,
+        data: &[u8],
+    ) -> Option<Vec<u8>> {
+        let method = if name == b"Identity" {
+            Method::Identity
+        } else {
+            self.filters.iter().find(|(n, _)| n == name)?.1
+        };
+        Some(self.decrypt(method, num, generation, data))
     }
 
     /// A string's bytes, decrypted.

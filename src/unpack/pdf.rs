@@ -255,7 +255,24 @@ fn crypt_params(d: &Dict, trailer: &Dict) -> pdfcrypt::Params {
         Some(Obj::Str(s)) => s.clone(),
         _ => Vec::new(),
     };
-    // A crypt filter's method, by the name `/StmF` or `/StrF` gives it.
+    // The crypt filters `/CF` defines, with a method this reads.
+    let cfm = |cf: &Dict| match cf.get(b"CFM") {
+        Some(m) if m.is_name(b"V2") => Some(Method::Rc4),
+        Some(m) if m.is_name(b"AESV2") => Some(Method::Aes128),
+        Some(m) if m.is_name(b"AESV3") => Some(Method::Aes256),
+        Some(m) if m.is_name(b"None") => Some(Method::Identity),
+        _ => None,
+    };
+    let filters: Vec<(Vec<u8>, Method)> = match d.get(b"CF") {
+        Some(Obj::Dict(cf)) => {
+            cf.0.iter()
+                .filter_map(|(name, v)| Some((name.clone(), cfm(v.dict()?)?)))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    // A crypt filter's method, by the name `/StmF`, `/StrF` or `/EFF`
+    // gives it.
     let method = |key: &[u8]| -> Option<Method> {
         let name = match d.get(key) {
             Some(Obj::Name(n)) => n.clone(),
@@ -264,23 +281,14 @@ fn crypt_params(d: &Dict, trailer: &Dict) -> pdfcrypt::Params {
         if name == b"Identity" {
             return Some(Method::Identity);
         }
-        let cf = match d.get(b"CF")? {
-            Obj::Dict(cf) => cf.get(&name)?.dict()?.clone(),
-            _ => return None,
-        };
-        match cf.get(b"CFM") {
-            Some(m) if m.is_name(b"V2") => Some(Method::Rc4),
-            Some(m) if m.is_name(b"AESV2") => Some(Method::Aes128),
-            Some(m) if m.is_name(b"AESV3") => Some(Method::Aes256),
-            Some(m) if m.is_name(b"None") => Some(Method::Identity),
-            _ => None,
-        }
+        filters.iter().find(|(n, _)| *n == name).map(|f| f.1)
     };
     let v = d.int(b"V").unwrap_or(0);
-    let (streams, strings) = if v >= 4 {
-        (method(b"StmF"), method(b"StrF"))
+    let (streams, strings, files) = if v >= 4 {
+        let files = d.get(b"EFF").and_then(|_| method(b"EFF"));
+        (method(b"StmF"), method(b"StrF"), files)
     } else {
-        (None, None)
+        (None, None, None)
     };
     let id0 = match trailer.get(b"ID") {
         Some(Obj::Array(a)) => string(a.first()),
@@ -298,6 +306,8 @@ fn crypt_params(d: &Dict, trailer: &Dict) -> pdfcrypt::Params {
         encrypt_metadata: !matches!(d.get(b"EncryptMetadata"), Some(Obj::Bool(false))),
         streams,
         strings,
+        files,
+        filters,
     }
 }
 
@@ -461,7 +471,7 @@ impl Reader<'_> {
                 && d.has_name(b"Type", b"XRef")
             {
                 let raw = data.slice(range);
-                let dec = pdf_filters::decode(&d, raw, ctx.budget);
+                let dec = pdf_filters::decode(&d, raw, false, ctx.budget);
                 let entries = match &dec.data {
                     Some(b) => xref_stream_entries(&d, b),
                     None => Vec::new(),
@@ -660,21 +670,37 @@ impl Reader<'_> {
             return;
         }
         let mut raw = self.data.slice(range.clone());
+        let direct = self.direct_filters(d);
+        let filters = direct.as_ref().unwrap_or(d);
+        let mut crypt_applied = false;
         // Cross-reference streams are never encrypted; the metadata stream
         // is not when the dictionary says so.
         if let Some(c) = &self.crypt
             && !d.has_name(b"Type", b"XRef")
             && (c.encrypt_metadata || !d.has_name(b"Type", b"Metadata"))
         {
-            raw = Bytes::from(c.stream(num, generation, &raw));
+            // A crypt filter that the stream's own chain names decrypts it
+            // in place of the document's; an embedded file has `/EFF`.
+            raw = match pdf_filters::crypt_filter(filters) {
+                Some(name) => match c.stream_by_filter(&name, num, generation, &raw) {
+                    Some(plain) => {
+                        crypt_applied = true;
+                        Bytes::from(plain)
+                    }
+                    None => raw,
+                },
+                None if d.has_name(b"Type", b"EmbeddedFile") => {
+                    Bytes::from(c.embedded_file(num, generation, &raw))
+                }
+                None => Bytes::from(c.stream(num, generation, &raw)),
+            };
             // An empty stream encrypted with AES is its IV and one block
             // of padding: empty again once decrypted, as if not encrypted.
             if raw.is_empty() {
                 return;
             }
         }
-        let direct = self.direct_filters(d);
-        let dec: Decoded = pdf_filters::decode(direct.as_ref().unwrap_or(d), raw, ctx.budget);
+        let dec: Decoded = pdf_filters::decode(filters, raw, crypt_applied, ctx.budget);
         let label = if d.has_name(b"Type", b"EmbeddedFile") {
             self.embedded
                 .entry(num)

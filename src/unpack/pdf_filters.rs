@@ -79,8 +79,20 @@ fn image_codec(n: &[u8]) -> bool {
     )
 }
 
+/// The name of the crypt filter that `dict`'s chain holds (its
+/// `/DecodeParms` `/Name`; `Identity` when it names none), if it holds one.
+pub(crate) fn crypt_filter(dict: &Dict) -> Option<Vec<u8>> {
+    let (_, parms) = chain(dict).into_iter().find(|(n, _)| n == b"Crypt")?;
+    Some(match parms.and_then(|p| p.get(b"Name")) {
+        Some(Obj::Name(n)) => n.clone(),
+        _ => b"Identity".to_vec(),
+    })
+}
+
 /// Decodes `raw` through the filters `dict` names, under the budget.
-pub(crate) fn decode(dict: &Dict, raw: Bytes, budget: &mut Budget) -> Decoded {
+/// `crypt_applied`: the reader decrypted the stream by the crypt filter
+/// its chain names, which is then passed over.
+pub(crate) fn decode(dict: &Dict, raw: Bytes, crypt_applied: bool, budget: &mut Budget) -> Decoded {
     let mut out = Decoded {
         data: None,
         decoded: false,
@@ -127,9 +139,10 @@ pub(crate) fn decode(dict: &Dict, raw: Bytes, budget: &mut Budget) -> Decoded {
             b"ASCIIHexDecode" | b"AHx" => budget.take(ascii_hex(&cur)),
             b"ASCII85Decode" | b"A85" => budget.take(ascii85(&cur)),
             b"Crypt"
-                if parms
-                    .and_then(|p| p.get(b"Name"))
-                    .is_none_or(|v| v.is_name(b"Identity")) =>
+                if crypt_applied
+                    || parms
+                        .and_then(|p| p.get(b"Name"))
+                        .is_none_or(|v| v.is_name(b"Identity")) =>
             {
                 continue;
             }
@@ -447,6 +460,7 @@ mod tests {
         decode(
             &dict(d),
             Bytes::from(raw),
+            false,
             &mut Budget::new(&Limits::default()),
         )
     }
