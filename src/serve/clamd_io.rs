@@ -388,7 +388,27 @@ fn fildes(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Afte
     // descriptor (c-icap's clamd_mod passes one at its end). A pipe has no
     // start to go back to, and is read from where it is.
     let _ = std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0));
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let meta = file.metadata();
+    let size = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+    // A device (`/dev/zero`, a disk) has no end to read to: refused, as a
+    // path that names one is.
+    if meta.as_ref().is_ok_and(|m| {
+        use std::os::unix::fs::FileTypeExt;
+        m.file_type().is_char_device() || m.file_type().is_block_device()
+    }) {
+        let line = clamd::error_line(&label, "Not supported file type.");
+        log(d, conn, "FILDES", size, None, false, &line, started);
+        return say(conn, term, id, &[line]);
+    }
+    // A regular file is read to its end, as clamd reads it; a pipe or a
+    // socket, which a sender can keep writing, to `stream_max` (clamd's
+    // StreamMaxLength), past which the scan is refused.
+    let limit = if meta.as_ref().is_ok_and(std::fs::Metadata::is_file) {
+        u64::MAX
+    } else {
+        d.cfg().stream_max
+    };
+    let over = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let engine = d.engine();
     let opts = d.scan_options();
     // A pipe whose writer stays open and silent would hold a scanning
@@ -397,6 +417,8 @@ fn fildes(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Afte
     let reader = Patient {
         file,
         wait: d.cfg().read_timeout,
+        left: limit,
+        over: Arc::clone(&over),
     };
     let result = d
         .on_worker(move || {
@@ -405,7 +427,11 @@ fn fildes(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Afte
                 .map_err(|e| e.to_string())
         })
         .unwrap_or_else(|e| Err(failed(e)));
-    let line = result_line(d, &label, &result);
+    let line = if over.load(std::sync::atomic::Ordering::Relaxed) {
+        clamd::error_line(&label, "Size limit exceeded.")
+    } else {
+        result_line(d, &label, &result)
+    };
     log(
         d,
         conn,
@@ -419,10 +445,13 @@ fn fildes(d: &Arc<Daemon>, conn: &mut Conn, term: Term, id: Option<u64>) -> Afte
     say(conn, term, id, &[line])
 }
 
-/// A descriptor read with a bound on each wait for data.
+/// A descriptor read with a bound on each wait for data, and on the
+/// bytes read (`left`; `over` says when a read went past it).
 struct Patient {
     file: File,
     wait: Duration,
+    left: u64,
+    over: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::io::Read for Patient {
@@ -451,8 +480,18 @@ impl std::io::Read for Patient {
                     format!("no data from the descriptor for {:?}", self.wait),
                 ));
             }
-            // Readable, at its end, or in error: the read says which.
-            return self.file.read(buf);
+            // Readable, at its end, or in error: the read says which. One
+            // byte past the limit tells a stream that goes on from one
+            // that ends there.
+            let room = usize::try_from(self.left.saturating_add(1)).unwrap_or(usize::MAX);
+            let n = buf.len().min(room);
+            let got = self.file.read(&mut buf[..n])?;
+            if got as u64 > self.left {
+                self.over.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(std::io::Error::other("over stream_max"));
+            }
+            self.left -= got as u64;
+            return Ok(got);
         }
     }
 }

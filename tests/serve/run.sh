@@ -147,6 +147,29 @@ sleep 1
 expect "PING while a silent pipe is read" 0 'PONG' -- "${U[@]}" --ping 1
 wait "$pipe_client"
 if grep -q 'ERROR' "$T/pipe.out"; then ok "FILDES of a silent pipe ends in an error"; else bad "FILDES of a silent pipe ends in an error" "$(cat "$T/pipe.out")"; fi
+# A device has no end to read to; a pipe is read to stream_max (4M here)
+# and no further: errors both, never OK, and no disk filled.
+expect "FILDES of /dev/zero" 0 'Not supported file type. ERROR' -- "$PY" -c '
+import socket, sys
+f = open("/dev/zero", "rb")
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(20)
+s.sendall(b"zFILDES\0"); socket.send_fds(s, [b"\0"], [f.fileno()])
+print(s.recv(4096).decode(errors="replace"))' "$SOCK"
+expect "FILDES of a pipe past stream_max" 0 'Size limit exceeded. ERROR' -- "$PY" -c '
+import os, socket, sys, threading
+r, w = os.pipe()
+def feed():
+    try:
+        for _ in range(80):
+            os.write(w, b"x" * 65536)
+    except OSError:
+        pass
+    os.close(w)
+threading.Thread(target=feed, daemon=True).start()
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(30)
+s.sendall(b"zFILDES\0"); socket.send_fds(s, [b"\0"], [r])
+os.close(r)
+print(s.recv(4096).decode(errors="replace"))' "$SOCK"
 # A FIFO named itself is no file to scan: an error, as clamd says, never OK
 # (clamdscan refuses one itself; other clients send it).
 mkfifo "$T/fifo"
