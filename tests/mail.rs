@@ -573,6 +573,14 @@ fn header_blocks_that_mail_clients_accept_are_read_as_mail() {
             m.replace("Content-Type: multipart", "Content-Type : multipart"),
         ),
         ("cr_line_ends", m.replace("\r\n", "\r")),
+        (
+            "mbox_with_a_blank_first_line",
+            format!(
+                "\nFrom a@example.com Mon Jan  1 00:00:00 2024\n\
+                 From: a@example.com\nTo: b@example.com\nSubject: hi\n\nhello\n\n\
+                 From b@example.com Mon Jan  1 00:01:00 2024\n{m}"
+            ),
+        ),
     ] {
         let r = scan("mail.eml", odd.into_bytes());
         assert!(found_eicar(&r), "{defect}: {:?}", keys(&r));

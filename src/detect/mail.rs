@@ -249,17 +249,34 @@ fn starts_with_base64(body: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
-/// True when the strict reading reads `data`'s head alone as a message
-/// (for the fuzz target: every clients' reading is one).
-#[cfg(any(test, feature = "_fuzz"))]
+/// True when the strict reading reads `data`'s head (as far as
+/// [`CLIENTS_HEAD`]) alone as a message.
 pub(crate) fn reads_as_message(data: &[u8]) -> bool {
-    fields(data, MAX_LINES) == Head::Message
+    fields(&data[..data.len().min(CLIENTS_HEAD)], MAX_LINES) == Head::Message
 }
 
 /// True when `data` starts with a header block that mail clients read as
 /// a message with content to decode (see [`as_clients_read`]).
 pub(crate) fn clients_read_a_message(data: &[u8]) -> bool {
-    clients_head(data, |_, _| {}).is_some()
+    padded_message(data).is_some() || clients_head(data, |_, _| {}).is_some()
+}
+
+/// Where a message starts that a byte order mark, blank lines or white
+/// space hide from the strict reading: an mbox whose first line is blank
+/// (Python's `mailbox` and mail clients pass over it), a saved message
+/// with a line break before its fields. `None` when nothing is passed
+/// over, or what follows is no message to the strict reading either.
+fn padded_message(data: &[u8]) -> Option<usize> {
+    let head = &data[..data.len().min(CLIENTS_HEAD)];
+    let mut start = if head.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    start += head[start..]
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())?;
+    (start > 0 && reads_as_message(&data[start..])).then_some(start)
 }
 
 /// `data` rewritten as a strict reader reads what mail clients read in it,
@@ -268,8 +285,13 @@ pub(crate) fn clients_read_a_message(data: &[u8]) -> bool {
 /// lone CRs (line ends to the clients) become CRLF. For a text that the
 /// strict reading ([`is_message_in`]) takes for no message: a byte order
 /// mark or a space before the first field, a line of junk among the
-/// fields, `Content-Type : multipart/mixed`, CR line ends.
+/// fields, `Content-Type : multipart/mixed`, CR line ends. A message
+/// that only white space hides ([`padded_message`]) is read from its
+/// first field, whatever its content.
 pub(crate) fn as_clients_read(data: &[u8]) -> Option<Vec<u8>> {
+    if let Some(start) = padded_message(data) {
+        return Some(data[start..].to_vec());
+    }
     let mut copy = Vec::new();
     let head = clients_head(data, |a, b| {
         copy.extend_from_slice(a);
@@ -439,16 +461,24 @@ mod tests {
             "From: a@example.com\nSubject: hi\nContent-Type: multipart/mixed; boundary=B\n\n--B\n";
         let read = |t: &[u8]| as_clients_read(t).map(|c| String::from_utf8(c).unwrap());
         let clean = "From: a@example.com\r\nSubject: hi\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\n";
-        for odd in [
-            format!(" {block}"),
-            format!("\u{feff}{block}"),
-            format!("\n\n{block}"),
-            block.replace("Subject", "junk with no colon\nSubject"),
+        // What white space hides is read as it is; junk among the fields
+        // is dropped.
+        for (odd, as_read) in [
+            (format!(" {block}"), block),
+            (format!("\u{feff}{block}"), block),
+            (format!("\n\n{block}"), block),
+            (
+                block.replace("Subject", "junk with no colon\nSubject"),
+                clean,
+            ),
         ] {
             assert!(!is_message(&odd), "{odd:?}");
-            assert_eq!(read(odd.as_bytes()).as_deref(), Some(clean), "{odd:?}");
-            assert!(reads_as_message(clean.as_bytes()));
+            assert_eq!(read(odd.as_bytes()).as_deref(), Some(as_read), "{odd:?}");
+            assert!(reads_as_message(as_read.as_bytes()));
         }
+        // A space and junk both.
+        let both = format!(" {}", block.replace("Subject", "junk\nSubject"));
+        assert_eq!(read(both.as_bytes()).as_deref(), Some(clean));
         let cr = block.replace('\n', "\r");
         assert_eq!(
             read(cr.as_bytes()).as_deref(),
@@ -462,6 +492,11 @@ mod tests {
             read(folded.as_bytes()).as_deref(),
             Some("X: 1\r\nContent-Type: multipart/mixed;\r\n boundary=B\r\n\r\n--B")
         );
+        // Blank lines before an mbox's envelope line or plain mail: the
+        // rest, as it is.
+        let mbox = "From a@b Mon Jan  1 00:00:00 2024\nFrom: a\nTo: b\n\nhi\n";
+        assert_eq!(read(format!("\n{mbox}").as_bytes()).as_deref(), Some(mbox));
+        assert_eq!(read(b" \nplain prose\n"), None);
         // Nothing to decode, or no end to the block: nothing to read.
         assert_eq!(read(b"junk\nFrom: a\nTo: b\nSubject: c\n\nhello"), None);
         assert_eq!(
