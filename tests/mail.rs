@@ -606,3 +606,45 @@ fn header_blocks_that_mail_clients_accept_are_read_as_mail() {
         "the request is read as a message"
     );
 }
+
+/// Multipart structure that readers other than this parser find: a
+/// multipart type with no boundary (munpack and ripmime take the first
+/// `--` line's), parts after the closing boundary (ripmime reads them).
+/// Both are read as those readers read them, and said to be malformed.
+#[test]
+fn parts_that_other_readers_find_are_scanned() {
+    let m = String::from_utf8(message(&[
+        ("Content-Type: text/plain", b"see attached"),
+        (
+            &format!("Content-Type: application/octet-stream; name=\"e.bin\"\r\n{B64}"),
+            &b64(&eicar()),
+        ),
+    ]))
+    .unwrap();
+    let no_boundary = m.replace("multipart/mixed; boundary=\"BB\"", "multipart/mixed");
+    let r = scan("mail.eml", no_boundary.into_bytes());
+    assert!(found_eicar(&r), "no boundary: {:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    let clean_part = "--BB\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n";
+    let (_, attachment) = m.split_once(clean_part).unwrap();
+    let after_the_close = format!(
+        "{}{clean_part}--BB--\r\n{attachment}",
+        &m[..m.find(clean_part).unwrap()]
+    );
+    let r = scan("mail.eml", after_the_close.into_bytes());
+    assert!(found_eicar(&r), "after the close: {:?}", keys(&r));
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    // Nested multiparts whose boundaries start alike are no such thing.
+    let inner = String::from_utf8(message(&[("Content-Type: text/plain", b"hi")]))
+        .unwrap()
+        .replace("BB", "B");
+    let (_, inner_body) = inner.split_once("\r\n\r\n").unwrap();
+    let nested = format!(
+        "From: a@example.com\r\nTo: b@example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\n\
+         Content-Type: multipart/alternative; boundary=\"B\"\r\n\r\n{inner_body}\
+         --BB\r\nContent-Type: text/plain\r\n\r\nsecond\r\n--BB--\r\n"
+    );
+    let r = scan("mail.eml", nested.into_bytes());
+    assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+}

@@ -212,6 +212,11 @@ fn clients_reading(data: &[u8], message: &mail_parser::Message<'_>) -> Option<Ve
         for at in midline_boundaries(data, part) {
             edits.push((at, at + 2, b"  ".to_vec()));
         }
+        // Parts after the closing boundary: its closing dashes written as
+        // spaces (transport padding), so that they are parts.
+        if let Some(at) = parts_after_the_close(data, part) {
+            edits.push((at, at + 2, b"  ".to_vec()));
+        }
     }
     if edits.is_empty() {
         return None;
@@ -246,6 +251,13 @@ fn multipart_readings(data: &[u8], message: &mail_parser::Message<'_>, out: &mut
                 ),
             });
         }
+        if parts_after_the_close(data, part).is_some() {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!(
+                    "part {i} has its boundary again after its closing boundary: some readers (ripmime) read parts there"
+                ),
+            });
+        }
         if !midline_boundaries(data, part).is_empty() {
             out.findings.push(FindingKind::Malformed {
                 detail: format!(
@@ -262,6 +274,31 @@ fn multipart_readings(data: &[u8], message: &mail_parser::Message<'_>, out: &mut
             });
         }
     }
+}
+
+/// Where a multipart part's closing delimiter (`--boundary--`) has its
+/// closing dashes, when a line of the boundary follows it: what this
+/// parser takes for the epilogue, ripmime reads as more parts.
+fn parts_after_the_close(data: &[u8], part: &mail_parser::MessagePart<'_>) -> Option<usize> {
+    if !matches!(part.body, PartType::Multipart(_)) {
+        return None;
+    }
+    let boundary = part
+        .content_type()
+        .and_then(|ct| ct.attribute("boundary"))
+        .filter(|b| !b.is_empty())?;
+    let start = part.offset_body as usize;
+    // The epilogue lies past the closing delimiter, whatever the parser
+    // counts as the part's end.
+    let whole = data.get(start..)?;
+    let close = format!("\n--{boundary}--");
+    let after = memchr::memmem::find(whole, close.as_bytes())? + close.len();
+    // A line of this boundary, not of a longer one that starts alike.
+    let again = format!("\n--{boundary}");
+    memchr::memmem::find_iter(&whole[after..], again.as_bytes())
+        .map(|at| &whole[after + at + again.len()..])
+        .find(|rest| rest.is_empty() || rest.starts_with(b"--") || rest[0].is_ascii_whitespace())?;
+    Some(start + after - 2)
 }
 
 /// Where a multipart part's body has its boundary (`--` and the boundary)
@@ -323,9 +360,16 @@ fn unsplit_multipart(
     }
     let line = line.trim_end().to_owned();
     let body = data.get(part.offset_body as usize..part.offset_end as usize)?;
+    let lower = line.to_ascii_lowercase();
+    let ty = line.split(';').next().unwrap_or("").trim();
+    // No boundary given: munpack and ripmime take the first `--` line's
+    // as the boundary, when the body has that line again.
+    if !lower.contains("boundary") {
+        let guess = guessed_boundary(body)?;
+        return Some((start, end, format!(" {ty}; boundary=\"{guess}\"")));
+    }
     // Each `boundary` given (readers differ on which of two wins): the
     // first that the body has lines of.
-    let lower = line.to_ascii_lowercase();
     let (k, boundary) = lower
         .match_indices("boundary=")
         .map(|(at, key)| {
@@ -343,8 +387,33 @@ fn unsplit_multipart(
         return Some((start, end, line));
     }
     // A later one: the type with that boundary alone.
-    let ty = line.split(';').next().unwrap_or("").trim();
     Some((start, end, format!(" {ty}; boundary=\"{boundary}\"")))
+}
+
+/// The boundary of a multipart body that names none, as munpack and
+/// ripmime guess it: the rest of the first line that starts with `--`
+/// (1 to 70 characters, no white space, no quote), when a later line
+/// starts with `--` and it again.
+fn guessed_boundary(body: &[u8]) -> Option<&str> {
+    let mut lines = body
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .take(10_000);
+    let first = lines.find_map(|l| l.strip_prefix(b"--"))?;
+    let first = std::str::from_utf8(first).ok()?.trim_end();
+    let first = first.strip_suffix("--").unwrap_or(first);
+    if first.is_empty()
+        || first.len() > 70
+        || first.contains(|c: char| c.is_whitespace() || c == '"' || c.is_control())
+    {
+        return None;
+    }
+    lines
+        .any(|l| {
+            l.strip_prefix(b"--")
+                .is_some_and(|r| r.starts_with(first.as_bytes()))
+        })
+        .then_some(first)
 }
 
 /// A field's value without its white space, lowercased: folding and case
