@@ -657,6 +657,23 @@ fn icap_past_the_connection_limit_gets_503() {
     assert!(head.starts_with("ICAP/1.0 204"), "{head}");
 }
 
+/// Past `max_connections` a clamd client is told in an error line, not
+/// with a bare reset; the connections within the limit are served.
+#[test]
+fn clamd_past_the_connection_limit_gets_an_error_line() {
+    let d = Served::start("max_connections = 2");
+    let held: Vec<TcpStream> = (0..2).map(|_| d.tcp()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut over = d.tcp();
+    over.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let reply = read_to_end(&mut over);
+    assert_eq!(reply, b"Server overloaded, try again. ERROR\n");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    d.assert_serving();
+}
+
 /// A socket of either kind.
 trait ReadWrite: Read + Write {}
 impl<T: Read + Write> ReadWrite for T {}

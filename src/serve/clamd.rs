@@ -274,6 +274,9 @@ pub const PREFIX_IN_SESSION: &str =
 pub const UNAVAILABLE: &str = "COMMAND UNAVAILABLE";
 /// No command arrived in time (always `\n`-terminated, as clamd does).
 pub const READ_TIMED_OUT: &[u8] = b"COMMAND READ TIMED OUT\n";
+/// A connection past `max_connections`.
+pub const OVERLOADED: &str = "Server overloaded, try again. ERROR";
+
 /// FILDES without a descriptor.
 pub const NO_FD: &str = "FILDES: didn't receive file descriptor. ERROR";
 

@@ -856,18 +856,41 @@ fn accept_loop(d: &Arc<Daemon>, l: &Listener, proto: Proto) {
     }
 }
 
-/// Over `max_connections`: ICAP is told 503; clamd has no such reply, and
-/// the connection is closed.
+/// Over `max_connections`: ICAP is told 503; a clamd client gets an
+/// error line (clamd has no reply of its own for this), ended as the
+/// command it has sent so far asks (`z`: NUL), so that it reads an error
+/// rather than a reset. Nothing here waits for the client: what it has
+/// sent is read without waiting, and our side is ended.
 pub(crate) fn refuse(d: &Daemon, stream: Stream, proto: Proto) {
     let mut conn = Conn::new(stream);
     log_event(
         "refused",
         serde_json::json!({ "proto": proto.name(), "client": conn.peer, "why": "max_connections" }),
     );
-    if let Proto::Icap = proto {
-        let _ = conn.send(
-            &icap::status_response(503, &d.istag(), true),
-            Duration::from_millis(200),
-        );
+    match proto {
+        Proto::Icap => {
+            let _ = conn.send(
+                &icap::status_response(503, &d.istag(), true),
+                Duration::from_millis(200),
+            );
+        }
+        Proto::Clamd => {
+            if conn.set_nonblocking(true).is_err() {
+                return;
+            }
+            while let Ok(Some(_)) = conn.read_now() {
+                if conn.pending().len() >= 4096 {
+                    break;
+                }
+            }
+            let term = if conn.pending().first() == Some(&b'z') {
+                '\0'
+            } else {
+                '\n'
+            };
+            let line = format!("{}{term}", clamd::OVERLOADED);
+            let _ = conn.send_last(line.as_bytes(), Duration::from_millis(200));
+            conn.shutdown_write();
+        }
     }
 }
