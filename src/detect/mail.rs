@@ -157,6 +157,10 @@ fn fields(text: &[u8], max_lines: usize) -> Head {
 /// How far a header block is looked for when read as mail clients read it.
 const CLIENTS_HEAD: usize = 64 << 10;
 
+/// How many lines of a header block are read as mail clients read it:
+/// junk lines count, and clients pass over any number of them.
+const CLIENTS_LINES: usize = 2_000;
+
 /// What [`clients_head`] read of a header block.
 struct ClientsHead {
     /// Where the body starts, past the blank line.
@@ -172,7 +176,7 @@ struct ClientsHead {
 /// colon, or no field name before it, is passed over with its
 /// continuation lines; white space before the colon is no part of the
 /// name. `None` unless the block ends (a blank line, within
-/// [`MAX_LINES`] lines and [`CLIENTS_HEAD`] bytes) and declares content
+/// [`CLIENTS_LINES`] lines and [`CLIENTS_HEAD`] bytes) and declares content
 /// that a client decodes, which the body has: a multipart type and a line
 /// that starts a boundary, a base64 body that starts with a line of
 /// base64, a quoted-printable body. Plain mail needs no such reading: its
@@ -187,7 +191,7 @@ fn clients_head(data: &[u8], mut keep: impl FnMut(&[u8], &[u8])) -> Option<Clien
     pos += head[pos..].iter().position(|b| !b.is_ascii_whitespace())?;
     let (mut multipart, mut base64, mut qp) = (false, false, false);
     let mut kept = false;
-    for n in 0..MAX_LINES {
+    for n in 0..CLIENTS_LINES {
         let rest = &head[pos..];
         let end = memchr::memchr2(b'\r', b'\n', rest)?;
         let line = &rest[..end];
@@ -252,13 +256,31 @@ fn starts_with_base64(body: &[u8]) -> bool {
 /// True when the strict reading reads `data`'s head (as far as
 /// [`CLIENTS_HEAD`]) alone as a message.
 pub(crate) fn reads_as_message(data: &[u8]) -> bool {
-    fields(&data[..data.len().min(CLIENTS_HEAD)], MAX_LINES) == Head::Message
+    fields(&data[..data.len().min(CLIENTS_HEAD)], usize::MAX) == Head::Message
 }
 
 /// True when `data` starts with a header block that mail clients read as
 /// a message with content to decode (see [`as_clients_read`]).
 pub(crate) fn clients_read_a_message(data: &[u8]) -> bool {
-    padded_message(data).is_some() || clients_head(data, |_, _| {}).is_some()
+    padded_message(data).is_some()
+        || (has_content_field(data) && clients_head(data, |_, _| {}).is_some())
+}
+
+/// True when a line within [`CLIENTS_HEAD`] starts (after white space, at
+/// the start) with `Content-` in any case: a block that declares content
+/// to decode has one, and most texts have none, which one pass of
+/// `memchr` over their `-` tells before any line is read.
+fn has_content_field(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(CLIENTS_HEAD)];
+    memchr::memchr_iter(b'-', head).any(|dash| {
+        dash >= 7
+            && head[dash - 7..dash].eq_ignore_ascii_case(b"content")
+            && (dash == 7
+                || matches!(
+                    head[dash - 8],
+                    b'\n' | b'\r' | b' ' | b'\t' | 0x0b | 0x0c | 0xbf
+                ))
+    })
 }
 
 /// Where a message starts that a byte order mark, blank lines or white
@@ -291,6 +313,9 @@ fn padded_message(data: &[u8]) -> Option<usize> {
 pub(crate) fn as_clients_read(data: &[u8]) -> Option<Vec<u8>> {
     if let Some(start) = padded_message(data) {
         return Some(data[start..].to_vec());
+    }
+    if !has_content_field(data) {
+        return None;
     }
     let mut copy = Vec::new();
     let head = clients_head(data, |a, b| {
@@ -476,6 +501,11 @@ mod tests {
             assert_eq!(read(odd.as_bytes()).as_deref(), Some(as_read), "{odd:?}");
             assert!(reads_as_message(as_read.as_bytes()));
         }
+        // Any case, and any number of junk lines first.
+        let mixed = block.replace("Content-Type", "cOnTeNt-TyPe");
+        assert!(read(format!("junk\n{mixed}").as_bytes()).is_some());
+        let many = format!("{}{block}", "junk line\n".repeat(300));
+        assert!(read(many.as_bytes()).is_some());
         // A space and junk both.
         let both = format!(" {}", block.replace("Subject", "junk\nSubject"));
         assert_eq!(read(both.as_bytes()).as_deref(), Some(clean));
