@@ -101,13 +101,13 @@ pub fn unpack_mime(data: &[u8]) -> Unpacked {
     }
     // The message mail clients read in a text, rewritten: never more than
     // twice the text, and always a message to the strict reading.
-    if let Some(copy) = crate::detect::mail::as_clients_read(data) {
+    if let Some(copy) = crate::format::mailhead::as_clients_read(data) {
         assert!(
             copy.len() <= data.len() * 2 + 2,
             "the clients' reading grew"
         );
         assert!(
-            crate::detect::mail::reads_as_message(&copy),
+            crate::format::mailhead::reads_as_message(&copy),
             "the clients' reading is no message to the strict reading"
         );
     }

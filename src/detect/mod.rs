@@ -18,7 +18,7 @@ mod indicators;
 mod infer_order;
 mod json;
 mod launcher;
-pub(crate) mod mail;
+mod mail;
 pub mod names;
 mod ole;
 mod pe;

@@ -34,6 +34,7 @@ pub(crate) mod keys;
 pub(crate) mod launcher;
 pub(crate) mod lzo;
 pub(crate) mod lzw;
+pub(crate) mod mailhead;
 pub(crate) mod mbr;
 pub(crate) mod odf;
 pub(crate) mod offcrypto;

@@ -171,14 +171,14 @@ pub(crate) fn clients_have_work(t: FileType, data: &[u8]) -> bool {
         t.group(),
         TypeGroup::Text | TypeGroup::Script | TypeGroup::WindowsScript | TypeGroup::OtherScript
     ) && ![known::EMAIL, known::JSON, known::UTF16_TEXT].contains(&t)
-        && crate::detect::mail::clients_read_a_message(data)
+        && crate::format::mailhead::clients_read_a_message(data)
 }
 
 /// The message that mail clients read in a text (see
 /// [`clients_have_work`]), rewritten as the strict reading reads it, as a
 /// child that is unpacked as a message: every reading is scanned.
 pub(crate) fn clients_message(data: &[u8], ctx: &mut Ctx<'_>, out: &mut Unpacked) {
-    if let Some(copy) = crate::detect::mail::as_clients_read(data) {
+    if let Some(copy) = crate::format::mailhead::as_clients_read(data) {
         out.push_drained(
             "<message as mail clients read it>".to_owned(),
             Origin::Decoded,
