@@ -107,7 +107,7 @@ pub fn unpack_mime(data: &[u8]) -> Unpacked {
             "the clients' reading grew"
         );
         assert!(
-            crate::format::mailhead::reads_as_message(&copy),
+            crate::format::mailhead::clients_copy_is_a_message(&copy),
             "the clients' reading is no message to the strict reading"
         );
     }
