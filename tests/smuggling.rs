@@ -419,3 +419,38 @@ fn a_script_that_saves_a_blob_it_builds_is_flagged() {
     assert!(!r.matched("HTML_Smuggling_Blob_Download"), "{:?}", keys(&r));
     assert_clean(&r);
 }
+
+/// Payloads disguised by the string methods that undo them in the page:
+/// reversed, strewn with junk that `.replace` removes, split into an array
+/// that `.join` puts together. Each is decoded as the browser builds it;
+/// a page that uses the same methods on its text stays clean.
+#[test]
+fn payloads_undisguised_by_string_methods() {
+    let b64: String = String::from_utf8(b64(&eicar()))
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let reversed: String = b64.chars().rev().collect();
+    let (a, b) = b64.split_at(30);
+    for expr in [
+        format!("'{reversed}'.split('').reverse().join('')"),
+        format!("'{}'.replace(/#/g, '')", b64.replace('A', "A#")),
+        format!("['{a}', '{b}'].join('')"),
+        format!("'{}'.replaceAll('~', 'A')", b64.replace('A', "~")),
+    ] {
+        let page = html(&format!(
+            "var bytes = Uint8Array.from(atob({expr}), c => c.charCodeAt(0));\n{SAVE}"
+        ));
+        let r = scan("invoice.html", page);
+        assert!(found_eicar(&r), "{expr}: {:?}", keys(&r));
+    }
+    let ordinary = html(
+        "var title = 'Weekly report'.split('').reverse().join('');\n\
+         var slug = 'weekly report 2024'.replace(/ /g, '-');\n\
+         var path = ['docs', 'reports', slug].join('/');\n\
+         document.title = title + path;",
+    );
+    let r = scan("page.html", ordinary);
+    assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+}

@@ -649,22 +649,18 @@ fn concat(
             depth += 1;
             i += 1;
         }
-        let part: Option<&[u8]> = match toks.get(i) {
-            Some((_, Tok::Str(s))) => Some(s),
-            Some((_, Tok::Name(r))) => vars.get(&src[r.clone()]).map(Vec::as_slice),
-            _ => None,
-        };
-        match part {
-            Some(p) if p.len() <= *allowance => {
+        match part(toks, i, vars, src, *allowance) {
+            Some((p, after)) if p.len() <= *allowance => {
                 *allowance -= p.len();
-                v.extend_from_slice(p);
+                v.extend_from_slice(&p);
                 parts += 1;
+                i = after;
             }
             _ => {
                 ok = false;
+                i += 1;
             }
         }
-        i += 1;
         while depth > 0 && matches!(toks.get(i), Some((_, Tok::Punct(b')')))) {
             depth -= 1;
             i += 1;
@@ -681,6 +677,192 @@ fn concat(
         None | Some((_, Tok::Punct(b';' | b')' | b',' | b'}' | b']')))
     ) || matches!(toks.get(i), Some((_, Tok::Name(_))));
     ((ok && ends).then_some(v), parts, i)
+}
+
+/// One part of a concatenation from token `i`: a string literal, a
+/// variable that holds a string, or an array of them `.join`ed; then the
+/// string methods that smuggling pages undo their disguise with:
+/// `.split('').reverse().join('')`, `.replace` and `.replaceAll` of a
+/// string or of a plain regular expression (`/#/g`, `/[#!]/g`) by a
+/// string. Its value (at most `allowance` bytes) and the token after it.
+fn part(
+    toks: &[(usize, Tok)],
+    i: usize,
+    vars: &HashMap<&[u8], Vec<u8>>,
+    src: &[u8],
+    allowance: usize,
+) -> Option<(Vec<u8>, usize)> {
+    let is = |j: usize, p: u8| matches!(toks.get(j), Some((_, Tok::Punct(c))) if *c == p);
+    let name_is =
+        |j: usize, n: &[u8]| matches!(toks.get(j), Some((_, Tok::Name(r))) if &src[r.clone()] == n);
+    let value = |j: usize| -> Option<&[u8]> {
+        match toks.get(j) {
+            Some((_, Tok::Str(s))) => Some(s),
+            Some((_, Tok::Name(r))) => vars.get(&src[r.clone()]).map(Vec::as_slice),
+            _ => None,
+        }
+    };
+    let (mut v, mut i) = if is(i, b'[') {
+        // `['TVq', 'QAA'].join('')`.
+        let mut items: Vec<&[u8]> = Vec::new();
+        let mut j = i + 1;
+        loop {
+            items.push(value(j)?);
+            j += 1;
+            if is(j, b',') {
+                j += 1;
+                continue;
+            }
+            if !is(j, b']') {
+                return None;
+            }
+            j += 1;
+            break;
+        }
+        if !(is(j, b'.') && name_is(j + 1, b"join") && is(j + 2, b'(')) {
+            return None;
+        }
+        let (sep, after): (&[u8], usize) = match toks.get(j + 3) {
+            Some((_, Tok::Str(s))) if is(j + 4, b')') => (s, j + 5),
+            _ if is(j + 3, b')') => (b",", j + 4),
+            _ => return None,
+        };
+        let total = items.iter().map(|s| s.len() + sep.len()).sum::<usize>();
+        if total > allowance.saturating_add(sep.len()) {
+            return None;
+        }
+        (items.join(sep), after)
+    } else {
+        (value(i)?.to_vec(), i + 1)
+    };
+    // The methods, in a row.
+    while is(i, b'.') {
+        let empty = |j: usize| matches!(toks.get(j), Some((_, Tok::Str(s))) if s.is_empty());
+        if name_is(i + 1, b"split")
+            && is(i + 2, b'(')
+            && empty(i + 3)
+            && is(i + 4, b')')
+            && is(i + 5, b'.')
+            && name_is(i + 6, b"reverse")
+            && is(i + 7, b'(')
+            && is(i + 8, b')')
+            && is(i + 9, b'.')
+            && name_is(i + 10, b"join")
+            && is(i + 11, b'(')
+            && empty(i + 12)
+            && is(i + 13, b')')
+        {
+            v.reverse();
+            i += 14;
+            continue;
+        }
+        let all = name_is(i + 1, b"replaceAll");
+        if !(all || name_is(i + 1, b"replace")) || !is(i + 2, b'(') {
+            break;
+        }
+        let (pattern, global, next) = match toks.get(i + 3) {
+            Some((_, Tok::Str(s))) => (Pattern::Literal(s.clone()), all, i + 4),
+            Some((start, Tok::Punct(b'/'))) => regex(toks, i + 3, *start, src)?,
+            _ => return None,
+        };
+        let with: &[u8] = match toks.get(next + 1) {
+            Some((_, Tok::Str(s))) if is(next, b',') && is(next + 2, b')') => s,
+            _ => return None,
+        };
+        v = pattern.replace(&v, with, global);
+        if v.len() > allowance {
+            return None;
+        }
+        i = next + 3;
+    }
+    Some((v, i))
+}
+
+/// What `.replace` looks for.
+enum Pattern {
+    /// A string, or a regular expression with no special characters.
+    Literal(Vec<u8>),
+    /// A regular expression that is one character class (`[#!]`).
+    Class(Vec<u8>),
+}
+
+impl Pattern {
+    fn replace(&self, v: &[u8], with: &[u8], global: bool) -> Vec<u8> {
+        let mut out = Vec::with_capacity(v.len());
+        let mut i = 0;
+        let mut done = false;
+        while i < v.len() {
+            let len = match self {
+                _ if done => 0,
+                Pattern::Literal(l) if !l.is_empty() && v[i..].starts_with(l) => l.len(),
+                Pattern::Class(c) if c.contains(&v[i]) => 1,
+                _ => 0,
+            };
+            if len == 0 {
+                out.push(v[i]);
+                i += 1;
+            } else {
+                out.extend_from_slice(with);
+                i += len;
+                done = !global;
+            }
+        }
+        out
+    }
+}
+
+/// A regular expression literal whose `/` is token `i` (at `start` in
+/// `src`), when it is plain: characters that stand for themselves (a
+/// backslash escapes one), or one class of them. The pattern, whether it
+/// is global, and the token after its flags.
+fn regex(
+    toks: &[(usize, Tok)],
+    i: usize,
+    start: usize,
+    src: &[u8],
+) -> Option<(Pattern, bool, usize)> {
+    let close =
+        (i + 1..toks.len().min(i + 256)).find(|&j| matches!(toks[j].1, Tok::Punct(b'/')))?;
+    let body = &src[start + 1..toks[close].0];
+    let (global, next) = match toks.get(close + 1) {
+        Some((at, Tok::Name(r))) if *at == toks[close].0 + 1 => {
+            (src[r.clone()].contains(&b'g'), close + 2)
+        }
+        _ => (false, close + 1),
+    };
+    let mut chars = Vec::new();
+    let (inner, class) = match body.strip_prefix(b"[").and_then(|b| b.strip_suffix(b"]")) {
+        Some(inner) => (inner, true),
+        None => (body, false),
+    };
+    let mut k = 0;
+    while k < inner.len() {
+        let c = inner[k];
+        if c == b'\\' {
+            let e = *inner.get(k + 1)?;
+            if e.is_ascii_alphanumeric() {
+                return None;
+            }
+            chars.push(e);
+            k += 2;
+            continue;
+        }
+        let special: &[u8] = if class { b"[]^-" } else { b"^$.|?*+()[]{}/" };
+        if special.contains(&c) {
+            return None;
+        }
+        chars.push(c);
+        k += 1;
+    }
+    if chars.is_empty() {
+        return None;
+    }
+    let pattern = if class {
+        Pattern::Class(chars)
+    } else {
+        Pattern::Literal(chars)
+    };
+    Some((pattern, global, next))
 }
 
 /// The whole numbers of a list `a, b, c` up to its closing bracket, and the
@@ -770,6 +952,35 @@ mod tests {
         let atob: Vec<_> = p.iter().filter(|p| p.encoding == Encoding::Atob).collect();
         assert_eq!(atob.len(), 1);
         assert_eq!(atob[0].data, b"TVqQAAMAAAAEAAAA//8AALgAAAAAQAAAAAAAAAAA");
+    }
+
+    #[test]
+    fn disguises_undone_by_string_methods() {
+        let b64 = "TVqQAAMAAAAEAAAA//8AALgAAAAAQAAAAAAAAAAA";
+        let reversed: String = b64.chars().rev().collect();
+        let junk = b64.replace('A', "A#");
+        for expr in [
+            format!("'{reversed}'.split('').reverse().join('')"),
+            format!("'{junk}'.replace(/#/g, '')"),
+            format!("['{}', '{}'].join('')", &b64[..20], &b64[20..]),
+            format!("'{}'.replaceAll('!', 'A')", b64.replace('A', "!")),
+            format!("'{}'.replace(/[!?]/g, 'A')", b64.replace('A', "?")),
+        ] {
+            let (p, _) = payloads(format!("var a = atob({expr});").as_bytes());
+            let atob: Vec<_> = p.iter().filter(|p| p.encoding == Encoding::Atob).collect();
+            assert_eq!(atob.len(), 1, "{expr}: {p:?}");
+            assert_eq!(atob[0].data, b64.as_bytes(), "{expr}");
+        }
+        // A replace of the first only, a pattern that is no plain one, a
+        // method this does not read: not read, never a guess.
+        let (p, _) = payloads(
+            b"var x = atob('QUJDREVGR0hJSktMTU5PUFFS#'.replace('#', '').replace('Q', ''));",
+        );
+        assert_eq!(p[0].data, b"UJDREVGR0hJSktMTU5PUFFS");
+        let (p, _) = payloads(b"var x = atob('QUJDREVGR0hJSktMTU5PUFFS'.replace(/Q./g, ''));");
+        assert!(p.iter().all(|p| p.encoding != Encoding::Atob), "{p:?}");
+        let (p, _) = payloads(b"var x = atob('QUJDREVGR0hJSktMTU5PUFFS'.slice(1));");
+        assert!(p.iter().all(|p| p.encoding != Encoding::Atob), "{p:?}");
     }
 
     #[test]
