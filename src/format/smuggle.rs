@@ -787,26 +787,30 @@ enum Pattern {
 }
 
 impl Pattern {
+    /// `v` with the first match (every match, when `global`) replaced,
+    /// left to right without overlaps, as JavaScript does; linear in `v`
+    /// whatever the pattern (a search by `memmem`, not at each byte).
     fn replace(&self, v: &[u8], with: &[u8], global: bool) -> Vec<u8> {
-        let mut out = Vec::with_capacity(v.len());
-        let mut i = 0;
-        let mut done = false;
-        while i < v.len() {
-            let len = match self {
-                _ if done => 0,
-                Pattern::Literal(l) if !l.is_empty() && v[i..].starts_with(l) => l.len(),
-                Pattern::Class(c) if c.contains(&v[i]) => 1,
-                _ => 0,
-            };
-            if len == 0 {
-                out.push(v[i]);
-                i += 1;
-            } else {
-                out.extend_from_slice(with);
-                i += len;
-                done = !global;
+        let matches: Box<dyn Iterator<Item = (usize, usize)> + '_> = match self {
+            Pattern::Literal(l) if l.is_empty() => return v.to_vec(),
+            Pattern::Literal(l) => {
+                Box::new(memchr::memmem::find_iter(v, l.as_slice()).map(|at| (at, l.len())))
             }
+            Pattern::Class(c) => Box::new(
+                v.iter()
+                    .enumerate()
+                    .filter(|(_, b)| c.contains(b))
+                    .map(|(at, _)| (at, 1)),
+            ),
+        };
+        let mut out = Vec::with_capacity(v.len());
+        let mut at = 0;
+        for (start, len) in matches.take(if global { usize::MAX } else { 1 }) {
+            out.extend_from_slice(&v[at..start]);
+            out.extend_from_slice(with);
+            at = start + len;
         }
+        out.extend_from_slice(&v[at..]);
         out
     }
 }
@@ -971,6 +975,13 @@ mod tests {
             assert_eq!(atob.len(), 1, "{expr}: {p:?}");
             assert_eq!(atob[0].data, b64.as_bytes(), "{expr}");
         }
+        // A long pattern costs a search, not a comparison at each byte.
+        let long = format!(
+            "var x = '{}'.replace('{}B', '');",
+            "A".repeat(200_000),
+            "A".repeat(100_000)
+        );
+        let _ = payloads(long.as_bytes());
         // A replace of the first only, a pattern that is no plain one, a
         // method this does not read: not read, never a guess.
         let (p, _) = payloads(
