@@ -733,7 +733,10 @@ fn part(
         }
         (items.join(sep), after)
     } else {
-        (value(i)?.to_vec(), i + 1)
+        // Checked before the copy: a value read again and again past the
+        // allowance costs nothing.
+        let s = value(i).filter(|s| s.len() <= allowance)?;
+        (s.to_vec(), i + 1)
     };
     // The methods, in a row.
     while is(i, b'.') {
