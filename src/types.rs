@@ -170,6 +170,19 @@ impl Serialize for FileType {
 }
 
 impl FileType {
+    /// Whether detection searches an object of this type for archives
+    /// and executables after its start: every type but the containers,
+    /// whose unpackers read what they hold, except those that leave what
+    /// is glued to them unread (RTF, PDF, and the streams of
+    /// [`STREAMS_GLUED_TO`]). Unpacking asks too: a zip glued behind a
+    /// container that detection did not search is the unpacker's to find.
+    pub(crate) fn searched_for_embedded(self) -> bool {
+        !self.is_container()
+            || self == known::RTF
+            || self == known::PDF
+            || STREAMS_GLUED_TO.contains(&self)
+    }
+
     /// A type with this name and group.
     pub const fn new(name: &'static str, group: TypeGroup) -> Self {
         FileType {
@@ -734,6 +747,22 @@ pub mod known {
     pub const RAR: FileType = FileType::new("rar", G::Archive);
     pub const SYLK: FileType = FileType::new("sylk", G::Document);
 }
+
+/// Compressed streams whose readers leave what follows the stream unread:
+/// legacy `.lzma` (its decoder stops at the declared size or the end
+/// marker, and reads ahead, so where the stream ended is not known), and
+/// xz, bzip2, zstd, lzip, LZ4 and `compress`, whose readers fail on bytes
+/// after the stream (a finding, the bytes not read as anything). gzip and
+/// lzop carve what follows their last member themselves.
+const STREAMS_GLUED_TO: [FileType; 7] = [
+    known::LZMA,
+    known::XZ,
+    known::BZIP2,
+    known::ZSTD,
+    known::LZIP,
+    known::LZ4,
+    known::COMPRESS,
+];
 
 #[cfg(test)]
 mod tests {

@@ -41,12 +41,48 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("serve", &[]),
 ];
 
+/// `text` without its items under `#[cfg(test)]`, each from the attribute
+/// to its end: its braces closed, or its `;` or `,` outside brackets. Only
+/// those: a test helper in the middle of a file hides nothing after it.
+fn without_tests(text: &str) -> String {
+    const ATTR: &str = "#[cfg(test)]";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(ATTR) {
+        out.push_str(&rest[..at]);
+        let item = &rest[at + ATTR.len()..];
+        let mut depth = 0i32;
+        let mut end = item.len();
+        for (i, c) in item.char_indices() {
+            match c {
+                '{' | '[' | '(' => depth += 1,
+                '}' | ']' | ')' => {
+                    depth -= 1;
+                    if depth < 0 {
+                        end = i;
+                        break;
+                    }
+                    if depth == 0 && c == '}' {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                ';' | ',' if depth == 0 => {
+                    end = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = &item[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The `crate::x` paths a file uses outside its tests.
 fn uses(text: &str) -> BTreeSet<String> {
-    let code: String = text
-        .split("#[cfg(test)]")
-        .next()
-        .unwrap_or("")
+    let code: String = without_tests(text)
         .lines()
         .filter(|l| !l.trim_start().starts_with("//"))
         .collect::<Vec<_>>()

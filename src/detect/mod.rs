@@ -221,7 +221,7 @@ impl Detector {
         // (a zip behind junk whose names say `%PDF` reads as a PDF first);
         // so is a compressed stream whose reader leaves what follows it
         // unread (a zip glued behind it is a zip to a zip reader).
-        if searches_embedded(primary) {
+        if primary.searched_for_embedded() {
             // Every signature looked for has a NUL in its headers.
             if d.keys.may_hold(0) {
                 embedded::find(data, primary, &mut d);
@@ -292,33 +292,6 @@ impl Detector {
         }
     }
 }
-
-/// Whether detection searches an object of type `primary` for archives
-/// and executables after its start: every type but the containers, whose
-/// unpackers read what they hold, except those that leave what is glued
-/// to them unread (see the comment in [`Detector::detect`]).
-pub(crate) fn searches_embedded(primary: FileType) -> bool {
-    !primary.is_container()
-        || primary == known::RTF
-        || primary == known::PDF
-        || STREAMS_GLUED_TO.contains(&primary)
-}
-
-/// Compressed streams whose readers leave what follows the stream unread:
-/// legacy `.lzma` (its decoder stops at the declared size or the end
-/// marker, and reads ahead, so where the stream ended is not known), and
-/// xz, bzip2, zstd, lzip, LZ4 and `compress`, whose readers fail on bytes
-/// after the stream (a finding, the bytes not read as anything). gzip and
-/// lzop carve what follows their last member themselves.
-const STREAMS_GLUED_TO: [FileType; 7] = [
-    known::LZMA,
-    known::XZ,
-    known::BZIP2,
-    known::ZSTD,
-    known::LZIP,
-    known::LZ4,
-    known::COMPRESS,
-];
 
 /// A SYLK file: in the macro document group when it holds Excel 4.0
 /// macros, with findings that say which.

@@ -346,7 +346,7 @@ pub(crate) fn unpack(
     // whatever comes first.
     if primary.is_container()
         && !primary.is_zip_based()
-        && !crate::detect::searches_embedded(primary)
+        && !primary.searched_for_embedded()
         && !types.iter().any(|t| t.ty == known::ZIP)
     {
         glued_zip(primary, data, ctx, &mut out);
