@@ -648,3 +648,27 @@ fn parts_that_other_readers_find_are_scanned() {
     let r = scan("mail.eml", nested.into_bytes());
     assert_eq!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
 }
+
+/// Multiparts nested thousands deep: each check of a multipart's
+/// structure reads what it holds, so the checks share a bound (32 times
+/// the message), past which the rest are said not to be checked.
+#[test]
+fn deeply_nested_multiparts_are_checked_within_a_bound() {
+    let depth = 3_000;
+    let mut m = String::from(
+        "From: a@example.com\r\nTo: b@example.com\r\nSubject: deep\r\nMIME-Version: 1.0\r\n",
+    );
+    for d in 0..depth {
+        m.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"b{d}\"\r\n\r\n--b{d}\r\n"
+        ));
+    }
+    m.push_str("Content-Type: text/plain\r\n\r\nhello\r\n");
+    for d in (0..depth).rev() {
+        m.push_str(&format!("--b{d}--\r\n"));
+    }
+    m.push_str(&" ".repeat(200_000));
+    let r = scan("deep.eml", m.into_bytes());
+    assert!(has_key(&r, "limit.objects"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}

@@ -219,8 +219,6 @@ fn starts_with_base64(body: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
-/// True when the strict reading reads `data`'s head (as far as
-/// [`CLIENTS_HEAD`]) alone as a message.
 /// True when the strict reading reads all of `data`'s head (however
 /// long; detection reads on past its window while it reads fields) as a
 /// message, or its first [`CLIENTS_HEAD`] bytes do: what any copy that
@@ -230,6 +228,8 @@ pub(crate) fn clients_copy_is_a_message(copy: &[u8]) -> bool {
     fields(copy, usize::MAX) == Head::Message || reads_as_message(copy)
 }
 
+/// True when the strict reading reads `data`'s head (as far as
+/// [`CLIENTS_HEAD`]) alone as a message.
 pub(crate) fn reads_as_message(data: &[u8]) -> bool {
     fields(&data[..data.len().min(CLIENTS_HEAD)], usize::MAX) == Head::Message
 }

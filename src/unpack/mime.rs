@@ -151,8 +151,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             out.push_drained(name.clone(), origin, ctx.budget.take(decoded));
         }
     }
-    multipart_readings(data, &message, &mut out);
-    if let Some(copy) = clients_reading(data, &message) {
+    let readings = structure(data, &message, &mut out);
+    multipart_readings(data, &message, &readings, &mut out);
+    if let Some(copy) = clients_reading(data, &message, &readings) {
         out.push_drained(
             "<message as mail clients read it>".to_owned(),
             Origin::Decoded,
@@ -194,27 +195,31 @@ pub(crate) fn clients_message(data: &[u8], ctx: &mut Ctx<'_>, out: &mut Unpacked
 /// multipart type whose boundary the parser missed is written on one line,
 /// without the white space after `=` that folding left there. `None` when
 /// the parser's reading is already theirs.
-fn clients_reading(data: &[u8], message: &mail_parser::Message<'_>) -> Option<Vec<u8>> {
+fn clients_reading(
+    data: &[u8],
+    message: &mail_parser::Message<'_>,
+    readings: &[PartReadings],
+) -> Option<Vec<u8>> {
     // (start, end, replacement) of the bytes changed, in the message.
     let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    for part in &message.parts {
+    for (part, r) in message.parts.iter().zip(readings) {
         for name in [HeaderName::ContentType, HeaderName::ContentTransferEncoding] {
             for h in part.headers.iter().filter(|h| h.name == name).skip(1) {
                 let at = h.offset_field as usize;
                 edits.push((at, at + 1, b"X".to_vec()));
             }
         }
-        if let Some((start, end, line)) = unsplit_multipart(data, part) {
-            edits.push((start, end, format!("{line}\r\n").into_bytes()));
+        if let Some((start, end, line)) = &r.unsplit {
+            edits.push((*start, *end, format!("{line}\r\n").into_bytes()));
         }
         // A boundary inside a line is text to the clients: its dashes are
         // written as spaces, which base64 and text alike pass over.
-        for at in midline_boundaries(data, part) {
+        for &at in &r.midline {
             edits.push((at, at + 2, b"  ".to_vec()));
         }
         // Parts after the closing boundary: its closing dashes written as
         // spaces (transport padding), so that they are parts.
-        if let Some(at) = parts_after_the_close(data, part) {
+        if let Some(at) = r.after_close {
             edits.push((at, at + 2, b"  ".to_vec()));
         }
     }
@@ -241,24 +246,29 @@ fn clients_reading(data: &[u8], message: &mail_parser::Message<'_>) -> Option<Ve
 /// read (folded onto a line of its own, or missing: other readers find
 /// one), and Content-Type fields given twice with different values (mail
 /// clients read the first, this parser the last).
-fn multipart_readings(data: &[u8], message: &mail_parser::Message<'_>, out: &mut Unpacked) {
-    for (i, part) in message.parts.iter().enumerate() {
+fn multipart_readings(
+    data: &[u8],
+    message: &mail_parser::Message<'_>,
+    readings: &[PartReadings],
+    out: &mut Unpacked,
+) {
+    for (i, (part, r)) in message.parts.iter().zip(readings).enumerate() {
         let declared = fields(data, part, &HeaderName::ContentType);
-        if unsplit_multipart(data, part).is_some() {
+        if r.unsplit.is_some() {
             out.findings.push(FindingKind::Malformed {
                 detail: format!(
                     "part {i} declares a multipart type whose boundary this parser does not read, and its body has lines of that boundary: other readers find parts in it"
                 ),
             });
         }
-        if parts_after_the_close(data, part).is_some() {
+        if r.after_close.is_some() {
             out.findings.push(FindingKind::Malformed {
                 detail: format!(
                     "part {i} has its boundary again after its closing boundary: some readers (ripmime) read parts there"
                 ),
             });
         }
-        if !midline_boundaries(data, part).is_empty() {
+        if !r.midline.is_empty() {
             out.findings.push(FindingKind::Malformed {
                 detail: format!(
                     "part {i} has its boundary inside a line: mail clients take a boundary only at a line's start, this parser anywhere"
@@ -274,6 +284,70 @@ fn multipart_readings(data: &[u8], message: &mail_parser::Message<'_>, out: &mut
             });
         }
     }
+}
+
+/// What the checks of a part's structure found where readers disagree.
+#[derive(Default)]
+struct PartReadings {
+    /// A multipart type the parser did not split ([`unsplit_multipart`]).
+    unsplit: Option<(usize, usize, String)>,
+    /// Boundaries inside a line ([`midline_boundaries`]).
+    midline: Vec<usize>,
+    /// Parts after the closing boundary ([`parts_after_the_close`]).
+    after_close: Option<usize>,
+}
+
+/// How many bytes the checks of multipart parts may read in all, as a
+/// multiple of the message's size (and 64 MiB at least): multipart parts
+/// nest, and each check of one reads what it holds, so that a message of
+/// thousands of nested multiparts would be read thousands of times.
+const STRUCTURE_READS: usize = 32;
+
+/// The structure checks of every part, in the order of the parts. Past
+/// [`STRUCTURE_READS`], the multipart parts left are not checked, which a
+/// finding says.
+fn structure(
+    data: &[u8],
+    message: &mail_parser::Message<'_>,
+    out: &mut Unpacked,
+) -> Vec<PartReadings> {
+    let budget = data.len().saturating_mul(STRUCTURE_READS).max(64 << 20);
+    let mut spent = 0usize;
+    let mut skipped = 0usize;
+    let readings = message
+        .parts
+        .iter()
+        .map(|part| {
+            let mut r = PartReadings {
+                unsplit: unsplit_multipart(data, part),
+                ..PartReadings::default()
+            };
+            if matches!(part.body, PartType::Multipart(_)) {
+                // Its body, and what follows it to the message's end.
+                let cost = data
+                    .len()
+                    .saturating_sub(part.offset_body as usize)
+                    .saturating_mul(2);
+                if spent.saturating_add(cost) > budget {
+                    skipped += 1;
+                    return r;
+                }
+                spent += cost;
+                r.midline = midline_boundaries(data, part);
+                r.after_close = parts_after_the_close(data, part);
+            }
+            r
+        })
+        .collect();
+    if skipped > 0 {
+        out.findings.push(FindingKind::Limit {
+            limit: crate::limits::LimitKind::Objects,
+            detail: format!(
+                "{skipped} nested multipart parts were not checked for boundaries that other readers read otherwise"
+            ),
+        });
+    }
+    readings
 }
 
 /// Where a multipart part's closing delimiter (`--boundary--`) has its
