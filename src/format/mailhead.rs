@@ -67,12 +67,10 @@ pub(crate) fn fields(text: &[u8], max_lines: usize) -> Head {
     let mut seen = [false; FIELDS.len()];
     let mut fields = 0usize;
     let mut ended = false;
-    // A multipart Content-Type: a message on its own once the block ends
-    // (what a mail client opens, with no From or MIME-Version).
-    let mut multipart = false;
-    // A body in base64 or quoted-printable: decoded by a mail client that
-    // opens the file, with no other field.
-    let mut encoded = false;
+    // A multipart type, or a body in base64 or quoted-printable: a message
+    // on its own once the block ends (what a mail client opens and
+    // decodes, with no From or MIME-Version).
+    let mut declared = Declared::default();
     for line in first.into_iter().chain(lines).take(max_lines) {
         if line.is_empty() {
             ended = true;
@@ -92,15 +90,7 @@ pub(crate) fn fields(text: &[u8], max_lines: usize) -> Head {
             return Head::NotMessage;
         }
         fields += 1;
-        if name.eq_ignore_ascii_case(b"content-type") {
-            let value = line[colon + 1..].trim_ascii_start();
-            multipart |= value.len() >= 10 && value[..10].eq_ignore_ascii_case(b"multipart/");
-        }
-        if name.eq_ignore_ascii_case(b"content-transfer-encoding") {
-            let value = line[colon + 1..].trim_ascii();
-            encoded |= value.eq_ignore_ascii_case(b"base64")
-                || value.eq_ignore_ascii_case(b"quoted-printable");
-        }
+        declared.read(name, &line[colon + 1..]);
         if let Some(i) = FIELDS
             .iter()
             .position(|f| f.as_bytes().eq_ignore_ascii_case(name))
@@ -111,13 +101,56 @@ pub(crate) fn fields(text: &[u8], max_lines: usize) -> Head {
         }
     }
     match (
-        known >= 2 || ((multipart || encoded) && ended),
+        known >= 2 || (declared.any() && ended),
         ended || fields == 0,
     ) {
         (true, _) => Head::Message,
         (false, true) => Head::NotMessage,
         (false, false) => Head::Open,
     }
+}
+
+/// What a header block's fields declare of a body that a client decodes.
+#[derive(Default, Clone, Copy)]
+struct Declared {
+    /// A multipart Content-Type.
+    multipart: bool,
+    /// A Content-Transfer-Encoding of base64.
+    base64: bool,
+    /// A Content-Transfer-Encoding of quoted-printable.
+    qp: bool,
+}
+
+impl Declared {
+    /// Takes in field `name` with `value` (the line after its colon).
+    fn read(&mut self, name: &[u8], value: &[u8]) {
+        let value = value.trim_ascii();
+        if name.eq_ignore_ascii_case(b"content-type") {
+            self.multipart |= value.len() >= 10 && value[..10].eq_ignore_ascii_case(b"multipart/");
+        }
+        if name.eq_ignore_ascii_case(b"content-transfer-encoding") {
+            self.base64 |= value.eq_ignore_ascii_case(b"base64");
+            self.qp |= value.eq_ignore_ascii_case(b"quoted-printable");
+        }
+    }
+
+    fn any(self) -> bool {
+        self.multipart || self.base64 || self.qp
+    }
+}
+
+/// Where the first byte that is not a byte order mark or white space lies
+/// in `head`, if any does.
+fn first_visible(head: &[u8]) -> Option<usize> {
+    let bom = if head.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    head[bom..]
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|at| bom + at)
 }
 
 /// How far a header block is looked for when read as mail clients read it.
@@ -127,12 +160,6 @@ const CLIENTS_HEAD: usize = 64 << 10;
 /// junk lines count, and clients pass over any number of them.
 const CLIENTS_LINES: usize = 2_000;
 
-/// What [`clients_head`] read of a header block.
-struct ClientsHead {
-    /// Where the body starts, past the blank line.
-    body: usize,
-}
-
 /// Reads the header block at the start of `data` as mail clients read it,
 /// giving each field line it keeps (name, and the rest of the line from
 /// its colon on) and each continuation line of a kept field to `keep`.
@@ -141,21 +168,17 @@ struct ClientsHead {
 /// field are passed over; a line ends at CR, LF or CRLF; a line with no
 /// colon, or no field name before it, is passed over with its
 /// continuation lines; white space before the colon is no part of the
-/// name. `None` unless the block ends (a blank line, within
+/// name. Where the body starts, past the blank line; `None` unless the
+/// block ends (a blank line, within
 /// [`CLIENTS_LINES`] lines and [`CLIENTS_HEAD`] bytes) and declares content
 /// that a client decodes, which the body has: a multipart type and a line
 /// that starts a boundary, a base64 body that starts with a line of
 /// base64, a quoted-printable body. Plain mail needs no such reading: its
 /// body is its text.
-fn clients_head(data: &[u8], mut keep: impl FnMut(&[u8], &[u8])) -> Option<ClientsHead> {
+fn clients_head(data: &[u8], mut keep: impl FnMut(&[u8], &[u8])) -> Option<usize> {
     let head = &data[..data.len().min(CLIENTS_HEAD)];
-    let mut pos = if head.starts_with(b"\xef\xbb\xbf") {
-        3
-    } else {
-        0
-    };
-    pos += head[pos..].iter().position(|b| !b.is_ascii_whitespace())?;
-    let (mut multipart, mut base64, mut qp) = (false, false, false);
+    let mut pos = first_visible(head)?;
+    let mut declared = Declared::default();
     let mut kept = false;
     for n in 0..CLIENTS_LINES {
         let rest = &head[pos..];
@@ -171,13 +194,13 @@ fn clients_head(data: &[u8], mut keep: impl FnMut(&[u8], &[u8])) -> Option<Clien
             let body = &data[pos..];
             // What the declared content needs in a body that has it: a
             // line that starts a boundary, a first line of base64.
-            let decodes = (multipart
+            let decodes = (declared.multipart
                 && (body.starts_with(b"--")
                     || memchr::memmem::find(body, b"\n--").is_some()
                     || memchr::memmem::find(body, b"\r--").is_some()))
-                || qp
-                || (base64 && starts_with_base64(body));
-            return decodes.then_some(ClientsHead { body: pos });
+                || declared.qp
+                || (declared.base64 && starts_with_base64(body));
+            return decodes.then_some(pos);
         }
         if n == 0 && line.starts_with(b"From ") {
             // An mbox's envelope line, kept for the mbox reader.
@@ -196,14 +219,7 @@ fn clients_head(data: &[u8], mut keep: impl FnMut(&[u8], &[u8])) -> Option<Clien
         let Some(colon) = colon.filter(|_| kept) else {
             continue;
         };
-        let value = line[colon + 1..].trim_ascii();
-        if name.eq_ignore_ascii_case(b"content-type") {
-            multipart |= value.len() >= 10 && value[..10].eq_ignore_ascii_case(b"multipart/");
-        }
-        if name.eq_ignore_ascii_case(b"content-transfer-encoding") {
-            base64 |= value.eq_ignore_ascii_case(b"base64");
-            qp |= value.eq_ignore_ascii_case(b"quoted-printable");
-        }
+        declared.read(name, &line[colon + 1..]);
         keep(name, &line[colon..]);
     }
     None
@@ -264,15 +280,7 @@ fn has_content_field(data: &[u8]) -> bool {
 /// with a line break before its fields. `None` when nothing is passed
 /// over, or what follows is no message to the strict reading either.
 fn padded_message(data: &[u8]) -> Option<usize> {
-    let head = &data[..data.len().min(CLIENTS_HEAD)];
-    let mut start = if head.starts_with(b"\xef\xbb\xbf") {
-        3
-    } else {
-        0
-    };
-    start += head[start..]
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())?;
+    let start = first_visible(&data[..data.len().min(CLIENTS_HEAD)])?;
     (start > 0 && reads_as_message(&data[start..])).then_some(start)
 }
 
@@ -299,7 +307,7 @@ pub(crate) fn as_clients_read(data: &[u8]) -> Option<Vec<u8>> {
         copy.extend_from_slice(b"\r\n");
     })?;
     copy.extend_from_slice(b"\r\n");
-    let body = &data[head.body..];
+    let body = &data[head..];
     copy.reserve(body.len());
     let mut at = 0;
     for cr in memchr::memchr_iter(b'\r', body) {
