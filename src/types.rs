@@ -183,6 +183,16 @@ impl FileType {
             || STREAMS_GLUED_TO.contains(&self)
     }
 
+    /// True for text and scripts: what is read for the text it holds
+    /// (encodings that hide it, markers, messages inside), whatever else
+    /// it is.
+    pub(crate) fn is_text_or_script(self) -> bool {
+        matches!(
+            self.group,
+            TypeGroup::Text | TypeGroup::WindowsScript | TypeGroup::OtherScript
+        )
+    }
+
     /// A type with this name and group.
     pub const fn new(name: &'static str, group: TypeGroup) -> Self {
         FileType {

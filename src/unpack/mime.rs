@@ -16,7 +16,7 @@ use super::{Ctx, Unpacked};
 use crate::finding::FindingKind;
 use crate::format::passhint;
 use crate::report::Origin;
-use crate::types::{FileType, TypeGroup, known};
+use crate::types::{FileType, known};
 
 /// Parts a message may have before it is not parsed at all: the parser
 /// keeps a record for each, so its memory follows their number.
@@ -168,17 +168,22 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 /// none (a byte order mark or a space before the first field, a line of
 /// junk among the fields, a space before a colon, CR line ends).
 pub(crate) fn clients_have_work(t: FileType, data: &[u8]) -> bool {
-    matches!(
-        t.group(),
-        TypeGroup::Text | TypeGroup::Script | TypeGroup::WindowsScript | TypeGroup::OtherScript
-    ) && ![known::EMAIL, known::JSON, known::UTF16_TEXT].contains(&t)
-        && crate::format::mailhead::clients_read_a_message(data)
+    may_hold_a_message(t) && crate::format::mailhead::clients_read_a_message(data)
 }
 
-/// The message that mail clients read in a text (see
+/// Text that detection did not read as a message and that may be one.
+fn may_hold_a_message(t: FileType) -> bool {
+    t.is_text_or_script() && ![known::EMAIL, known::JSON, known::UTF16_TEXT].contains(&t)
+}
+
+/// The message that mail clients read in a text of type `t` (see
 /// [`clients_have_work`]), rewritten as the strict reading reads it, as a
-/// child that is unpacked as a message: every reading is scanned.
-pub(crate) fn clients_message(data: &[u8], ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+/// child that is unpacked as a message: every reading is scanned. The
+/// reading makes its own checks, once.
+pub(crate) fn clients_message(t: FileType, data: &[u8], ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    if !may_hold_a_message(t) {
+        return;
+    }
     if let Some(copy) = crate::format::mailhead::as_clients_read(data) {
         out.push_drained(
             "<message as mail clients read it>".to_owned(),
@@ -350,17 +355,21 @@ fn structure(
     readings
 }
 
+/// The boundary of a multipart part that the parser split.
+fn split_boundary<'a>(part: &'a mail_parser::MessagePart<'_>) -> Option<&'a str> {
+    if !matches!(part.body, PartType::Multipart(_)) {
+        return None;
+    }
+    part.content_type()
+        .and_then(|ct| ct.attribute("boundary"))
+        .filter(|b| !b.is_empty())
+}
+
 /// Where a multipart part's closing delimiter (`--boundary--`) has its
 /// closing dashes, when a line of the boundary follows it: what this
 /// parser takes for the epilogue, ripmime reads as more parts.
 fn parts_after_the_close(data: &[u8], part: &mail_parser::MessagePart<'_>) -> Option<usize> {
-    if !matches!(part.body, PartType::Multipart(_)) {
-        return None;
-    }
-    let boundary = part
-        .content_type()
-        .and_then(|ct| ct.attribute("boundary"))
-        .filter(|b| !b.is_empty())?;
+    let boundary = split_boundary(part)?;
     let start = part.offset_body as usize;
     // The epilogue lies past the closing delimiter, whatever the parser
     // counts as the part's end.
@@ -378,14 +387,7 @@ fn parts_after_the_close(data: &[u8], part: &mail_parser::MessagePart<'_>) -> Op
 /// Where a multipart part's body has its boundary (`--` and the boundary)
 /// inside a line rather than at a line's start, at most 64 of them.
 fn midline_boundaries(data: &[u8], part: &mail_parser::MessagePart<'_>) -> Vec<usize> {
-    if !matches!(part.body, PartType::Multipart(_)) {
-        return Vec::new();
-    }
-    let Some(boundary) = part
-        .content_type()
-        .and_then(|ct| ct.attribute("boundary"))
-        .filter(|b| !b.is_empty())
-    else {
+    let Some(boundary) = split_boundary(part) else {
         return Vec::new();
     };
     let (start, end) = (part.offset_body as usize, part.offset_end as usize);

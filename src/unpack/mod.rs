@@ -338,9 +338,7 @@ pub(crate) fn unpack(
         iso2022jp::unpack(data, ctx, &mut out);
     }
     // A message that mail clients read in what detection read as text.
-    if mime::clients_have_work(primary, data) {
-        mime::clients_message(data, ctx, &mut out);
-    }
+    mime::clients_message(primary, data, ctx, &mut out);
     // A zip glued behind a container that detection did not search and
     // that read no zip there: a zip reader opens the file by its end record
     // whatever comes first.

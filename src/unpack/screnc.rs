@@ -12,7 +12,7 @@ use crate::finding::FindingKind;
 use crate::format::keys::KeyBytes;
 use crate::format::screnc;
 use crate::report::Origin;
-use crate::types::{FileType, TypeGroup, known};
+use crate::types::{FileType, known};
 
 /// Encoded blocks read in one object at most; the rest are a limit.
 const MAX_BLOCKS: usize = 1024;
@@ -21,11 +21,7 @@ const MAX_BLOCKS: usize = 1024;
 /// encoded block's marker (never where `keys`, those of `data`, hold no
 /// `^`, the marker's last byte).
 pub(crate) fn has_work(t: FileType, data: &[u8], keys: KeyBytes) -> bool {
-    matches!(
-        t.group(),
-        TypeGroup::Text | TypeGroup::WindowsScript | TypeGroup::OtherScript
-    ) && keys.may_hold(b'^')
-        && screnc::find(data, 0).is_some()
+    t.is_text_or_script() && keys.may_hold(b'^') && screnc::find(data, 0).is_some()
 }
 
 /// Decodes every encoded block of `text` into children of `out`, typed as

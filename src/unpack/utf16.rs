@@ -10,14 +10,11 @@ use bytes::Bytes;
 use super::{Ctx, Unpacked};
 use crate::format::utf16::{decode, form};
 use crate::report::Origin;
-use crate::types::{FileType, TypeGroup};
+use crate::types::FileType;
 
 /// True when `t` is a type of text and `data` is in UTF-16.
 pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
-    matches!(
-        t.group(),
-        TypeGroup::Text | TypeGroup::WindowsScript | TypeGroup::OtherScript
-    ) && form(data).is_some()
+    t.is_text_or_script() && form(data).is_some()
 }
 
 /// The text in UTF-8, as one child; a unit that is no character (a lone
