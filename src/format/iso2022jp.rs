@@ -30,14 +30,22 @@ enum State {
 }
 
 /// `data` decoded to UTF-8; an error is U+FFFD, as the standard has it.
+#[cfg(any(test, feature = "_fuzz"))]
 pub(crate) fn decode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len());
+    decode_at_most(data, usize::MAX).0
+}
+
+/// `data` decoded to UTF-8, at most `limit` bytes of it (whole
+/// characters), and whether there was more: the decoder stops there
+/// rather than decode all and cut.
+pub(crate) fn decode_at_most(data: &[u8], limit: usize) -> (String, bool) {
+    let mut out = String::with_capacity(data.len().min(limit));
     let (mut state, mut output_state) = (State::Ascii, State::Ascii);
     let mut lead = 0u8;
     // True right after an escape sequence that has output nothing yet.
     let mut output = false;
     let mut i = 0;
-    while i < data.len() {
+    while i < data.len() && out.len() <= limit {
         let b = data[i];
         i += 1;
         match state {
@@ -141,7 +149,15 @@ pub(crate) fn decode(data: &[u8]) -> String {
     if state == State::Escape {
         out.push(char::from(lead));
     }
-    out
+    let more = i < data.len() || out.len() > limit;
+    if out.len() > limit {
+        let mut cut = limit;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+    }
+    (out, more)
 }
 
 #[cfg(test)]
@@ -177,6 +193,10 @@ mod tests {
         assert_eq!(decode(b"\x1b"), "\u{fffd}");
         assert_eq!(decode(b"\x1b$"), "\u{fffd}$");
         assert_eq!(decode(b"\xff"), "\u{fffd}");
+        // Stopped at a limit, on a character's boundary.
+        assert_eq!(decode_at_most(b"abc", 3), ("abc".into(), false));
+        assert_eq!(decode_at_most(b"abcd", 3), ("abc".into(), true));
+        assert_eq!(decode_at_most(b"a\x1b$BF|", 2), ("a".into(), true));
         for n in 0..=255u8 {
             for m in 0..=255u8 {
                 let _ = decode(&[0x1b, b'$', b'B', n, m, 0x1b, n]);

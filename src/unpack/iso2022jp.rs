@@ -7,23 +7,23 @@
 //! writes the declaration, and a browser also guesses it.
 
 use super::{Ctx, Unpacked};
-use crate::format::iso2022jp::{decode, has_escapes};
+use crate::format::iso2022jp::{decode_at_most, has_escapes};
 use crate::report::Origin;
-use crate::types::{FileType, TypeGroup, known};
+use crate::types::{FileType, known};
 
 /// True when `t` is a type of text and `data` holds ISO-2022-JP escapes.
 pub(crate) fn has_work(t: FileType, data: &[u8]) -> bool {
-    matches!(
-        t.group(),
-        TypeGroup::Text | TypeGroup::Script | TypeGroup::WindowsScript | TypeGroup::OtherScript
-    ) && t != known::UTF16_TEXT
-        && has_escapes(data)
+    t.is_text_or_script() && t != known::UTF16_TEXT && has_escapes(data)
 }
 
-/// The text decoded, as one child of `out`.
+/// The text decoded, as one child of `out`; the decoder stops where the
+/// budget does.
 pub(crate) fn unpack(data: &[u8], ctx: &mut Ctx<'_>, out: &mut Unpacked) {
-    let text = decode(data);
-    let drained = ctx.budget.take(text.into_bytes());
+    let drained = ctx.budget.fill(0, |o, cap, _| {
+        let (text, more) = decode_at_most(data, usize::try_from(cap).unwrap_or(usize::MAX));
+        *o = text.into_bytes();
+        Ok(more)
+    });
     out.push_drained(
         "<text decoded from ISO-2022-JP>".to_owned(),
         Origin::Decoded,
