@@ -544,6 +544,18 @@ fn a_boundary_inside_a_line_is_no_boundary_to_mail_clients() {
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
 
+/// A message of a text part and EICAR attached in base64, as text.
+fn text_and_eicar_attachment() -> String {
+    String::from_utf8(message(&[
+        ("Content-Type: text/plain", b"see attached"),
+        (
+            &format!("Content-Type: application/octet-stream; name=\"e.bin\"\r\n{B64}"),
+            &b64(&eicar()),
+        ),
+    ]))
+    .unwrap()
+}
+
 /// Header blocks that Thunderbird, Python's `email` and munpack read as a
 /// message, which a strict reading takes for text: a byte order mark, a
 /// space or blank lines before the first field, a line that is no field,
@@ -551,14 +563,7 @@ fn a_boundary_inside_a_line_is_no_boundary_to_mail_clients() {
 /// scanned; a text that only quotes such fields stays clean.
 #[test]
 fn header_blocks_that_mail_clients_accept_are_read_as_mail() {
-    let m = String::from_utf8(message(&[
-        ("Content-Type: text/plain", b"see attached"),
-        (
-            &format!("Content-Type: application/octet-stream; name=\"e.bin\"\r\n{B64}"),
-            &b64(&eicar()),
-        ),
-    ]))
-    .unwrap();
+    let m = text_and_eicar_attachment();
     for (defect, odd) in [
         ("leading_space", format!(" {m}")),
         ("utf8_bom", format!("\u{feff}{m}")),
@@ -613,14 +618,7 @@ fn header_blocks_that_mail_clients_accept_are_read_as_mail() {
 /// Both are read as those readers read them, and said to be malformed.
 #[test]
 fn parts_that_other_readers_find_are_scanned() {
-    let m = String::from_utf8(message(&[
-        ("Content-Type: text/plain", b"see attached"),
-        (
-            &format!("Content-Type: application/octet-stream; name=\"e.bin\"\r\n{B64}"),
-            &b64(&eicar()),
-        ),
-    ]))
-    .unwrap();
+    let m = text_and_eicar_attachment();
     let no_boundary = m.replace("multipart/mixed; boundary=\"BB\"", "multipart/mixed");
     let r = scan("mail.eml", no_boundary.into_bytes());
     assert!(found_eicar(&r), "no boundary: {:?}", keys(&r));
