@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+
 /// What each top-level module may use (besides itself).
 const ALLOWED: &[(&str, &[&str])] = &[
     ("types", &[]),
@@ -41,65 +43,110 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("serve", &[]),
 ];
 
-/// `text` without its items under `#[cfg(test)]`, each from the attribute
-/// to its end: its braces closed, or its `;` or `,` outside brackets. Only
-/// those: a test helper in the middle of a file hides nothing after it.
-fn without_tests(text: &str) -> String {
-    const ATTR: &str = "#[cfg(test)]";
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(ATTR) {
-        out.push_str(&rest[..at]);
-        let item = &rest[at + ATTR.len()..];
-        let mut depth = 0i32;
-        let mut end = item.len();
-        for (i, c) in item.char_indices() {
-            match c {
-                '{' | '[' | '(' => depth += 1,
-                '}' | ']' | ')' => {
-                    depth -= 1;
-                    if depth < 0 {
-                        end = i;
-                        break;
-                    }
-                    if depth == 0 && c == '}' {
-                        end = i + 1;
-                        break;
-                    }
+/// Whether `tokens` are the attribute `#[cfg(test)]` (the `#` then its
+/// bracket).
+fn is_cfg_test(hash: &TokenTree, bracket: Option<&TokenTree>) -> bool {
+    let (TokenTree::Punct(p), Some(TokenTree::Group(g))) = (hash, bracket) else {
+        return false;
+    };
+    p.as_char() == '#'
+        && g.delimiter() == Delimiter::Bracket
+        && g.stream().to_string().replace(' ', "") == "cfg(test)"
+}
+
+/// The `crate::x` modules `tokens` use outside their items under
+/// `#[cfg(test)]`. The file is read as the compiler lexes it, so a brace or
+/// a `crate::` inside a string, a character or a comment counts for
+/// nothing. A test item runs from its attribute to its end: its braces
+/// closed, or its `;` or `,` at its own level. `crate::{a, b::c}` names
+/// `a` and `b`.
+fn uses_in(tokens: TokenStream, out: &mut BTreeSet<String>) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        if is_cfg_test(&tokens[i], tokens.get(i + 1)) {
+            i += 2;
+            while let Some(t) = tokens.get(i) {
+                i += 1;
+                match t {
+                    TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => break,
+                    TokenTree::Punct(p) if matches!(p.as_char(), ';' | ',') => break,
+                    _ => {}
                 }
-                ';' | ',' if depth == 0 => {
-                    end = i + 1;
-                    break;
-                }
-                _ => {}
             }
+            continue;
         }
-        rest = &item[end..];
+        match &tokens[i] {
+            TokenTree::Ident(id) if id == "crate" => {
+                let sep = tokens.get(i + 1..i + 3).is_some_and(|t| {
+                    t.iter()
+                        .all(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ':'))
+                });
+                if sep {
+                    match tokens.get(i + 3) {
+                        Some(TokenTree::Ident(name)) => {
+                            out.insert(name.to_string());
+                        }
+                        Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
+                            group_heads(g.stream(), out);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            TokenTree::Group(g) => uses_in(g.stream(), out),
+            _ => {}
+        }
+        i += 1;
     }
-    out.push_str(rest);
-    out
+}
+
+/// The first name of each path in a `use` group: `a` and `b` of
+/// `{a, b::c, d::{e, f}}`.
+fn group_heads(tokens: TokenStream, out: &mut BTreeSet<String>) {
+    let mut head = true;
+    for t in tokens {
+        match t {
+            TokenTree::Ident(name) if head => {
+                out.insert(name.to_string());
+                head = false;
+            }
+            TokenTree::Punct(p) if p.as_char() == ',' => head = true,
+            _ => head = false,
+        }
+    }
 }
 
 /// The `crate::x` paths a file uses outside its tests.
 fn uses(text: &str) -> BTreeSet<String> {
-    let code: String = without_tests(text)
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let code = code.as_str();
+    let tokens: TokenStream = text.parse().expect("a source file that lexes");
     let mut out = BTreeSet::new();
-    for (i, _) in code.match_indices("crate::") {
-        let rest = &code[i + "crate::".len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-            .collect();
-        if !name.is_empty() {
-            out.insert(name);
-        }
-    }
+    uses_in(tokens, &mut out);
     out
+}
+
+#[test]
+fn the_reading_skips_test_items_and_nothing_else() {
+    let text = r#"
+        use crate::types::FileType;
+        const BRACE: char = '{';
+        // a comment with crate::report and a } brace
+        #[cfg(test)]
+        mod tests {
+            use crate::unpack::Ctx;
+            const S: &str = "}";
+        }
+        #[cfg(test)]
+        use crate::budget::Budget;
+        use crate::{detect::x, format};
+        fn f() -> &'static str {
+            "crate::limits"
+        }
+        #[cfg(any(test, feature = "_fuzz"))]
+        fn fuzz_only() { crate::finding::x(); }
+    "#;
+    let got: Vec<String> = uses(text).into_iter().collect();
+    assert_eq!(got, ["detect", "finding", "format", "types"]);
 }
 
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
