@@ -496,16 +496,17 @@ impl std::io::Read for Patient {
     }
 }
 
-/// Regular files at or below `p`; links inside folders are not followed.
-fn files_below(p: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
+/// Regular files at or below `p`, at most `cap` of them (past it, an error
+/// line); links inside folders are not followed.
+fn files_below(p: &Path, cap: usize, out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
     let mut stack = vec![p.to_owned()];
     let mut top = true;
     while let Some(p) = stack.pop() {
-        if out.len() >= MAX_PATH_FILES {
+        if out.len() >= cap {
             // Never an OK for files not scanned.
             errors.push(clamd::error_line(
                 &p.display().to_string(),
-                &format!("more than {MAX_PATH_FILES} files below the path, the rest not scanned."),
+                &format!("more than {cap} files below the path, the rest not scanned."),
             ));
             return;
         }
@@ -568,7 +569,7 @@ fn path_scan(
     let scanned = d.on_worker(move || {
         let mut files = Vec::new();
         let mut lines = Vec::new();
-        files_below(&p, &mut files, &mut lines);
+        files_below(&p, MAX_PATH_FILES, &mut files, &mut lines);
         let mut found = false;
         let mut size = 0u64;
         let mut reports = Vec::new();
@@ -626,4 +627,33 @@ fn path_scan(
         started,
     });
     say(conn, term, id, &lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_past_the_cap_ends_in_an_error_line() {
+        let dir = std::env::temp_dir().join(format!("xferscan-cap-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        for name in ["a", "b", "sub/c", "sub/d", "sub/e"] {
+            std::fs::write(dir.join(name), b"x").unwrap();
+        }
+        let walk = |cap| {
+            let (mut files, mut errors) = (Vec::new(), Vec::new());
+            files_below(&dir, cap, &mut files, &mut errors);
+            (files.len(), errors)
+        };
+        let (n, errors) = walk(5);
+        assert_eq!((n, errors.len()), (5, 0));
+        let (n, errors) = walk(3);
+        assert_eq!(n, 3);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].ends_with("more than 3 files below the path, the rest not scanned. ERROR"),
+            "{errors:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
