@@ -168,3 +168,22 @@ fn names_extractors_cut_or_clean_are_judged_as_written() {
     );
     assert_clean(&r);
 }
+
+/// A name that is all extension (`.vbs`) is that extension to Windows:
+/// Explorer shows a VBScript file and runs it on a double click.
+#[test]
+fn a_name_of_only_an_extension_is_judged_by_it() {
+    let body = b"Set sh = CreateObject(\"WScript.Shell\")\r\n".to_vec();
+    for name in [".vbs", "docs/.vbs", ".hta", ".cmd"] {
+        let z = zip_of(&[(name, &body)], Method::Stored);
+        let r = scan("files.zip", z);
+        assert!(
+            has_key(&r, "name.blocked_extension"),
+            "{name}: {:?}",
+            keys(&r)
+        );
+    }
+    // Control: a dotfile of no such extension.
+    let z = zip_of(&[(".gitignore", b"target/\n")], Method::Stored);
+    assert_clean(&scan("files.zip", z));
+}

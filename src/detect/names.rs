@@ -218,8 +218,10 @@ fn extension_of_file(file: &str) -> Option<Cow<'_, str>> {
 /// The extension of a file name (NFKC already), trimmed, not lower-cased.
 fn ext_of(file: &str) -> Option<&str> {
     let file = file.trim_end_matches(['.', ' ']);
-    let (stem, ext) = file.rsplit_once('.')?;
-    if stem.is_empty() || ext.is_empty() || ext.len() > 16 {
+    // A name that is all extension (`.vbs`) is that extension to Windows:
+    // Explorer runs it as it runs `a.vbs`.
+    let (_, ext) = file.rsplit_once('.')?;
+    if ext.is_empty() || ext.len() > 16 {
         return None;
     }
     Some(ext.trim())
