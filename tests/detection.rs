@@ -272,14 +272,6 @@ fn polyglot_image_with_an_executable_behind_it() {
     assert_eq!(r.verdict, Verdict::Malicious);
 }
 
-fn jpeg() -> Vec<u8> {
-    let mut v = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10];
-    v.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
-    v.extend(vec![0x55; 200]);
-    v.extend_from_slice(&[0xff, 0xd9]);
-    v
-}
-
 fn mp4() -> Vec<u8> {
     let mut v = vec![0, 0, 0, 0x18];
     v.extend_from_slice(b"ftypmp42\0\0\0\0mp42isom");
@@ -308,7 +300,7 @@ fn clean_controls_of_common_attachments_stay_clean() {
     let controls: Vec<(&str, Vec<u8>, &str)> = vec![
         ("report.pdf", pdf(), "pdf"),
         ("photo.png", tiny_png(), "png"),
-        ("photo.jpg", jpeg(), "jpg"),
+        ("photo.jpg", tiny_jpeg(), "jpg"),
         ("anim.gif", gif, "gif"),
         ("report.docx", ooxml("word", false), "docx"),
         ("sheet.xlsx", ooxml("xl", false), "xlsx"),
@@ -433,4 +425,36 @@ fn a_password_protected_opendocument_is_encrypted_not_clean() {
     assert_ne!(r.verdict, Verdict::Clean, "never a silent clean");
     // The same package in the clear is an ordinary document.
     assert_clean(&scan("minutes.odt", encrypted_odt(false)));
+}
+
+/// A PE whose header overlaps its DOS header (`e_lfanew` of 4, a "tiny
+/// PE"): the loader follows the offset wherever it points.
+#[test]
+fn a_pe_header_inside_the_dos_header_is_a_pe() {
+    for at in [4usize, 0x10] {
+        let mut b = vec![0u8; 512];
+        b[0..2].copy_from_slice(b"MZ");
+        b[at..at + 4].copy_from_slice(b"PE\0\0");
+        b[at + 4..at + 6].copy_from_slice(&0x14cu16.to_le_bytes());
+        b[0x3c..0x40].copy_from_slice(&(at as u32).to_le_bytes());
+        let r = scan("notes.txt", b);
+        assert_eq!(r.objects[0].types[0].ty.name(), "pe-exe", "e_lfanew {at}");
+        assert_eq!(r.verdict, Verdict::Malicious);
+    }
+    // Control: text that starts with MZ.
+    assert_clean(&scan("notes.txt", b"MZ is a postcode area\n".to_vec()));
+}
+
+/// A Mach-O universal binary with 64-bit offsets (`lipo -fat64`).
+#[test]
+fn a_fat_mach_o_of_64_bit_offsets_is_native_code() {
+    for magic in [0xcafe_babe_u32, 0xcafe_babf] {
+        let mut b = magic.to_be_bytes().to_vec();
+        b.extend(1u32.to_be_bytes());
+        b.extend([0x01, 0, 0, 0x07, 0, 0, 0, 0x03]);
+        b.extend(vec![0u8; 200]);
+        let r = scan("photo.txt", b);
+        assert_eq!(r.objects[0].types[0].ty.name(), "mach", "{magic:x}");
+        assert_eq!(r.verdict, Verdict::Malicious);
+    }
 }

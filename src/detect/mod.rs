@@ -471,10 +471,12 @@ fn is_chm(b: &[u8]) -> bool {
     b.len() >= 8 && b.starts_with(b"ITSF") && matches!(b[4..8], [2 | 3, 0, 0, 0])
 }
 
-/// A Mach-O universal binary; Java class files share its magic.
+/// A Mach-O universal binary, with 32-bit offsets (`cafebabe`, which Java
+/// class files share: a count of architectures tells them apart) or 64-bit
+/// ones (`cafebabf`, `lipo -fat64`).
 fn is_macho_fat(b: &[u8]) -> bool {
     b.len() >= 8
-        && b[0..4] == [0xca, 0xfe, 0xba, 0xbe]
+        && matches!(b[0..4], [0xca, 0xfe, 0xba, 0xbe | 0xbf])
         && u32::from_be_bytes([b[4], b[5], b[6], b[7]]) > 0
         && u32::from_be_bytes([b[4], b[5], b[6], b[7]]) < 20
 }

@@ -19,8 +19,10 @@ fn pe_header(b: &[u8]) -> Option<usize> {
     if !b.starts_with(b"MZ") {
         return None;
     }
+    // The PE header may overlap the DOS header (a "tiny PE" with
+    // `e_lfanew` of 4): the loader only follows the offset.
     let off = u32_at(b, 0x3c)? as usize;
-    (off >= 0x40 && b.get(off..off.checked_add(4)?)? == b"PE\0\0").then_some(off)
+    (b.get(off..off.checked_add(4)?)? == b"PE\0\0").then_some(off)
 }
 
 /// A PE file: `MZ`, and `e_lfanew` pointing at a PE signature.
