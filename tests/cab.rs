@@ -267,3 +267,22 @@ fn msi_with_an_embedded_cabinet_is_unpacked() {
     );
     assert_clean(&r);
 }
+
+/// A cabinet glued behind a picture, as 7-Zip opens it (`Offset = ...`).
+#[test]
+fn a_cabinet_glued_behind_a_picture_is_opened() {
+    let e = eicar();
+    let cab = crafted(
+        0,
+        &[(e.clone(), e.len() as u16)],
+        &[F("notes.txt", 0, e.len() as u32, 0)],
+        false,
+    );
+    let mut f = tiny_jpeg();
+    f.extend(&cab);
+    let r = engine_allowing_cab().scan_bytes("photo.jpg", f);
+    assert!(has_key(&r, "type.polyglot"), "{:?}", keys(&r));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // Control: the picture alone.
+    assert_clean(&scan("photo.jpg", tiny_jpeg()));
+}

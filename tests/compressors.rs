@@ -444,3 +444,26 @@ fn arj_entries_of_other_types_that_carry_data() {
     a.extend([0x60, 0xea, 0, 0]);
     assert_clean(&scan("a.arj", a));
 }
+
+/// ARJ and LHA archives glued behind a picture, as 7-Zip opens them.
+#[test]
+fn arj_and_lha_glued_behind_a_picture_are_opened() {
+    let mut f = tiny_jpeg();
+    f.extend(arj_entry("a.arj", 2, b""));
+    f.extend(arj_entry("notes.txt", 0, &eicar()));
+    f.extend([0x60, 0xea, 0, 0]);
+    let r = scan("photo.jpg", f);
+    assert!(has_key(&r, "type.polyglot"), "{:?}", keys(&r));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let Some(program) = tool("lha") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), payload()).unwrap();
+    run_tool(dir.path(), &program, &["a", "n.lzh", "notes.txt"]);
+    let mut f = tiny_jpeg();
+    f.extend(std::fs::read(dir.path().join("n.lzh")).unwrap());
+    let r = scan("photo.jpg", f);
+    assert!(has_key(&r, "type.polyglot"), "{:?}", keys(&r));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}

@@ -243,3 +243,25 @@ fn encrypted_headers_open_with_a_candidate_password() {
     });
     assert!(opened, "{:?}", keys(&r));
 }
+
+/// `copy /b photo.jpg + a.rar`: 7-Zip and WinRAR open the picture as the
+/// archive by its signature, so the archive is read behind the picture.
+#[test]
+fn a_rar_glued_behind_a_picture_is_opened() {
+    for (v, w) in WRITERS {
+        for picture in [tiny_jpeg(), tiny_png()] {
+            let mut f = picture;
+            f.extend(w(
+                &[("invoice.js", b"WScript.Echo(1);")],
+                RarOptions::default(),
+            ));
+            let r = scan("photo.jpg", f);
+            assert!(has_key(&r, "type.polyglot"), "{v}: {:?}", keys(&r));
+            assert!(
+                r.objects.iter().any(|o| o.path.name() == "invoice.js"),
+                "{v}"
+            );
+            assert_eq!(r.verdict, Verdict::Malicious, "{v}");
+        }
+    }
+}

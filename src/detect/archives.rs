@@ -49,7 +49,7 @@ fn is_lz4_legacy(b: &[u8]) -> bool {
 
 /// ARJ: `60 ea`, a basic header of sane size whose first part is as long
 /// as the format's fixed fields, and the main header's file type (2).
-fn is_arj(b: &[u8]) -> bool {
+pub(super) fn is_arj(b: &[u8]) -> bool {
     match b {
         [0x60, 0xea, lo, hi, first, _, _, _, _, _, 2, ..] => {
             let size = u16::from_le_bytes([*lo, *hi]);
@@ -61,7 +61,7 @@ fn is_arj(b: &[u8]) -> bool {
 
 /// LHA / LZH: a header length, then `-lh?-`, `-lz?-` or `-pm?-` at
 /// offset 2 (the method), with a header level of 0 to 3 at offset 20.
-fn is_lha(b: &[u8]) -> bool {
+pub(super) fn is_lha(b: &[u8]) -> bool {
     match b {
         [size, _, b'-', m1, m2, _, b'-', ..] => {
             // Level 2 starts with a 16-bit header size; 0 and 1 with a byte.

@@ -1,20 +1,33 @@
-//! Archives and executables that start after offset 0: a zip, a PE or a
-//! 7z glued behind an image, a document or a self-extractor's stub.
+//! Archives and executables that start after offset 0: a zip, a PE, a 7z,
+//! a RAR, a cabinet, an ARJ or an LHA archive glued behind an image, a
+//! document or a self-extractor's stub (`copy /b photo.jpg + a.rar`, which
+//! 7-Zip and WinRAR open by searching for the archive's signature).
 //!
-//! Their signatures all begin with a pair of bytes (`PK`, `MZ`, `7z`), and
-//! one pass finds the three pairs together (`format::pairs`), where a
-//! search per signature read every binary object three times over. Each
-//! signature keeps its own number of candidates, as it had with its own
-//! search, and the pass ends when all three are settled.
+//! Their signatures all begin with a pair of bytes (`PK`, `MZ`, `7z`,
+//! `Ra`, `MS`, ARJ's `60 ea`, and LHA's method `-l` two bytes into its
+//! header), and one pass finds the pairs together (`format::pairs`), where
+//! a search per signature read every binary object once per signature.
+//! Each signature keeps its own number of candidates, as it had with its
+//! own search, and the pass ends when all are settled.
 
-use super::{Detection, FileType, TypeAt, TypeGroup, known, pe};
-use crate::format::{pairs, sevenz, zip};
+use super::{Detection, FileType, TypeAt, TypeGroup, archives, known, pe};
+use crate::format::{cab, pairs, rar, sevenz, zip};
 
 /// The first two bytes of each signature looked for.
-const SIGNATURES: [[u8; 2]; 3] = [*b"PK", *b"MZ", *b"7z"];
+const SIGNATURES: [[u8; 2]; 7] = [*b"PK", *b"MZ", *b"7z", *b"Ra", *b"MS", [0x60, 0xea], *b"-l"];
 
-/// How many `MZ` or 7z signatures are tried before giving up on each.
+/// How many signatures of each kind other than a zip's are tried before
+/// giving up on that kind.
 const SEARCH_HITS: usize = 256;
+
+/// The kinds searched for by their own candidates, in the order of
+/// `left` in [`find`].
+const MZ: usize = 0;
+const SEVENZ: usize = 1;
+const RAR: usize = 2;
+const CAB: usize = 3;
+const ARJ: usize = 4;
+const LZH: usize = 5;
 
 /// Pushes onto `d.types` the archives and executables found in `data`
 /// after its start (a zip also at its start, when `primary` is not one).
@@ -40,40 +53,63 @@ pub(super) fn find(data: &[u8], primary: FileType, d: &mut Detection) {
     } else {
         1
     };
-    let (mut mz_left, mut sevenz_left) = (SEARCH_HITS, SEARCH_HITS);
+    let mut left = [SEARCH_HITS; 6];
     let mut found = Vec::new();
-    pairs::each::<3, 0>(data, SIGNATURES, &mut |at| {
-        match data[at] {
-            b'P' if lfh_left > 0 && data[at..].starts_with(zip::LFH) => {
+    // A candidate of kind `k` at `at`: true when `ty` starts there.
+    let mut try_kind = |left: &mut [usize; 6], k: usize, at: usize, ty: Option<FileType>| {
+        left[k] -= 1;
+        if let Some(ty) = ty {
+            found.push(TypeAt {
+                ty,
+                offset: at as u64,
+            });
+            left[k] = 0;
+        }
+    };
+    pairs::each::<7, 0>(data, SIGNATURES, &mut |at| {
+        let rest = &data[at..];
+        match (data[at], rest.get(1)) {
+            (b'P', _) if lfh_left > 0 && rest.starts_with(zip::LFH) => {
                 lfh_left -= 1;
                 if zip::local_checks_out(data, at as u64) {
                     zip_at = Some(at as u64);
                     lfh_left = 0;
                 }
             }
-            b'M' if mz_left > 0 && at >= mz_from => {
-                mz_left -= 1;
-                if pe::is_pe(&data[at..]) {
-                    found.push(TypeAt {
-                        ty: pe::classify(&data[at..]),
-                        offset: at as u64,
-                    });
-                    mz_left = 0;
-                }
+            (b'M', Some(b'Z')) if left[MZ] > 0 && at >= mz_from => {
+                let ty = pe::is_pe(rest).then(|| pe::classify(rest));
+                try_kind(&mut left, MZ, at, ty);
             }
-            b'7' if sevenz_left > 0 && at >= 1 && data[at..].starts_with(sevenz::SIGNATURE) => {
-                sevenz_left -= 1;
-                if sevenz::starts_archive(&data[at..]) {
-                    found.push(TypeAt {
-                        ty: known::SEVENZ,
-                        offset: at as u64,
-                    });
-                    sevenz_left = 0;
-                }
+            (b'7', _) if left[SEVENZ] > 0 && at >= 1 && rest.starts_with(sevenz::SIGNATURE) => {
+                let ty = sevenz::starts_archive(rest).then_some(known::SEVENZ);
+                try_kind(&mut left, SEVENZ, at, ty);
+            }
+            (b'R', _)
+                if left[RAR] > 0
+                    && at >= 1
+                    && (rest.starts_with(rar::SIG4) || rest.starts_with(rar::SIG5)) =>
+            {
+                // The signature, then headers that list something.
+                let ty = rar::parse(rest, 1)
+                    .is_some_and(|a| !a.entries.is_empty() || a.encrypted_headers)
+                    .then_some(known::RAR);
+                try_kind(&mut left, RAR, at, ty);
+            }
+            (b'M', Some(b'S')) if left[CAB] > 0 && at >= 1 && rest.starts_with(cab::SIGNATURE) => {
+                let ty = cab::is_cab(rest).then_some(known::CAB);
+                try_kind(&mut left, CAB, at, ty);
+            }
+            (0x60, _) if left[ARJ] > 0 && at >= 1 => {
+                let ty = archives::is_arj(rest).then_some(known::ARJ);
+                try_kind(&mut left, ARJ, at, ty);
+            }
+            // LHA's method sits two bytes into its header.
+            (b'-', _) if left[LZH] > 0 && at >= 3 && archives::is_lha(&data[at - 2..]) => {
+                try_kind(&mut left, LZH, at - 2, Some(known::LZH));
             }
             _ => {}
         }
-        lfh_left + mz_left + sevenz_left > 0
+        lfh_left + left.iter().sum::<usize>() > 0
     });
     if let Some(offset) = zip_at {
         d.types.push(TypeAt {

@@ -546,6 +546,15 @@ pub fn tiny_pe(dll: bool) -> Vec<u8> {
     b
 }
 
+/// A JFIF header, some picture bytes and the end marker.
+pub fn tiny_jpeg() -> Vec<u8> {
+    let mut v = vec![0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10];
+    v.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    v.extend(vec![0x55; 200]);
+    v.extend_from_slice(&[0xff, 0xd9]);
+    v
+}
+
 /// A PNG signature and a minimal IHDR.
 pub fn tiny_png() -> Vec<u8> {
     let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
