@@ -59,15 +59,60 @@ pub(super) fn is_arj(b: &[u8]) -> bool {
     }
 }
 
-/// LHA / LZH: a header length, then `-lh?-`, `-lz?-` or `-pm?-` at
-/// offset 2 (the method), with a header level of 0 to 3 at offset 20.
+/// LHA / LZH: a header length, then a method at offset 2 that LHA writes
+/// (`-lh0-` to `-lh7-`, `-lhd-`, `-lzs-`, `-lz4-`, `-lz5-`, `-pm0-` to
+/// `-pm2-`), with a header level of 0 to 3 at offset 20.
 pub(super) fn is_lha(b: &[u8]) -> bool {
     match b {
-        [size, _, b'-', m1, m2, _, b'-', ..] => {
+        [size, _, b'-', m1, m2, m3, b'-', ..] => {
+            let method = match (m1, m2) {
+                (b'l', b'h') => matches!(m3, b'0'..=b'7' | b'd'),
+                (b'l', b'z') => matches!(m3, b's' | b'4' | b'5'),
+                (b'p', b'm') => matches!(m3, b'0'..=b'2'),
+                _ => false,
+            };
             // Level 2 starts with a 16-bit header size; 0 and 1 with a byte.
-            matches!((m1, m2), (b'l', b'h') | (b'l', b'z') | (b'p', b'm'))
+            method
                 && b.get(20)
                     .is_some_and(|&level| level == 2 || (level <= 3 && *size >= 20))
+        }
+        _ => false,
+    }
+}
+
+/// An LHA header that checks out beyond [`is_lha`], for an archive searched
+/// for behind another file, where any bytes may look like a method: levels
+/// 0 and 1 carry a checksum of their header, and level 2 a chain of
+/// extended headers that must end where the header's size says.
+pub(super) fn lha_header_checks_out(b: &[u8]) -> bool {
+    if !is_lha(b) {
+        return false;
+    }
+    match b[20] {
+        0 | 1 => {
+            let size = usize::from(b[0]);
+            b.get(2..2 + size)
+                .is_some_and(|h| h.iter().fold(0u8, |sum, &x| sum.wrapping_add(x)) == b[1])
+        }
+        2 => {
+            let total = usize::from(u16::from_le_bytes([b[0], b[1]]));
+            let mut at = 24;
+            // Each extended header is at least its size field and type.
+            while at + 2 <= total {
+                let Some(next) = b.get(at..at + 2) else {
+                    return false;
+                };
+                let next = usize::from(u16::from_le_bytes([next[0], next[1]]));
+                if next == 0 {
+                    // LHA pads a header whose size would end in a zero byte.
+                    return at + 2 == total || at + 3 == total;
+                }
+                if next < 3 {
+                    return false;
+                }
+                at += next;
+            }
+            false
         }
         _ => false,
     }
@@ -76,6 +121,33 @@ pub(super) fn is_lha(b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Level 0 and 1 headers by their checksum, level 2 by the chain of
+    /// extended headers ending where the header's size says.
+    #[test]
+    fn lha_headers_that_check_out() {
+        let mut l0 = vec![22, 0];
+        l0.extend(b"-lh0-");
+        l0.resize(20, 0);
+        l0.extend([0, 1, b'a']);
+        l0.resize(24, 0);
+        l0[1] = l0[2..24].iter().fold(0u8, |s, &x| s.wrapping_add(x));
+        assert!(lha_header_checks_out(&l0));
+        l0[1] ^= 1;
+        assert!(!lha_header_checks_out(&l0));
+        // Level 2: 26 fixed bytes and one extended header of 5 (its type,
+        // two bytes, the next size 0).
+        let mut l2 = vec![31, 0];
+        l2.extend(b"-lh5-");
+        l2.resize(20, 0);
+        l2.extend([2, 0, 0, b'U']);
+        l2.extend(5u16.to_le_bytes());
+        l2.extend([0, 0, 0, 0, 0]);
+        assert_eq!(l2.len(), 31);
+        assert!(lha_header_checks_out(&l2));
+        l2[24] = 6;
+        assert!(!lha_header_checks_out(&l2));
+    }
 
     #[test]
     fn magics_of_each_format() {
@@ -87,6 +159,9 @@ mod tests {
         lha.resize(20, 0);
         lha.extend([1, 0x20]);
         assert_eq!(kind(&lha), Some("lzh"));
+        // A method byte that LHA never writes is no header.
+        lha[5] = 7;
+        assert_eq!(kind(&lha), None);
         let mut ace = vec![0x3a, 0x7c, 0x31, 0, 0, 0, 0x90];
         ace.extend(b"**ACE**");
         assert_eq!(kind(&ace), Some("ace"));

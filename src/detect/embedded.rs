@@ -104,7 +104,9 @@ pub(super) fn find(data: &[u8], primary: FileType, d: &mut Detection) {
                 try_kind(&mut left, ARJ, at, ty);
             }
             // LHA's method sits two bytes into its header.
-            (b'-', _) if left[LZH] > 0 && at >= 3 && archives::is_lha(&data[at - 2..]) => {
+            (b'-', _)
+                if left[LZH] > 0 && at >= 3 && archives::lha_header_checks_out(&data[at - 2..]) =>
+            {
                 try_kind(&mut left, LZH, at - 2, Some(known::LZH));
             }
             _ => {}
