@@ -2,7 +2,7 @@
 //! cannot be read (compressed, encrypted entries or headers, other volumes)
 //! said, never passed as clean.
 
-use crate::rar_writer::{RarOptions, rar4, rar5};
+use crate::rar_writer::{RarOptions, block4, rar4, rar5};
 use crate::util::*;
 use xferscan::Verdict;
 
@@ -264,4 +264,36 @@ fn a_rar_glued_behind_a_picture_is_opened() {
             assert_eq!(r.verdict, Verdict::Malicious, "{v}");
         }
     }
+}
+
+/// A recovery record (0x78) without LONG_BLOCK: unrar and WinRAR skip its
+/// data size whatever the flag says, readers that go by the flag do not.
+/// Here the record's data covers the header of a stored decoy, so unrar
+/// reads the file inside the decoy's data, under the same name.
+#[test]
+fn a_block_sized_apart_is_read_as_unrar_reads_it_and_said() {
+    let body: &[u8] = b"Set sh = CreateObject(\"WScript.Shell\")\r\n";
+    let inner = rar4(&[("notes.txt", body)], RarOptions::default());
+    // Its file header and data: past the signature (7) and the main
+    // header (13), before the end block (7).
+    let hidden = &inner[20..inner.len() - 7];
+    let outer = rar4(&[("notes.txt", hidden)], RarOptions::default());
+    let decoy_header = outer.len() - 20 - hidden.len() - 7;
+    let mut record = (decoy_header as u32).to_le_bytes().to_vec();
+    record.extend([0u8; 15]);
+    let mut a = outer[..20].to_vec();
+    a.extend(block4(0x78, 0, &record));
+    a.extend(&outer[20..]);
+    let r = scan("files.rar", a);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert!(
+        r.objects
+            .iter()
+            .any(|o| o.path.name() == "notes.txt" && o.size == body.len() as u64),
+        "{:?}",
+        r.objects
+            .iter()
+            .map(|o| (o.path.name(), o.size))
+            .collect::<Vec<_>>()
+    );
 }

@@ -114,7 +114,8 @@ pub fn rar5(files: &[(&str, &[u8])], o: RarOptions) -> Vec<u8> {
     v
 }
 
-fn block4(ty: u8, flags: u16, rest: &[u8]) -> Vec<u8> {
+/// One RAR 4 block: its CRC, type, flags and size, then `rest`.
+pub fn block4(ty: u8, flags: u16, rest: &[u8]) -> Vec<u8> {
     let size = (7 + rest.len()) as u16;
     let mut h = vec![ty];
     h.extend(flags.to_le_bytes());

@@ -70,6 +70,10 @@ pub(crate) struct Archive {
     pub end_offset: usize,
     /// The walk stopped at `max_entries`.
     pub cut: bool,
+    /// RAR 4: blocks whose data unrar and a reader that goes by the
+    /// LONG_BLOCK flag alone size differently (the two then read different
+    /// headers after it); their offsets.
+    pub sized_apart: Vec<usize>,
 }
 
 /// Reads a RAR 4 or RAR 5 archive that starts at offset 0; `None` when it
@@ -157,11 +161,23 @@ fn parse4(b: &[u8], max_entries: usize) -> Archive {
             break;
         };
         let crc_ok = crc32fast::hash(&h[2..]) as u16 == crc;
-        let add = if flags & LONG_BLOCK != 0 || ty == 0x74 || ty == 0x7a {
-            u32_at(h, 7).unwrap_or(0) as u64
-        } else {
-            0
+        // The data after a block, as unrar (WinRAR's own code) sizes it: a
+        // main, comment or end header has none, a recovery record (0x78)
+        // and an old sub-block (0x77) always have their data size, any
+        // other block only with LONG_BLOCK. (Files and services advance by
+        // their packed size below.) Readers that go by LONG_BLOCK alone, as
+        // 7-Zip does, land elsewhere: such a block is said.
+        let declared = u64::from(u32_at(h, 7).unwrap_or(0));
+        let long = flags & LONG_BLOCK != 0;
+        let add = match ty {
+            0x73 | 0x75 | 0x7b => 0,
+            0x77 | 0x78 => declared,
+            _ if long => declared,
+            _ => 0,
         };
+        if ty != 0x74 && ty != 0x7a && add != if long { declared } else { 0 } {
+            a.sized_apart.push(at);
+        }
         match ty {
             0x73 => {
                 a.volume = flags & MHD_VOLUME != 0;

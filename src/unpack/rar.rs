@@ -34,6 +34,14 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             detail: format!("{format}: {p}; the entries before it were read"),
         });
     }
+    if let Some(at) = a.sized_apart.first() {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!(
+                "{format}: {} blocks (the first at {at}) are sized one way by unrar and WinRAR and another by readers that go by their LONG_BLOCK flag: read as unrar reads them",
+                a.sized_apart.len()
+            ),
+        });
+    }
     volume_findings(&a, &mut out);
     if a.end.is_some() && a.end_offset < data.len() {
         // Scanned as an object of its own: a zip glued behind is a zip to
