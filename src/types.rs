@@ -497,6 +497,7 @@ pub(crate) const TABLE: &[(&str, TypeGroup, &[&str])] = &[
     // reported as not opened.
     ("arj", G::Archive, &["arj"]),
     ("lzh", G::Archive, &["lzh", "lha"]),
+    ("rar14", G::Archive, &["rar"]),
     ("ace", G::Archive, &["ace"]),
     ("wim", G::Archive, &["wim", "swm", "esd"]),
     ("xar", G::Archive, &["xar", "pkg", "xip"]),

@@ -248,6 +248,9 @@ fn archives_not_opened_are_said_not_passed_as_data() {
         ("setup.ex_", b"SZDD\x88\xf0\x27\x33A\0".to_vec()),
         ("a.egg", b"EGGA".to_vec()),
         ("a.alz", b"ALZ\x01".to_vec()),
+        // RAR 1.4, which unrar and WinRAR still extract.
+        ("a.rar", b"RE~^\x07\0\0\0".to_vec()),
+        ("notes.dat", b"RE~^\x07\0\0\0".to_vec()),
     ] {
         // Stored content (EICAR whole) is still matched; a compressed
         // member would not be, and the format is said to be unopened.

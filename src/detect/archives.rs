@@ -26,6 +26,14 @@ pub(crate) fn kind(b: &[u8]) -> Option<&'static str> {
         b's' if at(0, b"sqsh") && at(28, &[0, 4]) => Some("squashfs"),
         0x45 if at(0, &[0x45, 0x3d, 0xcd, 0x28]) && at(16, b"Compressed ROMFS") => Some("cramfs"),
         b'A' if at(0, b"ALZ\x01") => Some("alz"),
+        // RAR 1.4 (unrar and WinRAR still extract it): the signature, then
+        // the main header's size.
+        b'R' if at(0, b"RE~^")
+            && b.get(4..6)
+                .is_some_and(|s| (7..1024).contains(&u16::from_le_bytes([s[0], s[1]]))) =>
+        {
+            Some("rar14")
+        }
         b'E' if at(0, b"EGGA") => Some("egg"),
         b'S' if at(0, b"SIT!") && at(10, b"rLau") => Some("sit"),
         b'S' if at(0, b"StuffIt (c)1997-") || at(0, b"StuffIt!") => Some("sit"),
@@ -166,6 +174,8 @@ mod tests {
         ace.extend(b"**ACE**");
         assert_eq!(kind(&ace), Some("ace"));
         assert_eq!(kind(b"MSWIM\0\0\0\xd0\0\0\0"), Some("wim"));
+        assert_eq!(kind(b"RE~^\x07\0\0\0"), Some("rar14"));
+        assert_eq!(kind(b"RE~^ is a heading\n"), None);
         assert_eq!(kind(b"xar!\0\x1c\0\x01"), Some("xar"));
         let mut sq = b"hsqs".to_vec();
         sq.resize(28, 0);
