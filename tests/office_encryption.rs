@@ -167,3 +167,73 @@ fn stream_names_are_matched_in_any_case() {
     assert!(found_eicar(&r), "{:#?}", r.findings);
     assert_eq!(encrypted(&r), [("office-agile".to_owned(), true)]);
 }
+
+/// Word and PowerPoint 97-2003 documents that are encrypted say so in
+/// their headers (Word's FIB flags, PowerPoint's `Current User` token):
+/// never read as if their streams were their content.
+#[test]
+fn encrypted_word_and_powerpoint_97_documents_are_said_encrypted() {
+    // A FIB: wIdent, nFib, unused, lid, pnNext, then the flags.
+    let fib = |flags: u16| {
+        let mut f = vec![0xec, 0xa5, 0xc1, 0x00, 0, 0, 0x09, 0x04, 0, 0];
+        f.extend(flags.to_le_bytes());
+        f.resize(512, 0);
+        f
+    };
+    let current_user = |token: u32| {
+        let mut c = vec![0, 0, 0xf6, 0x0f, 0x14, 0, 0, 0];
+        c.extend(0x14u32.to_le_bytes());
+        c.extend(token.to_le_bytes());
+        c.resize(40, 0);
+        c
+    };
+    let ppt = vec![0u8; 64];
+    for (name, doc, method) in [
+        (
+            "letter.doc",
+            compound(&[("WordDocument", &fib(0x0100)), ("1Table", &[0; 64])]),
+            "word-rc4",
+        ),
+        (
+            "letter.doc",
+            compound(&[("WordDocument", &fib(0x8100)), ("1Table", &[0; 64])]),
+            "word-xor",
+        ),
+        (
+            "slides.ppt",
+            compound(&[
+                ("PowerPoint Document", &ppt),
+                ("Current User", &current_user(0xf3d1_c4df)),
+            ]),
+            "powerpoint-cryptoapi",
+        ),
+    ] {
+        let r = scan(name, doc);
+        assert_ne!(r.verdict, Verdict::Clean, "{method}");
+        assert!(
+            r.findings.iter().any(|f| matches!(
+                &f.kind,
+                xferscan::FindingKind::Encrypted { method: m, decrypted: false, .. } if m == method
+            )),
+            "{method}: {:?}",
+            keys(&r)
+        );
+    }
+    // Controls: the same documents, not encrypted.
+    for (name, doc) in [
+        (
+            "letter.doc",
+            compound(&[("WordDocument", &fib(0x0200)), ("1Table", &[0; 64])]),
+        ),
+        (
+            "slides.ppt",
+            compound(&[
+                ("PowerPoint Document", &ppt),
+                ("Current User", &current_user(0xe391_c05f)),
+            ]),
+        ),
+    ] {
+        let r = scan(name, doc);
+        assert!(!has_key(&r, "encrypted"), "{name}: {:?}", keys(&r));
+    }
+}

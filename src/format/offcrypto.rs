@@ -242,6 +242,32 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
+/// How a Word 97-2003 (or Word 6/95) document is encrypted, by the flags
+/// of the FIB that starts its `WordDocument` stream: `fEncrypted`, and
+/// `fObfuscated` for XOR obfuscation rather than RC4. None when it is not.
+pub(crate) fn word_encryption(word_document: &[u8]) -> Option<&'static str> {
+    let ident = u16_at(word_document, 0)?;
+    if ident != 0xa5ec && ident != 0xa5dc {
+        return None;
+    }
+    let flags = u16_at(word_document, 0x0a)?;
+    if flags & 0x0100 == 0 {
+        return None;
+    }
+    Some(if flags & 0x8000 != 0 {
+        "word-xor"
+    } else {
+        "word-rc4"
+    })
+}
+
+/// Whether a PowerPoint 97-2003 document is encrypted, by the header
+/// token of the `CurrentUserAtom` in its `Current User` stream
+/// ([MS-PPT] 2.3.2: `F3D1C4DF` encrypted, `E391C05F` not).
+pub(crate) fn powerpoint_encrypted(current_user: &[u8]) -> bool {
+    u32_at(current_user, 12) == Some(0xf3d1_c4df)
+}
+
 /// Reads an `EncryptionInfo` stream; `base64` decodes the descriptor's
 /// values (the caller's decoder, one for the whole crate).
 pub(crate) fn parse(info: &[u8], base64: impl Fn(&[u8]) -> Vec<u8>) -> Result<Info, Unreadable> {

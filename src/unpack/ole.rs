@@ -130,6 +130,7 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
     attachments(&entries, &streams, ctx, out);
     let named = Named::new(&entries);
     encrypted_package(&named, &streams, ctx, out);
+    encrypted_binary_documents(&entries, &named, &streams, out);
     for e in entries
         .iter()
         .filter(|e| !e.stream && e.name.eq_ignore_ascii_case("VBA"))
@@ -345,6 +346,40 @@ fn encrypted_package(
         Ok(d.capped)
     });
     out.push_drained("<decrypted package>".into(), Origin::Decoded, drained);
+}
+
+/// Word and PowerPoint 97-2003 documents, here or embedded in a storage,
+/// that are encrypted: their text, macros and objects are unreadable
+/// without the password (which is not tried: Word's RC4 and PowerPoint's
+/// CryptoAPI encryption are not read here), so each is a finding.
+fn encrypted_binary_documents(
+    entries: &[Entry],
+    named: &Named<'_>,
+    streams: &HashMap<PathBuf, Charged>,
+    out: &mut Unpacked,
+) {
+    for e in entries.iter().filter(|e| e.stream) {
+        let Some(bytes) = streams.get(&e.path) else {
+            continue;
+        };
+        let storage = e.path.parent().unwrap_or(Path::new("/"));
+        let method = if e.name.eq_ignore_ascii_case("WordDocument") {
+            offcrypto::word_encryption(bytes)
+        } else if e.name.eq_ignore_ascii_case("Current User")
+            && stream_named(storage, "PowerPoint Document", named, streams).is_some()
+        {
+            offcrypto::powerpoint_encrypted(bytes).then_some("powerpoint-cryptoapi")
+        } else {
+            None
+        };
+        if let Some(method) = method {
+            out.findings.push(FindingKind::Encrypted {
+                entry: shown(&e.path),
+                method: method.into(),
+                decrypted: false,
+            });
+        }
+    }
 }
 
 /// Outlook attachments: the data stream of each `__attach_version1.0_#`
