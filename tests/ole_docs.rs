@@ -607,3 +607,113 @@ fn storages_nested_past_the_depth_limit_are_a_limit_and_the_rest_is_read() {
     let doc = compound(&[("/readme.txt", b"hello"), (&mid, b"text")]);
     assert_clean(&scan("a.doc", doc));
 }
+
+/// One PowerPoint record: version and instance, type, length, body.
+fn ppt_record(ver: u16, instance: u16, ty: u16, body: &[u8]) -> Vec<u8> {
+    let mut r = (ver | instance << 4).to_le_bytes().to_vec();
+    r.extend(ty.to_le_bytes());
+    r.extend((body.len() as u32).to_le_bytes());
+    r.extend(body);
+    r
+}
+
+/// A theme zip as Office 2007 and later keep it inside binary documents.
+fn theme_zip(layout: bool) -> Vec<u8> {
+    let mut parts: Vec<(&str, &[u8])> = vec![
+        ("[Content_Types].xml", b"<Types/>"),
+        ("_rels/.rels", b"<Relationships/>"),
+        ("theme/theme/theme1.xml", b"<a:theme/>"),
+    ];
+    if layout {
+        parts.push(("drs/slideLayouts/slideLayout1.xml", b"<p:sldLayout/>"));
+    }
+    zip_of(&parts, Method::Deflated)
+}
+
+/// Word, Excel and PowerPoint 2007 and later keep their themes and layouts
+/// as zips inside 97-2003 documents: those are read as the zips they are,
+/// not as archives glued inside a stream (a polyglot, and in a
+/// presentation "several archives in one file", which blocked every
+/// .ppt they saved).
+#[test]
+fn office_theme_zips_inside_binary_documents_are_no_alarm() {
+    let mut deck = Vec::new();
+    for i in 0..6 {
+        deck.extend(ppt_record(0, 0, 0x0ff5, &[i; 12]));
+        deck.extend(ppt_record(0, 0, 0x040e, &theme_zip(i % 2 == 0)));
+    }
+    let ppt = compound(&[("PowerPoint Document", &deck), ("Current User", &[0; 32])]);
+    let mut table = vec![0x22; 300];
+    table.extend(theme_zip(false));
+    table.extend([0x33; 100]);
+    let doc = compound(&[
+        ("WordDocument", &[0xec, 0xa5, 0xc1, 0][..]),
+        ("1Table", &table),
+    ]);
+    for (name, d) in [("slides.ppt", ppt), ("letter.doc", doc)] {
+        let r = scan(name, d);
+        assert_clean(&r);
+        assert!(
+            r.objects
+                .iter()
+                .any(|o| o.path.name().starts_with("<Office part zip")),
+            "{name}"
+        );
+    }
+    // Any other zip in the stream is still an archive glued inside it.
+    let mut table = vec![0x22; 300];
+    table.extend(zip_of(
+        &[("theme/theme/theme1.xml", b"<a/>"), ("run.js", b"x")],
+        Method::Deflated,
+    ));
+    table.extend([0x33; 100]);
+    let doc = compound(&[
+        ("WordDocument", &[0xec, 0xa5, 0xc1, 0][..]),
+        ("1Table", &table),
+    ]);
+    let r = scan("letter.doc", doc);
+    assert!(has_key(&r, "type.polyglot"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
+/// PowerPoint keeps its VBA project and embedded objects as compound files
+/// inside its records (ExOleObjStg), zlib-compressed or not: both are read.
+#[test]
+fn powerpoint_97_macros_and_objects_are_read() {
+    let src = b"Attribute VB_Name = \"Module1\"\r\nSub Auto_Open()\r\nEnd Sub\r\n";
+    let project = with_streams(&[], &vba_project("", &[("Module1", src)]));
+    let mut packed = (project.len() as u32).to_le_bytes().to_vec();
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(&project).unwrap();
+    packed.extend(z.finish().unwrap());
+    let object = compound(&[(
+        "\u{1}Ole10Native",
+        &ole10native("calc.lnk", "C:\\calc.lnk", &tiny_pe(false)),
+    )]);
+    for (what, storage) in [
+        ("compressed VBA", ppt_record(0, 1, 0x1011, &packed)),
+        ("plain object", ppt_record(0, 0, 0x1011, &object)),
+    ] {
+        let mut deck = ppt_record(0, 0, 0x0ff5, &[0; 12]);
+        deck.extend(ppt_record(
+            0xf,
+            0,
+            0x03e8,
+            &ppt_record(0, 0, 0x03e9, &[0; 40]),
+        ));
+        deck.extend(storage);
+        let ppt = compound(&[("PowerPoint Document", &deck), ("Current User", &[0; 32])]);
+        let r = scan("slides.ppt", ppt);
+        assert_eq!(r.verdict, Verdict::Malicious, "{what}: {:?}", keys(&r));
+        if what == "compressed VBA" {
+            assert!(has_key(&r, "document.macro"), "{:?}", keys(&r));
+            assert!(has_key(&r, "document.macro.autorun"), "{:?}", keys(&r));
+        } else {
+            assert!(
+                r.objects.iter().any(|o| o.path.name() == "calc.lnk"),
+                "{:?}",
+                keys(&r)
+            );
+        }
+    }
+}

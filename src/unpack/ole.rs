@@ -23,7 +23,7 @@ use crate::budget::{Charged, Stop};
 use crate::finding::FindingKind;
 use crate::format::cfbhead::{Listing, MAX_DEPTH};
 use crate::format::offcrypto::{self, Unreadable, VELVET_SWEATSHOP};
-use crate::format::{biff, oleobj, ovba};
+use crate::format::{biff, oleobj, ovba, ppt, roundtrip};
 use crate::limits::LimitKind;
 use crate::report::Origin;
 
@@ -112,9 +112,22 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
         listed += 1;
         let name = shown(&e.path);
         let before = out.children.len();
-        out.push_drained(name, Origin::Unnamed, drained);
-        if let Some(c) = out.children.get(before) {
-            streams.insert(e.path.clone(), c.data.clone());
+        let parts = if OFFICE_PART_STREAMS
+            .iter()
+            .any(|s| e.name.eq_ignore_ascii_case(s))
+        {
+            roundtrip::part_zips(&drained.data)
+        } else {
+            Vec::new()
+        };
+        if parts.is_empty() {
+            out.push_drained(name, Origin::Unnamed, drained);
+            if let Some(c) = out.children.get(before) {
+                streams.insert(e.path.clone(), c.data.clone());
+            }
+        } else {
+            streams.insert(e.path.clone(), drained.data.clone());
+            office_parts(&name, drained, &parts, ctx, out);
         }
     }
     for e in entries.iter().filter(|e| e.stream) {
@@ -125,6 +138,8 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
             packaged(&e.path, bytes, ctx, out);
         } else if e.name.eq_ignore_ascii_case("Workbook") || e.name.eq_ignore_ascii_case("Book") {
             workbook(&e.path, bytes, ctx, out);
+        } else if e.name.eq_ignore_ascii_case("PowerPoint Document") {
+            presentation(&e.path, bytes, ctx, out);
         }
     }
     attachments(&entries, &streams, ctx, out);
@@ -136,6 +151,52 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
         .filter(|e| !e.stream && e.name.eq_ignore_ascii_case("VBA"))
     {
         vba(&e.path, &named, &streams, ctx, out);
+    }
+}
+
+/// The streams in which Office 2007 and later keep zips of their own
+/// parts (see [`roundtrip`]).
+const OFFICE_PART_STREAMS: &[&str] = &[
+    "PowerPoint Document",
+    "1Table",
+    "0Table",
+    "Workbook",
+    "Book",
+];
+
+/// A stream that holds zips of Office's own parts: each zip is a child of
+/// its own, and the stream a child with their bytes blanked, so that it is
+/// not read as a file with archives glued inside (the zips are scanned,
+/// and unpacked, as themselves).
+fn office_parts(
+    name: &str,
+    stream: crate::budget::Drained,
+    parts: &[std::ops::Range<usize>],
+    ctx: &mut Ctx<'_>,
+    out: &mut Unpacked,
+) {
+    let whole = stream.data.clone();
+    let mut blanked = whole.to_vec();
+    for p in parts {
+        blanked[p.clone()].fill(0);
+    }
+    let mut rest = ctx.budget.take(blanked);
+    rest.limit = rest.limit.or(stream.limit);
+    rest.error = rest.error.or(stream.error);
+    out.push_drained(name.to_owned(), Origin::Unnamed, rest);
+    for (i, p) in parts.iter().enumerate() {
+        if ctx.budget.objects_left() == 0 {
+            out.entries_cut(out.children.len());
+            return;
+        }
+        out.push_slice(
+            format!("<Office part zip {} of {name}>", i + 1),
+            Origin::Carved {
+                offset: p.start as u64,
+            },
+            whole.slice(p.clone()),
+            ctx.budget,
+        );
     }
 }
 
@@ -261,6 +322,68 @@ fn workbook(path: &Path, stream: &Charged, ctx: &mut Ctx<'_>, out: &mut Unpacked
         Origin::Decoded,
         drained,
     );
+}
+
+/// Storages at most read from one presentation; each is an embedded object
+/// or the VBA project.
+const MAX_PPT_STORAGES: usize = 10_000;
+
+/// A PowerPoint 97-2003 presentation's embedded objects and VBA project:
+/// compound files inside its records (see [`ppt`]), inflated where they
+/// are compressed, each a child (which is then read as the compound file
+/// it is: a VBA storage in it is a macro).
+fn presentation(path: &Path, stream: &Charged, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    let place = shown(path);
+    let walked = ppt::storages(stream, MAX_PPT_STORAGES);
+    if let Some(at) = walked.broken_at {
+        out.findings.push(FindingKind::Malformed {
+            detail: format!("{place:?}: a record at {at} runs past its container"),
+        });
+    }
+    if walked.too_deep {
+        out.findings.push(FindingKind::Limit {
+            limit: LimitKind::Depth,
+            detail: format!(
+                "{place:?}: records nested deeper than {} levels were not read",
+                ppt::MAX_DEPTH
+            ),
+        });
+    }
+    if walked.cut {
+        out.entries_cut(out.children.len());
+    }
+    for (i, st) in walked.storages.iter().enumerate() {
+        if ctx.budget.objects_left() == 0 {
+            out.entries_cut(out.children.len());
+            return;
+        }
+        let name = format!("<storage {} of {place}>", i + 1);
+        if !st.compressed {
+            let body = stream.slice(st.body.clone());
+            out.push_slice(name, Origin::Decoded, body, ctx.budget);
+            continue;
+        }
+        // The size it declares (4 bytes) sizes nothing; the zlib stream
+        // follows. PowerPoint may end that stream at a flush, without its
+        // last block: what stops there, at the declared size, is whole.
+        let declared = stream
+            .get(st.body.start..st.body.start + 4)
+            .map(|d| u64::from(u32::from_le_bytes([d[0], d[1], d[2], d[3]])));
+        let zlib = stream.get(st.body.start + 4..st.body.end).unwrap_or(&[]);
+        let mut drained = ctx
+            .budget
+            .drain(flate2::bufread::ZlibDecoder::new(zlib), zlib.len() as u64);
+        if drained.limit.is_none()
+            && drained
+                .error
+                .as_ref()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::UnexpectedEof)
+            && declared == Some(drained.data.len() as u64)
+        {
+            drained.error = None;
+        }
+        out.push_drained(name, Origin::Decoded, drained);
+    }
 }
 
 /// An encrypted OOXML document (`EncryptionInfo` and `EncryptedPackage`
