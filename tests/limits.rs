@@ -248,6 +248,33 @@ fn an_outer_object_over_the_size_limit_is_scanned_whole_in_windows() {
     assert!(!limit_kinds(&r).contains(&LimitKind::ObjectSize));
 }
 
+/// Readers that start from the end (unzip and Python's zipfile; a DMG's
+/// `koly` footer) find what padding past the head that detection reads
+/// cannot hide: an object matched in windows is read from its end too.
+#[test]
+fn what_readers_find_from_the_end_of_a_windowed_object_is_found() {
+    let e = Engine::builder()
+        .limits(Limits {
+            max_object_bytes: 1 << 20,
+            ..Limits::default()
+        })
+        .build()
+        .unwrap();
+    let padding: Vec<u8> = (0..5u32 << 20).map(|i| (i % 251) as u8).collect();
+    let mut data = padding.clone();
+    data.extend(zip_of(&[("readme.txt", &eicar())], Method::Deflated));
+    let r = e.scan_bytes("big.bin", data);
+    assert!(r.objects[0].windowed);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(has_key(&r, "type.polyglot"), "{:?}", keys(&r));
+    let mut dmg = padding;
+    dmg.extend(b"koly");
+    dmg.resize(dmg.len() + 508, 0);
+    let r = e.scan_bytes("big.txt", dmg);
+    assert_eq!(r.objects[0].types[0].ty.name(), "dmg");
+    assert_ne!(r.verdict, xferscan::Verdict::Clean);
+}
+
 #[test]
 fn an_outer_object_over_the_stream_limit_is_scanned_up_to_it() {
     let e = Engine::builder()

@@ -159,6 +159,59 @@ impl Detector {
         }
     }
 
+    /// Detects the types of an object too large to be read whole for them:
+    /// [`detect`](Self::detect) on its first `head` bytes, then what
+    /// readers find from its end, whatever its start holds: a disk image's
+    /// footer (a fixed VHD's, a DMG's `koly`) where the head read as data,
+    /// text or a compressed stream (a DMG's data fork often starts as one),
+    /// and a zip by its end record (unzip and Python's zipfile open a zip
+    /// behind any amount of padding). Padding a file past the size at which
+    /// it is matched in windows hides neither.
+    pub fn detect_large(&self, data: &[u8], head: usize) -> Detection {
+        let mut d = self.detect(&data[..data.len().min(head)]);
+        let primary = d.primary();
+        let plain = primary == known::DATA
+            || primary == known::TEXT
+            || (primary.searched_for_embedded() && primary.is_container());
+        let footer = if is_vhd(data) {
+            Some(known::VHD)
+        } else if is_dmg(data) {
+            Some(known::DMG)
+        } else {
+            None
+        };
+        if let Some(ty) = footer.filter(|_| plain)
+            && let Some(first) = d.types.first_mut()
+        {
+            first.ty = ty;
+        }
+        let primary = d.primary();
+        if primary.searched_for_embedded()
+            && !primary.is_zip_based()
+            && !d.types.iter().any(|t| t.ty == known::ZIP)
+            && let Some(span) = crate::format::zip::archive_by_end_record(data)
+            && span.start > 0
+        {
+            d.types.push(TypeAt {
+                ty: known::ZIP,
+                offset: span.start,
+            });
+            d.types[1..].sort_by_key(|t| t.offset);
+        }
+        if d.types.len() > 1 {
+            d.findings
+                .retain(|f| !matches!(f, FindingKind::Polyglot { .. }));
+            d.findings.push(FindingKind::Polyglot {
+                types: d
+                    .types
+                    .iter()
+                    .map(|t| format!("{}@{}", t.ty.name(), t.offset))
+                    .collect(),
+            });
+        }
+        d
+    }
+
     /// Detects the types in `data`.
     pub fn detect(&self, data: &[u8]) -> Detection {
         let mut d = Detection::default();

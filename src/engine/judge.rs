@@ -14,8 +14,14 @@ use crate::types::FileType;
 
 /// The type detection of an object's bytes, inside a panic boundary: a
 /// detector bug is a finding, never a crash.
-pub(super) fn detect(inner: &Inner, data: &[u8]) -> Detection {
-    catch_unwind(AssertUnwindSafe(|| inner.detector.detect(data))).unwrap_or_else(|_| Detection {
+/// With `head`, the object is too large to be read whole for its type
+/// (see [`Detector::detect_large`](crate::detect::Detector::detect_large)).
+pub(super) fn detect(inner: &Inner, data: &[u8], head: Option<usize>) -> Detection {
+    catch_unwind(AssertUnwindSafe(|| match head {
+        Some(head) => inner.detector.detect_large(data, head),
+        None => inner.detector.detect(data),
+    }))
+    .unwrap_or_else(|_| Detection {
         types: vec![TypeAt {
             ty: known::DATA,
             offset: 0,

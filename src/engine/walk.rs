@@ -255,11 +255,7 @@ impl Walk<'_> {
     ) {
         let inner = self.inner;
         let named = obj.origin.is_named();
-        let mut det = if windowed {
-            judge::detect(inner, &obj.data[..obj.data.len().min(LARGE_HEAD)])
-        } else {
-            judge::detect(inner, &obj.data)
-        };
+        let mut det = judge::detect(inner, &obj.data, windowed.then_some(LARGE_HEAD));
         // What detection learnt of the bytes' keys holds for the whole
         // object only when it read the whole object.
         let keys = if windowed { KeyBytes::ANY } else { det.keys };
