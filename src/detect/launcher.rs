@@ -23,15 +23,22 @@ pub(super) fn refine(ty: FileType, data: &[u8], findings: &mut Vec<FindingKind>)
     let head = &data[..data.len().min(WINDOW)];
     let start = head.iter().position(|c| !c.is_ascii_whitespace());
     // A BOM, a section, a comment or an element: nothing else starts one.
-    if !start.is_some_and(|i| matches!(head[i], b'[' | b';' | b'#' | b'<' | 0xef)) {
-        return ty;
-    }
     // Most text is settled by its first bytes, before a copy of 64 KiB.
-    if !launcher::may_be(head) {
-        return ty;
-    }
-    let text = String::from_utf8_lossy(head);
-    let Some(l) = launcher::read(&text) else {
+    let first = start.is_some_and(|i| matches!(head[i], b'[' | b';' | b'#' | b'<' | 0xef))
+        && launcher::may_be(head);
+    let l = if first {
+        launcher::read(&String::from_utf8_lossy(head))
+    } else {
+        None
+    };
+    // A `.url` or `.scf` section after other lines: found by its bytes (a
+    // valid UTF-8 head keeps its offsets in the text).
+    let l = l.or_else(|| {
+        let at = launcher::later_section(head)?;
+        let text = std::str::from_utf8(head).ok()?;
+        launcher::read_from_later_section(text, at)
+    });
+    let Some(l) = l else {
         return ty;
     };
     for (field, target) in &l.targets {

@@ -121,6 +121,61 @@ pub(crate) fn may_be(head: &[u8]) -> bool {
     false
 }
 
+/// The sections Windows looks up by name in an INI-like launcher, where
+/// they may follow other sections or lines.
+const LATER_SECTIONS: [&[u8]; 2] = [b"[internetshortcut]", b"[shell]"];
+
+/// Lines of a file that are neither blank, a comment, a section header nor
+/// a `key=value` pair, at most, for it to be read as an INI file whose
+/// launcher section comes later (prose that shows a `.url` file's text is
+/// not one).
+const MAX_OTHER_LINES: usize = 2;
+
+/// Where in `head` a line opens a section that makes an INI file a
+/// launcher (`[InternetShortcut]`, `[Shell]`, any case), when it is not the
+/// first thing in the file: Explorer reads a `.url` or `.scf` file as
+/// Windows reads an INI file, looking its section up by name, so other
+/// sections, keys or a stray line before it change nothing. A byte search
+/// first (a `[` at a line's start); the caller reads the text from there
+/// with [`read_from_later_section`].
+pub(crate) fn later_section(head: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'[', head).find(|&i| {
+        let line_start = head[..i]
+            .iter()
+            .rev()
+            .take_while(|&&c| c != b'\n')
+            .all(|&c| c == b' ' || c == b'\t' || c == b'\r');
+        line_start
+            && i > 0
+            && LATER_SECTIONS.iter().any(|s| {
+                head.get(i..i + s.len())
+                    .is_some_and(|h| h.eq_ignore_ascii_case(s))
+            })
+    })
+}
+
+/// Reads `text` as an INI-like launcher whose section opens at `at` (see
+/// [`later_section`]): the whole text must read as INI lines, with at most
+/// [`MAX_OTHER_LINES`] others.
+pub(crate) fn read_from_later_section(text: &str, at: usize) -> Option<Launcher> {
+    let from = text.get(at..)?;
+    let others = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !(l.is_empty()
+                || l.starts_with(';')
+                || l.starts_with('#')
+                || (l.starts_with('[') && l.ends_with(']'))
+                || l.contains('='))
+        })
+        .count();
+    (others <= MAX_OTHER_LINES)
+        .then(|| read_ini(from))
+        .flatten()
+}
+
 /// Reads `text` as a launcher, when it is one.
 pub(crate) fn read(text: &str) -> Option<Launcher> {
     let body = text.trim_start_matches('\u{feff}').trim_start();
