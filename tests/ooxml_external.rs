@@ -294,3 +294,42 @@ fn a_hyperlink_to_a_program_is_blocked() {
     );
     assert_clean(&util::scan("memo.docx", d));
 }
+
+/// A package's part names are its own: Word reaches its main part and
+/// headers through the relationships. A field is read in whatever part
+/// holds it, in a package typed docx or, with no `word/` folder, zip.
+#[test]
+fn a_dde_field_in_a_part_outside_word_is_read() {
+    let field = "<w:p><w:fldSimple w:instr=\" DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe &quot;/k calc.exe&quot; \"/></w:p>";
+    let content_types = b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>";
+    for (main, with_word) in [
+        ("doc/document.xml", true),
+        ("document.xml", false),
+        ("hdr/header1.xml", true),
+    ] {
+        let root = rels(&[("officeDocument", main, false)]);
+        let mut parts: Vec<(&str, Vec<u8>)> = vec![
+            ("[Content_Types].xml", content_types.to_vec()),
+            ("_rels/.rels", root),
+            (main, body(field)),
+        ];
+        if with_word {
+            parts.push(("word/styles.xml", b"<w:styles xmlns:w=\"w\"/>".to_vec()));
+        }
+        let refs: Vec<(&str, &[u8])> = parts.iter().map(|(n, d)| (*n, &d[..])).collect();
+        let r = util::scan("memo.docx", zip_of(&refs, Method::Deflated));
+        assert_eq!(
+            findings(&r, "document.dde.command").len(),
+            1,
+            "{main}: {:#?}",
+            r.findings
+        );
+        assert_eq!(r.verdict, Verdict::Malicious);
+    }
+    // Control: a zip that is no package, holding XML of the same words.
+    let z = zip_of(
+        &[("notes/instr.xml", b"<note instr=\"DDE is a protocol\"/>")],
+        Method::Deflated,
+    );
+    util::assert_clean(&util::scan("notes.zip", z));
+}

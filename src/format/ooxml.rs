@@ -109,19 +109,30 @@ const INTERPRETERS: &[&str] = &[
 ];
 
 /// What the part `name` of an OOXML package asks for. Relationship parts
-/// (`*.rels`) are read for external targets, Word's parts (`word/*.xml`)
-/// for fields, Excel's (`xl/*.xml`) for DDE links; other parts are not
+/// (`*.rels`) are read for external targets, Excel's parts (`xl/*.xml`)
+/// for DDE links, and every other XML part for fields: a part's name is
+/// the package's to choose (Word reaches its main part and headers through
+/// the relationships, wherever they are), so a field is read wherever a
+/// part holds one (`instr`, written or in UTF-16). Other parts are not
 /// read.
 pub(crate) fn inspect_part(name: &str, data: &[u8]) -> Vec<Reference> {
+    let ends = |suffix: &str| {
+        name.len() >= suffix.len()
+            && name.as_bytes()[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    let (rels, xml) = (ends(".rels"), ends(".xml"));
+    if !rels && !xml {
+        return Vec::new();
+    }
     let lower = name.to_ascii_lowercase();
     let lower = lower.trim_start_matches(['/', '\\']);
     let text = tags::as_utf8(data);
-    let mut out = if lower.ends_with(".rels") {
+    let mut out = if rels {
         relationships(&text)
-    } else if lower.ends_with(".xml") && lower.starts_with("word/") {
-        fields(&text)
-    } else if lower.ends_with(".xml") && lower.starts_with("xl/") {
+    } else if lower.starts_with("xl/") {
         dde_links(&text)
+    } else if memchr::memmem::find(&text, b"instr").is_some() {
+        fields(&text)
     } else {
         Vec::new()
     };

@@ -291,6 +291,9 @@ fn unpacker(t: FileType) -> Option<Unpacker> {
     if matches!(t.name(), "docx" | "xlsx" | "pptx") {
         return Some(|_, d, c| ooxml::unpack(d, c));
     }
+    if t == known::ZIP {
+        return Some(|_, d, c| ooxml::unpack_zip(d, c));
+    }
     if t.is_zip_based() {
         return Some(|_, d, c| zip::unpack(d, c));
     }

@@ -16,6 +16,27 @@ use crate::format::spreadsheetml;
 /// Unpacks the package and reads its parts.
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = zip::unpack(data, ctx);
+    inspect(&mut out);
+    out
+}
+
+/// Unpacks a zip, and reads its parts as a package's when it is one (a
+/// `[Content_Types].xml` at its root): a package whose parts are not under
+/// `word/`, `xl/` or `ppt/` is typed a zip, and Word opens it all the same
+/// when it is named `.docx`.
+pub(crate) fn unpack_zip(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut out = zip::unpack(data, ctx);
+    if out
+        .children
+        .iter()
+        .any(|c| c.name.eq_ignore_ascii_case("[Content_Types].xml"))
+    {
+        inspect(&mut out);
+    }
+    out
+}
+
+fn inspect(out: &mut Unpacked) {
     for child in &mut out.children {
         for r in ooxml::inspect_part(&child.name, &child.data) {
             child.findings.push(finding(r));
@@ -37,7 +58,6 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             child.findings.push(FindingKind::VeryHiddenSheet { sheet });
         }
     }
-    out
 }
 
 fn finding(r: Reference) -> FindingKind {
