@@ -99,3 +99,23 @@ fn a_remote_template_is_flagged_and_a_local_one_is_not() {
     let local = b"{\\rtf1{\\*\\template C:\\\\Users\\\\me\\\\Templates\\\\Normal.dotm}Hello\\par}";
     assert_clean(&scan("letter.rtf", local.to_vec()));
 }
+
+/// A DDE field in RTF runs its command as Word opens the document, as the
+/// same field in a docx does (the 2017 DDEAUTO campaigns used both).
+#[test]
+fn a_dde_field_in_rtf_is_read_as_in_a_docx() {
+    for rtf in [
+        &b"{\\rtf1{\\field{\\*\\fldinst DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc.exe\"}{\\fldrslt x}}}"[..],
+        b"{\\rtf1{\\field{\\*\\fldinst {\\rtlch DD}{E\\'41UTO} cmd.exe \"/c calc\"}{\\fldrslt x}}}",
+    ] {
+        let r = scan("memo.rtf", rtf.to_vec());
+        assert!(has_key(&r, "document.dde.command"), "{:?}", keys(&r));
+        assert_eq!(r.verdict, Verdict::Malicious);
+    }
+    // Control: ordinary fields.
+    let r = scan(
+        "memo.rtf",
+        b"{\\rtf1{\\field{\\*\\fldinst PAGE}{\\fldrslt 1}} {\\field{\\*\\fldinst HYPERLINK \"https://example.com\"}{\\fldrslt x}}}".to_vec(),
+    );
+    assert_clean(&r);
+}

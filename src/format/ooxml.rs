@@ -381,7 +381,7 @@ pub(crate) fn fields(xml: &[u8]) -> Vec<Reference> {
 }
 
 /// A DDE finding for one field instruction, if it is `DDE` or `DDEAUTO`.
-fn dde_field(instruction: &str, out: &mut Vec<Reference>) {
+pub(crate) fn dde_field(instruction: &str, out: &mut Vec<Reference>) {
     let t = instruction.trim_start();
     let word_len = t
         .find(|c: char| c.is_whitespace() || c == '"' || c == '\\')

@@ -256,6 +256,111 @@ pub(crate) fn templates(rtf: &[u8]) -> Vec<String> {
     out
 }
 
+/// Most field instructions read from one document.
+const MAX_FIELDS: usize = 256;
+
+/// Longest field instruction kept.
+const MAX_FIELD: usize = 4096;
+
+/// The instruction of each field (`{\field{\*\fldinst DDEAUTO ...}}`), as
+/// Word reads it: the text of the `\fldinst` group and of the plain groups
+/// inside it (`{\fldinst {DDE}{AUTO c:\\...}}` is one instruction), with
+/// `\'hh` and `\uN` escapes and the escaped `\\`, `\{`, `\}` decoded;
+/// other control words and ignorable destinations (`{\*\...}`) skipped.
+pub(crate) fn field_instructions(rtf: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let finder = memmem::Finder::new(b"\\fldinst");
+    let mut from = 0;
+    while let Some(pos) = finder.find(&rtf[from..]).map(|p| from + p) {
+        let mut at = pos + b"\\fldinst".len();
+        from = at;
+        if rtf.get(at).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        at = skip_delimiter(rtf, at);
+        let mut text = String::new();
+        let mut depth = 0usize;
+        while at < rtf.len() && text.len() < MAX_FIELD {
+            match rtf[at] {
+                b'}' if depth == 0 => break,
+                b'}' => {
+                    depth -= 1;
+                    at += 1;
+                }
+                b'{' if rtf.get(at + 1..at + 3) == Some(b"\\*") => at = skip_group(rtf, at),
+                b'{' => {
+                    depth += 1;
+                    at += 1;
+                }
+                b'\\' => match rtf.get(at + 1) {
+                    Some(&c @ (b'\\' | b'{' | b'}')) => {
+                        text.push(char::from(c));
+                        at += 2;
+                    }
+                    Some(b'\'') => {
+                        let hex = rtf.get(at + 2..at + 4).unwrap_or(&[]);
+                        if let [h, l] = hex
+                            && let (Some(h), Some(l)) = (nibble(*h), nibble(*l))
+                        {
+                            text.push(char::from(h << 4 | l));
+                        }
+                        at += 4;
+                    }
+                    _ => {
+                        let word_start = at + 1;
+                        at += 1;
+                        while rtf.get(at).is_some_and(u8::is_ascii_alphabetic) {
+                            at += 1;
+                        }
+                        let word = &rtf[word_start..at];
+                        // A number after the word (`\u68`, `\f0`).
+                        let num_start = at;
+                        if rtf.get(at) == Some(&b'-') {
+                            at += 1;
+                        }
+                        while rtf.get(at).is_some_and(u8::is_ascii_digit) && at - num_start < 8 {
+                            at += 1;
+                        }
+                        if word == b"u"
+                            && let Some(n) = std::str::from_utf8(&rtf[num_start..at])
+                                .ok()
+                                .and_then(|n| n.parse::<i32>().ok())
+                        {
+                            // Negative values are the upper half, as RTF
+                            // writes them in 16 signed bits.
+                            let n = if n < 0 { n + 65536 } else { n };
+                            text.push(char::from_u32(n as u32).unwrap_or('\u{fffd}'));
+                            at = skip_delimiter(rtf, at);
+                            // Its one fallback character.
+                            match rtf.get(at) {
+                                Some(b'\\') if rtf.get(at + 1) == Some(&b'\'') => at += 4,
+                                Some(b'{' | b'}' | b'\\') | None => {}
+                                Some(_) => at += 1,
+                            }
+                            continue;
+                        }
+                        at = skip_delimiter(rtf, at);
+                    }
+                },
+                b'\r' | b'\n' => at += 1,
+                c => {
+                    text.push(char::from(c));
+                    at += 1;
+                }
+            }
+        }
+        from = from.max(at.min(rtf.len()));
+        let text = text.trim().to_owned();
+        if !text.is_empty() {
+            out.push(text);
+            if out.len() >= MAX_FIELDS {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// How far back from an `\objdata` its `\objclass` is looked for.
 const CLASS_WINDOW: usize = 4096;
 
@@ -318,6 +423,23 @@ mod tests {
         // A \bin past the end takes what is there.
         let (o, _) = objdata(b"{\\rtf1{\\*\\objdata \\bin99999 xy", 10);
         assert_eq!(o[0].data, b"xy");
+    }
+
+    #[test]
+    fn field_instructions_as_word_reads_them() {
+        assert_eq!(
+            field_instructions(b"{\\rtf1{\\field{\\*\\fldinst DDEAUTO c:\\\\windows\\\\cmd.exe \"/k calc\"}{\\fldrslt x}}}"),
+            ["DDEAUTO c:\\windows\\cmd.exe \"/k calc\""]
+        );
+        // Split across plain groups, escaped, with a destination inside.
+        assert_eq!(
+            field_instructions(
+                b"{\\field{\\*\\fldinst {\\rtlch D\\'44}{\\u69?AUTO}{\\*\\junk x} cmd}}"
+            ),
+            ["DDEAUTO cmd"]
+        );
+        assert!(field_instructions(b"{\\fldinstx DDE}{\\fldinst }").is_empty());
+        assert_eq!(field_instructions(b"{\\fldinst PAGE"), ["PAGE"]);
     }
 
     #[test]

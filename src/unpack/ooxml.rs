@@ -60,7 +60,7 @@ fn inspect(out: &mut Unpacked) {
     }
 }
 
-fn finding(r: Reference) -> FindingKind {
+pub(super) fn finding(r: Reference) -> FindingKind {
     match r {
         Reference::RemoteTemplate { target } => FindingKind::RemoteTemplate { target },
         Reference::ExternalObject { target } => FindingKind::ExternalObject { target },

@@ -23,6 +23,14 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             out.findings.push(FindingKind::RemoteTemplate { target });
         }
     }
+    // A DDE field runs its command as Word opens the document (after its
+    // link prompt), as in a docx.
+    let mut dde = Vec::new();
+    for instruction in rtf::field_instructions(data) {
+        crate::format::ooxml::dde_field(&instruction, &mut dde);
+    }
+    out.findings
+        .extend(dde.into_iter().map(super::ooxml::finding));
     let max = usize::try_from(ctx.budget.objects_left()).unwrap_or(usize::MAX);
     let (objects, more) = rtf::objdata(data, max);
     if more {
