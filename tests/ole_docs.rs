@@ -717,3 +717,34 @@ fn powerpoint_97_macros_and_objects_are_read() {
         }
     }
 }
+
+/// A DDE field in a Word 97-2003 document, in its 8-bit or its UTF-16
+/// text, runs its command as the same field in a docx does.
+#[test]
+fn a_dde_field_in_a_word_97_document_is_read() {
+    let mut narrow = vec![0xec, 0xa5, 0xc1, 0x00];
+    narrow.resize(512, 0);
+    let mut wide = narrow.clone();
+    narrow.extend(
+        b"Dear sir,\r\x13 DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc.exe\" \x14!\x15\r",
+    );
+    wide.extend(
+        "Dear sir,\r\u{13} DDEAUTO cmd.exe \"/c calc\" \u{14}!\u{15}\r"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    for word in [narrow, wide] {
+        let doc = compound(&[("WordDocument", &word), ("1Table", &[0; 64])]);
+        let r = scan("letter.doc", doc);
+        assert!(has_key(&r, "document.dde.command"), "{:?}", keys(&r));
+        assert_eq!(r.verdict, Verdict::Malicious);
+    }
+    // Control: a page number field.
+    let mut word = vec![0xec, 0xa5, 0xc1, 0x00];
+    word.resize(512, 0);
+    word.extend(b"Page \x13 PAGE \x14 1\x15\r");
+    assert_clean(&scan(
+        "letter.doc",
+        compound(&[("WordDocument", &word), ("1Table", &[0; 64])]),
+    ));
+}

@@ -63,6 +63,7 @@ pub(crate) mod udf;
 pub(crate) mod utf16;
 pub(crate) mod vhd;
 pub(crate) mod vhdx;
+pub(crate) mod worddoc;
 pub(crate) mod wordml;
 pub(crate) mod xfa;
 pub(crate) mod zip;

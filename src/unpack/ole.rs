@@ -23,7 +23,7 @@ use crate::budget::{Charged, Stop};
 use crate::finding::FindingKind;
 use crate::format::cfbhead::{Listing, MAX_DEPTH};
 use crate::format::offcrypto::{self, Unreadable, VELVET_SWEATSHOP};
-use crate::format::{biff, oleobj, ovba, ppt, roundtrip};
+use crate::format::{biff, oleobj, ovba, ppt, roundtrip, worddoc};
 use crate::limits::LimitKind;
 use crate::report::Origin;
 
@@ -140,6 +140,15 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
             workbook(&e.path, bytes, ctx, out);
         } else if e.name.eq_ignore_ascii_case("PowerPoint Document") {
             presentation(&e.path, bytes, ctx, out);
+        } else if e.name.eq_ignore_ascii_case("WordDocument") {
+            // A DDE field runs its command as Word opens the document, as
+            // in a docx.
+            let mut dde = Vec::new();
+            for instruction in worddoc::field_instructions(bytes) {
+                crate::format::ooxml::dde_field(&instruction, &mut dde);
+            }
+            out.findings
+                .extend(dde.into_iter().map(super::ooxml::finding));
         }
     }
     attachments(&entries, &streams, ctx, out);
