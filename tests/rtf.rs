@@ -119,3 +119,36 @@ fn a_dde_field_in_rtf_is_read_as_in_a_docx() {
     );
     assert_clean(&r);
 }
+
+/// Word reads the text of plain groups inside `\objdata` as its data, and
+/// drops a digit left odd before a `\'hh` (oletools' rtfobj emulates
+/// both): each hides the object from a reader that does neither.
+#[test]
+fn an_object_as_word_reads_it_is_opened() {
+    let obj = ole1(
+        "Package",
+        &package("a.txt", "C:\\Users\\x\\a.txt", &eicar()),
+    );
+    let h = hex(&obj);
+    // Every 16 digits, half in a plain group; or a junk digit and an
+    // escape.
+    let mut groups = String::new();
+    let mut bug = String::new();
+    for (i, chunk) in h.as_bytes().chunks(16).enumerate() {
+        let chunk = std::str::from_utf8(chunk).unwrap();
+        if i % 2 == 0 {
+            groups.push_str(&format!("{{{chunk}}}"));
+        } else {
+            groups.push_str(chunk);
+        }
+        bug.push_str(chunk);
+        if chunk.len() == 16 {
+            bug.push_str("f\\'41");
+        }
+    }
+    for data in [groups, bug] {
+        let r = scan("letter.rtf", rtf_with_object("Package", &data));
+        assert!(found_eicar(&r), "{:?}", keys(&r));
+        assert_eq!(r.verdict, Verdict::Malicious);
+    }
+}

@@ -28,6 +28,12 @@ pub(crate) struct ObjData {
     /// True when the data held `\'xx` escapes: a second reading, with the
     /// escapes' digits taken as data, is in `escaped`.
     pub escaped: Option<Vec<u8>>,
+    /// Word's reading, where it differs from `data` (as oletools' rtfobj
+    /// emulates it): the text of plain groups inside the destination is
+    /// its data (a group inherits its destination; only `{\*...}` ones are
+    /// skipped), and a `\'hh` after an odd count of digits drops the digit
+    /// before it.
+    pub word: Option<Vec<u8>>,
 }
 
 /// The objects of `rtf`, at most `max_objects` of them; the bool is true
@@ -51,14 +57,16 @@ pub(crate) fn objdata(rtf: &[u8], max_objects: usize) -> (Vec<ObjData>, bool) {
             return (out, true);
         }
         let start = skip_delimiter(rtf, after);
-        let (data, odd, end, saw_escape) = decode(rtf, start, false);
-        let escaped = saw_escape.then(|| decode(rtf, start, true).0);
+        let (data, odd, end, saw_escape) = decode(rtf, start, false, false);
+        let escaped = saw_escape.then(|| decode(rtf, start, true, false).0);
+        let word = Some(decode(rtf, start, false, true).0).filter(|w| *w != data);
         out.push(ObjData {
             offset: pos,
             class: object_class(&rtf[..pos]),
             data,
             odd_nibble: odd,
             escaped,
+            word,
         });
         from = end.max(after);
     }
@@ -91,11 +99,19 @@ fn nibble(c: u8) -> Option<u8> {
 /// Decodes the destination from `at` to the `}` that closes its group (or
 /// the end): the bytes, whether an odd nibble was dropped, where it ended,
 /// and whether a `\'xx` escape was seen. With `escapes_as_data`, the two
-/// digits of each escape are data.
-fn decode(b: &[u8], mut at: usize, escapes_as_data: bool) -> (Vec<u8>, bool, usize, bool) {
+/// digits of each escape are data. With `word`, as Word reads it (see
+/// [`ObjData::word`]).
+fn decode(
+    b: &[u8],
+    mut at: usize,
+    escapes_as_data: bool,
+    word: bool,
+) -> (Vec<u8>, bool, usize, bool) {
     let mut out = Vec::new();
     let mut high: Option<u8> = None;
     let mut saw_escape = false;
+    // Plain groups entered (Word's reading).
+    let mut depth = 0usize;
     let push = |c: u8, high: &mut Option<u8>, out: &mut Vec<u8>| {
         if let Some(n) = nibble(c) {
             match high.take() {
@@ -106,9 +122,17 @@ fn decode(b: &[u8], mut at: usize, escapes_as_data: bool) -> (Vec<u8>, bool, usi
     };
     while at < b.len() {
         match b[at] {
+            b'}' if word && depth > 0 => {
+                depth -= 1;
+                at += 1;
+            }
             b'}' => {
                 at += 1;
                 break;
+            }
+            b'{' if word && b.get(at + 1..at + 3) != Some(b"\\*") => {
+                depth += 1;
+                at += 1;
             }
             b'{' => at = skip_group(b, at),
             b'\\' => {
@@ -145,6 +169,9 @@ fn decode(b: &[u8], mut at: usize, escapes_as_data: bool) -> (Vec<u8>, bool, usi
                     }
                 } else if c == b'\'' {
                     saw_escape = true;
+                    if word {
+                        high = None;
+                    }
                     let digits = &b[(at + 2).min(b.len())..(at + 4).min(b.len())];
                     if escapes_as_data {
                         for &d in digits {
@@ -413,6 +440,21 @@ mod tests {
         assert!(o[0].odd_nibble);
         assert_eq!(o[0].escaped.as_deref(), Some(&b"Hell\x41\x6f"[..]));
         assert_eq!(o[0].class, None);
+        assert_eq!(o[0].word, None);
+    }
+
+    /// Word's reading: plain groups inside the destination are its data,
+    /// and a digit left odd before a `\'hh` is dropped (rtfobj's notes).
+    #[test]
+    fn the_reading_word_makes() {
+        let groups = b"{\\object{\\*\\objdata 48{656c}{\\*\\junk 00}6c6f}}";
+        let (o, _) = objdata(groups, 10);
+        assert_eq!(o[0].data, b"Hlo");
+        assert_eq!(o[0].word.as_deref(), Some(&b"Hello"[..]));
+        let bug = b"{\\object{\\*\\objdata 4865f\\'41 6c6c6f}}";
+        let (o, _) = objdata(bug, 10);
+        assert_eq!(o[0].data, b"He\xf6\xc6\xc6");
+        assert_eq!(o[0].word.as_deref(), Some(&b"Hello"[..]));
     }
 
     #[test]

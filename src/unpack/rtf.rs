@@ -44,13 +44,11 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             });
             break;
         }
-        let readings = std::iter::once(o.data).chain(o.escaped);
-        for (reading, bytes) in readings.enumerate() {
-            let label = if reading == 0 {
-                format!("<object {i}>")
-            } else {
-                format!("<object {i}, escapes read as hex>")
-            };
+        let readings = std::iter::once((o.data, ""))
+            .chain(o.escaped.map(|e| (e, ", escapes read as hex")))
+            .chain(o.word.map(|w| (w, ", as Word reads it")));
+        for (reading, (bytes, how)) in readings.enumerate() {
+            let label = format!("<object {i}{how}>");
             let first = reading == 0;
             object(
                 &label,
