@@ -748,3 +748,57 @@ fn a_dde_field_in_a_word_97_document_is_read() {
         compound(&[("WordDocument", &word), ("1Table", &[0; 64])]),
     ));
 }
+
+/// Word opens a package saved as one XML file (Flat OPC, "Word XML
+/// Document"), and olevba reads the VBA project in its base64 part; Word
+/// 2003 XML writes fields as a docx does.
+#[test]
+fn flat_opc_and_word_2003_xml_are_read_as_packages() {
+    let src = b"Attribute VB_Name = \"M\"\r\nSub AutoOpen()\r\nEnd Sub\r\n";
+    let project = with_streams(&[], &vba_project("", &[("M", src)]));
+    let part = |name: &str, content: &str| {
+        format!("<pkg:part pkg:name=\"{name}\" pkg:contentType=\"x\">{content}</pkg:part>")
+    };
+    let field = "<w:document xmlns:w=\"w\"><w:body><w:p><w:fldSimple w:instr=\" DDEAUTO cmd.exe &quot;/c calc&quot; \"/></w:p></w:body></w:document>";
+    let package = |parts: &[String]| {
+        format!(
+            "<?xml version=\"1.0\"?><?mso-application progid=\"Word.Document\"?>\
+             <pkg:package xmlns:pkg=\"http://schemas.microsoft.com/office/2006/xmlPackage\">{}</pkg:package>",
+            parts.concat()
+        )
+        .into_bytes()
+    };
+    let vba = package(&[
+        part(
+            "/word/document.xml",
+            "<pkg:xmlData><w:document xmlns:w=\"w\"/></pkg:xmlData>",
+        ),
+        part(
+            "/word/vbaProject.bin",
+            &format!(
+                "<pkg:binaryData>{}</pkg:binaryData>",
+                String::from_utf8(b64(&project)).unwrap()
+            ),
+        ),
+    ]);
+    let r = scan("letter.xml", vba);
+    assert!(has_key(&r, "document.macro"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    let dde = package(&[part(
+        "/word/document.xml",
+        &format!("<pkg:xmlData>{field}</pkg:xmlData>"),
+    )]);
+    let r = scan("letter.xml", dde);
+    assert!(has_key(&r, "document.dde.command"), "{:?}", keys(&r));
+    // Control: a package of plain text.
+    let plain = package(&[part(
+        "/word/document.xml",
+        "<pkg:xmlData><w:document xmlns:w=\"w\"><w:p><w:t>Hello</w:t></w:p></w:document></pkg:xmlData>",
+    )]);
+    assert_clean(&scan("letter.xml", plain));
+    let w2003 = "<?xml version=\"1.0\"?><w:wordDocument xmlns:w=\"http://schemas.microsoft.com/office/word/2003/wordml\"><w:body><w:p>\
+        <w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText>DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe \"/k calc.exe\"</w:instrText></w:r>\
+        <w:r><w:fldChar w:fldCharType=\"end\"/></w:r></w:p></w:body></w:wordDocument>";
+    let r = scan("letter.xml", w2003.as_bytes().to_vec());
+    assert!(has_key(&r, "document.dde.command"), "{:?}", keys(&r));
+}

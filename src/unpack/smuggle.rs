@@ -36,7 +36,11 @@ pub(crate) fn has_work(t: FileType, data: &[u8], keys: KeyBytes) -> bool {
     if t == known::HTML || t == known::XML || t == known::HTA {
         crate::format::datauri::has_marker(data)
             || has_script_tag(data)
-            || (t == known::XML && (smuggle::is_svg(data) || wordml::has_bindata(data)))
+            || (t == known::XML
+                && (smuggle::is_svg(data)
+                    || wordml::has_bindata(data)
+                    || wordml::is_flat_opc(data)
+                    || wordml::is_word_2003(data)))
     } else if t == known::TEXT {
         // A URI in prose, Markdown or CSS is a link a viewer may follow.
         // Without a `:` or an `&` (which may spell one), no `data:`;
@@ -102,8 +106,17 @@ pub(crate) fn page(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
 }
 
 /// Word 2003 XML's `binData` elements, decoded, under the names their
-/// `name` attributes give (`editdata.mso` is the VBA project).
+/// `name` attributes give (`editdata.mso` is the VBA project); and a Flat
+/// OPC package's parts.
 fn bindata(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    if wordml::is_flat_opc(data) {
+        flat_opc(data, ctx, out);
+    }
+    if wordml::is_word_2003(data) && memchr::memmem::find(data, b"instr").is_some() {
+        for r in crate::format::ooxml::fields(&crate::format::tags::as_utf8(data)) {
+            out.findings.push(super::ooxml::finding(r));
+        }
+    }
     if !wordml::has_bindata(data) {
         return;
     }
@@ -120,6 +133,41 @@ fn bindata(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
             _ => (format!("<binData #{}>", n + 1), Origin::Decoded),
         };
         out.push_drained(name, origin, ctx.budget.take(decoded));
+    }
+    if !all {
+        out.entries_cut(wordml::MAX_ELEMENTS);
+    }
+}
+
+/// A Flat OPC package's parts, each a child under its part name (base64
+/// parts decoded: the VBA project is one), read as a package's parts are
+/// (fields, relationships to other machines).
+fn flat_opc(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    let parts = wordml::flat_opc_parts(data);
+    let all = parts.len() < wordml::MAX_ELEMENTS;
+    for (n, p) in parts.into_iter().enumerate() {
+        if (n as u64) >= ctx.budget.objects_left() {
+            out.entries_cut(n);
+            return;
+        }
+        let (name, origin) = match p.name {
+            Some(name) if !name.trim_start_matches('/').is_empty() => {
+                (name.trim_start_matches('/').to_owned(), Origin::Entry)
+            }
+            _ => (format!("<part #{}>", n + 1), Origin::Decoded),
+        };
+        let before = out.children.len();
+        if p.binary {
+            let decoded = super::decode::base64(&data[p.content]);
+            out.push_drained(name, origin, ctx.budget.take(decoded));
+        } else {
+            out.push_slice(name, origin, data.slice(p.content), ctx.budget);
+        }
+        if let Some(child) = out.children.get_mut(before) {
+            for r in crate::format::ooxml::inspect_part(&child.name, &child.data) {
+                child.findings.push(super::ooxml::finding(r));
+            }
+        }
     }
     if !all {
         out.entries_cut(wordml::MAX_ELEMENTS);
