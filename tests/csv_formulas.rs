@@ -80,3 +80,16 @@ fn ordinary_sheets_and_text_with_bars_are_clean() {
     }
     assert_clean(&scan("sales.csv", b"a,b\n1,2\n=1+2,=A1*3\n".to_vec()));
 }
+
+/// A SYLK cell's formula (`E`, written without the `=`) calls a program by
+/// DDE as a CSV cell does (Excel opens `.slk` files).
+#[test]
+fn a_dde_call_in_a_sylk_cell_is_read() {
+    let slk = b"ID;P\r\nC;X1;Y1;K0;Ecmd|' /C calc'!A0\r\nE\r\n".to_vec();
+    let r = scan("prices.slk", slk);
+    assert!(has_key(&r, "document.dde.command"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // Control: a sheet of sums.
+    let plain = b"ID;P\r\nC;X1;Y1;K1\r\nC;X1;Y2;K2;ESUM(R1C1:R1C1)\r\nE\r\n".to_vec();
+    assert!(!has_key(&scan("prices.slk", plain), "document.dde"));
+}

@@ -349,6 +349,19 @@ impl Detector {
 /// A SYLK file: in the macro document group when it holds Excel 4.0
 /// macros, with findings that say which.
 fn sylk(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType {
+    // A cell's formula (its `E` field, written without the `=`) may call
+    // a program by DDE as a CSV cell's does: read as such a cell.
+    if memchr::memchr(b'|', data).is_some() {
+        let mut cells = Vec::new();
+        for line in data.split(|&c| c == b'\n' || c == b'\r') {
+            if let Some(at) = memchr::memmem::find(line, b";E") {
+                cells.push(b'=');
+                cells.extend_from_slice(&line[at + 2..]);
+                cells.push(b'\n');
+            }
+        }
+        formula_dde(&cells, findings);
+    }
     let m = crate::format::sylk::macros(data);
     for name in &m.autorun {
         findings.push(FindingKind::XlmAutorun { name: name.clone() });
