@@ -278,6 +278,21 @@ fn is_unc(target: &str) -> bool {
     };
     let slashes = rest.chars().take_while(|c| *c == '/' || *c == '\\').count();
     let after = rest.trim_start_matches(['/', '\\']);
+    // `\\?\UNC\host\share` and `\\.\UNC\host\share` are the share,
+    // through the device namespace: Win32 opens it over SMB.
+    for device in ["?\\UNC\\", ".\\UNC\\", "?/UNC/", "./UNC/"] {
+        if after
+            .get(..device.len())
+            .is_some_and(|d| d.eq_ignore_ascii_case(device))
+        {
+            let host = after[device.len()..]
+                .split(['/', '\\'])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            return slashes >= 2 && !host.is_empty() && host != "localhost" && host != ".";
+        }
+    }
     // `\\?\C:\` and `\\.\C:\` are local device paths.
     let after_device = after
         .strip_prefix("?\\")
@@ -469,6 +484,26 @@ mod tests {
             "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/{ty}\" Target=\"{target}\"{mode}/></Relationships>"
         );
         relationships(x.as_bytes())
+    }
+
+    /// A share reached through the device namespace is remote; a drive
+    /// there is not.
+    #[test]
+    fn device_namespace_paths() {
+        for t in [
+            "\\\\?\\UNC\\203.0.113.7\\share\\t.dotm",
+            "\\\\.\\unc\\host\\s\\t.dotm",
+            "file:///\\\\?\\UNC\\203.0.113.7\\share\\t.dotm",
+        ] {
+            assert!(is_remote(t), "{t}");
+        }
+        for t in [
+            "\\\\?\\C:\\t.dotm",
+            "\\\\.\\C:\\t.dotm",
+            "\\\\?\\UNC\\localhost\\c$\\t.dotm",
+        ] {
+            assert!(!is_remote(t), "{t}");
+        }
     }
 
     #[test]
