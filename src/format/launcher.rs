@@ -139,18 +139,23 @@ const MAX_OTHER_LINES: usize = 2;
 /// first (a `[` at a line's start); the caller reads the text from there
 /// with [`read_from_later_section`].
 pub(crate) fn later_section(head: &[u8]) -> Option<usize> {
+    // The name first (a few bytes), then the line's start: only blanks
+    // between it and the bracket (so each `[` costs its own blanks, never
+    // the line before it).
     memchr::memchr_iter(b'[', head).find(|&i| {
-        let line_start = head[..i]
-            .iter()
-            .rev()
-            .take_while(|&&c| c != b'\n')
-            .all(|&c| c == b' ' || c == b'\t' || c == b'\r');
-        line_start
-            && i > 0
-            && LATER_SECTIONS.iter().any(|s| {
-                head.get(i..i + s.len())
-                    .is_some_and(|h| h.eq_ignore_ascii_case(s))
-            })
+        let named = LATER_SECTIONS.iter().any(|s| {
+            head.get(i..i + s.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(s))
+        });
+        named && {
+            let blanks = head[..i]
+                .iter()
+                .rev()
+                .take_while(|&&c| c == b' ' || c == b'\t' || c == b'\r')
+                .count();
+            let before = i - blanks;
+            before > 0 && head[before - 1] == b'\n'
+        }
     })
 }
 
@@ -404,6 +409,17 @@ mod tests {
         // Another namespace, or `Uri` inside another word, is none.
         assert!(read("<AppInstaller xmlns=\"urn:x\" Uri=\"https://h/\"/>").is_none());
         assert!(uri_attributes("<a xUri=\"https://h/\" Uri>").is_empty());
+    }
+
+    #[test]
+    fn a_later_section_opens_a_line() {
+        let t = b"[Other]\r\nA=1\r\n  [internetshortcut]\r\nURL=x\r\n";
+        assert_eq!(later_section(t), Some(16));
+        assert_eq!(later_section(b"[InternetShortcut]\nURL=x\n"), None);
+        assert_eq!(later_section(b"text [InternetShortcut]\n"), None);
+        // A line of brackets is read once (each `[` looks at its own
+        // blanks only).
+        assert_eq!(later_section(&[b'['; 1 << 16]), None);
     }
 
     #[test]
