@@ -17,9 +17,21 @@ pub(crate) fn each<const N: usize, const FOLD: u8>(
 ) {
     #[cfg(target_arch = "x86_64")]
     let from = {
+        // Past a few pairs, each byte's pairs are looked up by its nibbles
+        // (one lookup whatever their number) rather than compared pair by
+        // pair.
+        let table = N > TABLE_FROM && N <= 8;
         let rest = if wide() {
-            // SAFETY: `wide` is true only where the CPU has AVX2.
-            unsafe { steps_avx2::<N, FOLD>(data, pairs, f) }
+            if table {
+                // SAFETY: `wide` is true only where the CPU has AVX2.
+                unsafe { table_avx2::<N, FOLD>(data, pairs, f) }
+            } else {
+                // SAFETY: as above.
+                unsafe { steps_avx2::<N, FOLD>(data, pairs, f) }
+            }
+        } else if table && std::arch::is_x86_feature_detected!("ssse3") {
+            // SAFETY: the CPU has SSSE3, checked just above.
+            unsafe { table_ssse3::<N, FOLD>(data, pairs, f) }
         } else {
             // SAFETY: SSE2 is part of x86-64: every CPU of this target has it.
             unsafe { steps_sse2::<N, FOLD>(data, pairs, f) }
@@ -161,6 +173,104 @@ fn steps_avx2<const N: usize, const FOLD: u8>(
     steps(data, step, f)
 }
 
+/// Up to this many pairs, comparing each costs less than the lookup.
+const TABLE_FROM: usize = 3;
+
+/// Nibble tables of one byte of each pair: bit `k` of `lo[n]` is set when
+/// pair `k`'s byte has the low nibble `n`, of `hi[n]` the high nibble `n`.
+/// A byte `x` is pair `k`'s byte exactly when bit `k` is set in both
+/// `lo[x & 15]` and `hi[x >> 4]`.
+fn nibble_tables<const N: usize>(pairs: &[[u8; 2]; N], which: usize) -> ([u8; 16], [u8; 16]) {
+    let (mut lo, mut hi) = ([0u8; 16], [0u8; 16]);
+    for (k, p) in pairs.iter().enumerate() {
+        lo[usize::from(p[which] & 15)] |= 1 << k;
+        hi[usize::from(p[which] >> 4)] |= 1 << k;
+    }
+    (lo, hi)
+}
+
+/// [`steps`] in two 16-byte halves a step, each byte's pairs looked up by
+/// its nibbles (SSSE3's byte shuffle): at most 8 pairs.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "ssse3")]
+fn table_ssse3<const N: usize, const FOLD: u8>(
+    data: &[u8],
+    pairs: [[u8; 2]; N],
+    f: &mut impl FnMut(usize) -> bool,
+) -> Option<usize> {
+    use std::arch::x86_64::*;
+    let load = |t: [u8; 16]| {
+        // SAFETY: a 16-byte array; `loadu` takes any alignment.
+        unsafe { _mm_loadu_si128(t.as_ptr().cast()) }
+    };
+    let ((lo1, hi1), (lo2, hi2)) = (nibble_tables(&pairs, 0), nibble_tables(&pairs, 1));
+    let (lo1, hi1, lo2, hi2) = (load(lo1), load(hi1), load(lo2), load(hi2));
+    let fold = _mm_set1_epi8(FOLD as i8);
+    let nibble = _mm_set1_epi8(0x0f);
+    let classes = |v: __m128i, lo: __m128i, hi: __m128i| {
+        let l = _mm_shuffle_epi8(lo, _mm_and_si128(v, nibble));
+        let h = _mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
+        _mm_and_si128(l, h)
+    };
+    let half = |here: *const u8| {
+        // SAFETY: as in `steps_sse2`.
+        let (x, y) = unsafe {
+            (
+                _mm_loadu_si128(here.cast()),
+                _mm_loadu_si128(here.add(1).cast()),
+            )
+        };
+        let (x, y) = (_mm_or_si128(x, fold), _mm_or_si128(y, fold));
+        let hits = _mm_and_si128(classes(x, lo1, hi1), classes(y, lo2, hi2));
+        !(_mm_movemask_epi8(_mm_cmpeq_epi8(hits, _mm_setzero_si128())) as u32) & 0xffff
+    };
+    // SAFETY (of `add(16)`): as in `steps_sse2`.
+    steps(
+        data,
+        |here| half(here) | half(unsafe { here.add(16) }) << 16,
+        f,
+    )
+}
+
+/// [`table_ssse3`] in one 32-byte lane a step (AVX2's shuffle works in
+/// each 16-byte half: the tables are in both).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn table_avx2<const N: usize, const FOLD: u8>(
+    data: &[u8],
+    pairs: [[u8; 2]; N],
+    f: &mut impl FnMut(usize) -> bool,
+) -> Option<usize> {
+    use std::arch::x86_64::*;
+    let load = |t: [u8; 16]| {
+        // SAFETY: a 16-byte array; `loadu` takes any alignment.
+        let half = unsafe { _mm_loadu_si128(t.as_ptr().cast()) };
+        _mm256_broadcastsi128_si256(half)
+    };
+    let ((lo1, hi1), (lo2, hi2)) = (nibble_tables(&pairs, 0), nibble_tables(&pairs, 1));
+    let (lo1, hi1, lo2, hi2) = (load(lo1), load(hi1), load(lo2), load(hi2));
+    let fold = _mm256_set1_epi8(FOLD as i8);
+    let nibble = _mm256_set1_epi8(0x0f);
+    let classes = |v: __m256i, lo: __m256i, hi: __m256i| {
+        let l = _mm256_shuffle_epi8(lo, _mm256_and_si256(v, nibble));
+        let h = _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+        _mm256_and_si256(l, h)
+    };
+    let step = |here: *const u8| {
+        // SAFETY: as in `steps_avx2`.
+        let (x, y) = unsafe {
+            (
+                _mm256_loadu_si256(here.cast()),
+                _mm256_loadu_si256(here.add(1).cast()),
+            )
+        };
+        let (x, y) = (_mm256_or_si256(x, fold), _mm256_or_si256(y, fold));
+        let hits = _mm256_and_si256(classes(x, lo1, hi1), classes(y, lo2, hi2));
+        !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hits, _mm256_setzero_si256())) as u32)
+    };
+    steps(data, step, f)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +316,28 @@ mod tests {
                 };
                 tail(rest.expect("never stopped"), &mut wide);
                 assert_eq!(wide, out, "AVX2 lanes");
+                let mut table = Vec::new();
+                // SAFETY: the CPU has AVX2, checked above.
+                let rest = unsafe {
+                    table_avx2::<N, FOLD>(data, pairs, &mut |at| {
+                        table.push(at);
+                        true
+                    })
+                };
+                tail(rest.expect("never stopped"), &mut table);
+                assert_eq!(table, out, "AVX2 nibble tables");
+            }
+            if std::arch::is_x86_feature_detected!("ssse3") {
+                let mut table = Vec::new();
+                // SAFETY: the CPU has SSSE3, checked just above.
+                let rest = unsafe {
+                    table_ssse3::<N, FOLD>(data, pairs, &mut |at| {
+                        table.push(at);
+                        true
+                    })
+                };
+                tail(rest.expect("never stopped"), &mut table);
+                assert_eq!(table, out, "SSSE3 nibble tables");
             }
         }
         out
@@ -254,13 +386,19 @@ mod tests {
         #[test]
         fn agree_with_a_byte_by_byte_search(
             data in proptest::collection::vec(
-                prop_oneof![Just(b'P'), Just(b'K'), Just(b'M'), Just(b'Z'), Just(b'7'), Just(b'z'), Just(b'<'), Just(b'S'), any::<u8>()],
+                prop_oneof![Just(b'P'), Just(b'K'), Just(b'M'), Just(b'Z'), Just(b'7'), Just(b'z'), Just(b'<'), Just(b'S'), Just(b'R'), Just(b'a'), Just(0x60), Just(0xea), Just(b'-'), Just(b'l'), any::<u8>()],
                 0..300,
             ),
         ) {
             prop_assert_eq!(all::<3, 0>(&data, SIGNATURES), naive::<3, 0>(&data, SIGNATURES));
             prop_assert_eq!(all::<1, 0x20>(&data, [*b"<s"]), naive::<1, 0x20>(&data, [*b"<s"]));
             prop_assert_eq!(all::<2, 0x20>(&data, [*b"pk", *b"7z"]), naive::<2, 0x20>(&data, [*b"pk", *b"7z"]));
+            // Past `TABLE_FROM` pairs, the nibble tables: pairs that share
+            // a byte or a nibble (`MZ`, `MS`, `Ra`, `Z7`), folded or not.
+            let many = [*b"PK", *b"MZ", *b"7z", *b"Ra", *b"MS", [0x60, 0xea], *b"-l", *b"Z7"];
+            prop_assert_eq!(all::<8, 0>(&data, many), naive::<8, 0>(&data, many));
+            let folded = [*b"pk", *b"mz", *b"<s", *b"ms", *b"z7"];
+            prop_assert_eq!(all::<5, 0x20>(&data, folded), naive::<5, 0x20>(&data, folded));
         }
     }
 }
