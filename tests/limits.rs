@@ -270,9 +270,14 @@ fn what_readers_find_from_the_end_of_a_windowed_object_is_found() {
     let mut dmg = padding;
     dmg.extend(b"koly");
     dmg.resize(dmg.len() + 508, 0);
-    let r = e.scan_bytes("big.txt", dmg);
+    let r = e.scan_bytes("big.txt", dmg.clone());
     assert_eq!(r.objects[0].types[0].ty.name(), "dmg");
     assert_ne!(r.verdict, xferscan::Verdict::Clean);
+    // A document that starts as one stays one.
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.extend(&dmg);
+    let r = e.scan_bytes("big.pdf", pdf);
+    assert_eq!(r.objects[0].types[0].ty.name(), "pdf");
 }
 
 #[test]

@@ -170,9 +170,14 @@ impl Detector {
     pub fn detect_large(&self, data: &[u8], head: usize) -> Detection {
         let mut d = self.detect(&data[..data.len().min(head)]);
         let primary = d.primary();
+        // Data, text, or a compressed stream (a container searched for
+        // what is glued to it; PDF and RTF are documents of their own).
         let plain = primary == known::DATA
             || primary == known::TEXT
-            || (primary.searched_for_embedded() && primary.is_container());
+            || (primary.searched_for_embedded()
+                && primary.is_container()
+                && primary != known::PDF
+                && primary != known::RTF);
         let footer = if is_vhd(data) {
             Some(known::VHD)
         } else if is_dmg(data) {
