@@ -53,6 +53,17 @@ impl Detection {
         crate::report::primary(&self.types)
     }
 
+    /// The polyglot finding of more than one type, each at its offset.
+    fn polyglot(&self) -> Option<FindingKind> {
+        (self.types.len() > 1).then(|| FindingKind::Polyglot {
+            types: self
+                .types
+                .iter()
+                .map(|t| format!("{}@{}", t.ty.name(), t.offset))
+                .collect(),
+        })
+    }
+
     /// The offset of the first type with this name, if found.
     pub fn offset_of(&self, name: &str) -> Option<u64> {
         self.types
@@ -203,16 +214,10 @@ impl Detector {
             });
             d.types[1..].sort_by_key(|t| t.offset);
         }
-        if d.types.len() > 1 {
+        if let Some(p) = d.polyglot() {
             d.findings
                 .retain(|f| !matches!(f, FindingKind::Polyglot { .. }));
-            d.findings.push(FindingKind::Polyglot {
-                types: d
-                    .types
-                    .iter()
-                    .map(|t| format!("{}@{}", t.ty.name(), t.offset))
-                    .collect(),
-            });
+            d.findings.push(p);
         }
         d
     }
@@ -297,14 +302,8 @@ impl Detector {
                 offset: 0,
             });
         }
-        if d.types.len() > 1 {
-            d.findings.push(FindingKind::Polyglot {
-                types: d
-                    .types
-                    .iter()
-                    .map(|t| format!("{}@{}", t.ty.name(), t.offset))
-                    .collect(),
-            });
+        if let Some(p) = d.polyglot() {
+            d.findings.push(p);
         }
         d
     }

@@ -16,8 +16,10 @@ use std::ops::Range;
 
 use super::zip;
 
-/// How many end records in one stream are looked at.
-const MAX_ARCHIVES: usize = 4096;
+/// How many end records in one stream are looked at: a presentation
+/// holds a few dozen zips, and each record costs a backward search of up
+/// to 64 KiB for the end record before it.
+const MAX_ARCHIVES: usize = 256;
 
 /// How many names of one zip are read before it is no part of Office's:
 /// the largest roundtrip zip of a presentation holds a few dozen.
