@@ -123,6 +123,50 @@ fn an_xls_with_a_macro_sheet_and_auto_open_is_blocked() {
     assert_eq!(r.verdict, Verdict::Malicious);
 }
 
+/// A SUPBOOK record of a DDE link (`=cmd|'/c calc'!A0` as Excel 97-2003
+/// saves it): no sheets, the server and the topic apart by 0x03.
+fn dde_supbook(server: &str, topic: &str) -> Vec<u8> {
+    let path = format!("{server}\u{3}{topic}");
+    let mut d = vec![0, 0];
+    d.extend((path.len() as u16).to_le_bytes());
+    d.push(0);
+    d.extend(path.as_bytes());
+    d
+}
+
+#[test]
+fn an_xls_dde_link_to_a_command_interpreter_is_blocked() {
+    let mut wb = Vec::new();
+    biff(
+        &mut wb,
+        0x0809,
+        &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0],
+    );
+    biff(&mut wb, 0x0085, &boundsheet("Sheet1", 0, 0));
+    biff(&mut wb, 0x01ae, &dde_supbook("cmd", "/c calc"));
+    biff(&mut wb, 0x000a, &[]);
+    let r = scan("invoice.xls", compound(&[("/Workbook", &wb)]));
+    assert!(has_key(&r, "document.dde.command"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+#[test]
+fn an_xls_dde_link_to_another_program_is_flagged_not_blocked() {
+    let mut wb = Vec::new();
+    biff(
+        &mut wb,
+        0x0809,
+        &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0],
+    );
+    biff(&mut wb, 0x0085, &boundsheet("Sheet1", 0, 0));
+    biff(&mut wb, 0x01ae, &dde_supbook("WINWORD", "report.docx"));
+    biff(&mut wb, 0x000a, &[]);
+    let r = scan("prices.xls", compound(&[("/Workbook", &wb)]));
+    assert!(has_key(&r, "document.dde"), "{:?}", keys(&r));
+    assert!(!has_key(&r, "document.dde.command"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Malicious);
+}
+
 /// A workbook with a very hidden macro sheet run by Auto_Open, and a
 /// string record that holds EICAR after the last substream.
 fn workbook_with_eicar() -> Vec<u8> {
@@ -288,6 +332,32 @@ fn an_outlook_attachment_is_named_by_its_file_name() {
         "{:?}",
         r.objects.iter().map(|o| o.path.name()).collect::<Vec<_>>()
     );
+}
+
+/// Compound files match names without regard to case, and so does
+/// Outlook: a message whose property streams are named in lower case
+/// (`..._3707001f`) still names its attachment.
+#[test]
+fn an_outlook_attachment_named_in_lower_case_streams() {
+    let name: Vec<u8> = "invoice.js"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let msg = compound(&[
+        ("/__substg1.0_0037001f", &[0x68, 0][..]),
+        ("/__ATTACH_version1.0_#00000000/__substg1.0_3707001f", &name),
+        (
+            "/__ATTACH_version1.0_#00000000/__substg1.0_37010102",
+            b"var s = 1;\r\n",
+        ),
+    ]);
+    let r = scan("mail.msg", msg);
+    assert!(
+        r.objects.iter().any(|o| o.path.name() == "invoice.js"),
+        "{:?}",
+        r.objects.iter().map(|o| o.path.name()).collect::<Vec<_>>()
+    );
+    assert!(has_key(&r, "name.blocked_extension"), "{:?}", keys(&r));
 }
 
 #[test]

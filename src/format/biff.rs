@@ -47,7 +47,13 @@ pub(crate) struct Globals {
     /// Where the data of a FILEPASS record is (the workbook is
     /// encrypted): the reading stops there.
     pub filepass: Option<Range<usize>>,
+    /// The DDE links of its SUPBOOK records (`=cmd|'/c calc'!A0`): the
+    /// server and the topic, at most [`MAX_LINKS`].
+    pub dde: Vec<(String, String)>,
 }
+
+/// Most DDE links kept from one workbook.
+const MAX_LINKS: usize = 64;
 
 /// Records read at most.
 const MAX_RECORDS: usize = 200_000;
@@ -77,6 +83,14 @@ pub(crate) fn globals(stream: &[u8]) -> Globals {
                     g.sheets.push(s);
                 }
             }
+            0x01ae => {
+                if let Some(link) = dde_link(data)
+                    && g.dde.len() < MAX_LINKS
+                    && !g.dde.contains(&link)
+                {
+                    g.dde.push(link);
+                }
+            }
             0x0018 => {
                 if let Some(n) = autorun_name(data)
                     && !g.autorun.contains(&n)
@@ -104,6 +118,24 @@ fn boundsheet(d: &[u8]) -> Option<Sheet> {
     let cch = usize::from(*d.get(6).unwrap_or(&0));
     let name = xl_string(d.get(7..).unwrap_or(&[]), cch);
     Some(Sheet { name, kind, hidden })
+}
+
+/// SUPBOOK: a count of sheets (2), a length (2), then the path as an
+/// XLUnicodeStringNoCch, unless the length marks the workbook itself
+/// (0x0401) or an add-in (0x3A01). A link with no sheets whose path is
+/// `server\x03topic` is a DDE (or OLE) link: Excel asks the server for the
+/// topic when it updates links, starting the server's program. The topic
+/// is cut at a NUL, as Excel reads it.
+fn dde_link(d: &[u8]) -> Option<(String, String)> {
+    let ctab = u16::from_le_bytes([*d.first()?, *d.get(1)?]);
+    let cch = u16::from_le_bytes([*d.get(2)?, *d.get(3)?]);
+    if ctab != 0 || cch == 0 || cch == 0x0401 || cch == 0x3a01 {
+        return None;
+    }
+    let path = xl_string(d.get(4..)?, usize::from(cch));
+    let (server, topic) = path.split_once('\u{3}')?;
+    let topic = topic.split('\0').next().unwrap_or("");
+    Some((server.to_owned(), topic.to_owned()))
 }
 
 /// The characters of an XLUnicodeStringNoCch: a flags byte (bit 0: two
@@ -276,6 +308,20 @@ fn findings(g: &Globals, findings: &mut Vec<FindingKind>) -> bool {
     for name in &g.autorun {
         findings.push(FindingKind::XlmAutorun { name: name.clone() });
     }
+    for (server, topic) in &g.dde {
+        // `cmd|' /c calc'`: the program is the server, or, where Excel is
+        // the server, the first word of the topic.
+        let first = topic
+            .trim_start_matches(['\'', ' '])
+            .split_whitespace()
+            .next();
+        findings.push(FindingKind::Dde {
+            form: "DDE link".into(),
+            interpreter: crate::format::ooxml::is_interpreter(server)
+                || first.is_some_and(crate::format::ooxml::is_interpreter),
+            command: format!("{server}|{topic}"),
+        });
+    }
     for s in g.sheets.iter().filter(|s| s.hidden == 2) {
         findings.push(FindingKind::VeryHiddenSheet {
             sheet: s.name.clone(),
@@ -332,6 +378,61 @@ mod tests {
         assert_eq!(g.sheets[1].name, "Macro1");
         assert_eq!(g.autorun, vec!["Auto_Open", "aUtO_oPeN"]);
         assert!(g.filepass.is_none());
+    }
+
+    /// A SUPBOOK record: no sheets, then `path` as 8-bit or UTF-16.
+    fn supbook(ctab: u16, path: &str, wide: bool) -> Vec<u8> {
+        let units: Vec<u16> = path.encode_utf16().collect();
+        let mut d = ctab.to_le_bytes().to_vec();
+        d.extend((units.len() as u16).to_le_bytes());
+        d.push(u8::from(wide));
+        for u in units {
+            if wide {
+                d.extend(u.to_le_bytes());
+            } else {
+                d.push(u as u8);
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn dde_links_are_read_from_supbook_records() {
+        let mut s = Vec::new();
+        record(&mut s, 0x0809, &[0; 16]);
+        // The workbook itself, an external workbook and an add-in: no DDE.
+        record(&mut s, 0x01ae, &[1, 0, 0x01, 0x04]);
+        record(&mut s, 0x01ae, &supbook(1, "\u{1}C:\\book.xls", false));
+        record(&mut s, 0x01ae, &[0, 0, 0x01, 0x3a]);
+        record(&mut s, 0x01ae, &supbook(0, "cmd\u{3}/c calc", false));
+        record(
+            &mut s,
+            0x01ae,
+            &supbook(
+                0,
+                "MSEXCEL\u{3}\\..\\..\\Windows\\System32\\cmd.exe /c calc",
+                true,
+            ),
+        );
+        record(
+            &mut s,
+            0x01ae,
+            &supbook(0, "Excel\u{3}[Book1]Sheet1", false),
+        );
+        record(&mut s, 0x000a, &[]);
+        let g = globals(&s);
+        assert_eq!(g.dde.len(), 3, "{:?}", g.dde);
+        assert_eq!(g.dde[0], ("cmd".into(), "/c calc".into()));
+        let mut f = Vec::new();
+        findings(&g, &mut f);
+        let interpreters: Vec<bool> = f
+            .iter()
+            .filter_map(|k| match k {
+                FindingKind::Dde { interpreter, .. } => Some(*interpreter),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(interpreters, [true, true, false]);
     }
 
     #[test]

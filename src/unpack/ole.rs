@@ -151,8 +151,8 @@ fn read(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
                 .extend(dde.into_iter().map(super::ooxml::finding));
         }
     }
-    attachments(&entries, &streams, ctx, out);
     let named = Named::new(&entries);
+    attachments(&entries, &named, &streams, ctx, out);
     encrypted_package(&named, &streams, ctx, out);
     encrypted_binary_documents(&entries, &named, &streams, out);
     for e in entries
@@ -515,31 +515,39 @@ fn encrypted_binary_documents(
 }
 
 /// Outlook attachments: the data stream of each `__attach_version1.0_#`
-/// storage again, under the attachment's file name.
+/// storage again, under the attachment's file name. Names are matched
+/// without regard to case, as compound files match them (Outlook reads
+/// `__substg1.0_3707001f` as `..._3707001F`).
 fn attachments(
     entries: &[Entry],
+    named: &Named<'_>,
     streams: &HashMap<PathBuf, Charged>,
     ctx: &mut Ctx<'_>,
     out: &mut Unpacked,
 ) {
-    let is_attachment = |e: &Entry| !e.stream && e.name.starts_with("__attach_version1.0_#");
+    let is_attachment = |e: &Entry| {
+        !e.stream
+            && e.name
+                .get(..21)
+                .is_some_and(|p| p.eq_ignore_ascii_case("__attach_version1.0_#"))
+    };
     if entries.iter().any(is_attachment) {
         // The message's subject and plain text body may give the password
         // of what it carries (Unicode properties, then 8-bit ones).
         let root = Path::new("/");
         for tag in ["0037001F", "0037001E", "1000001F", "1000001E"] {
-            if let Some(text) = property_text(streams, root, tag) {
+            if let Some(text) = property_text(named, streams, root, tag) {
                 crate::format::passhint::from_text(&text, &mut out.passwords);
             }
         }
     }
     for e in entries.iter().filter(|e| is_attachment(e)) {
-        let Some(data) = streams.get(&e.path.join("__substg1.0_37010102")) else {
+        let Some(data) = stream_named(&e.path, "__substg1.0_37010102", named, streams) else {
             continue;
         };
         let name = ["3707001F", "3704001F", "3707001E", "3704001E"]
             .iter()
-            .find_map(|tag| property_text(streams, &e.path, tag));
+            .find_map(|tag| property_text(named, streams, &e.path, tag));
         if let Some(name) = name {
             if ctx.budget.objects_left() == 0 {
                 out.entries_cut(out.children.len());
@@ -553,8 +561,13 @@ fn attachments(
 /// An Outlook string property of the storage at `path` (`tag` ending in
 /// `001F` for UTF-16, `001E` for 8-bit text), without its terminator;
 /// None when absent or empty.
-fn property_text(streams: &HashMap<PathBuf, Charged>, path: &Path, tag: &str) -> Option<String> {
-    let s = streams.get(&path.join(format!("__substg1.0_{tag}")))?;
+fn property_text(
+    named: &Named<'_>,
+    streams: &HashMap<PathBuf, Charged>,
+    path: &Path,
+    tag: &str,
+) -> Option<String> {
+    let s = stream_named(path, &format!("__substg1.0_{tag}"), named, streams)?;
     // As much as a password is looked for in (a name is far shorter).
     let s = &s[..s.len().min(2 * crate::format::passhint::MAX_TEXT)];
     let text = if tag.ends_with('F') {
