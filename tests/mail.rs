@@ -426,6 +426,105 @@ fn an_eml_with_a_from_line_is_one_message_too() {
     assert!(found_eicar(&r), "{:?}", keys(&r));
 }
 
+/// An `.eml` with an mbox `From ` line whose text has a line that starts
+/// with `From ` and one that looks like a field after it: an mbox reader
+/// starts a message there, a mail client reads one message. Both are
+/// read.
+#[test]
+fn an_eml_whose_from_line_in_the_text_looks_like_a_message() {
+    let mut m = b"From a@example.com Mon Jan  1 00:00:00 2024\r\n".to_vec();
+    m.extend(message(&[
+        (
+            "Content-Type: text/plain",
+            b"Hello,\r\n\r\nFrom the desk of the CFO\r\nRe: budget, see the tool.",
+        ),
+        (
+            &format!("Content-Type: application/octet-stream; name=\"tool.com\"\r\n{B64}"),
+            &b64(&eicar()),
+        ),
+    ]));
+    let r = scan("mail.eml", m);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
+/// Two Content-Disposition fields: Python's `email` names the part by the
+/// first, mail-parser by the last; both names are checked.
+#[test]
+fn a_content_disposition_given_twice_is_read_both_ways() {
+    let m = message(&[(
+        "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"invoice.js\"\r\nContent-Disposition: attachment; filename=\"readme.txt\"",
+        b"var s = new ActiveXObject('WScript.Shell');",
+    )]);
+    let r = scan("mail.eml", m);
+    assert!(
+        r.objects.iter().any(|o| o.path.name() == "invoice.js"),
+        "{:?}",
+        r.objects.iter().map(|o| o.path.name()).collect::<Vec<_>>()
+    );
+    assert_eq!(r.verdict, Verdict::Malicious, "{:?}", keys(&r));
+}
+
+/// A file name folded around its `=`: Python's `email`, munpack and
+/// ripmime read it, and the name is checked.
+#[test]
+fn a_file_name_folded_around_its_equals_sign() {
+    for field in [
+        "Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\r\n \"invoice.js\"",
+        "Content-Type: text/plain\r\nContent-Disposition: attachment; filename\r\n =\"invoice.js\"",
+        "Content-Type: text/plain\r\nContent-Disposition: attachment; filename*=\r\n utf-8''invoice.js",
+        "Content-Type: application/octet-stream; name=\r\n \"invoice.js\"",
+    ] {
+        let m = message(&[(field, b"var s = new ActiveXObject('WScript.Shell');")]);
+        let r = scan("mail.eml", m);
+        assert!(
+            r.objects.iter().any(|o| o.path.name() == "invoice.js"),
+            "{field:?}: {:?}",
+            r.objects.iter().map(|o| o.path.name()).collect::<Vec<_>>()
+        );
+        assert_eq!(r.verdict, Verdict::Malicious, "{field:?}: {:?}", keys(&r));
+    }
+}
+
+/// A part whose header block does not end in an empty line: Python's
+/// `email` ends it at the first line that is no field, munpack at a line
+/// of white space too, and Python at a blank line ended by a lone CR.
+#[test]
+fn a_part_head_that_ends_without_an_empty_line() {
+    let fields = "Content-Type: application/octet-stream; name=\"a.bin\"\r\nContent-Transfer-Encoding: base64";
+    let body = String::from_utf8(b64(&eicar())).unwrap();
+    for (sep, what) in [
+        ("\r\n", "no empty line"),
+        ("\r\n \r\n", "a line of white space"),
+        ("\r\r", "CR CR"),
+        ("\r\n\r", "CRLF CR"),
+    ] {
+        let m = format!(
+            "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\nContent-Type: text/plain\r\n\r\nhello\r\n--BB\r\n{fields}{sep}{body}\r\n--BB--\r\n"
+        );
+        let r = scan("mail.eml", m.into_bytes());
+        assert!(found_eicar(&r), "{what}: {:?}", keys(&r));
+    }
+}
+
+/// Quoted-printable soft breaks with white space after the `=`, or a
+/// lone CR: RFC 2045 has decoders delete the white space, and ripmime
+/// does.
+#[test]
+fn quoted_printable_soft_breaks_with_trailing_white_space() {
+    let e = eicar();
+    let (a, b) = e.split_at(30);
+    for brk in ["=  \r\n", "=\t\r\n", "=\r"] {
+        // EICAR holds no `=`: only the break is quoted-printable.
+        let body = [a, brk.as_bytes(), b].concat();
+        let m = message(&[(
+            "Content-Type: application/octet-stream; name=\"a.bin\"\r\nContent-Transfer-Encoding: quoted-printable",
+            &body,
+        )]);
+        let r = scan("mail.eml", m);
+        assert!(found_eicar(&r), "{brk:?}: {:?}", keys(&r));
+    }
+}
+
 /// S/MIME as `openssl smime` writes it (BER, indefinite lengths): an
 /// opaque-signed message's content is read as mail clients show it,
 /// whoever signed it; an encrypted one is said to be encrypted.

@@ -66,6 +66,27 @@ fn child_named<'a>(r: &'a xferscan::Report, name: &str) -> Option<&'a xferscan::
         .find(|o| o.path.names().last().is_some_and(|n| &**n == name))
 }
 
+/// `begin` lines that GNU uudecode and Python's `uu` accept: a mode of
+/// one or five digits, a sign, a tab or two spaces before the name.
+#[test]
+fn begin_lines_as_uudecode_reads_them() {
+    let standard = uuencode(&eicar(), "a.exe");
+    for begin in [
+        "begin 6 a.exe",
+        "begin 00644 a.exe",
+        "begin +644 a.exe",
+        "begin 644\ta.exe",
+        "begin  644  a.exe",
+    ] {
+        let text =
+            String::from_utf8(standard.clone())
+                .unwrap()
+                .replacen("begin 644 a.exe", begin, 1);
+        let r = scan("a.uue", text.into_bytes());
+        assert!(found_eicar(&r), "{begin:?}: {:?}", keys(&r));
+    }
+}
+
 #[test]
 fn the_real_uuencode_in_a_plain_mail() {
     let Some(uu) = uuencode_tool(&eicar(), "eicar.com", false) else {

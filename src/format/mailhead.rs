@@ -321,9 +321,102 @@ pub(crate) fn as_clients_read(data: &[u8]) -> Option<Vec<u8>> {
     Some(copy)
 }
 
+/// Most header lines of a part read for [`part_head_end`].
+const MAX_PART_LINES: usize = 256;
+
+/// Where Python's `email` and munpack end the header block of a MIME part
+/// that starts at `head`, when it is not where a strict reader ends it (an
+/// empty line ending in LF or CRLF): the first line that is no field
+/// (base64 straight after the fields), a line of white space, or a blank
+/// line ended by a lone CR (Python splits lines at CR too). The span of
+/// `head` to replace, and the fields that lie in it, on CRLF lines and
+/// with the empty line after them: a copy with that replacement reads, to
+/// a strict reader, as the clients read the original. `None` when the
+/// block ends as strict readers end it, or nothing like fields starts it.
+pub(crate) fn part_head_end(head: &[u8]) -> Option<(std::ops::Range<usize>, Vec<u8>)> {
+    let mut fields: Vec<u8> = Vec::new();
+    // A field line ended by a lone CR was met: rewritten, not the end.
+    let mut lone_cr = false;
+    let mut at = 0;
+    for _ in 0..MAX_PART_LINES {
+        // A line ends at LF, or at a CR that no LF follows.
+        let rest = head.get(at..)?;
+        let eol = memchr::memchr2(b'\n', b'\r', rest)?;
+        let (line, end, strict) = match (rest[eol], rest.get(eol + 1)) {
+            (b'\r', Some(b'\n')) => (&rest[..eol], at + eol + 2, true),
+            (b'\n', _) => (&rest[..eol], at + eol + 1, true),
+            _ => (&rest[..eol], at + eol + 1, false),
+        };
+        let is_field = |l: &[u8]| {
+            memchr::memchr(b':', l)
+                .is_some_and(|c| c > 0 && l[..c].iter().all(|b| (33..=126).contains(b)))
+        };
+        let blank = line.iter().all(|&b| b == b' ' || b == b'\t');
+        if line.is_empty() && strict {
+            // The end strict readers see; nothing to rewrite when every
+            // line before was strict too.
+            return lone_cr.then(|| {
+                fields.extend_from_slice(b"\r\n");
+                (0..end, fields)
+            });
+        }
+        if blank {
+            // A line of white space (munpack), or a blank line ended by a
+            // lone CR (Python).
+            if fields.is_empty() {
+                return None;
+            }
+            fields.extend_from_slice(b"\r\n");
+            return Some((0..end, fields));
+        }
+        let continued = line[0] == b' ' || line[0] == b'\t';
+        if !(is_field(line) || continued && !fields.is_empty()) {
+            // A line that is no field: the body starts here.
+            if fields.is_empty() {
+                return None;
+            }
+            fields.extend_from_slice(b"\r\n");
+            return Some((0..at, fields));
+        }
+        fields.extend_from_slice(line);
+        fields.extend_from_slice(b"\r\n");
+        lone_cr |= !strict;
+        at = end;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn part_heads_end_where_python_and_munpack_end_them() {
+        let fields =
+            b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                .to_vec();
+        // Base64 straight after the fields, a line of spaces, CR CR, CRLF CR.
+        for (head, end) in [
+            (&b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\nWDVP\r\n"[..], 75),
+            (b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n \r\nWDVP", 78),
+            (b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\rWDVP", 75),
+            (b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\rWDVP", 76),
+        ] {
+            let (range, with) = part_head_end(head).unwrap();
+            assert_eq!(range, 0..end, "{head:?}");
+            assert_eq!(with, fields, "{head:?}");
+        }
+        // Heads that end as strict readers end them, LF or CRLF, folded.
+        for head in [
+            &b"Content-Type: text/plain\r\n\r\nhello"[..],
+            b"Content-Type: text/plain;\n\tcharset=utf-8\n\nhello",
+            b"hello: world\r\n\r\n",
+            b"no field at all\r\n",
+            b"",
+        ] {
+            assert_eq!(part_head_end(head), None, "{head:?}");
+        }
+    }
 
     fn is_message(text: &str) -> bool {
         fields(text.as_bytes(), MAX_LINES) == Head::Message

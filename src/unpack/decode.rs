@@ -629,6 +629,20 @@ static B64: [u8; 256] = {
 
 /// Quoted-printable: `=XX` is a byte, `=` at a line's end joins lines, and
 /// anything else (a malformed escape too) is kept as it is.
+/// After a `=` of quoted-printable: the length of the soft line break
+/// that follows (spaces and tabs, then CRLF, LF or CR), if one does.
+fn soft_break(after: &[u8]) -> Option<usize> {
+    let blanks = after
+        .iter()
+        .take_while(|&&c| c == b' ' || c == b'\t')
+        .count();
+    match after.get(blanks..)? {
+        [b'\r', b'\n', ..] => Some(blanks + 2),
+        [b'\n' | b'\r', ..] => Some(blanks + 1),
+        _ => None,
+    }
+}
+
 pub(crate) fn quoted_printable(input: &[u8]) -> Vec<u8> {
     let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(input.len());
@@ -645,8 +659,12 @@ pub(crate) fn quoted_printable(input: &[u8]) -> Vec<u8> {
                 out.push(hex(h).unwrap_or(0) << 4 | hex(l).unwrap_or(0));
                 i += 3;
             }
-            (Some(b'\r'), Some(b'\n')) => i += 3,
-            (Some(b'\n'), _) => i += 2,
+            // A soft line break: `=`, then the white space that RFC
+            // 2045 says transports add and decoders delete, then the line
+            // end (CRLF, LF or a lone CR), as ripmime reads it.
+            _ if soft_break(&input[i + 1..]).is_some() => {
+                i += 1 + soft_break(&input[i + 1..]).unwrap_or(0);
+            }
             _ => {
                 out.push(c);
                 i += 1;
@@ -815,6 +833,9 @@ mod tests {
     fn quoted_printable_soft_breaks_and_bad_escapes() {
         assert_eq!(quoted_printable(b"a=3Db=\r\nc=\nd"), b"a=bcd");
         assert_eq!(quoted_printable(b"=ZZ=4"), b"=ZZ=4");
+        // White space before the line end belongs to the soft break, and
+        // a lone CR ends a line (RFC 2045 6.7; ripmime).
+        assert_eq!(quoted_printable(b"a=  \r\nb=\t\nc=\rd= e"), b"abcd= e");
         assert_eq!(quoted_printable(b"caf=C3=A9"), "café".as_bytes());
     }
 

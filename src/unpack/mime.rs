@@ -24,13 +24,11 @@ const MAX_PARTS: usize = 10_000;
 
 pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let mut out = Unpacked::default();
-    // An mbox's messages are children of their own. Where a piece does
-    // not start a message (a body line that starts with `From `, in an
-    // `.eml` saved with an mbox `From ` line, is no new message to mail
-    // clients), the file is read as one message too.
-    if data.starts_with(b"From ") && split_mbox(data, ctx, &mut out) {
-        return out;
-    }
+    // An mbox's messages are children of their own, and the file is read
+    // as one message too: a mail client opening an `.eml` saved with an
+    // mbox `From ` line reads a body line that starts with `From ` as
+    // text, whatever follows it, where an mbox reader starts a message.
+    let split = data.starts_with(b"From ") && split_mbox(data, ctx, &mut out);
     // The parser keeps offsets in 32 bits: past 4 GiB (an engine configured
     // for objects that large) they would point at the wrong bytes.
     if u32::try_from(data.len()).is_err() {
@@ -63,7 +61,12 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         });
         return out;
     };
-    password_hints(&message, &mut out.passwords);
+    // The passwords a message gives are tried on what it carries: not on
+    // the other messages of an mbox, which are children here too (each
+    // gives its own, read as a message of its own).
+    if !split {
+        password_hints(&message, &mut out.passwords);
+    }
     let mut listed = 0u64;
     for (i, part) in message.parts.iter().enumerate() {
         if matches!(part.body, PartType::Multipart(_)) {
@@ -195,8 +198,10 @@ pub(crate) fn clients_message(t: FileType, data: &[u8], ctx: &mut Ctx<'_>, out: 
 
 /// The message as Thunderbird and Python's `email` read it, where this
 /// parser reads it otherwise, for the engine to unpack as a message of its
-/// own: of Content-Type and Content-Transfer-Encoding fields given twice,
-/// the first wins (the later ones are renamed out of the way), and a
+/// own: of Content-Type, Content-Transfer-Encoding and Content-Disposition
+/// fields given twice, the first wins (the later ones are renamed out of
+/// the way), a parameter folded around its `=` is unfolded, a part's
+/// header block ends where those clients end it, and a
 /// multipart type whose boundary the parser missed is written on one line,
 /// without the white space after `=` that folding left there. `None` when
 /// the parser's reading is already theirs.
@@ -208,7 +213,11 @@ fn clients_reading(
     // (start, end, replacement) of the bytes changed, in the message.
     let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
     for (part, r) in message.parts.iter().zip(readings) {
-        for name in [HeaderName::ContentType, HeaderName::ContentTransferEncoding] {
+        for name in [
+            HeaderName::ContentType,
+            HeaderName::ContentTransferEncoding,
+            HeaderName::ContentDisposition,
+        ] {
             for h in part.headers.iter().filter(|h| h.name == name).skip(1) {
                 let at = h.offset_field as usize;
                 edits.push((at, at + 1, b"X".to_vec()));
@@ -216,6 +225,23 @@ fn clients_reading(
         }
         if let Some((start, end, line)) = &r.unsplit {
             edits.push((*start, *end, format!("{line}\r\n").into_bytes()));
+        }
+        // Header blocks that Python's `email` and munpack end before a
+        // strict reader does: rewritten on CRLF lines with their empty
+        // line.
+        edits.extend(r.heads.iter().cloned());
+        for name in [HeaderName::ContentType, HeaderName::ContentDisposition] {
+            let Some(h) = part.headers.iter().find(|h| h.name == name) else {
+                continue;
+            };
+            let (start, end) = (h.offset_start as usize, h.offset_end as usize);
+            if let Some(line) = data
+                .get(start..end)
+                .and_then(|raw| std::str::from_utf8(raw).ok())
+                .and_then(unfolded_parameters)
+            {
+                edits.push((start, end, format!(" {line}\r\n").into_bytes()));
+            }
         }
         // A boundary inside a line is text to the clients: its dashes are
         // written as spaces, which base64 and text alike pass over.
@@ -300,6 +326,9 @@ struct PartReadings {
     midline: Vec<usize>,
     /// Parts after the closing boundary ([`parts_after_the_close`]).
     after_close: Option<usize>,
+    /// Its parts' header blocks that end otherwise to mail clients
+    /// ([`unended_heads`]).
+    heads: Vec<(usize, usize, Vec<u8>)>,
 }
 
 /// How many bytes the checks of multipart parts may read in all, as a
@@ -332,7 +361,7 @@ fn structure(
                 let cost = data
                     .len()
                     .saturating_sub(part.offset_body as usize)
-                    .saturating_mul(2);
+                    .saturating_mul(3);
                 if spent.saturating_add(cost) > budget {
                     skipped += 1;
                     return r;
@@ -340,6 +369,7 @@ fn structure(
                 spent += cost;
                 r.midline = midline_boundaries(data, part);
                 r.after_close = parts_after_the_close(data, part);
+                r.heads = unended_heads(data, part);
             }
             r
         })
@@ -382,6 +412,48 @@ fn parts_after_the_close(data: &[u8], part: &mail_parser::MessagePart<'_>) -> Op
         .map(|at| &whole[after + at + again.len()..])
         .find(|rest| rest.is_empty() || rest.starts_with(b"--") || rest[0].is_ascii_whitespace())?;
     Some(start + after - 2)
+}
+
+/// Most part heads of one multipart part read by [`unended_heads`].
+const MAX_HEADS: usize = 1024;
+
+/// The header blocks of a multipart part's parts (each after a line of
+/// its boundary) that Python's `email` or munpack end where a strict
+/// reader does not ([`mailhead::part_head_end`]): the span of the message
+/// to replace, and what with. The parser may have read such a part's
+/// body as header lines, and lost it.
+///
+/// [`mailhead::part_head_end`]: crate::format::mailhead::part_head_end
+fn unended_heads(data: &[u8], part: &mail_parser::MessagePart<'_>) -> Vec<(usize, usize, Vec<u8>)> {
+    let Some(boundary) = split_boundary(part) else {
+        return Vec::new();
+    };
+    let start = part.offset_body as usize;
+    let Some(whole) = data.get(start..) else {
+        return Vec::new();
+    };
+    let line = format!("--{boundary}");
+    memchr::memmem::find_iter(whole, line.as_bytes())
+        .filter(|&at| at == 0 || whole[at - 1] == b'\n')
+        .filter_map(|at| {
+            // The delimiter line's end: white space, then LF or CRLF (a
+            // closing delimiter opens no part).
+            let rest = &whole[at + line.len()..];
+            let blanks = rest
+                .iter()
+                .take_while(|&&c| c == b' ' || c == b'\t')
+                .count();
+            let eol = match rest.get(blanks..)? {
+                [b'\r', b'\n', ..] => 2,
+                [b'\n', ..] => 1,
+                _ => return None,
+            };
+            let head = start + at + line.len() + blanks + eol;
+            let (range, with) = crate::format::mailhead::part_head_end(&data[head..])?;
+            Some((head + range.start, head + range.end, with))
+        })
+        .take(MAX_HEADS)
+        .collect()
 }
 
 /// Where a multipart part's body has its boundary (`--` and the boundary)
@@ -464,6 +536,38 @@ fn unsplit_multipart(
     }
     // A later one: the type with that boundary alone.
     Some((start, end, format!(" {ty}; boundary=\"{boundary}\"")))
+}
+
+/// A Content-Type or Content-Disposition value with a parameter folded
+/// around its `=` (`filename=\r\n "a.js"`): mail-parser loses that
+/// parameter, and with it the part's name; Python's `email`, munpack and
+/// ripmime read it. The value on one line, without white space around
+/// `=`; `None` when no fold meets an `=`.
+fn unfolded_parameters(raw: &str) -> Option<String> {
+    let folds_at_equals = raw.match_indices('\n').any(|(i, _)| {
+        matches!(raw.as_bytes().get(i + 1), Some(b' ' | b'\t'))
+            && (raw[..i].trim_end_matches(['\r', ' ', '\t']).ends_with('=')
+                || raw[i + 1..]
+                    .trim_start_matches([' ', '\t'])
+                    .starts_with('='))
+    });
+    if !folds_at_equals {
+        return None;
+    }
+    let mut line = String::with_capacity(raw.len());
+    let mut blank = false;
+    for c in raw.chars().filter(|c| !matches!(c, '\r' | '\n')) {
+        if c == ' ' || c == '\t' {
+            blank = true;
+            continue;
+        }
+        if blank && c != '=' && !line.ends_with('=') && !line.is_empty() {
+            line.push(' ');
+        }
+        blank = false;
+        line.push(c);
+    }
+    Some(line)
 }
 
 /// The boundary of a multipart body that names none, as munpack and
@@ -601,9 +705,8 @@ fn declared_encodings<'a>(data: &'a [u8], part: &mail_parser::MessagePart<'_>) -
 
 /// An mbox file of several messages: each one (from its "From " line to
 /// the next) is a child, which the pipeline reads as a message of its own.
-/// The parser would read only the first. True when every piece is a
-/// message (its `From ` line followed by a header field): the file is an
-/// mbox, and its pieces are all there is to read.
+/// The parser would read only the first. True when the file holds more
+/// than one.
 fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) -> bool {
     let mut starts = std::iter::once(0)
         .chain(memchr::memmem::find_iter(&data[..], b"\nFrom ").map(|p| p + 1))
@@ -613,7 +716,6 @@ fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) -> bool {
     if starts.peek().is_none() {
         return false;
     }
-    let mut all_messages = true;
     loop {
         let next = starts.next();
         if k >= ctx.budget.objects_left() {
@@ -621,7 +723,6 @@ fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) -> bool {
             break;
         }
         let end = next.unwrap_or(data.len());
-        all_messages &= starts_a_message(&data[current..end]);
         out.push_slice(
             format!("<message {k}>"),
             Origin::Carved {
@@ -636,21 +737,7 @@ fn split_mbox(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) -> bool {
             None => break,
         }
     }
-    all_messages
-}
-
-/// True when `piece`, after its `From ` line, starts with a header field:
-/// a name of printable characters, then a colon.
-fn starts_a_message(piece: &[u8]) -> bool {
-    let Some(eol) = memchr::memchr(b'\n', piece) else {
-        return false;
-    };
-    let rest = &piece[eol + 1..];
-    let head = &rest[..rest.len().min(80)];
-    match memchr::memchr(b':', head) {
-        Some(colon) => colon > 0 && head[..colon].iter().all(|&b| (33..127).contains(&b)),
-        None => false,
-    }
+    true
 }
 
 /// The raw bytes of a part's body, as a slice of the message.

@@ -140,14 +140,20 @@ fn trim_eol(l: &[u8]) -> &[u8] {
 /// A uuencode header line: `begin MODE NAME` (octal mode) or
 /// `begin-base64 MODE NAME`: the name and whether the body is base64.
 fn uu_header(line: &[u8]) -> Option<(String, bool)> {
-    let (rest, b64) = if let Some(r) = line.strip_prefix(b"begin-base64 ") {
+    // `begin`, white space, the mode, white space, the name: GNU uudecode
+    // takes the mode as any octal number after any white space, and
+    // Python's `uu` as `int(mode, 8)` (a sign, any count of digits).
+    let (rest, b64) = if let Some(r) = line.strip_prefix(b"begin-base64") {
         (r, true)
     } else {
-        (line.strip_prefix(b"begin ")?, false)
+        (line.strip_prefix(b"begin")?, false)
     };
     let rest = std::str::from_utf8(rest).ok()?;
-    let (mode, name) = rest.split_once(' ')?;
-    if !(3..=4).contains(&mode.len()) || !mode.bytes().all(|c| (b'0'..=b'7').contains(&c)) {
+    let is_blank = |c: char| c == ' ' || c == '\t';
+    let rest = rest.strip_prefix(is_blank)?.trim_start_matches(is_blank);
+    let (mode, name) = rest.split_once(is_blank)?;
+    let digits = mode.strip_prefix(['+', '-']).unwrap_or(mode);
+    if !(1..=7).contains(&digits.len()) || !digits.bytes().all(|c| (b'0'..=b'7').contains(&c)) {
         return None;
     }
     let name = name.trim();
@@ -617,6 +623,22 @@ mod tests {
         );
         assert_eq!(uu_header(b"begin-base64 600 x"), Some(("x".into(), true)));
         assert_eq!(uu_header(b"begin the meeting at 10"), None);
+        // Modes and spacing that GNU uudecode and Python's uu accept.
+        for line in [
+            &b"begin 6 a.exe"[..],
+            b"begin 00644 a.exe",
+            b"begin +644 a.exe",
+            b"begin 644\ta.exe",
+            b"begin  644  a.exe",
+        ] {
+            assert_eq!(uu_header(line), Some(("a.exe".into(), false)), "{line:?}");
+        }
+        assert_eq!(
+            uu_header(b"begin-base64 6 a.exe"),
+            Some(("a.exe".into(), true))
+        );
+        assert_eq!(uu_header(b"begin 64a a.exe"), None);
+        assert_eq!(uu_header(b"beginning 644 a.exe"), None);
     }
 
     #[test]
