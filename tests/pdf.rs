@@ -285,6 +285,98 @@ fn a_launch_action_is_blocked_with_its_target() {
     assert!(t.iter().any(|t| t.contains("payload.exe")), "{t:?}");
 }
 
+/// An object header written inside a string (`/Lang (9 0 obj)`) is no
+/// object to qpdf or MuPDF: the catalog goes on past it, and so does its
+/// open action. So does a keyword given as a value (`/X xref`).
+#[test]
+fn an_object_goes_on_past_what_only_looks_like_the_next() {
+    for catalog in [
+        "<</Type /Catalog /Pages 2 0 R /Lang (9 0 obj) /OpenAction <</S /JavaScript /JS (app.alert\\(1\\))>>>>",
+        "<</Type /Catalog /Pages 2 0 R /X xref /OpenAction <</S /JavaScript /JS (app.alert\\(1\\))>>>>",
+        "<</Type /Catalog /Pages 2 0 R /X trailer /OpenAction <</S /JavaScript /JS (app.alert\\(1\\))>>>>",
+        "<</Type /Catalog /Pages 2 0 R /X endobj /OpenAction <</S /JavaScript /JS (app.alert\\(1\\))>>>>",
+    ] {
+        let mut p = Pdf::new();
+        p.obj(1, catalog)
+            .obj(2, "<</Type /Pages /Kids [3 0 R] /Count 1>>")
+            .obj(3, "<</Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]>>")
+            .xref("/Root 1 0 R");
+        let r = scan("doc.pdf", p.bytes());
+        assert!(
+            has_key(&r, "document.pdf.javascript_on_open"),
+            "{catalog}: {:?}",
+            keys(&r)
+        );
+    }
+}
+
+/// An action whose `/S` is a reference to its type's name: MuPDF and
+/// qpdf follow it, and run the launch.
+#[test]
+fn an_action_type_given_by_reference_is_followed() {
+    let mut p = one_page("/OpenAction 5 0 R", &text_content("hi"));
+    p.obj(5, "<</S 6 0 R /Win <</F (cmd.exe) /P (/c calc.exe)>>>>")
+        .obj(6, "/Launch")
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    assert!(has_key(&r, "document.pdf.launch"), "{:?}", keys(&r));
+    assert_eq!(r.verdict, Verdict::Malicious);
+    // A reference to another name is no launch.
+    let mut p = one_page("/OpenAction 5 0 R", &text_content("hi"));
+    p.obj(5, "<</S 6 0 R /D [3 0 R /Fit]>>")
+        .obj(6, "/GoTo")
+        .xref("/Root 1 0 R");
+    assert_clean(&scan("doc.pdf", p.bytes()));
+}
+
+/// An embedded file whose file specification is packed in an object
+/// stream (as qpdf and Acrobat write them) is named by it, and the name
+/// is checked.
+#[test]
+fn an_embedded_file_named_from_an_object_stream() {
+    let o5 = "<</Type /Filespec /F (run.com) /UF (run.com) /EF <</F 8 0 R>>>>";
+    let o6 = "<</EmbeddedFiles <</Names [(run.com) 5 0 R]>>>>";
+    let header = format!("5 0 6 {} ", o5.len() + 1);
+    let body = format!("{header}{o5} {o6}\n").into_bytes();
+    let mut p = one_page("/Names 6 0 R", &text_content("hello"));
+    p.stream(8, "/Type /EmbeddedFile", b"plain text, nothing more\n")
+        .stream(
+            7,
+            &format!(
+                "/Type /ObjStm /N 2 /First {} /Filter /FlateDecode",
+                header.len()
+            ),
+            &zlib(&body),
+        )
+        .xref("/Root 1 0 R");
+    let r = scan("doc.pdf", p.bytes());
+    assert!(
+        r.objects.iter().any(|o| o.path.name() == "run.com"),
+        "{:?}",
+        r.objects.iter().map(|o| o.path.name()).collect::<Vec<_>>()
+    );
+    assert!(has_key(&r, "name.blocked_extension"), "{:?}", keys(&r));
+}
+
+/// Thousands of streams whose `/Length` names one object number that
+/// thousands of objects define: each stream is read, and the number's
+/// value is looked up once, not once per stream (this once took minutes).
+#[test]
+fn a_length_named_by_many_streams_and_defined_many_times() {
+    let mut p = one_page("", &text_content("hi"));
+    for i in 0..4000u32 {
+        p.obj(100 + i, "null");
+        p.obj_bytes(10_000 + i, b"<</Length 100 0 R>>\nstream\nabc\nendstream");
+    }
+    let mut data = p.xref("/Root 1 0 R").bytes();
+    data.extend_from_slice(b"\n");
+    for _ in 0..4000 {
+        data.extend_from_slice(b"100 0 obj null endobj\n");
+    }
+    let r = scan("doc.pdf", data);
+    assert!(!has_key(&r, "limit.time"), "{:?}", keys(&r));
+}
+
 #[test]
 fn links_are_recorded_and_forms_submitting_are_flagged() {
     let mut p = one_page("", &text_content("link"));

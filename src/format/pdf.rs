@@ -96,6 +96,11 @@ pub(crate) struct Indirect {
     /// The object was cut: too deep, too many values, or a stream whose
     /// `/Length` does not end at `endstream`.
     pub defects: Vec<&'static str>,
+    /// `endobj` follows its value (or it is a stream): it ended where its
+    /// syntax says, not at the end of what was read.
+    pub closed: bool,
+    /// Where the reading stopped.
+    pub end: usize,
 }
 
 /// True for PDF white space.
@@ -272,6 +277,22 @@ impl<'a> Parser<'a> {
         )
     }
 
+    /// At a keyword that [`Parser::stop_word`] stops at inside a
+    /// dictionary: true when a key follows it (`/X xref /OpenAction ...`).
+    /// qpdf and MuPDF read such a keyword as a bad value and read on, and
+    /// no writer puts a key after a keyword that ends an object; the
+    /// keyword is passed over and the dictionary read on.
+    fn passes_stop_word(&mut self) -> bool {
+        let word = self.word().len();
+        let mut q = Parser::new(self.data, self.pos + word);
+        q.skip_ws();
+        if q.peek() == Some(b'/') {
+            self.pos += word;
+            return true;
+        }
+        false
+    }
+
     /// Moves past whatever stopped a value at `before`.
     fn skip_junk(&mut self, before: usize) {
         if self.pos == before && !self.stop_word() {
@@ -304,7 +325,7 @@ impl<'a> Parser<'a> {
                         None => {
                             d.push((key, Obj::Null));
                             self.skip_junk(before);
-                            if self.stop_word() {
+                            if self.stop_word() && !self.passes_stop_word() {
                                 break;
                             }
                         }
@@ -318,7 +339,7 @@ impl<'a> Parser<'a> {
                             break;
                         }
                         self.skip_junk(before);
-                        if self.stop_word() {
+                        if self.stop_word() && !self.passes_stop_word() {
                             break;
                         }
                     }
@@ -540,20 +561,26 @@ pub(crate) fn object_at(
             if !ok {
                 defects.push("a stream's /Length does not end at endstream");
             }
+            let end = range.end;
             return Some(Indirect {
                 num,
                 generation,
                 obj: Obj::Stream(d, range),
                 defects,
+                closed: true,
+                end,
             });
         }
         other => other,
     };
+    let closed = p.keyword(b"endobj");
     Some(Indirect {
         num,
         generation,
         obj,
         defects,
+        closed,
+        end: p.pos,
     })
 }
 

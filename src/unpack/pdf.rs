@@ -44,6 +44,10 @@ const MAX_PER_KIND: usize = 32;
 /// How much of a script or target a finding quotes.
 const QUOTE: usize = 120;
 
+/// How many of an object's newest versions are tried for the one that a
+/// reference resolves to.
+const NEWEST_TRIED: usize = 16;
+
 /// Where an object is read.
 #[derive(Debug, Clone, Copy)]
 enum Loc {
@@ -100,6 +104,17 @@ struct Reader<'a> {
     bad_lengths: usize,
     cut_objects: usize,
     children_cut: bool,
+    /// The value of each object number that a `/Length` names, read once:
+    /// thousands of streams may name one number that thousands of objects
+    /// define.
+    lengths: std::cell::RefCell<HashMap<u32, Option<i64>>>,
+    /// Bytes left for reading objects past the next object's start: twice
+    /// the file, and a MiB. A file of objects that each run into the
+    /// next would otherwise cost its size once per object.
+    wide_left: std::cell::Cell<usize>,
+    /// [`Reader::wide_left`] ran out: some objects were read only up to
+    /// the next one.
+    wide_cut: std::cell::Cell<bool>,
     /// Calls to [`Reader::tick`], and whether the clock has run out (said
     /// once, then every later check is out too).
     ticks: usize,
@@ -130,6 +145,9 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         bad_lengths: 0,
         cut_objects: 0,
         children_cut: false,
+        lengths: Default::default(),
+        wide_left: std::cell::Cell::new(data.len().saturating_mul(2).saturating_add(1 << 20)),
+        wide_cut: std::cell::Cell::new(false),
         ticks: 0,
         out_of_time: false,
     };
@@ -395,25 +413,75 @@ impl Reader<'_> {
     }
 
     /// Reads the object at `at` of the file, `/Length` resolved through
-    /// the objects the scan found.
+    /// the objects the scan found. An object that the next object's start
+    /// cut before its `endobj` (a `(9 0 obj)` in a string of it looks like
+    /// one) is read again past that start, as qpdf and MuPDF read it,
+    /// while [`Reader::wide_left`] lasts.
     fn read_at(&self, at: usize, window: usize) -> Option<Indirect> {
+        let narrow = self.read_within(at, window)?;
+        if narrow.closed || window >= self.data.len() {
+            return Some(narrow);
+        }
+        let left = self.wide_left.get();
+        if left == 0 {
+            self.wide_cut.set(true);
+            return Some(narrow);
+        }
+        let wide = self.read_within(at, at.saturating_add(left).min(self.data.len()));
+        let cost = wide.as_ref().map_or(0, |w| w.end.saturating_sub(at)).max(1);
+        self.wide_left.set(left.saturating_sub(cost));
+        match wide {
+            Some(w) if w.closed && w.num == narrow.num => Some(w),
+            _ => Some(narrow),
+        }
+    }
+
+    /// Reads the object at `at`, no further than `window`.
+    fn read_within(&self, at: usize, window: usize) -> Option<Indirect> {
         let length = |num: u32| -> Option<i64> {
-            self.index.get(&num)?.iter().find_map(|l| match *l {
-                Loc::File { at, window } => {
-                    match object_at(self.data, at, window, &self.ends, &|_| None)?.obj {
-                        Obj::Int(i) => Some(i),
-                        _ => None,
-                    }
-                }
-                Loc::Packed { stream, at, window } => {
-                    match value_in(&self.packed.get(stream)?.0, at, window)? {
-                        Obj::Int(i) => Some(i),
-                        _ => None,
-                    }
-                }
-            })
+            if let Some(&known) = self.lengths.borrow().get(&num) {
+                return known;
+            }
+            let found = self.length_of(num);
+            self.lengths.borrow_mut().insert(num, found);
+            found
         };
         object_at(self.data, at, window, &self.ends, &length)
+    }
+
+    /// The first version of object `num` that is an integer: a `/Length`.
+    fn length_of(&self, num: u32) -> Option<i64> {
+        self.index.get(&num)?.iter().find_map(|l| match *l {
+            Loc::File { at, window } => {
+                match object_at(self.data, at, window, &self.ends, &|_| None)?.obj {
+                    Obj::Int(i) => Some(i),
+                    _ => None,
+                }
+            }
+            Loc::Packed { stream, at, window } => {
+                match value_in(&self.packed.get(stream)?.0, at, window)? {
+                    Obj::Int(i) => Some(i),
+                    _ => None,
+                }
+            }
+        })
+    }
+
+    /// The newest version of object `num` that reads, among its last
+    /// [`NEWEST_TRIED`]: what a reader resolves a reference to, read in
+    /// constant time however many times the number is defined.
+    fn newest(&self, num: u32) -> Option<Obj> {
+        self.index
+            .get(&num)?
+            .iter()
+            .rev()
+            .take(NEWEST_TRIED)
+            .find_map(|l| match *l {
+                Loc::File { at, window } => self.read_at(at, window).map(|o| self.decrypted(o)),
+                Loc::Packed { stream, at, window } => {
+                    value_in(&self.packed.get(stream)?.0, at, window)
+                }
+            })
     }
 
     /// Every version of object `num`.
@@ -624,7 +692,7 @@ impl Reader<'_> {
         }
         // The newest version of the object, as the last update wins.
         let resolve = |o: &Obj| match o {
-            Obj::Ref(n, _) => self.versions(*n).pop().unwrap_or(Obj::Null),
+            Obj::Ref(n, _) => self.newest(*n).unwrap_or(Obj::Null),
             other => other.clone(),
         };
         let mut out = d.clone();
@@ -801,7 +869,13 @@ impl Reader<'_> {
                 let name = name
                     .clone()
                     .unwrap_or_else(|| format!("<pdf embedded file {n} {g}>"));
-                self.embedded.entry(*n).or_insert(name);
+                // A name replaces the label that the stream's own reading
+                // gave it (a file specification read after its stream, in
+                // an object stream).
+                let slot = self.embedded.entry(*n).or_insert_with(|| name.clone());
+                if slot.starts_with("<pdf ") && !name.starts_with("<pdf ") {
+                    *slot = name;
+                }
             }
         }
     }
@@ -816,8 +890,20 @@ impl Reader<'_> {
                 _ => {}
             }
         }
-        for s in d.all(b"S") {
-            let Obj::Name(s) = s else { continue };
+        // An action's type, or a reference to it (MuPDF and qpdf follow
+        // one).
+        let types: Vec<Vec<u8>> = d
+            .all(b"S")
+            .filter_map(|s| match s {
+                Obj::Name(s) => Some(s.clone()),
+                Obj::Ref(n, _) => match self.newest(*n)? {
+                    Obj::Name(s) => Some(s),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        for s in &types {
             match s.as_slice() {
                 b"Launch" => self.launch(d),
                 b"URI" => {
@@ -833,7 +919,7 @@ impl Reader<'_> {
                 _ => {}
             }
         }
-        if is_js_action(d) {
+        if is_js_action(d) || types.iter().any(|t| t == b"JavaScript") {
             self.js(d, ctx);
         }
         for v in d.all(b"OpenAction") {
@@ -1187,6 +1273,12 @@ impl Reader<'_> {
             self.malformed(format!(
                 "{n} objects too deeply nested or too large, read in part"
             ));
+        }
+        if self.wide_cut.get() {
+            self.malformed(
+                "objects that run into the next were read only up to it: too many to read further"
+                    .into(),
+            );
         }
         if self.children_cut {
             let n = self.out.children.len();
