@@ -178,6 +178,45 @@ fn objects_in_an_object_stream_are_read() {
     assert_eq!(r.verdict, Verdict::Malicious);
 }
 
+/// Object streams as qpdf and MuPDF read them, where this reader used
+/// not to: `/First` given by reference, no `/Type /ObjStm`, and a filter
+/// given twice (the last wins to them).
+#[test]
+fn object_streams_read_as_qpdf_and_mupdf_read_them() {
+    let o5 = "(hello)";
+    let o6 = "<</S /JavaScript /JS (app.alert\\(1\\))>>";
+    let header = format!("5 0 6 {} ", o5.len() + 1);
+    let body = format!("{header}{o5} {o6}\n").into_bytes();
+    let first = header.len();
+    for (dict, data) in [
+        (
+            "/Type /ObjStm /N 2 /First 9 0 R /Filter /FlateDecode".to_owned(),
+            zlib(&body),
+        ),
+        (
+            format!("/N 2 /First {first} /Filter /FlateDecode"),
+            zlib(&body),
+        ),
+        (
+            format!(
+                "/Type /ObjStm /N 2 /First {first} /Filter /ASCIIHexDecode /Filter /FlateDecode"
+            ),
+            zlib(&body),
+        ),
+    ] {
+        let mut p = one_page("/OpenAction 6 0 R", &text_content("hello"));
+        p.stream(7, &dict, &data)
+            .obj(9, &first.to_string())
+            .xref("/Root 1 0 R");
+        let r = scan("doc.pdf", p.bytes());
+        assert!(
+            has_key(&r, "document.pdf.javascript_on_open"),
+            "{dict}: {:?}",
+            keys(&r)
+        );
+    }
+}
+
 #[test]
 fn eicar_only_in_an_incremental_update() {
     let mut p = one_page("", &text_content("version one"));

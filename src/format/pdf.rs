@@ -63,6 +63,22 @@ impl Dict {
         self.all(key).any(|v| v.is_name(name))
     }
 
+    /// The dictionary as qpdf, MuPDF and poppler read it where a key is
+    /// given twice: the last value wins (this reader's [`Dict::get`], like
+    /// pypdf, takes the first). `None` when no key repeats.
+    pub fn last_wins(&self) -> Option<Dict> {
+        let repeats = |i: usize| self.0[i + 1..].iter().any(|(k, _)| *k == self.0[i].0);
+        if !(0..self.0.len()).any(repeats) {
+            return None;
+        }
+        Some(Dict(
+            (0..self.0.len())
+                .filter(|&i| !repeats(i))
+                .map(|i| self.0[i].clone())
+                .collect(),
+        ))
+    }
+
     /// The first integer under `key`.
     pub fn int(&self, key: &[u8]) -> Option<i64> {
         self.all(key).find_map(|v| match v {

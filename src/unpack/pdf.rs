@@ -44,6 +44,10 @@ const MAX_PER_KIND: usize = 32;
 /// How much of a script or target a finding quotes.
 const QUOTE: usize = 120;
 
+/// A stream dictionary of more keys than this is not checked for keys
+/// given twice (the check compares every pair).
+const MAX_KEYS_COMPARED: usize = 64;
+
 /// How many of an object's newest versions are tried for the one that a
 /// reference resolves to.
 const NEWEST_TRIED: usize = 16;
@@ -731,7 +735,21 @@ impl Reader<'_> {
         if range.is_empty() {
             return;
         }
-        let objstm = d.has_name(b"Type", b"ObjStm");
+        // A key given twice (`/Filter /AHx /Filter /Fl`): the stream is
+        // also read as the readers that take the last read it. The
+        // dictionary of that reading repeats no key, so this is once.
+        if d.0.len() <= MAX_KEYS_COMPARED
+            && let Some(last) = d.last_wins()
+        {
+            self.stream(num, generation, &last, range.clone(), ctx);
+        }
+        // An object stream by its type, or by the two entries that only an
+        // object stream has (qpdf and MuPDF read one whose /Type is
+        // missing, through the cross-reference entries that point into it).
+        let objstm = d.has_name(b"Type", b"ObjStm")
+            || (d.get(b"N").is_some()
+                && d.get(b"First").is_some()
+                && !d.has_name(b"Type", b"XRef"));
         let may_push = (self.out.children.len() as u64) < ctx.budget.objects_left();
         if !may_push && !objstm {
             self.children_cut = true;
@@ -810,10 +828,17 @@ impl Reader<'_> {
             return;
         };
         if objstm && dec.unsupported.is_none() {
-            let first = d
-                .int(b"First")
-                .and_then(|f| usize::try_from(f).ok())
-                .unwrap_or(0);
+            // `/First`, given directly or by reference (pdf.js, qpdf and
+            // MuPDF resolve it).
+            let first = match d.get(b"First") {
+                Some(Obj::Int(i)) => Some(*i),
+                Some(Obj::Ref(n, _)) => match self.newest(*n) {
+                    Some(Obj::Int(i)) => Some(i),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let first = first.and_then(|f| usize::try_from(f).ok()).unwrap_or(0);
             self.packed.push((data.clone().into_bytes(), first));
         }
         if !may_push {
