@@ -1145,3 +1145,43 @@ fn a_file_over_part_of_a_glued_zip_does_not_hide_it() {
     let r = scan("a.tar", tar);
     assert!(found_eicar(&r), "{:?}", keys(&r));
 }
+
+/// A header whose checksum or size field has a stray byte after its
+/// digits (or a NUL before the checksum's): GNU tar and libarchive (and
+/// Windows' tar.exe) refuse it, skip its block and find the header this
+/// reader took for its data. Both readings are scanned.
+#[test]
+fn a_tar_header_that_gnu_tar_refuses_is_read_both_ways() {
+    for defect in ["checksum_trail", "checksum_lead_nul", "size_trail"] {
+        let js = b"var s = new ActiveXObject('WScript.Shell');\n";
+        let mut hidden = tar_header("invoice.js", js.len() as u64, b'0', "");
+        hidden.extend_from_slice(js);
+        hidden.resize(1024, 0);
+        let mut decoy = tar_header("readme.txt", 3 * 512, b'0', "");
+        decoy[148..156].copy_from_slice(b"        ");
+        if defect == "size_trail" {
+            decoy[124..136].copy_from_slice(format!("{:010o}x\0", 3 * 512).as_bytes());
+        }
+        let sum: u32 = decoy.iter().map(|&b| b as u32).sum();
+        let field = match defect {
+            "checksum_lead_nul" => format!("\0{sum:06o} "),
+            "checksum_trail" => format!("{sum:06o}x "),
+            _ => format!("{sum:06o}\0 "),
+        };
+        decoy[148..156].copy_from_slice(field.as_bytes());
+        let mut tar = TarWriter::new();
+        tar.file("notes.txt", b"hello\n");
+        let mut data = tar.out.clone();
+        data.extend(decoy);
+        data.extend(vec![b'-'; 512]);
+        data.extend(hidden);
+        data.extend(vec![0u8; 1024]);
+        let r = scan("archive.tar", data);
+        assert!(
+            r.objects.iter().any(|o| o.path.name() == "invoice.js"),
+            "{defect}: {:?}",
+            r.objects.iter().map(|o| o.path.name()).collect::<Vec<_>>()
+        );
+        assert_eq!(r.verdict, Verdict::Malicious, "{defect}: {:?}", keys(&r));
+    }
+}

@@ -39,6 +39,12 @@ struct Reading {
     /// whose list of extents ends before its four slots do has no
     /// extension blocks whatever its flag says (they are its data).
     gnu_sparse: bool,
+    /// GNU tar's and libarchive's refusal of a header whose checksum or
+    /// size field has a stray byte after its digits (or a NUL before the
+    /// checksum's): they skip its block and look for the next header, so
+    /// that what this reader takes for its data are entries to them. A
+    /// block that is no header is skipped the same way.
+    strict: bool,
 }
 
 impl Reading {
@@ -46,7 +52,22 @@ impl Reading {
     const MAIN: Reading = Reading {
         pax_size: true,
         gnu_sparse: false,
+        strict: false,
     };
+}
+
+/// A numeric field as GNU tar and libarchive take it: base-256, or blanks,
+/// octal digits, then nothing but spaces and NULs.
+fn strict_number(f: &[u8]) -> bool {
+    if f.first().is_some_and(|&b| b & 0x80 != 0) {
+        return true;
+    }
+    let blanks = f.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    let digits = f[blanks..]
+        .iter()
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .count();
+    f[blanks + digits..].iter().all(|&b| b == b' ' || b == 0)
 }
 
 /// The most bytes of a pax global `path` kept: it is given to every entry
@@ -165,6 +186,9 @@ struct Pass {
     end: u64,
     truncated: bool,
     entries_cut: bool,
+    /// A header that GNU tar or libarchive refuse was read, or the reading
+    /// stopped at a block that is no header: their reading differs.
+    refused: bool,
 }
 
 fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
@@ -177,6 +201,7 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
         end: len,
         truncated: false,
         entries_cut: false,
+        refused: false,
     };
     let mut off = 0u64;
     let mut long_name: Option<String> = None;
@@ -194,12 +219,27 @@ fn read_pass(data: &[u8], reading: Reading, cap: usize) -> Pass {
             p.end = (off + 2 * BLOCK).min(len);
             return p;
         }
+        let refused = !strict_number(&h[148..156]) || !strict_number(&h[124..136]);
+        if reading.strict && (refused || !header_is_valid(h)) {
+            // Skipped, as GNU tar and libarchive skip it.
+            off += BLOCK;
+            continue;
+        }
         if !header_is_valid(h) {
             p.findings.push(FindingKind::Malformed {
                 detail: format!("bad tar header checksum at offset {off}"),
             });
+            p.refused = true;
             p.end = off;
             return p;
+        }
+        if refused && !p.refused {
+            p.refused = true;
+            p.findings.push(FindingKind::Malformed {
+                detail: format!(
+                    "tar header at offset {off} has a stray byte in a number that GNU tar or libarchive refuse: they skip it and read on; both readings are scanned"
+                ),
+            });
         }
         let header_size = octal(&h[124..136]).unwrap_or(0);
         let typeflag = h[156];
@@ -510,6 +550,7 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             Reading {
                 pax_size: false,
                 gnu_sparse: false,
+                strict: false,
             },
             "tar reading that ignores pax sizes",
         ),
@@ -518,8 +559,17 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             Reading {
                 pax_size: true,
                 gnu_sparse: true,
+                strict: false,
             },
             "GNU tar's reading of sparse files",
+        ),
+        (
+            main.refused,
+            Reading {
+                strict: true,
+                ..Reading::MAIN
+            },
+            "GNU tar's and libarchive's reading, which skips a header they refuse",
         ),
     ];
     for (_, reading, view) in others.into_iter().filter(|(needed, ..)| *needed) {
