@@ -165,6 +165,12 @@ impl Budget {
         self.watch.check()
     }
 
+    /// What stops the scan, for a decoder's input to check as it is read
+    /// (see [`WatchedInput`]).
+    pub(crate) fn watch(&self) -> Watch {
+        self.watch.clone()
+    }
+
     /// The wall time that is left, for engines with their own timeout.
     pub fn time_left(&self) -> Duration {
         self.watch.deadline.saturating_since(Moment::now())
@@ -319,7 +325,12 @@ impl Budget {
                         LimitKind::TotalSize
                     })
                 }
-                Err(Stop::Io(e)) => error = Some(e),
+                // A decoder whose watched input stopped it fails: the
+                // limit is why.
+                Err(Stop::Io(e)) => match self.check_time() {
+                    Err(l) => limit = Some(l),
+                    Ok(()) => error = Some(e),
+                },
             }
             out.truncate(cap.min(usize::MAX as u64) as usize);
         }
@@ -388,6 +399,46 @@ impl<R: Read> Read for Watched<'_, R> {
             return Ok(0);
         }
         self.inner.read(buf)
+    }
+}
+
+/// A decoder's input that fails once the watch says stop: for decoders
+/// that may read on for long without giving a byte (bzip2 over a million
+/// empty streams), which the watch on their output never gets to check.
+pub(crate) struct WatchedInput<B> {
+    inner: B,
+    watch: Watch,
+}
+
+impl<B> WatchedInput<B> {
+    pub fn new(inner: B, watch: Watch) -> Self {
+        WatchedInput { inner, watch }
+    }
+}
+
+impl<B: io::BufRead> io::Read for WatchedInput<B> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let have = io::BufRead::fill_buf(self)?;
+            let n = have.len().min(buf.len());
+            buf[..n].copy_from_slice(&have[..n]);
+            n
+        };
+        io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl<B: io::BufRead> io::BufRead for WatchedInput<B> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let Err(l) = self.watch.check() {
+            return Err(io::Error::other(format!("stopped: {l:?}")));
+        }
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n);
     }
 }
 

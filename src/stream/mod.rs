@@ -120,6 +120,9 @@ pub struct ScanStream {
     /// The head judgement so far, and how long a head it judged.
     judged: Option<(HeadJudgement, u64)>,
     failed: bool,
+    /// A reader was read for longer than the scan may take, or the scan
+    /// was cancelled while it was read: the rest was not.
+    pub(crate) read_cut: Option<LimitKind>,
 }
 
 impl std::fmt::Debug for ScanStream {
@@ -159,6 +162,7 @@ impl Engine {
             declared: None,
             judged: None,
             failed: false,
+            read_cut: None,
         }
     }
 }
@@ -330,6 +334,15 @@ impl ScanStream {
                 detail: format!(
                     "the stream went past {max} bytes: {} more were not scanned",
                     self.store.dropped
+                ),
+            });
+        }
+        if let Some(limit) = self.read_cut {
+            first.push(FindingKind::Limit {
+                limit,
+                detail: format!(
+                    "reading the input stopped after {} bytes: the rest was not scanned",
+                    self.store.extent()
                 ),
             });
         }

@@ -90,8 +90,22 @@ impl Engine {
         }
         let more = first.len() as u64 == first_cap;
         stream.put(0, first.into()).map_err(std::io::Error::other)?;
+        // Reading is part of the scan's time: a reader that gives bytes
+        // slowly, or gigabytes (a sparse file of 20 GiB reads in minutes),
+        // stops at the scan's limit or its cancellation, a finding.
+        let started = crate::clock::Moment::now();
+        let max_time = self.limits().max_time;
+        let cancel = stream.cancel_token();
         if more {
             loop {
+                if cancel.is_cancelled() {
+                    stream.read_cut = Some(crate::limits::LimitKind::Cancelled);
+                    break;
+                }
+                if crate::clock::Moment::now().saturating_since(started) > max_time {
+                    stream.read_cut = Some(crate::limits::LimitKind::Time);
+                    break;
+                }
                 // Past the maximum nothing more is kept: one byte more says that
                 // there was more, and reading stops.
                 let room = max.saturating_sub(stream.received_to());

@@ -63,7 +63,10 @@ pub(crate) fn zip_method<'a>(
         0 => Box::new(input),
         8 => Box::new(flate2::bufread::DeflateDecoder::new(input)),
         9 => Box::new(deflate64::Deflate64Decoder::with_buffer(input)),
-        12 => Box::new(bzip2::bufread::MultiBzDecoder::new(input)),
+        // Its input checks the clock: see `compressed::bunzip2`.
+        12 => Box::new(bzip2::bufread::MultiBzDecoder::new(
+            crate::budget::WatchedInput::new(input, budget.watch()),
+        )),
         14 => lzma(input, usize, output_cap).map_err(|e| bad("lzma", &e))?,
         93 => Box::new(zstd_reader(input).map_err(|e| bad("zstd", &e))?),
         95 => Box::new(xz_reader(input)),
