@@ -366,15 +366,32 @@ fn clean_name(name: &str) -> String {
 
 /// `<label>: OK` or `<label>: <name> FOUND`.
 pub fn scan_line(label: &str, outcome: &Outcome) -> String {
+    let label = shown_label(label);
     match outcome {
         Outcome::Clean => format!("{label}: OK"),
         Outcome::Found(name) => format!("{label}: {name} FOUND"),
     }
 }
 
+/// A label (a path, as the file system spells it) fit for a reply line: a
+/// control character becomes `?`, so that a file named `a.txt: OK\n`
+/// cannot write a reply line of its own that clients read as its verdict.
+fn shown_label(label: &str) -> std::borrow::Cow<'_, str> {
+    if label.chars().any(char::is_control) {
+        label
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        label.into()
+    }
+}
+
 /// `<label>: <message> ERROR`; a `:` in the message would cut it short in
 /// clients, so it becomes `-`.
 pub fn error_line(label: &str, message: &str) -> String {
+    let label = shown_label(label);
     let m: String = message
         .chars()
         .map(|c| if c == ':' || c.is_control() { '-' } else { c })
@@ -541,6 +558,20 @@ impl Instream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_cannot_write_a_reply_line_of_its_own() {
+        let found = Outcome::Found("Eicar-Test-Signature".into());
+        assert_eq!(
+            scan_line("/srv/report.txt: OK\n", &found),
+            "/srv/report.txt: OK?: Eicar-Test-Signature FOUND"
+        );
+        assert_eq!(
+            error_line("/srv/a\r\0b", "cannot open"),
+            "/srv/a??b: cannot open ERROR"
+        );
+        assert_eq!(scan_line("stream", &Outcome::Clean), "stream: OK");
+    }
 
     fn line(buf: &[u8]) -> (Term, &[u8], usize) {
         match split_command(buf) {

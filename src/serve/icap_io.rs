@@ -384,13 +384,23 @@ fn modify(d: &Arc<Daemon>, conn: &mut Conn, req: &Request) -> bool {
     } else {
         enc.res_hdr(&hdrs)
     };
+    // A coding that is not undone here (unknown, or more of them than any
+    // server applies) leaves the body scanned as it is: found when that
+    // finds something, else an error, never a clean, as the client may
+    // undo what was not (curl and urllib3 undo five).
+    let mut not_undone = None;
     let decoded = match coded.map(icap::content_codings) {
         Some(Ok(codings)) => {
             Decoding::new(&codings, engine.stream(&name, &opts), d.cfg().stream_max)
                 .and_then(Result::ok)
         }
-        // A coding no browser undoes: the body is scanned as it is.
-        _ => None,
+        Some(Err(coding)) => {
+            not_undone = Some(format!(
+                "the body's Content-Encoding is not undone here: {coding}"
+            ));
+            None
+        }
+        None => None,
     };
     // Encoded, the body on the wire is no file of that name: its name is
     // the decoded one's, and the raw bytes are scanned under a label.
@@ -468,6 +478,11 @@ fn modify(d: &Arc<Daemon>, conn: &mut Conn, req: &Request) -> bool {
                 Some(stream) => stream.finish().map_err(|e| e.to_string())?,
                 None => return Err("the stream's storage failed".into()),
             };
+            if let Some(e) = not_undone
+                && !matches!(clamd::outcome(&raw, suspicious_found), Outcome::Found(_))
+            {
+                return Err(e);
+            }
             // The decoded body (what the browser saves) decides when it is
             // found, its errors included; else the raw one does.
             let decoded = match decoded {
