@@ -48,9 +48,13 @@ pub(crate) fn member(b: &[u8], at: usize) -> Result<Option<Member<'_>>, Bad> {
     if &h[58..60] != b"`\n" {
         return Err(Bad::Header);
     }
+    // Blanks on either side: dpkg and binutils read a size written
+    // right-justified (`%10d`) as well as the usual left-justified one.
     let size = std::str::from_utf8(&h[48..58])
         .ok()
-        .and_then(|s| s.trim_end().parse::<usize>().ok())
+        .map(|s| s.trim_matches(' '))
+        .filter(|s| !s.starts_with('+'))
+        .and_then(|s| s.parse::<usize>().ok())
         .ok_or(Bad::Header)?;
     let start = at + HEADER;
     let end = start.checked_add(size).ok_or(Bad::Truncated)?;
@@ -126,6 +130,20 @@ pub(crate) mod tests {
             v.push(b'\n');
         }
         v
+    }
+
+    #[test]
+    fn a_size_written_right_justified_is_read() {
+        let mut a = SIGNATURE.to_vec();
+        let mut m = member_bytes("debian-binary", b"2.0\n");
+        m[48..58].copy_from_slice(b"         4");
+        a.extend(m);
+        assert!(is_ar(&a));
+        let m = member(&a, SIGNATURE.len()).unwrap().unwrap();
+        assert_eq!(&a[m.data.clone()], b"2.0\n");
+        // A sign is no size.
+        a[SIGNATURE.len() + 48..SIGNATURE.len() + 58].copy_from_slice(b"+4        ");
+        assert!(member(&a, SIGNATURE.len()).is_err());
     }
 
     #[test]

@@ -82,8 +82,15 @@ fn ascii(
     align: usize,
 ) -> Result<Option<Header>, Bad> {
     let h = b.get(at..at + len).ok_or(Bad::Truncated)?;
+    // As GNU cpio reads a field: blanks around the digits are padding, a
+    // sign is no digit (Rust's parser would take `+`).
     let field = |f: &[u8]| {
-        let s = std::str::from_utf8(f).map_err(|_| Bad::Field)?;
+        let s = std::str::from_utf8(f)
+            .map_err(|_| Bad::Field)?
+            .trim_matches(' ');
+        if s.is_empty() || s.starts_with('+') {
+            return Err(Bad::Field);
+        }
         u64::from_str_radix(s, radix).map_err(|_| Bad::Field)
     };
     let (mode, namesize, filesize) = if radix == 16 {
@@ -256,6 +263,18 @@ pub(crate) mod tests {
         let cut = newc("a.txt", REGULAR, b"hello");
         assert!(is_cpio(&cut[..cut.len() - 4]));
         assert!(!is_cpio(b"070701 not hexadecimal digits at all, just prose here......................................................."));
+    }
+
+    #[test]
+    fn numbers_read_as_gnu_cpio_reads_them() {
+        // The file size (field 6 of newc) padded with blanks: read.
+        let mut a = newc("a.txt", REGULAR, b"hello");
+        a[6 + 6 * 8..6 + 7 * 8].copy_from_slice(b"     5  ");
+        let h = header(&a, 0).unwrap().unwrap();
+        assert_eq!(&a[h.data.clone()], b"hello");
+        // A sign: no number to GNU cpio.
+        a[6 + 6 * 8..6 + 7 * 8].copy_from_slice(b"+0000005");
+        assert_eq!(header(&a, 0), Err(Bad::Field));
     }
 
     #[test]
