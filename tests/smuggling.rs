@@ -54,6 +54,30 @@ fn atob_of_concatenated_literals() {
     assert!(path.to_string().contains("<smuggled atob #1"), "{path}");
 }
 
+/// A script file smuggled as text: the string handed to `new Blob([...])`
+/// (escaped, joined with `+`, reversed) is the file the browser saves.
+#[test]
+fn the_text_of_a_blob_is_the_file() {
+    let e = String::from_utf8(eicar()).unwrap();
+    let escaped: String = e.bytes().map(|b| format!("\\x{b:02x}")).collect();
+    let (a, b) = e.split_at(30);
+    let reversed: String = e.chars().rev().collect::<String>().replace('\\', "\\\\");
+    for blob in [
+        format!("new Blob([\"{escaped}\"], {{type: 'text/plain'}})"),
+        format!("new Blob(['{}' + '{}'])", a.replace('\\', "\\\\"), b),
+        format!("new File([\"{reversed}\".split('').reverse().join('')], 'a.js')"),
+    ] {
+        let js = format!(
+            "var blob = {blob};\nvar a = document.createElement('a');\na.href = URL.createObjectURL(blob); a.download = 'invoice.js'; a.click();"
+        );
+        let r = scan("invoice.html", html(&js));
+        assert!(found_eicar(&r), "{blob}: {:?}", keys(&r));
+    }
+    // A page that builds a small text blob of its own stays clean.
+    let js = "var b = new Blob(['<p>' + 'hello' + '</p>'], {type: 'text/html'});";
+    assert_clean(&scan("page.html", html(js)));
+}
+
 #[test]
 fn atob_of_variables_built_up_from_literals() {
     let text = String::from_utf8(b64(&eicar()))

@@ -51,6 +51,10 @@ pub(crate) enum Encoding {
     /// page reader reads one once the script's escapes are decoded
     /// (`"data:...;base64\x2c..."` assigned to a link's `href`).
     DataUri,
+    /// A string (or a concatenation, escapes decoded) handed to `new
+    /// Blob([...])` or `new File([...])`: the file's text itself, how a
+    /// script (.js, .hta, .bat) is smuggled.
+    Text,
 }
 
 impl Encoding {
@@ -63,6 +67,7 @@ impl Encoding {
             Encoding::Bytes => "bytes",
             Encoding::CharCodes => "fromCharCode",
             Encoding::DataUri => "data uri",
+            Encoding::Text => "text",
         }
     }
 }
@@ -582,6 +587,19 @@ pub(crate) fn payloads(src: &[u8]) -> (Vec<Payload>, bool) {
                             || n == b"Blob"
                             || n == b"from"
                     });
+                // `new Blob(["..." + x])`, `new File([...], name)`: the
+                // string is the file.
+                let file_of_text = i >= 2
+                    && matches!(toks[i - 1].1, Tok::Punct(b'('))
+                    && name(&toks[i - 2].1).is_some_and(|n| n == b"Blob" || n == b"File");
+                if file_of_text && !matches!(toks.get(i + 1), Some((_, Tok::Num(_)))) {
+                    let (value, parts, next) = concat(&toks, i + 1, &vars, src, &mut allowance);
+                    if let Some(v) = value.filter(|v| parts > 0 && v.len() >= MIN_BYTES) {
+                        push(payload(Encoding::Text, *off, &v), &mut out);
+                        i = next.max(i + 1);
+                        continue;
+                    }
+                }
                 let (values, next) = numbers(&toks, i + 1);
                 let min = if typed { MIN_BYTES } else { MIN_LOOSE_BYTES };
                 if values.len() >= min && values.iter().all(|&v| v <= 255) {

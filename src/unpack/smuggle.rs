@@ -183,7 +183,7 @@ pub(crate) fn script(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         let bytes = match p.encoding {
             Encoding::Atob | Encoding::Base64 => super::decode::base64(&p.data),
             Encoding::Hex => smuggle::unhex(&p.data),
-            Encoding::Bytes | Encoding::CharCodes => p.data,
+            Encoding::Bytes | Encoding::CharCodes | Encoding::Text => p.data,
             Encoding::DataUri => {
                 if listed as u64 >= ctx.budget.objects_left() {
                     out.entries_cut(listed);
