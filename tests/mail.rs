@@ -506,6 +506,20 @@ fn a_part_head_that_ends_without_an_empty_line() {
     }
 }
 
+/// A file name in a charset the parser does not decode (EBCDIC cp037,
+/// which Python's `email` reads as `invoice.js`): not the name a client
+/// may show, so a finding, never a silent clean.
+#[test]
+fn a_file_name_in_a_charset_not_decoded_is_a_finding() {
+    let m = message(&[(
+        "Content-Type: text/plain\r\nContent-Disposition: attachment; filename*=cp037''%89%95%A5%96%89%83%85K%91%A2",
+        b"var s = 1;",
+    )]);
+    let r = scan("mail.eml", m);
+    assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
+    assert_ne!(r.verdict, Verdict::Clean);
+}
+
 /// Quoted-printable soft breaks with white space after the `=`, or a
 /// lone CR: RFC 2045 has decoders delete the white space, and ripmime
 /// does.

@@ -96,6 +96,16 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
         listed += 1;
         // A part's file name is the sender's; a part without one is the
         // message's own content, labelled by us.
+        // A name in a charset the parser does not decode (EBCDIC, which
+        // Python's `email` reads) comes out with replacement characters:
+        // what a client shows may be another name, with its own checks.
+        if named.is_some_and(|n| n.contains('\u{fffd}')) {
+            out.findings.push(FindingKind::Malformed {
+                detail: format!(
+                    "part {i} has a file name in a charset this parser does not decode: mail clients that do may read another name"
+                ),
+            });
+        }
         let (name, origin) = match named {
             Some(n) => (n.to_owned(), Origin::Entry),
             None if is_message => (format!("<message {i}>"), Origin::Decoded),
