@@ -94,8 +94,6 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             break;
         }
         listed += 1;
-        // A part's file name is the sender's; a part without one is the
-        // message's own content, labelled by us.
         // A name in a charset the parser does not decode (EBCDIC, which
         // Python's `email` reads) comes out with replacement characters:
         // what a client shows may be another name, with its own checks.
@@ -106,6 +104,8 @@ pub(crate) fn unpack(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
                 ),
             });
         }
+        // A part's file name is the sender's; a part without one is the
+        // message's own content, labelled by us.
         let (name, origin) = match named {
             Some(n) => (n.to_owned(), Origin::Entry),
             None if is_message => (format!("<message {i}>"), Origin::Decoded),
