@@ -123,19 +123,15 @@ fn an_xls_with_a_macro_sheet_and_auto_open_is_blocked() {
     assert_eq!(r.verdict, Verdict::Malicious);
 }
 
-/// A SUPBOOK record of a DDE link (`=cmd|'/c calc'!A0` as Excel 97-2003
-/// saves it): no sheets, the server and the topic apart by 0x03.
-fn dde_supbook(server: &str, topic: &str) -> Vec<u8> {
+/// An Excel 97-2003 workbook (as a compound file) with one sheet and a
+/// DDE link (`=cmd|'/c calc'!A0` as Excel saves it): a SUPBOOK record of
+/// no sheets, the server and the topic apart by 0x03.
+fn dde_workbook(server: &str, topic: &str) -> Vec<u8> {
     let path = format!("{server}\u{3}{topic}");
-    let mut d = vec![0, 0];
-    d.extend((path.len() as u16).to_le_bytes());
-    d.push(0);
-    d.extend(path.as_bytes());
-    d
-}
-
-#[test]
-fn an_xls_dde_link_to_a_command_interpreter_is_blocked() {
+    let mut supbook = vec![0, 0];
+    supbook.extend((path.len() as u16).to_le_bytes());
+    supbook.push(0);
+    supbook.extend(path.as_bytes());
     let mut wb = Vec::new();
     biff(
         &mut wb,
@@ -143,25 +139,21 @@ fn an_xls_dde_link_to_a_command_interpreter_is_blocked() {
         &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0],
     );
     biff(&mut wb, 0x0085, &boundsheet("Sheet1", 0, 0));
-    biff(&mut wb, 0x01ae, &dde_supbook("cmd", "/c calc"));
+    biff(&mut wb, 0x01ae, &supbook);
     biff(&mut wb, 0x000a, &[]);
-    let r = scan("invoice.xls", compound(&[("/Workbook", &wb)]));
+    compound(&[("/Workbook", &wb)])
+}
+
+#[test]
+fn an_xls_dde_link_to_a_command_interpreter_is_blocked() {
+    let r = scan("invoice.xls", dde_workbook("cmd", "/c calc"));
     assert!(has_key(&r, "document.dde.command"), "{:?}", keys(&r));
     assert_eq!(r.verdict, Verdict::Malicious);
 }
 
 #[test]
 fn an_xls_dde_link_to_another_program_is_flagged_not_blocked() {
-    let mut wb = Vec::new();
-    biff(
-        &mut wb,
-        0x0809,
-        &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0],
-    );
-    biff(&mut wb, 0x0085, &boundsheet("Sheet1", 0, 0));
-    biff(&mut wb, 0x01ae, &dde_supbook("WINWORD", "report.docx"));
-    biff(&mut wb, 0x000a, &[]);
-    let r = scan("prices.xls", compound(&[("/Workbook", &wb)]));
+    let r = scan("prices.xls", dde_workbook("WINWORD", "report.docx"));
     assert!(has_key(&r, "document.dde"), "{:?}", keys(&r));
     assert!(!has_key(&r, "document.dde.command"), "{:?}", keys(&r));
     assert_ne!(r.verdict, Verdict::Malicious);

@@ -393,13 +393,11 @@ fn sylk(data: &[u8], findings: &mut Vec<FindingKind>) -> FileType {
 /// its topic (`MSEXCEL|'\..\..\Windows\System32\cmd.exe'`), is a command
 /// interpreter is a command.
 fn formula_dde(data: &[u8], findings: &mut Vec<FindingKind>) {
-    use crate::format::ooxml::is_interpreter;
     for c in crate::format::formula::dde_calls(data) {
-        let topic = c.call[c.program.len() + 1..].trim_start_matches('\'');
-        let first = topic.split_whitespace().next().unwrap_or("");
+        let topic = &c.call[c.program.len() + 1..];
         findings.push(FindingKind::Dde {
             form: "DDE formula".into(),
-            interpreter: is_interpreter(&c.program) || is_interpreter(first),
+            interpreter: crate::format::ooxml::dde_starts_interpreter(&c.program, topic),
             command: c.call,
         });
     }

@@ -309,16 +309,9 @@ fn findings(g: &Globals, findings: &mut Vec<FindingKind>) -> bool {
         findings.push(FindingKind::XlmAutorun { name: name.clone() });
     }
     for (server, topic) in &g.dde {
-        // `cmd|' /c calc'`: the program is the server, or, where Excel is
-        // the server, the first word of the topic.
-        let first = topic
-            .trim_start_matches(['\'', ' '])
-            .split_whitespace()
-            .next();
         findings.push(FindingKind::Dde {
             form: "DDE link".into(),
-            interpreter: crate::format::ooxml::is_interpreter(server)
-                || first.is_some_and(crate::format::ooxml::is_interpreter),
+            interpreter: crate::format::ooxml::dde_starts_interpreter(server, topic),
             command: format!("{server}|{topic}"),
         });
     }

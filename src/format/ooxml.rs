@@ -429,6 +429,15 @@ fn first_argument(args: &str) -> String {
     }
 }
 
+/// True when a DDE link to `server` about `topic` starts a command
+/// interpreter: the server is one, or, where Excel is the server
+/// (`MSEXCEL|'\..\..\Windows\System32\cmd.exe'`), the topic's first word
+/// is.
+pub(crate) fn dde_starts_interpreter(server: &str, topic: &str) -> bool {
+    let first = topic.trim_start_matches('\'').split_whitespace().next();
+    is_interpreter(server) || first.is_some_and(is_interpreter)
+}
+
 /// True when `program` (a path or a name, any case, with or without
 /// `.exe`, doubled backslashes and all) is a command interpreter.
 pub(crate) fn is_interpreter(program: &str) -> bool {
