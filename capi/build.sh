@@ -9,6 +9,9 @@
 # which rustc prints among the native static libraries below and
 # capi/install.sh writes into xferscan.pc's Libs.private.
 #
+# Warnings are errors: this is the one build of the library without the
+# `cli` feature, where code only the command uses would show as dead.
+#
 # The crate types are given here (cargo rustc --crate-type), as cargo-c
 # does, rather than in Cargo.toml's [lib]: there, every `cargo build` and
 # `cargo test` would also link a cdylib and archive a staticlib of all of
@@ -34,7 +37,7 @@ case "${XFERSCAN_PULLEY:-0}" in
 esac
 log=$(mktemp)
 cargo rustc --release --locked --lib --no-default-features --features "$features" \
-  --crate-type cdylib --crate-type staticlib -- \
+  --crate-type cdylib --crate-type staticlib -- -D warnings \
   -C link-arg=-Wl,-soname,libxferscan.so.0 -C link-arg=-Wl,-z,nodelete \
   --print native-static-libs 2>&1 | tee "$log"
 # What a static link needs besides the archive (only printed when rustc
