@@ -284,3 +284,23 @@ fn the_archive_comment_may_give_it() {
     let r = scan("setup.zip", w.finish().unwrap().into_inner());
     assert!(opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
 }
+
+/// The empty password is what a user gets by pressing Enter at 7-Zip's
+/// prompt, and `unzip -P ""` opens what it encrypted: its key is public, so
+/// it is tried whatever the engine's list, and the content is scanned.
+#[test]
+fn zips_encrypted_with_the_empty_password_are_opened() {
+    let only_ours = xferscan::Engine::builder()
+        .passwords(["only-this-one"])
+        .build()
+        .unwrap();
+    for (kind, zip) in [("aes", aes_zip("")), ("zipcrypto", zipcrypto_zip(""))] {
+        let r = scan("invoice.zip", zip.clone());
+        assert!(opened(&r), "{kind}: {:?} {:?}", keys(&r), encrypted(&r));
+        let r = only_ours.scan_bytes("invoice.zip", zip);
+        assert!(opened(&r), "{kind}: {:?} {:?}", keys(&r), encrypted(&r));
+    }
+    // A password that is not empty and not known still stays closed.
+    let r = only_ours.scan_bytes("invoice.zip", aes_zip("not-known"));
+    assert!(!opened(&r), "{:?} {:?}", keys(&r), encrypted(&r));
+}

@@ -122,7 +122,9 @@ impl EngineBuilder {
 
     /// Replaces the passwords tried on encrypted entries (by default
     /// [`DEFAULT_PASSWORDS`]). Per-scan hints come on top, through
-    /// [`ScanOptions`](crate::ScanOptions).
+    /// [`ScanOptions`](crate::ScanOptions). The empty password is tried
+    /// last whatever the list: it is what a user gets by pressing Enter at
+    /// 7-Zip's prompt, and `unzip -P ""` opens what it encrypted.
     pub fn passwords<I, S>(&mut self, passwords: I) -> &mut Self
     where
         I: IntoIterator<Item = S>,
@@ -191,9 +193,19 @@ impl EngineBuilder {
                 detector: Detector::new(),
                 limits: self.limits.clone(),
                 policy: self.policy.clone(),
-                passwords: self.passwords.clone(),
+                passwords: with_empty(&self.passwords),
                 hashes: self.hashes,
             }),
         })
     }
+}
+
+/// The engine's candidate passwords: the configured ones, then the empty
+/// one (its key is public, so what it encrypted is no secret to scan past).
+fn with_empty(passwords: &[String]) -> Vec<String> {
+    let mut all = passwords.to_vec();
+    if !all.iter().any(String::is_empty) {
+        all.push(String::new());
+    }
+    all
 }
