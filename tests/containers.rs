@@ -63,6 +63,53 @@ fn legacy_lzma_is_detected_without_magic_and_unpacked() {
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
 
+/// LZMA86 (7-Zip's `Lzma86.h`): a filter byte, then a `.lzma` stream;
+/// 7-Zip opens it whatever the name, and undoes the x86 branch filter when
+/// the byte is 1.
+#[test]
+fn lzma86_is_detected_and_unpacked_through_its_filter() {
+    let with = |filter: u8, data: &[u8]| {
+        let mut v = vec![filter];
+        v.extend(lzma_alone(data, true));
+        v
+    };
+    for name in ["download.bin", "e.lzma86"] {
+        let r = scan(name, with(0, &eicar()));
+        assert!(found_eicar(&r), "{name}: {:?}", keys(&r));
+    }
+    // Code with calls (E8 and a 32-bit offset): the filter turns relative
+    // offsets into absolute ones, and the reader turns them back.
+    let mut code = Vec::new();
+    for i in 0..64u32 {
+        code.extend([0x90, 0x90, 0xe8]);
+        code.extend((i * 0x40).to_le_bytes());
+    }
+    code.extend(eicar());
+    let mut filtered = Vec::new();
+    {
+        let mut w = lzma_rust2::filter::bcj::BcjWriter::new_x86(&mut filtered, 0);
+        w.write_all(&code).unwrap();
+        w.finish().unwrap();
+    }
+    assert_ne!(filtered, code);
+    let engine = xferscan::Engine::builder()
+        .object_hashes(xferscan::ObjectHashes::Every)
+        .build()
+        .unwrap();
+    let r = engine.scan_bytes("code.bin", with(1, &filtered));
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let want = sha256_hex(&code);
+    assert!(
+        r.objects
+            .iter()
+            .any(|o| o.sha256.as_deref() == Some(want.as_str())),
+        "the filter was not undone: {:?}",
+        keys(&r)
+    );
+    // Control: text in LZMA86 is clean.
+    assert_clean(&scan("notes.bin", with(0, b"meeting notes")));
+}
+
 /// 7-Zip extracts every stream of a `.lzma` file, one after the other;
 /// xz's `lzma -d` writes the first and fails on the rest.
 #[test]
@@ -106,6 +153,79 @@ fn gzip_member_behind_trailing_garbage_is_unpacked() {
     let r = scan("junk.gz", data);
     assert!(!found_eicar(&r));
     assert!(has_key(&r, "container.appended_data"));
+}
+
+/// gzip's old magic (`1f 9e`, `OLD_GZIP_MAGIC` in gzip.c): `gzip -d`,
+/// `zcat` and `tar xzf` decode such a member, first or later, whatever the
+/// file is named.
+#[test]
+fn gzip_old_magic_members_are_decoded() {
+    let old = |data: &[u8]| {
+        let mut g = gzip(data);
+        g[1] = 0x9e;
+        g
+    };
+    for name in ["e.txt.gz", "e.txt", "e.dat"] {
+        let r = scan(name, old(&eicar()));
+        assert!(found_eicar(&r), "{name}: {:?}", keys(&r));
+    }
+    let mut data = gzip(b"hello\n");
+    data.extend(old(&eicar()));
+    let r = scan("two.gz", data);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    assert!(!has_key(&r, "container.appended_data"), "{:?}", keys(&r));
+    // Behind garbage, as the new magic is.
+    let mut data = gzip(b"harmless");
+    data.extend(b"garbage");
+    data.extend(old(&eicar()));
+    assert!(found_eicar(&scan("hidden.gz", data)));
+    // Control: an old-magic member of text is clean.
+    assert_clean(&scan("a.txt.gz", old(b"just text")));
+}
+
+/// Unix `pack` (`1f 1e`, `.z`): `gzip -d` and `tar xzf` decode it,
+/// whatever the file is named, and read on after its end code.
+#[test]
+fn pack_files_are_decoded() {
+    let packed = pack(&eicar());
+    // The fixture is what gzip decodes (its unpack.c is the reader).
+    if let Some(gzip_bin) = tool("gzip") {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("e.z"), &packed).unwrap();
+        let out = std::process::Command::new(gzip_bin)
+            .args(["-dc", "e.z"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, eicar());
+    }
+    for name in ["eicar.z", "eicar.txt", "eicar.Z"] {
+        let r = scan(name, packed.clone());
+        assert!(found_eicar(&r), "{name}: {:?}", keys(&r));
+    }
+    // A tar packed, and a gzip member after a pack stream.
+    let r = scan(
+        "a.tar.z",
+        pack(&TarWriter::new().file("eicar.com", &eicar()).finish()),
+    );
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    let mut then = pack(b"first, harmless\n");
+    then.extend(gzip(&eicar()));
+    let r = scan("two.z", then);
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+    // Cut short: malformed, not clean.
+    let r = scan("cut.z", packed[..packed.len() - 3].to_vec());
+    assert_ne!(r.verdict, Verdict::Clean, "{:?}", keys(&r));
+    // Control: packed text is clean.
+    assert_clean(&scan(
+        "notes.txt.z",
+        pack(b"just some notes, nothing more\n"),
+    ));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Archive and compressed formats that infer's table does not know, by
-//! their magic numbers: lzop, legacy LZ4, TNEF, ActiveMime, ARJ and LHA
-//! (unpacked), and the formats that are named but not opened (ACE, WIM, XAR, squashfs,
+//! their magic numbers: lzop, legacy LZ4, gzip's old magic, Unix `pack`,
+//! TNEF, ActiveMime, ARJ and LHA (unpacked), and the formats that are named but not opened (ACE, WIM, XAR, squashfs,
 //! cramfs, ALZip, EGG, StuffIt, Zoo, framed Snappy, MS-DOS `SZDD` and
 //! `KWAJ`), so that what they hold is never passed as plain data: the walk
 //! reports an archive it cannot open (`unscannable.unsupported_format`).
@@ -15,6 +15,17 @@ pub(crate) fn kind(b: &[u8]) -> Option<&'static str> {
     let at = |off: usize, sig: &[u8]| b.get(off..off + sig.len()) == Some(sig);
     match *b.first()? {
         0x89 if crate::format::lzo::is_lzop(b) => Some("lzo"),
+        // gzip's old magic, which gzip still decodes: then deflate and no
+        // reserved flag bits, as a member is read.
+        0x1f if at(1, &[0x9e, 0x08])
+            && b.get(3).is_some_and(|f| f & 0xe0 == 0)
+            && b.len() >= 18 =>
+        {
+            Some("gz")
+        }
+        // Unix `pack`, which gzip decodes: unpacked with `compress` (both
+        // are `.z`), its whole tree checked.
+        0x1f if crate::format::pack::is_pack(b) => Some("Z"),
         0x02 if is_lz4_legacy(b) => Some("lz4"),
         0x78 if crate::format::tnef::is_tnef(b) => Some("tnef"),
         b'A' if at(0, crate::format::wordml::ACTIVEMIME) => Some("mso"),
@@ -183,6 +194,14 @@ mod tests {
         assert_eq!(kind(&sq), Some("squashfs"));
         assert_eq!(kind(b"SZDD\x88\xf0\x27\x33A\0"), Some("szdd"));
         assert_eq!(kind(b"\xff\x06\x00\x00sNaPpY"), Some("snappy"));
+        let mut old_gzip = vec![0x1f, 0x9e, 8, 0];
+        old_gzip.resize(20, 0);
+        assert_eq!(kind(&old_gzip), Some("gz"));
+        old_gzip[3] = 0x20; // a reserved flag
+        assert_eq!(kind(&old_gzip), None);
+        let packed = crate::format::pack::tests::AB;
+        assert_eq!(kind(packed), Some("Z"));
+        assert_eq!(kind(&packed[..8]), None);
     }
 
     #[test]

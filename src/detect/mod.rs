@@ -31,6 +31,7 @@ use memchr::memmem;
 
 use crate::finding::FindingKind;
 use crate::format::keys::KeyBytes;
+use crate::format::lzma;
 use crate::report::TypeAt;
 
 /// What detection found in one object.
@@ -233,8 +234,10 @@ impl Detector {
         let primary = match self.magic(data) {
             _ if crate::format::cms::is_cms(data) => known::PKCS7,
             Some((ext, kind)) => self.refine(ext, kind, data, &mut d.findings),
-            // Without a magic number, only when nothing else claims it.
-            None if is_lzma_alone(data) => known::LZMA,
+            // Without a magic number, only when nothing else claims it;
+            // LZMA86 (a filter byte first) too, which 7-Zip opens by its
+            // content.
+            None if lzma::is_alone(data) || lzma::is_lzma86(data) => known::LZMA,
             None => {
                 let (ty, keys) = self.scripts.classify_keyed(data);
                 head_keys = Some(keys);
@@ -515,25 +518,6 @@ fn is_tar(b: &[u8]) -> bool {
     crate::format::tar::header_is_valid(b)
 }
 
-/// The legacy `.lzma` format (LZMA-alone), which has no magic number: its
-/// 13-byte header is read much as xz's own detection reads it. The
-/// properties byte must be valid, the dictionary 2^n or 2^n + 2^(n-1) bytes
-/// (4 KiB to 1.5 GiB), the size unknown or 1 byte to 256 GiB, and the range
-/// coder's first byte zero.
-fn is_lzma_alone(b: &[u8]) -> bool {
-    if b.len() < 14 || b[0] > 224 || b[13] != 0 {
-        return false;
-    }
-    let dict = u32::from_le_bytes([b[1], b[2], b[3], b[4]]);
-    let size = u64::from_le_bytes([b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12]]);
-    if !(4096..=3 << 29).contains(&dict) {
-        return false;
-    }
-    // Nonzero here, so the shift is by at most 31.
-    let odd = dict >> dict.trailing_zeros();
-    (odd == 1 || odd == 3) && (size == u64::MAX || (1..1 << 38).contains(&size))
-}
-
 /// Compiled HTML help: the ITSF header, version 2 or 3.
 fn is_chm(b: &[u8]) -> bool {
     b.len() >= 8 && b.starts_with(b"ITSF") && matches!(b[4..8], [2 | 3, 0, 0, 0])
@@ -600,20 +584,6 @@ mod tests {
             0x01, 0x14, 0x02, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0x46,
         ]);
         assert_eq!(Detector::new().detect(&b).primary(), known::LNK);
-    }
-
-    #[test]
-    fn legacy_lzma_headers() {
-        let mut h = vec![
-            0x5d, 0, 0, 0x80, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0,
-        ];
-        assert!(is_lzma_alone(&h));
-        h[1..5].copy_from_slice(&(3u32 << 20).to_le_bytes());
-        assert!(is_lzma_alone(&h));
-        for dict in [0u32, 1, 4095, 5 << 20, u32::MAX] {
-            h[1..5].copy_from_slice(&dict.to_le_bytes());
-            assert!(!is_lzma_alone(&h), "{dict}");
-        }
     }
 
     #[test]

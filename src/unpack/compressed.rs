@@ -11,7 +11,7 @@ use bytes::Bytes;
 use super::{Ctx, Unpacked, decode};
 use crate::budget::Drained;
 use crate::finding::FindingKind;
-use crate::format::{lzo, lzw};
+use crate::format::{lzma, lzo, lzw, pack};
 use crate::report::Origin;
 
 /// The name of what a compressed file decodes to: its own stored name if
@@ -54,7 +54,7 @@ fn inner_name(outer: &str, stored: Option<&[u8]>) -> (String, Origin) {
 /// end so that trailing bytes can be scanned.
 struct Members<'a> {
     rest: &'a [u8],
-    current: Option<flate2::bufread::GzDecoder<&'a [u8]>>,
+    current: Option<flate2::bufread::GzDecoder<io::Chain<&'static [u8], &'a [u8]>>>,
     first_name: Option<Vec<u8>>,
     members: usize,
 }
@@ -68,12 +68,17 @@ impl Read for Members<'_> {
                     return Ok(n);
                 }
                 if let Some(d) = self.current.take() {
-                    self.rest = d.into_inner();
+                    self.rest = d.into_inner().into_inner().1;
                 }
                 continue;
             }
-            if self.rest.len() >= 3 && self.rest[..3] == [0x1f, 0x8b, 0x08] {
-                let d = flate2::bufread::GzDecoder::new(self.rest);
+            if is_member(self.rest) {
+                // The decoder is shown the magic it knows: gzip reads the
+                // old one (`1f 9e`) as the same format.
+                let d = flate2::bufread::GzDecoder::new(io::Read::chain(
+                    &GZIP_MAGIC[..],
+                    &self.rest[2..],
+                ));
                 if self.members == 0 {
                     self.first_name = d.header().and_then(|h| h.filename()).map(<[u8]>::to_vec);
                 }
@@ -84,6 +89,16 @@ impl Read for Members<'_> {
             return Ok(0);
         }
     }
+}
+
+/// gzip's magic, which the decoder wants.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether `b` starts a gzip member: the magic, or the old one that gzip
+/// still decodes (`1f 9e`, `OLD_GZIP_MAGIC` in gzip.c) as a first member
+/// and as any later one, then deflate.
+fn is_member(b: &[u8]) -> bool {
+    b.len() >= 3 && b[0] == 0x1f && matches!(b[1], 0x8b | 0x9e) && b[2] == 0x08
 }
 
 /// The decoded stream of a format of members (gzip, lzop) as one child,
@@ -153,11 +168,12 @@ pub(crate) fn gunzip(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     out
 }
 
-/// Where the next plausible gzip member header starts: the magic, deflate,
-/// and no reserved flag bits.
+/// Where the next plausible gzip member header starts: either magic,
+/// deflate, and no reserved flag bits.
 fn next_member(b: &[u8]) -> Option<usize> {
-    memchr::memmem::find_iter(b, &[0x1f, 0x8b, 0x08])
-        .find(|&i| b.get(i + 3).is_some_and(|f| f & 0xe0 == 0) && b.len() >= i + 18)
+    memchr::memchr_iter(0x1f, b).find(|&i| {
+        is_member(&b[i..]) && b.get(i + 3).is_some_and(|f| f & 0xe0 == 0) && b.len() >= i + 18
+    })
 }
 
 /// Every lzop member's blocks in turn, as one stream (see
@@ -280,8 +296,19 @@ pub(crate) fn unxz(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     single(outer, data, ctx, decode::xz_reader(&data[..]))
 }
 
+/// Legacy `.lzma`, or 7-Zip's LZMA86: a filter byte, then the same
+/// stream, through the x86 branch filter when the byte is 1.
 pub(crate) fn unlzma(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     let cap = ctx.budget.limits().max_object_bytes;
+    if !lzma::is_alone(data) && lzma::is_lzma86(data) {
+        let stream = decode::lzma_alone(&data[1..], cap);
+        return if data[0] == 1 {
+            let x86 = stream.map(|r| lzma_rust2::filter::bcj::BcjReader::new_x86(r, 0));
+            single_or_malformed("lzma86", outer, data, ctx, x86)
+        } else {
+            single_or_malformed("lzma86", outer, data, ctx, stream)
+        };
+    }
     single_or_malformed("lzma", outer, data, ctx, decode::lzma_alone(&data[..], cap))
 }
 
@@ -352,9 +379,25 @@ pub(crate) fn unlz4(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
     single(outer, data, ctx, r)
 }
 
-/// Unix `compress` (`.Z`): LZW, by [`lzw::ZReader`].
+/// Unix `compress` (`.Z`): LZW, by [`lzw::ZReader`]; or Unix `pack`
+/// (`.z`), by [`pack::PackReader`].
 pub(crate) fn uncompress(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    if data.starts_with(&pack::MAGIC) {
+        return unpack(outer, data, ctx);
+    }
     single_or_malformed("compress", outer, data, ctx, lzw::ZReader::new(&data[..]))
+}
+
+/// A `pack` stream as one child, and what follows its end code as
+/// appended data (gzip reads on: a gzip member there is decoded too).
+fn unpack(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
+    let mut r = match pack::PackReader::new(&data[..]) {
+        Ok(r) => r,
+        Err(e) => return single_or_malformed("pack", outer, data, ctx, Err::<&[u8], _>(e)),
+    };
+    let drained = ctx.budget.drain(&mut r, data.len() as u64);
+    let trailing = r.end().map_or(0, |end| data.len() - end);
+    members_and_trailing(outer, None, drained, data, trailing, ctx).0
 }
 
 pub(crate) fn unzstd(outer: &str, data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {

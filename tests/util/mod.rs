@@ -203,6 +203,69 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
+/// Unix `pack` (`1f 1e`), as gzip's unpack.c reads it: a canonical code
+/// of two lengths (the most common bytes get the shorter), its end code the
+/// last of the longest. `data` is not empty.
+pub fn pack(data: &[u8]) -> Vec<u8> {
+    let mut freq = [0u64; 256];
+    for &b in data {
+        freq[usize::from(b)] += 1;
+    }
+    let mut syms: Vec<u8> = (0..=255u8).filter(|&b| freq[usize::from(b)] > 0).collect();
+    syms.sort_by_key(|&b| std::cmp::Reverse(freq[usize::from(b)]));
+    // A complete tree of `count` leaves (the end code among them): 2^depth
+    // slots, and `short` leaves one level up, each taking two.
+    let count = syms.len() + 1;
+    let depth = (usize::BITS - (count - 1).leading_zeros()) as usize;
+    let short = (1usize << depth) - count;
+    let len_of = |i: usize| if i < short { depth - 1 } else { depth };
+    let mut leaves = vec![0u32; depth + 1];
+    for i in 0..count {
+        leaves[len_of(i)] += 1;
+    }
+    // Inner nodes take the smallest values of each length, leaves the rest.
+    let mut parents = vec![0u32; depth + 1];
+    let mut nodes = 0u32;
+    for len in (1..=depth).rev() {
+        nodes >>= 1;
+        parents[len] = nodes;
+        nodes += leaves[len];
+    }
+    let mut out = vec![0x1f, 0x1e];
+    out.extend((data.len() as u32).to_be_bytes());
+    out.push(depth as u8);
+    for (len, &l) in leaves.iter().enumerate().skip(1) {
+        out.push(if len == depth { l - 2 } else { l } as u8);
+    }
+    let mut code = [(0u32, 0usize); 256];
+    // Each length's leaves take the values after its inner nodes.
+    let mut next = parents;
+    for (len, next) in next.iter_mut().enumerate().skip(1) {
+        for (_, &s) in syms.iter().enumerate().filter(|&(i, _)| len_of(i) == len) {
+            out.push(s);
+            code[usize::from(s)] = (*next, len);
+            *next += 1;
+        }
+    }
+    let mut bits = Vec::new();
+    for (c, len) in data
+        .iter()
+        .map(|&b| code[usize::from(b)])
+        .chain([(next[depth], depth)])
+    {
+        bits.extend((0..len).rev().map(|k| (c >> k) & 1 == 1));
+    }
+    for chunk in bits.chunks(8) {
+        out.push(
+            chunk
+                .iter()
+                .enumerate()
+                .fold(0u8, |b, (k, &bit)| b | (u8::from(bit) << (7 - k))),
+        );
+    }
+    out
+}
+
 pub fn bzip2(data: &[u8]) -> Vec<u8> {
     let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
     e.write_all(data).unwrap();
