@@ -62,10 +62,14 @@ fn the_text_of_a_blob_is_the_file() {
     let escaped: String = e.bytes().map(|b| format!("\\x{b:02x}")).collect();
     let (a, b) = e.split_at(30);
     let reversed: String = e.chars().rev().collect::<String>().replace('\\', "\\\\");
+    let percent: String = e.bytes().map(|b| format!("%{b:02X}")).collect();
+    let percent_u: String = e.bytes().map(|b| format!("%u{b:04x}")).collect();
     for blob in [
         format!("new Blob([\"{escaped}\"], {{type: 'text/plain'}})"),
         format!("new Blob(['{}' + '{}'])", a.replace('\\', "\\\\"), b),
         format!("new File([\"{reversed}\".split('').reverse().join('')], 'a.js')"),
+        format!("new Blob([decodeURIComponent('{percent}')])"),
+        format!("new Blob([unescape(\"{percent_u}\")])"),
     ] {
         let js = format!(
             "var blob = {blob};\nvar a = document.createElement('a');\na.href = URL.createObjectURL(blob); a.download = 'invoice.js'; a.click();"
@@ -249,6 +253,71 @@ fn a_page_in_utf16_is_searched_in_utf8() {
         let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
         assert_clean(&scan("notes.txt", be));
     }
+}
+
+/// A page runs code outside its `<script>` elements: event handlers,
+/// `javascript:` URLs (percent escapes decoded before they run) and the
+/// pages of `srcdoc` attributes (character references decoded), in HTML
+/// and in an SVG's `foreignObject`.
+#[test]
+fn code_outside_script_elements_is_read_as_script() {
+    let text = String::from_utf8(b64(&eicar()))
+        .unwrap()
+        .replace("\r\n", "");
+    let pieces: Vec<String> = text
+        .as_bytes()
+        .chunks(30)
+        .map(|c| format!("'{}'", std::str::from_utf8(c).unwrap()))
+        .collect();
+    let code = format!(
+        "var a=document.createElement('a');a.href='data:application/octet-stream;base64,'+{};\
+         a.download='invoice.com';a.click()",
+        pieces.join("+")
+    );
+    let percent: String = code.replace(' ', "%20").replace('=', "%3D");
+    let script_page = format!(
+        "<script>var s=atob({});var b=new Uint8Array(s.length);\
+         for(var i=0;i<s.length;i++)b[i]=s.charCodeAt(i);\
+         var a=document.createElement('a');a.href=URL.createObjectURL(new Blob([b]));\
+         a.download='invoice.com';a.click();</script>",
+        split_literals(&b64(&eicar()), 20)
+    );
+    let referenced: String = script_page
+        .chars()
+        .map(|c| format!("&#{};", c as u32))
+        .collect();
+    for (name, page) in [
+        (
+            "handler.html",
+            format!("<html><body><img src=x onerror=\"{code}\"></body></html>"),
+        ),
+        (
+            "link.html",
+            format!("<html><body><a href=\"  JavaScript:{percent}\">open</a></body></html>"),
+        ),
+        (
+            "frame.html",
+            format!("<html><body><iframe srcdoc=\"{referenced}\"></iframe></body></html>"),
+        ),
+        (
+            "image.svg",
+            format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\"><foreignObject width=\"9\" height=\"9\">\
+                 <iframe xmlns=\"http://www.w3.org/1999/xhtml\" srcdoc=\"{referenced}\"/>\
+                 </foreignObject></svg>"
+            ),
+        ),
+    ] {
+        let r = scan(name, page.into_bytes());
+        assert!(found_eicar(&r), "{name}: {:?}", keys(&r));
+    }
+    // Control: ordinary handlers and links run nothing smuggled.
+    let page = "<html><body><button onclick=\"toggle(this); return false;\">Menu</button>\
+                <a href=\"javascript:void(0)\" onmouseover=\"hint('Save the page')\">?</a>\
+                <iframe srcdoc=\"&lt;p&gt;Hello&lt;/p&gt;\"></iframe></body></html>";
+    let r = scan("menu.html", page.as_bytes().to_vec());
+    assert_clean(&r);
+    assert!(r.objects.len() <= 3, "{} objects", r.objects.len());
 }
 
 #[test]

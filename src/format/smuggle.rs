@@ -1,5 +1,6 @@
 //! Script smuggling, read without running anything: the `<script>`
-//! elements of HTML and SVG, and the payloads that JavaScript assembles from
+//! elements of HTML and SVG, the code a page runs outside them (event
+//! handlers, `javascript:` URLs, `srcdoc` pages), and the payloads that JavaScript assembles from
 //! literals (`atob("TVqQ" + "AAMA" ...)`, `new Uint8Array([77, 90, ...])`,
 //! `String.fromCharCode(...)`, long base64 or hex strings).
 //!
@@ -14,7 +15,7 @@ use std::ops::Range;
 use memchr::memmem;
 
 use super::ascii::find_ci;
-use super::tags::{self, Tag, Tags};
+use super::tags::{self, Attrs, Tag, Tags};
 
 /// How many `<script>` elements of one page are listed.
 pub(crate) const MAX_SCRIPTS: usize = 64;
@@ -220,6 +221,97 @@ pub(crate) fn script_elements(page: &[u8]) -> (Vec<Range<usize>>, bool) {
     (out, false)
 }
 
+/// The code a page runs outside its `<script>` elements, as the browser
+/// reads it: event handler attributes (`onerror=`), `javascript:` URLs
+/// (character references and then percent escapes decoded, as a browser
+/// decodes them before it runs one), and `srcdoc` attributes, which are
+/// pages of their own (references decoded).
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Inline {
+    /// The handlers' and URLs' code, one per line.
+    pub(crate) script: String,
+    /// The `srcdoc` pages, at most `MAX_SCRIPTS`.
+    pub(crate) pages: Vec<String>,
+}
+
+/// True when `page` may hold [`Inline`] code: a `srcdoc`, a `javascript:`
+/// URL (its scheme may be spelled with references), or an event handler.
+pub(crate) fn may_have_inline(page: &[u8]) -> bool {
+    find_ci(page, b"srcdoc").is_some()
+        || find_ci(page, b"script:").is_some()
+        || find_ci(page, b"&#").is_some()
+        || first_handler(page).is_some()
+}
+
+/// The [`Inline`] code of `page`.
+pub(crate) fn inline_code(page: &[u8]) -> Inline {
+    let mut out = Inline::default();
+    for tag in Tags::new(page) {
+        let Tag::Start { attrs, .. } = tag else {
+            continue;
+        };
+        for (name, value) in Attrs::new(attrs) {
+            if is_handler(name) {
+                out.script.push_str(&tags::decode(value));
+                out.script.push('\n');
+            } else if name.eq_ignore_ascii_case(b"srcdoc") {
+                if out.pages.len() < MAX_SCRIPTS {
+                    out.pages.push(tags::decode(value));
+                }
+            } else if (value.contains(&b':') || value.contains(&b'&'))
+                && let Some(code) = javascript_url(&tags::decode(value))
+            {
+                out.script.push_str(&code);
+                out.script.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// An event handler attribute's name: `on` and letters.
+fn is_handler(name: &[u8]) -> bool {
+    name.len() > 2
+        && name[..2].eq_ignore_ascii_case(b"on")
+        && name[2..].iter().all(u8::is_ascii_alphabetic)
+}
+
+/// The code of a `javascript:` URL, as the URL parser and then the browser
+/// read it: leading spaces and controls dropped, tabs and line breaks
+/// removed anywhere, the scheme in any case, the rest percent-decoded.
+fn javascript_url(url: &str) -> Option<String> {
+    let url: String = url
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let code = url
+        .get(..11)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("javascript:"))
+        .map(|_| &url[11..])?;
+    let b = code.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).and_then(|&c| hex(c)),
+            b.get(i + 2).and_then(|&c| hex(c)),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, ..) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// Narrows `r` to what lies inside `<![CDATA[ ... ]]>`, when it is wrapped.
 fn trim_cdata(page: &[u8], r: &mut Range<usize>) {
     let body = &page[r.clone()];
@@ -255,6 +347,18 @@ pub(crate) fn svg_active_content(page: &[u8]) -> Option<String> {
     if find_ci(page, b"<script").is_some() {
         return Some("a <script> element".into());
     }
+    if let Some(name) = first_handler(page) {
+        return Some(format!("an event handler ({name})"));
+    }
+    if find_ci(page, b"javascript:").is_some() {
+        return Some("a javascript: link".into());
+    }
+    None
+}
+
+/// The name of the first event handler attribute (`onload=`) inside a
+/// tag of `page`.
+fn first_handler(page: &[u8]) -> Option<String> {
     let mut pos = 0;
     let mut tag = TagState::default();
     while let Some(i) = find_ci(&page[pos..], b"on").map(|i| pos + i) {
@@ -278,12 +382,8 @@ pub(crate) fn svg_active_content(page: &[u8]) -> Option<String> {
             j += 1;
         }
         if page.get(j) == Some(&b'=') && tag.inside(page, i) {
-            let name = String::from_utf8_lossy(&page[i..name_end]).into_owned();
-            return Some(format!("an event handler ({name})"));
+            return Some(String::from_utf8_lossy(&page[i..name_end]).into_owned());
         }
-    }
-    if find_ci(page, b"javascript:").is_some() {
-        return Some("a javascript: link".into());
     }
     None
 }
@@ -720,7 +820,14 @@ fn part(
             _ => None,
         }
     };
-    let (mut v, mut i) = if is(i, b'[') {
+    let unescaping = ["decodeURIComponent", "decodeURI", "unescape"]
+        .iter()
+        .any(|f| name_is(i, f.as_bytes()));
+    let (mut v, mut i) = if unescaping && is(i + 1, b'(') && is(i + 3, b')') {
+        // `decodeURIComponent('%58%35...')`: the text it spells.
+        let s = value(i + 2).filter(|s| s.len() <= allowance)?;
+        (percent_decode(s), i + 4)
+    } else if is(i, b'[') {
         // `['TVq', 'QAA'].join('')`.
         let mut items: Vec<&[u8]> = Vec::new();
         let mut j = i + 1;
@@ -797,6 +904,41 @@ fn part(
         i = next + 3;
     }
     Some((v, i))
+}
+
+/// `%XX` escapes decoded, and `unescape`'s `%uXXXX` (as UTF-8); anything
+/// else kept as it is.
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: &[u8]| {
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|t| u32::from_str_radix(t, 16).ok())
+    };
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            if s.get(i + 1) == Some(&b'u')
+                && let Some(c) = s.get(i + 2..i + 6).and_then(hex).and_then(char::from_u32)
+            {
+                out.extend_from_slice(c.to_string().as_bytes());
+                i += 6;
+                continue;
+            }
+            if let Some(b) = s
+                .get(i + 1..i + 3)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+                .and_then(hex)
+            {
+                out.push(b as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    out
 }
 
 /// What `.replace` looks for.

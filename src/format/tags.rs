@@ -183,51 +183,75 @@ pub(crate) fn is(name: &[u8], want: &str) -> bool {
 /// The value of the attribute `want` (without prefix, any case) in a tag's
 /// attribute text, entities decoded.
 pub(crate) fn attr(attrs: &[u8], want: &str) -> Option<String> {
-    let mut i = 0;
-    let n = attrs.len();
-    while i < n {
-        while i < n && (attrs[i].is_ascii_whitespace() || attrs[i] == b'/') {
-            i += 1;
-        }
-        let name_start = i;
-        while i < n && !attrs[i].is_ascii_whitespace() && attrs[i] != b'=' {
-            i += 1;
-        }
-        let name = local(&attrs[name_start..i]);
-        while i < n && attrs[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= n || attrs[i] != b'=' {
-            // An attribute without a value.
-            if name.is_empty() {
-                i += 1;
-            }
-            continue;
-        }
-        i += 1;
-        while i < n && attrs[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let value = match attrs.get(i) {
-            Some(&q @ (b'"' | b'\'')) => {
-                let start = i + 1;
-                let end = memchr::memchr(q, &attrs[start..]).map_or(n, |e| start + e);
-                i = end + 1;
-                &attrs[start..end]
-            }
-            _ => {
-                let start = i;
-                while i < n && !attrs[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                &attrs[start..i]
-            }
-        };
-        if name.eq_ignore_ascii_case(want.as_bytes()) {
-            return Some(decode(value));
-        }
+    Attrs::new(attrs)
+        .find(|(name, _)| name.eq_ignore_ascii_case(want.as_bytes()))
+        .map(|(_, value)| decode(value))
+}
+
+/// The attributes that have a value in a tag's attribute text, in order:
+/// each name without its prefix, and the value as written (entities not
+/// decoded, quotes removed).
+pub(crate) struct Attrs<'a> {
+    attrs: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Attrs<'a> {
+    /// A reader of `attrs`, the text between a tag's name and its `>`.
+    pub(crate) fn new(attrs: &'a [u8]) -> Self {
+        Attrs { attrs, i: 0 }
     }
-    None
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let attrs = self.attrs;
+        let n = attrs.len();
+        let i = &mut self.i;
+        while *i < n {
+            while *i < n && (attrs[*i].is_ascii_whitespace() || attrs[*i] == b'/') {
+                *i += 1;
+            }
+            let name_start = *i;
+            while *i < n && !attrs[*i].is_ascii_whitespace() && attrs[*i] != b'=' {
+                *i += 1;
+            }
+            let name = local(&attrs[name_start..*i]);
+            while *i < n && attrs[*i].is_ascii_whitespace() {
+                *i += 1;
+            }
+            if *i >= n || attrs[*i] != b'=' {
+                // An attribute without a value.
+                if name.is_empty() {
+                    *i += 1;
+                }
+                continue;
+            }
+            *i += 1;
+            while *i < n && attrs[*i].is_ascii_whitespace() {
+                *i += 1;
+            }
+            let value = match attrs.get(*i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let start = *i + 1;
+                    let end = memchr::memchr(q, &attrs[start..]).map_or(n, |e| start + e);
+                    *i = end + 1;
+                    &attrs[start..end]
+                }
+                _ => {
+                    let start = *i;
+                    while *i < n && !attrs[*i].is_ascii_whitespace() {
+                        *i += 1;
+                    }
+                    &attrs[start..*i]
+                }
+            };
+            return Some((name, value));
+        }
+        None
+    }
 }
 
 /// Text with its character and entity references decoded; invalid UTF-8

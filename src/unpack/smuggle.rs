@@ -36,6 +36,7 @@ pub(crate) fn has_work(t: FileType, data: &[u8], keys: KeyBytes) -> bool {
     if t == known::HTML || t == known::XML || t == known::HTA {
         crate::format::datauri::has_marker(data)
             || has_script_tag(data)
+            || (t != known::XML && smuggle::may_have_inline(data))
             || (t == known::XML
                 && (smuggle::is_svg(data)
                     || wordml::has_bindata(data)
@@ -101,8 +102,49 @@ pub(crate) fn page(data: &Bytes, ctx: &mut Ctx<'_>) -> Unpacked {
             ),
         });
     }
+    inline(data, ctx, &mut out);
     bindata(data, ctx, &mut out);
     out
+}
+
+/// The code a page runs outside its `<script>` elements: its handlers and
+/// `javascript:` URLs as one script, and each `srcdoc` as a page.
+fn inline(data: &Bytes, ctx: &mut Ctx<'_>, out: &mut Unpacked) {
+    if !smuggle::may_have_inline(data) {
+        return;
+    }
+    let code = smuggle::inline_code(data);
+    if !code.script.trim().is_empty() {
+        if ctx.budget.objects_left() == 0 {
+            out.entries_cut(0);
+            return;
+        }
+        let before = out.children.len();
+        let bytes = code.script.into_bytes();
+        out.push_drained(
+            "<handlers and javascript: URLs>".into(),
+            Origin::Decoded,
+            ctx.budget.take(bytes),
+        );
+        if out.children.len() > before {
+            out.declare_last(known::JAVASCRIPT);
+        }
+    }
+    for (n, page) in code.pages.into_iter().enumerate() {
+        if ctx.budget.objects_left() == 0 {
+            out.entries_cut(n);
+            return;
+        }
+        let before = out.children.len();
+        out.push_drained(
+            format!("<srcdoc #{}>", n + 1),
+            Origin::Decoded,
+            ctx.budget.take(page.into_bytes()),
+        );
+        if out.children.len() > before {
+            out.declare_last(known::HTML);
+        }
+    }
 }
 
 /// Word 2003 XML's `binData` elements, decoded, under the names their
