@@ -361,6 +361,22 @@ fn fields_given_twice_are_read_both_ways() {
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
 
+/// A backslash inside a quoted boundary (`boundary="B\B"`): Python's
+/// compat32 and ripmime split the message at `--B\B` lines and deliver
+/// the attachment; mail-parser reads the backslash as an escape.
+#[test]
+fn a_boundary_with_a_backslash_inside_quotes() {
+    let m = String::from_utf8(message(&[(
+        &format!("Content-Type: application/octet-stream; name=\"e.bin\"\r\n{B64}"),
+        &b64(&eicar()),
+    )]))
+    .unwrap()
+    .replace("boundary=\"BB\"", "boundary=\"B\\B\"")
+    .replace("--BB", "--B\\B");
+    let r = scan("mail.eml", m.into_bytes());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
 /// A boundary folded onto the next line after its `=`: Python, munpack
 /// and ripmime read it.
 #[test]

@@ -233,8 +233,9 @@ fn clients_reading(
                 edits.push((at, at + 1, b"X".to_vec()));
             }
         }
-        if let Some((start, end, line)) = &r.unsplit {
+        if let Some((start, end, line, renamed)) = &r.unsplit {
             edits.push((*start, *end, format!("{line}\r\n").into_bytes()));
+            edits.extend(renamed.iter().map(|&at| (at, at + 1, b"_".to_vec())));
         }
         // Header blocks that Python's `email` and munpack end before a
         // strict reader does: rewritten on CRLF lines with their empty
@@ -331,7 +332,7 @@ fn multipart_readings(
 #[derive(Default)]
 struct PartReadings {
     /// A multipart type the parser did not split ([`unsplit_multipart`]).
-    unsplit: Option<(usize, usize, String)>,
+    unsplit: Option<(usize, usize, String, Vec<usize>)>,
     /// Boundaries inside a line ([`midline_boundaries`]).
     midline: Vec<usize>,
     /// Parts after the closing boundary ([`parts_after_the_close`]).
@@ -488,11 +489,12 @@ fn midline_boundaries(data: &[u8], part: &mail_parser::MessagePart<'_>) -> Vec<u
 /// which the parser did not split, though its body holds a line of the
 /// boundary that the field names once unfolded: where that field's value
 /// lies, and the value on one line, without the white space after `=`
-/// that folding left there (what Python, munpack and ripmime read).
+/// that folding left there (what Python, munpack and ripmime read); and
+/// where the backslashes of a boundary that has them lie in its lines.
 fn unsplit_multipart(
     data: &[u8],
     part: &mail_parser::MessagePart<'_>,
-) -> Option<(usize, usize, String)> {
+) -> Option<(usize, usize, String, Vec<usize>)> {
     if matches!(part.body, PartType::Multipart(_)) {
         return None;
     }
@@ -524,7 +526,12 @@ fn unsplit_multipart(
     // as the boundary, when the body has that line again.
     if !lower.contains("boundary") {
         let guess = guessed_boundary(body)?;
-        return Some((start, end, format!(" {ty}; boundary=\"{guess}\"")));
+        return Some((
+            start,
+            end,
+            format!(" {ty}; boundary=\"{guess}\""),
+            Vec::new(),
+        ));
     }
     // Each `boundary` given (readers differ on which of two wins): the
     // first that the body has lines of.
@@ -541,11 +548,39 @@ fn unsplit_multipart(
         .find(|(_, b)| {
             !b.is_empty() && memchr::memmem::find(body, format!("\n--{b}").as_bytes()).is_some()
         })?;
+    // A backslash inside quotes is an escape to mail-parser (and to
+    // Python's default policy), a character to Python's compat32 and
+    // ripmime, which split at `--B\B`: in the copy, each is an `_`, in the
+    // field and in the boundary's lines.
+    if boundary.contains('\\') {
+        let body_at = part.offset_body as usize;
+        let delimiter = format!("\n--{boundary}");
+        // Each line of the boundary, the first one too when the body starts
+        // with it.
+        let first = body
+            .starts_with(&delimiter.as_bytes()[1..])
+            .then_some(0)
+            .into_iter();
+        let renamed = first
+            .chain(memchr::memmem::find_iter(body, delimiter.as_bytes()).map(|at| at + 1))
+            .flat_map(|at| {
+                let line = &body[at..at + delimiter.len() - 1];
+                memchr::memchr_iter(b'\\', line).map(move |i| body_at + at + i)
+            })
+            .collect();
+        let safe = boundary.replace('\\', "_");
+        return Some((start, end, format!(" {ty}; boundary=\"{safe}\""), renamed));
+    }
     if k == 0 {
-        return Some((start, end, line));
+        return Some((start, end, line, Vec::new()));
     }
     // A later one: the type with that boundary alone.
-    Some((start, end, format!(" {ty}; boundary=\"{boundary}\"")))
+    Some((
+        start,
+        end,
+        format!(" {ty}; boundary=\"{boundary}\""),
+        Vec::new(),
+    ))
 }
 
 /// A Content-Type or Content-Disposition value with a parameter folded
