@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use crate::util::{Method, eicar, nest, tiny_pe};
+use crate::util::{Method, eicar, gzip, nest, tiny_pe};
 
 /// A daemon on a Unix socket and two loopback ports, killed when dropped.
 struct Served {
@@ -924,6 +924,56 @@ fn streams_waiting_in_the_set_are_served_amid_a_flood_of_connections() {
 /// decoded. Codings without a magic number for detection (zlib, raw
 /// deflate, brotli) and stacks of them are undone before the verdict; a
 /// body past `stream_max` is an error, never a 204.
+/// A REQMOD of an upload through an HTML form (`multipart/form-data`, as
+/// curl 7.88's `-F file=@<name>` sends it), its one file `data`.
+fn form_upload(name: &str, data: &[u8]) -> Vec<u8> {
+    let boundary = "------------------------e0c4f3bd2b58b9a8";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(data);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = format!(
+        "POST http://example.test/upload HTTP/1.1\r\nHost: example.test\r\n\
+         User-Agent: curl/7.88.1\r\nAccept: */*\r\nContent-Length: {}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\n\r\n",
+        body.len()
+    );
+    let mut out = format!(
+        "REQMOD icap://127.0.0.1/xferscan ICAP/1.0\r\nHost: 127.0.0.1\r\nAllow: 204\r\n\
+         Encapsulated: req-hdr=0, req-body={}\r\n\r\n",
+        req.len()
+    )
+    .into_bytes();
+    out.extend(req.as_bytes());
+    out.extend(format!("{:x}\r\n", body.len()).as_bytes());
+    out.extend(&body);
+    out.extend(b"\r\n0\r\n\r\n");
+    out
+}
+
+/// A form's parts are the files the server's form parser hands the
+/// application (Werkzeug's `request.files`): each is scanned as the file it
+/// is, where the body as a whole shows nothing at its start.
+#[test]
+fn icap_form_uploads_are_split_into_their_files() {
+    let d = Served::start("");
+    for (name, data) in [("notes.gz", gzip(&eicar())), ("report.bin", tiny_pe(false))] {
+        let mut s = d.icap();
+        s.write_all(&form_upload(name, &data)).unwrap();
+        let r = icap_head(&mut s);
+        assert!(r.starts_with("ICAP/1.0 200 "), "{name}: {r}");
+    }
+    // Control: a text file uploaded passes.
+    let mut s = d.icap();
+    s.write_all(&form_upload("notes.txt", b"meeting at ten\n"))
+        .unwrap();
+    let r = icap_head(&mut s);
+    assert!(r.starts_with("ICAP/1.0 204 "), "{r}");
+}
+
 #[test]
 fn icap_bodies_are_read_as_the_browser_decodes_them() {
     use flate2::Compression;

@@ -258,6 +258,39 @@ pub fn content_codings(http_hdr: &[u8]) -> Result<Vec<Coding>, String> {
     Ok(out)
 }
 
+/// The boundary of a `multipart/form-data` body: an HTML form's upload as
+/// browsers and `curl -F` send it, whose parts the server's form parser
+/// hands the application as files. `None` for any other body, or for a
+/// boundary that a header cannot quote.
+pub fn form_boundary(http_hdr: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(http_hdr);
+    let value = text.split("\r\n").skip(1).find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.trim().eq_ignore_ascii_case("content-type").then_some(v)
+    })?;
+    let media = value.split(';').next()?.trim();
+    if !media.eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    let (_, boundary) = disposition_params(value)
+        .into_iter()
+        .find(|(k, _)| k == "boundary")?;
+    // Form parsers take more than RFC 2046's characters; only what a
+    // quoted string cannot hold as it is is refused.
+    let quotable = |c: u8| (b' '..=b'~').contains(&c) && c != b'"' && c != b'\\';
+    (!boundary.is_empty() && boundary.len() <= 200 && boundary.bytes().all(quotable))
+        .then_some(boundary)
+}
+
+/// The header block that makes a form's body a MIME message, which the
+/// engine splits into its parts, each named by its `filename`.
+pub fn form_head(boundary: &str) -> Vec<u8> {
+    format!(
+        "MIME-Version: 1.0\r\nContent-Type: multipart/form-data; boundary=\"{boundary}\"\r\n\r\n"
+    )
+    .into_bytes()
+}
+
 pub fn object_name(req_hdr: Option<&[u8]>, res_hdr: Option<&[u8]>) -> String {
     for h in [res_hdr, req_hdr].into_iter().flatten() {
         let text = String::from_utf8_lossy(h);
@@ -702,6 +735,36 @@ mod tests {
         let many =
             b"HTTP/1.1 200 OK\r\nContent-Encoding: br, br, br, br, br, br, br, br, br\r\n\r\n";
         assert!(content_codings(many).is_err());
+    }
+
+    #[test]
+    fn form_boundaries_of_uploads() {
+        // curl 7.88 `-F file=@notes.gz`, and a browser's.
+        let curl = b"POST /upload HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: curl/7.88.1\r\n\
+                     Accept: */*\r\nContent-Length: 291\r\nContent-Type: multipart/form-data; \
+                     boundary=------------------------e0c4f3bd2b58b9a8\r\n\r\n";
+        assert_eq!(
+            form_boundary(curl).as_deref(),
+            Some("------------------------e0c4f3bd2b58b9a8")
+        );
+        let browser = b"POST /u HTTP/1.1\r\ncontent-type: Multipart/Form-Data; \
+                        boundary=\"----WebKitFormBoundaryx7Yq\"; charset=utf-8\r\n\r\n";
+        assert_eq!(
+            form_boundary(browser).as_deref(),
+            Some("----WebKitFormBoundaryx7Yq")
+        );
+        let head = form_head("----WebKitFormBoundaryx7Yq");
+        assert!(head.ends_with(b"boundary=\"----WebKitFormBoundaryx7Yq\"\r\n\r\n"));
+        // Not a form, no boundary, or one a header cannot quote.
+        for h in [
+            &b"POST / HTTP/1.1\r\nContent-Type: application/octet-stream\r\n\r\n"[..],
+            b"POST / HTTP/1.1\r\nContent-Type: multipart/form-data\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=\"\"\r\n\r\n",
+            b"POST / HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=a\"b\r\n\r\n",
+            b"POST / HTTP/1.1\r\nX-Note: Content-Type: multipart/form-data; boundary=x\r\n\r\n",
+        ] {
+            assert_eq!(form_boundary(h), None, "{}", String::from_utf8_lossy(h));
+        }
     }
 
     /// A RESPMOD as c-icap-client 0.5.10 sends it with `-resp` (the offsets

@@ -112,7 +112,8 @@ struct Receiving {
     decoded: Option<Decoding>,
 }
 
-/// The body decoded by its HTTP content codings, into a scan of its own:
+/// The body decoded by its HTTP content codings (a form's body also made a
+/// message, which the engine splits into its files), into a scan of its own:
 /// detection finds gzip and zstd by their magic numbers, but not brotli
 /// or zlib, nor a stack of codings.
 struct Decoding {
@@ -201,14 +202,21 @@ impl<W: Write> Write for Deflate<W> {
 
 impl Decoding {
     /// The decoders of `codings` (in the order applied) into a scan of
-    /// `name` that stops past `max` decoded bytes; `None` without codings.
+    /// `name` that stops past `max` decoded bytes, after `head` (the header
+    /// block that makes a form's body a message); `None` without either.
     fn new(
         codings: &[icap::Coding],
-        stream: xferscan::ScanStream,
+        head: Option<&[u8]>,
+        mut stream: xferscan::ScanStream,
         max: u64,
     ) -> Option<std::io::Result<Decoding>> {
-        if codings.is_empty() {
+        if codings.is_empty() && head.is_none() {
             return None;
+        }
+        if let Some(head) = head
+            && let Err(e) = stream.feed(Bytes::copy_from_slice(head))
+        {
+            return Some(Err(std::io::Error::other(e)));
         }
         let sink = Arc::new(Mutex::new(Decoded {
             stream: Some(stream),
@@ -389,11 +397,19 @@ fn modify(d: &Arc<Daemon>, conn: &mut Conn, req: &Request) -> bool {
     // finds something, else an error, never a clean, as the client may
     // undo what was not (curl and urllib3 undo five).
     let mut not_undone = None;
+    // An upload through a form is split into its files, as the server's
+    // form parser splits it (the body is scanned as it is too).
+    let form = coded
+        .and_then(icap::form_boundary)
+        .map(|b| icap::form_head(&b));
     let decoded = match coded.map(icap::content_codings) {
-        Some(Ok(codings)) => {
-            Decoding::new(&codings, engine.stream(&name, &opts), d.cfg().stream_max)
-                .and_then(Result::ok)
-        }
+        Some(Ok(codings)) => Decoding::new(
+            &codings,
+            form.as_deref(),
+            engine.stream(&name, &opts),
+            d.cfg().stream_max,
+        )
+        .and_then(Result::ok),
         Some(Err(coding)) => {
             not_undone = Some(format!(
                 "the body's Content-Encoding is not undone here: {coding}"
@@ -402,8 +418,9 @@ fn modify(d: &Arc<Daemon>, conn: &mut Conn, req: &Request) -> bool {
         }
         None => None,
     };
-    // Encoded, the body on the wire is no file of that name: its name is
-    // the decoded one's, and the raw bytes are scanned under a label.
+    // Encoded (or a form), the body on the wire is no file of that name:
+    // its name is the decoded one's, and the raw bytes are scanned under a
+    // label.
     let raw_name = if decoded.is_some() {
         "<encoded body>"
     } else {
