@@ -367,6 +367,12 @@ fn a_data_uri_that_a_script_assembles() {
     let text = String::from_utf8(b64(&eicar()))
         .unwrap()
         .replace("\r\n", "");
+    let pieces: String = text
+        .as_bytes()
+        .chunks(text.len().div_ceil(3))
+        .enumerate()
+        .map(|(i, c)| format!("var x{i} = '{}';\n", std::str::from_utf8(c).unwrap()))
+        .collect();
     for script in [
         format!(
             "var a = document.createElement('a');\na.href = \"data:application/octet-stream;base64\\x2c{text}\";\na.click();"
@@ -379,6 +385,12 @@ fn a_data_uri_that_a_script_assembles() {
         ),
         // A tab inside `data:`, which the URL parser removes.
         format!("location = `da\\tta:application/octet-stream;base64\\x2c{text}`;"),
+        // Pieces of under 64 characters, put together by a template and
+        // by `.concat`.
+        format!(
+            "{pieces}\nlocation = `data:application/octet-stream;base64,${{x0}}${{ x1 }}${{x2}}`;"
+        ),
+        format!("{pieces}\nlocation = 'data:application/octet-stream;base64,'.concat(x0, x1, x2);"),
     ] {
         let r = scan("invoice.html", html(&script));
         assert!(found_eicar(&r), "{script}: {:?}", keys(&r));

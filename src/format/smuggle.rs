@@ -445,6 +445,12 @@ fn lex(src: &[u8]) -> Vec<(usize, Tok)> {
                 i = memmem::find(&src[i + 2..], b"*/").map_or(src.len(), |n| i + 2 + n + 2);
             }
             b'"' | b'\'' | b'`' => {
+                if c == b'`'
+                    && let Some(next) = template(src, i, &mut out)
+                {
+                    i = next;
+                    continue;
+                }
                 let (s, next) = string(src, i);
                 out.push((start, Tok::Str(s)));
                 i = next;
@@ -507,6 +513,60 @@ fn string(src: &[u8], open: usize) -> (Vec<u8>, usize) {
         i += 1;
     }
     (v, src.len())
+}
+
+/// A template literal whose substitutions are all plain names
+/// (`` `data:...;base64,${a}${b}` ``), from its backquote, as the tokens of
+/// `("data:...;base64," + a + "" + b + "")`: where the next token starts.
+/// `None` (the literal is then read by [`string`]) for a template without
+/// substitutions, or with one that is more than a name.
+fn template(src: &[u8], open: usize, out: &mut Vec<(usize, Tok)>) -> Option<usize> {
+    let mut toks = vec![(open, Tok::Punct(b'('))];
+    let mut text = Vec::new();
+    let mut i = open + 1;
+    loop {
+        let c = *src.get(i)?;
+        if c == b'`' {
+            break;
+        }
+        if c == b'$' && src.get(i + 1) == Some(&b'{') {
+            let close = memchr::memchr(b'}', &src[i + 2..]).map(|n| i + 2 + n)?;
+            let inner = &src[i + 2..close];
+            let lead = inner.iter().take_while(|c| c.is_ascii_whitespace()).count();
+            let name = inner[lead..].trim_ascii_end();
+            let plain = name
+                .first()
+                .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'$'))
+                && name
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$'));
+            if !plain {
+                return None;
+            }
+            let at = i + 2 + lead;
+            toks.push((open, Tok::Str(std::mem::take(&mut text))));
+            toks.push((open, Tok::Punct(b'+')));
+            toks.push((at, Tok::Name(at..at + name.len())));
+            toks.push((open, Tok::Punct(b'+')));
+            i = close + 1;
+            continue;
+        }
+        if c == b'\\' {
+            let (bytes, used) = escape(&src[i + 1..]);
+            text.extend_from_slice(&bytes);
+            i += 1 + used;
+            continue;
+        }
+        text.push(c);
+        i += 1;
+    }
+    if toks.len() == 1 {
+        return None;
+    }
+    toks.push((open, Tok::Str(text)));
+    toks.push((open, Tok::Punct(b')')));
+    out.extend(toks);
+    Some(i + 1)
 }
 
 /// One escape after its backslash: the bytes it stands for (UTF-8) and
@@ -865,6 +925,28 @@ fn part(
     };
     // The methods, in a row.
     while is(i, b'.') {
+        // `'data:...'.concat(a, b, c)`.
+        if name_is(i + 1, b"concat") && is(i + 2, b'(') {
+            let mut j = i + 3;
+            loop {
+                let s = value(j)?;
+                if v.len() + s.len() > allowance {
+                    return None;
+                }
+                v.extend_from_slice(s);
+                j += 1;
+                if is(j, b',') {
+                    j += 1;
+                    continue;
+                }
+                if !is(j, b')') {
+                    return None;
+                }
+                break;
+            }
+            i = j + 1;
+            continue;
+        }
         let empty = |j: usize| matches!(toks.get(j), Some((_, Tok::Str(s))) if s.is_empty());
         if name_is(i + 1, b"split")
             && is(i + 2, b'(')
