@@ -361,6 +361,20 @@ fn fields_given_twice_are_read_both_ways() {
     assert!(has_key(&r, "unscannable.malformed"), "{:?}", keys(&r));
 }
 
+/// A message whose base64 body follows its fields with no empty line:
+/// Python's `email` and munpack end the header block at the first line
+/// that is no field, and deliver the attachment.
+#[test]
+fn a_message_whose_body_follows_its_fields_without_an_empty_line() {
+    let body = String::from_utf8(b64(&eicar())).unwrap();
+    let m = format!(
+        "From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\nMIME-Version: 1.0\r\n\
+         Content-Type: application/octet-stream; name=\"a.exe\"\r\n{B64}\r\n{body}"
+    );
+    let r = scan("mail.eml", m.into_bytes());
+    assert!(found_eicar(&r), "{:?}", keys(&r));
+}
+
 /// A backslash inside a quoted boundary (`boundary="B\B"`): Python's
 /// compat32 and ripmime split the message at `--B\B` lines and deliver
 /// the attachment; mail-parser reads the backslash as an escape.

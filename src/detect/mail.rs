@@ -105,6 +105,16 @@ mod tests {
             "Content-Transfer-Encoding: Quoted-Printable \r\n\r\ncaf=C3=A9\r\n"
         ));
         assert!(!is_message("Content-Transfer-Encoding: 8bit\n\nhello"));
+        // Base64 straight after the fields, with no empty line: Python and
+        // munpack end the block there and decode it.
+        assert!(is_message(
+            "From: a@example.com\nTo: b@example.com\nContent-Transfer-Encoding: base64\nWDVPIVAl\n"
+        ));
+        // Not without an encoded body, nor with one known field only.
+        assert!(!is_message(
+            "From: a@example.com\nTo: b@example.com\nhello\n"
+        ));
+        assert!(!is_message("Content-Transfer-Encoding: base64\nWDVPIVAl\n"));
         assert!(!is_message(
             "Content-Transfer-Encoding: base64\nmore text here"
         ));

@@ -83,6 +83,13 @@ pub(crate) fn fields(text: &[u8], max_lines: usize) -> Head {
             continue;
         }
         let Some(colon) = memchr::memchr(b':', line) else {
+            // Python's `email` and munpack end the block at the first line
+            // that is no field: after the fields of a message whose body
+            // is encoded, that is where its body starts.
+            if known >= 2 && declared.any() {
+                ended = true;
+                break;
+            }
             return Head::NotMessage;
         };
         let name = &line[..colon];

@@ -359,7 +359,7 @@ fn structure(
     let budget = data.len().saturating_mul(STRUCTURE_READS).max(64 << 20);
     let mut spent = 0usize;
     let mut skipped = 0usize;
-    let readings = message
+    let mut readings: Vec<PartReadings> = message
         .parts
         .iter()
         .map(|part| {
@@ -385,6 +385,14 @@ fn structure(
             r
         })
         .collect();
+    // The message's own header block, where the clients end it (base64
+    // straight after the fields: Python and munpack decode it).
+    if let Some(root) = readings.first_mut()
+        && !data.starts_with(b"From ")
+        && let Some((range, with)) = crate::format::mailhead::part_head_end(data)
+    {
+        root.heads.push((range.start, range.end, with));
+    }
     if skipped > 0 {
         out.findings.push(FindingKind::Limit {
             limit: crate::limits::LimitKind::Objects,
