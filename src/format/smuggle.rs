@@ -289,26 +289,7 @@ fn javascript_url(url: &str) -> Option<String> {
         .get(..11)
         .filter(|scheme| scheme.eq_ignore_ascii_case("javascript:"))
         .map(|_| &url[11..])?;
-    let b = code.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).and_then(|&c| hex(c)),
-            b.get(i + 2).and_then(|&c| hex(c)),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, ..) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
+    let out = percent_decode(code.as_bytes(), false);
     Some(String::from_utf8_lossy(&out).into_owned())
 }
 
@@ -503,16 +484,22 @@ fn string(src: &[u8], open: usize) -> (Vec<u8>, usize) {
             // A template with substitutions: not a literal we can read.
             v.clear();
         }
-        if c == b'\\' {
-            let (bytes, used) = escape(&src[i + 1..]);
-            v.extend_from_slice(&bytes);
-            i += 1 + used;
-            continue;
-        }
-        v.push(c);
-        i += 1;
+        i = literal_char(src, i, &mut v);
     }
     (v, src.len())
+}
+
+/// The character of a literal at `i` onto `out`, an escape read: where
+/// the next one starts.
+fn literal_char(src: &[u8], i: usize, out: &mut Vec<u8>) -> usize {
+    if src[i] == b'\\' {
+        let (bytes, used) = escape(&src[i + 1..]);
+        out.extend_from_slice(&bytes);
+        i + 1 + used
+    } else {
+        out.push(src[i]);
+        i + 1
+    }
 }
 
 /// A template literal whose substitutions are all plain names
@@ -551,14 +538,7 @@ fn template(src: &[u8], open: usize, out: &mut Vec<(usize, Tok)>) -> Option<usiz
             i = close + 1;
             continue;
         }
-        if c == b'\\' {
-            let (bytes, used) = escape(&src[i + 1..]);
-            text.extend_from_slice(&bytes);
-            i += 1 + used;
-            continue;
-        }
-        text.push(c);
-        i += 1;
+        i = literal_char(src, i, &mut text);
     }
     if toks.len() == 1 {
         return None;
@@ -886,7 +866,7 @@ fn part(
     let (mut v, mut i) = if unescaping && is(i + 1, b'(') && is(i + 3, b')') {
         // `decodeURIComponent('%58%35...')`: the text it spells.
         let s = value(i + 2).filter(|s| s.len() <= allowance)?;
-        (percent_decode(s), i + 4)
+        (percent_decode(s, name_is(i, b"unescape")), i + 4)
     } else if is(i, b'[') {
         // `['TVq', 'QAA'].join('')`.
         let mut items: Vec<&[u8]> = Vec::new();
@@ -988,9 +968,9 @@ fn part(
     Some((v, i))
 }
 
-/// `%XX` escapes decoded, and `unescape`'s `%uXXXX` (as UTF-8); anything
-/// else kept as it is.
-fn percent_decode(s: &[u8]) -> Vec<u8> {
+/// `%XX` escapes decoded, and with `unicode` `unescape`'s `%uXXXX` (as
+/// UTF-8); anything else kept as it is.
+fn percent_decode(s: &[u8], unicode: bool) -> Vec<u8> {
     let hex = |b: &[u8]| {
         std::str::from_utf8(b)
             .ok()
@@ -1000,7 +980,8 @@ fn percent_decode(s: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < s.len() {
         if s[i] == b'%' {
-            if s.get(i + 1) == Some(&b'u')
+            if unicode
+                && s.get(i + 1) == Some(&b'u')
                 && let Some(c) = s.get(i + 2..i + 6).and_then(hex).and_then(char::from_u32)
             {
                 out.extend_from_slice(c.to_string().as_bytes());
